@@ -1,0 +1,14 @@
+//! The deterministic kernel: simulated time, the event queue, named random streams and the run fingerprint.
+//!
+//! It knows nothing of ECS. Everything above it gets its order of events and its randomness from here,
+//! which is what makes one seed reproduce a whole run to the byte.
+
+pub mod fingerprint;
+pub mod queue;
+pub mod random;
+pub mod time;
+
+pub use fingerprint::Fingerprint;
+pub use queue::{EventKey, EventQueue};
+pub use random::{RandomStreams, Stream};
+pub use time::{SimDuration, SimTime};
