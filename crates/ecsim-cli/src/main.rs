@@ -1,1 +1,262 @@
-fn main() {}
+//! The `ecsim` binary: parses arguments, reads scenario files, runs the engine and writes the run
+//! directory atomically. The only crate that touches files, the clock or the process.
+
+use clap::{Parser, Subcommand};
+use ecsim_engine::Engine;
+use ecsim_kernel::SimTime;
+use ecsim_placement::Check;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(name = "ecsim", version, about = "A deterministic simulator of Amazon ECS task placement and scheduling")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs a scenario and writes its run directory.
+    Run {
+        /// The scenario file (JSON).
+        scenario: PathBuf,
+        /// Overrides the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// The run directory (default: results/<scenario name>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Checks a scenario without running it.
+    Validate {
+        scenario: PathBuf,
+    },
+    /// Explains, at a time point, which instances could take a task of a task definition and why not.
+    Explain {
+        scenario: PathBuf,
+        /// The time point: seconds or a duration such as 90s, 15m, 2h.
+        #[arg(long)]
+        at: String,
+        /// family, family:revision or ARN.
+        #[arg(long = "task-definition")]
+        task_definition: String,
+        /// The cluster (default: the only cluster, or "default").
+        #[arg(long)]
+        cluster: Option<String>,
+        /// Overrides the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+}
+
+/// An error that ends the command with exit code 2 (invalid input or usage).
+struct UsageError(String);
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Run { scenario, seed, out } => run(&scenario, seed, out),
+        Command::Validate { scenario } => validate(&scenario),
+        Command::Explain { scenario, at, task_definition, cluster, seed } => explain(&scenario, &at, &task_definition, cluster, seed),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(UsageError(msg)) => {
+            eprintln!("{msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Reads and validates a scenario file; every error names the file, line, column and JSON path.
+fn load(path: &Path) -> Result<ecsim_scenario::Loaded, UsageError> {
+    let src = std::fs::read(path).map_err(|e| UsageError(format!("error: {}: cannot read the scenario file: {e}", path.display())))?;
+    let src = String::from_utf8(src).map_err(|e| {
+        UsageError(format!("error: {}: the scenario file is not UTF-8 (byte {}); save it as UTF-8 JSON", path.display(), e.utf8_error().valid_up_to()))
+    })?;
+    ecsim_scenario::load(&src).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(|e| format!("error: {}:{e}", path.display())).collect();
+        UsageError(lines.join("\n"))
+    })
+}
+
+fn run(path: &Path, seed: Option<u64>, out: Option<PathBuf>) -> Result<u8, UsageError> {
+    let started = Instant::now();
+    let mut loaded = load(path)?;
+    if let Some(seed) = seed {
+        loaded.scenario.seed = seed;
+    }
+    let out_dir = out.unwrap_or_else(|| PathBuf::from("results").join(&loaded.scenario.name));
+    let output = ecsim_engine::run(&loaded.scenario);
+    let simulated = started.elapsed();
+    write_run_dir(&out_dir, &output, &loaded)?;
+    let failed: Vec<_> = output.assertions.iter().filter(|a| !a.passed).collect();
+    let failures: u64 = output.counts.placement_failures.values().sum();
+    println!(
+        "{}: seed {}, {} placements, {} placement failures, {} tasks started, fingerprint {}",
+        output.scenario_name, output.seed, output.counts.placements, failures, output.counts.tasks_started, output.fingerprint
+    );
+    for a in &output.assertions {
+        println!("  assertion {}: {} ({})", a.type_name, if a.passed { "passed" } else { "FAILED" }, a.detail);
+    }
+    println!("  wrote {}", out_dir.display());
+    eprintln!("wall time: {:.3}s (simulation {:.3}s)", started.elapsed().as_secs_f64(), simulated.as_secs_f64());
+    if !failed.is_empty() {
+        eprintln!("reproduce: ecsim run {} --seed {}", path.display(), output.seed);
+        return Ok(1);
+    }
+    Ok(0)
+}
+
+/// Writes every file into a temporary sibling directory, then renames it into place, so a failed
+/// or interrupted run never leaves a half-written result.
+fn write_run_dir(dir: &Path, output: &ecsim_engine::RunOutput, loaded: &ecsim_scenario::Loaded) -> Result<(), UsageError> {
+    let err = |what: &str, e: std::io::Error| UsageError(format!("error: {}: cannot write the run directory ({what}): {e}", dir.display()));
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|e| err("creating its parent", e))?;
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into());
+    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir(&tmp).map_err(|e| err("creating a temporary directory", e))?;
+    let result = (|| -> std::io::Result<()> {
+        let meta = ecsim_report::SummaryMeta { scenario_sha256: &loaded.sha256, ignored_fields: &loaded.ignored_fields };
+        let file = |n: &str| -> std::io::Result<std::io::BufWriter<std::fs::File>> { Ok(std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(tmp.join(n))?)) };
+        let mut w = file("summary.json")?;
+        ecsim_report::write_summary(output, &meta, &mut w)?;
+        w.flush()?;
+        let mut w = file("events.jsonl")?;
+        ecsim_report::write_events(output, &mut w)?;
+        w.flush()?;
+        let mut w = file("timeseries.csv")?;
+        ecsim_report::write_timeseries(output, &mut w)?;
+        w.flush()?;
+        let mut w = file("snapshots.jsonl")?;
+        ecsim_report::write_snapshots(output, &mut w)?;
+        w.flush()?;
+        Ok(())
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(err("writing files", e));
+    }
+    if dir.exists() {
+        let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+        std::fs::rename(dir, &old).map_err(|e| err("moving the previous run aside", e))?;
+        let _ = std::fs::remove_dir_all(&old);
+    }
+    std::fs::rename(&tmp, dir).map_err(|e| err("renaming the finished run into place", e))?;
+    Ok(())
+}
+
+fn validate(path: &Path) -> Result<u8, UsageError> {
+    let loaded = load(path)?;
+    println!(
+        "ok: {}: scenario '{}' with {} actions and {} assertions is valid ({} ignored fields)",
+        path.display(),
+        loaded.scenario.name,
+        loaded.scenario.actions.len(),
+        loaded.scenario.assertions.len(),
+        loaded.ignored_fields.len()
+    );
+    Ok(0)
+}
+
+fn explain(path: &Path, at: &str, task_definition: &str, cluster: Option<String>, seed: Option<u64>) -> Result<u8, UsageError> {
+    let at = ecsim_scenario::parse_duration(at).map_err(|e| UsageError(format!("error: --at {at:?}: {e}")))?;
+    let mut loaded = load(path)?;
+    if let Some(seed) = seed {
+        loaded.scenario.seed = seed;
+    }
+    let mut engine = Engine::new(&loaded.scenario);
+    engine.run_until(SimTime::ZERO + at);
+    let world = engine.world();
+    let cluster = match cluster {
+        Some(c) => c,
+        None => {
+            let active: Vec<_> = world.clusters.iter().filter(|c| c.status == ecsim_model::ClusterStatus::Active).collect();
+            match active.as_slice() {
+                [only] => only.name.clone(),
+                _ => "default".to_string(),
+            }
+        }
+    };
+    let (result, _) = engine.explain(&cluster, task_definition, &[]).map_err(|e| UsageError(format!("error: {e}")))?;
+    let def = world.task_definition(world.task_definition_by_ref(task_definition).expect("resolved by explain"));
+    let req = def.requirements(&Default::default());
+    let mut out = String::new();
+    use std::fmt::Write as _;
+    let _ = writeln!(
+        out,
+        "at {}s in cluster {cluster}: a task of {} needs cpu {}, memory {} MiB, gpus {}, tcp ports {:?} (+{} dynamic), enis {}",
+        at.ms() / 1000,
+        def.family_revision(),
+        req.cpu,
+        req.memory_mib,
+        req.gpus,
+        req.static_tcp_ports,
+        req.dynamic_tcp_ports,
+        req.enis
+    );
+    let explanation = match &result {
+        Ok(d) => d.explanation.clone(),
+        Err(f) => f.explanation.clone(),
+    }
+    .unwrap_or_default();
+    let _ = writeln!(out, "{:<22} {:<14} {:<12} {:>10} {:>12}  verdict", "instance", "az", "type", "cpu free", "memory free");
+    for v in &explanation.verdicts {
+        let inst = world.instance(v.instance);
+        let rem = inst.remaining();
+        let verdict = match v.rejected_by {
+            None => "fits".to_string(),
+            Some(c) => format!("rejected: {}{}", c.reason(), hint(c)),
+        };
+        let _ = writeln!(
+            out,
+            "{:<22} {:<14} {:<12} {:>10} {:>12}  {verdict}",
+            inst.ec2_instance_id,
+            inst.availability_zone.as_deref().unwrap_or("-"),
+            inst.instance_type.as_deref().unwrap_or("-"),
+            rem.cpu,
+            rem.memory_mib
+        );
+    }
+    for step in &explanation.steps {
+        let names: Vec<&str> = step.survivors.iter().map(|&i| world.instance(i).ec2_instance_id.as_str()).collect();
+        let _ = writeln!(out, "strategy {}: keeps {} of {}: {}", step.strategy, step.survivors.len(), step.scores.len().max(step.survivors.len()), names.join(", "));
+    }
+    match &result {
+        Ok(d) => {
+            let _ = writeln!(out, "placement: {} (drawn from {} finalists)", world.instance(d.instance).ec2_instance_id, d.finalists);
+        }
+        Err(f) => {
+            let closest = f.closest.map(|i| world.instance(i).arn.clone()).unwrap_or_else(|| "-".into());
+            let _ = writeln!(out, "placement fails: reason {}, closest matching instance {closest}", f.reason);
+        }
+    }
+    print!("{out}");
+    Ok(0)
+}
+
+fn hint(c: Check) -> &'static str {
+    match c {
+        Check::Agent => " (agent disconnected)",
+        Check::Attribute => " (missing a required attribute)",
+        Check::Cpu => " (not enough CPU units left)",
+        Check::Memory => " (not enough memory left)",
+        Check::Gpu => " (not enough GPUs left)",
+        Check::Ports => " (a TCP host port is taken)",
+        Check::PortsUdp => " (a UDP host port is taken)",
+        Check::Eni => " (no ENI left)",
+        Check::MemberOf | Check::DistinctInstance => "",
+    }
+}

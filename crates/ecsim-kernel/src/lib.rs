@@ -3,11 +3,13 @@
 //! It knows nothing of ECS. Everything above it gets its order of events and its randomness from here,
 //! which is what makes one seed reproduce a whole run to the byte.
 
+pub mod dist;
 pub mod fingerprint;
 pub mod queue;
 pub mod random;
 pub mod time;
 
+pub use dist::Distribution;
 pub use fingerprint::Fingerprint;
 pub use queue::{EventKey, EventQueue};
 pub use random::{RandomStreams, Stream};

@@ -1,1 +1,25 @@
-//! placeholder
+//! ECS state and resource accounting: clusters, container instances, task definitions, tasks and task
+//! groups, plus the instance-type and AMI catalogs.
+//!
+//! The model holds state and keeps its books (every reservation is asserted when made and when
+//! released); it decides nothing. Placement reads it, the engine changes it.
+
+pub mod catalog;
+pub mod ids;
+pub mod instance;
+pub mod task;
+pub mod task_definition;
+pub mod timings;
+pub mod world;
+
+pub use catalog::{AmiCatalog, AmiMetadata, InstanceType, InstanceTypeCatalog};
+pub use ids::{ClusterId, GroupId, InstanceId, TaskDefId, TaskId};
+pub use instance::{Attribute, ContainerInstance, InstanceStatus, Resources};
+pub use task::{DesiredStatus, LaunchType, NetworkBinding, StopCode, Task, TaskStatus};
+pub use task_definition::{
+    Compatibility, ContainerDefinition, DependencyCondition, HealthCheck, NetworkMode,
+    PlacementConstraint, PortMapping, Protocol, TaskDefStatus, TaskDefinition, TaskRequirements,
+    TaskSimulation,
+};
+pub use timings::Timings;
+pub use world::{Cluster, ClusterStatus, World};

@@ -1,1 +1,15 @@
-//! placeholder
+//! The placement pipeline (SPEC §4): pure functions over a read-only view of the cluster.
+//!
+//! 1. eligibility (status, agent, launch type, attributes), 2. resources (CPU, memory, GPU, ports,
+//! ENIs), 3. constraints (`memberOf`, `distinctInstance`), 4. strategies in array order, each keeping
+//! its best tier, then a seeded final draw. Every decision can carry an explanation.
+
+pub mod explain;
+pub mod pipeline;
+pub mod strategy;
+pub mod view;
+
+pub use explain::{Check, Explanation, InstanceVerdict, StrategyStep};
+pub use pipeline::{first_failed_check, place, spread_counts, Decision, Failure, PlacementRequest, NO_INSTANCES};
+pub use strategy::{BinpackField, PlacementStrategy, SpreadField};
+pub use view::InstanceRef;

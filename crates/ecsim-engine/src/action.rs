@@ -1,0 +1,187 @@
+//! Scenario actions, validated and lowered: ECS API requests (only the fields that matter to
+//! placement and scheduling) and the simulator's own actions (SPEC §2).
+
+use ecsim_kernel::SimTime;
+use ecsim_model::task_definition::TaskOverride;
+use ecsim_model::{
+    Attribute, InstanceStatus, LaunchType, PlacementConstraint, TaskDefinition, TaskSimulation,
+    Timings,
+};
+use ecsim_placement::PlacementStrategy;
+use std::sync::Arc;
+
+/// One action of the scenario at its time.
+#[derive(Clone, Debug)]
+pub struct ScheduledAction {
+    pub at: SimTime,
+    /// Its index in the scenario's `actions` array (for messages: `actions[3]`).
+    pub index: usize,
+    /// The action's name as written (`RunTask`).
+    pub name: String,
+    /// The request body as compact JSON, echoed in `snapshots.jsonl`.
+    pub input_json: String,
+    pub action: Action,
+}
+
+/// Which instances a simulator action applies to.
+#[derive(Clone, Debug)]
+pub enum InstanceSelector {
+    /// ec2InstanceIds or container-instance ARNs.
+    Ids(Vec<String>),
+    /// A cluster-query-language filter.
+    Filter(Arc<ecsim_query::Expression>),
+}
+
+/// API: Attribute with its target (PutAttributes / DeleteAttributes).
+#[derive(Clone, Debug)]
+pub struct TargetedAttribute {
+    pub name: String,
+    pub value: Option<String>,
+    /// `container-instance` (the only target type).
+    pub target_id: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub enum Action {
+    CreateCluster {
+        cluster_name: String,
+    },
+    DeleteCluster {
+        cluster: String,
+    },
+    /// Accepted, no effect (UpdateClusterSettings).
+    NoEffect,
+    RegisterContainerInstance(RegisterContainerInstance),
+    LaunchContainerInstances(LaunchContainerInstances),
+    DeregisterContainerInstance {
+        cluster: String,
+        container_instance: String,
+        force: bool,
+    },
+    UpdateContainerInstancesState {
+        cluster: String,
+        container_instances: Vec<String>,
+        status: InstanceStatus,
+    },
+    PutAttributes {
+        cluster: String,
+        attributes: Vec<TargetedAttribute>,
+    },
+    DeleteAttributes {
+        cluster: String,
+        attributes: Vec<TargetedAttribute>,
+    },
+    /// A task definition with its `simulation` block; id, revision and ARN are assigned at registration.
+    RegisterTaskDefinition(Box<TaskDefinition>),
+    DeregisterTaskDefinition {
+        task_definition: String,
+    },
+    RunTask(RunTask),
+    StartTask(StartTask),
+    StopTask {
+        cluster: String,
+        task: String,
+        reason: Option<String>,
+    },
+    TerminateContainerInstances {
+        cluster: String,
+        selector: InstanceSelector,
+        count: Option<u32>,
+    },
+    DisconnectAgent {
+        cluster: String,
+        selector: InstanceSelector,
+    },
+    ReconnectAgent {
+        cluster: String,
+        selector: InstanceSelector,
+    },
+    ListContainerInstances {
+        cluster: String,
+        filter: Option<Arc<ecsim_query::Expression>>,
+        status: Option<InstanceStatus>,
+        max_results: Option<u32>,
+        next_token: Option<String>,
+    },
+    DescribeContainerInstances {
+        cluster: String,
+        container_instances: Vec<String>,
+    },
+    DescribeTasks {
+        cluster: String,
+        tasks: Vec<String>,
+    },
+    ListAttributes {
+        cluster: String,
+        attribute_name: Option<String>,
+        attribute_value: Option<String>,
+    },
+    Snapshot {
+        label: Option<String>,
+        cluster: Option<String>,
+    },
+}
+
+/// API: RegisterContainerInstance, lowered. The instance is ACTIVE at once (SPEC §2).
+#[derive(Clone, Debug)]
+pub struct RegisterContainerInstance {
+    pub cluster: String,
+    /// From `instanceIdentityDocument` when given.
+    pub ec2_instance_id: Option<String>,
+    pub instance_type: Option<String>,
+    pub availability_zone: Option<String>,
+    /// `totalResources` CPU and MEMORY (required), GPU if given.
+    pub cpu: u32,
+    pub memory_mib: u32,
+    pub gpus: u32,
+    /// `totalResources` PORTS / PORTS_UDP; None = the agent's defaults.
+    pub tcp_ports: Option<Vec<u16>>,
+    pub udp_ports: Option<Vec<u16>>,
+    pub attributes: Vec<Attribute>,
+    /// `versionInfo.agentVersion`.
+    pub agent_version: Option<String>,
+}
+
+/// The simulator's LaunchContainerInstances (SPEC §2).
+#[derive(Clone, Debug)]
+pub struct LaunchContainerInstances {
+    pub cluster: String,
+    pub instance_type: String,
+    pub count: u32,
+    /// Round-robin; empty = the region's `a` zone.
+    pub availability_zones: Vec<String>,
+    pub attributes: Vec<Attribute>,
+    pub image_id: Option<String>,
+    pub capacity_provider: Option<String>,
+    /// `simulation.timings` (instanceLaunch).
+    pub timings: Timings,
+}
+
+/// API: RunTask, lowered.
+#[derive(Clone, Debug)]
+pub struct RunTask {
+    pub cluster: String,
+    pub task_definition: String,
+    pub count: u32,
+    pub group: Option<String>,
+    pub started_by: Option<String>,
+    pub launch_type: Option<LaunchType>,
+    pub overrides: TaskOverride,
+    pub placement_constraints: Vec<PlacementConstraint>,
+    /// Empty = the default (random).
+    pub placement_strategy: Vec<PlacementStrategy>,
+    /// The action's `simulation` block (overrides the task definition's).
+    pub simulation: Option<TaskSimulation>,
+}
+
+/// API: StartTask, lowered.
+#[derive(Clone, Debug)]
+pub struct StartTask {
+    pub cluster: String,
+    pub task_definition: String,
+    pub container_instances: Vec<String>,
+    pub group: Option<String>,
+    pub started_by: Option<String>,
+    pub overrides: TaskOverride,
+    pub simulation: Option<TaskSimulation>,
+}

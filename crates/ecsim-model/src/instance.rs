@@ -1,0 +1,150 @@
+//! Container instances: status, agent, registered and reserved resources, ports, attributes, task groups.
+
+use crate::ids::{ClusterId, GroupId, InstanceId, TaskId};
+use ecsim_kernel::SimTime;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// API: ContainerInstance.status. REGISTERING and DEREGISTERING are instantaneous here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum InstanceStatus {
+    Active,
+    Draining,
+    Inactive,
+}
+
+impl InstanceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InstanceStatus::Active => "ACTIVE",
+            InstanceStatus::Draining => "DRAINING",
+            InstanceStatus::Inactive => "INACTIVE",
+        }
+    }
+}
+
+/// The integer resources of an instance (API: Resource of type INTEGER, plus ENIs).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Resources {
+    pub cpu: u32,
+    pub memory_mib: u32,
+    pub gpus: u32,
+    pub enis: u32,
+}
+
+/// API: Attribute. A capability attribute has no value.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Attribute {
+    pub name: String,
+    pub value: Option<String>,
+}
+
+/// The dynamic host-port range of the Linux agent (API: PortMapping.hostPort).
+pub const DYNAMIC_PORT_FIRST: u16 = 49153;
+pub const DYNAMIC_PORT_LAST: u16 = 65535;
+/// API: PortMapping — "A container instance can have up to 100 reserved ports at a time".
+pub const MAX_RESERVED_PORTS: usize = 100;
+
+/// One container instance of a cluster.
+#[derive(Clone, Debug)]
+pub struct ContainerInstance {
+    pub id: InstanceId,
+    pub cluster: ClusterId,
+    /// The n-th instance of the run: `i-` + 17 hex digits of n (SPEC §9).
+    pub ec2_instance_id: String,
+    pub arn: String,
+    pub status: InstanceStatus,
+    pub agent_connected: bool,
+    pub agent_version: String,
+    pub instance_type: Option<String>,
+    pub availability_zone: Option<String>,
+    pub capacity_provider: Option<String>,
+    pub registered_at: SimTime,
+    /// When it left the cluster (deregistered or terminated).
+    pub deregistered_at: Option<SimTime>,
+    /// True for an EC2 instance that was terminated (not just deregistered).
+    pub terminated: bool,
+    /// Registered resources (API: registeredResources).
+    pub registered: Resources,
+    /// What tasks hold now; remaining = registered - reserved (API: remainingResources).
+    pub reserved: Resources,
+    /// Ports the agent reserves (API: registeredResources PORTS / PORTS_UDP).
+    pub registered_tcp_ports: Vec<u16>,
+    pub registered_udp_ports: Vec<u16>,
+    /// Every TCP/UDP host port in use: registered, static task ports and dynamic task ports.
+    pub used_tcp_ports: BTreeSet<u16>,
+    pub used_udp_ports: BTreeSet<u16>,
+    /// Registered plus static task ports: the ports that count toward the limit of 100.
+    pub reserved_port_count: usize,
+    pub attributes: BTreeMap<String, Option<String>>,
+    /// API: runningTasksCount — tasks on the instance whose desired status is RUNNING.
+    pub running_tasks_count: u32,
+    /// API: pendingTasksCount — tasks in the PENDING state.
+    pub pending_tasks_count: u32,
+    /// Tasks with desired status RUNNING, per task group, sorted by group id.
+    pub group_counts: Vec<(GroupId, u32)>,
+    /// Tasks holding resources here (placed and not yet STOPPED).
+    pub tasks: BTreeSet<TaskId>,
+    /// Bumped at every change, like the API's `version`.
+    pub version: u64,
+}
+
+impl ContainerInstance {
+    pub fn remaining(&self) -> Resources {
+        Resources {
+            cpu: self.registered.cpu - self.reserved.cpu,
+            memory_mib: self.registered.memory_mib - self.reserved.memory_mib,
+            gpus: self.registered.gpus - self.reserved.gpus,
+            enis: self.registered.enis - self.reserved.enis,
+        }
+    }
+
+    pub fn attribute(&self, name: &str) -> Option<Option<&str>> {
+        self.attributes.get(name).map(|v| v.as_deref())
+    }
+
+    pub fn group_count(&self, group: GroupId) -> u32 {
+        match self.group_counts.binary_search_by_key(&group, |&(g, _)| g) {
+            Ok(i) => self.group_counts[i].1,
+            Err(_) => 0,
+        }
+    }
+
+    pub fn add_group(&mut self, group: GroupId) {
+        match self.group_counts.binary_search_by_key(&group, |&(g, _)| g) {
+            Ok(i) => self.group_counts[i].1 += 1,
+            Err(i) => self.group_counts.insert(i, (group, 1)),
+        }
+    }
+
+    pub fn remove_group(&mut self, group: GroupId) {
+        let i = self
+            .group_counts
+            .binary_search_by_key(&group, |&(g, _)| g)
+            .expect("removing a task group the instance does not hold");
+        self.group_counts[i].1 -= 1;
+        if self.group_counts[i].1 == 0 {
+            self.group_counts.remove(i);
+        }
+    }
+
+    /// Whether the instance can take placements at all (API: only ACTIVE instances with a
+    /// connected agent accept tasks).
+    pub fn accepts_tasks(&self) -> bool {
+        self.status == InstanceStatus::Active && self.agent_connected
+    }
+
+    /// The lowest free dynamic port at or after `from`, if any.
+    pub fn free_dynamic_port(used: &BTreeSet<u16>, from: u16) -> Option<u16> {
+        let mut candidate = from.max(DYNAMIC_PORT_FIRST);
+        for &p in used.range(candidate..) {
+            if p > candidate {
+                break;
+            }
+            if p == DYNAMIC_PORT_LAST {
+                return None;
+            }
+            candidate = p + 1;
+        }
+        Some(candidate)
+    }
+}

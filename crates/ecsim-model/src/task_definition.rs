@@ -1,0 +1,246 @@
+//! Task definitions (family:revision), their containers, and what a task of them reserves.
+
+use crate::ids::TaskDefId;
+use crate::timings::Timings;
+use ecsim_kernel::{Distribution, SimTime};
+use std::sync::Arc;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TaskDefStatus {
+    Active,
+    Inactive,
+}
+
+/// API: TaskDefinition.networkMode. EC2 Linux default is bridge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NetworkMode {
+    Bridge,
+    Host,
+    Awsvpc,
+    None,
+}
+
+impl NetworkMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NetworkMode::Bridge => "bridge",
+            NetworkMode::Host => "host",
+            NetworkMode::Awsvpc => "awsvpc",
+            NetworkMode::None => "none",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compatibility {
+    Ec2,
+    Fargate,
+    External,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Protocol {
+    Tcp,
+    Udp,
+}
+
+/// API: PortMapping. `host_port` None or 0 in bridge mode asks for a dynamic port.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PortMapping {
+    pub container_port: Option<u16>,
+    pub host_port: Option<u16>,
+    pub protocol: Protocol,
+}
+
+/// API: ContainerDependency.condition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DependencyCondition {
+    Start,
+    Complete,
+    Success,
+    Healthy,
+}
+
+/// API: HealthCheck, with the documented defaults filled in (seconds).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HealthCheck {
+    pub interval_s: u32,
+    pub timeout_s: u32,
+    pub retries: u32,
+    pub start_period_s: u32,
+}
+
+/// API: ContainerDefinition, the fields that matter to placement and scheduling.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ContainerDefinition {
+    pub name: String,
+    pub image: String,
+    pub cpu: Option<u32>,
+    pub memory_mib: Option<u32>,
+    pub memory_reservation_mib: Option<u32>,
+    pub port_mappings: Vec<PortMapping>,
+    pub gpus: u32,
+    pub essential: bool,
+    pub depends_on: Vec<(String, DependencyCondition)>,
+    pub health_check: Option<HealthCheck>,
+    pub stop_timeout_s: Option<u32>,
+}
+
+/// A placement constraint, with its expression compiled once.
+#[derive(Clone, Debug)]
+pub enum PlacementConstraint {
+    MemberOf(Arc<ecsim_query::Expression>),
+    DistinctInstance,
+}
+
+impl PlacementConstraint {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            PlacementConstraint::MemberOf(_) => "memberOf",
+            PlacementConstraint::DistinctInstance => "distinctInstance",
+        }
+    }
+}
+
+/// What ECS does not know and ecsim simulates (the `simulation` block of SPEC §3).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TaskSimulation {
+    pub timings: Timings,
+    /// Tasks with a run duration exit by themselves (EssentialContainerExited) after it.
+    pub run_duration: Option<Distribution>,
+    pub fail_to_start_probability: f64,
+    pub crash_after: Option<Distribution>,
+    pub unhealthy_probability: f64,
+}
+
+/// A registered task definition revision.
+#[derive(Clone, Debug)]
+pub struct TaskDefinition {
+    pub id: TaskDefId,
+    pub family: String,
+    pub revision: u32,
+    pub arn: String,
+    pub status: TaskDefStatus,
+    pub containers: Vec<ContainerDefinition>,
+    /// Container indices in start order (dependencies first), from the dependsOn DAG.
+    pub container_start_order: Vec<usize>,
+    pub cpu: Option<u32>,
+    pub memory_mib: Option<u32>,
+    pub network_mode: NetworkMode,
+    pub requires_compatibilities: Vec<Compatibility>,
+    pub placement_constraints: Vec<PlacementConstraint>,
+    pub simulation: TaskSimulation,
+    pub registered_at: SimTime,
+}
+
+/// Everything placement needs to know about one task: its reservation and its needs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TaskRequirements {
+    pub cpu: u32,
+    pub memory_mib: u32,
+    pub gpus: u32,
+    /// Static host ports (non-zero hostPort, or containerPort in host mode).
+    pub static_tcp_ports: Vec<u16>,
+    pub static_udp_ports: Vec<u16>,
+    /// Port mappings that take a dynamic host port (bridge mode, hostPort 0 or absent).
+    pub dynamic_tcp_ports: u16,
+    pub dynamic_udp_ports: u16,
+    /// awsvpc tasks use one ENI each.
+    pub enis: u32,
+    /// Attributes the instance must have (e.g. `ecs.capability.task-eni` for awsvpc).
+    pub required_attributes: Vec<String>,
+}
+
+/// Per-container overrides of a RunTask/StartTask (API: ContainerOverride).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ContainerOverride {
+    pub name: String,
+    pub cpu: Option<u32>,
+    pub memory_mib: Option<u32>,
+    pub memory_reservation_mib: Option<u32>,
+}
+
+/// Task-level overrides (API: TaskOverride).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TaskOverride {
+    pub cpu: Option<u32>,
+    pub memory_mib: Option<u32>,
+    pub containers: Vec<ContainerOverride>,
+}
+
+impl TaskDefinition {
+    /// `family:revision`.
+    pub fn family_revision(&self) -> String {
+        format!("{}:{}", self.family, self.revision)
+    }
+
+    /// The task's reservation and needs under `overrides`.
+    ///
+    /// RULE (SPEC §4, task reservation): task-level cpu/memory when given; otherwise the sum over
+    /// containers of `cpu` (missing = 0) and of `memoryReservation` if set else `memory`.
+    /// API: ContainerDefinition.memoryReservation — "that value is subtracted from the available
+    /// memory resources"; otherwise the value of `memory` is used.
+    pub fn requirements(&self, overrides: &TaskOverride) -> TaskRequirements {
+        let mut sum_cpu = 0u32;
+        let mut sum_mem = 0u32;
+        let mut gpus = 0u32;
+        let mut req = TaskRequirements::default();
+        for c in &self.containers {
+            let o = overrides.containers.iter().find(|o| o.name == c.name);
+            let cpu = o.and_then(|o| o.cpu).or(c.cpu).unwrap_or(0);
+            let mem = o.and_then(|o| o.memory_mib).or(c.memory_mib);
+            let res = o
+                .and_then(|o| o.memory_reservation_mib)
+                .or(c.memory_reservation_mib);
+            sum_cpu = sum_cpu.saturating_add(cpu);
+            sum_mem = sum_mem.saturating_add(res.or(mem).unwrap_or(0));
+            gpus = gpus.saturating_add(c.gpus);
+            for pm in &c.port_mappings {
+                let fixed = match self.network_mode {
+                    // API: host mode — "must specify a specific hostPort"; hostPort == containerPort.
+                    NetworkMode::Host | NetworkMode::Awsvpc => pm.host_port.or(pm.container_port),
+                    NetworkMode::Bridge => pm.host_port.filter(|&p| p != 0),
+                    NetworkMode::None => None,
+                };
+                match (fixed, self.network_mode) {
+                    // awsvpc ports live on the task's own ENI, not on the host.
+                    (_, NetworkMode::Awsvpc) | (_, NetworkMode::None) => {}
+                    (Some(p), _) if p != 0 => match pm.protocol {
+                        Protocol::Tcp => req.static_tcp_ports.push(p),
+                        Protocol::Udp => req.static_udp_ports.push(p),
+                    },
+                    _ => match pm.protocol {
+                        Protocol::Tcp => req.dynamic_tcp_ports += 1,
+                        Protocol::Udp => req.dynamic_udp_ports += 1,
+                    },
+                }
+            }
+        }
+        req.cpu = overrides.cpu.or(self.cpu).unwrap_or(sum_cpu);
+        req.memory_mib = overrides.memory_mib.or(self.memory_mib).unwrap_or(sum_mem);
+        req.gpus = gpus;
+        req.static_tcp_ports.sort_unstable();
+        req.static_udp_ports.sort_unstable();
+        if self.network_mode == NetworkMode::Awsvpc {
+            req.enis = 1;
+            req.required_attributes
+                .push("ecs.capability.task-eni".to_string());
+        }
+        req
+    }
+
+    /// The longest stop timeout of its containers, seconds (API: stopTimeout; agent default 30 s).
+    pub fn stop_timeout_s(&self) -> u32 {
+        self.containers
+            .iter()
+            .filter_map(|c| c.stop_timeout_s)
+            .max()
+            .unwrap_or(30)
+    }
+
+    pub fn has_essential_health_check(&self) -> bool {
+        self.containers
+            .iter()
+            .any(|c| c.essential && c.health_check.is_some())
+    }
+}

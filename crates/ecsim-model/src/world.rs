@@ -1,0 +1,466 @@
+//! The world: arenas of clusters, container instances, task definitions and tasks, with the
+//! resource books. Every reservation is asserted when it is made and again when it is released.
+
+use crate::ids::{ClusterId, GroupId, InstanceId, TaskDefId, TaskId};
+use crate::instance::{ContainerInstance, InstanceStatus, MAX_RESERVED_PORTS};
+use crate::task::{DesiredStatus, NetworkBinding, Task, TaskStatus};
+use crate::task_definition::{Protocol, TaskDefStatus, TaskDefinition};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClusterStatus {
+    Active,
+    Inactive,
+}
+
+impl ClusterStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClusterStatus::Active => "ACTIVE",
+            ClusterStatus::Inactive => "INACTIVE",
+        }
+    }
+}
+
+/// One cluster.
+#[derive(Clone, Debug)]
+pub struct Cluster {
+    pub id: ClusterId,
+    pub name: String,
+    pub arn: String,
+    pub status: ClusterStatus,
+    /// Every instance ever registered to it, in registration order.
+    pub instances: Vec<InstanceId>,
+    /// Tasks per lastStatus (index: `TaskStatus as usize`), for the time series.
+    pub tasks_by_status: [u32; 8],
+    /// Tasks not yet STOPPED, in creation order.
+    pub active_tasks: std::collections::BTreeSet<TaskId>,
+}
+
+/// All ECS state of a run.
+#[derive(Clone, Debug)]
+pub struct World {
+    pub region: String,
+    pub account_id: String,
+    /// Simulated time 0 as Unix epoch milliseconds (for `registeredAt` and ISO times).
+    pub start_time_unix_ms: i64,
+    pub clusters: Vec<Cluster>,
+    pub instances: Vec<ContainerInstance>,
+    pub task_definitions: Vec<TaskDefinition>,
+    pub tasks: Vec<Task>,
+    cluster_names: BTreeMap<String, ClusterId>,
+    families: BTreeMap<String, Vec<TaskDefId>>,
+    groups: Vec<String>,
+    group_ids: BTreeMap<String, GroupId>,
+    /// Lookup of instances by ec2InstanceId, ARN and ARN suffix.
+    instance_refs: BTreeMap<String, InstanceId>,
+    task_refs: BTreeMap<String, TaskId>,
+}
+
+/// Why a reference could not be resolved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LookupError {
+    Missing,
+}
+
+impl World {
+    pub fn new(region: &str, account_id: &str, start_time_unix_ms: i64) -> World {
+        World {
+            region: region.to_string(),
+            account_id: account_id.to_string(),
+            start_time_unix_ms,
+            clusters: Vec::new(),
+            instances: Vec::new(),
+            task_definitions: Vec::new(),
+            tasks: Vec::new(),
+            cluster_names: BTreeMap::new(),
+            families: BTreeMap::new(),
+            groups: Vec::new(),
+            group_ids: BTreeMap::new(),
+            instance_refs: BTreeMap::new(),
+            task_refs: BTreeMap::new(),
+        }
+    }
+
+    fn arn(&self, resource: &str) -> String {
+        format!("arn:aws:ecs:{}:{}:{}", self.region, self.account_id, resource)
+    }
+
+    // ----- clusters -----
+
+    /// Creates a cluster, or returns the existing ACTIVE one of that name (API: CreateCluster is
+    /// idempotent for an existing name).
+    pub fn create_cluster(&mut self, name: &str) -> ClusterId {
+        if let Some(&id) = self.cluster_names.get(name) {
+            self.clusters[id.index()].status = ClusterStatus::Active;
+            return id;
+        }
+        let id = ClusterId(self.clusters.len() as u32);
+        let arn = self.arn(&format!("cluster/{name}"));
+        self.clusters.push(Cluster {
+            id,
+            name: name.to_string(),
+            arn,
+            status: ClusterStatus::Active,
+            instances: Vec::new(),
+            tasks_by_status: [0; 8],
+            active_tasks: Default::default(),
+        });
+        self.cluster_names.insert(name.to_string(), id);
+        id
+    }
+
+    /// A cluster by name or ARN.
+    pub fn cluster_by_ref(&self, r: &str) -> Option<ClusterId> {
+        let name = r.rsplit_once(":cluster/").map(|(_, n)| n).unwrap_or(r);
+        self.cluster_names.get(name).copied()
+    }
+
+    pub fn cluster(&self, id: ClusterId) -> &Cluster {
+        &self.clusters[id.index()]
+    }
+
+    // ----- container instances -----
+
+    /// Adds a registered container instance; the n-th instance of the run gets `i-` + 17 hex digits
+    /// of n and an ARN ending in n as 32 hex digits (SPEC §9). `fill` sets everything else.
+    pub fn add_instance(
+        &mut self,
+        cluster: ClusterId,
+        ec2_instance_id: Option<String>,
+        fill: impl FnOnce(&mut ContainerInstance),
+    ) -> InstanceId {
+        let id = InstanceId(self.instances.len() as u32);
+        let n = id.0 as u64 + 1;
+        let cluster_name = self.clusters[cluster.index()].name.clone();
+        let arn = self.arn(&format!("container-instance/{cluster_name}/{n:032x}"));
+        let mut inst = ContainerInstance {
+            id,
+            cluster,
+            ec2_instance_id: ec2_instance_id.unwrap_or_else(|| format!("i-{n:017x}")),
+            arn,
+            status: InstanceStatus::Active,
+            agent_connected: true,
+            agent_version: String::new(),
+            instance_type: None,
+            availability_zone: None,
+            capacity_provider: None,
+            registered_at: Default::default(),
+            deregistered_at: None,
+            terminated: false,
+            registered: Default::default(),
+            reserved: Default::default(),
+            registered_tcp_ports: Vec::new(),
+            registered_udp_ports: Vec::new(),
+            used_tcp_ports: Default::default(),
+            used_udp_ports: Default::default(),
+            reserved_port_count: 0,
+            attributes: BTreeMap::new(),
+            running_tasks_count: 0,
+            pending_tasks_count: 0,
+            group_counts: Vec::new(),
+            tasks: Default::default(),
+            version: 1,
+        };
+        fill(&mut inst);
+        inst.used_tcp_ports = inst.registered_tcp_ports.iter().copied().collect();
+        inst.used_udp_ports = inst.registered_udp_ports.iter().copied().collect();
+        inst.reserved_port_count = inst.registered_tcp_ports.len() + inst.registered_udp_ports.len();
+        self.instance_refs.insert(inst.ec2_instance_id.clone(), id);
+        self.instance_refs.insert(inst.arn.clone(), id);
+        self.instance_refs.insert(format!("{n:032x}"), id);
+        self.clusters[cluster.index()].instances.push(id);
+        self.instances.push(inst);
+        id
+    }
+
+    /// An instance of `cluster` by ec2InstanceId, ARN or ARN id.
+    pub fn instance_by_ref(&self, cluster: ClusterId, r: &str) -> Option<InstanceId> {
+        self.instance_refs
+            .get(r)
+            .copied()
+            .filter(|&i| self.instances[i.index()].cluster == cluster)
+    }
+
+    pub fn instance(&self, id: InstanceId) -> &ContainerInstance {
+        &self.instances[id.index()]
+    }
+
+    pub fn instance_mut(&mut self, id: InstanceId) -> &mut ContainerInstance {
+        let inst = &mut self.instances[id.index()];
+        inst.version += 1;
+        inst
+    }
+
+    // ----- task definitions -----
+
+    /// Registers the next revision of `def.family`; id, revision and ARN are assigned here.
+    pub fn register_task_definition(&mut self, mut def: TaskDefinition) -> TaskDefId {
+        let id = TaskDefId(self.task_definitions.len() as u32);
+        let revisions = self.families.entry(def.family.clone()).or_default();
+        def.id = id;
+        def.revision = revisions.len() as u32 + 1;
+        def.arn = format!(
+            "arn:aws:ecs:{}:{}:task-definition/{}:{}",
+            self.region, self.account_id, def.family, def.revision
+        );
+        revisions.push(id);
+        self.task_definitions.push(def);
+        id
+    }
+
+    /// `family` (latest ACTIVE revision), `family:revision`, or a task-definition ARN.
+    pub fn task_definition_by_ref(&self, r: &str) -> Option<TaskDefId> {
+        let r = r.rsplit_once(":task-definition/").map(|(_, x)| x).unwrap_or(r);
+        match r.rsplit_once(':') {
+            Some((family, rev)) if rev.chars().all(|c| c.is_ascii_digit()) && !rev.is_empty() => {
+                let rev: usize = rev.parse().ok()?;
+                self.families.get(family)?.get(rev.checked_sub(1)?).copied()
+            }
+            _ => self
+                .families
+                .get(r)?
+                .iter()
+                .rev()
+                .copied()
+                .find(|&id| self.task_definitions[id.index()].status == TaskDefStatus::Active),
+        }
+    }
+
+    pub fn task_definition(&self, id: TaskDefId) -> &TaskDefinition {
+        &self.task_definitions[id.index()]
+    }
+
+    // ----- task groups -----
+
+    pub fn intern_group(&mut self, name: &str) -> GroupId {
+        if let Some(&g) = self.group_ids.get(name) {
+            return g;
+        }
+        let g = GroupId(self.groups.len() as u32);
+        self.groups.push(name.to_string());
+        self.group_ids.insert(name.to_string(), g);
+        g
+    }
+
+    pub fn group_id(&self, name: &str) -> Option<GroupId> {
+        self.group_ids.get(name).copied()
+    }
+
+    pub fn group_name(&self, g: GroupId) -> &str {
+        &self.groups[g.index()]
+    }
+
+    // ----- tasks -----
+
+    /// Creates a task in PROVISIONING with desired status RUNNING, not yet placed.
+    pub fn add_task(&mut self, fill: impl FnOnce(TaskId, &str) -> Task) -> TaskId {
+        let id = TaskId(self.tasks.len() as u32);
+        let n = id.0 as u64 + 1;
+        let task = fill(id, "");
+        let cluster_name = &self.clusters[task.cluster.index()].name;
+        let arn = format!(
+            "arn:aws:ecs:{}:{}:task/{}/{n:032x}",
+            self.region, self.account_id, cluster_name
+        );
+        let mut task = task;
+        task.id = id;
+        task.arn = arn;
+        debug_assert_eq!(task.last_status, TaskStatus::Provisioning);
+        let c = &mut self.clusters[task.cluster.index()];
+        c.tasks_by_status[task.last_status as usize] += 1;
+        c.active_tasks.insert(id);
+        self.task_refs.insert(task.arn.clone(), id);
+        self.task_refs.insert(format!("{n:032x}"), id);
+        self.tasks.push(task);
+        id
+    }
+
+    pub fn task(&self, id: TaskId) -> &Task {
+        &self.tasks[id.index()]
+    }
+
+    /// A task of `cluster` by ARN or id.
+    pub fn task_by_ref(&self, cluster: ClusterId, r: &str) -> Option<TaskId> {
+        self.task_refs
+            .get(r)
+            .copied()
+            .filter(|&t| self.tasks[t.index()].cluster == cluster)
+    }
+
+    /// Places a not-yet-placed task on `instance`: reserves CPU, memory, GPUs, ENIs and host ports,
+    /// and counts it in the instance's task groups. The caller has checked that it fits; a task that
+    /// does not fit here is a bug.
+    pub fn place_task(&mut self, task: TaskId, instance: InstanceId) {
+        let (group, req, desired, last_status, containers_ports) = {
+            let t = &self.tasks[task.index()];
+            assert!(t.instance.is_none() && !t.holds_resources, "task placed twice");
+            let def = &self.task_definitions[t.task_definition.index()];
+            let ports: Vec<(String, Option<u16>, Option<u16>, Protocol)> = def
+                .containers
+                .iter()
+                .flat_map(|c| {
+                    c.port_mappings
+                        .iter()
+                        .map(move |pm| (c.name.clone(), pm.container_port, pm.host_port, pm.protocol))
+                })
+                .collect();
+            (t.group, t.requirements.clone(), t.desired_status, t.last_status, (def.network_mode, ports))
+        };
+        let inst = &mut self.instances[instance.index()];
+        let rem = inst.remaining();
+        assert!(
+            rem.cpu >= req.cpu && rem.memory_mib >= req.memory_mib && rem.gpus >= req.gpus && rem.enis >= req.enis,
+            "over-commit on {}: remaining {:?}, task needs cpu {} memory {} gpus {} enis {}",
+            inst.ec2_instance_id, rem, req.cpu, req.memory_mib, req.gpus, req.enis
+        );
+        inst.reserved.cpu += req.cpu;
+        inst.reserved.memory_mib += req.memory_mib;
+        inst.reserved.gpus += req.gpus;
+        inst.reserved.enis += req.enis;
+        let mut bindings = Vec::new();
+        let (mode, ports) = containers_ports;
+        let mut next_tcp = crate::instance::DYNAMIC_PORT_FIRST;
+        let mut next_udp = crate::instance::DYNAMIC_PORT_FIRST;
+        if mode != crate::task_definition::NetworkMode::Awsvpc && mode != crate::task_definition::NetworkMode::None {
+            for (container, cport, hport, proto) in ports {
+                let fixed = match mode {
+                    crate::task_definition::NetworkMode::Host => hport.or(cport).filter(|&p| p != 0),
+                    _ => hport.filter(|&p| p != 0),
+                };
+                let (used, next) = match proto {
+                    Protocol::Tcp => (&mut inst.used_tcp_ports, &mut next_tcp),
+                    Protocol::Udp => (&mut inst.used_udp_ports, &mut next_udp),
+                };
+                let host_port = match fixed {
+                    Some(p) => {
+                        assert!(used.insert(p), "host port {p} already in use on {}", inst.ec2_instance_id);
+                        inst.reserved_port_count += 1;
+                        assert!(inst.reserved_port_count <= MAX_RESERVED_PORTS, "more than 100 reserved ports");
+                        p
+                    }
+                    None => {
+                        let p = ContainerInstance::free_dynamic_port(used, *next)
+                            .expect("no free dynamic port on an instance placement said fits");
+                        used.insert(p);
+                        *next = p;
+                        p
+                    }
+                };
+                bindings.push(NetworkBinding { container, container_port: cport, host_port, protocol: proto });
+            }
+        }
+        inst.tasks.insert(task);
+        if desired == DesiredStatus::Running {
+            inst.running_tasks_count += 1;
+            inst.add_group(group);
+        }
+        if last_status == TaskStatus::Pending {
+            inst.pending_tasks_count += 1;
+        }
+        inst.version += 1;
+        let t = &mut self.tasks[task.index()];
+        t.instance = Some(instance);
+        t.holds_resources = true;
+        t.network_bindings = bindings;
+    }
+
+    /// Releases everything the task holds on its instance (it has reached STOPPED).
+    pub fn release_task(&mut self, task: TaskId) {
+        let t = &mut self.tasks[task.index()];
+        if !t.holds_resources {
+            return;
+        }
+        t.holds_resources = false;
+        let Some(instance) = t.instance else { return };
+        let req = t.requirements.clone();
+        let bindings = std::mem::take(&mut t.network_bindings);
+        let desired = t.desired_status;
+        let group = t.group;
+        let inst = &mut self.instances[instance.index()];
+        assert!(
+            inst.reserved.cpu >= req.cpu
+                && inst.reserved.memory_mib >= req.memory_mib
+                && inst.reserved.gpus >= req.gpus
+                && inst.reserved.enis >= req.enis,
+            "releasing more than reserved on {}",
+            inst.ec2_instance_id
+        );
+        inst.reserved.cpu -= req.cpu;
+        inst.reserved.memory_mib -= req.memory_mib;
+        inst.reserved.gpus -= req.gpus;
+        inst.reserved.enis -= req.enis;
+        for b in &bindings {
+            let used = match b.protocol {
+                Protocol::Tcp => &mut inst.used_tcp_ports,
+                Protocol::Udp => &mut inst.used_udp_ports,
+            };
+            assert!(used.remove(&b.host_port), "releasing host port {} not held", b.host_port);
+            if !is_dynamic(&req, b) {
+                inst.reserved_port_count -= 1;
+            }
+        }
+        assert!(inst.tasks.remove(&task), "task not on its instance");
+        if desired == DesiredStatus::Running {
+            inst.running_tasks_count -= 1;
+            inst.remove_group(group);
+        }
+        inst.version += 1;
+        self.tasks[task.index()].network_bindings = bindings;
+    }
+
+    /// Sets the desired status to STOPPED (once), updating the instance's counts.
+    pub fn set_desired_stopped(&mut self, task: TaskId) -> bool {
+        let t = &mut self.tasks[task.index()];
+        if t.desired_status == DesiredStatus::Stopped {
+            return false;
+        }
+        t.desired_status = DesiredStatus::Stopped;
+        t.version += 1;
+        let (instance, group, holds) = (t.instance, t.group, t.holds_resources);
+        if let (Some(i), true) = (instance, holds) {
+            let inst = &mut self.instances[i.index()];
+            inst.running_tasks_count -= 1;
+            inst.remove_group(group);
+            inst.version += 1;
+        }
+        true
+    }
+
+    /// Moves a task to `status`, keeping the cluster's and instance's counters.
+    pub fn set_last_status(&mut self, task: TaskId, status: TaskStatus) {
+        let t = &mut self.tasks[task.index()];
+        let old = t.last_status;
+        if old == status {
+            return;
+        }
+        assert!(status > old, "task status went backwards: {old:?} -> {status:?}");
+        t.last_status = status;
+        t.version += 1;
+        let (cluster, instance) = (t.cluster, t.instance);
+        let c = &mut self.clusters[cluster.index()];
+        c.tasks_by_status[old as usize] -= 1;
+        c.tasks_by_status[status as usize] += 1;
+        if status == TaskStatus::Stopped {
+            c.active_tasks.remove(&task);
+        }
+        if let Some(i) = instance {
+            let inst = &mut self.instances[i.index()];
+            if old == TaskStatus::Pending && inst.tasks.contains(&task) {
+                inst.pending_tasks_count -= 1;
+            }
+            if status == TaskStatus::Pending && inst.tasks.contains(&task) {
+                inst.pending_tasks_count += 1;
+            }
+        }
+    }
+}
+
+/// A binding is dynamic when the task asked for no fixed host port for it.
+fn is_dynamic(req: &crate::task_definition::TaskRequirements, b: &NetworkBinding) -> bool {
+    let statics = match b.protocol {
+        Protocol::Tcp => &req.static_tcp_ports,
+        Protocol::Udp => &req.static_udp_ports,
+    };
+    !statics.contains(&b.host_port)
+}

@@ -1,0 +1,270 @@
+//! The pipeline itself: checks per instance, strategies over the survivors, a seeded final draw.
+
+use crate::explain::{Check, Explanation, InstanceVerdict, StrategyStep};
+use crate::strategy::{BinpackField, PlacementStrategy, SpreadField};
+use crate::view::InstanceRef;
+use ecsim_kernel::Stream;
+use ecsim_model::instance::{DYNAMIC_PORT_FIRST, DYNAMIC_PORT_LAST, MAX_RESERVED_PORTS};
+use ecsim_model::{
+    ClusterId, ContainerInstance, GroupId, InstanceId, InstanceStatus, LaunchType,
+    PlacementConstraint, TaskRequirements, World,
+};
+use std::collections::BTreeMap;
+
+/// One task to place.
+pub struct PlacementRequest<'a> {
+    pub cluster: ClusterId,
+    pub requirements: &'a TaskRequirements,
+    pub group: GroupId,
+    pub launch_type: LaunchType,
+    /// Task definition and request constraints together.
+    pub constraints: &'a [PlacementConstraint],
+    /// In array order; empty means no strategy (every candidate ties, then the final draw).
+    pub strategies: &'a [PlacementStrategy],
+    /// Only these instances (StartTask); None = every instance of the cluster.
+    pub only: Option<&'a [InstanceId]>,
+    /// Build the explanation trace (costs time; off on the hot path).
+    pub explain: bool,
+}
+
+/// Where a task goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    pub instance: InstanceId,
+    /// How many instances the strategies left for the final draw.
+    pub finalists: u32,
+    pub explanation: Option<Explanation>,
+}
+
+/// Why a task goes nowhere: the closest instance and the first check it failed (SPEC §4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    pub closest: Option<InstanceId>,
+    pub reason: &'static str,
+    pub explanation: Option<Explanation>,
+}
+
+/// The reason when the cluster has no ACTIVE container instance to consider.
+pub const NO_INSTANCES: &str = "No Container Instances were found in your cluster.";
+
+/// Places one task, or says why it cannot be placed.
+pub fn place(world: &World, req: &PlacementRequest, rng: &mut Stream) -> Result<Decision, Failure> {
+    let mut explanation = req.explain.then(Explanation::default);
+    let mut candidates: Vec<InstanceId> = Vec::new();
+    let mut closest: Option<(Check, InstanceId)> = None;
+    let mut consider = |id: InstanceId, explanation: &mut Option<Explanation>| {
+        let inst = world.instance(id);
+        if inst.status != InstanceStatus::Active {
+            return;
+        }
+        let verdict = first_failed_check(world, inst, req);
+        if let Some(e) = explanation.as_mut() {
+            e.verdicts.push(InstanceVerdict { instance: id, rejected_by: verdict });
+        }
+        match verdict {
+            None => candidates.push(id),
+            // The closest instance passed the most checks; ties keep the lowest id (SPEC §4).
+            Some(check) => match closest {
+                Some((best, best_id)) if (best, std::cmp::Reverse(best_id)) >= (check, std::cmp::Reverse(id)) => {}
+                _ => closest = Some((check, id)),
+            },
+        }
+    };
+    match req.only {
+        Some(ids) => {
+            let mut ids = ids.to_vec();
+            ids.sort_unstable();
+            ids.dedup();
+            for id in ids {
+                consider(id, &mut explanation);
+            }
+        }
+        None => {
+            for &id in &world.cluster(req.cluster).instances {
+                consider(id, &mut explanation);
+            }
+        }
+    }
+    if candidates.is_empty() {
+        return Err(Failure {
+            closest: closest.map(|(_, id)| id),
+            reason: closest.map(|(c, _)| c.reason()).unwrap_or(NO_INSTANCES),
+            explanation,
+        });
+    }
+    let finalists = apply_strategies(world, req, candidates, explanation.as_mut());
+    Ok(choose(finalists, rng, explanation))
+}
+
+/// The final pick: a uniform draw among the finalists when more than one is left.
+/// RULE (SPEC §4, final tie-break): a uniform draw from the placement stream; no draw for one.
+pub(crate) fn choose(finalists: Vec<InstanceId>, rng: &mut Stream, mut explanation: Option<Explanation>) -> Decision {
+    let pick = if finalists.len() == 1 { 0 } else { rng.below(finalists.len() as u64) as usize };
+    let instance = finalists[pick];
+    if let Some(e) = explanation.as_mut() {
+        e.finalists = finalists.clone();
+        e.chosen = Some(instance);
+    }
+    Decision { instance, finalists: finalists.len() as u32, explanation }
+}
+
+/// Steps 1–3 for one instance: the first check it fails, in SPEC §4's order, or None.
+pub fn first_failed_check(world: &World, inst: &ContainerInstance, req: &PlacementRequest) -> Option<Check> {
+    let r = req.requirements;
+    // API: "Only instances connected to an agent can accept task placement requests."
+    if !inst.agent_connected {
+        return Some(Check::Agent);
+    }
+    if !launch_type_matches(inst, req.launch_type)
+        || r.required_attributes.iter().any(|a| inst.attribute(a).is_none())
+    {
+        return Some(Check::Attribute);
+    }
+    let rem = inst.remaining();
+    if rem.cpu < r.cpu {
+        return Some(Check::Cpu);
+    }
+    if rem.memory_mib < r.memory_mib {
+        return Some(Check::Memory);
+    }
+    if rem.gpus < r.gpus {
+        return Some(Check::Gpu);
+    }
+    let statics = r.static_tcp_ports.len() + r.static_udp_ports.len();
+    if !ports_fit(&inst.used_tcp_ports, &r.static_tcp_ports, r.dynamic_tcp_ports)
+        || (!r.static_tcp_ports.is_empty() && inst.reserved_port_count + statics > MAX_RESERVED_PORTS)
+    {
+        return Some(Check::Ports);
+    }
+    if !ports_fit(&inst.used_udp_ports, &r.static_udp_ports, r.dynamic_udp_ports)
+        || (!r.static_udp_ports.is_empty() && inst.reserved_port_count + statics > MAX_RESERVED_PORTS)
+    {
+        return Some(Check::PortsUdp);
+    }
+    if rem.enis < r.enis {
+        return Some(Check::Eni);
+    }
+    if !req.constraints.is_empty() {
+        let view = InstanceRef { world, instance: inst };
+        for c in req.constraints {
+            if let PlacementConstraint::MemberOf(expr) = c {
+                if !expr.matches(&view) {
+                    return Some(Check::MemberOf);
+                }
+            }
+        }
+        let distinct = req.constraints.iter().any(|c| matches!(c, PlacementConstraint::DistinctInstance));
+        if distinct && inst.group_count(req.group) > 0 {
+            return Some(Check::DistinctInstance);
+        }
+    }
+    None
+}
+
+fn launch_type_matches(inst: &ContainerInstance, launch_type: LaunchType) -> bool {
+    // ECS Anywhere instances carry `ecs.capability.external`; EC2 tasks never go there and
+    // EXTERNAL tasks only go there.
+    let external = inst.attributes.contains_key("ecs.capability.external");
+    match launch_type {
+        LaunchType::Ec2 => !external,
+        LaunchType::External => external,
+        LaunchType::Fargate => false,
+    }
+}
+
+/// Static ports must all be free; dynamic mappings need that many free ports in the dynamic range.
+fn ports_fit(used: &std::collections::BTreeSet<u16>, statics: &[u16], dynamic: u16) -> bool {
+    if statics.iter().any(|p| used.contains(p)) {
+        return false;
+    }
+    if dynamic == 0 {
+        return true;
+    }
+    let range = (DYNAMIC_PORT_LAST - DYNAMIC_PORT_FIRST + 1) as usize;
+    let taken = used.range(DYNAMIC_PORT_FIRST..).count();
+    range.saturating_sub(taken) >= dynamic as usize
+}
+
+/// Step 4: each strategy keeps its best tier of the set (lexicographic refinement).
+pub(crate) fn apply_strategies(
+    world: &World,
+    req: &PlacementRequest,
+    mut set: Vec<InstanceId>,
+    mut explanation: Option<&mut Explanation>,
+) -> Vec<InstanceId> {
+    for strategy in req.strategies {
+        if set.len() <= 1 {
+            break;
+        }
+        // random: the final draw among the current set is exactly "a uniform draw among the candidates".
+        if *strategy == PlacementStrategy::Random {
+            if let Some(e) = explanation.as_deref_mut() {
+                e.steps.push(StrategyStep { strategy: describe(strategy), scores: Vec::new(), survivors: set.clone() });
+            }
+            break;
+        }
+        let scores = score(world, req, strategy, &set);
+        let best = scores.iter().map(|&(_, s)| s).min().expect("non-empty set");
+        let survivors: Vec<InstanceId> = scores.iter().filter(|&&(_, s)| s == best).map(|&(i, _)| i).collect();
+        if let Some(e) = explanation.as_deref_mut() {
+            e.steps.push(StrategyStep { strategy: describe(strategy), scores, survivors: survivors.clone() });
+        }
+        set = survivors;
+    }
+    set
+}
+
+/// The strategy's score of each instance in `set`; lower is better.
+pub(crate) fn score(world: &World, req: &PlacementRequest, strategy: &PlacementStrategy, set: &[InstanceId]) -> Vec<(InstanceId, i64)> {
+    let r = req.requirements;
+    match strategy {
+        // API: binpack places tasks on "the least available amount of the resource" that still fits.
+        PlacementStrategy::Binpack(field) => set
+            .iter()
+            .map(|&id| {
+                let rem = world.instance(id).remaining();
+                let left = match field {
+                    BinpackField::Cpu => rem.cpu as i64 - r.cpu as i64,
+                    BinpackField::Memory => rem.memory_mib as i64 - r.memory_mib as i64,
+                };
+                (id, left)
+            })
+            .collect(),
+        PlacementStrategy::Spread(SpreadField::Instance) => {
+            set.iter().map(|&id| (id, world.instance(id).group_count(req.group) as i64)).collect()
+        }
+        PlacementStrategy::Spread(SpreadField::Attribute(name)) => {
+            let counts = spread_counts(world, req.cluster, req.group, name);
+            set.iter()
+                .map(|&id| {
+                    let v = world.instance(id).attribute(name).flatten();
+                    (id, counts.get(&v).copied().unwrap_or(0) as i64)
+                })
+                .collect()
+        }
+        PlacementStrategy::Random => set.iter().map(|&id| (id, 0)).collect(),
+    }
+}
+
+/// Tasks of `group` with desired status RUNNING per value of attribute `name`, over every instance of
+/// the cluster. DG: "fewest number of running tasks for this service in their respective Availability
+/// Zone" — the zone's tasks, not only those on instances that can take this task.
+/// RULE: instances without the attribute (or with no value) form one value of their own (None).
+pub fn spread_counts<'w>(world: &'w World, cluster: ClusterId, group: GroupId, name: &str) -> BTreeMap<Option<&'w str>, u32> {
+    let mut counts = BTreeMap::new();
+    for &id in &world.cluster(cluster).instances {
+        let inst = world.instance(id);
+        let n = inst.group_count(group);
+        if n > 0 {
+            *counts.entry(inst.attribute(name).flatten()).or_insert(0) += n;
+        }
+    }
+    counts
+}
+
+fn describe(s: &PlacementStrategy) -> String {
+    match s.field() {
+        Some(f) => format!("{}({})", s.type_name(), f),
+        None => s.type_name().to_string(),
+    }
+}

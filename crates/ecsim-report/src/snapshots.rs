@@ -1,0 +1,169 @@
+//! `snapshots.jsonl`: one line per query action or Snapshot, with the response body the ECS API
+//! would return at that time (SPEC §9).
+
+use crate::ecs::{ClusterJson, ContainerInstanceJson, FailureJson, TaskJson};
+use crate::time::IsoTime;
+use ecsim_engine::{RunOutput, SnapshotRecord, SnapshotResponse};
+use ecsim_model::World;
+use serde::Serialize;
+use std::io::{self, Write};
+
+#[derive(Serialize)]
+struct SnapshotLine<'a> {
+    t: u64,
+    time: IsoTime,
+    action: &'a str,
+    label: Option<&'a str>,
+    /// The action's input as the scenario gave it, parsed back so it embeds as an object.
+    input: serde_json::Value,
+    response: Response<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Response<'a> {
+    ListContainerInstances(ListContainerInstances<'a>),
+    DescribeContainerInstances(DescribeContainerInstances<'a>),
+    DescribeTasks(DescribeTasks<'a>),
+    ListAttributes(ListAttributes<'a>),
+    Snapshot(Snapshot<'a>),
+}
+
+/// API: ListContainerInstances response.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ListContainerInstances<'a> {
+    container_instance_arns: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_token: Option<&'a str>,
+}
+
+/// API: DescribeContainerInstances response.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DescribeContainerInstances<'a> {
+    container_instances: Vec<ContainerInstanceJson<'a>>,
+    failures: Vec<FailureJson<'a>>,
+}
+
+/// API: DescribeTasks response.
+#[derive(Serialize)]
+struct DescribeTasks<'a> {
+    tasks: Vec<TaskJson<'a>>,
+    failures: Vec<FailureJson<'a>>,
+}
+
+/// API: ListAttributes response; every attribute here targets a container instance.
+#[derive(Serialize)]
+struct ListAttributes<'a> {
+    attributes: Vec<TargetedAttribute<'a>>,
+}
+
+/// API: Attribute with its target.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TargetedAttribute<'a> {
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<&'a str>,
+    target_type: &'static str,
+    target_id: &'a str,
+}
+
+/// A Snapshot action's state: each element in the shape of the ECS data type of that name.
+/// Services and capacity providers are always empty until those subsystems exist.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Snapshot<'a> {
+    clusters: Vec<ClusterJson<'a>>,
+    container_instances: Vec<ContainerInstanceJson<'a>>,
+    services: [(); 0],
+    tasks: Vec<TaskJson<'a>>,
+    capacity_providers: [(); 0],
+}
+
+fn response<'a>(world: &'a World, r: &'a SnapshotResponse) -> Response<'a> {
+    match r {
+        SnapshotResponse::ListContainerInstances {
+            container_instance_arns,
+            next_token,
+        } => Response::ListContainerInstances(ListContainerInstances {
+            container_instance_arns,
+            next_token: next_token.as_deref(),
+        }),
+        SnapshotResponse::DescribeContainerInstances {
+            container_instances,
+            failures,
+        } => Response::DescribeContainerInstances(DescribeContainerInstances {
+            container_instances: container_instances
+                .iter()
+                .map(|i| ContainerInstanceJson::new(world, i))
+                .collect(),
+            failures: failures.iter().map(FailureJson::new).collect(),
+        }),
+        SnapshotResponse::DescribeTasks { tasks, failures } => {
+            Response::DescribeTasks(DescribeTasks {
+                tasks: tasks.iter().map(|t| TaskJson::new(world, t)).collect(),
+                failures: failures.iter().map(FailureJson::new).collect(),
+            })
+        }
+        SnapshotResponse::ListAttributes { attributes } => {
+            Response::ListAttributes(ListAttributes {
+                attributes: attributes
+                    .iter()
+                    .map(|(name, value, target)| TargetedAttribute {
+                        name,
+                        value: value.as_deref(),
+                        target_type: "container-instance",
+                        target_id: target,
+                    })
+                    .collect(),
+            })
+        }
+        SnapshotResponse::Snapshot {
+            clusters,
+            container_instances,
+            tasks,
+        } => Response::Snapshot(Snapshot {
+            clusters: clusters.iter().map(|c| ClusterJson::new(world, c)).collect(),
+            container_instances: container_instances
+                .iter()
+                .map(|i| ContainerInstanceJson::new(world, i))
+                .collect(),
+            services: [],
+            tasks: tasks.iter().map(|t| TaskJson::new(world, t)).collect(),
+            capacity_providers: [],
+        }),
+    }
+}
+
+fn push_line(buf: &mut Vec<u8>, out: &RunOutput, s: &SnapshotRecord) -> io::Result<()> {
+    let input: serde_json::Value = serde_json::from_str(&s.input_json).map_err(|e| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("snapshot input of {} at t={} ms is not JSON: {e}", s.action, s.t.ms()),
+        )
+    })?;
+    let line = SnapshotLine {
+        t: s.t.ms(),
+        time: IsoTime::new(out.start_time_unix_ms, s.t.ms()),
+        action: &s.action,
+        label: s.label.as_deref(),
+        input,
+        response: response(&out.world, &s.response),
+    };
+    serde_json::to_writer(&mut *buf, &line).map_err(io::Error::from)?;
+    buf.push(b'\n');
+    Ok(())
+}
+
+/// Writes `snapshots.jsonl`.
+pub fn write_snapshots(out: &RunOutput, mut w: impl Write) -> io::Result<()> {
+    let mut buf = Vec::new();
+    for s in &out.snapshots {
+        buf.clear();
+        push_line(&mut buf, out, s)?;
+        w.write_all(&buf)?;
+    }
+    w.flush()
+}
