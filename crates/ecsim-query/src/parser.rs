@@ -44,6 +44,8 @@ const EXPECTED_ATTRIBUTE_NAME: &str =
 const EXPECTED_OPERATOR: &str = "an operator (==, !=, >, >=, <, <=, exists, !exists, in, !in, \
      =~, !~ or their word forms)";
 const EXPECTED_VALUE: &str = "a value";
+const EXPECTED_PATTERN: &str =
+    "a pattern (in quotes if it has spaces, parentheses, brackets or commas)";
 const EXPECTED_LIST: &str = "'[' starting a list of values";
 const EXPECTED_END: &str = "'and', 'or', '&&', '||' or end of expression";
 const EXPECTED_BOOLEAN: &str = "true or false";
@@ -522,7 +524,7 @@ impl<'a> Parser<'a> {
             Operator::Exists => Test::Exists,
             Operator::NotExists => Test::NotExists,
             Operator::Compare(comparison) => {
-                let (text, at) = self.parse_value()?;
+                let (text, at) = self.parse_value(EXPECTED_VALUE)?;
                 Test::Compare(comparison, convert(self, text, at)?)
             }
             Operator::In => {
@@ -534,18 +536,19 @@ impl<'a> Parser<'a> {
                 Test::NotIn(convert_all(self, values)?)
             }
             Operator::Matches => {
-                let (text, at) = self.parse_value()?;
+                let (text, at) = self.parse_value(EXPECTED_PATTERN)?;
                 Test::Matches(self.pattern(&text, at)?)
             }
             Operator::NotMatches => {
-                let (text, at) = self.parse_value()?;
+                let (text, at) = self.parse_value(EXPECTED_PATTERN)?;
                 Test::NotMatches(self.pattern(&text, at)?)
             }
         })
     }
 
-    /// Parses one value and returns its text (quotes removed) and its byte offset.
-    fn parse_value(&mut self) -> Result<(String, usize), QueryError> {
+    /// Parses one value and returns its text (quotes removed) and its byte offset; `expected`
+    /// names it in the error when there is none.
+    fn parse_value(&mut self, expected: &str) -> Result<(String, usize), QueryError> {
         self.skip_whitespace();
         let start = self.pos;
         if let Some(quote_char @ ('\'' | '"')) = self.peek() {
@@ -553,7 +556,7 @@ impl<'a> Parser<'a> {
         }
         let len = self.bare_value_len(start);
         if len == 0 {
-            return Err(self.error_found_at(start, EXPECTED_VALUE));
+            return Err(self.error_found_at(start, expected));
         }
         self.pos += len;
         Ok((self.src[start..start + len].to_string(), start))
@@ -606,7 +609,7 @@ impl<'a> Parser<'a> {
         self.pos += 1;
         let mut values = Vec::new();
         loop {
-            values.push(self.parse_value()?);
+            values.push(self.parse_value(EXPECTED_VALUE)?);
             self.skip_whitespace();
             match self.peek() {
                 Some(',') => self.pos += 1,
@@ -980,7 +983,7 @@ mod tests {
         assert_error("attribute:stack == , x", 20, EXPECTED_VALUE, "','");
         assert_error("attribute:stack in", 19, EXPECTED_LIST, "end of expression");
         assert_error("attribute:stack in prod", 20, EXPECTED_LIST, "'prod'");
-        assert_error("attribute:stack =~ [a]", 20, EXPECTED_VALUE, "'['");
+        assert_error("attribute:stack =~ [a]", 20, EXPECTED_PATTERN, "'['");
     }
 
     #[test]
@@ -1086,7 +1089,7 @@ mod tests {
             "'(t2' (unclosed group)",
         );
         // RULE: a bare value ends at a parenthesis, so a pattern with groups must be quoted.
-        assert_error("attribute:a =~ (t2|m5).*", 16, EXPECTED_VALUE, "'('");
+        assert_error("attribute:a =~ (t2|m5).*", 16, EXPECTED_PATTERN, "'('");
         assert_eq!(shape("attribute:a =~ '(t2|m5).*'"), "p");
         // A `)` must not be able to close the anchoring group and escape the whole-value match.
         let escaped = error("attribute:a =~ 'x)|(.*'");

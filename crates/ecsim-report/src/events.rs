@@ -85,7 +85,6 @@ struct PlacementDecision<'a> {
     container_instance_arn: &'a str,
     ec2_instance_id: &'a str,
     availability_zone: Option<&'a str>,
-    candidates: u32,
     finalists: u32,
 }
 
@@ -184,7 +183,6 @@ fn detail<'a>(world: &'a World, d: &'a EventDetail) -> Detail<'a> {
         EventDetail::PlacementDecision {
             task,
             instance,
-            candidates,
             finalists,
         } => {
             let task = world.task(*task);
@@ -198,7 +196,6 @@ fn detail<'a>(world: &'a World, d: &'a EventDetail) -> Detail<'a> {
                 container_instance_arn: &inst.arn,
                 ec2_instance_id: &inst.ec2_instance_id,
                 availability_zone: instance_az(inst),
-                candidates: *candidates,
                 finalists: *finalists,
             })
         }

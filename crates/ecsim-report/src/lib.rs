@@ -1,5 +1,6 @@
 //! Turns a run's output into the files of the run directory (SPEC §9): `summary.json`,
-//! `events.jsonl`, `timeseries.csv` and `snapshots.jsonl`.
+//! `events.jsonl`, `timeseries.csv` and `snapshots.jsonl` (`services.csv` joins them, as its own
+//! module and entry of [`RUN_FILES`], with the service scheduler).
 //!
 //! Every writer takes an `impl io::Write` and never opens a path; the CLI owns the directory and its
 //! atomic rename. Every byte is a pure function of the [`RunOutput`] (and, for the summary, of

@@ -125,7 +125,10 @@ fn response<'a>(world: &'a World, r: &'a SnapshotResponse) -> Response<'a> {
             container_instances,
             tasks,
         } => Response::Snapshot(Snapshot {
-            clusters: clusters.iter().map(|c| ClusterJson::new(world, c)).collect(),
+            clusters: clusters
+                .iter()
+                .map(|c| ClusterJson::new(world, c))
+                .collect(),
             container_instances: container_instances
                 .iter()
                 .map(|i| ContainerInstanceJson::new(world, i))
@@ -141,7 +144,11 @@ fn push_line(buf: &mut Vec<u8>, out: &RunOutput, s: &SnapshotRecord) -> io::Resu
     let input: serde_json::Value = serde_json::from_str(&s.input_json).map_err(|e| {
         io::Error::new(
             io::ErrorKind::InvalidData,
-            format!("snapshot input of {} at t={} ms is not JSON: {e}", s.action, s.t.ms()),
+            format!(
+                "snapshot input of {} at t={} ms is not JSON: {e}",
+                s.action,
+                s.t.ms()
+            ),
         )
     })?;
     let line = SnapshotLine {

@@ -31,7 +31,9 @@ fn record(out: &RunOutput, r: &TimeseriesRow) -> [String; 13] {
     [
         r.t_s.to_string(),
         out.world.cluster(r.cluster).name.clone(),
-        r.capacity_provider.clone().unwrap_or_else(|| "-".to_string()),
+        r.capacity_provider
+            .clone()
+            .unwrap_or_else(|| "-".to_string()),
         r.instances_active.to_string(),
         r.instances_draining.to_string(),
         r.cpu_registered.to_string(),

@@ -1,0 +1,96 @@
+//! The task lifecycle and resource books, end to end through the engine.
+
+mod support;
+use ecsim_engine::*;
+use ecsim_kernel::Distribution;
+use ecsim_model::*;
+use ecsim_placement::{BinpackField, PlacementStrategy};
+use support::*;
+
+fn batch_scenario(seed: u64) -> Scenario {
+    let mut sc = Scenario::new("batch");
+    sc.seed = seed;
+    horizon(&mut sc, 3600);
+    cluster(&mut sc, "prod");
+    launch(&mut sc, at(0), "prod", "m5.large", 4, &["us-east-1a", "us-east-1b"]);
+    let sim = TaskSimulation { run_duration: Some(Distribution::Fixed { ms: 600_000 }), ..Default::default() };
+    register(&mut sc, at(0), task_def("job", vec![container("app", 512, 1024, &[])], sim));
+    for k in 0..3 {
+        run_task(&mut sc, at(120 + k), "prod", "job", 10, vec![]);
+    }
+    sc
+}
+
+#[test]
+fn tasks_walk_pending_running_stopping_stopped_and_release_everything() {
+    let out = run(&batch_scenario(1));
+    // 4 x m5.large = 8192 CPU, 4 x 7985 MiB memory; 30 tasks of 512 CPU / 1024 MiB fit (max 16 by CPU... 4 per instance by CPU? 2048/512 = 4) -> 16 placed.
+    assert_eq!(out.counts.placements, 16, "{:?}", out.counts);
+    assert_eq!(out.counts.placement_failures.get("RESOURCE:CPU"), Some(&14));
+    assert_eq!(out.counts.tasks_started, 16);
+    assert_eq!(out.counts.tasks_stopped.get("EssentialContainerExited"), Some(&16));
+    for inst in &out.world.instances {
+        assert_eq!(inst.reserved, Resources::default(), "everything released on {}", inst.ec2_instance_id);
+        assert_eq!(inst.running_tasks_count, 0);
+        assert!(inst.group_counts.is_empty());
+    }
+    let states: Vec<&str> = out
+        .events
+        .iter()
+        .filter_map(|e| match &e.detail {
+            EventDetail::TaskStateChange { task, last_status, .. } if task.0 == 0 => Some(last_status.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(states, ["PENDING", "RUNNING", "STOPPING", "STOPPED"]);
+}
+
+#[test]
+fn same_seed_same_fingerprint_different_seed_different_placements() {
+    let a = run(&batch_scenario(7));
+    let b = run(&batch_scenario(7));
+    let c = run(&batch_scenario(8));
+    assert_eq!(a.fingerprint, b.fingerprint);
+    let placements = |o: &RunOutput| -> Vec<u32> {
+        o.events
+            .iter()
+            .filter_map(|e| match e.detail {
+                EventDetail::PlacementDecision { instance, .. } => Some(instance.0),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(placements(&a), placements(&b));
+    assert_ne!(placements(&a), placements(&c), "random placement must depend on the seed");
+}
+
+#[test]
+fn binpack_fills_one_instance_before_the_next() {
+    let mut sc = Scenario::new("binpack");
+    horizon(&mut sc, 600);
+    cluster(&mut sc, "prod");
+    launch(&mut sc, at(0), "prod", "m5.large", 3, &["us-east-1a"]);
+    register(&mut sc, at(0), task_def("web", vec![container("app", 256, 512, &[])], Default::default()));
+    run_task(&mut sc, at(100), "prod", "web", 10, vec![PlacementStrategy::Binpack(BinpackField::Memory)]);
+    let out = run(&sc);
+    let mut per_instance = vec![0; 3];
+    for t in &out.world.tasks {
+        per_instance[t.instance.unwrap().index()] += 1;
+    }
+    per_instance.sort();
+    // m5.large: 2048 CPU / 256 = 8 tasks per instance by CPU; binpack puts 8 on one, 2 on the next.
+    assert_eq!(per_instance, vec![0, 2, 8]);
+}
+
+#[test]
+fn static_host_ports_conflict_with_resource_ports() {
+    let mut sc = Scenario::new("ports");
+    horizon(&mut sc, 600);
+    cluster(&mut sc, "prod");
+    launch(&mut sc, at(0), "prod", "m5.xlarge", 2, &["us-east-1a"]);
+    register(&mut sc, at(0), task_def("web", vec![container("app", 128, 128, &[(80, 80)])], Default::default()));
+    run_task(&mut sc, at(100), "prod", "web", 3, vec![]);
+    let out = run(&sc);
+    assert_eq!(out.counts.placements, 2);
+    assert_eq!(out.counts.placement_failures.get("RESOURCE:PORTS"), Some(&1));
+}

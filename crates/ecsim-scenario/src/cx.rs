@@ -1,0 +1,465 @@
+//! The walking context: collects input errors and ignored field paths, and reads JSON objects
+//! against a table of the fields they accept.
+//!
+//! Every reader reports what it could not accept and returns `None` for it, so one pass over the
+//! file finds every error; positions are filled in at the end from the [`crate::locate::Index`].
+
+use crate::duration::{duration_from_seconds, duration_from_whole_seconds, parse_duration};
+use crate::error::{show, ScenarioError};
+use crate::locate::{column_in_string, Index, Pos};
+use crate::path::Path;
+use ecsim_kernel::SimDuration;
+use serde_json::{Map, Value};
+
+/// Where an error points.
+#[derive(Clone, Debug)]
+enum Anchor {
+    /// At the value of the path (or its nearest ancestor that exists).
+    Value,
+    /// At the key of the path (unknown and duplicate fields).
+    Key,
+    /// At the `n`-th (0-based) decoded character inside the string value of the path.
+    InString(usize),
+    /// At a known position.
+    At(Pos),
+}
+
+#[derive(Clone, Debug)]
+struct Issue {
+    path: Path,
+    anchor: Anchor,
+    value: Option<String>,
+    message: String,
+}
+
+/// What a request field does in ecsim.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Field {
+    /// Lowered into the engine's types (or it changes how the request is read).
+    Used,
+    /// Accepted and ignored: recorded in `ignoredFields`, its content not read (SPEC §2).
+    Ignored,
+    /// Validated as ECS would, then ignored: it has no effect on placement or scheduling.
+    Checked,
+}
+
+#[derive(Default)]
+pub(crate) struct Cx {
+    issues: Vec<Issue>,
+    ignored: Vec<Path>,
+}
+
+impl Cx {
+    pub(crate) fn has_errors(&self) -> bool {
+        !self.issues.is_empty()
+    }
+
+    pub(crate) fn error_count(&self) -> usize {
+        self.issues.len()
+    }
+
+    /// An error at the value of `path`, without showing the value.
+    pub(crate) fn error(&mut self, path: &Path, message: impl Into<String>) {
+        self.push(path, Anchor::Value, None, message.into());
+    }
+
+    /// An error at `value`, which lives at `path`.
+    pub(crate) fn error_value(&mut self, path: &Path, value: &Value, message: impl Into<String>) {
+        self.push(path, Anchor::Value, Some(show(value)), message.into());
+    }
+
+    /// An error at the key of `path`.
+    pub(crate) fn error_key(&mut self, path: &Path, message: impl Into<String>) {
+        self.push(path, Anchor::Key, None, message.into());
+    }
+
+    /// An error at the `char_index`-th character inside the string at `path`.
+    pub(crate) fn error_in_string(
+        &mut self,
+        path: &Path,
+        value: &Value,
+        char_index: usize,
+        message: impl Into<String>,
+    ) {
+        self.push(
+            path,
+            Anchor::InString(char_index),
+            Some(show(value)),
+            message.into(),
+        );
+    }
+
+    pub(crate) fn error_at(&mut self, path: &Path, pos: Pos, message: impl Into<String>) {
+        self.push(path, Anchor::At(pos), None, message.into());
+    }
+
+    fn push(&mut self, path: &Path, anchor: Anchor, value: Option<String>, message: String) {
+        self.issues.push(Issue {
+            path: path.clone(),
+            anchor,
+            value,
+            message,
+        });
+    }
+
+    /// Records an accepted-but-ignored field.
+    pub(crate) fn ignore(&mut self, path: &Path) {
+        self.ignored.push(path.clone());
+    }
+
+    /// The errors with their positions, in document order, each once.
+    pub(crate) fn finish_errors(&self, src: &str, index: &Index) -> Vec<ScenarioError> {
+        let mut located: Vec<(usize, ScenarioError)> = Vec::new();
+        for issue in &self.issues {
+            let path = issue.path.to_string();
+            let pos = match issue.anchor {
+                Anchor::At(pos) => Some(pos),
+                Anchor::Key => index
+                    .get(&path)
+                    .map(|l| l.key.unwrap_or(l.value))
+                    .or_else(|| nearest(index, &issue.path)),
+                Anchor::Value => nearest(index, &issue.path),
+                Anchor::InString(n) => match index.get(&path) {
+                    Some(l) => {
+                        let column = column_in_string(src, l.value, n);
+                        Some(Pos {
+                            offset: l.value.offset + (column - l.value.column),
+                            line: l.value.line,
+                            column,
+                        })
+                    }
+                    None => nearest(index, &issue.path),
+                },
+            };
+            let error = ScenarioError {
+                path,
+                line: pos.map(|p| p.line),
+                column: pos.map(|p| p.column),
+                value: issue.value.clone(),
+                message: issue.message.clone(),
+            };
+            if !located.iter().any(|(_, e)| *e == error) {
+                located.push((pos.map(|p| p.offset).unwrap_or(0), error));
+            }
+        }
+        located.sort_by_key(|(offset, _)| *offset);
+        located.into_iter().map(|(_, e)| e).collect()
+    }
+
+    /// The ignored field paths in document order, each once.
+    pub(crate) fn finish_ignored(&self, index: &Index) -> Vec<String> {
+        let mut paths: Vec<(usize, String)> = Vec::new();
+        for path in &self.ignored {
+            let text = path.to_string();
+            if paths.iter().any(|(_, p)| *p == text) {
+                continue;
+            }
+            let offset = index
+                .get(&text)
+                .map(|l| l.key.unwrap_or(l.value).offset)
+                .unwrap_or(usize::MAX);
+            paths.push((offset, text));
+        }
+        paths.sort();
+        paths.into_iter().map(|(_, p)| p).collect()
+    }
+}
+
+/// The position of the value at `path`, or of its nearest ancestor that the document has.
+fn nearest(index: &Index, path: &Path) -> Option<Pos> {
+    let mut p = path.clone();
+    loop {
+        if let Some(l) = index.get(&p.to_string()) {
+            return Some(l.value);
+        }
+        if p.is_root() {
+            return None;
+        }
+        p = p.parent();
+    }
+}
+
+/// "unknown field 'x'; did you mean 'y'?" or "...; expected one of a, b, c".
+pub(crate) fn unknown_message(what: &str, name: &str, known: &[&str]) -> String {
+    if let Some(close) = closest(name, known) {
+        format!("unknown {what} '{name}'; did you mean '{close}'?")
+    } else if known.is_empty() {
+        format!("unknown {what} '{name}'; nothing is accepted here")
+    } else {
+        format!(
+            "unknown {what} '{name}'; expected one of {}",
+            known.join(", ")
+        )
+    }
+}
+
+/// The known name closest to `name` (same letters ignoring case, or within a small edit distance).
+pub(crate) fn closest<'k>(name: &str, known: &[&'k str]) -> Option<&'k str> {
+    if let Some(k) = known.iter().find(|k| k.eq_ignore_ascii_case(name)) {
+        return Some(k);
+    }
+    let lower = name.to_ascii_lowercase();
+    let limit = if name.chars().count() >= 6 { 2 } else { 1 };
+    known
+        .iter()
+        .map(|k| (edit_distance(&lower, &k.to_ascii_lowercase()), *k))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().take(200).collect();
+    let b: Vec<char> = b.chars().take(200).collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// An object read against the table of the fields it accepts.
+pub(crate) struct Obj<'v> {
+    pub map: &'v Map<String, Value>,
+    pub path: Path,
+}
+
+/// Reads `value` as an object accepting exactly `fields`: unknown fields are errors, ignored ones
+/// are recorded. `what` names the object in the "expected an object" message.
+pub(crate) fn object<'v>(
+    cx: &mut Cx,
+    value: &'v Value,
+    path: &Path,
+    what: &str,
+    fields: &[(&str, Field)],
+) -> Option<Obj<'v>> {
+    let Value::Object(map) = value else {
+        cx.error_value(path, value, format!("expected an object ({what})"));
+        return None;
+    };
+    for (key, v) in map {
+        match fields.iter().find(|(name, _)| name == key) {
+            Some((_, Field::Ignored | Field::Checked)) => {
+                if !v.is_null() {
+                    cx.ignore(&path.key(key));
+                }
+            }
+            Some((_, Field::Used)) => {}
+            None => {
+                let names: Vec<&str> = fields.iter().map(|(n, _)| *n).collect();
+                cx.error_key(&path.key(key), unknown_message("field", key, &names));
+            }
+        }
+    }
+    Some(Obj {
+        map,
+        path: path.clone(),
+    })
+}
+
+impl<'v> Obj<'v> {
+    /// The field's value; JSON `null` counts as absent.
+    pub(crate) fn get(&self, name: &str) -> Option<&'v Value> {
+        self.map.get(name).filter(|v| !v.is_null())
+    }
+
+    pub(crate) fn has(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    pub(crate) fn at(&self, name: &str) -> Path {
+        self.path.key(name)
+    }
+
+    /// Reports a missing required field; `hint` (may be empty) says what to write.
+    pub(crate) fn missing(&self, cx: &mut Cx, name: &str, hint: &str) {
+        let message = if hint.is_empty() {
+            format!("missing required field '{name}'")
+        } else {
+            format!("missing required field '{name}'; {hint}")
+        };
+        cx.error(&self.at(name), message);
+    }
+
+    pub(crate) fn str(&self, cx: &mut Cx, name: &str) -> Option<&'v str> {
+        as_str(cx, self.get(name)?, &self.at(name))
+    }
+
+    pub(crate) fn req_str(&self, cx: &mut Cx, name: &str, hint: &str) -> Option<&'v str> {
+        if !self.has(name) {
+            self.missing(cx, name, hint);
+            return None;
+        }
+        self.str(cx, name)
+    }
+
+    pub(crate) fn bool(&self, cx: &mut Cx, name: &str) -> Option<bool> {
+        as_bool(cx, self.get(name)?, &self.at(name))
+    }
+
+    /// An integer in `min..=max`; out of range reports `range_message` (or a generic one).
+    pub(crate) fn int(
+        &self,
+        cx: &mut Cx,
+        name: &str,
+        min: i64,
+        max: i64,
+        range_message: Option<&str>,
+    ) -> Option<i64> {
+        as_int(cx, self.get(name)?, &self.at(name), min, max, range_message)
+    }
+
+    pub(crate) fn u32(&self, cx: &mut Cx, name: &str) -> Option<u32> {
+        self.int(cx, name, 0, u32::MAX as i64, None).map(|v| v as u32)
+    }
+
+    pub(crate) fn array(&self, cx: &mut Cx, name: &str) -> Option<&'v Vec<Value>> {
+        as_array(cx, self.get(name)?, &self.at(name))
+    }
+
+    /// An array of strings; elements that are not strings are reported and left out.
+    pub(crate) fn strings(&self, cx: &mut Cx, name: &str) -> Option<Vec<&'v str>> {
+        let items = self.array(cx, name)?;
+        let path = self.at(name);
+        Some(
+            items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| as_str(cx, v, &path.index(i)))
+                .collect(),
+        )
+    }
+
+    pub(crate) fn duration(&self, cx: &mut Cx, name: &str) -> Option<SimDuration> {
+        as_duration(cx, self.get(name)?, &self.at(name))
+    }
+
+    /// A finite number.
+    pub(crate) fn number(&self, cx: &mut Cx, name: &str) -> Option<f64> {
+        as_number(cx, self.get(name)?, &self.at(name))
+    }
+}
+
+pub(crate) fn as_str<'v>(cx: &mut Cx, value: &'v Value, path: &Path) -> Option<&'v str> {
+    match value {
+        Value::String(s) => Some(s),
+        _ => {
+            cx.error_value(path, value, "expected a string");
+            None
+        }
+    }
+}
+
+pub(crate) fn as_bool(cx: &mut Cx, value: &Value, path: &Path) -> Option<bool> {
+    match value {
+        Value::Bool(b) => Some(*b),
+        _ => {
+            cx.error_value(path, value, "expected true or false");
+            None
+        }
+    }
+}
+
+pub(crate) fn as_array<'v>(cx: &mut Cx, value: &'v Value, path: &Path) -> Option<&'v Vec<Value>> {
+    match value {
+        Value::Array(a) => Some(a),
+        _ => {
+            cx.error_value(path, value, "expected an array");
+            None
+        }
+    }
+}
+
+pub(crate) fn as_number(cx: &mut Cx, value: &Value, path: &Path) -> Option<f64> {
+    match value.as_f64() {
+        Some(x) if x.is_finite() => Some(x),
+        _ => {
+            cx.error_value(path, value, "expected a number");
+            None
+        }
+    }
+}
+
+/// An integer (written without a fraction or exponent) in `min..=max`.
+pub(crate) fn as_int(
+    cx: &mut Cx,
+    value: &Value,
+    path: &Path,
+    min: i64,
+    max: i64,
+    range_message: Option<&str>,
+) -> Option<i64> {
+    let range = || match range_message {
+        Some(m) => m.to_string(),
+        None if max == i64::MAX => format!("expected an integer of at least {min}"),
+        None => format!("expected an integer from {min} to {max}"),
+    };
+    let Value::Number(n) = value else {
+        let message = match range_message {
+            Some(_) => format!("expected an integer from {min} to {max}"),
+            None => range(),
+        };
+        cx.error_value(path, value, message);
+        return None;
+    };
+    match n.as_i64() {
+        Some(v) if (min..=max).contains(&v) => Some(v),
+        Some(_) => {
+            cx.error_value(path, value, range());
+            None
+        }
+        None if n.is_u64() => {
+            cx.error_value(path, value, range());
+            None
+        }
+        None => {
+            cx.error_value(
+                path,
+                value,
+                format!("expected a whole number from {min} to {max}"),
+            );
+            None
+        }
+    }
+}
+
+/// A duration: a number of seconds, or a string with one unit (SPEC §3).
+pub(crate) fn as_duration(cx: &mut Cx, value: &Value, path: &Path) -> Option<SimDuration> {
+    let result = match value {
+        Value::Number(n) => match n.as_u64() {
+            Some(s) => duration_from_whole_seconds(s),
+            None => duration_from_seconds(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Value::String(s) => parse_duration(s),
+        _ => Err(crate::duration::EXPECTED.to_string()),
+    };
+    match result {
+        Ok(d) => Some(d),
+        Err(message) => {
+            cx.error_value(path, value, message);
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_names() {
+        let known = ["memory", "memoryReservation", "cpu"];
+        assert_eq!(closest("memoryReservaton", &known), Some("memoryReservation"));
+        assert_eq!(closest("CPU", &known), Some("cpu"));
+        assert_eq!(closest("disk", &known), None);
+        assert_eq!(
+            unknown_message("field", "foo", &["a", "b"]),
+            "unknown field 'foo'; expected one of a, b"
+        );
+    }
+}

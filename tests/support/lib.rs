@@ -1,0 +1,95 @@
+//! Fixtures shared by the cross-crate tests and the benchmarks: worlds and scenarios of a given size,
+//! built deterministically from a seed.
+
+use ecsim_kernel::{RandomStreams, SimTime};
+use ecsim_model::task_definition::TaskOverride;
+use ecsim_model::*;
+
+pub const ZONES: [&str; 3] = ["us-east-1a", "us-east-1b", "us-east-1c"];
+
+/// A task definition with one container of this size and no ports.
+pub fn simple_task_definition(family: &str, cpu: u32, memory_mib: u32) -> TaskDefinition {
+    TaskDefinition {
+        id: TaskDefId(0),
+        family: family.to_string(),
+        revision: 0,
+        arn: String::new(),
+        status: TaskDefStatus::Active,
+        containers: vec![ContainerDefinition {
+            name: "app".into(),
+            image: "app".into(),
+            cpu: Some(cpu),
+            memory_mib: Some(memory_mib),
+            memory_reservation_mib: None,
+            port_mappings: vec![],
+            gpus: 0,
+            essential: true,
+            depends_on: vec![],
+            health_check: None,
+            stop_timeout_s: None,
+        }],
+        container_start_order: vec![0],
+        cpu: None,
+        memory_mib: None,
+        network_mode: NetworkMode::Bridge,
+        requires_compatibilities: vec![],
+        placement_constraints: vec![],
+        simulation: Default::default(),
+        registered_at: SimTime::ZERO,
+    }
+}
+
+/// A cluster of `instances` m5.xlarge across three zones, with about `fill` of each instance's
+/// memory already taken by tasks of group `family:filler` (random per instance, from `seed`).
+pub fn filled_world(instances: usize, fill: f64, seed: u64) -> (World, ClusterId) {
+    let mut world = World::new("us-east-1", "123456789012", 0);
+    let c = world.create_cluster("bench");
+    let catalog = InstanceTypeCatalog::builtin();
+    let t = catalog.get("m5.xlarge").expect("m5.xlarge").clone();
+    for k in 0..instances {
+        world.add_instance(c, None, |i| {
+            i.registered = Resources { cpu: t.registered_cpu(), memory_mib: t.registered_memory_mib, gpus: 0, enis: t.max_enis - 1 };
+            i.registered_tcp_ports = vec![22, 2375, 2376, 51678, 51679, 51680];
+            i.availability_zone = Some(ZONES[k % 3].to_string());
+            i.agent_version = "1.101.2".into();
+            i.attributes.insert("ecs.availability-zone".into(), Some(ZONES[k % 3].to_string()));
+            i.attributes.insert("ecs.instance-type".into(), Some("m5.xlarge".into()));
+        });
+    }
+    let filler = world.register_task_definition(simple_task_definition("filler", 128, 256));
+    let group = world.intern_group("family:filler");
+    let mut rng = RandomStreams::new(seed).stream("fixture");
+    for k in 0..instances {
+        let n = rng.below(((t.registered_memory_mib as f64 * fill * 2.0) / 256.0) as u64 + 1).min(15);
+        for _ in 0..n {
+            let def = world.task_definition(filler);
+            let requirements = def.requirements(&TaskOverride::default());
+            let task = world.add_task(|id, _| Task {
+                id,
+                arn: String::new(),
+                cluster: c,
+                task_definition: filler,
+                instance: None,
+                group,
+                started_by: None,
+                launch_type: LaunchType::Ec2,
+                capacity_provider: None,
+                last_status: TaskStatus::Provisioning,
+                desired_status: DesiredStatus::Running,
+                stop_code: None,
+                stopped_reason: None,
+                overrides: TaskOverride::default(),
+                requirements,
+                network_bindings: vec![],
+                created_at: SimTime::ZERO,
+                started_at: None,
+                stopping_at: None,
+                stopped_at: None,
+                holds_resources: false,
+                version: 1,
+            });
+            world.place_task(task, InstanceId(k as u32));
+        }
+    }
+    (world, c)
+}
