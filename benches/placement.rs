@@ -1,16 +1,21 @@
-//! Placement pipeline throughput: one `place()` call on a partly filled cluster, per strategy and size.
-//! Names carry the size and seed; baselines live in results/BENCHMARKS.md.
+//! Placement throughput: 1,000 tasks placed one after another into a half-filled cluster, each
+//! decision applied to the world (reservation and index refresh) before the next, per strategy and
+//! cluster size. Names carry the size and seed; baselines live in results/BENCHMARKS.md.
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
 use ecsim_kernel::RandomStreams;
 use ecsim_model::task_definition::TaskOverride;
 use ecsim_placement::{place, BinpackField, PlacementRequest, PlacementStrategy, SpreadField};
-use ecsim_tests::{filled_world, simple_task_definition};
-use std::hint::black_box;
+use ecsim_tests::{filled_world, place_new_task, simple_task_definition};
+
+const TASKS: u64 = 1000;
 
 fn bench(c: &mut Criterion) {
     let strategies: [(&str, Vec<PlacementStrategy>); 3] = [
-        ("binpack_memory", vec![PlacementStrategy::Binpack(BinpackField::Memory)]),
+        (
+            "binpack_memory",
+            vec![PlacementStrategy::Binpack(BinpackField::Memory)],
+        ),
         (
             "spread_az_binpack_memory",
             vec![
@@ -21,26 +26,38 @@ fn bench(c: &mut Criterion) {
         ("random", vec![PlacementStrategy::Random]),
     ];
     let mut group = c.benchmark_group("placement");
-    group.throughput(Throughput::Elements(1));
+    group.throughput(Throughput::Elements(TASKS));
     for instances in [1000usize, 5000] {
         let (mut world, cluster) = filled_world(instances, 0.5, 1);
-        let def = simple_task_definition("web", 256, 512);
-        let requirements = def.requirements(&TaskOverride::default());
-        let grp = world.intern_group("family:filler");
+        let def = world.register_task_definition(simple_task_definition("web", 256, 512));
+        let requirements = world
+            .task_definition(def)
+            .requirements(&TaskOverride::default());
+        let grp = world.intern_group("family:web");
         for (name, strategy) in &strategies {
-            let req = PlacementRequest {
-                cluster,
-                requirements: &requirements,
-                group: grp,
-                launch_type: ecsim_model::LaunchType::Ec2,
-                constraints: &[],
-                strategies: strategy,
-                only: None,
-                explain: false,
-            };
-            let mut rng = RandomStreams::new(1).stream("placement");
-            group.bench_with_input(BenchmarkId::new(format!("{name}/seed=1"), format!("instances={instances}")), &instances, |b, _| {
-                b.iter(|| black_box(place(&world, &req, &mut rng).is_ok()))
+            let id = BenchmarkId::new(format!("{name}/seed=1"), format!("instances={instances}"));
+            group.bench_with_input(id, &instances, |b, _| {
+                b.iter_batched(
+                    || (world.clone(), RandomStreams::new(1).stream("placement")),
+                    |(mut w, mut rng)| {
+                        for _ in 0..TASKS {
+                            let req = PlacementRequest {
+                                cluster,
+                                requirements: &requirements,
+                                group: grp,
+                                launch_type: ecsim_model::LaunchType::Ec2,
+                                constraints: &[],
+                                strategies: strategy,
+                                only: None,
+                                explain: false,
+                            };
+                            let d = place(&w, &req, &mut rng).expect("the cluster has room");
+                            place_new_task(&mut w, cluster, def, grp, &requirements, d.instance);
+                        }
+                        w
+                    },
+                    BatchSize::LargeInput,
+                )
             });
         }
     }
@@ -49,7 +66,7 @@ fn bench(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default().sample_size(30).warm_up_time(std::time::Duration::from_millis(500)).measurement_time(std::time::Duration::from_secs(2));
+    config = Criterion::default().sample_size(10).warm_up_time(std::time::Duration::from_millis(500)).measurement_time(std::time::Duration::from_secs(3));
     targets = bench
 }
 criterion_main!(benches);

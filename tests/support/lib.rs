@@ -48,19 +48,29 @@ pub fn filled_world(instances: usize, fill: f64, seed: u64) -> (World, ClusterId
     let t = catalog.get("m5.xlarge").expect("m5.xlarge").clone();
     for k in 0..instances {
         world.add_instance(c, None, |i| {
-            i.registered = Resources { cpu: t.registered_cpu(), memory_mib: t.registered_memory_mib, gpus: 0, enis: t.max_enis - 1 };
+            i.registered = Resources {
+                cpu: t.registered_cpu(),
+                memory_mib: t.registered_memory_mib,
+                gpus: 0,
+                enis: t.max_enis - 1,
+            };
             i.registered_tcp_ports = vec![22, 2375, 2376, 51678, 51679, 51680];
             i.availability_zone = Some(ZONES[k % 3].to_string());
             i.agent_version = "1.101.2".into();
-            i.attributes.insert("ecs.availability-zone".into(), Some(ZONES[k % 3].to_string()));
-            i.attributes.insert("ecs.instance-type".into(), Some("m5.xlarge".into()));
+            i.attributes.insert(
+                "ecs.availability-zone".into(),
+                Some(ZONES[k % 3].to_string()),
+            );
+            i.attributes
+                .insert("ecs.instance-type".into(), Some("m5.xlarge".into()));
         });
     }
     let filler = world.register_task_definition(simple_task_definition("filler", 128, 256));
     let group = world.intern_group("family:filler");
     let mut rng = RandomStreams::new(seed).stream("fixture");
     for k in 0..instances {
-        let n = rng.below(((t.registered_memory_mib as f64 * fill * 2.0) / 256.0) as u64 + 1).min(15);
+        // Uniform in 0..=2*fill*15 fillers (each 1/16 of the instance's CPU), so the mean is `fill`.
+        let n = rng.below((fill * 2.0 * 15.0) as u64 + 1).min(15);
         for _ in 0..n {
             let def = world.task_definition(filler);
             let requirements = def.requirements(&TaskOverride::default());
@@ -91,5 +101,46 @@ pub fn filled_world(instances: usize, fill: f64, seed: u64) -> (World, ClusterId
             world.place_task(task, InstanceId(k as u32));
         }
     }
+    world.sync_index();
     (world, c)
+}
+
+/// Creates a task of `def` in `group` and places it on `instance` (as the engine would), for
+/// benches and tests that drive placement without the event loop.
+pub fn place_new_task(
+    world: &mut World,
+    cluster: ClusterId,
+    def: TaskDefId,
+    group: GroupId,
+    requirements: &TaskRequirements,
+    instance: InstanceId,
+) -> TaskId {
+    let requirements = requirements.clone();
+    let task = world.add_task(|id, _| Task {
+        id,
+        arn: String::new(),
+        cluster,
+        task_definition: def,
+        instance: None,
+        group,
+        started_by: None,
+        launch_type: LaunchType::Ec2,
+        capacity_provider: None,
+        last_status: TaskStatus::Provisioning,
+        desired_status: DesiredStatus::Running,
+        stop_code: None,
+        stopped_reason: None,
+        overrides: TaskOverride::default(),
+        requirements,
+        network_bindings: vec![],
+        created_at: SimTime::ZERO,
+        started_at: None,
+        stopping_at: None,
+        stopped_at: None,
+        holds_resources: false,
+        version: 1,
+    });
+    world.place_task(task, instance);
+    world.sync_index();
+    task
 }

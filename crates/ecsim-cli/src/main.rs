@@ -11,7 +11,11 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 #[derive(Parser)]
-#[command(name = "ecsim", version, about = "A deterministic simulator of Amazon ECS task placement and scheduling")]
+#[command(
+    name = "ecsim",
+    version,
+    about = "A deterministic simulator of Amazon ECS task placement and scheduling"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -31,9 +35,7 @@ enum Command {
         out: Option<PathBuf>,
     },
     /// Checks a scenario without running it.
-    Validate {
-        scenario: PathBuf,
-    },
+    Validate { scenario: PathBuf },
     /// Explains, at a time point, which instances could take a task of a task definition and why not.
     Explain {
         scenario: PathBuf,
@@ -65,9 +67,19 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Run { scenario, seed, out } => run(&scenario, seed, out),
+        Command::Run {
+            scenario,
+            seed,
+            out,
+        } => run(&scenario, seed, out),
         Command::Validate { scenario } => validate(&scenario),
-        Command::Explain { scenario, at, task_definition, cluster, seed } => explain(&scenario, &at, &task_definition, cluster, seed),
+        Command::Explain {
+            scenario,
+            at,
+            task_definition,
+            cluster,
+            seed,
+        } => explain(&scenario, &at, &task_definition, cluster, seed),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -80,12 +92,24 @@ fn main() -> ExitCode {
 
 /// Reads and validates a scenario file; every error names the file, line, column and JSON path.
 fn load(path: &Path) -> Result<ecsim_scenario::Loaded, UsageError> {
-    let src = std::fs::read(path).map_err(|e| UsageError(format!("error: {}: cannot read the scenario file: {e}", path.display())))?;
+    let src = std::fs::read(path).map_err(|e| {
+        UsageError(format!(
+            "error: {}: cannot read the scenario file: {e}",
+            path.display()
+        ))
+    })?;
     let src = String::from_utf8(src).map_err(|e| {
-        UsageError(format!("error: {}: the scenario file is not UTF-8 (byte {}); save it as UTF-8 JSON", path.display(), e.utf8_error().valid_up_to()))
+        UsageError(format!(
+            "error: {}: the scenario file is not UTF-8 (byte {}); save it as UTF-8 JSON",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        ))
     })?;
     ecsim_scenario::load(&src).map_err(|errors| {
-        let lines: Vec<String> = errors.iter().map(|e| format!("error: {}:{e}", path.display())).collect();
+        let lines: Vec<String> = errors
+            .iter()
+            .map(|e| format!("error: {}:{e}", path.display()))
+            .collect();
         UsageError(lines.join("\n"))
     })
 }
@@ -104,15 +128,33 @@ fn run(path: &Path, seed: Option<u64>, out: Option<PathBuf>) -> Result<u8, Usage
     let failures: u64 = output.counts.placement_failures.values().sum();
     println!(
         "{}: seed {}, {} placements, {} placement failures, {} tasks started, fingerprint {}",
-        output.scenario_name, output.seed, output.counts.placements, failures, output.counts.tasks_started, output.fingerprint
+        output.scenario_name,
+        output.seed,
+        output.counts.placements,
+        failures,
+        output.counts.tasks_started,
+        output.fingerprint
     );
     for a in &output.assertions {
-        println!("  assertion {}: {} ({})", a.type_name, if a.passed { "passed" } else { "FAILED" }, a.detail);
+        println!(
+            "  assertion {}: {} ({})",
+            a.type_name,
+            if a.passed { "passed" } else { "FAILED" },
+            a.detail
+        );
     }
     println!("  wrote {}", out_dir.display());
-    eprintln!("wall time: {:.3}s (simulation {:.3}s)", started.elapsed().as_secs_f64(), simulated.as_secs_f64());
+    eprintln!(
+        "wall time: {:.3}s (simulation {:.3}s)",
+        started.elapsed().as_secs_f64(),
+        simulated.as_secs_f64()
+    );
     if !failed.is_empty() {
-        eprintln!("reproduce: ecsim run {} --seed {}", path.display(), output.seed);
+        eprintln!(
+            "reproduce: ecsim run {} --seed {}",
+            path.display(),
+            output.seed
+        );
         return Ok(1);
     }
     Ok(0)
@@ -120,17 +162,40 @@ fn run(path: &Path, seed: Option<u64>, out: Option<PathBuf>) -> Result<u8, Usage
 
 /// Writes every file into a temporary sibling directory, then renames it into place, so a failed
 /// or interrupted run never leaves a half-written result.
-fn write_run_dir(dir: &Path, output: &ecsim_engine::RunOutput, loaded: &ecsim_scenario::Loaded) -> Result<(), UsageError> {
-    let err = |what: &str, e: std::io::Error| UsageError(format!("error: {}: cannot write the run directory ({what}): {e}", dir.display()));
-    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+fn write_run_dir(
+    dir: &Path,
+    output: &ecsim_engine::RunOutput,
+    loaded: &ecsim_scenario::Loaded,
+) -> Result<(), UsageError> {
+    let err = |what: &str, e: std::io::Error| {
+        UsageError(format!(
+            "error: {}: cannot write the run directory ({what}): {e}",
+            dir.display()
+        ))
+    };
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|e| err("creating its parent", e))?;
-    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into());
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "run".into());
     let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir(&tmp).map_err(|e| err("creating a temporary directory", e))?;
     let result = (|| -> std::io::Result<()> {
-        let meta = ecsim_report::SummaryMeta { scenario_sha256: &loaded.sha256, ignored_fields: &loaded.ignored_fields };
-        let file = |n: &str| -> std::io::Result<std::io::BufWriter<std::fs::File>> { Ok(std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(tmp.join(n))?)) };
+        let meta = ecsim_report::SummaryMeta {
+            scenario_sha256: &loaded.sha256,
+            ignored_fields: &loaded.ignored_fields,
+        };
+        let file = |n: &str| -> std::io::Result<std::io::BufWriter<std::fs::File>> {
+            Ok(std::io::BufWriter::with_capacity(
+                1 << 20,
+                std::fs::File::create(tmp.join(n))?,
+            ))
+        };
         let mut w = file("summary.json")?;
         ecsim_report::write_summary(output, &meta, &mut w)?;
         w.flush()?;
@@ -171,8 +236,15 @@ fn validate(path: &Path) -> Result<u8, UsageError> {
     Ok(0)
 }
 
-fn explain(path: &Path, at: &str, task_definition: &str, cluster: Option<String>, seed: Option<u64>) -> Result<u8, UsageError> {
-    let at = ecsim_scenario::parse_duration(at).map_err(|e| UsageError(format!("error: --at {at:?}: {e}")))?;
+fn explain(
+    path: &Path,
+    at: &str,
+    task_definition: &str,
+    cluster: Option<String>,
+    seed: Option<u64>,
+) -> Result<u8, UsageError> {
+    let at = ecsim_scenario::parse_duration(at)
+        .map_err(|e| UsageError(format!("error: --at {at:?}: {e}")))?;
     let mut loaded = load(path)?;
     if let Some(seed) = seed {
         loaded.scenario.seed = seed;
@@ -183,15 +255,25 @@ fn explain(path: &Path, at: &str, task_definition: &str, cluster: Option<String>
     let cluster = match cluster {
         Some(c) => c,
         None => {
-            let active: Vec<_> = world.clusters.iter().filter(|c| c.status == ecsim_model::ClusterStatus::Active).collect();
+            let active: Vec<_> = world
+                .clusters
+                .iter()
+                .filter(|c| c.status == ecsim_model::ClusterStatus::Active)
+                .collect();
             match active.as_slice() {
                 [only] => only.name.clone(),
                 _ => "default".to_string(),
             }
         }
     };
-    let (result, _) = engine.explain(&cluster, task_definition, &[]).map_err(|e| UsageError(format!("error: {e}")))?;
-    let def = world.task_definition(world.task_definition_by_ref(task_definition).expect("resolved by explain"));
+    let (result, _) = engine
+        .explain(&cluster, task_definition, &[])
+        .map_err(|e| UsageError(format!("error: {e}")))?;
+    let def = world.task_definition(
+        world
+            .task_definition_by_ref(task_definition)
+            .expect("resolved by explain"),
+    );
     let req = def.requirements(&Default::default());
     let mut out = String::new();
     use std::fmt::Write as _;
@@ -212,7 +294,11 @@ fn explain(path: &Path, at: &str, task_definition: &str, cluster: Option<String>
         Err(f) => f.explanation.clone(),
     }
     .unwrap_or_default();
-    let _ = writeln!(out, "{:<22} {:<14} {:<12} {:>10} {:>12}  verdict", "instance", "az", "type", "cpu free", "memory free");
+    let _ = writeln!(
+        out,
+        "{:<22} {:<14} {:<12} {:>10} {:>12}  verdict",
+        "instance", "az", "type", "cpu free", "memory free"
+    );
     for v in &explanation.verdicts {
         let inst = world.instance(v.instance);
         let rem = inst.remaining();
@@ -231,16 +317,39 @@ fn explain(path: &Path, at: &str, task_definition: &str, cluster: Option<String>
         );
     }
     for step in &explanation.steps {
-        let names: Vec<&str> = step.survivors.iter().map(|&i| world.instance(i).ec2_instance_id.as_str()).collect();
-        let _ = writeln!(out, "strategy {}: keeps {} of {}: {}", step.strategy, step.survivors.len(), step.scores.len().max(step.survivors.len()), names.join(", "));
+        let names: Vec<&str> = step
+            .survivors
+            .iter()
+            .map(|&i| world.instance(i).ec2_instance_id.as_str())
+            .collect();
+        let _ = writeln!(
+            out,
+            "strategy {}: keeps {} of {}: {}",
+            step.strategy,
+            step.survivors.len(),
+            step.scores.len().max(step.survivors.len()),
+            names.join(", ")
+        );
     }
     match &result {
         Ok(d) => {
-            let _ = writeln!(out, "placement: {} (drawn from {} finalists)", world.instance(d.instance).ec2_instance_id, d.finalists);
+            let _ = writeln!(
+                out,
+                "placement: {} (drawn from {} finalists)",
+                world.instance(d.instance).ec2_instance_id,
+                d.finalists
+            );
         }
         Err(f) => {
-            let closest = f.closest.map(|i| world.instance(i).arn.clone()).unwrap_or_else(|| "-".into());
-            let _ = writeln!(out, "placement fails: reason {}, closest matching instance {closest}", f.reason);
+            let closest = f
+                .closest
+                .map(|i| world.instance(i).arn.clone())
+                .unwrap_or_else(|| "-".into());
+            let _ = writeln!(
+                out,
+                "placement fails: reason {}, closest matching instance {closest}",
+                f.reason
+            );
         }
     }
     print!("{out}");

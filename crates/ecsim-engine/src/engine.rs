@@ -104,7 +104,11 @@ impl Engine {
         }
         queue.schedule(SimTime::ZERO, PHASE_SAMPLE, Ev::Sample);
         Engine {
-            world: World::new(&scenario.region, &scenario.account_id, scenario.start_time_unix_ms),
+            world: World::new(
+                &scenario.region,
+                &scenario.account_id,
+                scenario.start_time_unix_ms,
+            ),
             horizon: SimTime::ZERO + scenario.horizon,
             scenario: scenario.clone(),
             queue,
@@ -167,7 +171,12 @@ impl Engine {
             memory_reserved_mean: u.memory_sum / n,
             memory_reserved_peak: u.memory_peak,
         };
-        let assertions = self.scenario.assertions.iter().map(|a| a.evaluate(&self.counts)).collect();
+        let assertions = self
+            .scenario
+            .assertions
+            .iter()
+            .map(|a| a.evaluate(&self.counts))
+            .collect();
         RunOutput {
             scenario_name: self.scenario.name.clone(),
             seed: self.scenario.seed,
@@ -187,12 +196,20 @@ impl Engine {
     // ----- recording -----
 
     fn emit(&mut self, detail: EventDetail) {
-        self.events.push(EventRecord { t: self.now, detail });
+        self.events.push(EventRecord {
+            t: self.now,
+            detail,
+        });
     }
 
     fn action_error(&mut self, index: usize, error: &str, message: String) {
         let action = self.scenario.actions[index].name.clone();
-        self.emit(EventDetail::ActionError { action_index: index, action, error: error.to_string(), message });
+        self.emit(EventDetail::ActionError {
+            action_index: index,
+            action,
+            error: error.to_string(),
+            message,
+        });
     }
 
     fn emit_task_state(&mut self, task: TaskId) {
@@ -232,32 +249,62 @@ impl Engine {
             Action::NoEffect => {}
             Action::RegisterContainerInstance(r) => self.register_container_instance(index, r),
             Action::LaunchContainerInstances(l) => self.launch_container_instances(index, l),
-            Action::DeregisterContainerInstance { cluster, container_instance, force } => {
-                self.deregister_container_instance(index, &cluster, &container_instance, force)
-            }
-            Action::UpdateContainerInstancesState { cluster, container_instances, status } => {
+            Action::DeregisterContainerInstance {
+                cluster,
+                container_instance,
+                force,
+            } => self.deregister_container_instance(index, &cluster, &container_instance, force),
+            Action::UpdateContainerInstancesState {
+                cluster,
+                container_instances,
+                status,
+            } => {
                 self.update_container_instances_state(index, &cluster, &container_instances, status)
             }
-            Action::PutAttributes { cluster, attributes } => self.put_attributes(index, &cluster, &attributes, false),
-            Action::DeleteAttributes { cluster, attributes } => self.put_attributes(index, &cluster, &attributes, true),
+            Action::PutAttributes {
+                cluster,
+                attributes,
+            } => self.put_attributes(index, &cluster, &attributes, false),
+            Action::DeleteAttributes {
+                cluster,
+                attributes,
+            } => self.put_attributes(index, &cluster, &attributes, true),
             Action::RegisterTaskDefinition(def) => {
                 let mut def = *def;
                 def.registered_at = self.now;
                 def.status = TaskDefStatus::Active;
                 self.world.register_task_definition(def);
             }
-            Action::DeregisterTaskDefinition { task_definition } => match self.world.task_definition_by_ref(&task_definition) {
-                Some(id) => self.world.task_definitions[id.index()].status = TaskDefStatus::Inactive,
-                None => self.action_error(index, "ClientException", format!("Unable to describe task definition {task_definition}.")),
-            },
+            Action::DeregisterTaskDefinition { task_definition } => {
+                match self.world.task_definition_by_ref(&task_definition) {
+                    Some(id) => {
+                        self.world.task_definitions[id.index()].status = TaskDefStatus::Inactive
+                    }
+                    None => self.action_error(
+                        index,
+                        "ClientException",
+                        format!("Unable to describe task definition {task_definition}."),
+                    ),
+                }
+            }
             Action::RunTask(r) => self.run_task(index, r),
             Action::StartTask(s) => self.start_task(index, s),
-            Action::StopTask { cluster, task, reason } => self.stop_task_action(index, &cluster, &task, reason),
-            Action::TerminateContainerInstances { cluster, selector, count } => {
-                self.terminate_container_instances(index, &cluster, &selector, count)
+            Action::StopTask {
+                cluster,
+                task,
+                reason,
+            } => self.stop_task_action(index, &cluster, &task, reason),
+            Action::TerminateContainerInstances {
+                cluster,
+                selector,
+                count,
+            } => self.terminate_container_instances(index, &cluster, &selector, count),
+            Action::DisconnectAgent { cluster, selector } => {
+                self.set_agent(index, &cluster, &selector, false)
             }
-            Action::DisconnectAgent { cluster, selector } => self.set_agent(index, &cluster, &selector, false),
-            Action::ReconnectAgent { cluster, selector } => self.set_agent(index, &cluster, &selector, true),
+            Action::ReconnectAgent { cluster, selector } => {
+                self.set_agent(index, &cluster, &selector, true)
+            }
             Action::ListContainerInstances { .. }
             | Action::DescribeContainerInstances { .. }
             | Action::DescribeTasks { .. }
@@ -270,15 +317,26 @@ impl Engine {
         match self.world.cluster_by_ref(name) {
             Some(c) if self.world.cluster(c).status == ClusterStatus::Active => Some(c),
             _ => {
-                self.action_error(index, "ClusterNotFoundException", "Cluster not found.".to_string());
+                self.action_error(
+                    index,
+                    "ClusterNotFoundException",
+                    "Cluster not found.".to_string(),
+                );
                 None
             }
         }
     }
 
     fn delete_cluster(&mut self, index: usize, name: &str) {
-        let Some(c) = self.cluster(index, name) else { return };
-        let registered = self.world.cluster(c).instances.iter().any(|&i| self.world.instance(i).status != InstanceStatus::Inactive);
+        let Some(c) = self.cluster(index, name) else {
+            return;
+        };
+        let registered = self
+            .world
+            .cluster(c)
+            .instances
+            .iter()
+            .any(|&i| self.world.instance(i).status != InstanceStatus::Inactive);
         if registered {
             // API: DeleteCluster — "You must deregister all container instances from this cluster before you may delete it."
             self.action_error(
@@ -292,37 +350,55 @@ impl Engine {
     }
 
     fn register_container_instance(&mut self, index: usize, r: RegisterContainerInstance) {
-        let Some(c) = self.cluster(index, &r.cluster) else { return };
+        let Some(c) = self.cluster(index, &r.cluster) else {
+            return;
+        };
         let now = self.now;
-        let max_enis = r.instance_type.as_deref().and_then(|t| self.scenario.instance_types.get(t)).map(|t| t.max_enis).unwrap_or(1);
-        let agent_version = r.agent_version.clone().unwrap_or_else(|| self.scenario.amis.recommended().ecs_agent_version.clone());
-        let id = self.world.add_instance(c, r.ec2_instance_id.clone(), |inst| {
-            inst.registered_at = now;
-            inst.instance_type = r.instance_type.clone();
-            inst.availability_zone = r.availability_zone.clone();
-            inst.registered = ecsim_model::Resources {
-                cpu: r.cpu,
-                memory_mib: r.memory_mib,
-                gpus: r.gpus,
-                // The primary ENI counts (DG: task-networking-awsvpc); the rest can take awsvpc tasks.
-                enis: max_enis.saturating_sub(1),
-            };
-            inst.registered_tcp_ports = r.tcp_ports.clone().unwrap_or_else(|| AGENT_RESERVED_TCP_PORTS.to_vec());
-            inst.registered_udp_ports = r.udp_ports.clone().unwrap_or_default();
-            inst.agent_version = agent_version.clone();
-            if let Some(t) = &r.instance_type {
-                inst.attributes.insert("ecs.instance-type".into(), Some(t.clone()));
-            }
-            if let Some(az) = &r.availability_zone {
-                inst.attributes.insert("ecs.availability-zone".into(), Some(az.clone()));
-            }
-            if version_at_least(&agent_version, TASK_ENI_MIN_AGENT) {
-                inst.attributes.insert("ecs.capability.task-eni".into(), None);
-            }
-            for a in &r.attributes {
-                inst.attributes.insert(a.name.clone(), a.value.clone());
-            }
-        });
+        let max_enis = r
+            .instance_type
+            .as_deref()
+            .and_then(|t| self.scenario.instance_types.get(t))
+            .map(|t| t.max_enis)
+            .unwrap_or(1);
+        let agent_version = r
+            .agent_version
+            .clone()
+            .unwrap_or_else(|| self.scenario.amis.recommended().ecs_agent_version.clone());
+        let id = self
+            .world
+            .add_instance(c, r.ec2_instance_id.clone(), |inst| {
+                inst.registered_at = now;
+                inst.instance_type = r.instance_type.clone();
+                inst.availability_zone = r.availability_zone.clone();
+                inst.registered = ecsim_model::Resources {
+                    cpu: r.cpu,
+                    memory_mib: r.memory_mib,
+                    gpus: r.gpus,
+                    // The primary ENI counts (DG: task-networking-awsvpc); the rest can take awsvpc tasks.
+                    enis: max_enis.saturating_sub(1),
+                };
+                inst.registered_tcp_ports = r
+                    .tcp_ports
+                    .clone()
+                    .unwrap_or_else(|| AGENT_RESERVED_TCP_PORTS.to_vec());
+                inst.registered_udp_ports = r.udp_ports.clone().unwrap_or_default();
+                inst.agent_version = agent_version.clone();
+                if let Some(t) = &r.instance_type {
+                    inst.attributes
+                        .insert("ecs.instance-type".into(), Some(t.clone()));
+                }
+                if let Some(az) = &r.availability_zone {
+                    inst.attributes
+                        .insert("ecs.availability-zone".into(), Some(az.clone()));
+                }
+                if version_at_least(&agent_version, TASK_ENI_MIN_AGENT) {
+                    inst.attributes
+                        .insert("ecs.capability.task-eni".into(), None);
+                }
+                for a in &r.attributes {
+                    inst.attributes.insert(a.name.clone(), a.value.clone());
+                }
+            });
         self.emit_instance_state(id, "registered");
     }
 
@@ -330,9 +406,20 @@ impl Engine {
         if self.cluster(index, &l.cluster).is_none() {
             return;
         }
-        let launch = l.timings.instance_launch.or(self.scenario.timings.instance_launch).unwrap_or(SimDuration::from_seconds(90));
-        let zones = if l.availability_zones.is_empty() { vec![format!("{}a", self.scenario.region)] } else { l.availability_zones.clone() };
-        let image_id = l.image_id.clone().unwrap_or_else(|| self.scenario.amis.recommended().image_id.clone());
+        let launch = l
+            .timings
+            .instance_launch
+            .or(self.scenario.timings.instance_launch)
+            .unwrap_or(SimDuration::from_seconds(90));
+        let zones = if l.availability_zones.is_empty() {
+            vec![format!("{}a", self.scenario.region)]
+        } else {
+            l.availability_zones.clone()
+        };
+        let image_id = l
+            .image_id
+            .clone()
+            .unwrap_or_else(|| self.scenario.amis.recommended().image_id.clone());
         for k in 0..l.count as usize {
             let i = self.launches.len();
             self.launches.push(PendingLaunch {
@@ -343,21 +430,41 @@ impl Engine {
                 image_id: image_id.clone(),
                 capacity_provider: l.capacity_provider.clone(),
             });
-            self.queue.schedule(self.now + launch, PHASE_LAUNCH, Ev::InstanceReady(i));
+            self.queue
+                .schedule(self.now + launch, PHASE_LAUNCH, Ev::InstanceReady(i));
         }
     }
 
     fn instance_ready(&mut self, i: usize) {
         let l = self.launches[i].clone();
         // The cluster may have been deleted while the instance booted; it then never registers.
-        let Some(c) = self.world.cluster_by_ref(&l.cluster).filter(|&c| self.world.cluster(c).status == ClusterStatus::Active) else {
+        let Some(c) = self
+            .world
+            .cluster_by_ref(&l.cluster)
+            .filter(|&c| self.world.cluster(c).status == ClusterStatus::Active)
+        else {
             return;
         };
-        let t = self.scenario.instance_types.get(&l.instance_type).expect("validated instance type").clone();
-        let ami = self.scenario.amis.get(&l.image_id).unwrap_or_else(|| self.scenario.amis.recommended()).clone();
+        let t = self
+            .scenario
+            .instance_types
+            .get(&l.instance_type)
+            .expect("validated instance type")
+            .clone();
+        let ami = self
+            .scenario
+            .amis
+            .get(&l.image_id)
+            .unwrap_or_else(|| self.scenario.amis.recommended())
+            .clone();
         let now = self.now;
         let region = self.scenario.region.clone();
-        let zone_index = l.availability_zone.bytes().last().map(|b| b as u32).unwrap_or(0);
+        let zone_index = l
+            .availability_zone
+            .bytes()
+            .last()
+            .map(|b| b as u32)
+            .unwrap_or(0);
         let id = self.world.add_instance(c, None, |inst| {
             inst.registered_at = now;
             inst.instance_type = Some(t.name.clone());
@@ -385,7 +492,8 @@ impl Engine {
                 inst.attributes.insert(k.to_string(), Some(v));
             }
             if version_at_least(&ami.ecs_agent_version, TASK_ENI_MIN_AGENT) {
-                inst.attributes.insert("ecs.capability.task-eni".into(), None);
+                inst.attributes
+                    .insert("ecs.capability.task-eni".into(), None);
             }
             let _ = &region;
             for a in &l.attributes {
@@ -395,18 +503,32 @@ impl Engine {
         self.emit_instance_state(id, "registered");
     }
 
-    fn resolve_instances(&mut self, index: usize, cluster: ClusterId, refs: &[String]) -> Vec<InstanceId> {
+    fn resolve_instances(
+        &mut self,
+        index: usize,
+        cluster: ClusterId,
+        refs: &[String],
+    ) -> Vec<InstanceId> {
         let mut out = Vec::new();
         for r in refs {
             match self.world.instance_by_ref(cluster, r) {
                 Some(i) => out.push(i),
-                None => self.action_error(index, "InvalidParameterException", format!("Container instance {r} not found (MISSING).")),
+                None => self.action_error(
+                    index,
+                    "InvalidParameterException",
+                    format!("Container instance {r} not found (MISSING)."),
+                ),
             }
         }
         out
     }
 
-    fn select(&mut self, index: usize, cluster: ClusterId, selector: &InstanceSelector) -> Vec<InstanceId> {
+    fn select(
+        &mut self,
+        index: usize,
+        cluster: ClusterId,
+        selector: &InstanceSelector,
+    ) -> Vec<InstanceId> {
         match selector {
             InstanceSelector::Ids(ids) => self.resolve_instances(index, cluster, ids),
             InstanceSelector::Filter(expr) => {
@@ -416,17 +538,30 @@ impl Engine {
                     .iter()
                     .copied()
                     .filter(|&i| w.instance(i).status != InstanceStatus::Inactive)
-                    .filter(|&i| expr.matches(&ecsim_placement::InstanceRef { world: w, instance: w.instance(i) }))
+                    .filter(|&i| {
+                        expr.matches(&ecsim_placement::InstanceRef {
+                            world: w,
+                            instance: w.instance(i),
+                        })
+                    })
                     .collect()
             }
         }
     }
 
     fn deregister_container_instance(&mut self, index: usize, cluster: &str, r: &str, force: bool) {
-        let Some(c) = self.cluster(index, cluster) else { return };
-        let Some(&id) = self.resolve_instances(index, c, &[r.to_string()]).first() else { return };
+        let Some(c) = self.cluster(index, cluster) else {
+            return;
+        };
+        let Some(&id) = self.resolve_instances(index, c, &[r.to_string()]).first() else {
+            return;
+        };
         if self.world.instance(id).status == InstanceStatus::Inactive {
-            self.action_error(index, "InvalidParameterException", format!("Container instance {r} is already deregistered (INACTIVE)."));
+            self.action_error(
+                index,
+                "InvalidParameterException",
+                format!("Container instance {r} is already deregistered (INACTIVE)."),
+            );
             return;
         }
         let tasks: Vec<TaskId> = self.world.instance(id).tasks.iter().copied().collect();
@@ -435,12 +570,19 @@ impl Engine {
             self.action_error(
                 index,
                 "InvalidParameterException",
-                format!("Container instance {r} has {} tasks; deregister with force to orphan them.", tasks.len()),
+                format!(
+                    "Container instance {r} has {} tasks; deregister with force to orphan them.",
+                    tasks.len()
+                ),
             );
             return;
         }
         for t in tasks {
-            self.stop_now(t, StopCode::TerminationNotice, "Container instance deregistered.".to_string());
+            self.stop_now(
+                t,
+                StopCode::TerminationNotice,
+                "Container instance deregistered.".to_string(),
+            );
         }
         let now = self.now;
         let inst = self.world.instance_mut(id);
@@ -449,14 +591,23 @@ impl Engine {
         self.emit_instance_state(id, "deregistered");
     }
 
-    fn update_container_instances_state(&mut self, index: usize, cluster: &str, refs: &[String], status: InstanceStatus) {
-        let Some(c) = self.cluster(index, cluster) else { return };
+    fn update_container_instances_state(
+        &mut self,
+        index: usize,
+        cluster: &str,
+        refs: &[String],
+        status: InstanceStatus,
+    ) {
+        let Some(c) = self.cluster(index, cluster) else {
+            return;
+        };
         for id in self.resolve_instances(index, c, refs) {
             let current = self.world.instance(id).status;
             let allowed = match (current, status) {
                 (a, b) if a == b => continue,
                 // API: "You can change the status of a container instance to DRAINING only if it is ACTIVE".
-                (InstanceStatus::Active, InstanceStatus::Draining) | (InstanceStatus::Draining, InstanceStatus::Active) => true,
+                (InstanceStatus::Active, InstanceStatus::Draining)
+                | (InstanceStatus::Draining, InstanceStatus::Active) => true,
                 _ => false,
             };
             if !allowed {
@@ -464,24 +615,49 @@ impl Engine {
                 self.action_error(
                     index,
                     "InvalidParameterException",
-                    format!("Container instance {arn} is {} and cannot be set to {}.", current.as_str(), status.as_str()),
+                    format!(
+                        "Container instance {arn} is {} and cannot be set to {}.",
+                        current.as_str(),
+                        status.as_str()
+                    ),
                 );
                 continue;
             }
             self.world.instance_mut(id).status = status;
-            let reason = if status == InstanceStatus::Draining { "draining" } else { "activated" };
+            let reason = if status == InstanceStatus::Draining {
+                "draining"
+            } else {
+                "activated"
+            };
             self.emit_instance_state(id, reason);
         }
     }
 
-    fn put_attributes(&mut self, index: usize, cluster: &str, attributes: &[TargetedAttribute], delete: bool) {
-        let Some(c) = self.cluster(index, cluster) else { return };
+    fn put_attributes(
+        &mut self,
+        index: usize,
+        cluster: &str,
+        attributes: &[TargetedAttribute],
+        delete: bool,
+    ) {
+        let Some(c) = self.cluster(index, cluster) else {
+            return;
+        };
         for a in attributes {
             let Some(target) = a.target_id.as_deref() else {
-                self.action_error(index, "InvalidParameterException", format!("Attribute {} has no targetId.", a.name));
+                self.action_error(
+                    index,
+                    "InvalidParameterException",
+                    format!("Attribute {} has no targetId.", a.name),
+                );
                 continue;
             };
-            let Some(&id) = self.resolve_instances(index, c, &[target.to_string()]).first() else { continue };
+            let Some(&id) = self
+                .resolve_instances(index, c, &[target.to_string()])
+                .first()
+            else {
+                continue;
+            };
             let inst = self.world.instance_mut(id);
             if delete {
                 inst.attributes.remove(&a.name);
@@ -495,26 +671,51 @@ impl Engine {
         match self.world.task_definition_by_ref(r) {
             Some(id) if self.world.task_definition(id).status == TaskDefStatus::Active => Some(id),
             Some(_) => {
-                self.action_error(index, "ClientException", format!("TaskDefinition {r} is inactive."));
+                self.action_error(
+                    index,
+                    "ClientException",
+                    format!("TaskDefinition {r} is inactive."),
+                );
                 None
             }
             None => {
-                self.action_error(index, "ClientException", format!("Unable to describe task definition {r}."));
+                self.action_error(
+                    index,
+                    "ClientException",
+                    format!("Unable to describe task definition {r}."),
+                );
                 None
             }
         }
     }
 
     fn run_task(&mut self, index: usize, r: RunTask) {
-        let Some(c) = self.cluster(index, &r.cluster) else { return };
-        let Some(def) = self.resolve_task_definition(index, &r.task_definition) else { return };
-        let registered = self.world.cluster(c).instances.iter().any(|&i| self.world.instance(i).status != InstanceStatus::Inactive);
+        let Some(c) = self.cluster(index, &r.cluster) else {
+            return;
+        };
+        let Some(def) = self.resolve_task_definition(index, &r.task_definition) else {
+            return;
+        };
+        let registered = self
+            .world
+            .cluster(c)
+            .instances
+            .iter()
+            .any(|&i| self.world.instance(i).status != InstanceStatus::Inactive);
         if !registered {
             // RunTask on a cluster with no registered instances is an API error, not a failure entry.
-            self.action_error(index, "InvalidParameterException", "No Container Instances were found in your cluster.".to_string());
+            self.action_error(
+                index,
+                "InvalidParameterException",
+                "No Container Instances were found in your cluster.".to_string(),
+            );
             return;
         }
-        let strategies = if r.placement_strategy.is_empty() { PlacementStrategy::run_task_default() } else { r.placement_strategy.clone() };
+        let strategies = if r.placement_strategy.is_empty() {
+            PlacementStrategy::run_task_default()
+        } else {
+            r.placement_strategy.clone()
+        };
         let spec = TaskSpec {
             cluster: c,
             task_definition: def,
@@ -532,8 +733,12 @@ impl Engine {
     }
 
     fn start_task(&mut self, index: usize, s: StartTask) {
-        let Some(c) = self.cluster(index, &s.cluster) else { return };
-        let Some(def) = self.resolve_task_definition(index, &s.task_definition) else { return };
+        let Some(c) = self.cluster(index, &s.cluster) else {
+            return;
+        };
+        let Some(def) = self.resolve_task_definition(index, &s.task_definition) else {
+            return;
+        };
         let spec = TaskSpec {
             cluster: c,
             task_definition: def,
@@ -548,7 +753,9 @@ impl Engine {
         for r in &s.container_instances {
             match self.world.instance_by_ref(c, r) {
                 None => self.record_failure(&spec, None, "MISSING"),
-                Some(i) if self.world.instance(i).status == InstanceStatus::Inactive => self.record_failure(&spec, Some(i), "INACTIVE"),
+                Some(i) if self.world.instance(i).status == InstanceStatus::Inactive => {
+                    self.record_failure(&spec, Some(i), "INACTIVE")
+                }
                 Some(i) => {
                     self.place_one(&spec, Some(i));
                 }
@@ -560,10 +767,19 @@ impl Engine {
     fn place_one(&mut self, spec: &TaskSpec, only: Option<InstanceId>) -> Option<TaskId> {
         let def = self.world.task_definition(spec.task_definition);
         let requirements = def.requirements(&spec.overrides);
-        let group_name = spec.group.clone().unwrap_or_else(|| format!("family:{}", def.family));
+        let group_name = spec
+            .group
+            .clone()
+            .unwrap_or_else(|| format!("family:{}", def.family));
         let mut constraints: Vec<PlacementConstraint> = def.placement_constraints.clone();
         constraints.extend(spec.extra_constraints.iter().cloned());
         let group = self.world.intern_group(&group_name);
+        for s in &spec.strategies {
+            if let PlacementStrategy::Spread(ecsim_placement::SpreadField::Attribute(a)) = s {
+                self.world.track_attribute(spec.cluster, a);
+            }
+        }
+        self.world.sync_index();
         let only_ids = only.map(|i| [i]);
         let result = {
             let req = PlacementRequest {
@@ -579,15 +795,25 @@ impl Engine {
             place(&self.world, &req, &mut self.placement_rng)
         };
         match result {
-            Ok(Decision { instance, finalists, .. }) => {
+            Ok(Decision {
+                instance,
+                finalists,
+                ..
+            }) => {
                 let task = self.create_task(spec, group, requirements);
                 self.world.place_task(task, instance);
                 self.counts.placements += 1;
-                self.emit(EventDetail::PlacementDecision { task, instance, finalists });
+                self.emit(EventDetail::PlacementDecision {
+                    task,
+                    instance,
+                    finalists,
+                });
                 self.start_lifecycle(task);
                 Some(task)
             }
-            Err(Failure { closest, reason, .. }) => {
+            Err(Failure {
+                closest, reason, ..
+            }) => {
                 self.record_failure_group(spec, group, closest, reason);
                 None
             }
@@ -596,13 +822,26 @@ impl Engine {
 
     fn record_failure(&mut self, spec: &TaskSpec, instance: Option<InstanceId>, reason: &str) {
         let def = self.world.task_definition(spec.task_definition);
-        let group_name = spec.group.clone().unwrap_or_else(|| format!("family:{}", def.family));
+        let group_name = spec
+            .group
+            .clone()
+            .unwrap_or_else(|| format!("family:{}", def.family));
         let group = self.world.intern_group(&group_name);
         self.record_failure_group(spec, group, instance, reason);
     }
 
-    fn record_failure_group(&mut self, spec: &TaskSpec, group: GroupId, instance: Option<InstanceId>, reason: &str) {
-        *self.counts.placement_failures.entry(reason.to_string()).or_insert(0) += 1;
+    fn record_failure_group(
+        &mut self,
+        spec: &TaskSpec,
+        group: GroupId,
+        instance: Option<InstanceId>,
+        reason: &str,
+    ) {
+        *self
+            .counts
+            .placement_failures
+            .entry(reason.to_string())
+            .or_insert(0) += 1;
         self.emit(EventDetail::PlacementFailure {
             cluster: spec.cluster,
             group,
@@ -613,19 +852,41 @@ impl Engine {
         });
     }
 
-    fn create_task(&mut self, spec: &TaskSpec, group: GroupId, requirements: ecsim_model::TaskRequirements) -> TaskId {
+    fn create_task(
+        &mut self,
+        spec: &TaskSpec,
+        group: GroupId,
+        requirements: ecsim_model::TaskRequirements,
+    ) -> TaskId {
         let now = self.now;
         let def = self.world.task_definition(spec.task_definition);
         // Timings precedence (SPEC §3): the action's, the task definition's, the scenario's, then §6 defaults.
         let action_sim = spec.simulation.clone().unwrap_or_default();
         let simulation = TaskSimulation {
             timings: action_sim.timings.or(&def.simulation.timings),
-            run_duration: action_sim.run_duration.clone().or(def.simulation.run_duration.clone()),
-            fail_to_start_probability: if spec.simulation.is_some() { action_sim.fail_to_start_probability } else { def.simulation.fail_to_start_probability },
-            crash_after: action_sim.crash_after.clone().or(def.simulation.crash_after.clone()),
-            unhealthy_probability: if spec.simulation.is_some() { action_sim.unhealthy_probability } else { def.simulation.unhealthy_probability },
+            run_duration: action_sim
+                .run_duration
+                .clone()
+                .or(def.simulation.run_duration.clone()),
+            fail_to_start_probability: if spec.simulation.is_some() {
+                action_sim.fail_to_start_probability
+            } else {
+                def.simulation.fail_to_start_probability
+            },
+            crash_after: action_sim
+                .crash_after
+                .clone()
+                .or(def.simulation.crash_after.clone()),
+            unhealthy_probability: if spec.simulation.is_some() {
+                action_sim.unhealthy_probability
+            } else {
+                def.simulation.unhealthy_probability
+            },
         };
-        let timings = simulation.timings.or(&self.scenario.timings).or(&default_timings(def.network_mode, def.stop_timeout_s()));
+        let timings = simulation
+            .timings
+            .or(&self.scenario.timings)
+            .or(&default_timings(def.network_mode, def.stop_timeout_s()));
         let task_definition = spec.task_definition;
         let launch_type = spec.launch_type;
         let cluster = spec.cluster;
@@ -656,9 +917,16 @@ impl Engine {
             version: 1,
         });
         // Drawn for every task, whatever the probability, so the failures stream stays aligned.
-        let fails_to_start = self.failures_rng.chance(simulation.fail_to_start_probability);
+        let fails_to_start = self
+            .failures_rng
+            .chance(simulation.fail_to_start_probability);
         debug_assert_eq!(id.index(), self.tasks.len());
-        self.tasks.push(TaskRuntime { timings, simulation, fails_to_start, timer: None });
+        self.tasks.push(TaskRuntime {
+            timings,
+            simulation,
+            fails_to_start,
+            timer: None,
+        });
         id
     }
 
@@ -699,21 +967,30 @@ impl Engine {
                     self.world.set_last_status(task, TaskStatus::Stopped);
                     self.world.release_task(task);
                     self.world.tasks[task.index()].stopped_at = Some(self.now);
-                    let code = self.world.task(task).stop_code.map(|c| c.as_str()).unwrap_or("UserInitiated");
+                    let code = self
+                        .world
+                        .task(task)
+                        .stop_code
+                        .map(|c| c.as_str())
+                        .unwrap_or("UserInitiated");
                     *self.counts.tasks_stopped.entry(code).or_insert(0) += 1;
                     self.emit_task_state(task);
                     return;
                 }
                 _ => {}
             }
-            let d = self.state_duration(task, status).unwrap_or(SimDuration::ZERO);
+            let d = self
+                .state_duration(task, status)
+                .unwrap_or(SimDuration::ZERO);
             if d > SimDuration::ZERO {
                 self.world.set_last_status(task, status);
                 if status == TaskStatus::Stopping {
                     self.world.tasks[task.index()].stopping_at = Some(self.now);
                 }
                 self.emit_task_state(task);
-                let key = self.queue.schedule(self.now + d, PHASE_TASK, Ev::TaskAdvance(task));
+                let key = self
+                    .queue
+                    .schedule(self.now + d, PHASE_TASK, Ev::TaskAdvance(task));
                 self.tasks[task.index()].timer = Some(key);
                 return;
             }
@@ -726,7 +1003,11 @@ impl Engine {
         let t = self.world.task(task);
         if t.desired_status == DesiredStatus::Stopped && status < TaskStatus::Running {
             // Stopped before it ran: nothing to deactivate or stop (RULE).
-            return if status < TaskStatus::Deprovisioning { TaskStatus::Deprovisioning } else { TaskStatus::Stopped };
+            return if status < TaskStatus::Deprovisioning {
+                TaskStatus::Deprovisioning
+            } else {
+                TaskStatus::Stopped
+            };
         }
         status.next().expect("STOPPED has no successor")
     }
@@ -734,8 +1015,15 @@ impl Engine {
     fn advance_task(&mut self, task: TaskId) {
         self.tasks[task.index()].timer = None;
         let status = self.world.task(task).last_status;
-        if status == TaskStatus::Pending && self.tasks[task.index()].fails_to_start && self.world.task(task).desired_status == DesiredStatus::Running {
-            self.mark_stopping(task, StopCode::TaskFailedToStart, "Task failed to start (simulated: failToStartProbability).".to_string());
+        if status == TaskStatus::Pending
+            && self.tasks[task.index()].fails_to_start
+            && self.world.task(task).desired_status == DesiredStatus::Running
+        {
+            self.mark_stopping(
+                task,
+                StopCode::TaskFailedToStart,
+                "Task failed to start (simulated: failToStartProbability).".to_string(),
+            );
             self.enter(task, TaskStatus::Deprovisioning);
             return;
         }
@@ -746,8 +1034,14 @@ impl Engine {
     /// Schedules the essential container's exit, when the task definition says it exits.
     fn arm_exit(&mut self, task: TaskId) {
         let sim = self.tasks[task.index()].simulation.clone();
-        let run = sim.run_duration.as_ref().map(|d| d.sample(&mut self.durations_rng));
-        let crash = sim.crash_after.as_ref().map(|d| d.sample(&mut self.durations_rng));
+        let run = sim
+            .run_duration
+            .as_ref()
+            .map(|d| d.sample(&mut self.durations_rng));
+        let crash = sim
+            .crash_after
+            .as_ref()
+            .map(|d| d.sample(&mut self.durations_rng));
         let exit = match (run, crash) {
             (Some(r), Some(c)) if c < r => Some((c, true)),
             (Some(r), _) => Some((r, false)),
@@ -755,7 +1049,9 @@ impl Engine {
             (None, None) => None,
         };
         if let Some((d, crashed)) = exit {
-            let key = self.queue.schedule(self.now + d, PHASE_TASK, Ev::TaskExit(task, crashed));
+            let key = self
+                .queue
+                .schedule(self.now + d, PHASE_TASK, Ev::TaskExit(task, crashed));
             self.tasks[task.index()].timer = Some(key);
         }
     }
@@ -765,7 +1061,11 @@ impl Engine {
         if self.world.task(task).last_status != TaskStatus::Running {
             return;
         }
-        let reason = if crashed { "Essential container in task exited (simulated crash)." } else { "Essential container in task exited." };
+        let reason = if crashed {
+            "Essential container in task exited (simulated crash)."
+        } else {
+            "Essential container in task exited."
+        };
         self.begin_stop(task, StopCode::EssentialContainerExited, reason.to_string());
     }
 
@@ -794,8 +1094,12 @@ impl Engine {
             s if s < TaskStatus::Running => self.next_status(task, s),
             // Already on its way down: let the current state finish.
             _ => {
-                let d = self.state_duration(task, status).unwrap_or(SimDuration::ZERO);
-                let key = self.queue.schedule(self.now + d, PHASE_TASK, Ev::TaskAdvance(task));
+                let d = self
+                    .state_duration(task, status)
+                    .unwrap_or(SimDuration::ZERO);
+                let key = self
+                    .queue
+                    .schedule(self.now + d, PHASE_TASK, Ev::TaskAdvance(task));
                 self.tasks[task.index()].timer = Some(key);
                 return;
             }
@@ -818,16 +1122,38 @@ impl Engine {
     }
 
     fn stop_task_action(&mut self, index: usize, cluster: &str, r: &str, reason: Option<String>) {
-        let Some(c) = self.cluster(index, cluster) else { return };
+        let Some(c) = self.cluster(index, cluster) else {
+            return;
+        };
         match self.world.task_by_ref(c, r) {
-            Some(t) => self.begin_stop(t, StopCode::UserInitiated, reason.unwrap_or_else(|| "Task stopped by user.".to_string())),
-            None => self.action_error(index, "InvalidParameterException", "The referenced task was not found.".to_string()),
+            Some(t) => self.begin_stop(
+                t,
+                StopCode::UserInitiated,
+                reason.unwrap_or_else(|| "Task stopped by user.".to_string()),
+            ),
+            None => self.action_error(
+                index,
+                "InvalidParameterException",
+                "The referenced task was not found.".to_string(),
+            ),
         }
     }
 
-    fn terminate_container_instances(&mut self, index: usize, cluster: &str, selector: &InstanceSelector, count: Option<u32>) {
-        let Some(c) = self.cluster(index, cluster) else { return };
-        let mut ids: Vec<InstanceId> = self.select(index, c, selector).into_iter().filter(|&i| self.world.instance(i).status != InstanceStatus::Inactive).collect();
+    fn terminate_container_instances(
+        &mut self,
+        index: usize,
+        cluster: &str,
+        selector: &InstanceSelector,
+        count: Option<u32>,
+    ) {
+        let Some(c) = self.cluster(index, cluster) else {
+            return;
+        };
+        let mut ids: Vec<InstanceId> = self
+            .select(index, c, selector)
+            .into_iter()
+            .filter(|&i| self.world.instance(i).status != InstanceStatus::Inactive)
+            .collect();
         if let Some(n) = count {
             ids.truncate(n as usize);
         }
@@ -835,7 +1161,11 @@ impl Engine {
             let ec2 = self.world.instance(id).ec2_instance_id.clone();
             let tasks: Vec<TaskId> = self.world.instance(id).tasks.iter().copied().collect();
             for t in tasks {
-                self.stop_now(t, StopCode::TerminationNotice, format!("Host EC2 (instance {ec2}) terminated."));
+                self.stop_now(
+                    t,
+                    StopCode::TerminationNotice,
+                    format!("Host EC2 (instance {ec2}) terminated."),
+                );
             }
             let now = self.now;
             let inst = self.world.instance_mut(id);
@@ -847,15 +1177,30 @@ impl Engine {
         }
     }
 
-    fn set_agent(&mut self, index: usize, cluster: &str, selector: &InstanceSelector, connected: bool) {
-        let Some(c) = self.cluster(index, cluster) else { return };
+    fn set_agent(
+        &mut self,
+        index: usize,
+        cluster: &str,
+        selector: &InstanceSelector,
+        connected: bool,
+    ) {
+        let Some(c) = self.cluster(index, cluster) else {
+            return;
+        };
         for id in self.select(index, c, selector) {
             let inst = self.world.instance(id);
             if inst.status == InstanceStatus::Inactive || inst.agent_connected == connected {
                 continue;
             }
             self.world.instance_mut(id).agent_connected = connected;
-            self.emit_instance_state(id, if connected { "agent connected" } else { "agent disconnected" });
+            self.emit_instance_state(
+                id,
+                if connected {
+                    "agent connected"
+                } else {
+                    "agent disconnected"
+                },
+            );
         }
     }
 
@@ -863,8 +1208,16 @@ impl Engine {
 
     fn query(&mut self, index: usize, action: &Action) {
         let response = match action {
-            Action::ListContainerInstances { cluster, filter, status, max_results, next_token } => {
-                let Some(c) = self.cluster(index, cluster) else { return };
+            Action::ListContainerInstances {
+                cluster,
+                filter,
+                status,
+                max_results,
+                next_token,
+            } => {
+                let Some(c) = self.cluster(index, cluster) else {
+                    return;
+                };
                 let w = &self.world;
                 let arns: Vec<String> = w
                     .cluster(c)
@@ -876,41 +1229,82 @@ impl Engine {
                         Some(s) => i.status == *s,
                         None => i.status != InstanceStatus::Inactive,
                     })
-                    .filter(|i| filter.as_ref().is_none_or(|f| f.matches(&ecsim_placement::InstanceRef { world: w, instance: i })))
+                    .filter(|i| {
+                        filter.as_ref().is_none_or(|f| {
+                            f.matches(&ecsim_placement::InstanceRef {
+                                world: w,
+                                instance: i,
+                            })
+                        })
+                    })
                     .map(|i| i.arn.clone())
                     .collect();
-                let start = next_token.as_deref().and_then(|t| t.strip_prefix("ecsim-token-")).and_then(|n| n.parse::<usize>().ok()).unwrap_or(0);
+                let start = next_token
+                    .as_deref()
+                    .and_then(|t| t.strip_prefix("ecsim-token-"))
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .unwrap_or(0);
                 let page = max_results.unwrap_or(100).clamp(1, 100) as usize;
                 let end = (start + page).min(arns.len());
                 let next = (end < arns.len()).then(|| format!("ecsim-token-{end}"));
-                SnapshotResponse::ListContainerInstances { container_instance_arns: arns.get(start..end).unwrap_or(&[]).to_vec(), next_token: next }
+                SnapshotResponse::ListContainerInstances {
+                    container_instance_arns: arns.get(start..end).unwrap_or(&[]).to_vec(),
+                    next_token: next,
+                }
             }
-            Action::DescribeContainerInstances { cluster, container_instances } => {
-                let Some(c) = self.cluster(index, cluster) else { return };
+            Action::DescribeContainerInstances {
+                cluster,
+                container_instances,
+            } => {
+                let Some(c) = self.cluster(index, cluster) else {
+                    return;
+                };
                 let mut found = Vec::new();
                 let mut failures = Vec::new();
                 for r in container_instances {
                     match self.world.instance_by_ref(c, r) {
                         Some(i) => found.push(self.world.instance(i).clone()),
-                        None => failures.push(ApiFailure { arn: r.clone(), reason: "MISSING".into(), detail: None }),
+                        None => failures.push(ApiFailure {
+                            arn: r.clone(),
+                            reason: "MISSING".into(),
+                            detail: None,
+                        }),
                     }
                 }
-                SnapshotResponse::DescribeContainerInstances { container_instances: found, failures }
+                SnapshotResponse::DescribeContainerInstances {
+                    container_instances: found,
+                    failures,
+                }
             }
             Action::DescribeTasks { cluster, tasks } => {
-                let Some(c) = self.cluster(index, cluster) else { return };
+                let Some(c) = self.cluster(index, cluster) else {
+                    return;
+                };
                 let mut found = Vec::new();
                 let mut failures = Vec::new();
                 for r in tasks {
                     match self.world.task_by_ref(c, r) {
                         Some(t) => found.push(self.world.task(t).clone()),
-                        None => failures.push(ApiFailure { arn: r.clone(), reason: "MISSING".into(), detail: None }),
+                        None => failures.push(ApiFailure {
+                            arn: r.clone(),
+                            reason: "MISSING".into(),
+                            detail: None,
+                        }),
                     }
                 }
-                SnapshotResponse::DescribeTasks { tasks: found, failures }
+                SnapshotResponse::DescribeTasks {
+                    tasks: found,
+                    failures,
+                }
             }
-            Action::ListAttributes { cluster, attribute_name, attribute_value } => {
-                let Some(c) = self.cluster(index, cluster) else { return };
+            Action::ListAttributes {
+                cluster,
+                attribute_name,
+                attribute_value,
+            } => {
+                let Some(c) = self.cluster(index, cluster) else {
+                    return;
+                };
                 let w = &self.world;
                 let mut attributes = Vec::new();
                 for &i in &w.cluster(c).instances {
@@ -919,7 +1313,11 @@ impl Engine {
                         continue;
                     }
                     for (name, value) in &inst.attributes {
-                        if attribute_name.as_ref().is_some_and(|n| n != name) || attribute_value.as_ref().is_some_and(|v| Some(v) != value.as_ref()) {
+                        if attribute_name.as_ref().is_some_and(|n| n != name)
+                            || attribute_value
+                                .as_ref()
+                                .is_some_and(|v| Some(v) != value.as_ref())
+                        {
                             continue;
                         }
                         attributes.push((name.clone(), value.clone(), inst.arn.clone()));
@@ -933,7 +1331,13 @@ impl Engine {
                         Some(c) => vec![c],
                         None => return,
                     },
-                    None => self.world.clusters.iter().filter(|c| c.status == ClusterStatus::Active).map(|c| c.id).collect(),
+                    None => self
+                        .world
+                        .clusters
+                        .iter()
+                        .filter(|c| c.status == ClusterStatus::Active)
+                        .map(|c| c.id)
+                        .collect(),
                 };
                 self.snapshot(&clusters)
             }
@@ -944,7 +1348,13 @@ impl Engine {
             Action::Snapshot { label, .. } => label.clone(),
             _ => None,
         };
-        self.snapshots.push(SnapshotRecord { t: self.now, action: a.name.clone(), label, input_json: a.input_json.clone(), response });
+        self.snapshots.push(SnapshotRecord {
+            t: self.now,
+            action: a.name.clone(),
+            label,
+            input_json: a.input_json.clone(),
+            response,
+        });
     }
 
     fn snapshot(&self, clusters: &[ClusterId]) -> SnapshotResponse {
@@ -955,7 +1365,12 @@ impl Engine {
         let mut tasks = Vec::new();
         for &c in clusters {
             let cl = w.cluster(c);
-            let live: Vec<_> = cl.instances.iter().map(|&i| w.instance(i)).filter(|i| i.status != InstanceStatus::Inactive).collect();
+            let live: Vec<_> = cl
+                .instances
+                .iter()
+                .map(|&i| w.instance(i))
+                .filter(|i| i.status != InstanceStatus::Inactive)
+                .collect();
             out_clusters.push(ClusterSnapshot {
                 cluster: c,
                 status: cl.status.as_str(),
@@ -978,14 +1393,22 @@ impl Engine {
                 tasks.push(t.clone());
             }
         }
-        SnapshotResponse::Snapshot { clusters: out_clusters, container_instances: instances, tasks }
+        SnapshotResponse::Snapshot {
+            clusters: out_clusters,
+            container_instances: instances,
+            tasks,
+        }
     }
 
     fn sample(&mut self) {
         let w = &self.world;
         let mut total_cpu = (0u64, 0u64);
         let mut total_mem = (0u64, 0u64);
-        for c in w.clusters.iter().filter(|c| c.status == ClusterStatus::Active) {
+        for c in w
+            .clusters
+            .iter()
+            .filter(|c| c.status == ClusterStatus::Active)
+        {
             let mut row = TimeseriesRow {
                 t_s: self.now.seconds(),
                 cluster: c.id,
@@ -1043,16 +1466,28 @@ impl Engine {
         task_definition: &str,
         strategies: &[PlacementStrategy],
     ) -> Result<(Result<Decision, Failure>, ClusterId), String> {
-        let c = self.world.cluster_by_ref(cluster).ok_or_else(|| format!("cluster '{cluster}' does not exist at this time"))?;
+        let c = self
+            .world
+            .cluster_by_ref(cluster)
+            .ok_or_else(|| format!("cluster '{cluster}' does not exist at this time"))?;
         let def_id = self
             .world
             .task_definition_by_ref(task_definition)
-            .ok_or_else(|| format!("task definition '{task_definition}' is not registered at this time"))?;
+            .ok_or_else(|| {
+                format!("task definition '{task_definition}' is not registered at this time")
+            })?;
         let def = self.world.task_definition(def_id);
         let requirements = def.requirements(&TaskOverride::default());
         let group_name = format!("family:{}", def.family);
-        let group = self.world.group_id(&group_name).unwrap_or(GroupId(u32::MAX));
-        let strategies = if strategies.is_empty() { PlacementStrategy::run_task_default() } else { strategies.to_vec() };
+        let group = self
+            .world
+            .group_id(&group_name)
+            .unwrap_or(GroupId(u32::MAX));
+        let strategies = if strategies.is_empty() {
+            PlacementStrategy::run_task_default()
+        } else {
+            strategies.to_vec()
+        };
         let req = PlacementRequest {
             cluster: c,
             requirements: &requirements,
@@ -1099,11 +1534,18 @@ fn default_timings(mode: NetworkMode, stop_timeout_s: u32) -> Timings {
 
 /// Dotted-version comparison (numeric components; missing = 0).
 fn version_at_least(v: &str, min: &str) -> bool {
-    let parse = |s: &str| s.split('.').map(|p| p.parse::<u64>().unwrap_or(0)).collect::<Vec<_>>();
+    let parse = |s: &str| {
+        s.split('.')
+            .map(|p| p.parse::<u64>().unwrap_or(0))
+            .collect::<Vec<_>>()
+    };
     let (a, b) = (parse(v), parse(min));
     let n = a.len().max(b.len());
     let get = |x: &Vec<u64>, i: usize| x.get(i).copied().unwrap_or(0);
-    (0..n).map(|i| (get(&a, i), get(&b, i))).find(|(x, y)| x != y).is_none_or(|(x, y)| x > y)
+    (0..n)
+        .map(|i| (get(&a, i), get(&b, i)))
+        .find(|(x, y)| x != y)
+        .is_none_or(|(x, y)| x > y)
 }
 
 fn fingerprint_record(t: SimTime, phase: u8, ev: Ev) -> [u8; 21] {

@@ -70,7 +70,9 @@ impl EventDetail {
     pub fn detail_type(&self) -> &'static str {
         match self {
             EventDetail::TaskStateChange { .. } => "ECS Task State Change",
-            EventDetail::ContainerInstanceStateChange { .. } => "ECS Container Instance State Change",
+            EventDetail::ContainerInstanceStateChange { .. } => {
+                "ECS Container Instance State Change"
+            }
             EventDetail::PlacementDecision { .. } => "ECS Placement Decision",
             EventDetail::PlacementFailure { .. } => "ECS Placement Failure",
             EventDetail::ActionError { .. } => "ECS Action Error",

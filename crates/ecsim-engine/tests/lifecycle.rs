@@ -12,9 +12,23 @@ fn batch_scenario(seed: u64) -> Scenario {
     sc.seed = seed;
     horizon(&mut sc, 3600);
     cluster(&mut sc, "prod");
-    launch(&mut sc, at(0), "prod", "m5.large", 4, &["us-east-1a", "us-east-1b"]);
-    let sim = TaskSimulation { run_duration: Some(Distribution::Fixed { ms: 600_000 }), ..Default::default() };
-    register(&mut sc, at(0), task_def("job", vec![container("app", 512, 1024, &[])], sim));
+    launch(
+        &mut sc,
+        at(0),
+        "prod",
+        "m5.large",
+        4,
+        &["us-east-1a", "us-east-1b"],
+    );
+    let sim = TaskSimulation {
+        run_duration: Some(Distribution::Fixed { ms: 600_000 }),
+        ..Default::default()
+    };
+    register(
+        &mut sc,
+        at(0),
+        task_def("job", vec![container("app", 512, 1024, &[])], sim),
+    );
     for k in 0..3 {
         run_task(&mut sc, at(120 + k), "prod", "job", 10, vec![]);
     }
@@ -28,9 +42,17 @@ fn tasks_walk_pending_running_stopping_stopped_and_release_everything() {
     assert_eq!(out.counts.placements, 16, "{:?}", out.counts);
     assert_eq!(out.counts.placement_failures.get("RESOURCE:CPU"), Some(&14));
     assert_eq!(out.counts.tasks_started, 16);
-    assert_eq!(out.counts.tasks_stopped.get("EssentialContainerExited"), Some(&16));
+    assert_eq!(
+        out.counts.tasks_stopped.get("EssentialContainerExited"),
+        Some(&16)
+    );
     for inst in &out.world.instances {
-        assert_eq!(inst.reserved, Resources::default(), "everything released on {}", inst.ec2_instance_id);
+        assert_eq!(
+            inst.reserved,
+            Resources::default(),
+            "everything released on {}",
+            inst.ec2_instance_id
+        );
         assert_eq!(inst.running_tasks_count, 0);
         assert!(inst.group_counts.is_empty());
     }
@@ -38,7 +60,9 @@ fn tasks_walk_pending_running_stopping_stopped_and_release_everything() {
         .events
         .iter()
         .filter_map(|e| match &e.detail {
-            EventDetail::TaskStateChange { task, last_status, .. } if task.0 == 0 => Some(last_status.as_str()),
+            EventDetail::TaskStateChange {
+                task, last_status, ..
+            } if task.0 == 0 => Some(last_status.as_str()),
             _ => None,
         })
         .collect();
@@ -61,7 +85,11 @@ fn same_seed_same_fingerprint_different_seed_different_placements() {
             .collect()
     };
     assert_eq!(placements(&a), placements(&b));
-    assert_ne!(placements(&a), placements(&c), "random placement must depend on the seed");
+    assert_ne!(
+        placements(&a),
+        placements(&c),
+        "random placement must depend on the seed"
+    );
 }
 
 #[test]
@@ -70,8 +98,23 @@ fn binpack_fills_one_instance_before_the_next() {
     horizon(&mut sc, 600);
     cluster(&mut sc, "prod");
     launch(&mut sc, at(0), "prod", "m5.large", 3, &["us-east-1a"]);
-    register(&mut sc, at(0), task_def("web", vec![container("app", 256, 512, &[])], Default::default()));
-    run_task(&mut sc, at(100), "prod", "web", 10, vec![PlacementStrategy::Binpack(BinpackField::Memory)]);
+    register(
+        &mut sc,
+        at(0),
+        task_def(
+            "web",
+            vec![container("app", 256, 512, &[])],
+            Default::default(),
+        ),
+    );
+    run_task(
+        &mut sc,
+        at(100),
+        "prod",
+        "web",
+        10,
+        vec![PlacementStrategy::Binpack(BinpackField::Memory)],
+    );
     let out = run(&sc);
     let mut per_instance = vec![0; 3];
     for t in &out.world.tasks {
@@ -88,9 +131,20 @@ fn static_host_ports_conflict_with_resource_ports() {
     horizon(&mut sc, 600);
     cluster(&mut sc, "prod");
     launch(&mut sc, at(0), "prod", "m5.xlarge", 2, &["us-east-1a"]);
-    register(&mut sc, at(0), task_def("web", vec![container("app", 128, 128, &[(80, 80)])], Default::default()));
+    register(
+        &mut sc,
+        at(0),
+        task_def(
+            "web",
+            vec![container("app", 128, 128, &[(80, 80)])],
+            Default::default(),
+        ),
+    );
     run_task(&mut sc, at(100), "prod", "web", 3, vec![]);
     let out = run(&sc);
     assert_eq!(out.counts.placements, 2);
-    assert_eq!(out.counts.placement_failures.get("RESOURCE:PORTS"), Some(&1));
+    assert_eq!(
+        out.counts.placement_failures.get("RESOURCE:PORTS"),
+        Some(&1)
+    );
 }

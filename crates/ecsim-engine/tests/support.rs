@@ -12,14 +12,34 @@ pub fn at(s: u64) -> SimTime {
 
 pub fn push(sc: &mut Scenario, t: SimTime, name: &str, action: Action) {
     let index = sc.actions.len();
-    sc.actions.push(ScheduledAction { at: t, index, name: name.to_string(), input_json: "{}".to_string(), action });
+    sc.actions.push(ScheduledAction {
+        at: t,
+        index,
+        name: name.to_string(),
+        input_json: "{}".to_string(),
+        action,
+    });
 }
 
 pub fn cluster(sc: &mut Scenario, name: &str) {
-    push(sc, SimTime::ZERO, "CreateCluster", Action::CreateCluster { cluster_name: name.to_string() });
+    push(
+        sc,
+        SimTime::ZERO,
+        "CreateCluster",
+        Action::CreateCluster {
+            cluster_name: name.to_string(),
+        },
+    );
 }
 
-pub fn launch(sc: &mut Scenario, t: SimTime, cluster: &str, instance_type: &str, count: u32, zones: &[&str]) {
+pub fn launch(
+    sc: &mut Scenario,
+    t: SimTime,
+    cluster: &str,
+    instance_type: &str,
+    count: u32,
+    zones: &[&str],
+) {
     push(
         sc,
         t,
@@ -46,7 +66,11 @@ pub fn container(name: &str, cpu: u32, memory: u32, ports: &[(u16, u16)]) -> Con
         memory_reservation_mib: None,
         port_mappings: ports
             .iter()
-            .map(|&(c, h)| PortMapping { container_port: Some(c), host_port: Some(h), protocol: Protocol::Tcp })
+            .map(|&(c, h)| PortMapping {
+                container_port: Some(c),
+                host_port: Some(h),
+                protocol: Protocol::Tcp,
+            })
             .collect(),
         gpus: 0,
         essential: true,
@@ -56,7 +80,11 @@ pub fn container(name: &str, cpu: u32, memory: u32, ports: &[(u16, u16)]) -> Con
     }
 }
 
-pub fn task_def(family: &str, containers: Vec<ContainerDefinition>, simulation: TaskSimulation) -> TaskDefinition {
+pub fn task_def(
+    family: &str,
+    containers: Vec<ContainerDefinition>,
+    simulation: TaskSimulation,
+) -> TaskDefinition {
     TaskDefinition {
         id: TaskDefId(0),
         family: family.to_string(),
@@ -76,10 +104,22 @@ pub fn task_def(family: &str, containers: Vec<ContainerDefinition>, simulation: 
 }
 
 pub fn register(sc: &mut Scenario, t: SimTime, def: TaskDefinition) {
-    push(sc, t, "RegisterTaskDefinition", Action::RegisterTaskDefinition(Box::new(def)));
+    push(
+        sc,
+        t,
+        "RegisterTaskDefinition",
+        Action::RegisterTaskDefinition(Box::new(def)),
+    );
 }
 
-pub fn run_task(sc: &mut Scenario, t: SimTime, cluster: &str, td: &str, count: u32, strategy: Vec<ecsim_placement::PlacementStrategy>) {
+pub fn run_task(
+    sc: &mut Scenario,
+    t: SimTime,
+    cluster: &str,
+    td: &str,
+    count: u32,
+    strategy: Vec<ecsim_placement::PlacementStrategy>,
+) {
     push(
         sc,
         t,

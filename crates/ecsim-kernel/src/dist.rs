@@ -6,11 +6,21 @@ use crate::time::SimDuration;
 /// A distribution of durations. Parameters are in milliseconds.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Distribution {
-    Fixed { ms: u64 },
-    Uniform { min_ms: u64, max_ms: u64 },
-    Exponential { mean_ms: u64 },
+    Fixed {
+        ms: u64,
+    },
+    Uniform {
+        min_ms: u64,
+        max_ms: u64,
+    },
+    Exponential {
+        mean_ms: u64,
+    },
     /// `median_ms` is exp(mu); `sigma` the standard deviation of the underlying normal.
-    Lognormal { median_ms: u64, sigma: f64 },
+    Lognormal {
+        median_ms: u64,
+        sigma: f64,
+    },
 }
 
 impl Distribution {
@@ -35,7 +45,11 @@ impl Distribution {
                 median_ms as f64 * (sigma * z).exp()
             }
         };
-        let ms = if ms.is_finite() && ms > 0.0 { ms.round() } else { 0.0 };
+        let ms = if ms.is_finite() && ms > 0.0 {
+            ms.round()
+        } else {
+            0.0
+        };
         SimDuration(ms.min(u64::MAX as f64 / 2.0) as u64)
     }
 }
@@ -50,7 +64,12 @@ mod tests {
         let mut st = RandomStreams::new(3).stream("d");
         for _ in 0..1000 {
             assert_eq!(Distribution::Fixed { ms: 5 }.sample(&mut st).ms(), 5);
-            let u = Distribution::Uniform { min_ms: 10, max_ms: 20 }.sample(&mut st).ms();
+            let u = Distribution::Uniform {
+                min_ms: 10,
+                max_ms: 20,
+            }
+            .sample(&mut st)
+            .ms();
             assert!((10..=20).contains(&u));
         }
     }
@@ -60,7 +79,11 @@ mod tests {
         let mut st = RandomStreams::new(9).stream("d");
         let n = 20_000;
         let sum: u64 = (0..n)
-            .map(|_| Distribution::Exponential { mean_ms: 1000 }.sample(&mut st).ms())
+            .map(|_| {
+                Distribution::Exponential { mean_ms: 1000 }
+                    .sample(&mut st)
+                    .ms()
+            })
             .sum();
         let mean = sum as f64 / n as f64;
         assert!((mean - 1000.0).abs() < 50.0, "mean {mean}");

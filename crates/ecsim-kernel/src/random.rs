@@ -71,14 +71,18 @@ mod tests {
     #[test]
     fn same_seed_and_purpose_give_the_same_draws() {
         let s = RandomStreams::new(42);
-        let a: Vec<u64> = (0..10).map({
-            let mut st = s.stream("placement");
-            move |_| st.below(1000)
-        }).collect();
-        let b: Vec<u64> = (0..10).map({
-            let mut st = s.stream("placement");
-            move |_| st.below(1000)
-        }).collect();
+        let a: Vec<u64> = (0..10)
+            .map({
+                let mut st = s.stream("placement");
+                move |_| st.below(1000)
+            })
+            .collect();
+        let b: Vec<u64> = (0..10)
+            .map({
+                let mut st = s.stream("placement");
+                move |_| st.below(1000)
+            })
+            .collect();
         assert_eq!(a, b);
     }
 

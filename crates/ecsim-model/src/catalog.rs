@@ -110,7 +110,11 @@ impl AmiMetadata {
             .into_iter()
             .find(|r| name.contains(r))
             .unwrap_or("2019");
-        let sku = if name.contains("CORE") { "CORE" } else { "FULL" };
+        let sku = if name.contains("CORE") {
+            "CORE"
+        } else {
+            "FULL"
+        };
         format!("WINDOWS_SERVER_{release}_{sku}")
     }
 }

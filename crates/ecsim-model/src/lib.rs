@@ -6,6 +6,7 @@
 
 pub mod catalog;
 pub mod ids;
+pub mod index;
 pub mod instance;
 pub mod task;
 pub mod task_definition;

@@ -2,6 +2,7 @@
 //! resource books. Every reservation is asserted when it is made and again when it is released.
 
 use crate::ids::{ClusterId, GroupId, InstanceId, TaskDefId, TaskId};
+use crate::index::ClusterIndex;
 use crate::instance::{ContainerInstance, InstanceStatus, MAX_RESERVED_PORTS};
 use crate::task::{DesiredStatus, NetworkBinding, Task, TaskStatus};
 use crate::task_definition::{Protocol, TaskDefStatus, TaskDefinition};
@@ -55,6 +56,9 @@ pub struct World {
     /// Lookup of instances by ec2InstanceId, ARN and ARN suffix.
     instance_refs: BTreeMap<String, InstanceId>,
     task_refs: BTreeMap<String, TaskId>,
+    /// The placement index per cluster, and the instances changed since it was last refreshed.
+    indexes: Vec<ClusterIndex>,
+    dirty: Vec<InstanceId>,
 }
 
 /// Why a reference could not be resolved.
@@ -79,11 +83,48 @@ impl World {
             group_ids: BTreeMap::new(),
             instance_refs: BTreeMap::new(),
             task_refs: BTreeMap::new(),
+            indexes: Vec::new(),
+            dirty: Vec::new(),
         }
     }
 
+    // ----- the placement index -----
+
+    /// The cluster's placement index, if it is up to date (see [`World::sync_index`]).
+    pub fn index(&self, cluster: ClusterId) -> Option<&ClusterIndex> {
+        if self.dirty.is_empty() {
+            self.indexes.get(cluster.index())
+        } else {
+            None
+        }
+    }
+
+    /// Refreshes the index entries of every instance changed since the last call.
+    pub fn sync_index(&mut self) {
+        let mut dirty = std::mem::take(&mut self.dirty);
+        dirty.sort_unstable();
+        dirty.dedup();
+        for id in dirty {
+            let inst = &self.instances[id.index()];
+            self.indexes[inst.cluster.index()].refresh(inst);
+        }
+    }
+
+    /// Starts indexing attribute `name` in `cluster` (for spread strategies on it).
+    pub fn track_attribute(&mut self, cluster: ClusterId, name: &str) {
+        self.sync_index();
+        self.indexes[cluster.index()].track(name, &self.instances);
+    }
+
+    fn touch(&mut self, id: InstanceId) {
+        self.dirty.push(id);
+    }
+
     fn arn(&self, resource: &str) -> String {
-        format!("arn:aws:ecs:{}:{}:{}", self.region, self.account_id, resource)
+        format!(
+            "arn:aws:ecs:{}:{}:{}",
+            self.region, self.account_id, resource
+        )
     }
 
     // ----- clusters -----
@@ -107,6 +148,10 @@ impl World {
             active_tasks: Default::default(),
         });
         self.cluster_names.insert(name.to_string(), id);
+        let mut index = ClusterIndex::default();
+        // Every service spreads over zones by default (SPEC §4), so zones are always tracked.
+        index.track("ecs.availability-zone", &self.instances);
+        self.indexes.push(index);
         id
     }
 
@@ -165,12 +210,14 @@ impl World {
         fill(&mut inst);
         inst.used_tcp_ports = inst.registered_tcp_ports.iter().copied().collect();
         inst.used_udp_ports = inst.registered_udp_ports.iter().copied().collect();
-        inst.reserved_port_count = inst.registered_tcp_ports.len() + inst.registered_udp_ports.len();
+        inst.reserved_port_count =
+            inst.registered_tcp_ports.len() + inst.registered_udp_ports.len();
         self.instance_refs.insert(inst.ec2_instance_id.clone(), id);
         self.instance_refs.insert(inst.arn.clone(), id);
         self.instance_refs.insert(format!("{n:032x}"), id);
         self.clusters[cluster.index()].instances.push(id);
         self.instances.push(inst);
+        self.touch(id);
         id
     }
 
@@ -187,6 +234,7 @@ impl World {
     }
 
     pub fn instance_mut(&mut self, id: InstanceId) -> &mut ContainerInstance {
+        self.touch(id);
         let inst = &mut self.instances[id.index()];
         inst.version += 1;
         inst
@@ -211,7 +259,10 @@ impl World {
 
     /// `family` (latest ACTIVE revision), `family:revision`, or a task-definition ARN.
     pub fn task_definition_by_ref(&self, r: &str) -> Option<TaskDefId> {
-        let r = r.rsplit_once(":task-definition/").map(|(_, x)| x).unwrap_or(r);
+        let r = r
+            .rsplit_once(":task-definition/")
+            .map(|(_, x)| x)
+            .unwrap_or(r);
         match r.rsplit_once(':') {
             Some((family, rev)) if rev.chars().all(|c| c.is_ascii_digit()) && !rev.is_empty() => {
                 let rev: usize = rev.parse().ok()?;
@@ -294,25 +345,42 @@ impl World {
     pub fn place_task(&mut self, task: TaskId, instance: InstanceId) {
         let (group, req, desired, last_status, containers_ports) = {
             let t = &self.tasks[task.index()];
-            assert!(t.instance.is_none() && !t.holds_resources, "task placed twice");
+            assert!(
+                t.instance.is_none() && !t.holds_resources,
+                "task placed twice"
+            );
             let def = &self.task_definitions[t.task_definition.index()];
             let ports: Vec<(String, Option<u16>, Option<u16>, Protocol)> = def
                 .containers
                 .iter()
                 .flat_map(|c| {
-                    c.port_mappings
-                        .iter()
-                        .map(move |pm| (c.name.clone(), pm.container_port, pm.host_port, pm.protocol))
+                    c.port_mappings.iter().map(move |pm| {
+                        (c.name.clone(), pm.container_port, pm.host_port, pm.protocol)
+                    })
                 })
                 .collect();
-            (t.group, t.requirements.clone(), t.desired_status, t.last_status, (def.network_mode, ports))
+            (
+                t.group,
+                t.requirements.clone(),
+                t.desired_status,
+                t.last_status,
+                (def.network_mode, ports),
+            )
         };
         let inst = &mut self.instances[instance.index()];
         let rem = inst.remaining();
         assert!(
-            rem.cpu >= req.cpu && rem.memory_mib >= req.memory_mib && rem.gpus >= req.gpus && rem.enis >= req.enis,
+            rem.cpu >= req.cpu
+                && rem.memory_mib >= req.memory_mib
+                && rem.gpus >= req.gpus
+                && rem.enis >= req.enis,
             "over-commit on {}: remaining {:?}, task needs cpu {} memory {} gpus {} enis {}",
-            inst.ec2_instance_id, rem, req.cpu, req.memory_mib, req.gpus, req.enis
+            inst.ec2_instance_id,
+            rem,
+            req.cpu,
+            req.memory_mib,
+            req.gpus,
+            req.enis
         );
         inst.reserved.cpu += req.cpu;
         inst.reserved.memory_mib += req.memory_mib;
@@ -322,10 +390,14 @@ impl World {
         let (mode, ports) = containers_ports;
         let mut next_tcp = crate::instance::DYNAMIC_PORT_FIRST;
         let mut next_udp = crate::instance::DYNAMIC_PORT_FIRST;
-        if mode != crate::task_definition::NetworkMode::Awsvpc && mode != crate::task_definition::NetworkMode::None {
+        if mode != crate::task_definition::NetworkMode::Awsvpc
+            && mode != crate::task_definition::NetworkMode::None
+        {
             for (container, cport, hport, proto) in ports {
                 let fixed = match mode {
-                    crate::task_definition::NetworkMode::Host => hport.or(cport).filter(|&p| p != 0),
+                    crate::task_definition::NetworkMode::Host => {
+                        hport.or(cport).filter(|&p| p != 0)
+                    }
                     _ => hport.filter(|&p| p != 0),
                 };
                 let (used, next) = match proto {
@@ -334,9 +406,16 @@ impl World {
                 };
                 let host_port = match fixed {
                     Some(p) => {
-                        assert!(used.insert(p), "host port {p} already in use on {}", inst.ec2_instance_id);
+                        assert!(
+                            used.insert(p),
+                            "host port {p} already in use on {}",
+                            inst.ec2_instance_id
+                        );
                         inst.reserved_port_count += 1;
-                        assert!(inst.reserved_port_count <= MAX_RESERVED_PORTS, "more than 100 reserved ports");
+                        assert!(
+                            inst.reserved_port_count <= MAX_RESERVED_PORTS,
+                            "more than 100 reserved ports"
+                        );
                         p
                     }
                     None => {
@@ -347,7 +426,12 @@ impl World {
                         p
                     }
                 };
-                bindings.push(NetworkBinding { container, container_port: cport, host_port, protocol: proto });
+                bindings.push(NetworkBinding {
+                    container,
+                    container_port: cport,
+                    host_port,
+                    protocol: proto,
+                });
             }
         }
         inst.tasks.insert(task);
@@ -359,6 +443,7 @@ impl World {
             inst.pending_tasks_count += 1;
         }
         inst.version += 1;
+        self.touch(instance);
         let t = &mut self.tasks[task.index()];
         t.instance = Some(instance);
         t.holds_resources = true;
@@ -395,7 +480,11 @@ impl World {
                 Protocol::Tcp => &mut inst.used_tcp_ports,
                 Protocol::Udp => &mut inst.used_udp_ports,
             };
-            assert!(used.remove(&b.host_port), "releasing host port {} not held", b.host_port);
+            assert!(
+                used.remove(&b.host_port),
+                "releasing host port {} not held",
+                b.host_port
+            );
             if !is_dynamic(&req, b) {
                 inst.reserved_port_count -= 1;
             }
@@ -406,6 +495,7 @@ impl World {
             inst.remove_group(group);
         }
         inst.version += 1;
+        self.touch(instance);
         self.tasks[task.index()].network_bindings = bindings;
     }
 
@@ -423,6 +513,7 @@ impl World {
             inst.running_tasks_count -= 1;
             inst.remove_group(group);
             inst.version += 1;
+            self.touch(i);
         }
         true
     }
@@ -434,7 +525,10 @@ impl World {
         if old == status {
             return;
         }
-        assert!(status > old, "task status went backwards: {old:?} -> {status:?}");
+        assert!(
+            status > old,
+            "task status went backwards: {old:?} -> {status:?}"
+        );
         t.last_status = status;
         t.version += 1;
         let (cluster, instance) = (t.cluster, t.instance);

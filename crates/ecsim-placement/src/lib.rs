@@ -5,11 +5,15 @@
 //! its best tier, then a seeded final draw. Every decision can carry an explanation.
 
 pub mod explain;
+mod indexed;
 pub mod pipeline;
 pub mod strategy;
 pub mod view;
 
 pub use explain::{Check, Explanation, InstanceVerdict, StrategyStep};
-pub use pipeline::{first_failed_check, place, spread_counts, Decision, Failure, PlacementRequest, NO_INSTANCES};
+pub use pipeline::{
+    first_failed_check, place, place_scan, spread_counts, Decision, Failure, PlacementRequest,
+    NO_INSTANCES,
+};
 pub use strategy::{BinpackField, PlacementStrategy, SpreadField};
 pub use view::InstanceRef;

@@ -12,6 +12,7 @@ use ecsim_model::{
 use std::collections::BTreeMap;
 
 /// One task to place.
+#[derive(Clone, Copy)]
 pub struct PlacementRequest<'a> {
     pub cluster: ClusterId,
     pub requirements: &'a TaskRequirements,
@@ -49,6 +50,20 @@ pub const NO_INSTANCES: &str = "No Container Instances were found in your cluste
 
 /// Places one task, or says why it cannot be placed.
 pub fn place(world: &World, req: &PlacementRequest, rng: &mut Stream) -> Result<Decision, Failure> {
+    if let Some((attribute, field, covered)) = crate::indexed::plan(world, req) {
+        if let Some(d) = crate::indexed::place_indexed(world, req, attribute, field, covered, rng) {
+            return Ok(d);
+        }
+    }
+    place_scan(world, req, rng)
+}
+
+/// The reference pipeline: every instance through every check. The indexed path must agree with it.
+pub fn place_scan(
+    world: &World,
+    req: &PlacementRequest,
+    rng: &mut Stream,
+) -> Result<Decision, Failure> {
     let mut explanation = req.explain.then(Explanation::default);
     let mut candidates: Vec<InstanceId> = Vec::new();
     let mut closest: Option<(Check, InstanceId)> = None;
@@ -59,13 +74,17 @@ pub fn place(world: &World, req: &PlacementRequest, rng: &mut Stream) -> Result<
         }
         let verdict = first_failed_check(world, inst, req);
         if let Some(e) = explanation.as_mut() {
-            e.verdicts.push(InstanceVerdict { instance: id, rejected_by: verdict });
+            e.verdicts.push(InstanceVerdict {
+                instance: id,
+                rejected_by: verdict,
+            });
         }
         match verdict {
             None => candidates.push(id),
             // The closest instance passed the most checks; ties keep the lowest id (SPEC §4).
             Some(check) => match closest {
-                Some((best, best_id)) if (best, std::cmp::Reverse(best_id)) >= (check, std::cmp::Reverse(id)) => {}
+                Some((best, best_id))
+                    if (best, std::cmp::Reverse(best_id)) >= (check, std::cmp::Reverse(id)) => {}
                 _ => closest = Some((check, id)),
             },
         }
@@ -98,25 +117,43 @@ pub fn place(world: &World, req: &PlacementRequest, rng: &mut Stream) -> Result<
 
 /// The final pick: a uniform draw among the finalists when more than one is left.
 /// RULE (SPEC §4, final tie-break): a uniform draw from the placement stream; no draw for one.
-pub(crate) fn choose(finalists: Vec<InstanceId>, rng: &mut Stream, mut explanation: Option<Explanation>) -> Decision {
-    let pick = if finalists.len() == 1 { 0 } else { rng.below(finalists.len() as u64) as usize };
+pub(crate) fn choose(
+    finalists: Vec<InstanceId>,
+    rng: &mut Stream,
+    mut explanation: Option<Explanation>,
+) -> Decision {
+    let pick = if finalists.len() == 1 {
+        0
+    } else {
+        rng.below(finalists.len() as u64) as usize
+    };
     let instance = finalists[pick];
     if let Some(e) = explanation.as_mut() {
         e.finalists = finalists.clone();
         e.chosen = Some(instance);
     }
-    Decision { instance, finalists: finalists.len() as u32, explanation }
+    Decision {
+        instance,
+        finalists: finalists.len() as u32,
+        explanation,
+    }
 }
 
 /// Steps 1–3 for one instance: the first check it fails, in SPEC §4's order, or None.
-pub fn first_failed_check(world: &World, inst: &ContainerInstance, req: &PlacementRequest) -> Option<Check> {
+pub fn first_failed_check(
+    world: &World,
+    inst: &ContainerInstance,
+    req: &PlacementRequest,
+) -> Option<Check> {
     let r = req.requirements;
     // API: "Only instances connected to an agent can accept task placement requests."
     if !inst.agent_connected {
         return Some(Check::Agent);
     }
     if !launch_type_matches(inst, req.launch_type)
-        || r.required_attributes.iter().any(|a| inst.attribute(a).is_none())
+        || r.required_attributes
+            .iter()
+            .any(|a| inst.attribute(a).is_none())
     {
         return Some(Check::Attribute);
     }
@@ -131,13 +168,21 @@ pub fn first_failed_check(world: &World, inst: &ContainerInstance, req: &Placeme
         return Some(Check::Gpu);
     }
     let statics = r.static_tcp_ports.len() + r.static_udp_ports.len();
-    if !ports_fit(&inst.used_tcp_ports, &r.static_tcp_ports, r.dynamic_tcp_ports)
-        || (!r.static_tcp_ports.is_empty() && inst.reserved_port_count + statics > MAX_RESERVED_PORTS)
+    if !ports_fit(
+        &inst.used_tcp_ports,
+        &r.static_tcp_ports,
+        r.dynamic_tcp_ports,
+    ) || (!r.static_tcp_ports.is_empty()
+        && inst.reserved_port_count + statics > MAX_RESERVED_PORTS)
     {
         return Some(Check::Ports);
     }
-    if !ports_fit(&inst.used_udp_ports, &r.static_udp_ports, r.dynamic_udp_ports)
-        || (!r.static_udp_ports.is_empty() && inst.reserved_port_count + statics > MAX_RESERVED_PORTS)
+    if !ports_fit(
+        &inst.used_udp_ports,
+        &r.static_udp_ports,
+        r.dynamic_udp_ports,
+    ) || (!r.static_udp_ports.is_empty()
+        && inst.reserved_port_count + statics > MAX_RESERVED_PORTS)
     {
         return Some(Check::PortsUdp);
     }
@@ -145,7 +190,10 @@ pub fn first_failed_check(world: &World, inst: &ContainerInstance, req: &Placeme
         return Some(Check::Eni);
     }
     if !req.constraints.is_empty() {
-        let view = InstanceRef { world, instance: inst };
+        let view = InstanceRef {
+            world,
+            instance: inst,
+        };
         for c in req.constraints {
             if let PlacementConstraint::MemberOf(expr) = c {
                 if !expr.matches(&view) {
@@ -153,7 +201,10 @@ pub fn first_failed_check(world: &World, inst: &ContainerInstance, req: &Placeme
                 }
             }
         }
-        let distinct = req.constraints.iter().any(|c| matches!(c, PlacementConstraint::DistinctInstance));
+        let distinct = req
+            .constraints
+            .iter()
+            .any(|c| matches!(c, PlacementConstraint::DistinctInstance));
         if distinct && inst.group_count(req.group) > 0 {
             return Some(Check::DistinctInstance);
         }
@@ -199,15 +250,27 @@ pub(crate) fn apply_strategies(
         // random: the final draw among the current set is exactly "a uniform draw among the candidates".
         if *strategy == PlacementStrategy::Random {
             if let Some(e) = explanation.as_deref_mut() {
-                e.steps.push(StrategyStep { strategy: describe(strategy), scores: Vec::new(), survivors: set.clone() });
+                e.steps.push(StrategyStep {
+                    strategy: describe(strategy),
+                    scores: Vec::new(),
+                    survivors: set.clone(),
+                });
             }
             break;
         }
         let scores = score(world, req, strategy, &set);
         let best = scores.iter().map(|&(_, s)| s).min().expect("non-empty set");
-        let survivors: Vec<InstanceId> = scores.iter().filter(|&&(_, s)| s == best).map(|&(i, _)| i).collect();
+        let survivors: Vec<InstanceId> = scores
+            .iter()
+            .filter(|&&(_, s)| s == best)
+            .map(|&(i, _)| i)
+            .collect();
         if let Some(e) = explanation.as_deref_mut() {
-            e.steps.push(StrategyStep { strategy: describe(strategy), scores, survivors: survivors.clone() });
+            e.steps.push(StrategyStep {
+                strategy: describe(strategy),
+                scores,
+                survivors: survivors.clone(),
+            });
         }
         set = survivors;
     }
@@ -215,7 +278,12 @@ pub(crate) fn apply_strategies(
 }
 
 /// The strategy's score of each instance in `set`; lower is better.
-pub(crate) fn score(world: &World, req: &PlacementRequest, strategy: &PlacementStrategy, set: &[InstanceId]) -> Vec<(InstanceId, i64)> {
+pub(crate) fn score(
+    world: &World,
+    req: &PlacementRequest,
+    strategy: &PlacementStrategy,
+    set: &[InstanceId],
+) -> Vec<(InstanceId, i64)> {
     let r = req.requirements;
     match strategy {
         // API: binpack places tasks on "the least available amount of the resource" that still fits.
@@ -230,10 +298,27 @@ pub(crate) fn score(world: &World, req: &PlacementRequest, strategy: &PlacementS
                 (id, left)
             })
             .collect(),
-        PlacementStrategy::Spread(SpreadField::Instance) => {
-            set.iter().map(|&id| (id, world.instance(id).group_count(req.group) as i64)).collect()
-        }
+        PlacementStrategy::Spread(SpreadField::Instance) => set
+            .iter()
+            .map(|&id| (id, world.instance(id).group_count(req.group) as i64))
+            .collect(),
         PlacementStrategy::Spread(SpreadField::Attribute(name)) => {
+            if let Some(a) = world.index(req.cluster).and_then(|i| i.attribute(name)) {
+                return set
+                    .iter()
+                    .map(|&id| {
+                        let v = world
+                            .instance(id)
+                            .attribute(name)
+                            .flatten()
+                            .map(str::to_string);
+                        (
+                            id,
+                            a.group_counts.get(&(req.group, v)).copied().unwrap_or(0) as i64,
+                        )
+                    })
+                    .collect();
+            }
             let counts = spread_counts(world, req.cluster, req.group, name);
             set.iter()
                 .map(|&id| {
@@ -250,7 +335,12 @@ pub(crate) fn score(world: &World, req: &PlacementRequest, strategy: &PlacementS
 /// the cluster. DG: "fewest number of running tasks for this service in their respective Availability
 /// Zone" — the zone's tasks, not only those on instances that can take this task.
 /// RULE: instances without the attribute (or with no value) form one value of their own (None).
-pub fn spread_counts<'w>(world: &'w World, cluster: ClusterId, group: GroupId, name: &str) -> BTreeMap<Option<&'w str>, u32> {
+pub fn spread_counts<'w>(
+    world: &'w World,
+    cluster: ClusterId,
+    group: GroupId,
+    name: &str,
+) -> BTreeMap<Option<&'w str>, u32> {
     let mut counts = BTreeMap::new();
     for &id in &world.cluster(cluster).instances {
         let inst = world.instance(id);

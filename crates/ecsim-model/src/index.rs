@@ -1,0 +1,150 @@
+//! An index over a cluster's instances for placement: the placeable instances ordered by remaining
+//! CPU and by remaining memory, partitioned by the value of each tracked attribute, plus the task
+//! count per (task group, attribute value).
+//!
+//! It is an optimization only: placement's scan gives the same answers. The world keeps it up to
+//! date; mutations mark instances dirty and `World::sync_index` refreshes them before placement reads.
+
+use crate::ids::{GroupId, InstanceId};
+use crate::instance::ContainerInstance;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Instances ordered by one remaining resource: (remaining, id).
+#[derive(Clone, Debug, Default)]
+pub struct Partition {
+    pub by_cpu: BTreeSet<(u32, InstanceId)>,
+    pub by_memory: BTreeSet<(u32, InstanceId)>,
+}
+
+impl Partition {
+    fn insert(&mut self, e: &Entry) {
+        self.by_cpu.insert((e.cpu, e.id));
+        self.by_memory.insert((e.memory, e.id));
+    }
+    fn remove(&mut self, e: &Entry) {
+        assert!(
+            self.by_cpu.remove(&(e.cpu, e.id)),
+            "index out of step (cpu)"
+        );
+        assert!(
+            self.by_memory.remove(&(e.memory, e.id)),
+            "index out of step (memory)"
+        );
+    }
+    pub fn is_empty(&self) -> bool {
+        self.by_cpu.is_empty()
+    }
+}
+
+/// One tracked attribute: a partition per value, and task counts per (group, value).
+#[derive(Clone, Debug, Default)]
+pub struct AttributeIndex {
+    pub values: BTreeMap<Option<String>, Partition>,
+    pub group_counts: BTreeMap<(GroupId, Option<String>), u32>,
+}
+
+/// What the index holds about one instance (to remove it again).
+#[derive(Clone, Debug)]
+struct Entry {
+    id: InstanceId,
+    placeable: bool,
+    cpu: u32,
+    memory: u32,
+    /// The instance's value of each tracked attribute, in `ClusterIndex::attributes` order.
+    values: Vec<Option<String>>,
+    groups: Vec<(GroupId, u32)>,
+}
+
+/// The index of one cluster.
+#[derive(Clone, Debug, Default)]
+pub struct ClusterIndex {
+    pub all: Partition,
+    /// Tracked attribute names and their indexes.
+    pub attributes: Vec<(String, AttributeIndex)>,
+    entries: BTreeMap<InstanceId, Entry>,
+}
+
+impl ClusterIndex {
+    pub fn attribute(&self, name: &str) -> Option<&AttributeIndex> {
+        self.attributes
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, a)| a)
+    }
+
+    /// Starts tracking `name`, built from the current entries.
+    pub(crate) fn track(&mut self, name: &str, instances: &[ContainerInstance]) {
+        if self.attribute(name).is_some() {
+            return;
+        }
+        let ids: Vec<InstanceId> = self.entries.keys().copied().collect();
+        for &id in &ids {
+            self.remove(id);
+        }
+        self.attributes
+            .push((name.to_string(), AttributeIndex::default()));
+        for id in ids {
+            self.insert(&instances[id.index()]);
+        }
+    }
+
+    /// Re-reads one instance.
+    pub(crate) fn refresh(&mut self, inst: &ContainerInstance) {
+        self.remove(inst.id);
+        self.insert(inst);
+    }
+
+    fn remove(&mut self, id: InstanceId) {
+        let Some(e) = self.entries.remove(&id) else {
+            return;
+        };
+        if e.placeable {
+            self.all.remove(&e);
+        }
+        for ((_, a), v) in self.attributes.iter_mut().zip(&e.values) {
+            if e.placeable {
+                let p = a.values.get_mut(v).expect("value partition");
+                p.remove(&e);
+                if p.is_empty() {
+                    a.values.remove(v);
+                }
+            }
+            for &(g, n) in &e.groups {
+                let key = (g, v.clone());
+                let c = a.group_counts.get_mut(&key).expect("group count");
+                *c -= n;
+                if *c == 0 {
+                    a.group_counts.remove(&key);
+                }
+            }
+        }
+    }
+
+    fn insert(&mut self, inst: &ContainerInstance) {
+        let rem = inst.remaining();
+        let e = Entry {
+            id: inst.id,
+            placeable: inst.accepts_tasks(),
+            cpu: rem.cpu,
+            memory: rem.memory_mib,
+            values: self
+                .attributes
+                .iter()
+                .map(|(n, _)| inst.attribute(n).flatten().map(str::to_string))
+                .collect(),
+            groups: inst.group_counts.clone(),
+        };
+        if e.placeable {
+            self.all.insert(&e);
+        }
+        for ((_, a), v) in self.attributes.iter_mut().zip(&e.values) {
+            if e.placeable {
+                a.values.entry(v.clone()).or_default().insert(&e);
+            }
+            for &(g, n) in &e.groups {
+                *a.group_counts.entry((g, v.clone())).or_insert(0) += n;
+            }
+        }
+        self.entries.insert(inst.id, e);
+    }
+}

@@ -1,0 +1,162 @@
+//! CreateCluster, DeleteCluster and UpdateClusterSettings.
+
+use super::cluster_ref;
+use crate::cx::{as_str, object, unknown_message, Cx, Field, Obj};
+use crate::path::Path;
+use crate::refs::Refs;
+use crate::simulation::cluster_simulation;
+use ecsim_engine::Action;
+use serde_json::Value;
+
+/// True for 1 to `max` letters, digits, underscores and hyphens (API: CreateCluster.clusterName,
+/// RegisterTaskDefinition.family, ContainerDefinition.name).
+pub(crate) fn is_name(s: &str, max: usize) -> bool {
+    !s.is_empty()
+        && s.chars().count() <= max
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// The capacity providers every account has (API: CreateCluster.capacityProviders).
+const FARGATE_PROVIDERS: [&str; 2] = ["FARGATE", "FARGATE_SPOT"];
+
+/// API: CreateCluster. `clusterName` defaults to `default`.
+pub(crate) fn create_cluster(
+    cx: &mut Cx,
+    refs: &mut Refs,
+    input: &Value,
+    path: &Path,
+    simulation: Option<(&Value, Path)>,
+) -> Option<Action> {
+    let o = object(
+        cx,
+        input,
+        path,
+        "the CreateCluster request",
+        &[
+            ("capacityProviders", Field::Checked),
+            ("clusterName", Field::Used),
+            ("configuration", Field::Ignored),
+            ("defaultCapacityProviderStrategy", Field::Used),
+            ("serviceConnectDefaults", Field::Ignored),
+            ("settings", Field::Checked),
+            ("tags", Field::Ignored),
+        ],
+    )?;
+    if let Some((v, p)) = &simulation {
+        cluster_simulation(cx, v, p);
+    }
+    let errors = cx.error_count();
+    if let Some(providers) = o.strings(cx, "capacityProviders") {
+        for (i, name) in providers.iter().enumerate() {
+            if !FARGATE_PROVIDERS.contains(name) {
+                cx.error(
+                    &o.at("capacityProviders").index(i),
+                    format!(
+                        "unknown capacity provider '{name}'; capacity providers are not simulated by this version of ecsim (only FARGATE and FARGATE_SPOT exist, and they are accepted and ignored)"
+                    ),
+                );
+            }
+        }
+    }
+    if let Some(strategy) = o.array(cx, "defaultCapacityProviderStrategy") {
+        if !strategy.is_empty() {
+            cx.error(
+                &o.at("defaultCapacityProviderStrategy"),
+                "capacity providers are not simulated by this version of ecsim; leave defaultCapacityProviderStrategy out, and RunTask uses the EC2 launch type",
+            );
+        }
+    }
+    if o.has("settings") {
+        settings(cx, &o);
+    }
+    let name = match o.get("clusterName") {
+        Some(_) => {
+            let name = o.str(cx, "clusterName")?;
+            if !is_name(name, 255) {
+                cx.error_value(
+                    &o.at("clusterName"),
+                    o.get("clusterName").unwrap_or(&Value::Null),
+                    "expected up to 255 letters, numbers, underscores and hyphens (API: CreateCluster.clusterName)",
+                );
+                return None;
+            }
+            name
+        }
+        None => "default",
+    };
+    // The cluster exists for later references even when this request has other errors, so that
+    // one mistake does not cascade into an "unknown cluster" on every later action.
+    refs.create_cluster(name);
+    if cx.error_count() > errors {
+        return None;
+    }
+    Some(Action::CreateCluster {
+        cluster_name: name.to_string(),
+    })
+}
+
+/// API: DeleteCluster. The cluster must exist; deregistering its instances first is the engine's
+/// to check.
+pub(crate) fn delete_cluster(cx: &mut Cx, refs: &mut Refs, input: &Value, path: &Path) -> Option<Action> {
+    let o = object(cx, input, path, "the DeleteCluster request", &[("cluster", Field::Used)])?;
+    let cluster = cluster_ref(cx, refs, &o, true)?;
+    refs.delete_cluster(&cluster);
+    Some(Action::DeleteCluster { cluster })
+}
+
+/// API: UpdateClusterSettings — accepted and validated, no effect (SPEC §2).
+pub(crate) fn update_cluster_settings(
+    cx: &mut Cx,
+    refs: &mut Refs,
+    input: &Value,
+    path: &Path,
+) -> Option<Action> {
+    let o = object(
+        cx,
+        input,
+        path,
+        "the UpdateClusterSettings request",
+        &[("cluster", Field::Used), ("settings", Field::Checked)],
+    )?;
+    let errors = cx.error_count();
+    cluster_ref(cx, refs, &o, true);
+    if o.has("settings") {
+        settings(cx, &o);
+    } else {
+        o.missing(cx, "settings", "e.g. [{\"name\": \"containerInsights\", \"value\": \"enabled\"}]");
+    }
+    (cx.error_count() == errors).then_some(Action::NoEffect)
+}
+
+/// API: ClusterSetting — name `containerInsights`, value `enabled` or `disabled`.
+fn settings(cx: &mut Cx, o: &Obj<'_>) {
+    let Some(items) = o.array(cx, "settings") else {
+        return;
+    };
+    for (i, item) in items.iter().enumerate() {
+        let p = o.at("settings").index(i);
+        let Some(s) = object(
+            cx,
+            item,
+            &p,
+            "a cluster setting {\"name\": \"containerInsights\", \"value\": ...}",
+            &[("name", Field::Used), ("value", Field::Used)],
+        ) else {
+            continue;
+        };
+        if let Some(v) = s.get("name") {
+            if let Some(name) = as_str(cx, v, &s.at("name")) {
+                if name != "containerInsights" {
+                    cx.error_value(&s.at("name"), v, unknown_message("cluster setting", name, &["containerInsights"]));
+                }
+            }
+        }
+        if let Some(v) = s.get("value") {
+            if let Some(value) = as_str(cx, v, &s.at("value")) {
+                if value != "enabled" && value != "disabled" {
+                    cx.error_value(&s.at("value"), v, "expected enabled or disabled (API: ClusterSetting.value)");
+                }
+            }
+        }
+    }
+}
