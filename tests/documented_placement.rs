@@ -14,10 +14,17 @@ fn world(instances: &[(&str, &str, u32, u32)]) -> (World, ClusterId) {
     let c = w.create_cluster("docs");
     for &(zone, itype, cpu, memory_mib) in instances {
         w.add_instance(c, None, |i| {
-            i.registered = Resources { cpu, memory_mib, gpus: 0, enis: 2 };
+            i.registered = Resources {
+                cpu,
+                memory_mib,
+                gpus: 0,
+                enis: 2,
+            };
             i.availability_zone = Some(zone.into());
-            i.attributes.insert("ecs.availability-zone".into(), Some(zone.into()));
-            i.attributes.insert("ecs.instance-type".into(), Some(itype.into()));
+            i.attributes
+                .insert("ecs.availability-zone".into(), Some(zone.into()));
+            i.attributes
+                .insert("ecs.instance-type".into(), Some(itype.into()));
         });
     }
     w.sync_index();
@@ -26,9 +33,20 @@ fn world(instances: &[(&str, &str, u32, u32)]) -> (World, ClusterId) {
 
 /// Places `n` tasks of (cpu, memory) in `group`, one after another; returns the instance index of
 /// each (None for a failure, with its reason).
-fn run(w: &mut World, c: ClusterId, group: &str, size: (u32, u32), n: usize, strategies: &[S], constraints: &[PlacementConstraint], seed: u64) -> Vec<Result<u32, &'static str>> {
+fn run(
+    w: &mut World,
+    c: ClusterId,
+    group: &str,
+    size: (u32, u32),
+    n: usize,
+    strategies: &[S],
+    constraints: &[PlacementConstraint],
+    seed: u64,
+) -> Vec<Result<u32, &'static str>> {
     let def = w.register_task_definition(simple_task_definition(group, size.0, size.1));
-    let requirements = w.task_definition(def).requirements(&TaskOverride::default());
+    let requirements = w
+        .task_definition(def)
+        .requirements(&TaskOverride::default());
     let g = w.intern_group(group);
     for s in strategies {
         if let S::Spread(SpreadField::Attribute(a)) = s {
@@ -38,7 +56,16 @@ fn run(w: &mut World, c: ClusterId, group: &str, size: (u32, u32), n: usize, str
     let mut rng = RandomStreams::new(seed).stream("placement");
     (0..n)
         .map(|_| {
-            let req = PlacementRequest { cluster: c, requirements: &requirements, group: g, launch_type: LaunchType::Ec2, constraints, strategies, only: None, explain: false };
+            let req = PlacementRequest {
+                cluster: c,
+                requirements: &requirements,
+                group: g,
+                launch_type: LaunchType::Ec2,
+                constraints,
+                strategies,
+                only: None,
+                explain: false,
+            };
             match place(w, &req, &mut rng) {
                 Ok(d) => {
                     place_new_task(w, c, def, g, &requirements, d.instance);
@@ -86,7 +113,16 @@ fn spread_across_availability_zones() {
 #[test]
 fn spread_across_instances() {
     let (mut w, c) = world(&SIX);
-    let placed = run(&mut w, c, "web", (128, 128), 12, &[S::Spread(SpreadField::Instance)], &[], 1);
+    let placed = run(
+        &mut w,
+        c,
+        "web",
+        (128, 128),
+        12,
+        &[S::Spread(SpreadField::Instance)],
+        &[],
+        1,
+    );
     assert_eq!(per_instance(&placed, 6), vec![2; 6]);
 }
 
@@ -95,12 +131,38 @@ fn spread_across_instances() {
 /// memory but still enough to run the task".
 #[test]
 fn binpack_on_memory_takes_the_least_remaining_that_still_fits() {
-    let (mut w, c) = world(&[("us-east-1a", "m5.large", 4096, 4000), ("us-east-1a", "m5.large", 4096, 1000), ("us-east-1a", "m5.large", 4096, 500), ("us-east-1a", "m5.large", 4096, 2000)]);
-    let placed = run(&mut w, c, "web", (10, 900), 1, &[S::Binpack(BinpackField::Memory)], &[], 1);
+    let (mut w, c) = world(&[
+        ("us-east-1a", "m5.large", 4096, 4000),
+        ("us-east-1a", "m5.large", 4096, 1000),
+        ("us-east-1a", "m5.large", 4096, 500),
+        ("us-east-1a", "m5.large", 4096, 2000),
+    ]);
+    let placed = run(
+        &mut w,
+        c,
+        "web",
+        (10, 900),
+        1,
+        &[S::Binpack(BinpackField::Memory)],
+        &[],
+        1,
+    );
     // 500 MiB is too little; 1000 MiB is the least that still fits.
     assert_eq!(placed, vec![Ok(1)]);
     // The next 900 MiB task no longer fits on instance 1 (100 MiB left): instance 3 (2000) is next.
-    assert_eq!(run(&mut w, c, "web", (10, 900), 1, &[S::Binpack(BinpackField::Memory)], &[], 1), vec![Ok(3)]);
+    assert_eq!(
+        run(
+            &mut w,
+            c,
+            "web",
+            (10, 900),
+            1,
+            &[S::Binpack(BinpackField::Memory)],
+            &[],
+            1
+        ),
+        vec![Ok(3)]
+    );
 }
 
 /// [DG23:task-placement-strategies.md] `{"type": "random"}`: "places tasks randomly"; SPEC §11: the draw
@@ -116,10 +178,17 @@ fn random_is_seeded_and_reaches_every_instance() {
             seen[*p as usize] = true;
         }
         let (mut w2, c2) = world(&SIX);
-        assert_eq!(placed, run(&mut w2, c2, "batch", (128, 128), 3, &[S::Random], &[], seed), "same seed, same draws");
+        assert_eq!(
+            placed,
+            run(&mut w2, c2, "batch", (128, 128), 3, &[S::Random], &[], seed),
+            "same seed, same draws"
+        );
         firsts.push(placed[0]);
     }
-    assert!(seen.iter().all(|&s| s), "every instance chosen at some seed: {seen:?}");
+    assert!(
+        seen.iter().all(|&s| s),
+        "every instance chosen at some seed: {seen:?}"
+    );
     firsts.dedup();
     assert!(firsts.len() > 5, "seeds differ");
 }
@@ -130,7 +199,16 @@ fn random_is_seeded_and_reaches_every_instance() {
 #[test]
 fn spread_zones_then_instances() {
     let (mut w, c) = world(&SIX);
-    let placed = run(&mut w, c, "service:web", (128, 128), 6, &S::service_default(), &[], 3);
+    let placed = run(
+        &mut w,
+        c,
+        "service:web",
+        (128, 128),
+        6,
+        &S::service_default(),
+        &[],
+        3,
+    );
     assert_eq!(per_instance(&placed, 6), vec![1; 6]);
 }
 
@@ -139,7 +217,16 @@ fn spread_zones_then_instances() {
 #[test]
 fn spread_zones_then_binpack_memory() {
     let (mut w, c) = world(&SIX);
-    let placed = run(&mut w, c, "web", (128, 128), 6, &[az(), S::Binpack(BinpackField::Memory)], &[], 5);
+    let placed = run(
+        &mut w,
+        c,
+        "web",
+        (128, 128),
+        6,
+        &[az(), S::Binpack(BinpackField::Memory)],
+        &[],
+        5,
+    );
     let v = per_instance(&placed, 6);
     // Two tasks per zone, both on one instance of the zone.
     for zone in 0..3 {
@@ -152,22 +239,56 @@ fn spread_zones_then_binpack_memory() {
 /// all instances and then bin packs tasks based on memory within each instance".
 #[test]
 fn spread_instances_then_binpack_memory() {
-    let (mut w, c) = world(&[("us-east-1a", "m5.large", 4096, 4000), ("us-east-1a", "m5.large", 4096, 3000), ("us-east-1b", "m5.large", 4096, 5000)]);
-    let placed = run(&mut w, c, "web", (10, 100), 4, &[S::Spread(SpreadField::Instance), S::Binpack(BinpackField::Memory)], &[], 1);
+    let (mut w, c) = world(&[
+        ("us-east-1a", "m5.large", 4096, 4000),
+        ("us-east-1a", "m5.large", 4096, 3000),
+        ("us-east-1b", "m5.large", 4096, 5000),
+    ]);
+    let placed = run(
+        &mut w,
+        c,
+        "web",
+        (10, 100),
+        4,
+        &[
+            S::Spread(SpreadField::Instance),
+            S::Binpack(BinpackField::Memory),
+        ],
+        &[],
+        1,
+    );
     // Every instance gets one task before any gets a second; ties go to the least memory (3000 first).
     assert_eq!(placed, vec![Ok(1), Ok(0), Ok(2), Ok(1)]);
 }
 
 fn member_of(expr: &str) -> PlacementConstraint {
-    PlacementConstraint::MemberOf(Arc::new(ecsim_query::Expression::parse(expr).expect("documented expression parses")))
+    PlacementConstraint::MemberOf(Arc::new(
+        ecsim_query::Expression::parse(expr).expect("documented expression parses"),
+    ))
 }
 
 /// [DG23:task-placement-constraints.md] `{"expression": "attribute:ecs.instance-type =~ t2.*", "type": "memberOf"}`.
 #[test]
 fn member_of_instance_type_pattern() {
-    let (mut w, c) = world(&[("us-east-1a", "m5.large", 2048, 4000), ("us-east-1a", "t2.micro", 1024, 990), ("us-east-1b", "t2.small", 1024, 1990)]);
-    let placed = run(&mut w, c, "web", (128, 128), 6, &[S::Random], &[member_of("attribute:ecs.instance-type =~ t2.*")], 2);
-    assert!(placed.iter().all(|p| matches!(p, Ok(1) | Ok(2))), "{placed:?}");
+    let (mut w, c) = world(&[
+        ("us-east-1a", "m5.large", 2048, 4000),
+        ("us-east-1a", "t2.micro", 1024, 990),
+        ("us-east-1b", "t2.small", 1024, 1990),
+    ]);
+    let placed = run(
+        &mut w,
+        c,
+        "web",
+        (128, 128),
+        6,
+        &[S::Random],
+        &[member_of("attribute:ecs.instance-type =~ t2.*")],
+        2,
+    );
+    assert!(
+        placed.iter().all(|p| matches!(p, Ok(1) | Ok(2))),
+        "{placed:?}"
+    );
 }
 
 /// [DG23:task-placement-constraints.md] `{"expression": "task:group == databases", "type": "memberOf"}`:
@@ -176,10 +297,46 @@ fn member_of_instance_type_pattern() {
 fn member_of_task_group() {
     let (mut w, c) = world(&SIX[..3]);
     let constraint = [member_of("task:group == databases")];
-    assert_eq!(run(&mut w, c, "web", (128, 128), 1, &[S::Random], &constraint, 1), vec![Err("MemberOf placement constraint unsatisfied.")]);
-    run(&mut w, c, "databases", (128, 128), 1, &[S::Binpack(BinpackField::Memory)], &[], 1);
-    let db = w.tasks.iter().find(|t| w.group_name(t.group) == "databases").and_then(|t| t.instance).unwrap().0;
-    let placed = run(&mut w, c, "web", (128, 128), 4, &[S::Random], &constraint, 1);
+    assert_eq!(
+        run(
+            &mut w,
+            c,
+            "web",
+            (128, 128),
+            1,
+            &[S::Random],
+            &constraint,
+            1
+        ),
+        vec![Err("MemberOf placement constraint unsatisfied.")]
+    );
+    run(
+        &mut w,
+        c,
+        "databases",
+        (128, 128),
+        1,
+        &[S::Binpack(BinpackField::Memory)],
+        &[],
+        1,
+    );
+    let db = w
+        .tasks
+        .iter()
+        .find(|t| w.group_name(t.group) == "databases")
+        .and_then(|t| t.instance)
+        .unwrap()
+        .0;
+    let placed = run(
+        &mut w,
+        c,
+        "web",
+        (128, 128),
+        4,
+        &[S::Random],
+        &constraint,
+        1,
+    );
     assert_eq!(placed, vec![Ok(db); 4]);
 }
 
@@ -188,11 +345,23 @@ fn member_of_task_group() {
 #[test]
 fn distinct_instance() {
     let (mut w, c) = world(&SIX[..3]);
-    let placed = run(&mut w, c, "web", (128, 128), 4, &[S::Random], &[PlacementConstraint::DistinctInstance], 4);
+    let placed = run(
+        &mut w,
+        c,
+        "web",
+        (128, 128),
+        4,
+        &[S::Random],
+        &[PlacementConstraint::DistinctInstance],
+        4,
+    );
     let mut ok: Vec<u32> = placed.iter().flatten().copied().collect();
     ok.sort();
     assert_eq!(ok, vec![0, 1, 2]);
-    assert_eq!(placed[3], Err("DistinctInstance placement constraint unsatisfied."));
+    assert_eq!(
+        placed[3],
+        Err("DistinctInstance placement constraint unsatisfied.")
+    );
 }
 
 /// [DG23:service-event-messages.md] "If your task definition specifies 1000 CPU units, and the container
@@ -200,10 +369,16 @@ fn distinct_instance() {
 /// container instance." The same for 1000 MiB of memory on 1024 MiB instances.
 #[test]
 fn one_copy_per_instance_when_resources_allow_only_one() {
-    let (mut w, c) = world(&[("us-east-1a", "x", 1024, 4000), ("us-east-1a", "x", 1024, 4000)]);
+    let (mut w, c) = world(&[
+        ("us-east-1a", "x", 1024, 4000),
+        ("us-east-1a", "x", 1024, 4000),
+    ]);
     let placed = run(&mut w, c, "cpu", (1000, 10), 3, &[S::Random], &[], 1);
     assert_eq!(placed[2], Err("RESOURCE:CPU"));
-    let (mut w, c) = world(&[("us-east-1a", "x", 4096, 1024), ("us-east-1a", "x", 4096, 1024)]);
+    let (mut w, c) = world(&[
+        ("us-east-1a", "x", 4096, 1024),
+        ("us-east-1a", "x", 4096, 1024),
+    ]);
     let placed = run(&mut w, c, "mem", (10, 1000), 3, &[S::Random], &[], 1);
     assert_eq!(placed[2], Err("RESOURCE:MEMORY"));
 }

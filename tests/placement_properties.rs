@@ -10,7 +10,10 @@
 use ecsim_kernel::{RandomStreams, SimTime};
 use ecsim_model::task_definition::TaskOverride;
 use ecsim_model::*;
-use ecsim_placement::{first_failed_check, place, place_scan, BinpackField, PlacementRequest, PlacementStrategy, SpreadField};
+use ecsim_placement::{
+    first_failed_check, place, place_scan, BinpackField, PlacementRequest, PlacementStrategy,
+    SpreadField,
+};
 use ecsim_tests::{place_new_task, simple_task_definition};
 use proptest::prelude::*;
 use std::sync::Arc;
@@ -37,8 +40,24 @@ struct RequestSpec {
 }
 
 fn instance_spec() -> impl Strategy<Value = InstanceSpec> {
-    (1u32..=4, 1000u32..8000, prop::option::weighted(0.9, 0u8..3), prop::option::of(any::<bool>()), prop::bool::weighted(0.9), prop::bool::weighted(0.1))
-        .prop_map(|(vcpu, memory_mib, zone, stack, connected, draining)| InstanceSpec { vcpu, memory_mib, zone, stack, connected, draining })
+    (
+        1u32..=4,
+        1000u32..8000,
+        prop::option::weighted(0.9, 0u8..3),
+        prop::option::of(any::<bool>()),
+        prop::bool::weighted(0.9),
+        prop::bool::weighted(0.1),
+    )
+        .prop_map(
+            |(vcpu, memory_mib, zone, stack, connected, draining)| InstanceSpec {
+                vcpu,
+                memory_mib,
+                zone,
+                stack,
+                connected,
+                draining,
+            },
+        )
 }
 
 fn request_spec() -> impl Strategy<Value = RequestSpec> {
@@ -51,11 +70,21 @@ fn request_spec() -> impl Strategy<Value = RequestSpec> {
         0u8..4,
         prop::collection::vec(0u8..7, 0..4),
     )
-        .prop_map(|(cpu, memory_mib, mut ports, dynamic, group, constraint, strategies)| {
-            ports.sort_unstable();
-            ports.dedup();
-            RequestSpec { cpu, memory_mib, ports, dynamic, group, constraint, strategies }
-        })
+        .prop_map(
+            |(cpu, memory_mib, mut ports, dynamic, group, constraint, strategies)| {
+                ports.sort_unstable();
+                ports.dedup();
+                RequestSpec {
+                    cpu,
+                    memory_mib,
+                    ports,
+                    dynamic,
+                    group,
+                    constraint,
+                    strategies,
+                }
+            },
+        )
 }
 
 const ZONES: [&str; 3] = ["us-east-1a", "us-east-1b", "us-east-1c"];
@@ -83,23 +112,42 @@ fn strategies(codes: &[u8]) -> Vec<PlacementStrategy> {
 }
 
 fn constraints(code: u8) -> Vec<PlacementConstraint> {
-    let expr = |s: &str| PlacementConstraint::MemberOf(Arc::new(ecsim_query::Expression::parse(s).expect("valid")));
+    let expr = |s: &str| {
+        PlacementConstraint::MemberOf(Arc::new(ecsim_query::Expression::parse(s).expect("valid")))
+    };
     match code {
         1 => vec![PlacementConstraint::DistinctInstance],
         2 => vec![expr("attribute:stack == prod")],
-        3 => vec![expr("attribute:ecs.availability-zone in [us-east-1a, us-east-1b]"), PlacementConstraint::DistinctInstance],
+        3 => vec![
+            expr("attribute:ecs.availability-zone in [us-east-1a, us-east-1b]"),
+            PlacementConstraint::DistinctInstance,
+        ],
         _ => vec![],
     }
 }
 
 /// A task definition with these static TCP host ports (bridge mode) and dynamic mappings.
-fn port_task_definition(family: &str, cpu: u32, memory: u32, ports: &[u16], dynamic: u16) -> TaskDefinition {
+fn port_task_definition(
+    family: &str,
+    cpu: u32,
+    memory: u32,
+    ports: &[u16],
+    dynamic: u16,
+) -> TaskDefinition {
     let mut def = simple_task_definition(family, cpu, memory);
     for &p in ports {
-        def.containers[0].port_mappings.push(PortMapping { container_port: Some(p), host_port: Some(p), protocol: Protocol::Tcp });
+        def.containers[0].port_mappings.push(PortMapping {
+            container_port: Some(p),
+            host_port: Some(p),
+            protocol: Protocol::Tcp,
+        });
     }
     for k in 0..dynamic {
-        def.containers[0].port_mappings.push(PortMapping { container_port: Some(9000 + k), host_port: Some(0), protocol: Protocol::Tcp });
+        def.containers[0].port_mappings.push(PortMapping {
+            container_port: Some(9000 + k),
+            host_port: Some(0),
+            protocol: Protocol::Tcp,
+        });
     }
     def
 }
@@ -109,15 +157,30 @@ fn build_world(instances: &[InstanceSpec]) -> (World, ClusterId) {
     let c = world.create_cluster("prop");
     for spec in instances {
         world.add_instance(c, None, |i| {
-            i.registered = Resources { cpu: spec.vcpu * 1024, memory_mib: spec.memory_mib, gpus: 0, enis: 2 };
+            i.registered = Resources {
+                cpu: spec.vcpu * 1024,
+                memory_mib: spec.memory_mib,
+                gpus: 0,
+                enis: 2,
+            };
             i.registered_tcp_ports = vec![22, 2375, 2376, 51678, 51679, 51680];
             i.agent_connected = spec.connected;
-            i.status = if spec.draining { InstanceStatus::Draining } else { InstanceStatus::Active };
+            i.status = if spec.draining {
+                InstanceStatus::Draining
+            } else {
+                InstanceStatus::Active
+            };
             if let Some(z) = spec.zone {
-                i.attributes.insert("ecs.availability-zone".into(), Some(ZONES[z as usize].into()));
+                i.attributes.insert(
+                    "ecs.availability-zone".into(),
+                    Some(ZONES[z as usize].into()),
+                );
             }
             if let Some(prod) = spec.stack {
-                i.attributes.insert("stack".into(), Some(if prod { "prod" } else { "dev" }.into()));
+                i.attributes.insert(
+                    "stack".into(),
+                    Some(if prod { "prod" } else { "dev" }.into()),
+                );
             }
         });
     }
@@ -127,12 +190,25 @@ fn build_world(instances: &[InstanceSpec]) -> (World, ClusterId) {
 }
 
 /// Places the requests one after another, checking each decision; returns the placed count.
-fn place_all(world: &mut World, cluster: ClusterId, requests: &[RequestSpec], seed: u64) -> Result<usize, TestCaseError> {
+fn place_all(
+    world: &mut World,
+    cluster: ClusterId,
+    requests: &[RequestSpec],
+    seed: u64,
+) -> Result<usize, TestCaseError> {
     let mut rng = RandomStreams::new(seed).stream("placement");
     let mut placed = 0;
     for (k, r) in requests.iter().enumerate() {
-        let def = world.register_task_definition(port_task_definition(&format!("f{k}"), r.cpu, r.memory_mib, &r.ports, r.dynamic));
-        let requirements = world.task_definition(def).requirements(&TaskOverride::default());
+        let def = world.register_task_definition(port_task_definition(
+            &format!("f{k}"),
+            r.cpu,
+            r.memory_mib,
+            &r.ports,
+            r.dynamic,
+        ));
+        let requirements = world
+            .task_definition(def)
+            .requirements(&TaskOverride::default());
         let group = world.intern_group(&format!("g{}", r.group));
         let cons = constraints(r.constraint);
         let strats = strategies(&r.strategies);
@@ -151,23 +227,50 @@ fn place_all(world: &mut World, cluster: ClusterId, requests: &[RequestSpec], se
             .instances
             .iter()
             .copied()
-            .filter(|&i| world.instance(i).status == InstanceStatus::Active && first_failed_check(world, world.instance(i), &req).is_none())
+            .filter(|&i| {
+                world.instance(i).status == InstanceStatus::Active
+                    && first_failed_check(world, world.instance(i), &req).is_none()
+            })
             .collect();
         let result = place(world, &req, &mut rng);
-        prop_assert_eq!(result.is_ok(), !feasible.is_empty(), "a feasible request never fails; an infeasible one never succeeds");
+        prop_assert_eq!(
+            result.is_ok(),
+            !feasible.is_empty(),
+            "a feasible request never fails; an infeasible one never succeeds"
+        );
         if let Ok(d) = result {
-            prop_assert!(feasible.contains(&d.instance), "the chosen instance passes every check");
+            prop_assert!(
+                feasible.contains(&d.instance),
+                "the chosen instance passes every check"
+            );
             let e = d.explanation.as_ref().expect("explain");
             for step in &e.steps {
-                prop_assert!(!step.survivors.is_empty(), "strategy {} emptied the candidate set", step.strategy);
+                prop_assert!(
+                    !step.survivors.is_empty(),
+                    "strategy {} emptied the candidate set",
+                    step.strategy
+                );
             }
             let inst = world.instance(d.instance);
-            if cons.iter().any(|c| matches!(c, PlacementConstraint::DistinctInstance)) {
-                prop_assert_eq!(inst.group_count(group), 0, "distinctInstance: the group is not on the instance yet");
+            if cons
+                .iter()
+                .any(|c| matches!(c, PlacementConstraint::DistinctInstance))
+            {
+                prop_assert_eq!(
+                    inst.group_count(group),
+                    0,
+                    "distinctInstance: the group is not on the instance yet"
+                );
             }
             for c in &cons {
                 if let PlacementConstraint::MemberOf(e) = c {
-                    prop_assert!(e.matches(&ecsim_placement::InstanceRef { world, instance: inst }), "memberOf holds");
+                    prop_assert!(
+                        e.matches(&ecsim_placement::InstanceRef {
+                            world,
+                            instance: inst
+                        }),
+                        "memberOf holds"
+                    );
                 }
             }
             // place_task asserts no over-commit and no host port held twice.
@@ -180,17 +283,35 @@ fn place_all(world: &mut World, cluster: ClusterId, requests: &[RequestSpec], se
 
 fn check_books(world: &World) -> Result<(), TestCaseError> {
     for inst in &world.instances {
-        let held: u32 = inst.tasks.iter().map(|&t| world.task(t).requirements.memory_mib).sum();
+        let held: u32 = inst
+            .tasks
+            .iter()
+            .map(|&t| world.task(t).requirements.memory_mib)
+            .sum();
         prop_assert_eq!(held, inst.reserved.memory_mib);
-        let cpu: u32 = inst.tasks.iter().map(|&t| world.task(t).requirements.cpu).sum();
+        let cpu: u32 = inst
+            .tasks
+            .iter()
+            .map(|&t| world.task(t).requirements.cpu)
+            .sum();
         prop_assert_eq!(cpu, inst.reserved.cpu);
-        prop_assert!(inst.reserved.cpu <= inst.registered.cpu && inst.reserved.memory_mib <= inst.registered.memory_mib);
-        let mut ports: Vec<u16> = inst.tasks.iter().flat_map(|&t| world.task(t).network_bindings.iter().map(|b| b.host_port)).collect();
+        prop_assert!(
+            inst.reserved.cpu <= inst.registered.cpu
+                && inst.reserved.memory_mib <= inst.registered.memory_mib
+        );
+        let mut ports: Vec<u16> = inst
+            .tasks
+            .iter()
+            .flat_map(|&t| world.task(t).network_bindings.iter().map(|b| b.host_port))
+            .collect();
         let n = ports.len();
         ports.sort_unstable();
         ports.dedup();
         prop_assert_eq!(ports.len(), n, "two tasks hold the same host port");
-        prop_assert!(ports.iter().all(|p| !inst.registered_tcp_ports.contains(p)), "a task holds an agent-reserved port");
+        prop_assert!(
+            ports.iter().all(|p| !inst.registered_tcp_ports.contains(p)),
+            "a task holds an agent-reserved port"
+        );
     }
     Ok(())
 }
@@ -243,7 +364,16 @@ fn no_instances_gives_no_closest() {
     let (world, cluster) = build_world(&[]);
     let def = simple_task_definition("x", 1, 1);
     let requirements = def.requirements(&TaskOverride::default());
-    let req = PlacementRequest { cluster, requirements: &requirements, group: GroupId(0), launch_type: LaunchType::Ec2, constraints: &[], strategies: &[], only: None, explain: false };
+    let req = PlacementRequest {
+        cluster,
+        requirements: &requirements,
+        group: GroupId(0),
+        launch_type: LaunchType::Ec2,
+        constraints: &[],
+        strategies: &[],
+        only: None,
+        explain: false,
+    };
     let f = place(&world, &req, &mut RandomStreams::new(1).stream("p")).unwrap_err();
     assert_eq!(f.closest, None);
     let _ = SimTime::ZERO;

@@ -144,3 +144,31 @@ pub fn place_new_task(
     world.sync_index();
     task
 }
+
+/// The end-to-end workload of the performance floor: `instances` m5.xlarge across three zones, then
+/// `tasks` RunTask tasks (10 per call) with spread(zone)+binpack(memory), arriving evenly over an hour,
+/// each running 5–15 minutes. Returns the scenario file's text.
+pub fn runtask_scenario_json(instances: usize, tasks: usize) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(tasks * 40 + 4096);
+    let _ = write!(
+        s,
+        r#"{{"schemaVersion": 1, "name": "runtask-{tasks}-on-{instances}", "seed": 1, "horizon": "2h", "sampleInterval": "60s",
+"actions": [
+{{"at": 0, "action": "CreateCluster", "input": {{"clusterName": "perf"}}}},
+{{"at": 0, "action": "LaunchContainerInstances", "input": {{"cluster": "perf", "instanceType": "m5.xlarge", "count": {instances}, "availabilityZones": ["us-east-1a", "us-east-1b", "us-east-1c"]}}}},
+{{"at": 0, "action": "RegisterTaskDefinition", "input": {{"family": "job", "containerDefinitions": [{{"name": "work", "image": "batch", "cpu": 256, "memory": 512}}]}},
+  "simulation": {{"runDuration": {{"dist": "uniform", "min": "5m", "max": "15m"}}}}}}"#
+    );
+    let calls = tasks.div_ceil(10);
+    for k in 0..calls {
+        let count = (tasks - k * 10).min(10);
+        let at_ms = 120_000 + (k as u64 * 3_600_000) / calls as u64;
+        let _ = write!(
+            s,
+            ",\n{{\"at\": \"{at_ms}ms\", \"action\": \"RunTask\", \"input\": {{\"cluster\": \"perf\", \"taskDefinition\": \"job\", \"count\": {count}, \"placementStrategy\": [{{\"type\": \"spread\", \"field\": \"attribute:ecs.availability-zone\"}}, {{\"type\": \"binpack\", \"field\": \"memory\"}}]}}}}"
+        );
+    }
+    s.push_str("\n],\n\"assertions\": [{\"type\": \"maxPlacementFailures\", \"atMost\": 0}]}\n");
+    s
+}

@@ -660,9 +660,9 @@ impl Engine {
             };
             let inst = self.world.instance_mut(id);
             if delete {
-                inst.attributes.remove(&a.name);
+                inst.remove_attribute(&a.name);
             } else {
-                inst.attributes.insert(a.name.clone(), a.value.clone());
+                inst.set_attribute(&a.name, a.value.clone());
             }
         }
     }

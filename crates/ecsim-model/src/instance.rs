@@ -38,6 +38,9 @@ pub struct Attribute {
     pub value: Option<String>,
 }
 
+/// The attribute of ECS Anywhere instances.
+pub const EXTERNAL_CAPABILITY: &str = "ecs.capability.external";
+
 /// The dynamic host-port range of the Linux agent (API: PortMapping.hostPort).
 pub const DYNAMIC_PORT_FIRST: u16 = 49153;
 pub const DYNAMIC_PORT_LAST: u16 = 65535;
@@ -75,7 +78,11 @@ pub struct ContainerInstance {
     pub used_udp_ports: BTreeSet<u16>,
     /// Registered plus static task ports: the ports that count toward the limit of 100.
     pub reserved_port_count: usize,
+    /// Change with [`ContainerInstance::set_attribute`] / [`ContainerInstance::remove_attribute`],
+    /// which keep `external` in step.
     pub attributes: BTreeMap<String, Option<String>>,
+    /// Derived: the instance has `ecs.capability.external` (an ECS Anywhere instance).
+    pub external: bool,
     /// API: runningTasksCount — tasks on the instance whose desired status is RUNNING.
     pub running_tasks_count: u32,
     /// API: pendingTasksCount — tasks in the PENDING state.
@@ -96,6 +103,21 @@ impl ContainerInstance {
             gpus: self.registered.gpus - self.reserved.gpus,
             enis: self.registered.enis - self.reserved.enis,
         }
+    }
+
+    pub fn set_attribute(&mut self, name: &str, value: Option<String>) {
+        self.attributes.insert(name.to_string(), value);
+        self.refresh_derived();
+    }
+
+    pub fn remove_attribute(&mut self, name: &str) {
+        self.attributes.remove(name);
+        self.refresh_derived();
+    }
+
+    /// Recomputes the fields derived from attributes.
+    pub fn refresh_derived(&mut self) {
+        self.external = self.attributes.contains_key(EXTERNAL_CAPABILITY);
     }
 
     pub fn attribute(&self, name: &str) -> Option<Option<&str>> {

@@ -229,6 +229,19 @@ impl TaskDefinition {
         req
     }
 
+    /// The containers in start order: dependencies first (API: ContainerDefinition.dependsOn), as
+    /// computed at registration; definition order when no order was computed.
+    pub fn containers_in_start_order(&self) -> impl Iterator<Item = &ContainerDefinition> {
+        let ordered = self.container_start_order.len() == self.containers.len();
+        (0..self.containers.len()).map(move |k| {
+            &self.containers[if ordered {
+                self.container_start_order[k]
+            } else {
+                k
+            }]
+        })
+    }
+
     /// The longest stop timeout of its containers, seconds (API: stopTimeout; agent default 30 s).
     pub fn stop_timeout_s(&self) -> u32 {
         self.containers

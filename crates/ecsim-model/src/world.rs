@@ -105,6 +105,7 @@ impl World {
         dirty.sort_unstable();
         dirty.dedup();
         for id in dirty {
+            self.instances[id.index()].refresh_derived();
             let inst = &self.instances[id.index()];
             self.indexes[inst.cluster.index()].refresh(inst);
         }
@@ -201,6 +202,7 @@ impl World {
             used_udp_ports: Default::default(),
             reserved_port_count: 0,
             attributes: BTreeMap::new(),
+            external: false,
             running_tasks_count: 0,
             pending_tasks_count: 0,
             group_counts: Vec::new(),
@@ -208,6 +210,7 @@ impl World {
             version: 1,
         };
         fill(&mut inst);
+        inst.refresh_derived();
         inst.used_tcp_ports = inst.registered_tcp_ports.iter().copied().collect();
         inst.used_udp_ports = inst.registered_udp_ports.iter().copied().collect();
         inst.reserved_port_count =
@@ -350,9 +353,9 @@ impl World {
                 "task placed twice"
             );
             let def = &self.task_definitions[t.task_definition.index()];
+            // Containers start in dependency order, and take their dynamic ports in that order.
             let ports: Vec<(String, Option<u16>, Option<u16>, Protocol)> = def
-                .containers
-                .iter()
+                .containers_in_start_order()
                 .flat_map(|c| {
                     c.port_mappings.iter().map(move |pm| {
                         (c.name.clone(), pm.container_port, pm.host_port, pm.protocol)

@@ -8,9 +8,8 @@
 use crate::pipeline::{apply_strategies, choose, first_failed_check, Decision, PlacementRequest};
 use crate::strategy::{BinpackField, PlacementStrategy, SpreadField};
 use ecsim_kernel::Stream;
-use ecsim_model::index::Partition;
+use ecsim_model::index::{Ordering, Partition};
 use ecsim_model::{InstanceId, World};
-use std::collections::BTreeSet;
 use std::ops::Bound;
 
 /// The index can serve this request: returns the spread attribute (if any), the binpack field and
@@ -45,23 +44,32 @@ pub(crate) fn place_indexed(
     rng: &mut Stream,
 ) -> Option<Decision> {
     let index = world.index(req.cluster).expect("planned");
-    let need = match field {
-        BinpackField::Cpu => req.requirements.cpu,
-        BinpackField::Memory => req.requirements.memory_mib,
+    let r = req.requirements;
+    let (need, other_need) = match field {
+        BinpackField::Cpu => (r.cpu, r.memory_mib),
+        BinpackField::Memory => (r.memory_mib, r.cpu),
     };
-    fn set(p: &Partition, field: BinpackField) -> &BTreeSet<(u32, InstanceId)> {
+    fn ordering(p: &Partition, field: BinpackField) -> &Ordering {
         match field {
             BinpackField::Cpu => &p.by_cpu,
             BinpackField::Memory => &p.by_memory,
         }
     }
     let fits = |id: InstanceId| first_failed_check(world, world.instance(id), req).is_none();
-    // The smallest remaining amount that fits, per partition.
+    // The smallest remaining amount that fits, per partition: in each bucket that may have enough of
+    // the other resource, the first instance from `need` up that passes every check.
     let best_in = |p: &Partition| -> Option<u32> {
-        set(p, field)
-            .range((Bound::Included((need, InstanceId(0))), Bound::Unbounded))
-            .find(|&&(_, id)| fits(id))
-            .map(|&(r, _)| r)
+        let mut best: Option<u32> = None;
+        for set in ordering(p, field).candidates(other_need) {
+            let found = set
+                .range((Bound::Included((need, InstanceId(0))), Bound::Unbounded))
+                .take_while(|&&(rem, _)| best.is_none_or(|b| rem < b))
+                .find(|&&(_, id)| fits(id));
+            if let Some(&(rem, _)) = found {
+                best = Some(rem);
+            }
+        }
+        best
     };
     // Partitions in play and their best remaining amount.
     let mut tied: Vec<(&Partition, u32)> = Vec::new();
@@ -100,11 +108,13 @@ pub(crate) fn place_indexed(
         if r != least {
             continue;
         }
-        let range = set(p, field).range((
-            Bound::Included((least, InstanceId(0))),
-            Bound::Included((least, InstanceId(u32::MAX))),
-        ));
-        finalists.extend(range.map(|&(_, id)| id).filter(|&id| fits(id)));
+        for set in ordering(p, field).candidates(other_need) {
+            let range = set.range((
+                Bound::Included((least, InstanceId(0))),
+                Bound::Included((least, InstanceId(u32::MAX))),
+            ));
+            finalists.extend(range.map(|&(_, id)| id).filter(|&id| fits(id)));
+        }
     }
     finalists.sort_unstable();
     let rest = PlacementRequest {

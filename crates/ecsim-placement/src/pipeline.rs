@@ -215,7 +215,7 @@ pub fn first_failed_check(
 fn launch_type_matches(inst: &ContainerInstance, launch_type: LaunchType) -> bool {
     // ECS Anywhere instances carry `ecs.capability.external`; EC2 tasks never go there and
     // EXTERNAL tasks only go there.
-    let external = inst.attributes.contains_key("ecs.capability.external");
+    let external = inst.external;
     match launch_type {
         LaunchType::Ec2 => !external,
         LaunchType::External => external,

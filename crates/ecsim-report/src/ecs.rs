@@ -265,9 +265,9 @@ impl<'a> TaskJson<'a> {
         let def = world.task_definition(task.task_definition);
         let inst = task.instance.map(|i| world.instance(i));
         let last_status = container_status(task.last_status);
+        // Containers in their start order (dependencies first, from the dependsOn DAG).
         let containers = def
-            .containers
-            .iter()
+            .containers_in_start_order()
             .map(|c| ContainerJson {
                 name: &c.name,
                 last_status,

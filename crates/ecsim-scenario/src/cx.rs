@@ -10,6 +10,7 @@ use crate::locate::{column_in_string, Index, Pos};
 use crate::path::Path;
 use ecsim_kernel::SimDuration;
 use serde_json::{Map, Value};
+use std::collections::BTreeSet;
 
 /// Where an error points.
 #[derive(Clone, Debug)]
@@ -110,6 +111,7 @@ impl Cx {
     /// The errors with their positions, in document order, each once.
     pub(crate) fn finish_errors(&self, src: &str, index: &Index) -> Vec<ScenarioError> {
         let mut located: Vec<(usize, ScenarioError)> = Vec::new();
+        let mut seen = BTreeSet::new();
         for issue in &self.issues {
             let path = issue.path.to_string();
             let pos = match issue.anchor {
@@ -138,7 +140,14 @@ impl Cx {
                 value: issue.value.clone(),
                 message: issue.message.clone(),
             };
-            if !located.iter().any(|(_, e)| *e == error) {
+            let key = (
+                error.path.clone(),
+                error.line,
+                error.column,
+                error.value.clone(),
+                error.message.clone(),
+            );
+            if seen.insert(key) {
                 located.push((pos.map(|p| p.offset).unwrap_or(0), error));
             }
         }
@@ -149,9 +158,10 @@ impl Cx {
     /// The ignored field paths in document order, each once.
     pub(crate) fn finish_ignored(&self, index: &Index) -> Vec<String> {
         let mut paths: Vec<(usize, String)> = Vec::new();
+        let mut seen = BTreeSet::new();
         for path in &self.ignored {
             let text = path.to_string();
-            if paths.iter().any(|(_, p)| *p == text) {
+            if !seen.insert(text.clone()) {
                 continue;
             }
             let offset = index
@@ -200,27 +210,41 @@ pub(crate) fn closest<'k>(name: &str, known: &[&'k str]) -> Option<&'k str> {
     }
     let lower = name.to_ascii_lowercase();
     let limit = if name.chars().count() >= 6 { 2 } else { 1 };
+    let length = lower.chars().count();
     known
         .iter()
+        .filter(|k| k.chars().count().abs_diff(length) <= limit)
         .map(|k| (edit_distance(&lower, &k.to_ascii_lowercase()), *k))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, k)| k)
 }
 
+/// Optimal string alignment distance: insertions, deletions, substitutions and transpositions of
+/// adjacent characters each cost one.
 fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().take(200).collect();
     let b: Vec<char> = b.chars().take(200).collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
     }
-    prev[b.len()]
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 /// An object read against the table of the fields it accepts.
@@ -315,7 +339,8 @@ impl<'v> Obj<'v> {
     }
 
     pub(crate) fn u32(&self, cx: &mut Cx, name: &str) -> Option<u32> {
-        self.int(cx, name, 0, u32::MAX as i64, None).map(|v| v as u32)
+        self.int(cx, name, 0, u32::MAX as i64, None)
+            .map(|v| v as u32)
     }
 
     pub(crate) fn array(&self, cx: &mut Cx, name: &str) -> Option<&'v Vec<Value>> {
@@ -454,9 +479,13 @@ mod tests {
     #[test]
     fn suggests_close_names() {
         let known = ["memory", "memoryReservation", "cpu"];
-        assert_eq!(closest("memoryReservaton", &known), Some("memoryReservation"));
+        assert_eq!(
+            closest("memoryReservaton", &known),
+            Some("memoryReservation")
+        );
         assert_eq!(closest("CPU", &known), Some("cpu"));
         assert_eq!(closest("disk", &known), None);
+        assert_eq!(closest("nmae", &["name", "seed"]), Some("name"));
         assert_eq!(
             unknown_message("field", "foo", &["a", "b"]),
             "unknown field 'foo'; expected one of a, b"

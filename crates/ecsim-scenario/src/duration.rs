@@ -44,8 +44,7 @@ pub fn parse_duration(s: &str) -> Result<SimDuration, String> {
         Some((w, f)) => (w, f),
         None => (number, ""),
     };
-    if whole.is_empty() || (number.contains('.') && fraction.is_empty()) || fraction.contains('.')
-    {
+    if whole.is_empty() || (number.contains('.') && fraction.is_empty()) || fraction.contains('.') {
         return Err(EXPECTED.to_string());
     }
     // 30 digits is far beyond MAX_MS in any unit; the cap keeps the arithmetic in u128.
@@ -227,12 +226,28 @@ mod tests {
     #[test]
     fn bad_durations() {
         for bad in [
-            "", "5 minutes", "5 m", "-5s", "-5", "1.5", "5x", "s", "1.s", ".5s", "1h30m", "5S",
-            "1..2s", " 5s", "99999999999999999999999999999999999d", "9999999999999d",
+            "",
+            "5 minutes",
+            "5 m",
+            "-5s",
+            "-5",
+            "1.5",
+            "5x",
+            "s",
+            "1.s",
+            ".5s",
+            "1h30m",
+            "5S",
+            "1..2s",
+            " 5s",
+            "99999999999999999999999999999999999d",
+            "9999999999999d",
         ] {
             assert!(parse_duration(bad).is_err(), "{bad:?} should not parse");
         }
-        assert!(parse_duration("-5s").unwrap_err().starts_with("durations cannot be negative"));
+        assert!(parse_duration("-5s")
+            .unwrap_err()
+            .starts_with("durations cannot be negative"));
     }
 
     #[test]
@@ -246,9 +261,15 @@ mod tests {
 
     #[test]
     fn start_times() {
-        assert_eq!(parse_start_time("2026-01-01T00:00:00Z"), Ok(1_767_225_600_000));
+        assert_eq!(
+            parse_start_time("2026-01-01T00:00:00Z"),
+            Ok(1_767_225_600_000)
+        );
         assert_eq!(parse_start_time("1970-01-01T00:00:00Z"), Ok(0));
-        assert_eq!(parse_start_time("2000-02-29T12:30:15.250Z"), Ok(951_827_415_250));
+        assert_eq!(
+            parse_start_time("2000-02-29T12:30:15.250Z"),
+            Ok(951_827_415_250)
+        );
         assert_eq!(
             parse_start_time("2026-01-01T02:00:00+02:00"),
             Ok(1_767_225_600_000)

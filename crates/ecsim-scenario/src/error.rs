@@ -76,7 +76,10 @@ mod tests {
         );
         e.column = None;
         e.value = None;
-        assert_eq!(e.to_string(), "12: actions[3].input.count: expected at most 10");
+        assert_eq!(
+            e.to_string(),
+            "12: actions[3].input.count: expected at most 10"
+        );
         e.line = None;
         e.path = String::new();
         assert_eq!(e.to_string(), "expected at most 10");

@@ -276,12 +276,13 @@ mod tests {
         assert_eq!(locate(DOC, "actions[0].input.count"), Some((6, 27)));
         assert_eq!(
             locate(DOC, "actions[0].input.placementStrategy[0].field"),
-            Some((6, 87))
+            Some((6, 88))
         );
         let count = index.get("actions[0].input.count").unwrap();
         assert_eq!(count.key.map(|k| (k.line, k.column)), Some((6, 18)));
         // Non-ASCII keys print quoted, and columns count characters, not bytes.
-        assert_eq!(locate(DOC, "[\"é\"][\"ü\"][1][1]"), Some((8, 18)));
+        assert_eq!(locate(DOC, "[\"é\"][\"ü\"][1]"), Some((8, 18)));
+        assert_eq!(locate(DOC, "[\"é\"][\"ü\"][1][1]"), Some((8, 22)));
         assert_eq!(locate(DOC, "actions[1]"), None);
     }
 
@@ -298,7 +299,9 @@ mod tests {
 
     #[test]
     fn survives_garbage() {
-        for src in ["", "{", "[1,", "{\"a\"", "\"abc", "{\"a\":}", "]]]", "{\"\\u12"] {
+        for src in [
+            "", "{", "[1,", "{\"a\"", "\"abc", "{\"a\":}", "]]]", "{\"\\u12",
+        ] {
             let _ = Index::new(src);
         }
     }

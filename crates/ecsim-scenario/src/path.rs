@@ -98,6 +98,9 @@ mod tests {
         assert_eq!(p.to_string(), "actions[3].input.placementStrategy[0].field");
         assert_eq!(Path::root().to_string(), "");
         assert_eq!(Path::root().key("a b").key("c").to_string(), "[\"a b\"].c");
-        assert_eq!(p.parent().to_string(), "actions[3].input.placementStrategy[0]");
+        assert_eq!(
+            p.parent().to_string(),
+            "actions[3].input.placementStrategy[0]"
+        );
     }
 }

@@ -99,17 +99,27 @@ pub(crate) fn constraints(
         };
         // DG: task-placement-constraints — "The constraint type is required, but the expression
         // is optional."
-        let Some(kind) = o.req_str(cx, "type", "write \"type\": \"memberOf\" or \"distinctInstance\"") else {
+        let Some(kind) = o.req_str(
+            cx,
+            "type",
+            "write \"type\": \"memberOf\" or \"distinctInstance\"",
+        ) else {
             continue;
         };
         let kind_value = o.get("type").unwrap_or(&Value::Null);
         match (kind, site) {
             ("memberOf", _) => {
                 let Some(expr) = o.get("expression") else {
-                    o.missing(cx, "expression", "a memberOf constraint needs a cluster query language expression");
+                    o.missing(
+                        cx,
+                        "expression",
+                        "a memberOf constraint needs a cluster query language expression",
+                    );
                     continue;
                 };
-                if let Some(e) = expression(cx, expr, &o.at("expression"), Some(EXPRESSION_MAX_CHARS)) {
+                if let Some(e) =
+                    expression(cx, expr, &o.at("expression"), Some(EXPRESSION_MAX_CHARS))
+                {
                     out.push(PlacementConstraint::MemberOf(e));
                 }
             }
@@ -128,7 +138,7 @@ pub(crate) fn constraints(
                     // API: PlacementConstraint.expression.
                     cx.error(
                         &o.at("expression"),
-                        "You can't specify an expression if the constraint type is distinctInstance (API: PlacementConstraint.expression); remove the expression",
+                        "an expression is not allowed on distinctInstance: \"You can't specify an expression if the constraint type is distinctInstance.\" (API: PlacementConstraint.expression); remove the expression",
                     );
                 } else {
                     out.push(PlacementConstraint::DistinctInstance);
@@ -176,7 +186,11 @@ pub(crate) fn strategies(cx: &mut Cx, value: &Value, path: &Path) -> Vec<Placeme
         ) else {
             continue;
         };
-        let Some(kind) = o.req_str(cx, "type", "write \"type\": \"binpack\", \"spread\" or \"random\"") else {
+        let Some(kind) = o.req_str(
+            cx,
+            "type",
+            "write \"type\": \"binpack\", \"spread\" or \"random\"",
+        ) else {
             continue;
         };
         let field_value = o.get("field");
@@ -197,9 +211,11 @@ pub(crate) fn strategies(cx: &mut Cx, value: &Value, path: &Path) -> Vec<Placeme
                         field_value.unwrap_or(&Value::Null),
                         "binpack works on field cpu or memory only (API: PlacementStrategy.field)",
                     ),
-                    None if field_value.is_none() => {
-                        o.missing(cx, "field", "binpack needs \"field\": \"cpu\" or \"memory\"")
-                    }
+                    None if field_value.is_none() => o.missing(
+                        cx,
+                        "field",
+                        "binpack needs \"field\": \"cpu\" or \"memory\"",
+                    ),
                     None => {}
                 }
             }
@@ -239,7 +255,11 @@ pub(crate) fn strategies(cx: &mut Cx, value: &Value, path: &Path) -> Vec<Placeme
             other => cx.error_value(
                 &o.at("type"),
                 o.get("type").unwrap_or(&Value::Null),
-                unknown_message("placement strategy type", other, &["random", "spread", "binpack"]),
+                unknown_message(
+                    "placement strategy type",
+                    other,
+                    &["random", "spread", "binpack"],
+                ),
             ),
         }
     }

@@ -5,7 +5,7 @@
 
 use crate::cx::Cx;
 use crate::path::Path;
-use ecsim_model::{AmiCatalog, InstanceTypeCatalog, NetworkMode};
+use ecsim_model::{AmiCatalog, Compatibility, InstanceTypeCatalog, NetworkMode};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -17,6 +17,8 @@ pub(crate) struct Revision {
     pub constraints: usize,
     pub network_mode: NetworkMode,
     pub containers: Vec<String>,
+    /// `requiresCompatibilities` as registered (empty: not given).
+    pub compatibilities: Vec<Compatibility>,
 }
 
 /// The scenario's declared world at one point of the (at, index) replay.
@@ -94,7 +96,13 @@ impl Refs {
     }
 
     /// Resolves a cluster name or ARN that must exist now; returns its name.
-    pub(crate) fn cluster(&self, cx: &mut Cx, path: &Path, value: &Value, text: &str) -> Option<String> {
+    pub(crate) fn cluster(
+        &self,
+        cx: &mut Cx,
+        path: &Path,
+        value: &Value,
+        text: &str,
+    ) -> Option<String> {
         let name = match self.arn_rest(text, "cluster") {
             Ok(Some(rest)) => rest,
             Ok(None) => text,
@@ -121,18 +129,6 @@ impl Refs {
         None
     }
 
-    /// A cluster name or ARN given where one may be created: returns its name.
-    pub(crate) fn cluster_name<'t>(&self, cx: &mut Cx, path: &Path, value: &Value, text: &'t str) -> Option<&'t str> {
-        match self.arn_rest(text, "cluster") {
-            Ok(Some(rest)) => Some(rest),
-            Ok(None) => Some(text),
-            Err(message) => {
-                cx.error_value(path, value, message);
-                None
-            }
-        }
-    }
-
     pub(crate) fn create_cluster(&mut self, name: &str) {
         self.clusters.insert(name.to_string());
     }
@@ -150,7 +146,10 @@ impl Refs {
 
     /// Splits a task definition reference (`family`, `family:revision` or ARN) into family and
     /// revision. `Err` explains a malformed reference.
-    pub(crate) fn split_task_definition<'t>(&self, text: &'t str) -> Result<(&'t str, Option<u32>), String> {
+    pub(crate) fn split_task_definition<'t>(
+        &self,
+        text: &'t str,
+    ) -> Result<(&'t str, Option<u32>), String> {
         let rest = self.arn_rest(text, "task-definition")?.unwrap_or(text);
         let (family, revision) = match rest.rsplit_once(':') {
             Some((family, revision)) => match revision.parse::<u32>() {
@@ -164,9 +163,7 @@ impl Refs {
             None => (rest, None),
         };
         if family.is_empty() {
-            return Err(
-                "expected family, family:revision or a task definition ARN".to_string(),
-            );
+            return Err("expected family, family:revision or a task definition ARN".to_string());
         }
         Ok((family, revision))
     }
@@ -246,11 +243,21 @@ impl Refs {
     }
 
     /// Checks an instance type name against the catalog (built-in plus the scenario's).
-    pub(crate) fn instance_type(&self, cx: &mut Cx, path: &Path, value: &Value, name: &str) -> bool {
+    pub(crate) fn instance_type(
+        &self,
+        cx: &mut Cx,
+        path: &Path,
+        value: &Value,
+        name: &str,
+    ) -> bool {
         if self.instance_types.get(name).is_some() {
             return true;
         }
-        let names: Vec<&str> = self.instance_types.iter().map(|t| t.name.as_str()).collect();
+        let names: Vec<&str> = self
+            .instance_types
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect();
         let hint = match crate::cx::closest(name, &names) {
             Some(close) => format!("did you mean '{close}'? "),
             None => String::new(),

@@ -40,7 +40,13 @@ fn used(keys: &[&'static str]) -> Vec<(&'static str, Field)> {
 /// A `timings` object: each key a duration.
 pub(crate) fn timings(cx: &mut Cx, value: &Value, path: &Path) -> Timings {
     let mut t = Timings::default();
-    if let Some(o) = object(cx, value, path, "timings, e.g. {\"pending\": \"10s\"}", &used(&TIMING_KEYS)) {
+    if let Some(o) = object(
+        cx,
+        value,
+        path,
+        "timings, e.g. {\"pending\": \"10s\"}",
+        &used(&TIMING_KEYS),
+    ) {
         read_timing_keys(cx, &o, &mut t);
     }
     t
@@ -114,7 +120,11 @@ pub(crate) fn task_simulation(cx: &mut Cx, value: &Value, path: &Path) -> TaskSi
             if (0.0..=1.0).contains(&p) {
                 *target = p;
             } else {
-                cx.error_value(&o.at(key), o.get(key).unwrap_or(&Value::Null), "expected a probability from 0 to 1");
+                cx.error_value(
+                    &o.at(key),
+                    o.get(key).unwrap_or(&Value::Null),
+                    "expected a probability from 0 to 1",
+                );
             }
         }
     }
@@ -174,7 +184,11 @@ pub(crate) fn distribution(cx: &mut Cx, value: &Value, path: &Path) -> Option<Di
         return None;
     };
     let Some(kind) = kind_value.as_str() else {
-        cx.error_value(&path.key("dist"), kind_value, "expected one of fixed, uniform, exponential, lognormal");
+        cx.error_value(
+            &path.key("dist"),
+            kind_value,
+            "expected one of fixed, uniform, exponential, lognormal",
+        );
         return None;
     };
     let fields: &[&'static str] = match kind {
@@ -192,9 +206,13 @@ pub(crate) fn distribution(cx: &mut Cx, value: &Value, path: &Path) -> Option<Di
         }
     };
     let o = object(cx, value, path, "a distribution", &used(fields))?;
-    let mut req = |cx: &mut Cx, name: &str| -> Option<SimDuration> {
+    let req = |cx: &mut Cx, name: &str| -> Option<SimDuration> {
         if !o.has(name) {
-            o.missing(cx, name, "a duration such as \"30s\" or a number of seconds");
+            o.missing(
+                cx,
+                name,
+                "a duration such as \"30s\" or a number of seconds",
+            );
             return None;
         }
         o.duration(cx, name)
@@ -228,12 +246,20 @@ pub(crate) fn distribution(cx: &mut Cx, value: &Value, path: &Path) -> Option<Di
             let sigma = if o.has("sigma") {
                 o.number(cx, "sigma")
             } else {
-                o.missing(cx, "sigma", "the standard deviation of the underlying normal, a number > 0");
+                o.missing(
+                    cx,
+                    "sigma",
+                    "the standard deviation of the underlying normal, a number > 0",
+                );
                 None
             };
             let sigma = sigma?;
             if sigma <= 0.0 {
-                cx.error_value(&o.at("sigma"), o.get("sigma").unwrap_or(&Value::Null), "sigma must be greater than 0");
+                cx.error_value(
+                    &o.at("sigma"),
+                    o.get("sigma").unwrap_or(&Value::Null),
+                    "sigma must be greater than 0",
+                );
                 return None;
             }
             Some(Distribution::Lognormal {

@@ -13,7 +13,8 @@ use serde_json::Value;
 pub(crate) fn is_name(s: &str, max: usize) -> bool {
     !s.is_empty()
         && s.chars().count() <= max
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 /// The capacity providers every account has (API: CreateCluster.capacityProviders).
@@ -97,8 +98,19 @@ pub(crate) fn create_cluster(
 
 /// API: DeleteCluster. The cluster must exist; deregistering its instances first is the engine's
 /// to check.
-pub(crate) fn delete_cluster(cx: &mut Cx, refs: &mut Refs, input: &Value, path: &Path) -> Option<Action> {
-    let o = object(cx, input, path, "the DeleteCluster request", &[("cluster", Field::Used)])?;
+pub(crate) fn delete_cluster(
+    cx: &mut Cx,
+    refs: &mut Refs,
+    input: &Value,
+    path: &Path,
+) -> Option<Action> {
+    let o = object(
+        cx,
+        input,
+        path,
+        "the DeleteCluster request",
+        &[("cluster", Field::Used)],
+    )?;
     let cluster = cluster_ref(cx, refs, &o, true)?;
     refs.delete_cluster(&cluster);
     Some(Action::DeleteCluster { cluster })
@@ -123,7 +135,11 @@ pub(crate) fn update_cluster_settings(
     if o.has("settings") {
         settings(cx, &o);
     } else {
-        o.missing(cx, "settings", "e.g. [{\"name\": \"containerInsights\", \"value\": \"enabled\"}]");
+        o.missing(
+            cx,
+            "settings",
+            "e.g. [{\"name\": \"containerInsights\", \"value\": \"enabled\"}]",
+        );
     }
     (cx.error_count() == errors).then_some(Action::NoEffect)
 }
@@ -147,14 +163,22 @@ fn settings(cx: &mut Cx, o: &Obj<'_>) {
         if let Some(v) = s.get("name") {
             if let Some(name) = as_str(cx, v, &s.at("name")) {
                 if name != "containerInsights" {
-                    cx.error_value(&s.at("name"), v, unknown_message("cluster setting", name, &["containerInsights"]));
+                    cx.error_value(
+                        &s.at("name"),
+                        v,
+                        unknown_message("cluster setting", name, &["containerInsights"]),
+                    );
                 }
             }
         }
         if let Some(v) = s.get("value") {
             if let Some(value) = as_str(cx, v, &s.at("value")) {
                 if value != "enabled" && value != "disabled" {
-                    cx.error_value(&s.at("value"), v, "expected enabled or disabled (API: ClusterSetting.value)");
+                    cx.error_value(
+                        &s.at("value"),
+                        v,
+                        "expected enabled or disabled (API: ClusterSetting.value)",
+                    );
                 }
             }
         }

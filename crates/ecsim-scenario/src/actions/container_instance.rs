@@ -21,8 +21,7 @@ pub(crate) enum AttributeSite {
 /// numbers, hyphens (-), underscores (_), forward slashes (/), back slashes (\), or periods (.)".
 fn valid_attribute_name(s: &str) -> bool {
     (1..=128).contains(&s.chars().count())
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_/\\.".contains(c))
 }
 
@@ -33,8 +32,7 @@ fn valid_attribute_value(s: &str) -> bool {
     (1..=128).contains(&s.chars().count())
         && !s.starts_with(' ')
         && !s.ends_with(' ')
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_.@/\\: ".contains(c))
 }
 
@@ -215,20 +213,22 @@ pub(crate) fn register(cx: &mut Cx, refs: &mut Refs, input: &Value, path: &Path)
         None => 0,
     };
     let resources = resources?;
-    Some(Action::RegisterContainerInstance(RegisterContainerInstance {
-        cluster: cluster?,
-        ec2_instance_id,
-        instance_type,
-        availability_zone,
-        cpu: resources.cpu,
-        memory_mib: resources.memory_mib,
-        // RULE: a GPU resource wins; without one, each platform device of type GPU counts one.
-        gpus: resources.gpus.unwrap_or(device_gpus),
-        tcp_ports: resources.tcp_ports,
-        udp_ports: resources.udp_ports,
-        attributes,
-        agent_version,
-    }))
+    Some(Action::RegisterContainerInstance(
+        RegisterContainerInstance {
+            cluster: cluster?,
+            ec2_instance_id,
+            instance_type,
+            availability_zone,
+            cpu: resources.cpu,
+            memory_mib: resources.memory_mib,
+            // RULE: a GPU resource wins; without one, each platform device of type GPU counts one.
+            gpus: resources.gpus.unwrap_or(device_gpus),
+            tcp_ports: resources.tcp_ports,
+            udp_ports: resources.udp_ports,
+            attributes,
+            agent_version,
+        },
+    ))
 }
 
 struct TotalResources {
@@ -278,14 +278,22 @@ fn total_resources(cx: &mut Cx, value: &Value, path: &Path) -> Option<TotalResou
             }
         }
         if seen.iter().any(|s| s == name) {
-            cx.error_value(&r.at("name"), r.get("name").unwrap_or(&Value::Null), format!("resource {name} is listed twice"));
+            cx.error_value(
+                &r.at("name"),
+                r.get("name").unwrap_or(&Value::Null),
+                format!("resource {name} is listed twice"),
+            );
             continue;
         }
         seen.push(name.to_string());
         match name {
             "CPU" | "MEMORY" | "GPU" => {
                 if kind == Some("STRINGSET") {
-                    cx.error_value(&r.at("type"), r.get("type").unwrap_or(&Value::Null), format!("{name} is a number: expected INTEGER"));
+                    cx.error_value(
+                        &r.at("type"),
+                        r.get("type").unwrap_or(&Value::Null),
+                        format!("resource {name} is a number: expected INTEGER"),
+                    );
                     continue;
                 }
                 let Some(amount) = integer_resource(cx, &r, name) else {
@@ -299,10 +307,16 @@ fn total_resources(cx: &mut Cx, value: &Value, path: &Path) -> Option<TotalResou
             }
             "PORTS" | "PORTS_UDP" => {
                 if kind.is_some_and(|k| k != "STRINGSET") {
-                    cx.error_value(&r.at("type"), r.get("type").unwrap_or(&Value::Null), format!("{name} is a set of port numbers: expected STRINGSET"));
+                    cx.error_value(
+                        &r.at("type"),
+                        r.get("type").unwrap_or(&Value::Null),
+                        format!("resource {name} is a set of port numbers: expected STRINGSET"),
+                    );
                     continue;
                 }
-                let Some(ports) = port_set(cx, &r) else { continue };
+                let Some(ports) = port_set(cx, &r) else {
+                    continue;
+                };
                 if name == "PORTS" {
                     tcp = Some(ports);
                 } else {
@@ -346,7 +360,9 @@ fn integer_resource(cx: &mut Cx, r: &Obj<'_>, name: &str) -> Option<u32> {
     else {
         cx.error(
             &r.path,
-            format!("{name} needs its amount in integerValue, e.g. \"integerValue\": 2048"),
+            format!(
+                "resource {name} needs its amount in integerValue, e.g. \"integerValue\": 2048"
+            ),
         );
         return None;
     };
@@ -354,7 +370,11 @@ fn integer_resource(cx: &mut Cx, r: &Obj<'_>, name: &str) -> Option<u32> {
     if field == "doubleValue" {
         let x = crate::cx::as_number(cx, v, &r.at(field))?;
         if x < 0.0 || x.fract() != 0.0 || x > u32::MAX as f64 {
-            cx.error_value(&r.at(field), v, format!("{name} must be a whole non-negative number"));
+            cx.error_value(
+                &r.at(field),
+                v,
+                format!("resource {name} must be a whole non-negative number"),
+            );
             return None;
         }
         return Some(x as u32);
@@ -365,17 +385,27 @@ fn integer_resource(cx: &mut Cx, r: &Obj<'_>, name: &str) -> Option<u32> {
 /// A STRINGSET of port numbers.
 fn port_set(cx: &mut Cx, r: &Obj<'_>) -> Option<Vec<u16>> {
     let Some(items) = r.get("stringSetValue") else {
-        r.missing(cx, "stringSetValue", "the port numbers as strings, e.g. [\"22\", \"2375\"]");
+        r.missing(
+            cx,
+            "stringSetValue",
+            "the port numbers as strings, e.g. [\"22\", \"2375\"]",
+        );
         return None;
     };
     let items = as_array(cx, items, &r.at("stringSetValue"))?;
     let mut ports = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let p = r.at("stringSetValue").index(i);
-        let Some(s) = as_str(cx, item, &p) else { continue };
+        let Some(s) = as_str(cx, item, &p) else {
+            continue;
+        };
         match s.parse::<u16>() {
             Ok(port) if !s.starts_with('+') => ports.push(port),
-            _ => cx.error_value(&p, item, "expected a port number from 0 to 65535 as a string"),
+            _ => cx.error_value(
+                &p,
+                item,
+                "expected a port number from 0 to 65535 as a string",
+            ),
         }
     }
     ports.sort_unstable();
@@ -404,7 +434,11 @@ fn platform_devices(cx: &mut Cx, value: &Value, path: &Path) -> u32 {
             if kind == "GPU" {
                 gpus = gpus.saturating_add(1);
             } else {
-                cx.error_value(&d.at("type"), d.get("type").unwrap_or(&Value::Null), "expected GPU, the only device type (API: PlatformDevice.type)");
+                cx.error_value(
+                    &d.at("type"),
+                    d.get("type").unwrap_or(&Value::Null),
+                    "expected GPU, the only device type (API: PlatformDevice.type)",
+                );
             }
         }
     }
@@ -412,7 +446,12 @@ fn platform_devices(cx: &mut Cx, value: &Value, path: &Path) -> u32 {
 }
 
 /// API: DeregisterContainerInstance. `force` defaults to false.
-pub(crate) fn deregister(cx: &mut Cx, refs: &mut Refs, input: &Value, path: &Path) -> Option<Action> {
+pub(crate) fn deregister(
+    cx: &mut Cx,
+    refs: &mut Refs,
+    input: &Value,
+    path: &Path,
+) -> Option<Action> {
     let o = object(
         cx,
         input,
@@ -425,7 +464,12 @@ pub(crate) fn deregister(cx: &mut Cx, refs: &mut Refs, input: &Value, path: &Pat
         ],
     )?;
     let cluster = cluster_ref(cx, refs, &o, false);
-    let instance = non_empty(cx, &o, "containerInstance", "the container instance id or ARN (or the EC2 instance id)");
+    let instance = non_empty(
+        cx,
+        &o,
+        "containerInstance",
+        "the container instance id or ARN (or the EC2 instance id)",
+    );
     let force = o.bool(cx, "force").unwrap_or(false);
     Some(Action::DeregisterContainerInstance {
         cluster: cluster?,
@@ -446,7 +490,12 @@ pub(crate) fn non_empty(cx: &mut Cx, o: &Obj<'_>, name: &str, hint: &str) -> Opt
 
 /// API: UpdateContainerInstancesState — "The only valid values for this action are ACTIVE and
 /// DRAINING."
-pub(crate) fn update_state(cx: &mut Cx, refs: &mut Refs, input: &Value, path: &Path) -> Option<Action> {
+pub(crate) fn update_state(
+    cx: &mut Cx,
+    refs: &mut Refs,
+    input: &Value,
+    path: &Path,
+) -> Option<Action> {
     let o = object(
         cx,
         input,
@@ -460,7 +509,13 @@ pub(crate) fn update_state(cx: &mut Cx, refs: &mut Refs, input: &Value, path: &P
     )?;
     let cluster = cluster_ref(cx, refs, &o, false);
     // API: "A list of up to 10 container instance IDs or full ARN entries."
-    let instances = instance_list(cx, &o, "containerInstances", 10, "API: UpdateContainerInstancesState.containerInstances");
+    let instances = instance_list(
+        cx,
+        &o,
+        "containerInstances",
+        10,
+        "API: UpdateContainerInstancesState.containerInstances",
+    );
     let status = match o.req_str(cx, "status", "ACTIVE or DRAINING") {
         Some("ACTIVE") => Some(InstanceStatus::Active),
         Some("DRAINING") => Some(InstanceStatus::Draining),
@@ -468,12 +523,16 @@ pub(crate) fn update_state(cx: &mut Cx, refs: &mut Refs, input: &Value, path: &P
             cx.error_value(
                 &o.at("status"),
                 o.get("status").unwrap_or(&Value::Null),
-                format!("{s} cannot be set: \"The only valid values for this action are ACTIVE and DRAINING.\" (API: UpdateContainerInstancesState.status)"),
+                format!("status {s} cannot be set: \"The only valid values for this action are ACTIVE and DRAINING.\" (API: UpdateContainerInstancesState.status)"),
             );
             None
         }
         Some(_) => {
-            cx.error_value(&o.at("status"), o.get("status").unwrap_or(&Value::Null), "expected ACTIVE or DRAINING");
+            cx.error_value(
+                &o.at("status"),
+                o.get("status").unwrap_or(&Value::Null),
+                "expected ACTIVE or DRAINING",
+            );
             None
         }
         None => None,
@@ -487,11 +546,15 @@ pub(crate) fn update_state(cx: &mut Cx, refs: &mut Refs, input: &Value, path: &P
 
 fn targeted(cx: &mut Cx, o: &Obj<'_>, what: &str) -> Option<Vec<TargetedAttribute>> {
     let Some(v) = o.get("attributes") else {
-        o.missing(cx, "attributes", "e.g. [{\"name\": \"stack\", \"value\": \"prod\", \"targetId\": \"arn:...\"}]");
+        o.missing(
+            cx,
+            "attributes",
+            "e.g. [{\"name\": \"stack\", \"value\": \"prod\", \"targetId\": \"arn:...\"}]",
+        );
         return None;
     };
     let list = attributes(cx, v, &o.at("attributes"), AttributeSite::Targeted);
-    let count = as_array(cx, v, &o.at("attributes")).map(Vec::len).unwrap_or(0);
+    let count = v.as_array()?.len();
     if count == 0 || count > 10 {
         // API: PutAttributes.attributes — "You can specify up to 10 attributes in a single call."
         cx.error_value(
@@ -505,7 +568,12 @@ fn targeted(cx: &mut Cx, o: &Obj<'_>, what: &str) -> Option<Vec<TargetedAttribut
 }
 
 /// API: PutAttributes.
-pub(crate) fn put_attributes(cx: &mut Cx, refs: &mut Refs, input: &Value, path: &Path) -> Option<Action> {
+pub(crate) fn put_attributes(
+    cx: &mut Cx,
+    refs: &mut Refs,
+    input: &Value,
+    path: &Path,
+) -> Option<Action> {
     let o = object(
         cx,
         input,
@@ -522,7 +590,12 @@ pub(crate) fn put_attributes(cx: &mut Cx, refs: &mut Refs, input: &Value, path: 
 }
 
 /// API: DeleteAttributes.
-pub(crate) fn delete_attributes(cx: &mut Cx, refs: &mut Refs, input: &Value, path: &Path) -> Option<Action> {
+pub(crate) fn delete_attributes(
+    cx: &mut Cx,
+    refs: &mut Refs,
+    input: &Value,
+    path: &Path,
+) -> Option<Action> {
     let o = object(
         cx,
         input,

@@ -103,7 +103,11 @@ pub(crate) fn lower(
     horizon: Option<SimDuration>,
 ) -> Vec<ScheduledAction> {
     let Value::Array(items) = value else {
-        cx.error_value(path, value, "expected an array of actions, each {\"at\": ..., \"action\": ..., \"input\": {...}}");
+        cx.error_value(
+            path,
+            value,
+            "expected an array of actions, each {\"at\": ..., \"action\": ..., \"input\": {...}}",
+        );
         return Vec::new();
     };
     let envelopes: Vec<Envelope<'_>> = items
@@ -164,7 +168,11 @@ fn envelope<'v>(
     let at = match o.get("at") {
         Some(v) => as_duration(cx, v, &o.at("at")).map(|d| SimTime(d.ms())),
         None => {
-            o.missing(cx, "at", "the time of the action, e.g. \"at\": 0 or \"at\": \"5m\"");
+            o.missing(
+                cx,
+                "at",
+                "the time of the action, e.g. \"at\": 0 or \"at\": \"5m\"",
+            );
             None
         }
     };
@@ -183,7 +191,11 @@ fn envelope<'v>(
             );
         }
     }
-    let mut name = o.req_str(cx, "action", "the ECS action's name, e.g. \"action\": \"RunTask\"");
+    let mut name = o.req_str(
+        cx,
+        "action",
+        "the ECS action's name, e.g. \"action\": \"RunTask\"",
+    );
     if let Some(n) = name {
         if NOT_SIMULATED.contains(&n) {
             let what = if SIMULATOR_ACTIONS.contains(&n) {
@@ -191,7 +203,11 @@ fn envelope<'v>(
             } else {
                 "is part of the ECS API but not simulated by this version of ecsim"
             };
-            cx.error_value(&o.at("action"), o.get("action").unwrap_or(&Value::Null), format!("action '{n}' {what}"));
+            cx.error_value(
+                &o.at("action"),
+                o.get("action").unwrap_or(&Value::Null),
+                format!("action '{n}' {what}"),
+            );
             name = None;
         } else if !SUPPORTED.contains(&n) {
             cx.error_value(
@@ -205,7 +221,11 @@ fn envelope<'v>(
     let input = o.get("input");
     if let Some(v) = input {
         if !v.is_object() {
-            cx.error_value(&o.at("input"), v, "expected an object: the request body of the action");
+            cx.error_value(
+                &o.at("input"),
+                v,
+                "expected an object: the request body of the action",
+            );
             name = None;
         }
     }
@@ -215,7 +235,7 @@ fn envelope<'v>(
             cx.error_key(
                 &o.at("simulation"),
                 format!(
-                    "{n} takes no simulation block; only {} do",
+                    "action {n} takes no simulation block; only {} do",
                     WITH_SIMULATION.join(", ")
                 ),
             );
@@ -268,7 +288,12 @@ fn lower_one(
 
 /// Reads the request's `cluster` (default `default`, API: "If you do not specify a cluster, the
 /// default cluster is assumed"), which must exist at this point.
-pub(crate) fn cluster_ref(cx: &mut Cx, refs: &Refs, o: &crate::cx::Obj<'_>, required: bool) -> Option<String> {
+pub(crate) fn cluster_ref(
+    cx: &mut Cx,
+    refs: &Refs,
+    o: &crate::cx::Obj<'_>,
+    required: bool,
+) -> Option<String> {
     let default = Value::String("default".to_string());
     let (value, text) = match o.get("cluster") {
         Some(v) => (v, o.str(cx, "cluster")?),
@@ -303,7 +328,10 @@ pub(crate) fn instance_list(
         return None;
     }
     if let Some(i) = list.iter().position(|s| s.is_empty()) {
-        cx.error(&o.at(name).index(i), "expected a container instance id or ARN, not an empty string");
+        cx.error(
+            &o.at(name).index(i),
+            "expected a container instance id or ARN, not an empty string",
+        );
         return None;
     }
     Some(list.into_iter().map(str::to_string).collect())

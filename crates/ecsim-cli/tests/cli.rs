@@ -1,0 +1,291 @@
+//! The `ecsim` binary end to end: bad input, determinism, golden summaries of every bundled
+//! scenario, `validate`, `explain` and exit codes.
+//!
+//! Goldens live in the top-level `tests/golden/`; `ECSIM_BLESS=1 cargo test -p ecsim-cli` rewrites them
+//! after a deliberate change (review the diff).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root")
+}
+
+fn ecsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ecsim"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run ecsim")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn scenarios() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios"))
+        .expect("scenarios/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    v.sort();
+    assert!(v.len() >= 5, "at least five bundled scenarios");
+    v
+}
+
+const RUN_FILES: [&str; 4] = [
+    "summary.json",
+    "events.jsonl",
+    "timeseries.csv",
+    "snapshots.jsonl",
+];
+
+/// Each broken scenario: exit code 2, the file, the JSON path and the offending value in the message,
+/// nothing on stdout, and no output directory.
+#[test]
+fn bad_input_is_exit_2_with_path_and_nothing_written() {
+    let cases: &[(&str, &[&str])] = &[
+        ("empty-file.json", &["empty"]),
+        ("malformed-json.json", &[":2:"]),
+        ("not-an-object.json", &["object"]),
+        ("missing-name.json", &["name"]),
+        ("unknown-top-level-field.json", &["colour"]),
+        (
+            "unknown-container-field.json",
+            &["actions[1].input.containerDefinitions[0].colour"],
+        ),
+        (
+            "wrong-type-count.json",
+            &["actions[2].input.count", "three"],
+        ),
+        (
+            "unknown-action.json",
+            &["actions[1].action", "LaunchRockets"],
+        ),
+        (
+            "unknown-task-definition.json",
+            &["actions[2].input.taskDefinition", "api:1"],
+        ),
+        (
+            "unknown-instance-type.json",
+            &["actions[1].input.instanceType", "z9.mega"],
+        ),
+        ("unsupported-schema-version.json", &["schemaVersion", "2"]),
+        ("count-eleven.json", &["actions[2].input.count", "11"]),
+        (
+            "six-strategies.json",
+            &["actions[2].input.placementStrategy"],
+        ),
+        (
+            "binpack-on-disk.json",
+            &["actions[2].input.placementStrategy[0].field", "disk"],
+        ),
+        (
+            "expression-on-distinct-instance.json",
+            &["actions[2].input.placementConstraints[0]", "expression"],
+        ),
+        (
+            "bad-query-syntax.json",
+            &["actions[2].input.placementConstraints[0].expression", "is"],
+        ),
+        (
+            "cyclic-depends-on.json",
+            &["actions[1].input.containerDefinitions"],
+        ),
+        ("negative-duration.json", &["actions[1].at", "-5"]),
+        ("unparseable-duration.json", &["actions[1].at", "5 minutes"]),
+        (
+            "unknown-cluster.json",
+            &["actions[1].input.cluster", "nowhere"],
+        ),
+    ];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let corpus = std::fs::read_dir(root().join("tests/bad-input"))
+        .expect("corpus")
+        .count();
+    assert_eq!(
+        corpus,
+        cases.len(),
+        "every file of tests/bad-input has a case here"
+    );
+    for (file, fragments) in cases {
+        let path = format!("tests/bad-input/{file}");
+        let out_dir = dir.path().join(file);
+        let out = ecsim(&["run", &path, "--out", out_dir.to_str().expect("utf-8")]);
+        let err = text(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{file}: exit code; stderr: {err}"
+        );
+        assert!(err.contains(&path), "{file}: names the file: {err}");
+        for f in *fragments {
+            assert!(err.contains(f), "{file}: mentions {f:?}: {err}");
+        }
+        assert!(out.stdout.is_empty(), "{file}: nothing on stdout");
+        assert!(!out_dir.exists(), "{file}: no output directory");
+        let v = ecsim(&["validate", &path]);
+        assert_eq!(v.status.code(), Some(2), "{file}: validate agrees");
+    }
+    // Errors other than scenario content.
+    let missing = ecsim(&["run", "tests/bad-input/no-such-file.json"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(text(&missing.stderr).contains("no-such-file.json"));
+    let usage = ecsim(&["run"]);
+    assert_eq!(usage.status.code(), Some(2));
+    let bad_flag = ecsim(&["run", "scenarios/quickstart.json", "--seed", "minus-one"]);
+    assert_eq!(bad_flag.status.code(), Some(2));
+}
+
+/// Every bundled scenario validates, runs, matches its golden summary, and gives byte-identical
+/// files when run twice.
+#[test]
+fn bundled_scenarios_are_deterministic_and_match_their_goldens() {
+    let bless = std::env::var_os("ECSIM_BLESS").is_some();
+    let dir = tempfile::tempdir().expect("tempdir");
+    for scenario in scenarios() {
+        let name = scenario
+            .file_stem()
+            .expect("stem")
+            .to_string_lossy()
+            .into_owned();
+        let rel = format!("scenarios/{name}.json");
+        assert_eq!(
+            ecsim(&["validate", &rel]).status.code(),
+            Some(0),
+            "{name} validates"
+        );
+        let a = dir.path().join(format!("{name}-a"));
+        let b = dir.path().join(format!("{name}-b"));
+        for d in [&a, &b] {
+            let out = ecsim(&["run", &rel, "--out", d.to_str().expect("utf-8")]);
+            assert_eq!(out.status.code(), Some(0), "{name}: {}", text(&out.stderr));
+        }
+        for f in RUN_FILES {
+            let x = std::fs::read(a.join(f)).expect("file written");
+            let y = std::fs::read(b.join(f)).expect("file written");
+            assert!(x == y, "{name}/{f} differs between two runs");
+        }
+        let summary = std::fs::read_to_string(a.join("summary.json")).expect("summary");
+        let golden = root().join(format!("tests/golden/{name}.summary.json"));
+        if bless {
+            std::fs::write(&golden, &summary).expect("bless");
+        }
+        let expected = std::fs::read_to_string(&golden).unwrap_or_else(|_| {
+            panic!(
+                "missing golden {}; run with ECSIM_BLESS=1",
+                golden.display()
+            )
+        });
+        assert!(
+            summary == expected,
+            "{name}: summary.json differs from {}",
+            golden.display()
+        );
+    }
+}
+
+/// A scenario with random placement gives different placements under two seeds.
+#[test]
+fn seeds_change_random_placements() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let events = |seed: &str| {
+        let d = dir.path().join(seed);
+        let out = ecsim(&[
+            "run",
+            "scenarios/batch-jobs.json",
+            "--seed",
+            seed,
+            "--out",
+            d.to_str().expect("utf-8"),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        std::fs::read_to_string(d.join("events.jsonl")).expect("events")
+    };
+    let (one, two) = (events("1"), events("2"));
+    let decisions = |s: &str| {
+        s.lines()
+            .filter(|l| l.contains("ECS Placement Decision"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert!(!decisions(&one).is_empty());
+    assert_ne!(decisions(&one), decisions(&two));
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("2/summary.json")).expect("summary"),
+    )
+    .expect("json");
+    assert_eq!(summary["seed"], 2, "--seed overrides the scenario's seed");
+}
+
+/// An assertion that fails gives exit code 1 and the command that reproduces it.
+#[test]
+fn failed_assertion_is_exit_1() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let scenario = dir.path().join("tight.json");
+    std::fs::write(
+        &scenario,
+        r#"{"schemaVersion": 1, "name": "tight", "horizon": "10m", "actions": [
+  {"at": 0, "action": "CreateCluster", "input": {"clusterName": "c"}},
+  {"at": 0, "action": "LaunchContainerInstances", "input": {"cluster": "c", "instanceType": "m5.large", "count": 1}},
+  {"at": 0, "action": "RegisterTaskDefinition", "input": {"family": "big", "containerDefinitions": [{"name": "a", "image": "x", "cpu": 2048, "memory": 1024}]}},
+  {"at": "2m", "action": "RunTask", "input": {"cluster": "c", "taskDefinition": "big", "count": 2}}
+], "assertions": [{"type": "maxPlacementFailures", "atMost": 0}]}"#,
+    )
+    .expect("write");
+    let out_dir = dir.path().join("out");
+    let out = ecsim(&[
+        "run",
+        scenario.to_str().expect("utf-8"),
+        "--out",
+        out_dir.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("FAILED"));
+    assert!(text(&out.stderr).contains("reproduce: ecsim run"));
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out_dir.join("summary.json")).expect("written"),
+    )
+    .expect("json");
+    assert_eq!(summary["assertions"][0]["passed"], false);
+    assert_eq!(summary["counts"]["placementFailures"]["RESOURCE:CPU"], 1);
+}
+
+/// `explain` prints every instance with its verdict and the placement.
+#[test]
+fn explain_names_the_check_that_rejects_each_instance() {
+    let out = ecsim(&[
+        "explain",
+        "scenarios/port-conflicts.json",
+        "--at",
+        "3m",
+        "--task-definition",
+        "web-static",
+    ]);
+    let s = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(s.contains("i-0000000000000001"), "{s}");
+    assert!(s.contains("RESOURCE:PORTS") || s.contains("fits"), "{s}");
+    let bad = ecsim(&[
+        "explain",
+        "scenarios/port-conflicts.json",
+        "--at",
+        "soon",
+        "--task-definition",
+        "web-static",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    let unknown = ecsim(&[
+        "explain",
+        "scenarios/port-conflicts.json",
+        "--at",
+        "3m",
+        "--task-definition",
+        "nope",
+    ]);
+    assert_eq!(unknown.status.code(), Some(2));
+}

@@ -1,0 +1,249 @@
+//! The simulator's own actions (SPEC §2): LaunchContainerInstances, TerminateContainerInstances,
+//! DisconnectAgent, ReconnectAgent and Snapshot.
+
+use super::cluster_ref;
+use super::container_instance::plain_attributes;
+use crate::cx::{object, Cx, Field, Obj};
+use crate::path::Path;
+use crate::placement::expression;
+use crate::refs::Refs;
+use crate::simulation::launch_simulation;
+use ecsim_engine::{Action, InstanceSelector, LaunchContainerInstances};
+use ecsim_model::Timings;
+use serde_json::Value;
+
+use Field::Used;
+
+/// SPEC §3: "≤ 5000 instances per cluster" (DG service quotas: container instances per cluster).
+const INSTANCES_MAX: i64 = 5000;
+
+/// `containerInstances` or `filter` (CQL), exactly one of them.
+fn selector(cx: &mut Cx, o: &Obj<'_>) -> Option<InstanceSelector> {
+    match (o.get("containerInstances"), o.get("filter")) {
+        (Some(_), Some(_)) => {
+            cx.error_key(
+                &o.at("filter"),
+                "give containerInstances or filter, not both",
+            );
+            None
+        }
+        (None, None) => {
+            cx.error(
+                &o.path,
+                "missing containerInstances or filter; give a list of instance ids or ARNs, or a cluster query language filter such as \"attribute:ecs.availability-zone == us-east-1a\"",
+            );
+            None
+        }
+        (Some(_), None) => {
+            let list = o.strings(cx, "containerInstances")?;
+            if list.is_empty() || list.iter().any(|s| s.is_empty()) {
+                cx.error_value(
+                    &o.at("containerInstances"),
+                    o.get("containerInstances").unwrap_or(&Value::Null),
+                    "expected at least one container instance id or ARN (or EC2 instance id)",
+                );
+                return None;
+            }
+            Some(InstanceSelector::Ids(
+                list.into_iter().map(str::to_string).collect(),
+            ))
+        }
+        (None, Some(v)) => expression(cx, v, &o.at("filter"), None).map(InstanceSelector::Filter),
+    }
+}
+
+/// LaunchContainerInstances: EC2 instances of a catalog type boot and register after
+/// `instanceLaunch`.
+pub(crate) fn launch(
+    cx: &mut Cx,
+    refs: &mut Refs,
+    input: &Value,
+    path: &Path,
+    simulation: Option<(&Value, Path)>,
+) -> Option<Action> {
+    let o = object(
+        cx,
+        input,
+        path,
+        "the LaunchContainerInstances input",
+        &[
+            ("attributes", Used),
+            ("availabilityZones", Used),
+            ("capacityProvider", Used),
+            ("cluster", Used),
+            ("count", Used),
+            ("imageId", Used),
+            ("instanceType", Used),
+        ],
+    )?;
+    let errors = cx.error_count();
+    let cluster = cluster_ref(cx, refs, &o, false);
+    let instance_type = o.req_str(
+        cx,
+        "instanceType",
+        "an instance type, e.g. \"instanceType\": \"m5.large\"",
+    );
+    if let Some(t) = instance_type {
+        refs.instance_type(
+            cx,
+            &o.at("instanceType"),
+            o.get("instanceType").unwrap_or(&Value::Null),
+            t,
+        );
+    }
+    let count = o
+        .int(
+            cx,
+            "count",
+            1,
+            INSTANCES_MAX,
+            Some("expected from 1 to 5000 instances (SPEC: at most 5000 instances per cluster)"),
+        )
+        .unwrap_or(1) as u32;
+    let mut availability_zones = Vec::new();
+    if let Some(zones) = o.strings(cx, "availabilityZones") {
+        for (i, zone) in zones.iter().enumerate() {
+            // RULE: an Availability Zone name is the scenario's region followed by one lowercase
+            // letter (us-east-1a), which catches zones of another region.
+            let ok = zone.strip_prefix(refs.region.as_str()).is_some_and(|rest| {
+                rest.len() == 1 && rest.bytes().all(|b| b.is_ascii_lowercase())
+            });
+            if ok {
+                availability_zones.push(zone.to_string());
+            } else {
+                cx.error(
+                    &o.at("availabilityZones").index(i),
+                    format!(
+                        "'{zone}' is not an Availability Zone of region {}; expected {}a, {}b, ...",
+                        refs.region, refs.region, refs.region
+                    ),
+                );
+            }
+        }
+    }
+    let attributes = match o.get("attributes") {
+        Some(v) => plain_attributes(cx, v, &o.at("attributes")),
+        None => Vec::new(),
+    };
+    let image_id = o.str(cx, "imageId");
+    if let Some(id) = image_id {
+        refs.ami(
+            cx,
+            &o.at("imageId"),
+            o.get("imageId").unwrap_or(&Value::Null),
+            id,
+        );
+    }
+    if o.has("capacityProvider") {
+        cx.error_key(
+            &o.at("capacityProvider"),
+            "capacity providers are not simulated by this version of ecsim; leave capacityProvider out",
+        );
+    }
+    let timings = match &simulation {
+        Some((v, p)) => launch_simulation(cx, v, p),
+        None => Timings::default(),
+    };
+    if cx.error_count() > errors {
+        return None;
+    }
+    Some(Action::LaunchContainerInstances(LaunchContainerInstances {
+        cluster: cluster?,
+        instance_type: instance_type?.to_string(),
+        count,
+        availability_zones,
+        attributes,
+        image_id: image_id.map(str::to_string),
+        capacity_provider: None,
+        timings,
+    }))
+}
+
+/// TerminateContainerInstances: the selected instances (at most `count` of them) vanish.
+pub(crate) fn terminate(
+    cx: &mut Cx,
+    refs: &mut Refs,
+    input: &Value,
+    path: &Path,
+) -> Option<Action> {
+    let o = object(
+        cx,
+        input,
+        path,
+        "the TerminateContainerInstances input",
+        &[
+            ("cluster", Used),
+            ("containerInstances", Used),
+            ("count", Used),
+            ("filter", Used),
+        ],
+    )?;
+    let cluster = cluster_ref(cx, refs, &o, false);
+    let selector = selector(cx, &o);
+    let count = o
+        .int(
+            cx,
+            "count",
+            1,
+            INSTANCES_MAX,
+            Some("expected from 1 to 5000 instances"),
+        )
+        .map(|c| c as u32);
+    Some(Action::TerminateContainerInstances {
+        cluster: cluster?,
+        selector: selector?,
+        count,
+    })
+}
+
+/// DisconnectAgent / ReconnectAgent: `agentConnected` false / true.
+pub(crate) fn agent(
+    cx: &mut Cx,
+    refs: &mut Refs,
+    input: &Value,
+    path: &Path,
+    connect: bool,
+) -> Option<Action> {
+    let what = if connect {
+        "the ReconnectAgent input"
+    } else {
+        "the DisconnectAgent input"
+    };
+    let o = object(
+        cx,
+        input,
+        path,
+        what,
+        &[
+            ("cluster", Used),
+            ("containerInstances", Used),
+            ("filter", Used),
+        ],
+    )?;
+    let cluster = cluster_ref(cx, refs, &o, false);
+    let selector = selector(cx, &o);
+    let (cluster, selector) = (cluster?, selector?);
+    Some(if connect {
+        Action::ReconnectAgent { cluster, selector }
+    } else {
+        Action::DisconnectAgent { cluster, selector }
+    })
+}
+
+/// Snapshot: the state as Describe* would show it, of one cluster or of every cluster.
+pub(crate) fn snapshot(cx: &mut Cx, refs: &mut Refs, input: &Value, path: &Path) -> Option<Action> {
+    let o = object(
+        cx,
+        input,
+        path,
+        "the Snapshot input",
+        &[("cluster", Used), ("label", Used)],
+    )?;
+    let cluster = if o.has("cluster") {
+        Some(cluster_ref(cx, refs, &o, true)?)
+    } else {
+        None
+    };
+    let label = o.str(cx, "label").map(str::to_string);
+    Some(Action::Snapshot { label, cluster })
+}

@@ -1,0 +1,493 @@
+//! RunTask, StartTask and StopTask.
+
+use super::container_instance::non_empty;
+use super::task_definition::{parse_cpu, parse_memory, reference_value};
+use super::{cluster_ref, instance_list};
+use crate::cx::{as_array, object, Cx, Field, Obj};
+use crate::path::Path;
+use crate::placement::{constraints, strategies, ConstraintSite, CONSTRAINTS_MAX};
+use crate::refs::{Refs, Revision};
+use crate::simulation::task_simulation;
+use ecsim_engine::{Action, RunTask, StartTask};
+use ecsim_model::task_definition::{ContainerOverride, TaskOverride};
+use ecsim_model::{Compatibility, LaunchType, NetworkMode, TaskSimulation};
+use serde_json::Value;
+
+use Field::{Checked, Ignored, Used};
+
+/// API: RunTask request parameters.
+const RUN_TASK_FIELDS: [(&str, Field); 19] = [
+    ("capacityProviderStrategy", Used),
+    ("clientToken", Ignored),
+    ("cluster", Used),
+    ("count", Used),
+    ("enableECSManagedTags", Ignored),
+    ("enableExecuteCommand", Ignored),
+    ("group", Used),
+    ("launchType", Used),
+    ("networkConfiguration", Checked),
+    ("overrides", Used),
+    ("placementConstraints", Used),
+    ("placementStrategy", Used),
+    ("platformVersion", Ignored),
+    ("propagateTags", Ignored),
+    ("referenceId", Ignored),
+    ("startedBy", Used),
+    ("tags", Ignored),
+    ("taskDefinition", Used),
+    ("volumeConfigurations", Ignored),
+];
+
+/// API: StartTask request parameters.
+const START_TASK_FIELDS: [(&str, Field); 13] = [
+    ("cluster", Used),
+    ("containerInstances", Used),
+    ("enableECSManagedTags", Ignored),
+    ("enableExecuteCommand", Ignored),
+    ("group", Used),
+    ("networkConfiguration", Checked),
+    ("overrides", Used),
+    ("propagateTags", Ignored),
+    ("referenceId", Ignored),
+    ("startedBy", Used),
+    ("tags", Ignored),
+    ("taskDefinition", Used),
+    ("volumeConfigurations", Ignored),
+];
+
+/// The resolved task definition of a request, when one revision applies.
+struct Resolved {
+    family: String,
+    revision: u32,
+    info: Revision,
+}
+
+/// Resolves the request's `taskDefinition`; returns the lowered reference (`family` or
+/// `family:revision`) and the revision it names now, if any.
+fn task_definition(cx: &mut Cx, refs: &Refs, o: &Obj<'_>) -> (Option<String>, Option<Resolved>) {
+    let Some((value, text)) = reference_value(cx, o) else {
+        return (None, None);
+    };
+    let explicit = refs
+        .split_task_definition(text)
+        .map(|(f, r)| {
+            r.map(|r| format!("{f}:{r}"))
+                .unwrap_or_else(|| f.to_string())
+        })
+        .ok();
+    match refs.task_definition(cx, &o.at("taskDefinition"), value, text, false) {
+        Some(Some((family, revision, info))) => (
+            explicit,
+            Some(Resolved {
+                family,
+                revision,
+                info: info.clone(),
+            }),
+        ),
+        Some(None) => (explicit, None),
+        None => (None, None),
+    }
+}
+
+/// Checks that the resolved task definition can run on EC2 instances, and that
+/// `networkConfiguration` is given exactly when it uses awsvpc.
+fn check_task_definition(cx: &mut Cx, o: &Obj<'_>, resolved: &Resolved) {
+    let compat = &resolved.info.compatibilities;
+    if !compat.is_empty() && !compat.contains(&Compatibility::Ec2) {
+        cx.error(
+            &o.at("taskDefinition"),
+            format!(
+                "task definition {}:{} does not list EC2 in requiresCompatibilities, and this version of ecsim runs tasks on EC2 container instances only",
+                resolved.family, resolved.revision
+            ),
+        );
+    }
+    let awsvpc = resolved.info.network_mode == NetworkMode::Awsvpc;
+    match (awsvpc, o.has("networkConfiguration")) {
+        // API: RunTask.networkConfiguration — "This parameter is required for task definitions
+        // that use the awsvpc network mode ... and it isn't supported for other network modes."
+        (true, false) => o.missing(
+            cx,
+            "networkConfiguration",
+            &format!(
+                "task definition {}:{} uses the awsvpc network mode, which requires it (API: RunTask.networkConfiguration); e.g. {{\"awsvpcConfiguration\": {{\"subnets\": [\"subnet-1\"]}}}}",
+                resolved.family, resolved.revision
+            ),
+        ),
+        (false, true) => cx.error_key(
+            &o.at("networkConfiguration"),
+            format!(
+                "task definition {}:{} uses the {} network mode, for which networkConfiguration isn't supported (API: RunTask.networkConfiguration); remove it",
+                resolved.family,
+                resolved.revision,
+                resolved.info.network_mode.as_str()
+            ),
+        ),
+        _ => {
+            if let Some(v) = o.get("networkConfiguration") {
+                if !v.is_object() {
+                    cx.error_value(&o.at("networkConfiguration"), v, "expected an object like {\"awsvpcConfiguration\": {\"subnets\": [...]}}");
+                }
+            }
+        }
+    }
+}
+
+/// `group` (API: "A task group name must be 255 or fewer characters", DG task-groups).
+fn group(cx: &mut Cx, o: &Obj<'_>) -> Option<String> {
+    let g = o.str(cx, "group")?;
+    if g.is_empty() || g.chars().count() > 255 {
+        cx.error_value(
+            &o.at("group"),
+            o.get("group")?,
+            "expected a task group name of 1 to 255 characters",
+        );
+        return None;
+    }
+    Some(g.to_string())
+}
+
+/// `startedBy`: "Up to `max` letters (uppercase and lowercase), numbers, hyphens (-), and
+/// underscores (_) are allowed." (API: RunTask.startedBy 128, StartTask.startedBy 36.)
+fn started_by(cx: &mut Cx, o: &Obj<'_>, max: usize, api: &str) -> Option<String> {
+    let s = o.str(cx, "startedBy")?;
+    let ok = !s.is_empty()
+        && s.chars().count() <= max
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !ok {
+        cx.error_value(
+            &o.at("startedBy"),
+            o.get("startedBy")?,
+            format!("expected up to {max} letters, numbers, hyphens and underscores (API: {api}.startedBy)"),
+        );
+        return None;
+    }
+    Some(s.to_string())
+}
+
+/// API: overrides — "A total of 8192 characters are allowed for overrides. This limit includes
+/// the JSON formatting characters of the override structure."
+const OVERRIDES_MAX_CHARS: usize = 8192;
+
+/// API: TaskOverride and ContainerOverride: cpu, memory and the containers' cpu, memory and
+/// memoryReservation are used; the rest is ignored.
+fn overrides(cx: &mut Cx, o: &Obj<'_>, resolved: Option<&Resolved>) -> TaskOverride {
+    let mut out = TaskOverride::default();
+    let Some(value) = o.get("overrides") else {
+        return out;
+    };
+    let path = o.at("overrides");
+    let length = serde_json::to_string(value)
+        .map(|s| s.chars().count())
+        .unwrap_or(0);
+    if length > OVERRIDES_MAX_CHARS {
+        cx.error(
+            &path,
+            format!("the overrides are {length} characters of JSON; \"A total of 8192 characters are allowed for overrides.\" (API: RunTask.overrides)"),
+        );
+    }
+    let Some(t) = object(
+        cx,
+        value,
+        &path,
+        "a task override",
+        &[
+            ("containerOverrides", Used),
+            ("cpu", Used),
+            ("ephemeralStorage", Ignored),
+            ("executionRoleArn", Ignored),
+            ("inferenceAcceleratorOverrides", Ignored),
+            ("memory", Used),
+            ("taskRoleArn", Ignored),
+        ],
+    ) else {
+        return out;
+    };
+    let size =
+        |cx: &mut Cx, name: &str, parse: fn(&str) -> Option<u32>, expected: &str| -> Option<u32> {
+            let v = t.get(name)?;
+            let parsed = v.as_str().and_then(parse);
+            if parsed.is_none() {
+                cx.error_value(
+                    &t.at(name),
+                    v,
+                    format!("expected a string with {expected} (API: TaskOverride.{name})"),
+                );
+            }
+            parsed
+        };
+    out.cpu = size(
+        cx,
+        "cpu",
+        parse_cpu,
+        "CPU units like \"1024\" or vCPUs like \"1 vCPU\"",
+    );
+    out.memory_mib = size(
+        cx,
+        "memory",
+        parse_memory,
+        "MiB like \"2048\" or GB like \"2 GB\"",
+    );
+    let Some(items) = t.get("containerOverrides") else {
+        return out;
+    };
+    let Some(items) = as_array(cx, items, &t.at("containerOverrides")) else {
+        return out;
+    };
+    for (i, item) in items.iter().enumerate() {
+        let p = t.at("containerOverrides").index(i);
+        let Some(c) = object(
+            cx,
+            item,
+            &p,
+            "a container override {\"name\": ..., ...}",
+            &[
+                ("command", Ignored),
+                ("cpu", Used),
+                ("environment", Ignored),
+                ("environmentFiles", Ignored),
+                ("memory", Used),
+                ("memoryReservation", Used),
+                ("name", Used),
+                ("resourceRequirements", Used),
+            ],
+        ) else {
+            continue;
+        };
+        // API: ContainerOverride — "An empty container override can be passed in ... If a
+        // non-empty container override is specified, the name parameter must be included."
+        if c.map.values().all(Value::is_null) {
+            continue;
+        }
+        let Some(name) = c.req_str(cx, "name", "the name of the container to override") else {
+            continue;
+        };
+        if let Some(r) = resolved {
+            if !r.info.containers.is_empty() && !r.info.containers.iter().any(|n| n == name) {
+                cx.error_value(
+                    &c.at("name"),
+                    c.get("name").unwrap_or(&Value::Null),
+                    format!(
+                        "task definition {}:{} has no container '{name}'; its containers are {}",
+                        r.family,
+                        r.revision,
+                        r.info.containers.join(", ")
+                    ),
+                );
+            }
+        }
+        if let Some(v) = c.get("resourceRequirements") {
+            if let Some(list) = as_array(cx, v, &c.at("resourceRequirements")) {
+                for (j, req) in list.iter().enumerate() {
+                    let rp = c.at("resourceRequirements").index(j);
+                    match req.get("type").and_then(Value::as_str) {
+                        Some("InferenceAccelerator") => cx.ignore(&rp),
+                        _ => cx.error(
+                            &rp,
+                            "overriding GPUs is not simulated by this version of ecsim; set the GPU count in the task definition",
+                        ),
+                    }
+                }
+            }
+        }
+        let mib = Some("expected a positive number of MiB");
+        out.containers.push(ContainerOverride {
+            name: name.to_string(),
+            cpu: c.u32(cx, "cpu"),
+            memory_mib: c
+                .int(cx, "memory", 1, u32::MAX as i64, mib)
+                .map(|v| v as u32),
+            memory_reservation_mib: c
+                .int(cx, "memoryReservation", 1, u32::MAX as i64, mib)
+                .map(|v| v as u32),
+        });
+    }
+    out
+}
+
+fn simulation_block(cx: &mut Cx, simulation: Option<(&Value, Path)>) -> Option<TaskSimulation> {
+    simulation.map(|(v, p)| task_simulation(cx, v, &p))
+}
+
+/// API: RunTask.
+pub(crate) fn run_task(
+    cx: &mut Cx,
+    refs: &mut Refs,
+    input: &Value,
+    path: &Path,
+    simulation: Option<(&Value, Path)>,
+) -> Option<Action> {
+    let o = object(cx, input, path, "the RunTask request", &RUN_TASK_FIELDS)?;
+    let errors = cx.error_count();
+    let cluster = cluster_ref(cx, refs, &o, false);
+    let (task_definition, resolved) = task_definition(cx, refs, &o);
+    if let Some(r) = &resolved {
+        check_task_definition(cx, &o, r);
+    }
+    // API: RunTask.count — "You can specify up to 10 tasks for each call."
+    let count = o
+        .int(cx, "count", 1, 10, Some("count must be from 1 to 10: \"You can specify up to 10 tasks for each call.\" (API: RunTask.count)"))
+        .unwrap_or(1) as u32;
+    let group = group(cx, &o);
+    let started_by = started_by(cx, &o, 128, "RunTask");
+
+    let has_strategy = o
+        .get("capacityProviderStrategy")
+        .is_some_and(|v| v.as_array().is_none_or(|a| !a.is_empty()));
+    let launch_type = match o.str(cx, "launchType") {
+        None => None,
+        Some("EC2") => Some(LaunchType::Ec2),
+        Some(lt @ ("FARGATE" | "EXTERNAL")) => {
+            if !has_strategy {
+                cx.error_value(
+                    &o.at("launchType"),
+                    o.get("launchType").unwrap_or(&Value::Null),
+                    format!(
+                        "the {lt} launch type is not simulated by this version of ecsim; use EC2"
+                    ),
+                );
+            }
+            None
+        }
+        Some(_) => {
+            cx.error_value(
+                &o.at("launchType"),
+                o.get("launchType").unwrap_or(&Value::Null),
+                "expected EC2, FARGATE or EXTERNAL (API: RunTask.launchType)",
+            );
+            None
+        }
+    };
+    if has_strategy {
+        if o.has("launchType") {
+            // API: RunTask.capacityProviderStrategy — "If a capacityProviderStrategy is
+            // specified, the launchType parameter must be omitted."
+            cx.error_key(
+                &o.at("capacityProviderStrategy"),
+                "launchType and capacityProviderStrategy can't both be given: \"If a capacityProviderStrategy is specified, the launchType parameter must be omitted.\" (API: RunTask.capacityProviderStrategy); remove one",
+            );
+        } else {
+            cx.error_key(
+                &o.at("capacityProviderStrategy"),
+                "capacity providers are not simulated by this version of ecsim; remove capacityProviderStrategy (tasks then use the EC2 launch type)",
+            );
+        }
+    } else if let Some(v) = o.get("capacityProviderStrategy") {
+        as_array(cx, v, &o.at("capacityProviderStrategy"));
+    }
+
+    let overrides = overrides(cx, &o, resolved.as_ref());
+    let placement_constraints = match o.get("placementConstraints") {
+        Some(v) => constraints(
+            cx,
+            v,
+            &o.at("placementConstraints"),
+            ConstraintSite::Request,
+        ),
+        None => Vec::new(),
+    };
+    if let (Some(r), Some(list)) = (
+        &resolved,
+        o.get("placementConstraints").and_then(Value::as_array),
+    ) {
+        let total = r.info.constraints + list.len();
+        if total > CONSTRAINTS_MAX && list.len() <= CONSTRAINTS_MAX {
+            cx.error(
+                &o.at("placementConstraints"),
+                format!(
+                    "{} constraints here plus {} in task definition {}:{} make {total}; \"You can specify up to 10 constraints for each task (including constraints in the task definition and those specified at runtime).\" (API: RunTask.placementConstraints)",
+                    list.len(),
+                    r.info.constraints,
+                    r.family,
+                    r.revision
+                ),
+            );
+        }
+    }
+    let placement_strategy = match o.get("placementStrategy") {
+        Some(v) => strategies(cx, v, &o.at("placementStrategy")),
+        None => Vec::new(),
+    };
+    let simulation = simulation_block(cx, simulation);
+    if cx.error_count() > errors {
+        return None;
+    }
+    Some(Action::RunTask(RunTask {
+        cluster: cluster?,
+        task_definition: task_definition?,
+        count,
+        group,
+        started_by,
+        launch_type,
+        overrides,
+        placement_constraints,
+        placement_strategy,
+        simulation,
+    }))
+}
+
+/// API: StartTask.
+pub(crate) fn start_task(
+    cx: &mut Cx,
+    refs: &mut Refs,
+    input: &Value,
+    path: &Path,
+    simulation: Option<(&Value, Path)>,
+) -> Option<Action> {
+    let o = object(cx, input, path, "the StartTask request", &START_TASK_FIELDS)?;
+    let errors = cx.error_count();
+    let cluster = cluster_ref(cx, refs, &o, false);
+    let (task_definition, resolved) = task_definition(cx, refs, &o);
+    if let Some(r) = &resolved {
+        check_task_definition(cx, &o, r);
+    }
+    // API: StartTask.containerInstances — "You can specify up to 10 container instances."
+    let container_instances = instance_list(
+        cx,
+        &o,
+        "containerInstances",
+        10,
+        "API: StartTask.containerInstances: \"You can specify up to 10 container instances.\"",
+    );
+    let group = group(cx, &o);
+    let started_by = started_by(cx, &o, 36, "StartTask");
+    let overrides = overrides(cx, &o, resolved.as_ref());
+    let simulation = simulation_block(cx, simulation);
+    if cx.error_count() > errors {
+        return None;
+    }
+    Some(Action::StartTask(StartTask {
+        cluster: cluster?,
+        task_definition: task_definition?,
+        container_instances: container_instances?,
+        group,
+        started_by,
+        overrides,
+        simulation,
+    }))
+}
+
+/// API: StopTask.
+pub(crate) fn stop_task(
+    cx: &mut Cx,
+    refs: &mut Refs,
+    input: &Value,
+    path: &Path,
+) -> Option<Action> {
+    let o = object(
+        cx,
+        input,
+        path,
+        "the StopTask request",
+        &[("cluster", Used), ("reason", Used), ("task", Used)],
+    )?;
+    let cluster = cluster_ref(cx, refs, &o, false);
+    let task = non_empty(cx, &o, "task", "the task id or ARN");
+    let reason = o.str(cx, "reason").map(str::to_string);
+    Some(Action::StopTask {
+        cluster: cluster?,
+        task: task?,
+        reason,
+    })
+}

@@ -1,0 +1,517 @@
+//! The top level of a scenario file (SPEC §3): settings with their defaults, the instance-type and
+//! AMI catalog extensions, the actions and the assertions.
+
+use crate::actions;
+use crate::cx::{as_array, object, unknown_message, Cx, Field, Obj};
+use crate::duration::parse_start_time;
+use crate::path::Path;
+use crate::refs::Refs;
+use crate::simulation::timings;
+use ecsim_engine::{Assertion, Scenario};
+use ecsim_kernel::SimDuration;
+use ecsim_model::{AmiCatalog, AmiMetadata, InstanceType, InstanceTypeCatalog};
+use serde_json::Value;
+
+use Field::Used;
+
+const TOP_FIELDS: [(&str, Field); 14] = [
+    ("schemaVersion", Used),
+    ("name", Used),
+    ("description", Used),
+    ("seed", Used),
+    ("region", Used),
+    ("accountId", Used),
+    ("startTime", Used),
+    ("horizon", Used),
+    ("sampleInterval", Used),
+    ("timings", Used),
+    ("instanceTypes", Used),
+    ("amis", Used),
+    ("actions", Used),
+    ("assertions", Used),
+];
+
+/// The schema version this ecsim reads.
+const SCHEMA_VERSION: u64 = 1;
+
+/// Lowers the whole document. Returns `None` when it found errors.
+pub(crate) fn lower(cx: &mut Cx, doc: &Value) -> Option<Scenario> {
+    let root = Path::root();
+    let Some(o) = object(
+        cx,
+        doc,
+        &root,
+        "a scenario: a JSON object with schemaVersion, name and actions",
+        &TOP_FIELDS,
+    ) else {
+        return None;
+    };
+
+    // schemaVersion first: a file of another version is not worth reading further.
+    match o.get("schemaVersion") {
+        None => o.missing(cx, "schemaVersion", "add \"schemaVersion\": 1"),
+        Some(v) => match v.as_u64() {
+            Some(SCHEMA_VERSION) => {}
+            Some(n) => {
+                cx.error_value(
+                    &o.at("schemaVersion"),
+                    v,
+                    format!("unsupported schemaVersion {n}; this ecsim reads schemaVersion 1"),
+                );
+                return None;
+            }
+            None => cx.error_value(&o.at("schemaVersion"), v, "expected the integer 1"),
+        },
+    }
+
+    let mut scenario = Scenario::new("");
+    match o.req_str(cx, "name", "the scenario's name, e.g. \"name\": \"quickstart\"") {
+        // The CLI uses the name as a directory name (results/<name>/).
+        Some(name) if valid_name(name) => scenario.name = name.to_string(),
+        Some(_) => cx.error_value(
+            &o.at("name"),
+            o.get("name").unwrap_or(&Value::Null),
+            "expected 1 to 128 letters, digits, '.', '_' or '-' (not \".\" or \"..\"): the name becomes the run's directory name",
+        ),
+        None => {}
+    }
+    o.str(cx, "description");
+    if let Some(v) = o.get("seed") {
+        match v.as_u64() {
+            Some(seed) => scenario.seed = seed,
+            None => cx.error_value(
+                &o.at("seed"),
+                v,
+                "expected an integer from 0 to 18446744073709551615",
+            ),
+        }
+    }
+    if let Some(region) = o.str(cx, "region") {
+        // RULE: a region name is lowercase letters, digits and hyphens with at least one hyphen
+        // (us-east-1); ecsim does not check it against a list of real regions.
+        let ok = region.contains('-')
+            && !region.starts_with('-')
+            && !region.ends_with('-')
+            && region
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if ok {
+            scenario.region = region.to_string();
+        } else {
+            cx.error_value(
+                &o.at("region"),
+                o.get("region").unwrap_or(&Value::Null),
+                "expected a region name like us-east-1",
+            );
+        }
+    }
+    if let Some(v) = o.get("accountId") {
+        match v.as_str() {
+            Some(id) if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) => {
+                scenario.account_id = id.to_string()
+            }
+            _ => cx.error_value(
+                &o.at("accountId"),
+                v,
+                "expected a string of 12 digits, e.g. \"123456789012\"",
+            ),
+        }
+    }
+    if let Some(s) = o.str(cx, "startTime") {
+        match parse_start_time(s) {
+            Ok(ms) => scenario.start_time_unix_ms = ms,
+            Err(message) => cx.error_value(
+                &o.at("startTime"),
+                o.get("startTime").unwrap_or(&Value::Null),
+                message,
+            ),
+        }
+    }
+    let horizon = positive_duration(cx, &o, "horizon");
+    if let Some(h) = horizon {
+        scenario.horizon = h;
+    }
+    if let Some(s) = positive_duration(cx, &o, "sampleInterval") {
+        scenario.sample_interval = s;
+    }
+    if let Some(v) = o.get("timings") {
+        scenario.timings = timings(cx, v, &o.at("timings"));
+    }
+    let mut instance_types = InstanceTypeCatalog::builtin();
+    if let Some(v) = o.get("instanceTypes") {
+        read_instance_types(cx, v, &o.at("instanceTypes"), &mut instance_types);
+    }
+    let mut amis = AmiCatalog::builtin();
+    if let Some(v) = o.get("amis") {
+        read_amis(cx, v, &o.at("amis"), &mut amis);
+    }
+
+    let mut refs = Refs::new(
+        scenario.region.clone(),
+        scenario.account_id.clone(),
+        instance_types,
+        amis,
+    );
+    match o.get("actions") {
+        Some(v) => {
+            // Without a valid horizon the horizon check is skipped (its own error is reported).
+            let horizon = if o.has("horizon") { horizon } else { Some(scenario.horizon) };
+            scenario.actions = actions::lower(cx, v, &o.at("actions"), &mut refs, horizon);
+        }
+        None => o.missing(cx, "actions", "an array of actions, e.g. [{\"at\": 0, \"action\": \"CreateCluster\", \"input\": {\"clusterName\": \"prod\"}}]"),
+    }
+    if let Some(v) = o.get("assertions") {
+        scenario.assertions = read_assertions(cx, v, &o.at("assertions"));
+    }
+    scenario.instance_types = refs.instance_types;
+    scenario.amis = refs.amis;
+    (!cx.has_errors()).then_some(scenario)
+}
+
+/// True for a name usable as a directory name everywhere: `[A-Za-z0-9._-]{1,128}`, not `.`/`..`.
+fn valid_name(name: &str) -> bool {
+    (1..=128).contains(&name.len())
+        && name != "."
+        && name != ".."
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
+}
+
+/// A duration that must be greater than zero.
+fn positive_duration(cx: &mut Cx, o: &Obj<'_>, name: &str) -> Option<SimDuration> {
+    let d = o.duration(cx, name)?;
+    if d.ms() == 0 {
+        cx.error_value(
+            &o.at(name),
+            o.get(name).unwrap_or(&Value::Null),
+            format!("{name} must be greater than 0"),
+        );
+        return None;
+    }
+    Some(d)
+}
+
+/// `instanceTypes`: each entry adds a type to the built-in catalog or overrides the one of that
+/// name.
+///
+/// RULE: when an entry overrides a built-in type, the optional fields it leaves out (gpus,
+/// maxEnis, pricePerHour, cpuArchitecture) keep the built-in values; for a new type they default
+/// to 0 GPUs, 3 ENIs, $0/hour and x86_64. registeredMemoryMiB defaults to the estimate from
+/// memoryMiB either way.
+fn read_instance_types(cx: &mut Cx, value: &Value, path: &Path, catalog: &mut InstanceTypeCatalog) {
+    let Some(items) = as_array(cx, value, path) else {
+        return;
+    };
+    let mut names: Vec<String> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let p = path.index(i);
+        let Some(t) = object(
+            cx,
+            item,
+            &p,
+            "an instance type {\"name\": ..., \"vcpu\": ..., \"memoryMiB\": ...}",
+            &[
+                ("name", Used),
+                ("vcpu", Used),
+                ("memoryMiB", Used),
+                ("gpus", Used),
+                ("maxEnis", Used),
+                ("pricePerHour", Used),
+                ("registeredMemoryMiB", Used),
+                ("cpuArchitecture", Used),
+            ],
+        ) else {
+            continue;
+        };
+        let errors = cx.error_count();
+        let name = t.req_str(cx, "name", "e.g. \"name\": \"x9.custom\"");
+        if let Some(n) = name {
+            let ok = !n.is_empty()
+                && n.len() <= 64
+                && n.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_');
+            if !ok {
+                cx.error_value(
+                    &t.at("name"),
+                    t.get("name").unwrap_or(&Value::Null),
+                    "expected an instance type name like m5.large",
+                );
+            } else if names.iter().any(|x| x == n) {
+                cx.error_value(
+                    &t.at("name"),
+                    t.get("name").unwrap_or(&Value::Null),
+                    format!("instance type '{n}' is defined twice"),
+                );
+            } else {
+                names.push(n.to_string());
+            }
+        }
+        let required = |cx: &mut Cx, field: &str, max: i64| -> Option<u32> {
+            if !t.has(field) {
+                t.missing(cx, field, "");
+                return None;
+            }
+            t.int(cx, field, 1, max, None).map(|v| v as u32)
+        };
+        // Bounds keep vcpu × 1024 within u32 (the largest EC2 types have 896 vCPUs).
+        let vcpu = required(cx, "vcpu", 65_536);
+        let memory = required(cx, "memoryMiB", u32::MAX as i64);
+        let gpus = t.u32(cx, "gpus");
+        let max_enis = t.int(cx, "maxEnis", 1, 1024, None).map(|v| v as u32);
+        let price = t.number(cx, "pricePerHour");
+        if price.is_some_and(|p| p < 0.0) {
+            cx.error_value(
+                &t.at("pricePerHour"),
+                t.get("pricePerHour").unwrap_or(&Value::Null),
+                "expected a price of at least 0",
+            );
+        }
+        let registered = t
+            .int(cx, "registeredMemoryMiB", 1, u32::MAX as i64, None)
+            .map(|v| v as u32);
+        let architecture: Option<&'static str> = match t.str(cx, "cpuArchitecture") {
+            None => None,
+            Some("x86_64") => Some("x86_64"),
+            Some("arm64") => Some("arm64"),
+            Some(_) => {
+                cx.error_value(
+                    &t.at("cpuArchitecture"),
+                    t.get("cpuArchitecture").unwrap_or(&Value::Null),
+                    "expected x86_64 or arm64 (the values of ecs.cpu-architecture)",
+                );
+                None
+            }
+        };
+        if let (Some(m), Some(r)) = (memory, registered) {
+            if r > m {
+                cx.error_value(
+                    &t.at("registeredMemoryMiB"),
+                    t.get("registeredMemoryMiB").unwrap_or(&Value::Null),
+                    format!("registeredMemoryMiB can't exceed memoryMiB ({m})"),
+                );
+            }
+        }
+        if cx.error_count() > errors {
+            continue;
+        }
+        let (Some(name), Some(vcpu), Some(memory)) = (name, vcpu, memory) else {
+            continue;
+        };
+        let base = catalog.get(name).cloned();
+        catalog.insert(InstanceType {
+            name: name.to_string(),
+            vcpu,
+            memory_mib: memory,
+            registered_memory_mib: registered
+                .unwrap_or_else(|| InstanceType::estimated_registered_memory_mib(memory)),
+            gpus: gpus.or(base.as_ref().map(|b| b.gpus)).unwrap_or(0),
+            max_enis: max_enis.or(base.as_ref().map(|b| b.max_enis)).unwrap_or(3),
+            cpu_architecture: architecture
+                .or(base.as_ref().map(|b| b.cpu_architecture))
+                .unwrap_or("x86_64"),
+            price_per_hour: price
+                .or(base.as_ref().map(|b| b.price_per_hour))
+                .unwrap_or(0.0),
+            price_date: if price.is_some() || base.is_none() {
+                "scenario"
+            } else {
+                base.as_ref().map(|b| b.price_date).unwrap_or("scenario")
+            },
+        });
+    }
+}
+
+/// `amis`: ECS-optimized AMI metadata in the SSM parameter's shape (seed 000), added to the
+/// built-in catalog.
+fn read_amis(cx: &mut Cx, value: &Value, path: &Path, catalog: &mut AmiCatalog) {
+    let Some(items) = as_array(cx, value, path) else {
+        return;
+    };
+    let mut ids: Vec<String> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let p = path.index(i);
+        let Some(a) = object(
+            cx,
+            item,
+            &p,
+            "AMI metadata {\"schema_version\": 1, \"image_id\": ..., ...}",
+            &[
+                ("schema_version", Used),
+                ("image_id", Used),
+                ("image_name", Used),
+                ("os", Used),
+                ("ecs_agent_version", Used),
+                ("ecs_runtime_version", Used),
+            ],
+        ) else {
+            continue;
+        };
+        let errors = cx.error_count();
+        let schema_version = if a.has("schema_version") {
+            a.int(cx, "schema_version", 1, u32::MAX as i64, None)
+                .map(|v| v as u32)
+        } else {
+            a.missing(
+                cx,
+                "schema_version",
+                "\"schema_version\": 1, as in the SSM parameter value",
+            );
+            None
+        };
+        let image_id = a.req_str(cx, "image_id", "e.g. \"image_id\": \"ami-aff65ad2\"");
+        if let Some(id) = image_id {
+            let ok = id
+                .strip_prefix("ami-")
+                .is_some_and(|hex| !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()));
+            if !ok {
+                cx.error_value(
+                    &a.at("image_id"),
+                    a.get("image_id").unwrap_or(&Value::Null),
+                    "expected an AMI id like ami-aff65ad2",
+                );
+            } else if ids.iter().any(|x| x == id) {
+                cx.error_value(
+                    &a.at("image_id"),
+                    a.get("image_id").unwrap_or(&Value::Null),
+                    format!("the AMI '{id}' is defined twice"),
+                );
+            } else {
+                ids.push(id.to_string());
+            }
+        }
+        let image_name = a.req_str(cx, "image_name", "");
+        let os = a.req_str(cx, "os", "e.g. \"os\": \"Amazon Linux\"");
+        let agent = a.req_str(
+            cx,
+            "ecs_agent_version",
+            "e.g. \"ecs_agent_version\": \"1.17.3\"",
+        );
+        if let Some(v) = agent {
+            let ok = !v.is_empty()
+                && v.split('.')
+                    .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()));
+            if !ok {
+                cx.error_value(
+                    &a.at("ecs_agent_version"),
+                    a.get("ecs_agent_version").unwrap_or(&Value::Null),
+                    "expected a dotted version like 1.17.3",
+                );
+            }
+        }
+        let runtime = a.req_str(
+            cx,
+            "ecs_runtime_version",
+            "e.g. \"ecs_runtime_version\": \"Docker version 17.12.1-ce\"",
+        );
+        if cx.error_count() > errors {
+            continue;
+        }
+        if let (
+            Some(schema_version),
+            Some(image_id),
+            Some(image_name),
+            Some(os),
+            Some(agent),
+            Some(runtime),
+        ) = (schema_version, image_id, image_name, os, agent, runtime)
+        {
+            catalog.insert(AmiMetadata {
+                schema_version,
+                image_id: image_id.to_string(),
+                image_name: image_name.to_string(),
+                os: os.to_string(),
+                ecs_agent_version: agent.to_string(),
+                ecs_runtime_version: runtime.to_string(),
+            });
+        }
+    }
+}
+
+/// The assertion types this version evaluates, and those that need services.
+const ASSERTIONS: [&str; 1] = ["maxPlacementFailures"];
+const SERVICE_ASSERTIONS: [&str; 3] = ["minHealthyTasks", "deploymentCompletes", "serviceSteadyBy"];
+
+fn read_assertions(cx: &mut Cx, value: &Value, path: &Path) -> Vec<Assertion> {
+    let Some(items) = as_array(cx, value, path) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let p = path.index(i);
+        let Value::Object(map) = item else {
+            cx.error_value(&p, item, "expected an assertion object like {\"type\": \"maxPlacementFailures\", \"atMost\": 0}");
+            continue;
+        };
+        let kind_value = map.get("type").filter(|v| !v.is_null());
+        let Some(kind) = kind_value.and_then(Value::as_str) else {
+            match kind_value {
+                Some(v) => {
+                    cx.error_value(&p.key("type"), v, "expected the assertion type as a string")
+                }
+                None => cx.error(
+                    &p.key("type"),
+                    "missing required field 'type'; e.g. \"type\": \"maxPlacementFailures\"",
+                ),
+            }
+            continue;
+        };
+        match kind {
+            "maxPlacementFailures" => {
+                let Some(a) = object(
+                    cx,
+                    item,
+                    &p,
+                    "an assertion",
+                    &[("type", Used), ("atMost", Used)],
+                ) else {
+                    continue;
+                };
+                if !a.has("atMost") {
+                    a.missing(
+                        cx,
+                        "atMost",
+                        "the most placement failures allowed, e.g. \"atMost\": 0",
+                    );
+                    continue;
+                }
+                if let Some(n) = a.int(cx, "atMost", 0, i64::MAX, None) {
+                    out.push(Assertion::MaxPlacementFailures { at_most: n as u64 });
+                }
+            }
+            k if SERVICE_ASSERTIONS.contains(&k) => cx.error_value(
+                &p.key("type"),
+                kind_value.unwrap_or(&Value::Null),
+                format!(
+                    "assertion '{k}' needs services, which this version of ecsim does not simulate"
+                ),
+            ),
+            other => {
+                let mut known: Vec<&str> = ASSERTIONS.to_vec();
+                known.extend(SERVICE_ASSERTIONS);
+                cx.error_value(
+                    &p.key("type"),
+                    kind_value.unwrap_or(&Value::Null),
+                    unknown_message("assertion type", other, &known),
+                );
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_usable_as_directories() {
+        assert!(valid_name("quickstart"));
+        assert!(valid_name("a.b_c-1"));
+        assert!(!valid_name(""));
+        assert!(!valid_name("."));
+        assert!(!valid_name(".."));
+        assert!(!valid_name("a/b"));
+        assert!(!valid_name("a b"));
+    }
+}
