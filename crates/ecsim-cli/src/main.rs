@@ -4,7 +4,7 @@
 use clap::{Parser, Subcommand};
 use ecsim_engine::Engine;
 use ecsim_kernel::SimTime;
-use ecsim_placement::Check;
+use ecsim_placement::{BinpackField, Check, PlacementStrategy, SpreadField};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -48,10 +48,22 @@ enum Command {
         /// The cluster (default: the only cluster, or "default").
         #[arg(long)]
         cluster: Option<String>,
+        /// The placement strategy, as the API's `placementStrategy` JSON array
+        /// (default: RunTask's default, random), e.g.
+        /// '[{"type":"spread","field":"attribute:ecs.availability-zone"},{"type":"binpack","field":"memory"}]'.
+        #[arg(long)]
+        strategy: Option<String>,
         /// Overrides the scenario's seed.
         #[arg(long)]
         seed: Option<u64>,
     },
+}
+
+/// Prints to stdout, ignoring a closed pipe (`ecsim run X | head -1` must not panic).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
 }
 
 /// An error that ends the command with exit code 2 (invalid input or usage).
@@ -78,8 +90,16 @@ fn main() -> ExitCode {
             at,
             task_definition,
             cluster,
+            strategy,
             seed,
-        } => explain(&scenario, &at, &task_definition, cluster, seed),
+        } => explain(
+            &scenario,
+            &at,
+            &task_definition,
+            cluster,
+            strategy.as_deref(),
+            seed,
+        ),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -126,7 +146,7 @@ fn run(path: &Path, seed: Option<u64>, out: Option<PathBuf>) -> Result<u8, Usage
     write_run_dir(&out_dir, &output, &loaded)?;
     let failed: Vec<_> = output.assertions.iter().filter(|a| !a.passed).collect();
     let failures: u64 = output.counts.placement_failures.values().sum();
-    println!(
+    out!(
         "{}: seed {}, {} placements, {} placement failures, {} tasks started, fingerprint {}",
         output.scenario_name,
         output.seed,
@@ -136,14 +156,14 @@ fn run(path: &Path, seed: Option<u64>, out: Option<PathBuf>) -> Result<u8, Usage
         output.fingerprint
     );
     for a in &output.assertions {
-        println!(
+        out!(
             "  assertion {}: {} ({})",
             a.type_name,
             if a.passed { "passed" } else { "FAILED" },
             a.detail
         );
     }
-    println!("  wrote {}", out_dir.display());
+    out!("  wrote {}", out_dir.display());
     eprintln!(
         "wall time: {:.3}s (simulation {:.3}s)",
         started.elapsed().as_secs_f64(),
@@ -225,7 +245,7 @@ fn write_run_dir(
 
 fn validate(path: &Path) -> Result<u8, UsageError> {
     let loaded = load(path)?;
-    println!(
+    out!(
         "ok: {}: scenario '{}' with {} actions and {} assertions is valid ({} ignored fields)",
         path.display(),
         loaded.scenario.name,
@@ -241,10 +261,15 @@ fn explain(
     at: &str,
     task_definition: &str,
     cluster: Option<String>,
+    strategy: Option<&str>,
     seed: Option<u64>,
 ) -> Result<u8, UsageError> {
     let at = ecsim_scenario::parse_duration(at)
         .map_err(|e| UsageError(format!("error: --at {at:?}: {e}")))?;
+    let strategies = match strategy {
+        Some(s) => parse_strategy(s).map_err(|e| UsageError(format!("error: --strategy: {e}")))?,
+        None => Vec::new(),
+    };
     let mut loaded = load(path)?;
     if let Some(seed) = seed {
         loaded.scenario.seed = seed;
@@ -267,7 +292,7 @@ fn explain(
         }
     };
     let (result, _) = engine
-        .explain(&cluster, task_definition, &[])
+        .explain(&cluster, task_definition, &strategies)
         .map_err(|e| UsageError(format!("error: {e}")))?;
     let def = world.task_definition(
         world
@@ -352,7 +377,7 @@ fn explain(
             );
         }
     }
-    print!("{out}");
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
     Ok(0)
 }
 
@@ -368,4 +393,30 @@ fn hint(c: Check) -> &'static str {
         Check::Eni => " (no ENI left)",
         Check::MemberOf | Check::DistinctInstance => "",
     }
+}
+
+/// Parses the API's `placementStrategy` array: `[{"type": "binpack", "field": "memory"}, ...]`.
+fn parse_strategy(s: &str) -> Result<Vec<PlacementStrategy>, String> {
+    let v: serde_json::Value = serde_json::from_str(s).map_err(|e| format!("not JSON ({e}); expected an array like [{{\"type\":\"binpack\",\"field\":\"memory\"}}]"))?;
+    let items = v
+        .as_array()
+        .ok_or("expected a JSON array of {\"type\", \"field\"} objects")?;
+    if items.len() > 5 {
+        return Err("at most 5 strategies".into());
+    }
+    items
+        .iter()
+        .map(|item| {
+            let kind = item.get("type").and_then(|t| t.as_str()).ok_or("each strategy needs a \"type\"")?;
+            let field = item.get("field").and_then(|f| f.as_str());
+            match (kind, field) {
+                ("random", None) => Ok(PlacementStrategy::Random),
+                ("binpack", Some(f)) if f.eq_ignore_ascii_case("memory") => Ok(PlacementStrategy::Binpack(BinpackField::Memory)),
+                ("binpack", Some(f)) if f.eq_ignore_ascii_case("cpu") => Ok(PlacementStrategy::Binpack(BinpackField::Cpu)),
+                ("spread", Some("instanceId" | "host")) => Ok(PlacementStrategy::Spread(SpreadField::Instance)),
+                ("spread", Some(f)) if f.starts_with("attribute:") => Ok(PlacementStrategy::Spread(SpreadField::Attribute(f["attribute:".len()..].to_string()))),
+                _ => Err(format!("unsupported strategy {item}; expected random, binpack on cpu|memory, or spread on instanceId|host|attribute:NAME")),
+            }
+        })
+        .collect()
 }

@@ -268,7 +268,7 @@ fn explain_names_the_check_that_rejects_each_instance() {
     ]);
     let s = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(s.contains("i-0000000000000001"), "{s}");
+    assert!(s.contains("i-00000000000000001"), "{s}");
     assert!(s.contains("RESOURCE:PORTS") || s.contains("fits"), "{s}");
     let bad = ecsim(&[
         "explain",

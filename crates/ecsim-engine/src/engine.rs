@@ -459,11 +459,13 @@ impl Engine {
             .clone();
         let now = self.now;
         let region = self.scenario.region.clone();
+        // One subnet per zone, numbered by the zone letter (a = 1).
         let zone_index = l
             .availability_zone
             .bytes()
             .last()
-            .map(|b| b as u32)
+            .filter(u8::is_ascii_lowercase)
+            .map(|b| (b - b'a' + 1) as u32)
             .unwrap_or(0);
         let id = self.world.add_instance(c, None, |inst| {
             inst.registered_at = now;
@@ -752,9 +754,14 @@ impl Engine {
         };
         for r in &s.container_instances {
             match self.world.instance_by_ref(c, r) {
-                None => self.record_failure(&spec, None, "MISSING"),
+                // DG api_failures_messages: StartTask — MISSING (not found), INACTIVE (deregistered).
+                None => self.record_failure(&spec, None, Some(r.clone()), "MISSING"),
                 Some(i) if self.world.instance(i).status == InstanceStatus::Inactive => {
-                    self.record_failure(&spec, Some(i), "INACTIVE")
+                    self.record_failure(&spec, Some(i), None, "INACTIVE")
+                }
+                // Ours: a DRAINING instance takes no new tasks, StartTask's included.
+                Some(i) if self.world.instance(i).status == InstanceStatus::Draining => {
+                    self.record_failure(&spec, Some(i), None, "DRAINING")
                 }
                 Some(i) => {
                     self.place_one(&spec, Some(i));
@@ -814,20 +821,26 @@ impl Engine {
             Err(Failure {
                 closest, reason, ..
             }) => {
-                self.record_failure_group(spec, group, closest, reason);
+                self.record_failure_group(spec, group, closest, None, reason);
                 None
             }
         }
     }
 
-    fn record_failure(&mut self, spec: &TaskSpec, instance: Option<InstanceId>, reason: &str) {
+    fn record_failure(
+        &mut self,
+        spec: &TaskSpec,
+        instance: Option<InstanceId>,
+        requested: Option<String>,
+        reason: &str,
+    ) {
         let def = self.world.task_definition(spec.task_definition);
         let group_name = spec
             .group
             .clone()
             .unwrap_or_else(|| format!("family:{}", def.family));
         let group = self.world.intern_group(&group_name);
-        self.record_failure_group(spec, group, instance, reason);
+        self.record_failure_group(spec, group, instance, requested, reason);
     }
 
     fn record_failure_group(
@@ -835,6 +848,7 @@ impl Engine {
         spec: &TaskSpec,
         group: GroupId,
         instance: Option<InstanceId>,
+        requested: Option<String>,
         reason: &str,
     ) {
         *self
@@ -848,6 +862,7 @@ impl Engine {
             task_definition: spec.task_definition,
             started_by: spec.started_by.clone(),
             instance,
+            requested,
             reason: reason.to_string(),
         });
     }
@@ -861,28 +876,11 @@ impl Engine {
         let now = self.now;
         let def = self.world.task_definition(spec.task_definition);
         // Timings precedence (SPEC §3): the action's, the task definition's, the scenario's, then §6 defaults.
-        let action_sim = spec.simulation.clone().unwrap_or_default();
-        let simulation = TaskSimulation {
-            timings: action_sim.timings.or(&def.simulation.timings),
-            run_duration: action_sim
-                .run_duration
-                .clone()
-                .or(def.simulation.run_duration.clone()),
-            fail_to_start_probability: if spec.simulation.is_some() {
-                action_sim.fail_to_start_probability
-            } else {
-                def.simulation.fail_to_start_probability
-            },
-            crash_after: action_sim
-                .crash_after
-                .clone()
-                .or(def.simulation.crash_after.clone()),
-            unhealthy_probability: if spec.simulation.is_some() {
-                action_sim.unhealthy_probability
-            } else {
-                def.simulation.unhealthy_probability
-            },
-        };
+        let simulation = spec
+            .simulation
+            .clone()
+            .unwrap_or_default()
+            .or(&def.simulation);
         let timings = simulation
             .timings
             .or(&self.scenario.timings)
@@ -919,7 +917,7 @@ impl Engine {
         // Drawn for every task, whatever the probability, so the failures stream stays aligned.
         let fails_to_start = self
             .failures_rng
-            .chance(simulation.fail_to_start_probability);
+            .chance(simulation.fail_to_start_probability.unwrap_or(0.0));
         debug_assert_eq!(id.index(), self.tasks.len());
         self.tasks.push(TaskRuntime {
             timings,

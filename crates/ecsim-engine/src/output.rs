@@ -54,6 +54,9 @@ pub enum EventDetail {
         started_by: Option<String>,
         /// The closest matching instance (None when the cluster has none).
         instance: Option<InstanceId>,
+        /// The instance StartTask named, when it names no instance of the cluster (echoed as the
+        /// failure's ARN, as ECS echoes `failures[].arn`).
+        requested: Option<String>,
         reason: String,
     },
     /// `ECS Action Error`: an action the simulated state rejected; the run goes on.

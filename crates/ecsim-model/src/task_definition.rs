@@ -108,9 +108,33 @@ pub struct TaskSimulation {
     pub timings: Timings,
     /// Tasks with a run duration exit by themselves (EssentialContainerExited) after it.
     pub run_duration: Option<Distribution>,
-    pub fail_to_start_probability: f64,
+    pub fail_to_start_probability: Option<f64>,
     pub crash_after: Option<Distribution>,
-    pub unhealthy_probability: f64,
+    pub unhealthy_probability: Option<f64>,
+}
+
+impl TaskSimulation {
+    /// `self` where set, else `fallback`, key by key (SPEC §3: the action's block, then the task
+    /// definition's).
+    pub fn or(&self, fallback: &TaskSimulation) -> TaskSimulation {
+        TaskSimulation {
+            timings: self.timings.or(&fallback.timings),
+            run_duration: self
+                .run_duration
+                .clone()
+                .or_else(|| fallback.run_duration.clone()),
+            fail_to_start_probability: self
+                .fail_to_start_probability
+                .or(fallback.fail_to_start_probability),
+            crash_after: self
+                .crash_after
+                .clone()
+                .or_else(|| fallback.crash_after.clone()),
+            unhealthy_probability: self
+                .unhealthy_probability
+                .or(fallback.unhealthy_probability),
+        }
+    }
 }
 
 /// A registered task definition revision.

@@ -40,7 +40,7 @@ pub trait InstanceView {
     fn agent_connected(&self) -> bool;
     /// For example `"1.17.3"`.
     fn agent_version(&self) -> &str;
-    /// For example `"i-0000000000000001"`.
+    /// For example `"i-00000000000000001"`.
     fn ec2_instance_id(&self) -> &str;
     /// Unix epoch milliseconds, UTC.
     fn registered_at_ms(&self) -> i64;

@@ -205,13 +205,16 @@ fn detail<'a>(world: &'a World, d: &'a EventDetail) -> Detail<'a> {
             task_definition,
             started_by,
             instance,
+            requested,
             reason,
         } => Detail::PlacementFailure(PlacementFailure {
             cluster_arn: &world.cluster(*cluster).arn,
             group: world.group_name(*group),
             task_definition_arn: &world.task_definition(*task_definition).arn,
             started_by: started_by.as_deref(),
-            container_instance_arn: instance.map(|i| world.instance(i).arn.as_str()),
+            container_instance_arn: instance
+                .map(|i| world.instance(i).arn.as_str())
+                .or(requested.as_deref()),
             reason,
         }),
         EventDetail::ActionError {

@@ -21,8 +21,8 @@ enum Anchor {
     Key,
     /// At the `n`-th (0-based) decoded character inside the string value of the path.
     InString(usize),
-    /// At a known position.
-    At(Pos),
+    /// At a known position, with the printed path of what is there.
+    At(Pos, String),
 }
 
 #[derive(Clone, Debug)]
@@ -90,8 +90,10 @@ impl Cx {
         );
     }
 
-    pub(crate) fn error_at(&mut self, path: &Path, pos: Pos, message: impl Into<String>) {
-        self.push(path, Anchor::At(pos), None, message.into());
+    /// An error at a known position of the value (or key) at the printed `path`.
+    pub(crate) fn error_at(&mut self, path: &str, pos: Pos, message: impl Into<String>) {
+        let anchor = Anchor::At(pos, path.to_string());
+        self.push(&Path::root(), anchor, None, message.into());
     }
 
     fn push(&mut self, path: &Path, anchor: Anchor, value: Option<String>, message: String) {
@@ -113,9 +115,12 @@ impl Cx {
         let mut located: Vec<(usize, ScenarioError)> = Vec::new();
         let mut seen = BTreeSet::new();
         for issue in &self.issues {
-            let path = issue.path.to_string();
+            let path = match &issue.anchor {
+                Anchor::At(_, printed) => printed.clone(),
+                _ => issue.path.to_string(),
+            };
             let pos = match issue.anchor {
-                Anchor::At(pos) => Some(pos),
+                Anchor::At(pos, _) => Some(pos),
                 Anchor::Key => index
                     .get(&path)
                     .map(|l| l.key.unwrap_or(l.value))
@@ -138,7 +143,7 @@ impl Cx {
                 line: pos.map(|p| p.line),
                 column: pos.map(|p| p.column),
                 value: issue.value.clone(),
-                message: issue.message.clone(),
+                message: escape_controls(&issue.message),
             };
             let key = (
                 error.path.clone(),
@@ -173,6 +178,24 @@ impl Cx {
         paths.sort();
         paths.into_iter().map(|(_, p)| p).collect()
     }
+}
+
+/// Messages quote names from the file; control characters in them are shown escaped, so that an
+/// error never prints raw control characters to a terminal.
+fn escape_controls(message: &str) -> String {
+    if !message.chars().any(char::is_control) {
+        return message.to_string();
+    }
+    message
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                format!("\\u{{{:04x}}}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// The position of the value at `path`, or of its nearest ancestor that the document has.
@@ -229,8 +252,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {

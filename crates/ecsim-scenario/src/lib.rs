@@ -74,9 +74,9 @@ pub fn load(src: &str) -> Result<Loaded, Vec<ScenarioError>> {
     for (path, pos) in &index.duplicates {
         // RULE: a key written twice in one object is an error (serde_json would keep the last).
         cx.error_at(
-            &path::Path::root(),
+            path,
             *pos,
-            format!("duplicate key at {path}; each field may appear once in an object"),
+            "duplicate key; each field may appear once in an object",
         );
     }
     let scenario = top::lower(&mut cx, &doc);

@@ -75,17 +75,14 @@ fn block_timings(cx: &mut Cx, o: &Obj<'_>) -> Timings {
     for key in TIMING_KEYS {
         let d = slot(&mut direct, key).and_then(|s| *s);
         let n = slot(&mut merged, key);
-        match (d, n) {
-            (Some(d), Some(n)) => {
-                if n.is_some() {
-                    cx.error_key(
-                        &o.at(key),
-                        format!("'{key}' is set both here and in this block's timings; keep one"),
-                    );
-                }
-                *n = Some(d);
+        if let (Some(d), Some(n)) = (d, n) {
+            if n.is_some() {
+                cx.error_key(
+                    &o.at(key),
+                    format!("'{key}' is set both here and in this block's timings; keep one"),
+                );
             }
-            (None, _) | (_, None) => {}
+            *n = Some(d);
         }
     }
     merged
@@ -118,7 +115,7 @@ pub(crate) fn task_simulation(cx: &mut Cx, value: &Value, path: &Path) -> TaskSi
     ] {
         if let Some(p) = o.number(cx, key) {
             if (0.0..=1.0).contains(&p) {
-                *target = p;
+                *target = Some(p);
             } else {
                 cx.error_value(
                     &o.at(key),

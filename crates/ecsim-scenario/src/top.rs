@@ -37,15 +37,13 @@ const SCHEMA_VERSION: u64 = 1;
 /// Lowers the whole document. Returns `None` when it found errors.
 pub(crate) fn lower(cx: &mut Cx, doc: &Value) -> Option<Scenario> {
     let root = Path::root();
-    let Some(o) = object(
+    let o = object(
         cx,
         doc,
         &root,
         "a scenario: a JSON object with schemaVersion, name and actions",
         &TOP_FIELDS,
-    ) else {
-        return None;
-    };
+    )?;
 
     // schemaVersion first: a file of another version is not worth reading further.
     match o.get("schemaVersion") {

@@ -302,7 +302,7 @@ fn six_strategies() {
     let strategy = r#"{ "type": "random" }"#;
     let src = run_task(&format!(
         "\"placementStrategy\": [{}]",
-        vec![strategy; 6].join(", ")
+        [strategy; 6].join(", ")
     ));
     let e = find(
         &src,
@@ -381,8 +381,8 @@ fn too_many_constraints_with_the_task_definition() {
         r#"{{ "at": 0, "action": "RegisterTaskDefinition", "input": {{ "family": "c", "placementConstraints": [{}],
          "containerDefinitions": [ {{ "name": "a", "image": "x", "memory": 64 }} ] }} }},
     {{ "at": 1, "action": "RunTask", "input": {{ "cluster": "prod", "taskDefinition": "c", "placementConstraints": [{}] }} }}"#,
-        vec![memberof; 6].join(", "),
-        vec![memberof; 5].join(", ")
+        [memberof; 6].join(", "),
+        [memberof; 5].join(", ")
     ));
     find(
         &src,
@@ -453,7 +453,7 @@ fn depends_on_unknown_container_and_bad_conditions() {
     find(
         &src,
         "actions[2].input.containerDefinitions[0].dependsOn[2].condition",
-        "HEALTHY requires that container 'b' has a healthCheck",
+        "the HEALTHY condition requires that container 'b' has a healthCheck",
     );
 }
 
@@ -792,7 +792,11 @@ fn assertions() {
 #[test]
 fn duplicate_keys() {
     let src = run_task("\"count\": 1, \"count\": 2");
-    let e = find(&src, "", "duplicate key at actions[2].input.count");
+    let e = find(
+        &src,
+        "actions[2].input.count",
+        "duplicate key; each field may appear once",
+    );
     assert_eq!(at(&e), pos(&src, "\"count\": 2"));
 }
 

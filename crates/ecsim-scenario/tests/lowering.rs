@@ -243,8 +243,8 @@ fn task_definitions() {
     let sim = &td.simulation;
     assert_eq!(sim.timings.pending, s(20));
     assert_eq!(sim.timings.stopping, s(3));
-    assert_eq!(sim.fail_to_start_probability, 0.1);
-    assert_eq!(sim.unhealthy_probability, 0.05);
+    assert_eq!(sim.fail_to_start_probability, Some(0.1));
+    assert_eq!(sim.unhealthy_probability, Some(0.05));
     assert_eq!(
         sim.run_duration,
         Some(Distribution::Uniform {

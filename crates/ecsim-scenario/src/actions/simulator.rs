@@ -114,7 +114,7 @@ pub(crate) fn launch(
                 cx.error(
                     &o.at("availabilityZones").index(i),
                     format!(
-                        "'{zone}' is not an Availability Zone of region {}; expected {}a, {}b, ...",
+                        "'{zone}' is not an Availability Zone of region {}; expected a zone like {}a or {}b",
                         refs.region, refs.region, refs.region
                     ),
                 );

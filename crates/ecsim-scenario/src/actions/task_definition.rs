@@ -134,7 +134,7 @@ fn parse_scaled(s: &str, units: &[&str], factor: u64) -> Option<u32> {
 /// API: RegisterTaskDefinition.cpu — Fargate task sizes (cpu units, then the valid memory MiB).
 fn fargate_size_valid(cpu: u32, memory: u32) -> bool {
     let steps = |from: u32, to: u32, step: u32| {
-        memory >= from && memory <= to && (memory - from) % step == 0
+        memory >= from && memory <= to && (memory - from).is_multiple_of(step)
     };
     match cpu {
         256 => [512, 1024, 2048].contains(&memory),
@@ -461,7 +461,7 @@ fn containers(
                 ),
                 DependencyCondition::Healthy if t.health_check.is_none() => cx.error(
                     &p.key("condition"),
-                    format!("HEALTHY requires that container '{target}' has a healthCheck (API: ContainerDependency.condition)"),
+                    format!("the HEALTHY condition requires that container '{target}' has a healthCheck (API: ContainerDependency.condition)"),
                 ),
                 _ => {}
             }
