@@ -31,6 +31,7 @@ fn world(instances: &[(&str, &str, u32, u32)]) -> (World, ClusterId) {
     (w, c)
 }
 
+#[allow(clippy::too_many_arguments)] // a test helper: each argument is one knob of a documented example
 /// Places `n` tasks of (cpu, memory) in `group`, one after another; returns the instance index of
 /// each (None for a failure, with its reason).
 fn run(

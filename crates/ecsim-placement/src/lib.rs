@@ -1,8 +1,8 @@
 //! The placement pipeline (SPEC §4): pure functions over a read-only view of the cluster.
 //!
-//! 1. eligibility (status, agent, launch type, attributes), 2. resources (CPU, memory, GPU, ports,
-//! ENIs), 3. constraints (`memberOf`, `distinctInstance`), 4. strategies in array order, each keeping
-//! its best tier, then a seeded final draw. Every decision can carry an explanation.
+//! The steps: eligibility (status, agent, launch type, attributes); resources (CPU, memory, GPU,
+//! ports, ENIs); constraints (`memberOf`, `distinctInstance`); strategies in array order, each keeping
+//! its best tier; then a seeded final draw. Every decision can carry an explanation.
 
 pub mod explain;
 mod indexed;
