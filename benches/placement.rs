@@ -1,29 +1,31 @@
 //! Placement throughput: 1,000 tasks placed one after another into a half-filled cluster, each
 //! decision applied to the world (reservation and index refresh) before the next, per strategy and
-//! cluster size. Names carry the size and seed; baselines live in results/BENCHMARKS.md.
+//! cluster size. The `_scan` variants force the reference scan on the same workload, so the index's
+//! gain is a ratio measured in one run. Names carry the size and seed; baselines in results/BENCHMARKS.md.
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
 use ecsim_kernel::RandomStreams;
 use ecsim_model::task_definition::TaskOverride;
-use ecsim_placement::{place, BinpackField, PlacementRequest, PlacementStrategy, SpreadField};
+use ecsim_placement::{
+    place, place_scan, BinpackField, PlacementRequest, PlacementStrategy, SpreadField,
+};
 use ecsim_tests::{filled_world, place_new_task, simple_task_definition};
 
 const TASKS: u64 = 1000;
 
 fn bench(c: &mut Criterion) {
-    let strategies: [(&str, Vec<PlacementStrategy>); 3] = [
-        (
-            "binpack_memory",
-            vec![PlacementStrategy::Binpack(BinpackField::Memory)],
-        ),
-        (
-            "spread_az_binpack_memory",
-            vec![
-                PlacementStrategy::Spread(SpreadField::Attribute("ecs.availability-zone".into())),
-                PlacementStrategy::Binpack(BinpackField::Memory),
-            ],
-        ),
-        ("random", vec![PlacementStrategy::Random]),
+    let binpack = vec![PlacementStrategy::Binpack(BinpackField::Memory)];
+    let spread_binpack = vec![
+        PlacementStrategy::Spread(SpreadField::Attribute("ecs.availability-zone".into())),
+        PlacementStrategy::Binpack(BinpackField::Memory),
+    ];
+    // (name, strategies, force the scan)
+    let variants: [(&str, Vec<PlacementStrategy>, bool); 5] = [
+        ("binpack_memory", binpack.clone(), false),
+        ("binpack_memory_scan", binpack, true),
+        ("spread_az_binpack_memory", spread_binpack.clone(), false),
+        ("spread_az_binpack_memory_scan", spread_binpack, true),
+        ("random", vec![PlacementStrategy::Random], false),
     ];
     let mut group = c.benchmark_group("placement");
     group.throughput(Throughput::Elements(TASKS));
@@ -34,7 +36,7 @@ fn bench(c: &mut Criterion) {
             .task_definition(def)
             .requirements(&TaskOverride::default());
         let grp = world.intern_group("family:web");
-        for (name, strategy) in &strategies {
+        for (name, strategy, scan) in &variants {
             let id = BenchmarkId::new(format!("{name}/seed=1"), format!("instances={instances}"));
             group.bench_with_input(id, &instances, |b, _| {
                 b.iter_batched(
@@ -51,7 +53,12 @@ fn bench(c: &mut Criterion) {
                                 only: None,
                                 explain: false,
                             };
-                            let d = place(&w, &req, &mut rng).expect("the cluster has room");
+                            let d = if *scan {
+                                place_scan(&w, &req, &mut rng)
+                            } else {
+                                place(&w, &req, &mut rng)
+                            };
+                            let d = d.expect("the cluster has room");
                             place_new_task(&mut w, cluster, def, grp, &requirements, d.instance);
                         }
                         w

@@ -76,11 +76,48 @@ impl Partition {
     }
 }
 
-/// One tracked attribute: a partition per value, and task counts per (group, value).
+/// One tracked attribute: a partition per value, and task counts per (group, value). Values are
+/// interned as ids so that the hot path compares integers, not strings.
 #[derive(Clone, Debug, Default)]
 pub struct AttributeIndex {
-    pub values: BTreeMap<Option<String>, Partition>,
-    pub group_counts: BTreeMap<(GroupId, Option<String>), u32>,
+    /// The id of "absent, or present without a value" (RULE: one value of its own), once seen.
+    none_id: Option<u32>,
+    /// The id of each value seen.
+    some_ids: BTreeMap<String, u32>,
+    /// Placeable instances per value id.
+    pub partitions: Vec<Partition>,
+    /// Tasks (desired status RUNNING) per (group, value id), over every instance of the cluster.
+    pub group_counts: BTreeMap<(GroupId, u32), u32>,
+}
+
+impl AttributeIndex {
+    /// The id of a value, if any instance has had it.
+    pub fn value_id(&self, value: Option<&str>) -> Option<u32> {
+        match value {
+            None => self.none_id,
+            Some(v) => self.some_ids.get(v).copied(),
+        }
+    }
+
+    fn intern(&mut self, value: Option<&str>) -> u32 {
+        if let Some(id) = self.value_id(value) {
+            return id;
+        }
+        let id = self.partitions.len() as u32;
+        self.partitions.push(Partition::default());
+        match value {
+            None => self.none_id = Some(id),
+            Some(v) => {
+                self.some_ids.insert(v.to_string(), id);
+            }
+        }
+        id
+    }
+
+    /// Tasks of `group` on instances whose value has id `value`.
+    pub fn group_count(&self, group: GroupId, value: u32) -> u32 {
+        self.group_counts.get(&(group, value)).copied().unwrap_or(0)
+    }
 }
 
 /// What the index holds about one instance (to remove it again).
@@ -90,8 +127,8 @@ struct Entry {
     placeable: bool,
     cpu: u32,
     memory: u32,
-    /// The instance's value of each tracked attribute, in `ClusterIndex::attributes` order.
-    values: Vec<Option<String>>,
+    /// The instance's value id of each tracked attribute, in `ClusterIndex::attributes` order.
+    values: Vec<u32>,
     groups: Vec<(GroupId, u32)>,
 }
 
@@ -141,20 +178,15 @@ impl ClusterIndex {
         if e.placeable {
             self.all.remove(&e);
         }
-        for ((_, a), v) in self.attributes.iter_mut().zip(&e.values) {
+        for ((_, a), &v) in self.attributes.iter_mut().zip(&e.values) {
             if e.placeable {
-                let p = a.values.get_mut(v).expect("value partition");
-                p.remove(&e);
-                if p.is_empty() {
-                    a.values.remove(v);
-                }
+                a.partitions[v as usize].remove(&e);
             }
             for &(g, n) in &e.groups {
-                let key = (g, v.clone());
-                let c = a.group_counts.get_mut(&key).expect("group count");
+                let c = a.group_counts.get_mut(&(g, v)).expect("group count");
                 *c -= n;
                 if *c == 0 {
-                    a.group_counts.remove(&key);
+                    a.group_counts.remove(&(g, v));
                 }
             }
         }
@@ -162,27 +194,28 @@ impl ClusterIndex {
 
     fn insert(&mut self, inst: &ContainerInstance) {
         let rem = inst.remaining();
+        let values = self
+            .attributes
+            .iter_mut()
+            .map(|(n, a)| a.intern(inst.attribute(n).flatten()))
+            .collect();
         let e = Entry {
             id: inst.id,
             placeable: inst.accepts_tasks(),
             cpu: rem.cpu,
             memory: rem.memory_mib,
-            values: self
-                .attributes
-                .iter()
-                .map(|(n, _)| inst.attribute(n).flatten().map(str::to_string))
-                .collect(),
+            values,
             groups: inst.group_counts.clone(),
         };
         if e.placeable {
             self.all.insert(&e);
         }
-        for ((_, a), v) in self.attributes.iter_mut().zip(&e.values) {
+        for ((_, a), &v) in self.attributes.iter_mut().zip(&e.values) {
             if e.placeable {
-                a.values.entry(v.clone()).or_default().insert(&e);
+                a.partitions[v as usize].insert(&e);
             }
             for &(g, n) in &e.groups {
-                *a.group_counts.entry((g, v.clone())).or_insert(0) += n;
+                *a.group_counts.entry((g, v)).or_insert(0) += n;
             }
         }
         self.entries.insert(inst.id, e);

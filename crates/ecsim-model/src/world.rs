@@ -55,7 +55,6 @@ pub struct World {
     group_ids: BTreeMap<String, GroupId>,
     /// Lookup of instances by ec2InstanceId, ARN and ARN suffix.
     instance_refs: BTreeMap<String, InstanceId>,
-    task_refs: BTreeMap<String, TaskId>,
     /// The placement index per cluster, and the instances changed since it was last refreshed.
     indexes: Vec<ClusterIndex>,
     dirty: Vec<InstanceId>,
@@ -82,7 +81,6 @@ impl World {
             groups: Vec::new(),
             group_ids: BTreeMap::new(),
             instance_refs: BTreeMap::new(),
-            task_refs: BTreeMap::new(),
             indexes: Vec::new(),
             dirty: Vec::new(),
         }
@@ -324,8 +322,6 @@ impl World {
         let c = &mut self.clusters[task.cluster.index()];
         c.tasks_by_status[task.last_status as usize] += 1;
         c.active_tasks.insert(id);
-        self.task_refs.insert(task.arn.clone(), id);
-        self.task_refs.insert(format!("{n:032x}"), id);
         self.tasks.push(task);
         id
     }
@@ -335,11 +331,17 @@ impl World {
     }
 
     /// A task of `cluster` by ARN or id.
+    /// Task ids are deterministic (the n-th task is n as 32 hex digits), so a reference is parsed,
+    /// not looked up: a full ARN must match the task's exactly, a bare id only its number.
     pub fn task_by_ref(&self, cluster: ClusterId, r: &str) -> Option<TaskId> {
-        self.task_refs
-            .get(r)
-            .copied()
-            .filter(|&t| self.tasks[t.index()].cluster == cluster)
+        let hex = r.rsplit('/').next()?;
+        if hex.len() != 32 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let n = u128::from_str_radix(hex, 16).ok()?;
+        let task = self.tasks.get(usize::try_from(n.checked_sub(1)?).ok()?)?;
+        let same = if r.contains('/') { task.arn == r } else { true };
+        (same && task.cluster == cluster).then_some(task.id)
     }
 
     /// Places a not-yet-placed task on `instance`: reserves CPU, memory, GPUs, ENIs and host ports,

@@ -83,13 +83,9 @@ pub(crate) fn place_indexed(
             let a = index.attribute(name).expect("planned");
             // spread: the values with the fewest tasks of the group (over the whole cluster).
             let mut best_count = u32::MAX;
-            for (value, p) in &a.values {
-                let count = a
-                    .group_counts
-                    .get(&(req.group, value.clone()))
-                    .copied()
-                    .unwrap_or(0);
-                if count > best_count {
+            for (value, p) in a.partitions.iter().enumerate() {
+                let count = a.group_count(req.group, value as u32);
+                if count > best_count || p.is_empty() {
                     continue;
                 }
                 let Some(r) = best_in(p) else { continue };

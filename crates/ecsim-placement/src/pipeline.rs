@@ -307,15 +307,8 @@ pub(crate) fn score(
                 return set
                     .iter()
                     .map(|&id| {
-                        let v = world
-                            .instance(id)
-                            .attribute(name)
-                            .flatten()
-                            .map(str::to_string);
-                        (
-                            id,
-                            a.group_counts.get(&(req.group, v)).copied().unwrap_or(0) as i64,
-                        )
+                        let v = a.value_id(world.instance(id).attribute(name).flatten());
+                        (id, v.map_or(0, |v| a.group_count(req.group, v)) as i64)
                     })
                     .collect();
             }
