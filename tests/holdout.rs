@@ -19,12 +19,22 @@ use ecsim_tests::{place_new_task, simple_task_definition};
 use std::path::PathBuf;
 
 fn holdout() -> Option<PathBuf> {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/holdout/bpp1d"));
+    let dir = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/holdout/bpp1d"
+    ));
     if dir.join("manifest_1d.csv").exists() {
         Some(dir)
     } else {
-        assert!(std::env::var_os("CI").is_none(), "CI must have the holdout data at {}", dir.display());
-        eprintln!("holdout data not found at {}: nothing to check here", dir.display());
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have the holdout data at {}",
+            dir.display()
+        );
+        eprintln!(
+            "holdout data not found at {}: nothing to check here",
+            dir.display()
+        );
         None
     }
 }
@@ -38,8 +48,18 @@ fn binpack(weights: &[u32], capacity: u32, field: BinpackField, seed: u64) -> us
     for _ in 0..weights.len() {
         world.add_instance(c, None, |i| {
             i.registered = match field {
-                BinpackField::Memory => Resources { cpu: big, memory_mib: capacity, gpus: 0, enis: 1 },
-                BinpackField::Cpu => Resources { cpu: capacity, memory_mib: big, gpus: 0, enis: 1 },
+                BinpackField::Memory => Resources {
+                    cpu: big,
+                    memory_mib: capacity,
+                    gpus: 0,
+                    enis: 1,
+                },
+                BinpackField::Cpu => Resources {
+                    cpu: capacity,
+                    memory_mib: big,
+                    gpus: 0,
+                    enis: 1,
+                },
             };
         });
     }
@@ -53,12 +73,27 @@ fn binpack(weights: &[u32], capacity: u32, field: BinpackField, seed: u64) -> us
             BinpackField::Cpu => simple_task_definition(&format!("i{k}"), w, 0),
         };
         let def = world.register_task_definition(def);
-        let requirements = world.task_definition(def).requirements(&TaskOverride::default());
-        let req = PlacementRequest { cluster: c, requirements: &requirements, group, launch_type: LaunchType::Ec2, constraints: &[], strategies: &strategy, only: None, explain: false };
+        let requirements = world
+            .task_definition(def)
+            .requirements(&TaskOverride::default());
+        let req = PlacementRequest {
+            cluster: c,
+            requirements: &requirements,
+            group,
+            launch_type: LaunchType::Ec2,
+            constraints: &[],
+            strategies: &strategy,
+            only: None,
+            explain: false,
+        };
         let d = place(&world, &req, &mut rng).expect("one instance per item always suffices");
         place_new_task(&mut world, c, def, group, &requirements, d.instance);
     }
-    world.instances.iter().filter(|i| i.reserved != Resources::default()).count()
+    world
+        .instances
+        .iter()
+        .filter(|i| i.reserved != Resources::default())
+        .count()
 }
 
 #[test]
@@ -66,22 +101,41 @@ fn binpack_is_best_fit_on_every_bpplib_instance() {
     let Some(dir) = holdout() else { return };
     let manifest = std::fs::read_to_string(dir.join("manifest_1d.csv")).expect("manifest");
     let mut header = manifest.lines().next().expect("header").split(',');
-    let col = |name: &str| manifest.lines().next().unwrap().split(',').position(|h| h == name).unwrap_or_else(|| panic!("column {name}"));
-    let (file_c, cap_c, ub_c, lb_c, bf_c) = (col("file"), col("capacity"), col("opt_ub"), col("opt_lb"), col("bf_file_order_bins"));
+    let col = |name: &str| {
+        manifest
+            .lines()
+            .next()
+            .unwrap()
+            .split(',')
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("column {name}"))
+    };
+    let (file_c, cap_c, ub_c, lb_c, bf_c) = (
+        col("file"),
+        col("capacity"),
+        col("opt_ub"),
+        col("opt_lb"),
+        col("bf_file_order_bins"),
+    );
     let _ = header.next();
     let mut checked = 0;
     let mut gaps = Vec::new();
     for line in manifest.lines().skip(1).filter(|l| !l.trim().is_empty()) {
         let cells: Vec<&str> = line.split(',').collect();
         let text = std::fs::read_to_string(dir.join(cells[file_c])).expect("instance file");
-        let mut numbers = text.split_whitespace().map(|x| x.parse::<u32>().expect("integer"));
+        let mut numbers = text
+            .split_whitespace()
+            .map(|x| x.parse::<u32>().expect("integer"));
         let n = numbers.next().expect("n") as usize;
         let capacity = numbers.next().expect("capacity");
         assert_eq!(capacity.to_string(), cells[cap_c]);
         let weights: Vec<u32> = numbers.take(n).collect();
         assert_eq!(weights.len(), n);
         let best_fit: usize = cells[bf_c].parse().expect("bf bins");
-        let (lb, ub): (usize, usize) = (cells[lb_c].parse().expect("lb"), cells[ub_c].parse().expect("ub"));
+        let (lb, ub): (usize, usize) = (
+            cells[lb_c].parse().expect("lb"),
+            cells[ub_c].parse().expect("ub"),
+        );
         for field in [BinpackField::Memory, BinpackField::Cpu] {
             for seed in [1, 2] {
                 let used = binpack(&weights, capacity, field, seed);
@@ -89,9 +143,16 @@ fn binpack_is_best_fit_on_every_bpplib_instance() {
             }
         }
         assert!(best_fit >= lb, "never below the proven lower bound");
-        gaps.push(format!("{}: {best_fit} instances, optimum {ub} (+{})", cells[file_c], best_fit - ub));
+        gaps.push(format!(
+            "{}: {best_fit} instances, optimum {ub} (+{})",
+            cells[file_c],
+            best_fit - ub
+        ));
         checked += 1;
     }
     assert!(checked >= 20, "the manifest lists every saved instance");
-    eprintln!("binpack = Best Fit on {checked} BPPLIB instances:\n  {}", gaps.join("\n  "));
+    eprintln!(
+        "binpack = Best Fit on {checked} BPPLIB instances:\n  {}",
+        gaps.join("\n  ")
+    );
 }

@@ -72,33 +72,17 @@ pub fn filled_world(instances: usize, fill: f64, seed: u64) -> (World, ClusterId
         // Uniform in 0..=2*fill*15 fillers (each 1/16 of the instance's CPU), so the mean is `fill`.
         let n = rng.below((fill * 2.0 * 15.0) as u64 + 1).min(15);
         for _ in 0..n {
-            let def = world.task_definition(filler);
-            let requirements = def.requirements(&TaskOverride::default());
-            let task = world.add_task(|id, _| Task {
-                id,
-                arn: String::new(),
-                cluster: c,
-                task_definition: filler,
-                instance: None,
+            let requirements = world
+                .task_definition(filler)
+                .requirements(&TaskOverride::default());
+            place_new_task(
+                &mut world,
+                c,
+                filler,
                 group,
-                started_by: None,
-                launch_type: LaunchType::Ec2,
-                capacity_provider: None,
-                last_status: TaskStatus::Provisioning,
-                desired_status: DesiredStatus::Running,
-                stop_code: None,
-                stopped_reason: None,
-                overrides: TaskOverride::default(),
-                requirements,
-                network_bindings: vec![],
-                created_at: SimTime::ZERO,
-                started_at: None,
-                stopping_at: None,
-                stopped_at: None,
-                holds_resources: false,
-                version: 1,
-            });
-            world.place_task(task, InstanceId(k as u32));
+                &requirements,
+                InstanceId(k as u32),
+            );
         }
     }
     world.sync_index();
@@ -115,31 +99,14 @@ pub fn place_new_task(
     requirements: &TaskRequirements,
     instance: InstanceId,
 ) -> TaskId {
-    let requirements = requirements.clone();
-    let task = world.add_task(|id, _| Task {
-        id,
-        arn: String::new(),
+    let task = world.add_task(Task::new(
         cluster,
-        task_definition: def,
-        instance: None,
+        def,
         group,
-        started_by: None,
-        launch_type: LaunchType::Ec2,
-        capacity_provider: None,
-        last_status: TaskStatus::Provisioning,
-        desired_status: DesiredStatus::Running,
-        stop_code: None,
-        stopped_reason: None,
-        overrides: TaskOverride::default(),
-        requirements,
-        network_bindings: vec![],
-        created_at: SimTime::ZERO,
-        started_at: None,
-        stopping_at: None,
-        stopped_at: None,
-        holds_resources: false,
-        version: 1,
-    });
+        LaunchType::Ec2,
+        requirements.clone(),
+        SimTime::ZERO,
+    ));
     world.place_task(task, instance);
     world.sync_index();
     task

@@ -885,35 +885,17 @@ impl Engine {
             .timings
             .or(&self.scenario.timings)
             .or(&default_timings(def.network_mode, def.stop_timeout_s()));
-        let task_definition = spec.task_definition;
-        let launch_type = spec.launch_type;
-        let cluster = spec.cluster;
-        let started_by = spec.started_by.clone();
-        let overrides = spec.overrides.clone();
-        let id = self.world.add_task(|id, _| Task {
-            id,
-            arn: String::new(),
-            cluster,
-            task_definition,
-            instance: None,
+        let mut task = Task::new(
+            spec.cluster,
+            spec.task_definition,
             group,
-            started_by,
-            launch_type,
-            capacity_provider: None,
-            last_status: TaskStatus::Provisioning,
-            desired_status: DesiredStatus::Running,
-            stop_code: None,
-            stopped_reason: None,
-            overrides,
+            spec.launch_type,
             requirements,
-            network_bindings: Vec::new(),
-            created_at: now,
-            started_at: None,
-            stopping_at: None,
-            stopped_at: None,
-            holds_resources: false,
-            version: 1,
-        });
+            now,
+        );
+        task.started_by = spec.started_by.clone();
+        task.overrides = spec.overrides.clone();
+        let id = self.world.add_task(task);
         // Drawn for every task, whatever the probability, so the failures stream stays aligned.
         let fails_to_start = self
             .failures_rng

@@ -144,6 +144,41 @@ pub struct Task {
 }
 
 impl Task {
+    /// A new task: PROVISIONING, desired RUNNING, not placed. `World::add_task` assigns its id and ARN.
+    pub fn new(
+        cluster: ClusterId,
+        task_definition: TaskDefId,
+        group: GroupId,
+        launch_type: LaunchType,
+        requirements: TaskRequirements,
+        created_at: SimTime,
+    ) -> Task {
+        Task {
+            id: TaskId(0),
+            arn: String::new(),
+            cluster,
+            task_definition,
+            instance: None,
+            group,
+            started_by: None,
+            launch_type,
+            capacity_provider: None,
+            last_status: TaskStatus::Provisioning,
+            desired_status: DesiredStatus::Running,
+            stop_code: None,
+            stopped_reason: None,
+            overrides: TaskOverride::default(),
+            requirements,
+            network_bindings: Vec::new(),
+            created_at,
+            started_at: None,
+            stopping_at: None,
+            stopped_at: None,
+            holds_resources: false,
+            version: 1,
+        }
+    }
+
     /// The 32-hex-digit task id at the end of the ARN.
     pub fn short_id(&self) -> &str {
         self.arn.rsplit('/').next().unwrap_or(&self.arn)

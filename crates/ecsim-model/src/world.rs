@@ -306,10 +306,11 @@ impl World {
     // ----- tasks -----
 
     /// Creates a task in PROVISIONING with desired status RUNNING, not yet placed.
-    pub fn add_task(&mut self, fill: impl FnOnce(TaskId, &str) -> Task) -> TaskId {
+    /// Adds a task built with [`Task::new`]; assigns its id and ARN (the n-th task of the run is n as
+    /// 32 hex digits, SPEC §9).
+    pub fn add_task(&mut self, task: Task) -> TaskId {
         let id = TaskId(self.tasks.len() as u32);
         let n = id.0 as u64 + 1;
-        let task = fill(id, "");
         let cluster_name = &self.clusters[task.cluster.index()].name;
         let arn = format!(
             "arn:aws:ecs:{}:{}:task/{}/{n:032x}",
