@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 use ecsim_engine::Engine;
 use ecsim_kernel::SimTime;
+use ecsim_model::PlacementConstraint;
 use ecsim_placement::{BinpackField, Check, PlacementStrategy, SpreadField};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -39,20 +40,28 @@ enum Command {
     /// Explains, at a time point, which instances could take a task of a task definition and why not.
     Explain {
         scenario: PathBuf,
-        /// The time point: seconds or a duration such as 90s, 15m, 2h.
+        /// The time point: seconds or a duration such as 90s, 15m, 2h. The state shown is the one after
+        /// every event at or before that time.
         #[arg(long)]
         at: String,
         /// family, family:revision or ARN.
         #[arg(long = "task-definition")]
         task_definition: String,
-        /// The cluster (default: the only cluster, or "default").
+        /// The cluster (default: the only cluster).
         #[arg(long)]
         cluster: Option<String>,
-        /// The placement strategy, as the API's `placementStrategy` JSON array
-        /// (default: RunTask's default, random), e.g.
+        /// The placement strategy, as the API's `placementStrategy` JSON array (default: RunTask's
+        /// default, random), e.g.
         /// '[{"type":"spread","field":"attribute:ecs.availability-zone"},{"type":"binpack","field":"memory"}]'.
         #[arg(long)]
         strategy: Option<String>,
+        /// The request's placement constraints, as the API's `placementConstraints` JSON array; the task
+        /// definition's own constraints always apply, e.g. '[{"type":"memberOf","expression":"attribute:stack == prod"}]'.
+        #[arg(long)]
+        constraints: Option<String>,
+        /// The task group (default: family:FAMILY), for spread counts and distinctInstance.
+        #[arg(long)]
+        group: Option<String>,
         /// Overrides the scenario's seed.
         #[arg(long)]
         seed: Option<u64>,
@@ -91,6 +100,8 @@ fn main() -> ExitCode {
             task_definition,
             cluster,
             strategy,
+            constraints,
+            group,
             seed,
         } => explain(
             &scenario,
@@ -98,6 +109,8 @@ fn main() -> ExitCode {
             &task_definition,
             cluster,
             strategy.as_deref(),
+            constraints.as_deref(),
+            group.as_deref(),
             seed,
         ),
     };
@@ -128,7 +141,11 @@ fn load(path: &Path) -> Result<ecsim_scenario::Loaded, UsageError> {
     ecsim_scenario::load(&src).map_err(|errors| {
         let lines: Vec<String> = errors
             .iter()
-            .map(|e| format!("error: {}:{e}", path.display()))
+            // "file:line:col: path: message", or "file: path: message" where no position is known.
+            .map(|e| match e.line {
+                Some(_) => format!("error: {}:{e}", path.display()),
+                None => format!("error: {}: {e}", path.display()),
+            })
             .collect();
         UsageError(lines.join("\n"))
     })
@@ -141,6 +158,7 @@ fn run(path: &Path, seed: Option<u64>, out: Option<PathBuf>) -> Result<u8, Usage
         loaded.scenario.seed = seed;
     }
     let out_dir = out.unwrap_or_else(|| PathBuf::from("results").join(&loaded.scenario.name));
+    check_out_dir(&out_dir)?;
     let output = ecsim_engine::run(&loaded.scenario);
     let simulated = started.elapsed();
     write_run_dir(&out_dir, &output, &loaded)?;
@@ -155,6 +173,33 @@ fn run(path: &Path, seed: Option<u64>, out: Option<PathBuf>) -> Result<u8, Usage
         output.counts.tasks_started,
         output.fingerprint
     );
+    if output.counts.action_errors > 0 {
+        out!(
+            "  {} actions rejected by the simulated state (ECS Action Error):",
+            output.counts.action_errors
+        );
+        let errors = output.events.iter().filter_map(|e| match &e.detail {
+            ecsim_engine::EventDetail::ActionError {
+                action_index,
+                action,
+                error,
+                message,
+            } => Some((e.t, *action_index, action, error, message)),
+            _ => None,
+        });
+        for (t, index, action, error, message) in errors.clone().take(10) {
+            out!(
+                "    at {}s actions[{index}] {action}: {error}: {message}",
+                t.ms() as f64 / 1000.0
+            );
+        }
+        if output.counts.action_errors > 10 {
+            out!(
+                "    ... and {} more in events.jsonl",
+                output.counts.action_errors - 10
+            );
+        }
+    }
     for a in &output.assertions {
         out!(
             "  assertion {}: {} ({})",
@@ -170,8 +215,9 @@ fn run(path: &Path, seed: Option<u64>, out: Option<PathBuf>) -> Result<u8, Usage
         simulated.as_secs_f64()
     );
     if !failed.is_empty() {
+        let program = std::env::args().next().unwrap_or_else(|| "ecsim".into());
         eprintln!(
-            "reproduce: ecsim run {} --seed {}",
+            "reproduce: {program} run {} --seed {}",
             path.display(),
             output.seed
         );
@@ -181,7 +227,44 @@ fn run(path: &Path, seed: Option<u64>, out: Option<PathBuf>) -> Result<u8, Usage
 }
 
 /// Writes every file into a temporary sibling directory, then renames it into place, so a failed
-/// or interrupted run never leaves a half-written result.
+/// Checks, before anything runs, that `--out` names a directory to create or an earlier run
+/// directory (holding nothing but run files), so that replacing it destroys nothing of the user's.
+fn check_out_dir(dir: &Path) -> Result<(), UsageError> {
+    let refuse = |why: String| {
+        UsageError(format!(
+            "error: --out {}: {why}; choose a new directory, or an earlier run directory to replace",
+            dir.display()
+        ))
+    };
+    match dir.file_name() {
+        None => return Err(refuse("names no directory of its own".into())),
+        Some(n) if n == "." || n == ".." => {
+            return Err(refuse("names no directory of its own".into()))
+        }
+        Some(_) => {}
+    }
+    if !dir.exists() {
+        return Ok(());
+    }
+    if !dir.is_dir() {
+        return Err(refuse("exists and is not a directory".into()));
+    }
+    let entries = std::fs::read_dir(dir).map_err(|e| refuse(format!("cannot be read ({e})")))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| refuse(format!("cannot be read ({e})")))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !ecsim_report::RUN_FILES.contains(&name.as_str()) || !entry.path().is_file() {
+            return Err(refuse(format!(
+                "exists and holds '{name}', so it is not an ecsim run directory"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Writes every file into a temporary sibling directory, then renames it into place (replacing an
+/// earlier run directory that `check_out_dir` accepted), so a failed or interrupted run never leaves a
+/// half-written result.
 fn write_run_dir(
     dir: &Path,
     output: &ecsim_engine::RunOutput,
@@ -203,9 +286,10 @@ fn write_run_dir(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "run".into());
     let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir(&tmp).map_err(|e| err("creating a temporary directory", e))?;
-    let result = (|| -> std::io::Result<()> {
+    let written = (|| -> std::io::Result<()> {
         let meta = ecsim_report::SummaryMeta {
             scenario_sha256: &loaded.sha256,
             ignored_fields: &loaded.ignored_fields,
@@ -229,18 +313,17 @@ fn write_run_dir(
         ecsim_report::write_snapshots(output, &mut w)?;
         w.flush()?;
         Ok(())
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(err("writing files", e));
-    }
-    if dir.exists() {
-        let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-        std::fs::rename(dir, &old).map_err(|e| err("moving the previous run aside", e))?;
-        let _ = std::fs::remove_dir_all(&old);
-    }
-    std::fs::rename(&tmp, dir).map_err(|e| err("renaming the finished run into place", e))?;
-    Ok(())
+    })()
+    .map_err(|e| err("writing files", e))
+    .and_then(|()| {
+        if dir.exists() {
+            std::fs::rename(dir, &old).map_err(|e| err("moving the previous run aside", e))?;
+        }
+        std::fs::rename(&tmp, dir).map_err(|e| err("renaming the finished run into place", e))
+    });
+    let _ = std::fs::remove_dir_all(&tmp);
+    let _ = std::fs::remove_dir_all(&old);
+    written
 }
 
 fn validate(path: &Path) -> Result<u8, UsageError> {
@@ -256,18 +339,28 @@ fn validate(path: &Path) -> Result<u8, UsageError> {
     Ok(0)
 }
 
+#[allow(clippy::too_many_arguments)] // one per command-line option
 fn explain(
     path: &Path,
     at: &str,
     task_definition: &str,
     cluster: Option<String>,
     strategy: Option<&str>,
+    constraints: Option<&str>,
+    group: Option<&str>,
     seed: Option<u64>,
 ) -> Result<u8, UsageError> {
+    let at_arg = at;
     let at = ecsim_scenario::parse_duration(at)
         .map_err(|e| UsageError(format!("error: --at {at:?}: {e}")))?;
     let strategies = match strategy {
         Some(s) => parse_strategy(s).map_err(|e| UsageError(format!("error: --strategy: {e}")))?,
+        None => Vec::new(),
+    };
+    let constraints = match constraints {
+        Some(s) => {
+            parse_constraints(s).map_err(|e| UsageError(format!("error: --constraints: {e}")))?
+        }
         None => Vec::new(),
     };
     let mut loaded = load(path)?;
@@ -275,25 +368,34 @@ fn explain(
         loaded.scenario.seed = seed;
     }
     let mut engine = Engine::new(&loaded.scenario);
-    engine.run_until(SimTime::ZERO + at);
+    let at_time = SimTime::ZERO + at;
+    if at_time > engine.horizon() {
+        return Err(UsageError(format!(
+            "error: --at {at_arg}: after the scenario's horizon ({}s); choose a time within the run",
+            engine.horizon().seconds()
+        )));
+    }
+    engine.run_until(at_time);
     let world = engine.world();
+    let active: Vec<&ecsim_model::Cluster> = world
+        .clusters
+        .iter()
+        .filter(|c| c.status == ecsim_model::ClusterStatus::Active)
+        .collect();
     let cluster = match cluster {
         Some(c) => c,
-        None => {
-            let active: Vec<_> = world
-                .clusters
-                .iter()
-                .filter(|c| c.status == ecsim_model::ClusterStatus::Active)
-                .collect();
-            match active.as_slice() {
-                [only] => only.name.clone(),
-                _ => "default".to_string(),
+        None => match active.as_slice() {
+            [only] => only.name.clone(),
+            [] => return Err(UsageError(format!("error: no cluster exists at {at_arg}"))),
+            many => {
+                let names: Vec<&str> = many.iter().map(|c| c.name.as_str()).collect();
+                return Err(UsageError(format!("error: the scenario has several clusters at {at_arg} ({}); choose one with --cluster", names.join(", "))));
             }
-        }
+        },
     };
-    let (result, _) = engine
-        .explain(&cluster, task_definition, &strategies)
-        .map_err(|e| UsageError(format!("error: {e}")))?;
+    let (result, cluster_id) = engine
+        .explain(&cluster, task_definition, &strategies, &constraints, group)
+        .map_err(|e| UsageError(format!("error: at {at_arg}: {e}")))?;
     let def = world.task_definition(
         world
             .task_definition_by_ref(task_definition)
@@ -324,12 +426,16 @@ fn explain(
         "{:<22} {:<14} {:<12} {:>10} {:>12}  verdict",
         "instance", "az", "type", "cpu free", "memory free"
     );
-    for v in &explanation.verdicts {
-        let inst = world.instance(v.instance);
+    for &id in &world.cluster(cluster_id).instances {
+        let inst = world.instance(id);
         let rem = inst.remaining();
-        let verdict = match v.rejected_by {
-            None => "fits".to_string(),
-            Some(c) => format!("rejected: {}{}", c.reason(), hint(c)),
+        let verdict = match explanation.verdicts.iter().find(|v| v.instance == id) {
+            Some(v) => match v.rejected_by {
+                None => "fits".to_string(),
+                Some(c) => format!("rejected: {}{}", c.reason(), hint(c)),
+            },
+            // Only ACTIVE instances are candidates (DRAINING takes no new tasks; INACTIVE has left).
+            None => format!("not a candidate: {}", inst.status.as_str()),
         };
         let _ = writeln!(
             out,
@@ -342,27 +448,35 @@ fn explain(
         );
     }
     for step in &explanation.steps {
-        let names: Vec<&str> = step
-            .survivors
-            .iter()
-            .map(|&i| world.instance(i).ec2_instance_id.as_str())
-            .collect();
         let _ = writeln!(
             out,
-            "strategy {}: keeps {} of {}: {}",
+            "strategy {}: keeps {} of {} (lower score is better)",
             step.strategy,
             step.survivors.len(),
-            step.scores.len().max(step.survivors.len()),
-            names.join(", ")
+            step.scores.len().max(step.survivors.len())
         );
+        for &(id, score) in &step.scores {
+            let kept = if step.survivors.contains(&id) {
+                "kept"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                out,
+                "  {:<22} score {:>8}  {kept}",
+                world.instance(id).ec2_instance_id,
+                score
+            );
+        }
     }
     match &result {
         Ok(d) => {
             let _ = writeln!(
                 out,
-                "placement: {} (drawn from {} finalists)",
+                "placement: {} ({} finalist{}; with several, the run draws from its own random stream, so its pick may differ)",
                 world.instance(d.instance).ec2_instance_id,
-                d.finalists
+                d.finalists,
+                if d.finalists == 1 { "" } else { "s" }
             );
         }
         Err(f) => {
@@ -379,6 +493,25 @@ fn explain(
     }
     let _ = std::io::stdout().lock().write_all(out.as_bytes());
     Ok(0)
+}
+
+/// Parses the API's `placementConstraints` array: `[{"type": "memberOf", "expression": "..."}, ...]`.
+fn parse_constraints(s: &str) -> Result<Vec<PlacementConstraint>, String> {
+    let v: serde_json::Value = serde_json::from_str(s).map_err(|e| format!("not JSON ({e}); expected an array like [{{\"type\":\"memberOf\",\"expression\":\"attribute:stack == prod\"}}]"))?;
+    let items = v
+        .as_array()
+        .ok_or("expected a JSON array of {\"type\", \"expression\"} objects")?;
+    items
+        .iter()
+        .map(|item| match (item.get("type").and_then(|t| t.as_str()), item.get("expression").and_then(|e| e.as_str())) {
+            (Some("memberOf"), Some(e)) => ecsim_query::Expression::parse(e)
+                .map(|x| PlacementConstraint::MemberOf(std::sync::Arc::new(x)))
+                .map_err(|q| format!("expression {e:?}: {q}")),
+            (Some("distinctInstance"), None) => Ok(PlacementConstraint::DistinctInstance),
+            (Some("distinctInstance"), Some(_)) => Err("distinctInstance takes no expression".into()),
+            _ => Err(format!("unsupported constraint {item}; expected memberOf with an expression, or distinctInstance")),
+        })
+        .collect()
 }
 
 fn hint(c: Check) -> &'static str {

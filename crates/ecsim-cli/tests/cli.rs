@@ -246,7 +246,11 @@ fn failed_assertion_is_exit_1() {
     ]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("FAILED"));
-    assert!(text(&out.stderr).contains("reproduce: ecsim run"));
+    assert!(
+        text(&out.stderr).contains("reproduce: ")
+            && text(&out.stderr).contains(" run ")
+            && text(&out.stderr).contains("--seed 1")
+    );
     let summary: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(out_dir.join("summary.json")).expect("written"),
     )

@@ -6,6 +6,8 @@ use crate::output::Counts;
 pub enum Assertion {
     /// At most this many placement failures over the run.
     MaxPlacementFailures { at_most: u64 },
+    /// At most this many actions rejected by the simulated state (`ECS Action Error` events).
+    MaxActionErrors { at_most: u64 },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -19,6 +21,7 @@ impl Assertion {
     pub fn type_name(&self) -> &'static str {
         match self {
             Assertion::MaxPlacementFailures { .. } => "maxPlacementFailures",
+            Assertion::MaxActionErrors { .. } => "maxActionErrors",
         }
     }
 
@@ -32,6 +35,14 @@ impl Assertion {
                     detail: format!("{failures} placement failures (at most {at_most} allowed)"),
                 }
             }
+            Assertion::MaxActionErrors { at_most } => AssertionResult {
+                type_name: self.type_name(),
+                passed: counts.action_errors <= at_most,
+                detail: format!(
+                    "{} action errors (at most {at_most} allowed)",
+                    counts.action_errors
+                ),
+            },
         }
     }
 }

@@ -203,6 +203,7 @@ impl Engine {
     }
 
     fn action_error(&mut self, index: usize, error: &str, message: String) {
+        self.counts.action_errors += 1;
         let action = self.scenario.actions[index].name.clone();
         self.emit(EventDetail::ActionError {
             action_index: index,
@@ -1438,27 +1439,36 @@ impl Engine {
         }
     }
 
-    /// Explains, at the current time, where a task of `task_definition` would go in `cluster`:
-    /// every instance's verdict and the strategies' steps (RunTask defaults unless given).
+    /// Explains, at the current time, where a task of `task_definition` would go in `cluster`: every
+    /// ACTIVE instance's verdict and each strategy's scores. `strategies` empty means RunTask's default;
+    /// `constraints` are the request's (the task definition's are added); `group` defaults to
+    /// `family:FAMILY`. The final draw uses a stream of its own, so it illustrates, and need not equal,
+    /// the run's own draw.
     pub fn explain(
         &self,
         cluster: &str,
         task_definition: &str,
         strategies: &[PlacementStrategy],
+        constraints: &[PlacementConstraint],
+        group: Option<&str>,
     ) -> Result<(Result<Decision, Failure>, ClusterId), String> {
         let c = self
             .world
             .cluster_by_ref(cluster)
+            .filter(|&c| self.world.cluster(c).status == ClusterStatus::Active)
             .ok_or_else(|| format!("cluster '{cluster}' does not exist at this time"))?;
-        let def_id = self
-            .world
-            .task_definition_by_ref(task_definition)
-            .ok_or_else(|| {
-                format!("task definition '{task_definition}' is not registered at this time")
-            })?;
+        let def_id = self.world.task_definition_by_ref(task_definition).ok_or_else(|| {
+            let known: Vec<String> = self.world.task_definitions.iter().map(|d| d.family_revision()).collect();
+            match known.is_empty() {
+                true => format!("task definition '{task_definition}' is not registered at this time; none is"),
+                false => format!("task definition '{task_definition}' is not registered at this time; registered: {}", known.join(", ")),
+            }
+        })?;
         let def = self.world.task_definition(def_id);
         let requirements = def.requirements(&TaskOverride::default());
-        let group_name = format!("family:{}", def.family);
+        let group_name = group
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("family:{}", def.family));
         let group = self
             .world
             .group_id(&group_name)
@@ -1468,18 +1478,25 @@ impl Engine {
         } else {
             strategies.to_vec()
         };
+        let mut all_constraints = def.placement_constraints.clone();
+        all_constraints.extend(constraints.iter().cloned());
         let req = PlacementRequest {
             cluster: c,
             requirements: &requirements,
             group,
             launch_type: LaunchType::Ec2,
-            constraints: &def.placement_constraints,
+            constraints: &all_constraints,
             strategies: &strategies,
             only: None,
             explain: true,
         };
         let mut rng = RandomStreams::new(self.scenario.seed).stream("explain");
         Ok((place(&self.world, &req, &mut rng), c))
+    }
+
+    /// The scenario's horizon.
+    pub fn horizon(&self) -> SimTime {
+        self.horizon
     }
 }
 

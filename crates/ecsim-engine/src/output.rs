@@ -169,6 +169,8 @@ pub struct Counts {
     pub tasks_stopped: BTreeMap<&'static str, u64>,
     /// By failure reason.
     pub placement_failures: BTreeMap<String, u64>,
+    /// Actions the simulated state rejected (`ECS Action Error` events).
+    pub action_errors: u64,
 }
 
 /// Reserved fractions over the samples (`summary.json` `utilization`), 0..1.

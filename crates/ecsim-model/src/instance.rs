@@ -76,8 +76,11 @@ pub struct ContainerInstance {
     /// Every TCP/UDP host port in use: registered, static task ports and dynamic task ports.
     pub used_tcp_ports: BTreeSet<u16>,
     pub used_udp_ports: BTreeSet<u16>,
-    /// Registered plus static task ports: the ports that count toward the limit of 100.
-    pub reserved_port_count: usize,
+    /// Registered plus static task ports: the reserved ports (API: remainingResources PORTS), which
+    /// count toward the limit of 100. Dynamic ports are in `used_*_ports` only (API: PortMapping —
+    /// automatically assigned ports "do not count toward the 100 reserved ports limit").
+    pub reserved_tcp_ports: BTreeSet<u16>,
+    pub reserved_udp_ports: BTreeSet<u16>,
     /// Change with [`ContainerInstance::set_attribute`] / [`ContainerInstance::remove_attribute`],
     /// which keep `external` in step.
     pub attributes: BTreeMap<String, Option<String>>,
@@ -118,6 +121,11 @@ impl ContainerInstance {
     /// Recomputes the fields derived from attributes.
     pub fn refresh_derived(&mut self) {
         self.external = self.attributes.contains_key(EXTERNAL_CAPABILITY);
+    }
+
+    /// Reserved ports of both protocols (at most 100 may be held).
+    pub fn reserved_port_count(&self) -> usize {
+        self.reserved_tcp_ports.len() + self.reserved_udp_ports.len()
     }
 
     pub fn attribute(&self, name: &str) -> Option<Option<&str>> {

@@ -111,6 +111,8 @@ pub struct NetworkBinding {
     pub container_port: Option<u16>,
     pub host_port: u16,
     pub protocol: Protocol,
+    /// Taken from the dynamic range (hostPort 0 or absent in bridge mode).
+    pub dynamic: bool,
 }
 
 /// One task.

@@ -198,7 +198,8 @@ impl World {
             registered_udp_ports: Vec::new(),
             used_tcp_ports: Default::default(),
             used_udp_ports: Default::default(),
-            reserved_port_count: 0,
+            reserved_tcp_ports: Default::default(),
+            reserved_udp_ports: Default::default(),
             attributes: BTreeMap::new(),
             external: false,
             running_tasks_count: 0,
@@ -211,8 +212,8 @@ impl World {
         inst.refresh_derived();
         inst.used_tcp_ports = inst.registered_tcp_ports.iter().copied().collect();
         inst.used_udp_ports = inst.registered_udp_ports.iter().copied().collect();
-        inst.reserved_port_count =
-            inst.registered_tcp_ports.len() + inst.registered_udp_ports.len();
+        inst.reserved_tcp_ports = inst.used_tcp_ports.clone();
+        inst.reserved_udp_ports = inst.used_udp_ports.clone();
         self.instance_refs.insert(inst.ec2_instance_id.clone(), id);
         self.instance_refs.insert(inst.arn.clone(), id);
         self.instance_refs.insert(format!("{n:032x}"), id);
@@ -406,9 +407,17 @@ impl World {
                     }
                     _ => hport.filter(|&p| p != 0),
                 };
-                let (used, next) = match proto {
-                    Protocol::Tcp => (&mut inst.used_tcp_ports, &mut next_tcp),
-                    Protocol::Udp => (&mut inst.used_udp_ports, &mut next_udp),
+                let (used, reserved, next) = match proto {
+                    Protocol::Tcp => (
+                        &mut inst.used_tcp_ports,
+                        &mut inst.reserved_tcp_ports,
+                        &mut next_tcp,
+                    ),
+                    Protocol::Udp => (
+                        &mut inst.used_udp_ports,
+                        &mut inst.reserved_udp_ports,
+                        &mut next_udp,
+                    ),
                 };
                 let host_port = match fixed {
                     Some(p) => {
@@ -417,11 +426,7 @@ impl World {
                             "host port {p} already in use on {}",
                             inst.ec2_instance_id
                         );
-                        inst.reserved_port_count += 1;
-                        assert!(
-                            inst.reserved_port_count <= MAX_RESERVED_PORTS,
-                            "more than 100 reserved ports"
-                        );
+                        reserved.insert(p);
                         p
                     }
                     None => {
@@ -437,8 +442,14 @@ impl World {
                     container_port: cport,
                     host_port,
                     protocol: proto,
+                    dynamic: fixed.is_none(),
                 });
             }
+            assert!(
+                inst.reserved_port_count() <= MAX_RESERVED_PORTS,
+                "more than 100 reserved ports on {}",
+                inst.ec2_instance_id
+            );
         }
         inst.tasks.insert(task);
         if desired == DesiredStatus::Running {
@@ -482,17 +493,21 @@ impl World {
         inst.reserved.gpus -= req.gpus;
         inst.reserved.enis -= req.enis;
         for b in &bindings {
-            let used = match b.protocol {
-                Protocol::Tcp => &mut inst.used_tcp_ports,
-                Protocol::Udp => &mut inst.used_udp_ports,
+            let (used, reserved) = match b.protocol {
+                Protocol::Tcp => (&mut inst.used_tcp_ports, &mut inst.reserved_tcp_ports),
+                Protocol::Udp => (&mut inst.used_udp_ports, &mut inst.reserved_udp_ports),
             };
             assert!(
                 used.remove(&b.host_port),
                 "releasing host port {} not held",
                 b.host_port
             );
-            if !is_dynamic(&req, b) {
-                inst.reserved_port_count -= 1;
+            if !b.dynamic {
+                assert!(
+                    reserved.remove(&b.host_port),
+                    "releasing reserved port {} not held",
+                    b.host_port
+                );
             }
         }
         assert!(inst.tasks.remove(&task), "task not on its instance");
@@ -554,13 +569,4 @@ impl World {
             }
         }
     }
-}
-
-/// A binding is dynamic when the task asked for no fixed host port for it.
-fn is_dynamic(req: &crate::task_definition::TaskRequirements, b: &NetworkBinding) -> bool {
-    let statics = match b.protocol {
-        Protocol::Tcp => &req.static_tcp_ports,
-        Protocol::Udp => &req.static_udp_ports,
-    };
-    !statics.contains(&b.host_port)
 }

@@ -173,7 +173,7 @@ pub fn first_failed_check(
         &r.static_tcp_ports,
         r.dynamic_tcp_ports,
     ) || (!r.static_tcp_ports.is_empty()
-        && inst.reserved_port_count + statics > MAX_RESERVED_PORTS)
+        && inst.reserved_port_count() + statics > MAX_RESERVED_PORTS)
     {
         return Some(Check::Ports);
     }
@@ -182,7 +182,7 @@ pub fn first_failed_check(
         &r.static_udp_ports,
         r.dynamic_udp_ports,
     ) || (!r.static_udp_ports.is_empty()
-        && inst.reserved_port_count + statics > MAX_RESERVED_PORTS)
+        && inst.reserved_port_count() + statics > MAX_RESERVED_PORTS)
     {
         return Some(Check::PortsUdp);
     }

@@ -77,15 +77,16 @@ fn registered_resources(inst: &ContainerInstance) -> Vec<ResourceJson> {
     out
 }
 
-/// `remainingResources`: registered minus what tasks hold; PORTS lists every port in use
-/// (registered and task-held), as ECS does.
+/// `remainingResources`: registered minus what tasks hold; PORTS lists the reserved ports (the agent's
+/// and the tasks' static host ports). Dynamically assigned ports are not reserved ports (API:
+/// PortMapping), so they are not listed.
 fn remaining_resources(inst: &ContainerInstance) -> Vec<ResourceJson> {
     let remaining = inst.remaining();
     let mut out = vec![
         ResourceJson::integer("CPU", remaining.cpu),
         ResourceJson::integer("MEMORY", remaining.memory_mib),
-        ResourceJson::ports("PORTS", inst.used_tcp_ports.iter().copied()),
-        ResourceJson::ports("PORTS_UDP", inst.used_udp_ports.iter().copied()),
+        ResourceJson::ports("PORTS", inst.reserved_tcp_ports.iter().copied()),
+        ResourceJson::ports("PORTS_UDP", inst.reserved_udp_ports.iter().copied()),
     ];
     if inst.registered.gpus > 0 {
         out.push(ResourceJson::integer("GPU", remaining.gpus));

@@ -50,6 +50,7 @@ struct CountsJson<'a> {
     tasks_started: u64,
     tasks_stopped: &'a BTreeMap<&'static str, u64>,
     placement_failures: &'a BTreeMap<String, u64>,
+    action_errors: u64,
 }
 
 #[derive(Serialize)]
@@ -97,6 +98,7 @@ pub fn write_summary(out: &RunOutput, meta: &SummaryMeta, mut w: impl Write) -> 
             tasks_started: out.counts.tasks_started,
             tasks_stopped: &out.counts.tasks_stopped,
             placement_failures: &out.counts.placement_failures,
+            action_errors: out.counts.action_errors,
         },
         services: [],
         capacity_providers: [],

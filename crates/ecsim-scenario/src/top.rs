@@ -427,7 +427,7 @@ fn read_amis(cx: &mut Cx, value: &Value, path: &Path, catalog: &mut AmiCatalog) 
 }
 
 /// The assertion types this version evaluates, and those that need services.
-const ASSERTIONS: [&str; 1] = ["maxPlacementFailures"];
+const ASSERTIONS: [&str; 2] = ["maxPlacementFailures", "maxActionErrors"];
 const SERVICE_ASSERTIONS: [&str; 3] = ["minHealthyTasks", "deploymentCompletes", "serviceSteadyBy"];
 
 fn read_assertions(cx: &mut Cx, value: &Value, path: &Path) -> Vec<Assertion> {
@@ -455,7 +455,7 @@ fn read_assertions(cx: &mut Cx, value: &Value, path: &Path) -> Vec<Assertion> {
             continue;
         };
         match kind {
-            "maxPlacementFailures" => {
+            "maxPlacementFailures" | "maxActionErrors" => {
                 let Some(a) = object(
                     cx,
                     item,
@@ -466,15 +466,15 @@ fn read_assertions(cx: &mut Cx, value: &Value, path: &Path) -> Vec<Assertion> {
                     continue;
                 };
                 if !a.has("atMost") {
-                    a.missing(
-                        cx,
-                        "atMost",
-                        "the most placement failures allowed, e.g. \"atMost\": 0",
-                    );
+                    a.missing(cx, "atMost", "the most allowed, e.g. \"atMost\": 0");
                     continue;
                 }
                 if let Some(n) = a.int(cx, "atMost", 0, i64::MAX, None) {
-                    out.push(Assertion::MaxPlacementFailures { at_most: n as u64 });
+                    out.push(if kind == "maxActionErrors" {
+                        Assertion::MaxActionErrors { at_most: n as u64 }
+                    } else {
+                        Assertion::MaxPlacementFailures { at_most: n as u64 }
+                    });
                 }
             }
             k if SERVICE_ASSERTIONS.contains(&k) => cx.error_value(
