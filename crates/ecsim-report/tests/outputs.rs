@@ -214,7 +214,8 @@ fn summary_shape_and_key_order() {
             "placements",
             "tasksStarted",
             "tasksStopped",
-            "placementFailures"
+            "placementFailures",
+            "actionErrors"
         ]
     );
     assert_eq!(v["scenario"]["sha256"], "ab12");
@@ -382,10 +383,11 @@ fn snapshot_state() {
             "registeredContainerInstancesCount": 2, "runningTasksCount": 1, "pendingTasksCount": 1,
             "activeServicesCount": 0}])
     );
-    // Instance 1 holds the web task's static 8080 and dynamic 49153 besides the agent's ports.
+    // Instance 1 holds the web task's static 8080 besides the agent's ports; its dynamic 49153 is not a
+    // reserved port (API: PortMapping, automatically assigned ports) and is not listed.
     assert_eq!(
         r["containerInstances"][0]["remainingResources"][2]["stringSetValue"],
-        serde_json::json!(["22", "2375", "2376", "8080", "49153", "51678", "51679", "51680"])
+        serde_json::json!(["22", "2375", "2376", "8080", "51678", "51679", "51680"])
     );
     assert!(r["containerInstances"][0]
         .get("capacityProviderName")
