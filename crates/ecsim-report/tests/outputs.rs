@@ -224,7 +224,7 @@ fn summary_shape_and_key_order() {
     assert_eq!(v["services"], serde_json::json!([]));
     assert_eq!(v["capacityProviders"], serde_json::json!([]));
     assert!(text.contains(
-        "    \"tasksStopped\": {\n      \"EssentialContainerExited\": 0,\n      \"UserInitiated\": 1\n    },\n    \"placementFailures\": {\n      \"RESOURCE:MEMORY\": 1,\n      \"RESOURCE:PORTS\": 1\n    }\n"
+        "    \"tasksStopped\": {\n      \"EssentialContainerExited\": 0,\n      \"UserInitiated\": 1\n    },\n    \"placementFailures\": {\n      \"RESOURCE:MEMORY\": 1,\n      \"RESOURCE:PORTS\": 1\n    },\n    \"actionErrors\": 0\n"
     ));
     assert!(text.contains(
         "  \"utilization\": {\n    \"cpuReservedMean\": 0.333333,\n    \"cpuReservedPeak\": 0.1875,\n    \"memoryReservedMean\": 0.0,\n    \"memoryReservedPeak\": 0.666667\n  },\n"
