@@ -102,6 +102,13 @@ fn bad_input_is_exit_2_with_path_and_nothing_written() {
             "unknown-cluster.json",
             &["actions[1].input.cluster", "nowhere"],
         ),
+        (
+            "duplicate-host-port.json",
+            &[
+                "actions[1].input.containerDefinitions[1].portMappings[0]",
+                "8080",
+            ],
+        ),
     ];
     let dir = tempfile::tempdir().expect("tempdir");
     let corpus = std::fs::read_dir(root().join("tests/bad-input"))

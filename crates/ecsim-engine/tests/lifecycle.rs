@@ -148,3 +148,56 @@ fn static_host_ports_conflict_with_resource_ports() {
         Some(&1)
     );
 }
+
+/// A task's dynamic ports never take its own static ports, and a task that maps one host port twice
+/// fits nowhere (RESOURCE:PORTS) instead of breaking the books.
+#[test]
+fn a_tasks_own_ports_never_collide() {
+    let mut sc = Scenario::new("own-ports");
+    horizon(&mut sc, 600);
+    cluster(&mut sc, "prod");
+    launch(&mut sc, at(0), "prod", "m5.large", 1, &["us-east-1a"]);
+    let mut mixed = container("app", 64, 64, &[(81, 49153)]);
+    mixed.port_mappings.insert(
+        0,
+        PortMapping {
+            container_port: Some(80),
+            host_port: None,
+            protocol: Protocol::Tcp,
+        },
+    );
+    register(
+        &mut sc,
+        at(0),
+        task_def("mixed", vec![mixed], Default::default()),
+    );
+    register(
+        &mut sc,
+        at(0),
+        task_def(
+            "twice",
+            vec![
+                container("a", 64, 64, &[(80, 8080)]),
+                container("b", 64, 64, &[(81, 8080)]),
+            ],
+            Default::default(),
+        ),
+    );
+    run_task(&mut sc, at(100), "prod", "mixed", 1, vec![]);
+    run_task(&mut sc, at(100), "prod", "twice", 1, vec![]);
+    let out = run(&sc);
+    let ports: Vec<u16> = out.world.tasks[0]
+        .network_bindings
+        .iter()
+        .map(|b| b.host_port)
+        .collect();
+    assert!(
+        ports.contains(&49153) && ports.contains(&49154),
+        "{ports:?}"
+    );
+    assert_eq!(out.counts.placements, 1);
+    assert_eq!(
+        out.counts.placement_failures.get("RESOURCE:PORTS"),
+        Some(&1)
+    );
+}

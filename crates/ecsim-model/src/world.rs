@@ -395,41 +395,42 @@ impl World {
         inst.reserved.enis += req.enis;
         let mut bindings = Vec::new();
         let (mode, ports) = containers_ports;
-        let mut next_tcp = crate::instance::DYNAMIC_PORT_FIRST;
-        let mut next_udp = crate::instance::DYNAMIC_PORT_FIRST;
         if mode != crate::task_definition::NetworkMode::Awsvpc
             && mode != crate::task_definition::NetworkMode::None
         {
-            for (container, cport, hport, proto) in ports {
-                let fixed = match mode {
-                    crate::task_definition::NetworkMode::Host => {
-                        hport.or(cport).filter(|&p| p != 0)
-                    }
-                    _ => hport.filter(|&p| p != 0),
-                };
-                let (used, reserved, next) = match proto {
-                    Protocol::Tcp => (
-                        &mut inst.used_tcp_ports,
-                        &mut inst.reserved_tcp_ports,
-                        &mut next_tcp,
-                    ),
-                    Protocol::Udp => (
-                        &mut inst.used_udp_ports,
-                        &mut inst.reserved_udp_ports,
-                        &mut next_udp,
-                    ),
-                };
+            let fixed_port = |hport: Option<u16>, cport: Option<u16>| match mode {
+                crate::task_definition::NetworkMode::Host => hport.or(cport).filter(|&p| p != 0),
+                _ => hport.filter(|&p| p != 0),
+            };
+            // Static ports first, so that the dynamic ones (lowest free, SPEC §4) never take a port
+            // the task itself asks for.
+            let mut host_ports: Vec<Option<u16>> = Vec::with_capacity(ports.len());
+            for (_, cport, hport, proto) in &ports {
+                let fixed = fixed_port(*hport, *cport);
+                if let Some(p) = fixed {
+                    let (used, reserved) = match proto {
+                        Protocol::Tcp => (&mut inst.used_tcp_ports, &mut inst.reserved_tcp_ports),
+                        Protocol::Udp => (&mut inst.used_udp_ports, &mut inst.reserved_udp_ports),
+                    };
+                    assert!(
+                        used.insert(p),
+                        "host port {p} already in use on {}",
+                        inst.ec2_instance_id
+                    );
+                    reserved.insert(p);
+                }
+                host_ports.push(fixed);
+            }
+            let mut next_tcp = crate::instance::DYNAMIC_PORT_FIRST;
+            let mut next_udp = crate::instance::DYNAMIC_PORT_FIRST;
+            for ((container, cport, _, proto), fixed) in ports.into_iter().zip(host_ports) {
                 let host_port = match fixed {
-                    Some(p) => {
-                        assert!(
-                            used.insert(p),
-                            "host port {p} already in use on {}",
-                            inst.ec2_instance_id
-                        );
-                        reserved.insert(p);
-                        p
-                    }
+                    Some(p) => p,
                     None => {
+                        let (used, next) = match proto {
+                            Protocol::Tcp => (&mut inst.used_tcp_ports, &mut next_tcp),
+                            Protocol::Udp => (&mut inst.used_udp_ports, &mut next_udp),
+                        };
                         let p = ContainerInstance::free_dynamic_port(used, *next)
                             .expect("no free dynamic port on an instance placement said fits");
                         used.insert(p);

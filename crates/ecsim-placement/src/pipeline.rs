@@ -223,16 +223,19 @@ fn launch_type_matches(inst: &ContainerInstance, launch_type: LaunchType) -> boo
     }
 }
 
-/// Static ports must all be free; dynamic mappings need that many free ports in the dynamic range.
+/// Static ports must all be free; dynamic mappings need that many free ports in the dynamic range,
+/// not counting the task's own static ports there (they are taken first).
 fn ports_fit(used: &std::collections::BTreeSet<u16>, statics: &[u16], dynamic: u16) -> bool {
-    if statics.iter().any(|p| used.contains(p)) {
+    // `statics` is sorted: a task asking for one host port twice fits nowhere.
+    if statics.windows(2).any(|w| w[0] == w[1]) || statics.iter().any(|p| used.contains(p)) {
         return false;
     }
     if dynamic == 0 {
         return true;
     }
     let range = (DYNAMIC_PORT_LAST - DYNAMIC_PORT_FIRST + 1) as usize;
-    let taken = used.range(DYNAMIC_PORT_FIRST..).count();
+    let own = statics.iter().filter(|&&p| p >= DYNAMIC_PORT_FIRST).count();
+    let taken = used.range(DYNAMIC_PORT_FIRST..).count() + own;
     range.saturating_sub(taken) >= dynamic as usize
 }
 

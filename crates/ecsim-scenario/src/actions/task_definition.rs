@@ -435,6 +435,37 @@ fn containers(
             );
         }
     }
+    // A host port serves one container at a time (DG: "only one container can use a single host
+    // port at a time"), so a task that maps one twice could never be placed anywhere. Ours: an
+    // input error rather than a task that fails on every instance.
+    let mut statics: Vec<(u16, Protocol, usize, usize)> = Vec::new();
+    for (i, c) in out.iter().enumerate() {
+        for (k, m) in c.port_mappings.iter().enumerate() {
+            let fixed = match network_mode {
+                NetworkMode::Host => m.host_port.or(m.container_port),
+                NetworkMode::Bridge => m.host_port,
+                NetworkMode::Awsvpc | NetworkMode::None => None,
+            };
+            let Some(port) = fixed.filter(|&p| p != 0) else {
+                continue;
+            };
+            if let Some(&(_, _, j, _)) = statics
+                .iter()
+                .find(|&&(p, proto, _, _)| p == port && proto == m.protocol)
+            {
+                cx.error(
+                    &path.index(i).key("portMappings").index(k),
+                    format!(
+                        "host port {port}/{} is already mapped by container '{}'; a host port can serve only one container of a task",
+                        if m.protocol == Protocol::Udp { "udp" } else { "tcp" },
+                        out[j].name
+                    ),
+                );
+            } else {
+                statics.push((port, m.protocol, i, k));
+            }
+        }
+    }
     // API: ContainerDefinition.essential — "All tasks must have at least one essential
     // container."
     if !out.iter().any(|c| c.essential) {
