@@ -882,10 +882,13 @@ impl Engine {
             .clone()
             .unwrap_or_default()
             .or(&def.simulation);
-        let timings = simulation
+        let mut timings = simulation
             .timings
             .or(&self.scenario.timings)
             .or(&default_timings(def.network_mode, def.stop_timeout_s()));
+        // SPEC §6: STOPPING is capped by stopTimeout, whoever set it (the agent kills the containers then).
+        let cap = SimDuration::from_seconds(def.stop_timeout_s() as u64);
+        timings.stopping = timings.stopping.map(|d| d.min(cap));
         let mut task = Task::new(
             spec.cluster,
             spec.task_definition,
@@ -935,6 +938,19 @@ impl Engine {
     /// in is not entered and has no event), and arms the timer for the state's end.
     fn enter(&mut self, task: TaskId, mut status: TaskStatus) {
         loop {
+            // Leaving PENDING (timed or not) is where a task that fails to start fails.
+            if status == TaskStatus::Activating
+                && self.tasks[task.index()].fails_to_start
+                && self.world.task(task).desired_status == DesiredStatus::Running
+            {
+                self.mark_stopping(
+                    task,
+                    StopCode::TaskFailedToStart,
+                    "Task failed to start (simulated: failToStartProbability).".to_string(),
+                );
+                status = TaskStatus::Deprovisioning;
+                continue;
+            }
             match status {
                 TaskStatus::Running => {
                     self.world.set_last_status(task, TaskStatus::Running);
@@ -996,18 +1012,6 @@ impl Engine {
     fn advance_task(&mut self, task: TaskId) {
         self.tasks[task.index()].timer = None;
         let status = self.world.task(task).last_status;
-        if status == TaskStatus::Pending
-            && self.tasks[task.index()].fails_to_start
-            && self.world.task(task).desired_status == DesiredStatus::Running
-        {
-            self.mark_stopping(
-                task,
-                StopCode::TaskFailedToStart,
-                "Task failed to start (simulated: failToStartProbability).".to_string(),
-            );
-            self.enter(task, TaskStatus::Deprovisioning);
-            return;
-        }
         let next = self.next_status(task, status);
         self.enter(task, next);
     }

@@ -201,3 +201,105 @@ fn a_tasks_own_ports_never_collide() {
         Some(&1)
     );
 }
+
+fn stop_times(out: &RunOutput) -> Vec<(u64, &'static str)> {
+    out.events
+        .iter()
+        .filter_map(|e| match &e.detail {
+            EventDetail::TaskStateChange {
+                task, last_status, ..
+            } if task.0 == 0 => Some((e.t.ms(), last_status.as_str())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A task that fails to start fails whether or not PENDING takes any time.
+#[test]
+fn fail_to_start_applies_when_pending_takes_no_time() {
+    let mut sc = Scenario::new("fail");
+    horizon(&mut sc, 600);
+    cluster(&mut sc, "prod");
+    launch(&mut sc, at(0), "prod", "m5.large", 1, &["us-east-1a"]);
+    let sim = TaskSimulation {
+        fail_to_start_probability: Some(1.0),
+        timings: Timings {
+            pending: Some(ecsim_kernel::SimDuration::ZERO),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    register(
+        &mut sc,
+        at(0),
+        task_def("bad", vec![container("app", 64, 64, &[])], sim),
+    );
+    run_task(&mut sc, at(100), "prod", "bad", 3, vec![]);
+    let out = run(&sc);
+    assert_eq!(out.counts.tasks_started, 0);
+    assert_eq!(out.counts.tasks_stopped.get("TaskFailedToStart"), Some(&3));
+    assert_eq!(stop_times(&out), vec![(100_000, "STOPPED")]);
+}
+
+/// STOPPING lasts 5 s capped by the task's stop timeout: the longest container stopTimeout, 30 s for a
+/// container that sets none; an override of STOPPING is capped too (SPEC §6).
+#[test]
+fn stopping_is_capped_by_the_longest_stop_timeout() {
+    let stop_after = |timeouts: &[Option<u32>], stopping_override_s: Option<u64>| {
+        let mut sc = Scenario::new("stop");
+        horizon(&mut sc, 3600);
+        cluster(&mut sc, "prod");
+        launch(&mut sc, at(0), "prod", "m5.large", 1, &["us-east-1a"]);
+        if let Some(s) = stopping_override_s {
+            sc.timings.stopping = Some(ecsim_kernel::SimDuration::from_seconds(s));
+        }
+        let containers = timeouts
+            .iter()
+            .enumerate()
+            .map(|(k, &t)| {
+                let mut c = container(&format!("c{k}"), 64, 64, &[]);
+                c.stop_timeout_s = t;
+                c
+            })
+            .collect();
+        let sim = TaskSimulation {
+            run_duration: Some(Distribution::Fixed { ms: 60_000 }),
+            ..Default::default()
+        };
+        register(&mut sc, at(0), task_def("t", containers, sim));
+        run_task(&mut sc, at(100), "prod", "t", 1, vec![]);
+        let out = run(&sc);
+        let times = stop_times(&out);
+        let stopping = times
+            .iter()
+            .find(|(_, s)| *s == "STOPPING")
+            .expect("STOPPING")
+            .0;
+        let stopped = times
+            .iter()
+            .find(|(_, s)| *s == "STOPPED")
+            .expect("STOPPED")
+            .0;
+        (stopped - stopping) / 1000
+    };
+    assert_eq!(
+        stop_after(&[Some(2)], None),
+        2,
+        "one container that stops within 2 s"
+    );
+    assert_eq!(
+        stop_after(&[Some(2), None], None),
+        5,
+        "the other waits the agent's 30 s: 5 s default applies"
+    );
+    assert_eq!(
+        stop_after(&[Some(10)], Some(60)),
+        10,
+        "an override is capped by stopTimeout"
+    );
+    assert_eq!(
+        stop_after(&[None], Some(20)),
+        20,
+        "under the 30 s default cap"
+    );
+}

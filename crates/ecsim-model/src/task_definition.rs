@@ -266,11 +266,13 @@ impl TaskDefinition {
         })
     }
 
-    /// The longest stop timeout of its containers, seconds (API: stopTimeout; agent default 30 s).
+    /// How long the agent waits for the task's containers to stop before killing them, seconds: the
+    /// longest of its containers' `stopTimeout`, a container without one waiting the agent's default
+    /// of 30 s (API: ContainerDefinition.stopTimeout; ECS_CONTAINER_STOP_TIMEOUT).
     pub fn stop_timeout_s(&self) -> u32 {
         self.containers
             .iter()
-            .filter_map(|c| c.stop_timeout_s)
+            .map(|c| c.stop_timeout_s.unwrap_or(30))
             .max()
             .unwrap_or(30)
     }
