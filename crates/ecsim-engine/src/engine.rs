@@ -18,6 +18,9 @@ use ecsim_model::{
 use ecsim_placement::{place, Decision, Failure, PlacementRequest, PlacementStrategy};
 use std::collections::BTreeMap;
 
+/// Service quota: container instances per cluster (DG service-quotas; SPEC §3 limits).
+const MAX_INSTANCES_PER_CLUSTER: usize = 5000;
+
 const PHASE_TASK: u8 = 0;
 const PHASE_LAUNCH: u8 = 1;
 const PHASE_ACTION: u8 = 2;
@@ -54,6 +57,10 @@ struct TaskRuntime {
 /// An instance that is booting.
 #[derive(Clone, Debug)]
 struct PendingLaunch {
+    /// The LaunchContainerInstances action, for errors when the instance comes up.
+    action_index: usize,
+    /// Taken at launch (SPEC §9: "the n-th instance launched").
+    number: u64,
     cluster: String,
     instance_type: String,
     availability_zone: String,
@@ -365,9 +372,17 @@ impl Engine {
             .agent_version
             .clone()
             .unwrap_or_else(|| self.scenario.amis.recommended().ecs_agent_version.clone());
+        let n = self.world.next_instance_number();
+        let ec2 = r
+            .ec2_instance_id
+            .clone()
+            .unwrap_or_else(|| format!("i-{n:017x}"));
+        if !self.may_register(index, c, &ec2) {
+            return;
+        }
         let id = self
             .world
-            .add_instance(c, r.ec2_instance_id.clone(), |inst| {
+            .add_numbered_instance(c, n, r.ec2_instance_id.clone(), |inst| {
                 inst.registered_at = now;
                 inst.instance_type = r.instance_type.clone();
                 inst.availability_zone = r.availability_zone.clone();
@@ -403,6 +418,38 @@ impl Engine {
         self.emit_instance_state(id, "registered");
     }
 
+    /// Whether an instance may join `c`: its EC2 id is not taken, and the cluster has room (API
+    /// quota: 5,000 container instances per cluster). Otherwise an `ECS Action Error` for `index`.
+    fn may_register(&mut self, index: usize, c: ClusterId, ec2_instance_id: &str) -> bool {
+        if self.world.ec2_instance_id_in_use(ec2_instance_id) {
+            self.action_error(
+                index,
+                "InvalidParameterException",
+                format!("An instance with ec2InstanceId {ec2_instance_id} is already registered; an EC2 instance registers once."),
+            );
+            return false;
+        }
+        let cluster = self.world.cluster(c);
+        let registered = if cluster.instances.len() < MAX_INSTANCES_PER_CLUSTER {
+            cluster.instances.len()
+        } else {
+            cluster
+                .instances
+                .iter()
+                .filter(|&&i| self.world.instance(i).status != InstanceStatus::Inactive)
+                .count()
+        };
+        if registered >= MAX_INSTANCES_PER_CLUSTER {
+            self.action_error(
+                index,
+                "LimitExceededException",
+                format!("The cluster already has {MAX_INSTANCES_PER_CLUSTER} registered container instances, the most a cluster can have."),
+            );
+            return false;
+        }
+        true
+    }
+
     fn launch_container_instances(&mut self, index: usize, l: LaunchContainerInstances) {
         if self.cluster(index, &l.cluster).is_none() {
             return;
@@ -423,7 +470,10 @@ impl Engine {
             .unwrap_or_else(|| self.scenario.amis.recommended().image_id.clone());
         for k in 0..l.count as usize {
             let i = self.launches.len();
+            let number = self.world.next_instance_number();
             self.launches.push(PendingLaunch {
+                action_index: index,
+                number,
                 cluster: l.cluster.clone(),
                 instance_type: l.instance_type.clone(),
                 availability_zone: zones[k % zones.len()].clone(),
@@ -468,7 +518,10 @@ impl Engine {
             .filter(u8::is_ascii_lowercase)
             .map(|b| (b - b'a' + 1) as u32)
             .unwrap_or(0);
-        let id = self.world.add_instance(c, None, |inst| {
+        if !self.may_register(l.action_index, c, &format!("i-{:017x}", l.number)) {
+            return;
+        }
+        let id = self.world.add_numbered_instance(c, l.number, None, |inst| {
             inst.registered_at = now;
             inst.instance_type = Some(t.name.clone());
             inst.availability_zone = Some(l.availability_zone.clone());

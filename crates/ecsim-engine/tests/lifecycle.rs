@@ -303,3 +303,109 @@ fn stopping_is_capped_by_the_longest_stop_timeout() {
         "under the 30 s default cap"
     );
 }
+
+fn register_instance(
+    sc: &mut Scenario,
+    t: ecsim_kernel::SimTime,
+    cluster: &str,
+    ec2: Option<&str>,
+) {
+    push(
+        sc,
+        t,
+        "RegisterContainerInstance",
+        Action::RegisterContainerInstance(RegisterContainerInstance {
+            cluster: cluster.to_string(),
+            ec2_instance_id: ec2.map(str::to_string),
+            instance_type: None,
+            availability_zone: None,
+            cpu: 1024,
+            memory_mib: 1024,
+            gpus: 0,
+            tcp_ports: None,
+            udp_ports: None,
+            attributes: vec![],
+            agent_version: None,
+        }),
+    );
+}
+
+/// SPEC §9: the n-th instance *launched* is `i-` + 17 hex digits of n, whichever boots first.
+#[test]
+fn instances_are_numbered_in_launch_order() {
+    let mut sc = Scenario::new("numbers");
+    horizon(&mut sc, 900);
+    cluster(&mut sc, "prod");
+    push(
+        &mut sc,
+        at(0),
+        "LaunchContainerInstances",
+        Action::LaunchContainerInstances(LaunchContainerInstances {
+            cluster: "prod".into(),
+            instance_type: "m5.large".into(),
+            count: 1,
+            availability_zones: vec!["us-east-1a".into()],
+            attributes: vec![],
+            image_id: None,
+            capacity_provider: None,
+            timings: Timings {
+                instance_launch: Some(ecsim_kernel::SimDuration::from_seconds(300)),
+                ..Default::default()
+            },
+        }),
+    );
+    launch(&mut sc, at(10), "prod", "c5.large", 1, &["us-east-1b"]);
+    let out = run(&sc);
+    let by_type = |t: &str| {
+        out.world
+            .instances
+            .iter()
+            .find(|i| i.instance_type.as_deref() == Some(t))
+            .expect("registered")
+            .ec2_instance_id
+            .clone()
+    };
+    assert_eq!(
+        by_type("m5.large"),
+        "i-00000000000000001",
+        "launched first, booted last"
+    );
+    assert_eq!(by_type("c5.large"), "i-00000000000000002");
+}
+
+/// An EC2 instance registers once: a second registration under the same id is an action error.
+#[test]
+fn duplicate_ec2_instance_ids_are_rejected() {
+    let mut sc = Scenario::new("dupes");
+    horizon(&mut sc, 900);
+    cluster(&mut sc, "prod");
+    register_instance(&mut sc, at(0), "prod", Some("i-00000000000000002"));
+    launch(&mut sc, at(0), "prod", "m5.large", 2, &["us-east-1a"]);
+    let out = run(&sc);
+    let ids: Vec<&str> = out
+        .world
+        .instances
+        .iter()
+        .map(|i| i.ec2_instance_id.as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        ["i-00000000000000002", "i-00000000000000003"],
+        "the launch numbered 2 could not take the registered id"
+    );
+    assert_eq!(out.counts.action_errors, 1);
+}
+
+/// Service quota: at most 5,000 container instances per cluster.
+#[test]
+fn a_cluster_holds_at_most_5000_instances() {
+    let mut sc = Scenario::new("quota");
+    horizon(&mut sc, 900);
+    cluster(&mut sc, "prod");
+    launch(&mut sc, at(0), "prod", "t3.medium", 5000, &["us-east-1a"]);
+    register_instance(&mut sc, at(200), "prod", None);
+    let out = run(&sc);
+    assert_eq!(out.world.instances.len(), 5000);
+    assert_eq!(out.counts.action_errors, 1);
+    assert!(out.events.iter().any(|e| matches!(&e.detail, EventDetail::ActionError { error, .. } if error == "LimitExceededException")));
+}

@@ -58,6 +58,8 @@ pub struct World {
     /// The placement index per cluster, and the instances changed since it was last refreshed.
     indexes: Vec<ClusterIndex>,
     dirty: Vec<InstanceId>,
+    /// Instance numbers handed out so far.
+    instance_numbers: u64,
 }
 
 /// Why a reference could not be resolved.
@@ -83,6 +85,7 @@ impl World {
             instance_refs: BTreeMap::new(),
             indexes: Vec::new(),
             dirty: Vec::new(),
+            instance_numbers: 0,
         }
     }
 
@@ -166,16 +169,40 @@ impl World {
 
     // ----- container instances -----
 
-    /// Adds a registered container instance; the n-th instance of the run gets `i-` + 17 hex digits
-    /// of n and an ARN ending in n as 32 hex digits (SPEC §9). `fill` sets everything else.
+    /// Takes the next instance number: the n-th instance of the run (from 1) is `i-` + 17 hex digits
+    /// of n, and its ARN ends in n as 32 hex digits (SPEC §9). A launched instance takes its number
+    /// when it is launched, so numbers follow launch order, not the order in which boots finish.
+    pub fn next_instance_number(&mut self) -> u64 {
+        self.instance_numbers += 1;
+        self.instance_numbers
+    }
+
+    /// Whether an instance of the run already has this ec2InstanceId.
+    pub fn ec2_instance_id_in_use(&self, ec2_instance_id: &str) -> bool {
+        self.instance_refs.contains_key(ec2_instance_id)
+    }
+
+    /// Adds a registered container instance with the next instance number. `fill` sets everything
+    /// but the ids.
     pub fn add_instance(
         &mut self,
         cluster: ClusterId,
         ec2_instance_id: Option<String>,
         fill: impl FnOnce(&mut ContainerInstance),
     ) -> InstanceId {
+        let n = self.next_instance_number();
+        self.add_numbered_instance(cluster, n, ec2_instance_id, fill)
+    }
+
+    /// Adds a registered container instance with number `n` (from [`World::next_instance_number`]).
+    pub fn add_numbered_instance(
+        &mut self,
+        cluster: ClusterId,
+        n: u64,
+        ec2_instance_id: Option<String>,
+        fill: impl FnOnce(&mut ContainerInstance),
+    ) -> InstanceId {
         let id = InstanceId(self.instances.len() as u32);
-        let n = id.0 as u64 + 1;
         let cluster_name = self.clusters[cluster.index()].name.clone();
         let arn = self.arn(&format!("container-instance/{cluster_name}/{n:032x}"));
         let mut inst = ContainerInstance {
