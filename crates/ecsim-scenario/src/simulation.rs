@@ -37,6 +37,28 @@ fn used(keys: &[&'static str]) -> Vec<(&'static str, Field)> {
     keys.iter().map(|k| (*k, Field::Used)).collect()
 }
 
+/// Keys this version reads but that have no effect yet: `healthyAfter` and `unhealthyProbability`
+/// matter to services (SPEC §7), which this version does not simulate. They are validated and
+/// listed in `ignoredFields` (SPEC §2: fields without effect are listed there).
+const NO_EFFECT_YET: [&str; 2] = ["healthyAfter", "unhealthyProbability"];
+
+/// The fields of a block that may hold every timing key, with those of no effect marked so.
+fn timing_fields(no_effect: &[&str]) -> Vec<(&'static str, Field)> {
+    TIMING_KEYS
+        .iter()
+        .map(|&k| {
+            (
+                k,
+                if no_effect.contains(&k) || NO_EFFECT_YET.contains(&k) {
+                    Field::Checked
+                } else {
+                    Field::Used
+                },
+            )
+        })
+        .collect()
+}
+
 /// A `timings` object: each key a duration.
 pub(crate) fn timings(cx: &mut Cx, value: &Value, path: &Path) -> Timings {
     let mut t = Timings::default();
@@ -45,7 +67,7 @@ pub(crate) fn timings(cx: &mut Cx, value: &Value, path: &Path) -> Timings {
         value,
         path,
         "timings, e.g. {\"pending\": \"10s\"}",
-        &used(&TIMING_KEYS),
+        &timing_fields(&[]),
     ) {
         read_timing_keys(cx, &o, &mut t);
     }
@@ -90,14 +112,15 @@ fn block_timings(cx: &mut Cx, o: &Obj<'_>) -> Timings {
 
 /// The `simulation` block of RegisterTaskDefinition, RunTask and StartTask.
 pub(crate) fn task_simulation(cx: &mut Cx, value: &Value, path: &Path) -> TaskSimulation {
-    let mut fields = used(&TIMING_KEYS);
+    // A task's block: instanceLaunch applies to instances, not tasks.
+    let mut fields = timing_fields(&["instanceLaunch"]);
     fields.extend(used(&[
         "timings",
         "runDuration",
         "crashAfter",
         "failToStartProbability",
-        "unhealthyProbability",
     ]));
+    fields.push(("unhealthyProbability", Field::Checked));
     let mut sim = TaskSimulation::default();
     let Some(o) = object(cx, value, path, "a simulation block", &fields) else {
         return sim;
@@ -130,8 +153,8 @@ pub(crate) fn task_simulation(cx: &mut Cx, value: &Value, path: &Path) -> TaskSi
 
 /// The `simulation` block of LaunchContainerInstances: timings only.
 pub(crate) fn launch_simulation(cx: &mut Cx, value: &Value, path: &Path) -> Timings {
-    let mut fields = used(&TIMING_KEYS);
-    fields.push(("timings", Field::Used));
+    // Only instanceLaunch applies to instances; the task timings belong on tasks.
+    let fields = used(&["instanceLaunch", "timings"]);
     match object(cx, value, path, "a simulation block", &fields) {
         Some(o) => block_timings(cx, &o),
         None => Timings::default(),

@@ -419,6 +419,7 @@ fn ignored_fields_in_document_order() {
     assert_eq!(
         l.ignored_fields,
         [
+            "timings.healthyAfter",
             "actions[0].input.tags",
             "actions[0].input.settings",
             "actions[0].simulation.spotInterruptionRate",
@@ -431,6 +432,7 @@ fn ignored_fields_in_document_order() {
             "actions[4].input.containerDefinitions[0].environment",
             "actions[4].input.containerDefinitions[1].healthCheck.command",
             "actions[4].input.containerDefinitions[2].command",
+            "actions[4].simulation.unhealthyProbability",
             "actions[6].input.clientToken",
             "actions[6].input.enableECSManagedTags",
             "actions[6].input.overrides.taskRoleArn",
