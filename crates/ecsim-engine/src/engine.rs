@@ -627,7 +627,7 @@ impl Engine {
                 index,
                 "InvalidParameterException",
                 format!(
-                    "Container instance {r} has {} tasks; deregister with force to orphan them.",
+                    "Container instance {r} has {} tasks; deregister with force: ecsim then stops them (TerminationNotice).",
                     tasks.len()
                 ),
             );

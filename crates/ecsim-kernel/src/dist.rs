@@ -24,7 +24,9 @@ pub enum Distribution {
 }
 
 impl Distribution {
-    /// One sample, rounded to whole milliseconds. Draws a fixed number of values per variant
+    /// One sample, rounded to whole milliseconds. The transcendental functions come from `libm`
+    /// (pure Rust, the same bits on every platform), not the system's maths library, so a seed gives
+    /// the same durations on every machine (SPEC §11). Draws a fixed number of values per variant
     /// (two for lognormal, one otherwise, none for fixed), so streams stay aligned across runs.
     pub fn sample(&self, stream: &mut Stream) -> SimDuration {
         let ms = match *self {
@@ -35,14 +37,14 @@ impl Distribution {
             }
             Distribution::Exponential { mean_ms } => {
                 let u = stream.unit();
-                -(1.0 - u).ln() * mean_ms as f64
+                -libm::log(1.0 - u) * mean_ms as f64
             }
             Distribution::Lognormal { median_ms, sigma } => {
                 // Box-Muller from two uniforms.
                 let u1 = 1.0 - stream.unit();
                 let u2 = stream.unit();
-                let z = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
-                median_ms as f64 * (sigma * z).exp()
+                let z = (-2.0 * libm::log(u1)).sqrt() * libm::cos(2.0 * std::f64::consts::PI * u2);
+                median_ms as f64 * libm::exp(sigma * z)
             }
         };
         let ms = if ms.is_finite() && ms > 0.0 {
