@@ -232,7 +232,11 @@ pub(crate) fn closest<'k>(name: &str, known: &[&'k str]) -> Option<&'k str> {
         return Some(k);
     }
     let lower = name.to_ascii_lowercase();
-    let limit = if name.chars().count() >= 6 { 2 } else { 1 };
+    // About one edit per five characters: `placementStrategies` (19) finds `placementStrategy`.
+    let limit = match name.chars().count() {
+        0..=5 => 1,
+        n => (n / 5).max(2),
+    };
     let length = lower.chars().count();
     known
         .iter()
@@ -501,6 +505,13 @@ mod tests {
 
     #[test]
     fn suggests_close_names() {
+        assert_eq!(
+            closest(
+                "placementStrategies",
+                &["placementConstraints", "placementStrategy", "propagateTags"]
+            ),
+            Some("placementStrategy")
+        );
         let known = ["memory", "memoryReservation", "cpu"];
         assert_eq!(
             closest("memoryReservaton", &known),

@@ -129,6 +129,28 @@ fn json_error(text: &str, e: &serde_json::Error) -> ScenarioError {
         line: (line > 0).then_some(line),
         column,
         value: None,
-        message: format!("the file is not valid JSON: {message}"),
+        message: format!(
+            "the file is not valid JSON: {message}{}",
+            json_hint(text, line)
+        ),
+    }
+}
+
+/// A hint for the usual causes of a JSON syntax error: comments and stray commas.
+fn json_hint(text: &str, line: usize) -> &'static str {
+    let line_text = text.split('\n').nth(line.saturating_sub(1)).unwrap_or("");
+    let near = line_text.trim();
+    if near.starts_with("//") || near.starts_with("/*") || near.contains(" //") {
+        "; JSON has no comments: remove them, or put notes in the scenario's \"description\""
+    } else if near.contains(",,")
+        || near.starts_with(',')
+        || near.contains(", }")
+        || near.contains(",}")
+        || near.contains(",]")
+        || near.contains(", ]")
+    {
+        "; JSON allows no doubled or trailing commas"
+    } else {
+        ""
     }
 }
