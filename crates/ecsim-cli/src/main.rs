@@ -4,8 +4,7 @@
 use clap::{Parser, Subcommand};
 use ecsim_engine::Engine;
 use ecsim_kernel::SimTime;
-use ecsim_model::PlacementConstraint;
-use ecsim_placement::{BinpackField, Check, PlacementStrategy, SpreadField};
+use ecsim_placement::Check;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -353,14 +352,22 @@ fn explain(
     let at_arg = at;
     let at = ecsim_scenario::parse_duration(at)
         .map_err(|e| UsageError(format!("error: --at {at:?}: {e}")))?;
+    // The same parsing and validation as a RunTask request's fields.
+    let option_errors = |option: &str, errors: Vec<ecsim_scenario::ScenarioError>| {
+        let lines: Vec<String> = errors
+            .iter()
+            .map(|e| format!("error: {option}: {e}"))
+            .collect();
+        UsageError(lines.join("\n"))
+    };
     let strategies = match strategy {
-        Some(s) => parse_strategy(s).map_err(|e| UsageError(format!("error: --strategy: {e}")))?,
+        Some(s) => ecsim_scenario::parse_placement_strategy(s)
+            .map_err(|e| option_errors("--strategy", e))?,
         None => Vec::new(),
     };
     let constraints = match constraints {
-        Some(s) => {
-            parse_constraints(s).map_err(|e| UsageError(format!("error: --constraints: {e}")))?
-        }
+        Some(s) => ecsim_scenario::parse_placement_constraints(s)
+            .map_err(|e| option_errors("--constraints", e))?,
         None => Vec::new(),
     };
     let mut loaded = load(path)?;
@@ -495,25 +502,6 @@ fn explain(
     Ok(0)
 }
 
-/// Parses the API's `placementConstraints` array: `[{"type": "memberOf", "expression": "..."}, ...]`.
-fn parse_constraints(s: &str) -> Result<Vec<PlacementConstraint>, String> {
-    let v: serde_json::Value = serde_json::from_str(s).map_err(|e| format!("not JSON ({e}); expected an array like [{{\"type\":\"memberOf\",\"expression\":\"attribute:stack == prod\"}}]"))?;
-    let items = v
-        .as_array()
-        .ok_or("expected a JSON array of {\"type\", \"expression\"} objects")?;
-    items
-        .iter()
-        .map(|item| match (item.get("type").and_then(|t| t.as_str()), item.get("expression").and_then(|e| e.as_str())) {
-            (Some("memberOf"), Some(e)) => ecsim_query::Expression::parse(e)
-                .map(|x| PlacementConstraint::MemberOf(std::sync::Arc::new(x)))
-                .map_err(|q| format!("expression {e:?}: {q}")),
-            (Some("distinctInstance"), None) => Ok(PlacementConstraint::DistinctInstance),
-            (Some("distinctInstance"), Some(_)) => Err("distinctInstance takes no expression".into()),
-            _ => Err(format!("unsupported constraint {item}; expected memberOf with an expression, or distinctInstance")),
-        })
-        .collect()
-}
-
 fn hint(c: Check) -> &'static str {
     match c {
         Check::Agent => " (agent disconnected)",
@@ -526,30 +514,4 @@ fn hint(c: Check) -> &'static str {
         Check::Eni => " (no ENI left)",
         Check::MemberOf | Check::DistinctInstance => "",
     }
-}
-
-/// Parses the API's `placementStrategy` array: `[{"type": "binpack", "field": "memory"}, ...]`.
-fn parse_strategy(s: &str) -> Result<Vec<PlacementStrategy>, String> {
-    let v: serde_json::Value = serde_json::from_str(s).map_err(|e| format!("not JSON ({e}); expected an array like [{{\"type\":\"binpack\",\"field\":\"memory\"}}]"))?;
-    let items = v
-        .as_array()
-        .ok_or("expected a JSON array of {\"type\", \"field\"} objects")?;
-    if items.len() > 5 {
-        return Err("at most 5 strategies".into());
-    }
-    items
-        .iter()
-        .map(|item| {
-            let kind = item.get("type").and_then(|t| t.as_str()).ok_or("each strategy needs a \"type\"")?;
-            let field = item.get("field").and_then(|f| f.as_str());
-            match (kind, field) {
-                ("random", None) => Ok(PlacementStrategy::Random),
-                ("binpack", Some(f)) if f.eq_ignore_ascii_case("memory") => Ok(PlacementStrategy::Binpack(BinpackField::Memory)),
-                ("binpack", Some(f)) if f.eq_ignore_ascii_case("cpu") => Ok(PlacementStrategy::Binpack(BinpackField::Cpu)),
-                ("spread", Some("instanceId" | "host")) => Ok(PlacementStrategy::Spread(SpreadField::Instance)),
-                ("spread", Some(f)) if f.starts_with("attribute:") => Ok(PlacementStrategy::Spread(SpreadField::Attribute(f["attribute:".len()..].to_string()))),
-                _ => Err(format!("unsupported strategy {item}; expected random, binpack on cpu|memory, or spread on instanceId|host|attribute:NAME")),
-            }
-        })
-        .collect()
 }

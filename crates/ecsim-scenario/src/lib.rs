@@ -95,6 +95,42 @@ pub fn load(src: &str) -> Result<Loaded, Vec<ScenarioError>> {
     }
 }
 
+/// Reads `src` (JSON) with `read`, the same validation a scenario's request gets, and returns the
+/// value or every error, located in `src`. For command-line options that take an API fragment.
+fn fragment<T>(
+    src: &str,
+    read: impl FnOnce(&mut cx::Cx, &serde_json::Value, &path::Path) -> T,
+) -> Result<T, Vec<ScenarioError>> {
+    let doc: serde_json::Value =
+        serde_json::from_str(src).map_err(|e| vec![json_error(src, &e)])?;
+    let index = locate::Index::new(src);
+    let mut cx = cx::Cx::default();
+    let value = read(&mut cx, &doc, &path::Path::root());
+    let errors = cx.finish_errors(src, &index);
+    if errors.is_empty() {
+        Ok(value)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Parses an API `placementStrategy` array exactly as a RunTask request's (`ecsim explain --strategy`).
+pub fn parse_placement_strategy(
+    src: &str,
+) -> Result<Vec<ecsim_placement::PlacementStrategy>, Vec<ScenarioError>> {
+    fragment(src, placement::strategies)
+}
+
+/// Parses an API `placementConstraints` array exactly as a RunTask request's
+/// (`ecsim explain --constraints`).
+pub fn parse_placement_constraints(
+    src: &str,
+) -> Result<Vec<ecsim_model::PlacementConstraint>, Vec<ScenarioError>> {
+    fragment(src, |cx, v, p| {
+        placement::constraints(cx, v, p, placement::ConstraintSite::Request)
+    })
+}
+
 fn whole_document(message: String) -> ScenarioError {
     ScenarioError {
         path: String::new(),
