@@ -20,7 +20,6 @@ fn world(instances: &[(&str, &str, u32, u32)]) -> (World, ClusterId) {
                 gpus: 0,
                 enis: 2,
             };
-            i.availability_zone = Some(zone.into());
             i.attributes
                 .insert("ecs.availability-zone".into(), Some(zone.into()));
             i.attributes

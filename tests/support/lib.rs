@@ -55,7 +55,6 @@ pub fn filled_world(instances: usize, fill: f64, seed: u64) -> (World, ClusterId
                 enis: t.max_enis - 1,
             };
             i.registered_tcp_ports = vec![22, 2375, 2376, 51678, 51679, 51680];
-            i.availability_zone = Some(ZONES[k % 3].to_string());
             i.agent_version = "1.101.2".into();
             i.attributes.insert(
                 "ecs.availability-zone".into(),

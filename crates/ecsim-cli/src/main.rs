@@ -448,8 +448,8 @@ fn explain(
             out,
             "{:<22} {:<14} {:<12} {:>10} {:>12}  {verdict}",
             inst.ec2_instance_id,
-            inst.availability_zone.as_deref().unwrap_or("-"),
-            inst.instance_type.as_deref().unwrap_or("-"),
+            inst.availability_zone().unwrap_or("-"),
+            inst.instance_type().unwrap_or("-"),
             rem.cpu,
             rem.memory_mib
         );

@@ -202,7 +202,86 @@ impl Engine {
 
     // ----- recording -----
 
+    /// Records an event: the counts and the fingerprint are derived here, from the events themselves,
+    /// so that no emit site can forget them and the fingerprint sees every outcome (which instance a
+    /// task went to, which reason a failure had), not only the order of the queue's events.
     fn emit(&mut self, detail: EventDetail) {
+        let mut record = Vec::with_capacity(48);
+        record.extend_from_slice(&self.now.ms().to_le_bytes());
+        match &detail {
+            EventDetail::TaskStateChange {
+                task,
+                last_status,
+                desired_status,
+                stop_code,
+                ..
+            } => {
+                record.extend_from_slice(&[
+                    1,
+                    *last_status as u8,
+                    *desired_status as u8,
+                    stop_code.map_or(255, |c| c as u8),
+                ]);
+                record.extend_from_slice(&task.0.to_le_bytes());
+                match last_status {
+                    TaskStatus::Running => self.counts.tasks_started += 1,
+                    TaskStatus::Stopped => {
+                        let code = stop_code.map_or("UserInitiated", |c| c.as_str());
+                        *self.counts.tasks_stopped.entry(code).or_insert(0) += 1;
+                    }
+                    _ => {}
+                }
+            }
+            EventDetail::ContainerInstanceStateChange {
+                instance,
+                status,
+                agent_connected,
+                ..
+            } => {
+                record.extend_from_slice(&[2, *status as u8, *agent_connected as u8]);
+                record.extend_from_slice(&instance.0.to_le_bytes());
+            }
+            EventDetail::PlacementDecision {
+                task,
+                instance,
+                finalists,
+            } => {
+                record.push(3);
+                record.extend_from_slice(&task.0.to_le_bytes());
+                record.extend_from_slice(&instance.0.to_le_bytes());
+                record.extend_from_slice(&finalists.to_le_bytes());
+                self.counts.placements += 1;
+            }
+            EventDetail::PlacementFailure {
+                group,
+                task_definition,
+                instance,
+                reason,
+                ..
+            } => {
+                record.push(4);
+                record.extend_from_slice(&group.0.to_le_bytes());
+                record.extend_from_slice(&task_definition.0.to_le_bytes());
+                record.extend_from_slice(&instance.map_or(u32::MAX, |i| i.0).to_le_bytes());
+                record.extend_from_slice(reason.as_bytes());
+                *self
+                    .counts
+                    .placement_failures
+                    .entry(reason.clone())
+                    .or_insert(0) += 1;
+            }
+            EventDetail::ActionError {
+                action_index,
+                error,
+                ..
+            } => {
+                record.push(5);
+                record.extend_from_slice(&(*action_index as u64).to_le_bytes());
+                record.extend_from_slice(error.as_bytes());
+                self.counts.action_errors += 1;
+            }
+        }
+        self.fingerprint.absorb(&record);
         self.events.push(EventRecord {
             t: self.now,
             detail,
@@ -210,7 +289,6 @@ impl Engine {
     }
 
     fn action_error(&mut self, index: usize, error: &str, message: String) {
-        self.counts.action_errors += 1;
         let action = self.scenario.actions[index].name.clone();
         self.emit(EventDetail::ActionError {
             action_index: index,
@@ -384,8 +462,6 @@ impl Engine {
             .world
             .add_numbered_instance(c, n, r.ec2_instance_id.clone(), |inst| {
                 inst.registered_at = now;
-                inst.instance_type = r.instance_type.clone();
-                inst.availability_zone = r.availability_zone.clone();
                 inst.registered = ecsim_model::Resources {
                     cpu: r.cpu,
                     memory_mib: r.memory_mib,
@@ -523,8 +599,6 @@ impl Engine {
         }
         let id = self.world.add_numbered_instance(c, l.number, None, |inst| {
             inst.registered_at = now;
-            inst.instance_type = Some(t.name.clone());
-            inst.availability_zone = Some(l.availability_zone.clone());
             inst.capacity_provider = l.capacity_provider.clone();
             inst.agent_version = ami.ecs_agent_version.clone();
             inst.registered = ecsim_model::Resources {
@@ -863,7 +937,6 @@ impl Engine {
             }) => {
                 let task = self.create_task(spec, group, requirements);
                 self.world.place_task(task, instance);
-                self.counts.placements += 1;
                 self.emit(EventDetail::PlacementDecision {
                     task,
                     instance,
@@ -905,11 +978,6 @@ impl Engine {
         requested: Option<String>,
         reason: &str,
     ) {
-        *self
-            .counts
-            .placement_failures
-            .entry(reason.to_string())
-            .or_insert(0) += 1;
         self.emit(EventDetail::PlacementFailure {
             cluster: spec.cluster,
             group,
@@ -1008,7 +1076,6 @@ impl Engine {
                 TaskStatus::Running => {
                     self.world.set_last_status(task, TaskStatus::Running);
                     self.world.tasks[task.index()].started_at = Some(self.now);
-                    self.counts.tasks_started += 1;
                     self.emit_task_state(task);
                     self.arm_exit(task);
                     return;
@@ -1017,13 +1084,6 @@ impl Engine {
                     self.world.set_last_status(task, TaskStatus::Stopped);
                     self.world.release_task(task);
                     self.world.tasks[task.index()].stopped_at = Some(self.now);
-                    let code = self
-                        .world
-                        .task(task)
-                        .stop_code
-                        .map(|c| c.as_str())
-                        .unwrap_or("UserInitiated");
-                    *self.counts.tasks_stopped.entry(code).or_insert(0) += 1;
                     self.emit_task_state(task);
                     return;
                 }

@@ -90,6 +90,10 @@ fn same_seed_same_fingerprint_different_seed_different_placements() {
         placements(&c),
         "random placement must depend on the seed"
     );
+    assert_ne!(
+        a.fingerprint, c.fingerprint,
+        "the fingerprint sees where tasks went"
+    );
 }
 
 #[test]
@@ -360,7 +364,7 @@ fn instances_are_numbered_in_launch_order() {
         out.world
             .instances
             .iter()
-            .find(|i| i.instance_type.as_deref() == Some(t))
+            .find(|i| i.instance_type() == Some(t))
             .expect("registered")
             .ec2_instance_id
             .clone()

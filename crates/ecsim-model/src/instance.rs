@@ -58,8 +58,6 @@ pub struct ContainerInstance {
     pub status: InstanceStatus,
     pub agent_connected: bool,
     pub agent_version: String,
-    pub instance_type: Option<String>,
-    pub availability_zone: Option<String>,
     pub capacity_provider: Option<String>,
     pub registered_at: SimTime,
     /// When it left the cluster (deregistered or terminated).
@@ -106,6 +104,16 @@ impl ContainerInstance {
             gpus: self.registered.gpus - self.reserved.gpus,
             enis: self.registered.enis - self.reserved.enis,
         }
+    }
+
+    /// `ecs.availability-zone`: the attributes are the one record of where an instance is.
+    pub fn availability_zone(&self) -> Option<&str> {
+        self.attribute("ecs.availability-zone").flatten()
+    }
+
+    /// `ecs.instance-type`.
+    pub fn instance_type(&self) -> Option<&str> {
+        self.attribute("ecs.instance-type").flatten()
     }
 
     pub fn set_attribute(&mut self, name: &str, value: Option<String>) {

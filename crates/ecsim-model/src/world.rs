@@ -213,8 +213,6 @@ impl World {
             status: InstanceStatus::Active,
             agent_connected: true,
             agent_version: String::new(),
-            instance_type: None,
-            availability_zone: None,
             capacity_provider: None,
             registered_at: Default::default(),
             deregistered_at: None,

@@ -10,14 +10,9 @@ use ecsim_model::task_definition::TaskOverride;
 use ecsim_model::{ContainerInstance, Protocol, Task, TaskStatus, World};
 use serde::Serialize;
 
-/// The built-in attribute that names an instance's Availability Zone (SPEC §3).
-const AZ_ATTRIBUTE: &str = "ecs.availability-zone";
-
-/// The instance's Availability Zone: its own, else its `ecs.availability-zone` attribute.
+/// The instance's Availability Zone (its `ecs.availability-zone` attribute).
 pub(crate) fn instance_az(inst: &ContainerInstance) -> Option<&str> {
-    inst.availability_zone
-        .as_deref()
-        .or_else(|| inst.attribute(AZ_ATTRIBUTE).flatten())
+    inst.availability_zone()
 }
 
 /// API: Resource. Field order and the zero `doubleValue`/`longValue` follow the
