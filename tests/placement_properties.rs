@@ -343,6 +343,18 @@ proptest! {
         let requirements = world.task_definition(def).requirements(&TaskOverride::default());
         let group = world.intern_group(&format!("g{}", probe.group));
         let cons = constraints(probe.constraint);
+        // The index's per-(group, zone) counts are the scan's recount.
+        let index = world.index(cluster).expect("synced");
+        for name in ["ecs.availability-zone", "stack"] {
+            let a = index.attribute(name).expect("tracked");
+            for g in 0..2 {
+                let Some(g) = world.group_id(&format!("g{g}")) else { continue };
+                for (value, n) in ecsim_placement::spread_counts(&world, cluster, g, name) {
+                    let id = a.value_id(value).expect("a value with tasks is interned");
+                    prop_assert_eq!(a.group_count(g, id), n, "{} = {:?}", name, value);
+                }
+            }
+        }
         // Every chain that starts with an indexable prefix, plus whatever follows.
         for prefix in [vec![1u8], vec![0], vec![2, 1], vec![2, 0], vec![4, 1]] {
             let mut codes = prefix.clone();

@@ -315,13 +315,22 @@ fn write_run_dir(
     })()
     .map_err(|e| err("writing files", e))
     .and_then(|()| {
-        if dir.exists() {
+        let replacing = dir.exists();
+        if replacing {
             std::fs::rename(dir, &old).map_err(|e| err("moving the previous run aside", e))?;
         }
-        std::fs::rename(&tmp, dir).map_err(|e| err("renaming the finished run into place", e))
+        std::fs::rename(&tmp, dir).map_err(|e| {
+            // Put the previous run back: a failed run leaves things as they were.
+            if replacing {
+                let _ = std::fs::rename(&old, dir);
+            }
+            err("renaming the finished run into place", e)
+        })
     });
     let _ = std::fs::remove_dir_all(&tmp);
-    let _ = std::fs::remove_dir_all(&old);
+    if written.is_ok() {
+        let _ = std::fs::remove_dir_all(&old);
+    }
     written
 }
 

@@ -16,7 +16,6 @@ use ecsim_model::{
     TaskSimulation, TaskStatus, Timings, World,
 };
 use ecsim_placement::{place, Decision, Failure, PlacementRequest, PlacementStrategy};
-use std::collections::BTreeMap;
 
 /// Service quota: container instances per cluster (DG service-quotas; SPEC §3 limits).
 const MAX_INSTANCES_PER_CLUSTER: usize = 5000;
@@ -36,8 +35,9 @@ const TASK_ENI_MIN_AGENT: &str = "1.15.0";
 enum Ev {
     /// Scenario action by index into `actions`.
     Action(usize),
-    /// The task's current lifecycle state has run its course.
-    TaskAdvance(TaskId),
+    /// The task's lifecycle state (the one it was in when this was scheduled) has run its course.
+    /// A stale event — the task has moved on since — is ignored.
+    TaskAdvance(TaskId, TaskStatus),
     /// The task's essential container exits (run duration or crash).
     TaskExit(TaskId, bool),
     /// A launched EC2 instance boots and registers.
@@ -155,7 +155,7 @@ impl Engine {
             self.fingerprint.absorb(&fingerprint_record(t, phase, ev));
             match ev {
                 Ev::Action(i) => self.apply_action(i),
-                Ev::TaskAdvance(task) => self.advance_task(task),
+                Ev::TaskAdvance(task, from) => self.advance_task(task, from),
                 Ev::TaskExit(task, crashed) => self.task_exited(task, crashed),
                 Ev::InstanceReady(i) => self.instance_ready(i),
                 Ev::Sample => self.sample(),
@@ -454,7 +454,7 @@ impl Engine {
         let ec2 = r
             .ec2_instance_id
             .clone()
-            .unwrap_or_else(|| format!("i-{n:017x}"));
+            .unwrap_or_else(|| ecsim_model::ec2_instance_id(n));
         if !self.may_register(index, c, &ec2) {
             return;
         }
@@ -536,6 +536,7 @@ impl Engine {
             .or(self.scenario.timings.instance_launch)
             .unwrap_or(SimDuration::from_seconds(90));
         let zones = if l.availability_zones.is_empty() {
+            // RULE: no zones given means the region's first zone.
             vec![format!("{}a", self.scenario.region)]
         } else {
             l.availability_zones.clone()
@@ -572,12 +573,12 @@ impl Engine {
         else {
             return;
         };
-        let t = self
-            .scenario
-            .instance_types
-            .get(&l.instance_type)
-            .expect("validated instance type")
-            .clone();
+        // A scenario lowered by ecsim-scenario names only known types; one built in code might not.
+        let Some(t) = self.scenario.instance_types.get(&l.instance_type).cloned() else {
+            let message = format!("Unknown instance type {}.", l.instance_type);
+            self.action_error(l.action_index, "InvalidParameterException", message);
+            return;
+        };
         let ami = self
             .scenario
             .amis
@@ -585,7 +586,6 @@ impl Engine {
             .unwrap_or_else(|| self.scenario.amis.recommended())
             .clone();
         let now = self.now;
-        let region = self.scenario.region.clone();
         // One subnet per zone, numbered by the zone letter (a = 1).
         let zone_index = l
             .availability_zone
@@ -594,7 +594,7 @@ impl Engine {
             .filter(u8::is_ascii_lowercase)
             .map(|b| (b - b'a' + 1) as u32)
             .unwrap_or(0);
-        if !self.may_register(l.action_index, c, &format!("i-{:017x}", l.number)) {
+        if !self.may_register(l.action_index, c, &ecsim_model::ec2_instance_id(l.number)) {
             return;
         }
         let id = self.world.add_numbered_instance(c, l.number, None, |inst| {
@@ -615,6 +615,7 @@ impl Engine {
                 ("ecs.os-family", ami.os_family()),
                 ("ecs.cpu-architecture", t.cpu_architecture.to_string()),
                 ("ecs.ami-id", ami.image_id.clone()),
+                // RULE: one VPC per run, one subnet per zone.
                 ("ecs.vpc-id", "vpc-00000000000000001".to_string()),
                 ("ecs.subnet-id", format!("subnet-{:017x}", zone_index)),
             ];
@@ -625,7 +626,6 @@ impl Engine {
                 inst.attributes
                     .insert("ecs.capability.task-eni".into(), None);
             }
-            let _ = &region;
             for a in &l.attributes {
                 inst.attributes.insert(a.name.clone(), a.value.clone());
             }
@@ -887,7 +887,7 @@ impl Engine {
                 Some(i) if self.world.instance(i).status == InstanceStatus::Inactive => {
                     self.record_failure(&spec, Some(i), None, "INACTIVE")
                 }
-                // Ours: a DRAINING instance takes no new tasks, StartTask's included.
+                // RULE: a DRAINING instance takes no new tasks, StartTask's included.
                 Some(i) if self.world.instance(i).status == InstanceStatus::Draining => {
                     self.record_failure(&spec, Some(i), None, "DRAINING")
                 }
@@ -902,10 +902,7 @@ impl Engine {
     fn place_one(&mut self, spec: &TaskSpec, only: Option<InstanceId>) -> Option<TaskId> {
         let def = self.world.task_definition(spec.task_definition);
         let requirements = def.requirements(&spec.overrides);
-        let group_name = spec
-            .group
-            .clone()
-            .unwrap_or_else(|| format!("family:{}", def.family));
+        let group_name = spec.group.clone().unwrap_or_else(|| def.default_group());
         let mut constraints: Vec<PlacementConstraint> = def.placement_constraints.clone();
         constraints.extend(spec.extra_constraints.iter().cloned());
         let group = self.world.intern_group(&group_name);
@@ -962,10 +959,7 @@ impl Engine {
         reason: &str,
     ) {
         let def = self.world.task_definition(spec.task_definition);
-        let group_name = spec
-            .group
-            .clone()
-            .unwrap_or_else(|| format!("family:{}", def.family));
+        let group_name = spec.group.clone().unwrap_or_else(|| def.default_group());
         let group = self.world.intern_group(&group_name);
         self.record_failure_group(spec, group, instance, requested, reason);
     }
@@ -1059,7 +1053,7 @@ impl Engine {
     /// in is not entered and has no event), and arms the timer for the state's end.
     fn enter(&mut self, task: TaskId, mut status: TaskStatus) {
         loop {
-            // Leaving PENDING (timed or not) is where a task that fails to start fails.
+            // RULE: leaving PENDING (timed or not) is where a task that fails to start fails.
             if status == TaskStatus::Activating
                 && self.tasks[task.index()].fails_to_start
                 && self.world.task(task).desired_status == DesiredStatus::Running
@@ -1098,9 +1092,9 @@ impl Engine {
                     self.world.tasks[task.index()].stopping_at = Some(self.now);
                 }
                 self.emit_task_state(task);
-                let key = self
-                    .queue
-                    .schedule(self.now + d, PHASE_TASK, Ev::TaskAdvance(task));
+                let key =
+                    self.queue
+                        .schedule(self.now + d, PHASE_TASK, Ev::TaskAdvance(task, status));
                 self.tasks[task.index()].timer = Some(key);
                 return;
             }
@@ -1122,9 +1116,12 @@ impl Engine {
         status.next().expect("STOPPED has no successor")
     }
 
-    fn advance_task(&mut self, task: TaskId) {
-        self.tasks[task.index()].timer = None;
+    fn advance_task(&mut self, task: TaskId, from: TaskStatus) {
         let status = self.world.task(task).last_status;
+        if status != from {
+            return;
+        }
+        self.tasks[task.index()].timer = None;
         let next = self.next_status(task, status);
         self.enter(task, next);
     }
@@ -1195,9 +1192,9 @@ impl Engine {
                 let d = self
                     .state_duration(task, status)
                     .unwrap_or(SimDuration::ZERO);
-                let key = self
-                    .queue
-                    .schedule(self.now + d, PHASE_TASK, Ev::TaskAdvance(task));
+                let key =
+                    self.queue
+                        .schedule(self.now + d, PHASE_TASK, Ev::TaskAdvance(task, status));
                 self.tasks[task.index()].timer = Some(key);
                 return;
             }
@@ -1205,7 +1202,8 @@ impl Engine {
         self.enter(task, next);
     }
 
-    /// Stops a task at once (its host is gone): straight to STOPPED.
+    /// Stops a task at once (its host is gone): straight to STOPPED (RULE: no STOPPING, nothing is
+    /// left to stop).
     fn stop_now(&mut self, task: TaskId, code: StopCode, reason: String) {
         if self.world.task(task).last_status == TaskStatus::Stopped {
             return;
@@ -1337,6 +1335,7 @@ impl Engine {
                     })
                     .map(|i| i.arn.clone())
                     .collect();
+                // RULE: tokens are `ecsim-token-OFFSET`; one ecsim did not issue starts at the first page.
                 let start = next_token
                     .as_deref()
                     .and_then(|t| t.strip_prefix("ecsim-token-"))
@@ -1585,7 +1584,7 @@ impl Engine {
         let requirements = def.requirements(&TaskOverride::default());
         let group_name = group
             .map(str::to_string)
-            .unwrap_or_else(|| format!("family:{}", def.family));
+            .unwrap_or_else(|| def.default_group());
         let group = self
             .world
             .group_id(&group_name)
@@ -1646,26 +1645,15 @@ fn default_timings(mode: NetworkMode, stop_timeout_s: u32) -> Timings {
     }
 }
 
-/// Dotted-version comparison (numeric components; missing = 0).
+/// `v` is `min` or newer, compared as the query language compares `agentVersion`.
 fn version_at_least(v: &str, min: &str) -> bool {
-    let parse = |s: &str| {
-        s.split('.')
-            .map(|p| p.parse::<u64>().unwrap_or(0))
-            .collect::<Vec<_>>()
-    };
-    let (a, b) = (parse(v), parse(min));
-    let n = a.len().max(b.len());
-    let get = |x: &Vec<u64>, i: usize| x.get(i).copied().unwrap_or(0);
-    (0..n)
-        .map(|i| (get(&a, i), get(&b, i)))
-        .find(|(x, y)| x != y)
-        .is_none_or(|(x, y)| x > y)
+    ecsim_query::compare_agent_version(v, min).is_some_and(|o| o != std::cmp::Ordering::Less)
 }
 
 fn fingerprint_record(t: SimTime, phase: u8, ev: Ev) -> [u8; 21] {
     let (kind, id): (u8, u64) = match ev {
         Ev::Action(i) => (1, i as u64),
-        Ev::TaskAdvance(task) => (2, task.0 as u64),
+        Ev::TaskAdvance(task, _) => (2, task.0 as u64),
         Ev::TaskExit(task, crashed) => (3 + crashed as u8, task.0 as u64),
         Ev::InstanceReady(i) => (5, i as u64),
         Ev::Sample => (6, 0),
@@ -1677,6 +1665,3 @@ fn fingerprint_record(t: SimTime, phase: u8, ev: Ev) -> [u8; 21] {
     b[17] = kind;
     b
 }
-
-#[allow(dead_code)]
-fn unused(_: BTreeMap<u8, u8>) {}

@@ -41,10 +41,6 @@ impl Fingerprint {
         self.count += 1;
     }
 
-    pub fn absorb_u64(&mut self, v: u64) {
-        self.absorb(&v.to_le_bytes());
-    }
-
     /// Number of records absorbed.
     pub fn count(&self) -> u64 {
         self.count

@@ -23,4 +23,4 @@ pub use task_definition::{
     TaskSimulation,
 };
 pub use timings::Timings;
-pub use world::{Cluster, ClusterStatus, World};
+pub use world::{ec2_instance_id_for as ec2_instance_id, Cluster, ClusterStatus, World};

@@ -18,6 +18,9 @@ pub enum TaskStatus {
 }
 
 impl TaskStatus {
+    /// How many states there are (for tables indexed by `status as usize`).
+    pub const COUNT: usize = 8;
+
     pub fn as_str(self) -> &'static str {
         match self {
             TaskStatus::Provisioning => "PROVISIONING",

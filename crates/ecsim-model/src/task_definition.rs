@@ -193,6 +193,12 @@ pub struct TaskOverride {
 }
 
 impl TaskDefinition {
+    /// The task group of its standalone tasks when none is given (API: RunTask.group — "The default
+    /// value is the family name of the task definition (for example, family:my-family-name)").
+    pub fn default_group(&self) -> String {
+        format!("family:{}", self.family)
+    }
+
     /// `family:revision`.
     pub fn family_revision(&self) -> String {
         format!("{}:{}", self.family, self.revision)

@@ -33,9 +33,7 @@ pub struct Cluster {
     /// Every instance ever registered to it, in registration order.
     pub instances: Vec<InstanceId>,
     /// Tasks per lastStatus (index: `TaskStatus as usize`), for the time series.
-    pub tasks_by_status: [u32; 8],
-    /// Tasks not yet STOPPED, in creation order.
-    pub active_tasks: std::collections::BTreeSet<TaskId>,
+    pub tasks_by_status: [u32; TaskStatus::COUNT],
 }
 
 /// All ECS state of a run.
@@ -62,10 +60,9 @@ pub struct World {
     instance_numbers: u64,
 }
 
-/// Why a reference could not be resolved.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum LookupError {
-    Missing,
+/// The EC2 id of the n-th instance of a run (from 1): `i-` + 17 hex digits of n (SPEC §9).
+pub fn ec2_instance_id_for(n: u64) -> String {
+    format!("i-{n:017x}")
 }
 
 impl World {
@@ -146,8 +143,7 @@ impl World {
             arn,
             status: ClusterStatus::Active,
             instances: Vec::new(),
-            tasks_by_status: [0; 8],
-            active_tasks: Default::default(),
+            tasks_by_status: [0; TaskStatus::COUNT],
         });
         self.cluster_names.insert(name.to_string(), id);
         let mut index = ClusterIndex::default();
@@ -208,7 +204,7 @@ impl World {
         let mut inst = ContainerInstance {
             id,
             cluster,
-            ec2_instance_id: ec2_instance_id.unwrap_or_else(|| format!("i-{n:017x}")),
+            ec2_instance_id: ec2_instance_id.unwrap_or_else(|| ec2_instance_id_for(n)),
             arn,
             status: InstanceStatus::Active,
             agent_connected: true,
@@ -348,7 +344,6 @@ impl World {
         debug_assert_eq!(task.last_status, TaskStatus::Provisioning);
         let c = &mut self.clusters[task.cluster.index()];
         c.tasks_by_status[task.last_status as usize] += 1;
-        c.active_tasks.insert(id);
         self.tasks.push(task);
         id
     }
@@ -582,9 +577,6 @@ impl World {
         let c = &mut self.clusters[cluster.index()];
         c.tasks_by_status[old as usize] -= 1;
         c.tasks_by_status[status as usize] += 1;
-        if status == TaskStatus::Stopped {
-            c.active_tasks.remove(&task);
-        }
         if let Some(i) = instance {
             let inst = &mut self.instances[i.index()];
             if old == TaskStatus::Pending && inst.tasks.contains(&task) {

@@ -47,11 +47,6 @@ impl Check {
             Check::DistinctInstance => "DistinctInstance placement constraint unsatisfied.",
         }
     }
-
-    /// How many checks an instance rejected by this one has passed.
-    pub fn passed_before(self) -> usize {
-        self as usize
-    }
 }
 
 /// What happened to one instance.

@@ -306,15 +306,7 @@ pub(crate) fn score(
             .map(|&id| (id, world.instance(id).group_count(req.group) as i64))
             .collect(),
         PlacementStrategy::Spread(SpreadField::Attribute(name)) => {
-            if let Some(a) = world.index(req.cluster).and_then(|i| i.attribute(name)) {
-                return set
-                    .iter()
-                    .map(|&id| {
-                        let v = a.value_id(world.instance(id).attribute(name).flatten());
-                        (id, v.map_or(0, |v| a.group_count(req.group, v)) as i64)
-                    })
-                    .collect();
-            }
+            // The reference recounts; it never reads the index it is the check of.
             let counts = spread_counts(world, req.cluster, req.group, name);
             set.iter()
                 .map(|&id| {

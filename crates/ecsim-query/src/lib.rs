@@ -32,6 +32,12 @@ use std::fmt;
 
 pub use error::QueryError;
 
+/// Compares an agent version (`1.17.3`, `1.17.3-beta`) with a dotted version of decimal numbers, as
+/// `agentVersion` does in the query language; None when `version` is not dotted decimal numbers.
+pub fn compare_agent_version(agent_version: &str, version: &str) -> Option<std::cmp::Ordering> {
+    version::Version::parse(version).map(|v| v.compare_instance(agent_version))
+}
+
 /// What the evaluator needs to know about one container instance.
 pub trait InstanceView {
     /// `None`: attribute absent. `Some(None)`: present without a value.
