@@ -1581,6 +1581,13 @@ impl Engine {
             }
         })?;
         let def = self.world.task_definition(def_id);
+        if def.status != TaskDefStatus::Active {
+            // As RunTask: an INACTIVE revision runs no new tasks.
+            return Err(format!(
+                "task definition '{}' is INACTIVE at this time; RunTask would refuse it",
+                def.family_revision()
+            ));
+        }
         let requirements = def.requirements(&TaskOverride::default());
         let group_name = group
             .map(str::to_string)
