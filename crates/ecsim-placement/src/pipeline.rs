@@ -50,12 +50,62 @@ pub const NO_INSTANCES: &str = "No Container Instances were found in your cluste
 
 /// Places one task, or says why it cannot be placed.
 pub fn place(world: &World, req: &PlacementRequest, rng: &mut Stream) -> Result<Decision, Failure> {
+    if req.only.is_none() && req.strategies.first() == Some(&PlacementStrategy::Random) {
+        if let Some(d) = sample_random(world, req, rng) {
+            return Ok(d);
+        }
+    }
     if let Some((attribute, field, covered)) = crate::indexed::plan(world, req) {
         if let Some(d) = crate::indexed::place_indexed(world, req, attribute, field, covered, rng) {
             return Ok(d);
         }
     }
     place_scan(world, req, rng)
+}
+
+/// Draws before `random` gives up sampling and enumerates (see [`sample_random`]).
+pub const RANDOM_SAMPLES: usize = 16;
+
+/// `random` as the first strategy: draw an instance of the cluster uniformly, keep it if it is
+/// ACTIVE and passes every check, else draw again; after [`RANDOM_SAMPLES`] misses, None, and the
+/// caller enumerates the candidates and draws among them (which also names the closest instance
+/// when there is none). Either way the pick is uniform among the instances that can take the task
+/// (API: random "places tasks randomly"), at O(1) checks when most instances can.
+/// RULE: this sampling is the definition of `random`, so a seed gives the same pick whichever way
+/// it is reached; `finalists` is 0 for a sampled pick (the candidates were not counted).
+pub fn sample_random(world: &World, req: &PlacementRequest, rng: &mut Stream) -> Option<Decision> {
+    let pool = &world.cluster(req.cluster).instances;
+    if pool.is_empty() {
+        return None;
+    }
+    for _ in 0..RANDOM_SAMPLES {
+        let id = pool[rng.below(pool.len() as u64) as usize];
+        let inst = world.instance(id);
+        if inst.status == InstanceStatus::Active && first_failed_check(world, inst, req).is_none() {
+            let explanation = req.explain.then(|| {
+                // The verdicts, for the reader; the pick is the sampled one.
+                let mut e = place_scan(
+                    world,
+                    &PlacementRequest {
+                        explain: true,
+                        ..*req
+                    },
+                    &mut ecsim_kernel::RandomStreams::new(0).stream("explain-verdicts"),
+                )
+                .map_or_else(|f| f.explanation, |d| d.explanation)
+                .unwrap_or_default();
+                e.finalists = vec![id];
+                e.chosen = Some(id);
+                e
+            });
+            return Some(Decision {
+                instance: id,
+                finalists: 0,
+                explanation,
+            });
+        }
+    }
+    None
 }
 
 /// The reference pipeline: every instance through every check. The indexed path must agree with it.

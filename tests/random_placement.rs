@@ -1,0 +1,104 @@
+//! `random` placement samples instances and keeps the first that can take the task; it must stay
+//! uniform over the instances that can, never pick one that cannot, and fall back to enumerating when
+//! few can.
+
+use ecsim_kernel::RandomStreams;
+use ecsim_model::task_definition::TaskOverride;
+use ecsim_model::*;
+use ecsim_placement::{place, place_scan, PlacementRequest, PlacementStrategy};
+use ecsim_tests::simple_task_definition;
+
+/// `instances` instances with 1024 MiB each; those in `full` have 100 MiB left.
+fn world(instances: usize, full: &[usize]) -> (World, ClusterId) {
+    let mut w = World::new("us-east-1", "123456789012", 0);
+    let c = w.create_cluster("r");
+    for k in 0..instances {
+        let memory_mib = if full.contains(&k) { 100 } else { 1024 };
+        w.add_instance(c, None, |i| {
+            i.registered = Resources {
+                cpu: 4096,
+                memory_mib,
+                gpus: 0,
+                enis: 1,
+            }
+        });
+    }
+    w.sync_index();
+    (w, c)
+}
+
+fn picks(w: &World, c: ClusterId, n: usize, seed: u64) -> Vec<Result<u32, &'static str>> {
+    let requirements = simple_task_definition("t", 10, 512).requirements(&TaskOverride::default());
+    let strategy = [PlacementStrategy::Random];
+    let req = PlacementRequest {
+        cluster: c,
+        requirements: &requirements,
+        group: GroupId(0),
+        launch_type: LaunchType::Ec2,
+        constraints: &[],
+        strategies: &strategy,
+        only: None,
+        explain: false,
+    };
+    let mut rng = RandomStreams::new(seed).stream("placement");
+    (0..n)
+        .map(|_| {
+            place(w, &req, &mut rng)
+                .map(|d| d.instance.0)
+                .map_err(|f| f.reason)
+        })
+        .collect()
+}
+
+#[test]
+fn random_is_uniform_over_the_instances_that_fit() {
+    let full = [1, 3, 5, 7, 9];
+    let (w, c) = world(10, &full);
+    let mut counts = [0u32; 10];
+    for p in picks(&w, c, 20_000, 5) {
+        counts[p.expect("five instances fit") as usize] += 1;
+    }
+    for (k, &n) in counts.iter().enumerate() {
+        if full.contains(&k) {
+            assert_eq!(n, 0, "instance {k} cannot take the task");
+        } else {
+            // 4,000 expected; five standard deviations is about 280.
+            assert!(
+                (3720..=4280).contains(&n),
+                "instance {k}: {n} of 20,000 ({counts:?})"
+            );
+        }
+    }
+}
+
+#[test]
+fn one_instance_that_fits_among_a_hundred_is_always_found() {
+    let full: Vec<usize> = (0..100).filter(|&k| k != 37).collect();
+    let (w, c) = world(100, &full);
+    assert!(picks(&w, c, 200, 9).iter().all(|p| *p == Ok(37)));
+}
+
+#[test]
+fn when_nothing_fits_the_failure_is_the_scans() {
+    let full: Vec<usize> = (0..20).collect();
+    let (w, c) = world(20, &full);
+    let requirements = simple_task_definition("t", 10, 512).requirements(&TaskOverride::default());
+    let strategy = [PlacementStrategy::Random];
+    let req = PlacementRequest {
+        cluster: c,
+        requirements: &requirements,
+        group: GroupId(0),
+        launch_type: LaunchType::Ec2,
+        constraints: &[],
+        strategies: &strategy,
+        only: None,
+        explain: false,
+    };
+    let sampled = place(&w, &req, &mut RandomStreams::new(1).stream("p")).unwrap_err();
+    let scanned = place_scan(&w, &req, &mut RandomStreams::new(1).stream("p")).unwrap_err();
+    assert_eq!(
+        (sampled.closest, sampled.reason),
+        (scanned.closest, scanned.reason)
+    );
+    assert_eq!(sampled.reason, "RESOURCE:MEMORY");
+}
