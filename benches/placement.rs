@@ -20,12 +20,13 @@ fn bench(c: &mut Criterion) {
         PlacementStrategy::Binpack(BinpackField::Memory),
     ];
     // (name, strategies, force the scan)
-    let variants: [(&str, Vec<PlacementStrategy>, bool); 5] = [
+    let variants: [(&str, Vec<PlacementStrategy>, bool); 6] = [
         ("binpack_memory", binpack.clone(), false),
         ("binpack_memory_scan", binpack, true),
         ("spread_az_binpack_memory", spread_binpack.clone(), false),
         ("spread_az_binpack_memory_scan", spread_binpack, true),
         ("random", vec![PlacementStrategy::Random], false),
+        ("random_scan", vec![PlacementStrategy::Random], true),
     ];
     let mut group = c.benchmark_group("placement");
     group.throughput(Throughput::Elements(TASKS));
