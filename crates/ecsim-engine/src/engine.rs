@@ -54,6 +54,20 @@ struct TaskRuntime {
     timer: Option<ecsim_kernel::EventKey>,
 }
 
+/// What an instance registers with (see `Engine::register`).
+struct InstanceSpec {
+    number: u64,
+    /// From an identity document; None = the run's `i-` + 17 hex digits of `number`.
+    ec2_instance_id: Option<String>,
+    capacity_provider: Option<String>,
+    resources: ecsim_model::Resources,
+    tcp_ports: Vec<u16>,
+    udp_ports: Vec<u16>,
+    agent_version: String,
+    /// Built-in attributes first, then the request's or launch's own (which may override them).
+    attributes: Vec<(String, Option<String>)>,
+}
+
 /// An instance that is booting.
 #[derive(Clone, Debug)]
 struct PendingLaunch {
@@ -439,58 +453,77 @@ impl Engine {
         let Some(c) = self.cluster(index, &r.cluster) else {
             return;
         };
-        let now = self.now;
         let max_enis = r
             .instance_type
             .as_deref()
             .and_then(|t| self.scenario.instance_types.get(t))
-            .map(|t| t.max_enis)
-            .unwrap_or(1);
-        let agent_version = r
-            .agent_version
-            .clone()
-            .unwrap_or_else(|| self.scenario.amis.recommended().ecs_agent_version.clone());
-        let n = self.world.next_instance_number();
-        let ec2 = r
+            .map_or(1, |t| t.max_enis);
+        let mut attributes = Vec::new();
+        if let Some(t) = &r.instance_type {
+            attributes.push(("ecs.instance-type".to_string(), Some(t.clone())));
+        }
+        if let Some(az) = &r.availability_zone {
+            attributes.push(("ecs.availability-zone".to_string(), Some(az.clone())));
+        }
+        attributes.extend(
+            r.attributes
+                .iter()
+                .map(|a| (a.name.clone(), a.value.clone())),
+        );
+        let spec = InstanceSpec {
+            number: self.world.next_instance_number(),
+            ec2_instance_id: r.ec2_instance_id.clone(),
+            capacity_provider: None,
+            resources: ecsim_model::Resources {
+                cpu: r.cpu,
+                memory_mib: r.memory_mib,
+                gpus: r.gpus,
+                enis: max_enis.saturating_sub(1),
+            },
+            tcp_ports: r
+                .tcp_ports
+                .clone()
+                .unwrap_or_else(|| AGENT_RESERVED_TCP_PORTS.to_vec()),
+            udp_ports: r.udp_ports.clone().unwrap_or_default(),
+            agent_version: r
+                .agent_version
+                .clone()
+                .unwrap_or_else(|| self.scenario.amis.recommended().ecs_agent_version.clone()),
+            attributes,
+        };
+        self.register(index, c, spec);
+    }
+
+    /// The one way an instance joins a cluster, whether registered by a request or booted by a launch:
+    /// checks that it may (its EC2 id is free, the cluster has room), adds it, and says so.
+    fn register(&mut self, index: usize, cluster: ClusterId, spec: InstanceSpec) {
+        let ec2 = spec
             .ec2_instance_id
             .clone()
-            .unwrap_or_else(|| ecsim_model::ec2_instance_id(n));
-        if !self.may_register(index, c, &ec2) {
+            .unwrap_or_else(|| ecsim_model::ec2_instance_id(spec.number));
+        if !self.may_register(index, cluster, &ec2) {
             return;
         }
-        let id = self
-            .world
-            .add_numbered_instance(c, n, r.ec2_instance_id.clone(), |inst| {
-                inst.registered_at = now;
-                inst.registered = ecsim_model::Resources {
-                    cpu: r.cpu,
-                    memory_mib: r.memory_mib,
-                    gpus: r.gpus,
-                    // The primary ENI counts (DG: task-networking-awsvpc); the rest can take awsvpc tasks.
-                    enis: max_enis.saturating_sub(1),
-                };
-                inst.registered_tcp_ports = r
-                    .tcp_ports
-                    .clone()
-                    .unwrap_or_else(|| AGENT_RESERVED_TCP_PORTS.to_vec());
-                inst.registered_udp_ports = r.udp_ports.clone().unwrap_or_default();
-                inst.agent_version = agent_version.clone();
-                if let Some(t) = &r.instance_type {
-                    inst.attributes
-                        .insert("ecs.instance-type".into(), Some(t.clone()));
-                }
-                if let Some(az) = &r.availability_zone {
-                    inst.attributes
-                        .insert("ecs.availability-zone".into(), Some(az.clone()));
-                }
-                if version_at_least(&agent_version, TASK_ENI_MIN_AGENT) {
-                    inst.attributes
-                        .insert("ecs.capability.task-eni".into(), None);
-                }
-                for a in &r.attributes {
-                    inst.attributes.insert(a.name.clone(), a.value.clone());
-                }
-            });
+        let now = self.now;
+        let id =
+            self.world
+                .add_numbered_instance(cluster, spec.number, spec.ec2_instance_id, |inst| {
+                    inst.registered_at = now;
+                    inst.capacity_provider = spec.capacity_provider;
+                    inst.registered = spec.resources;
+                    inst.registered_tcp_ports = spec.tcp_ports;
+                    inst.registered_udp_ports = spec.udp_ports;
+                    // The awsvpc capability came with agent 1.15.0 (awsvpc network mode launch).
+                    if version_at_least(&spec.agent_version, TASK_ENI_MIN_AGENT) {
+                        inst.attributes
+                            .insert("ecs.capability.task-eni".into(), None);
+                    }
+                    inst.agent_version = spec.agent_version;
+                    // Built-in attributes first, then the request's or launch's own.
+                    for (name, value) in spec.attributes {
+                        inst.attributes.insert(name, value);
+                    }
+                });
         self.emit_instance_state(id, "registered");
     }
 
@@ -585,52 +618,48 @@ impl Engine {
             .get(&l.image_id)
             .unwrap_or_else(|| self.scenario.amis.recommended())
             .clone();
-        let now = self.now;
         // One subnet per zone, numbered by the zone letter (a = 1).
         let zone_index = l
             .availability_zone
             .bytes()
             .last()
             .filter(u8::is_ascii_lowercase)
-            .map(|b| (b - b'a' + 1) as u32)
-            .unwrap_or(0);
-        if !self.may_register(l.action_index, c, &ecsim_model::ec2_instance_id(l.number)) {
-            return;
-        }
-        let id = self.world.add_numbered_instance(c, l.number, None, |inst| {
-            inst.registered_at = now;
-            inst.capacity_provider = l.capacity_provider.clone();
-            inst.agent_version = ami.ecs_agent_version.clone();
-            inst.registered = ecsim_model::Resources {
+            .map_or(0, |b| (b - b'a' + 1) as u32);
+        let mut attributes: Vec<(String, Option<String>)> = [
+            ("ecs.availability-zone", l.availability_zone.clone()),
+            ("ecs.instance-type", t.name.clone()),
+            ("ecs.os-type", ami.os_type().to_string()),
+            ("ecs.os-family", ami.os_family()),
+            ("ecs.cpu-architecture", t.cpu_architecture.to_string()),
+            ("ecs.ami-id", ami.image_id.clone()),
+            // RULE: one VPC per run, one subnet per zone.
+            ("ecs.vpc-id", "vpc-00000000000000001".to_string()),
+            ("ecs.subnet-id", format!("subnet-{zone_index:017x}")),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), Some(v)))
+        .collect();
+        attributes.extend(
+            l.attributes
+                .iter()
+                .map(|a| (a.name.clone(), a.value.clone())),
+        );
+        let spec = InstanceSpec {
+            number: l.number,
+            ec2_instance_id: None,
+            capacity_provider: l.capacity_provider.clone(),
+            resources: ecsim_model::Resources {
                 cpu: t.registered_cpu(),
                 memory_mib: t.registered_memory_mib,
                 gpus: t.gpus,
                 enis: t.max_enis.saturating_sub(1),
-            };
-            inst.registered_tcp_ports = AGENT_RESERVED_TCP_PORTS.to_vec();
-            let attrs = [
-                ("ecs.availability-zone", l.availability_zone.clone()),
-                ("ecs.instance-type", t.name.clone()),
-                ("ecs.os-type", ami.os_type().to_string()),
-                ("ecs.os-family", ami.os_family()),
-                ("ecs.cpu-architecture", t.cpu_architecture.to_string()),
-                ("ecs.ami-id", ami.image_id.clone()),
-                // RULE: one VPC per run, one subnet per zone.
-                ("ecs.vpc-id", "vpc-00000000000000001".to_string()),
-                ("ecs.subnet-id", format!("subnet-{:017x}", zone_index)),
-            ];
-            for (k, v) in attrs {
-                inst.attributes.insert(k.to_string(), Some(v));
-            }
-            if version_at_least(&ami.ecs_agent_version, TASK_ENI_MIN_AGENT) {
-                inst.attributes
-                    .insert("ecs.capability.task-eni".into(), None);
-            }
-            for a in &l.attributes {
-                inst.attributes.insert(a.name.clone(), a.value.clone());
-            }
-        });
-        self.emit_instance_state(id, "registered");
+            },
+            tcp_ports: AGENT_RESERVED_TCP_PORTS.to_vec(),
+            udp_ports: Vec::new(),
+            agent_version: ami.ecs_agent_version.clone(),
+            attributes,
+        };
+        self.register(l.action_index, c, spec);
     }
 
     fn resolve_instances(
