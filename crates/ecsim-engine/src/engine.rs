@@ -1385,18 +1385,10 @@ impl Engine {
                 let Some(c) = self.cluster(index, cluster) else {
                     return;
                 };
-                let mut found = Vec::new();
-                let mut failures = Vec::new();
-                for r in container_instances {
-                    match self.world.instance_by_ref(c, r) {
-                        Some(i) => found.push(self.world.instance(i).clone()),
-                        None => failures.push(ApiFailure {
-                            arn: r.clone(),
-                            reason: "MISSING".into(),
-                            detail: None,
-                        }),
-                    }
-                }
+                let w = &self.world;
+                let (found, failures) = describe(container_instances, |r| {
+                    w.instance_by_ref(c, r).map(|i| w.instance(i).clone())
+                });
                 SnapshotResponse::DescribeContainerInstances {
                     container_instances: found,
                     failures,
@@ -1406,18 +1398,9 @@ impl Engine {
                 let Some(c) = self.cluster(index, cluster) else {
                     return;
                 };
-                let mut found = Vec::new();
-                let mut failures = Vec::new();
-                for r in tasks {
-                    match self.world.task_by_ref(c, r) {
-                        Some(t) => found.push(self.world.task(t).clone()),
-                        None => failures.push(ApiFailure {
-                            arn: r.clone(),
-                            reason: "MISSING".into(),
-                            detail: None,
-                        }),
-                    }
-                }
+                let w = &self.world;
+                let (found, failures) =
+                    describe(tasks, |r| w.task_by_ref(c, r).map(|t| w.task(t).clone()));
                 SnapshotResponse::DescribeTasks {
                     tasks: found,
                     failures,
@@ -1679,6 +1662,24 @@ fn default_timings(mode: NetworkMode, stop_timeout_s: u32) -> Timings {
         instance_launch: Some(SimDuration::from_seconds(90)),
         healthy_after: Some(SimDuration::from_seconds(40)),
     }
+}
+
+/// Describe* over references: what each names, or a `MISSING` failure for it (API: Failure;
+/// DG api_failures_messages — Describe* report MISSING).
+fn describe<T>(refs: &[String], find: impl Fn(&str) -> Option<T>) -> (Vec<T>, Vec<ApiFailure>) {
+    let mut found = Vec::new();
+    let mut failures = Vec::new();
+    for r in refs {
+        match find(r) {
+            Some(x) => found.push(x),
+            None => failures.push(ApiFailure {
+                arn: r.clone(),
+                reason: "MISSING".into(),
+                detail: None,
+            }),
+        }
+    }
+    (found, failures)
 }
 
 /// `v` is `min` or newer, compared as the query language compares `agentVersion`.
