@@ -886,8 +886,15 @@ impl Engine {
             strategies,
             simulation: r.simulation.clone(),
         };
-        for _ in 0..r.count {
-            self.place_one(&spec, None);
+        for k in 0..r.count {
+            if let Err((group, closest, reason)) = self.place_one(&spec, None) {
+                // RULE: a task of the call found no instance and nothing has changed since, so the
+                // rest of the call fails the same way; record it without running the pipeline again.
+                for _ in k + 1..r.count {
+                    self.record_failure_group(&spec, group, closest, None, reason);
+                }
+                break;
+            }
         }
     }
 
@@ -921,14 +928,20 @@ impl Engine {
                     self.record_failure(&spec, Some(i), None, "DRAINING")
                 }
                 Some(i) => {
-                    self.place_one(&spec, Some(i));
+                    // StartTask places one task per named instance; a failure is already recorded.
+                    let _ = self.place_one(&spec, Some(i));
                 }
             }
         }
     }
 
-    /// Places one task of `spec` (on `only` when given); records the decision or the failure.
-    fn place_one(&mut self, spec: &TaskSpec, only: Option<InstanceId>) -> Option<TaskId> {
+    /// Places one task of `spec` (on `only` when given) and records the decision, or records the
+    /// failure and returns its group, closest instance and reason.
+    fn place_one(
+        &mut self,
+        spec: &TaskSpec,
+        only: Option<InstanceId>,
+    ) -> Result<TaskId, (GroupId, Option<InstanceId>, &'static str)> {
         let def = self.world.task_definition(spec.task_definition);
         let requirements = def.requirements(&spec.overrides);
         let group_name = spec.group.clone().unwrap_or_else(|| def.default_group());
@@ -969,13 +982,13 @@ impl Engine {
                     finalists,
                 });
                 self.start_lifecycle(task);
-                Some(task)
+                Ok(task)
             }
             Err(Failure {
                 closest, reason, ..
             }) => {
                 self.record_failure_group(spec, group, closest, None, reason);
-                None
+                Err((group, closest, reason))
             }
         }
     }
