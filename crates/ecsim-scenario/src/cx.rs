@@ -327,6 +327,15 @@ impl<'v> Obj<'v> {
         self.path.key(name)
     }
 
+    /// An error about field `name`'s value, located at it and quoting it.
+    pub(crate) fn error_field(&self, cx: &mut Cx, name: &str, message: impl Into<String>) {
+        cx.error_value(
+            &self.at(name),
+            self.get(name).unwrap_or(&Value::Null),
+            message,
+        );
+    }
+
     /// Reports a missing required field; `hint` (may be empty) says what to write.
     pub(crate) fn missing(&self, cx: &mut Cx, name: &str, hint: &str) {
         let message = if hint.is_empty() {

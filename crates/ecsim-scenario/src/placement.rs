@@ -252,9 +252,9 @@ pub(crate) fn strategies(cx: &mut Cx, value: &Value, path: &Path) -> Vec<Placeme
                 }
                 out.push(PlacementStrategy::Random);
             }
-            other => cx.error_value(
-                &o.at("type"),
-                o.get("type").unwrap_or(&Value::Null),
+            other => o.error_field(
+                cx,
+                "type",
                 unknown_message(
                     "placement strategy type",
                     other,

@@ -140,11 +140,7 @@ pub(crate) fn task_simulation(cx: &mut Cx, value: &Value, path: &Path) -> TaskSi
             if (0.0..=1.0).contains(&p) {
                 *target = Some(p);
             } else {
-                cx.error_value(
-                    &o.at(key),
-                    o.get(key).unwrap_or(&Value::Null),
-                    "expected a probability from 0 to 1",
-                );
+                o.error_field(cx, key, "expected a probability from 0 to 1");
             }
         }
     }
@@ -175,9 +171,9 @@ pub(crate) fn cluster_simulation(cx: &mut Cx, value: &Value, path: &Path) {
     };
     if let Some(rate) = o.number(cx, "spotInterruptionRate") {
         if rate < 0.0 {
-            cx.error_value(
-                &o.at("spotInterruptionRate"),
-                o.get("spotInterruptionRate").unwrap_or(&Value::Null),
+            o.error_field(
+                cx,
+                "spotInterruptionRate",
                 "expected a non-negative rate (interruptions per task-hour)",
             );
         }
@@ -246,11 +242,7 @@ pub(crate) fn distribution(cx: &mut Cx, value: &Value, path: &Path) -> Option<Di
             let max = req(cx, "max");
             let (min, max) = (min?, max?);
             if min > max {
-                cx.error_value(
-                    &o.at("min"),
-                    o.get("min").unwrap_or(&Value::Null),
-                    "min must not exceed max",
-                );
+                o.error_field(cx, "min", "min must not exceed max");
                 return None;
             }
             Some(Distribution::Uniform {
@@ -275,11 +267,7 @@ pub(crate) fn distribution(cx: &mut Cx, value: &Value, path: &Path) -> Option<Di
             };
             let sigma = sigma?;
             if sigma <= 0.0 {
-                cx.error_value(
-                    &o.at("sigma"),
-                    o.get("sigma").unwrap_or(&Value::Null),
-                    "sigma must be greater than 0",
-                );
+                o.error_field(cx, "sigma", "sigma must be greater than 0");
                 return None;
             }
             Some(Distribution::Lognormal {

@@ -66,10 +66,7 @@ pub(crate) fn lower(cx: &mut Cx, doc: &Value) -> Option<Scenario> {
     match o.req_str(cx, "name", "the scenario's name, e.g. \"name\": \"quickstart\"") {
         // The CLI uses the name as a directory name (results/<name>/).
         Some(name) if valid_name(name) => scenario.name = name.to_string(),
-        Some(_) => cx.error_value(
-            &o.at("name"),
-            o.get("name").unwrap_or(&Value::Null),
-            "expected 1 to 128 letters, digits, '.', '_' or '-' (not \".\" or \"..\"): the name becomes the run's directory name",
+        Some(_) => o.error_field(cx, "name", "expected 1 to 128 letters, digits, '.', '_' or '-' (not \".\" or \"..\"): the name becomes the run's directory name",
         ),
         None => {}
     }
@@ -96,11 +93,7 @@ pub(crate) fn lower(cx: &mut Cx, doc: &Value) -> Option<Scenario> {
         if ok {
             scenario.region = region.to_string();
         } else {
-            cx.error_value(
-                &o.at("region"),
-                o.get("region").unwrap_or(&Value::Null),
-                "expected a region name like us-east-1",
-            );
+            o.error_field(cx, "region", "expected a region name like us-east-1");
         }
     }
     if let Some(v) = o.get("accountId") {
@@ -118,11 +111,7 @@ pub(crate) fn lower(cx: &mut Cx, doc: &Value) -> Option<Scenario> {
     if let Some(s) = o.str(cx, "startTime") {
         match parse_start_time(s) {
             Ok(ms) => scenario.start_time_unix_ms = ms,
-            Err(message) => cx.error_value(
-                &o.at("startTime"),
-                o.get("startTime").unwrap_or(&Value::Null),
-                message,
-            ),
+            Err(message) => o.error_field(cx, "startTime", message),
         }
     }
     let horizon = positive_duration(cx, &o, "horizon");
@@ -180,11 +169,7 @@ fn valid_name(name: &str) -> bool {
 fn positive_duration(cx: &mut Cx, o: &Obj<'_>, name: &str) -> Option<SimDuration> {
     let d = o.duration(cx, name)?;
     if d.ms() == 0 {
-        cx.error_value(
-            &o.at(name),
-            o.get(name).unwrap_or(&Value::Null),
-            format!("{name} must be greater than 0"),
-        );
+        o.error_field(cx, name, format!("{name} must be greater than 0"));
         return None;
     }
     Some(d)
@@ -230,17 +215,9 @@ fn read_instance_types(cx: &mut Cx, value: &Value, path: &Path, catalog: &mut In
                 && n.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_');
             if !ok {
-                cx.error_value(
-                    &t.at("name"),
-                    t.get("name").unwrap_or(&Value::Null),
-                    "expected an instance type name like m5.large",
-                );
+                t.error_field(cx, "name", "expected an instance type name like m5.large");
             } else if names.iter().any(|x| x == n) {
-                cx.error_value(
-                    &t.at("name"),
-                    t.get("name").unwrap_or(&Value::Null),
-                    format!("instance type '{n}' is defined twice"),
-                );
+                t.error_field(cx, "name", format!("instance type '{n}' is defined twice"));
             } else {
                 names.push(n.to_string());
             }
@@ -259,11 +236,7 @@ fn read_instance_types(cx: &mut Cx, value: &Value, path: &Path, catalog: &mut In
         let max_enis = t.int(cx, "maxEnis", 1, 1024, None).map(|v| v as u32);
         let price = t.number(cx, "pricePerHour");
         if price.is_some_and(|p| p < 0.0) {
-            cx.error_value(
-                &t.at("pricePerHour"),
-                t.get("pricePerHour").unwrap_or(&Value::Null),
-                "expected a price of at least 0",
-            );
+            t.error_field(cx, "pricePerHour", "expected a price of at least 0");
         }
         let registered = t
             .int(cx, "registeredMemoryMiB", 1, u32::MAX as i64, None)
@@ -273,9 +246,9 @@ fn read_instance_types(cx: &mut Cx, value: &Value, path: &Path, catalog: &mut In
             Some("x86_64") => Some("x86_64"),
             Some("arm64") => Some("arm64"),
             Some(_) => {
-                cx.error_value(
-                    &t.at("cpuArchitecture"),
-                    t.get("cpuArchitecture").unwrap_or(&Value::Null),
+                t.error_field(
+                    cx,
+                    "cpuArchitecture",
                     "expected x86_64 or arm64 (the values of ecs.cpu-architecture)",
                 );
                 None
@@ -283,9 +256,9 @@ fn read_instance_types(cx: &mut Cx, value: &Value, path: &Path, catalog: &mut In
         };
         if let (Some(m), Some(r)) = (memory, registered) {
             if r > m {
-                cx.error_value(
-                    &t.at("registeredMemoryMiB"),
-                    t.get("registeredMemoryMiB").unwrap_or(&Value::Null),
+                t.error_field(
+                    cx,
+                    "registeredMemoryMiB",
                     format!("registeredMemoryMiB can't exceed memoryMiB ({m})"),
                 );
             }
@@ -363,17 +336,9 @@ fn read_amis(cx: &mut Cx, value: &Value, path: &Path, catalog: &mut AmiCatalog) 
                 .strip_prefix("ami-")
                 .is_some_and(|hex| !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()));
             if !ok {
-                cx.error_value(
-                    &a.at("image_id"),
-                    a.get("image_id").unwrap_or(&Value::Null),
-                    "expected an AMI id like ami-aff65ad2",
-                );
+                a.error_field(cx, "image_id", "expected an AMI id like ami-aff65ad2");
             } else if ids.iter().any(|x| x == id) {
-                cx.error_value(
-                    &a.at("image_id"),
-                    a.get("image_id").unwrap_or(&Value::Null),
-                    format!("the AMI '{id}' is defined twice"),
-                );
+                a.error_field(cx, "image_id", format!("the AMI '{id}' is defined twice"));
             } else {
                 ids.push(id.to_string());
             }
@@ -390,9 +355,9 @@ fn read_amis(cx: &mut Cx, value: &Value, path: &Path, catalog: &mut AmiCatalog) 
                 && v.split('.')
                     .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()));
             if !ok {
-                cx.error_value(
-                    &a.at("ecs_agent_version"),
-                    a.get("ecs_agent_version").unwrap_or(&Value::Null),
+                a.error_field(
+                    cx,
+                    "ecs_agent_version",
                     "expected a dotted version like 1.17.3",
                 );
             }

@@ -74,10 +74,7 @@ pub(crate) fn create_cluster(
         Some(_) => {
             let name = o.str(cx, "clusterName")?;
             if !is_name(name, 255) {
-                cx.error_value(
-                    &o.at("clusterName"),
-                    o.get("clusterName").unwrap_or(&Value::Null),
-                    "expected up to 255 letters, numbers, underscores and hyphens (API: CreateCluster.clusterName)",
+                o.error_field(cx, "clusterName", "expected up to 255 letters, numbers, underscores and hyphens (API: CreateCluster.clusterName)",
                 );
                 return None;
             }

@@ -71,19 +71,13 @@ pub(crate) fn attributes(
             continue;
         };
         if !valid_attribute_name(name) {
-            cx.error_value(
-                &o.at("name"),
-                o.get("name").unwrap_or(&Value::Null),
-                "expected 1 to 128 letters, numbers, hyphens, underscores, slashes, back slashes or periods (API: Attribute.name)",
+            o.error_field(cx, "name", "expected 1 to 128 letters, numbers, hyphens, underscores, slashes, back slashes or periods (API: Attribute.name)",
             );
         }
         let value = o.str(cx, "value");
         if let Some(v) = value {
             if !valid_attribute_value(v) {
-                cx.error_value(
-                    &o.at("value"),
-                    o.get("value").unwrap_or(&Value::Null),
-                    "expected 1 to 128 letters, numbers, hyphens, underscores, periods, @, slashes, back slashes, colons or inner spaces (API: Attribute.value)",
+                o.error_field(cx, "value", "expected 1 to 128 letters, numbers, hyphens, underscores, periods, @, slashes, back slashes, colons or inner spaces (API: Attribute.value)",
                 );
             }
         }
@@ -93,10 +87,7 @@ pub(crate) fn attributes(
             let target_type = o.str(cx, "targetType");
             if let Some(t) = target_type {
                 if t != "container-instance" {
-                    cx.error_value(
-                        &o.at("targetType"),
-                        o.get("targetType").unwrap_or(&Value::Null),
-                        "expected container-instance, the only target type (API: Attribute.targetType)",
+                    o.error_field(cx, "targetType", "expected container-instance, the only target type (API: Attribute.targetType)",
                     );
                 }
             }
@@ -269,29 +260,25 @@ fn total_resources(cx: &mut Cx, value: &Value, path: &Path) -> Option<TotalResou
         let kind = r.str(cx, "type");
         if let Some(k) = kind {
             if !["INTEGER", "DOUBLE", "LONG", "STRINGSET"].contains(&k) {
-                cx.error_value(
-                    &r.at("type"),
-                    r.get("type").unwrap_or(&Value::Null),
+                r.error_field(
+                    cx,
+                    "type",
                     "expected INTEGER, DOUBLE, LONG or STRINGSET (API: Resource.type)",
                 );
                 continue;
             }
         }
         if seen.iter().any(|s| s == name) {
-            cx.error_value(
-                &r.at("name"),
-                r.get("name").unwrap_or(&Value::Null),
-                format!("resource {name} is listed twice"),
-            );
+            r.error_field(cx, "name", format!("resource {name} is listed twice"));
             continue;
         }
         seen.push(name.to_string());
         match name {
             "CPU" | "MEMORY" | "GPU" => {
                 if kind == Some("STRINGSET") {
-                    cx.error_value(
-                        &r.at("type"),
-                        r.get("type").unwrap_or(&Value::Null),
+                    r.error_field(
+                        cx,
+                        "type",
                         format!("resource {name} is a number: expected INTEGER"),
                     );
                     continue;
@@ -307,9 +294,9 @@ fn total_resources(cx: &mut Cx, value: &Value, path: &Path) -> Option<TotalResou
             }
             "PORTS" | "PORTS_UDP" => {
                 if kind.is_some_and(|k| k != "STRINGSET") {
-                    cx.error_value(
-                        &r.at("type"),
-                        r.get("type").unwrap_or(&Value::Null),
+                    r.error_field(
+                        cx,
+                        "type",
                         format!("resource {name} is a set of port numbers: expected STRINGSET"),
                     );
                     continue;
@@ -434,9 +421,9 @@ fn platform_devices(cx: &mut Cx, value: &Value, path: &Path) -> u32 {
             if kind == "GPU" {
                 gpus = gpus.saturating_add(1);
             } else {
-                cx.error_value(
-                    &d.at("type"),
-                    d.get("type").unwrap_or(&Value::Null),
+                d.error_field(
+                    cx,
+                    "type",
                     "expected GPU, the only device type (API: PlatformDevice.type)",
                 );
             }
@@ -520,19 +507,12 @@ pub(crate) fn update_state(
         Some("ACTIVE") => Some(InstanceStatus::Active),
         Some("DRAINING") => Some(InstanceStatus::Draining),
         Some(s @ ("REGISTERING" | "DEREGISTERING" | "Deregistering" | "REGISTRATION_FAILED")) => {
-            cx.error_value(
-                &o.at("status"),
-                o.get("status").unwrap_or(&Value::Null),
-                format!("status {s} cannot be set: \"The only valid values for this action are ACTIVE and DRAINING.\" (API: UpdateContainerInstancesState.status)"),
+            o.error_field(cx, "status", format!("status {s} cannot be set: \"The only valid values for this action are ACTIVE and DRAINING.\" (API: UpdateContainerInstancesState.status)"),
             );
             None
         }
         Some(_) => {
-            cx.error_value(
-                &o.at("status"),
-                o.get("status").unwrap_or(&Value::Null),
-                "expected ACTIVE or DRAINING",
-            );
+            o.error_field(cx, "status", "expected ACTIVE or DRAINING");
             None
         }
         None => None,

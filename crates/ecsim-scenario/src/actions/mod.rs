@@ -180,10 +180,7 @@ fn envelope<'v>(
         if at.ms() > horizon.ms() {
             // RULE: an action after the horizon would never run; that is almost certainly a
             // mistake in the scenario.
-            cx.error_value(
-                &o.at("at"),
-                o.get("at").unwrap_or(&Value::Null),
-                format!(
+            o.error_field(cx, "at", format!(
                     "the action is at {} ms, after the horizon ({} ms), so it would never run; move it earlier or raise horizon",
                     at.ms(),
                     horizon.ms()
@@ -203,18 +200,10 @@ fn envelope<'v>(
             } else {
                 "is part of the ECS API but not simulated by this version of ecsim"
             };
-            cx.error_value(
-                &o.at("action"),
-                o.get("action").unwrap_or(&Value::Null),
-                format!("action '{n}' {what}"),
-            );
+            o.error_field(cx, "action", format!("action '{n}' {what}"));
             name = None;
         } else if !SUPPORTED.contains(&n) {
-            cx.error_value(
-                &o.at("action"),
-                o.get("action").unwrap_or(&Value::Null),
-                unknown_message("action", n, &SUPPORTED),
-            );
+            o.error_field(cx, "action", unknown_message("action", n, &SUPPORTED));
             name = None;
         }
     }
@@ -320,9 +309,9 @@ pub(crate) fn instance_list(
     }
     let list = o.strings(cx, name)?;
     if list.is_empty() || list.len() > max {
-        cx.error_value(
-            &o.at(name),
-            o.get(name).unwrap_or(&Value::Null),
+        o.error_field(
+            cx,
+            name,
             format!("expected from 1 to {max} entries ({api})"),
         );
         return None;

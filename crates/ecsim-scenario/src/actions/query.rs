@@ -53,18 +53,12 @@ pub(crate) fn list_container_instances(
         Some(s @ ("REGISTERING" | "DEREGISTERING" | "Deregistering" | "REGISTRATION_FAILED")) => {
             // RULE: registration and deregistration are instantaneous in ecsim, so these statuses
             // are never observable; asking for them is refused rather than answered empty.
-            cx.error_value(
-                &o.at("status"),
-                o.get("status").unwrap_or(&Value::Null),
-                format!("status {s} is never observable in ecsim, where instances register and deregister at once; use ACTIVE or DRAINING"),
+            o.error_field(cx, "status", format!("status {s} is never observable in ecsim, where instances register and deregister at once; use ACTIVE or DRAINING"),
             );
             None
         }
         Some(_) => {
-            cx.error_value(
-                &o.at("status"),
-                o.get("status").unwrap_or(&Value::Null),
-                "expected ACTIVE, DRAINING, REGISTERING, DEREGISTERING or REGISTRATION_FAILED (API: ListContainerInstances.status)",
+            o.error_field(cx, "status", "expected ACTIVE, DRAINING, REGISTERING, DEREGISTERING or REGISTRATION_FAILED (API: ListContainerInstances.status)",
             );
             None
         }
@@ -151,9 +145,9 @@ pub(crate) fn describe_tasks(
         o.strings(cx, "tasks").and_then(|list| {
             // API: DescribeTasks.tasks — "A list of up to 100 task IDs or full ARN entries."
             if list.is_empty() || list.len() > 100 {
-                cx.error_value(
-                    &o.at("tasks"),
-                    o.get("tasks").unwrap_or(&Value::Null),
+                o.error_field(
+                    cx,
+                    "tasks",
                     "expected from 1 to 100 task ids or ARNs (API: DescribeTasks.tasks)",
                 );
                 None
@@ -206,9 +200,9 @@ pub(crate) fn list_attributes(
     o.str(cx, "nextToken");
     match o.req_str(cx, "targetType", "\"targetType\": \"container-instance\"") {
         Some("container-instance") | None => {}
-        Some(_) => cx.error_value(
-            &o.at("targetType"),
-            o.get("targetType").unwrap_or(&Value::Null),
+        Some(_) => o.error_field(
+            cx,
+            "targetType",
             "expected container-instance, the only target type (API: ListAttributes.targetType)",
         ),
     }

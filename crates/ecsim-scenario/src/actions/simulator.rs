@@ -37,9 +37,9 @@ fn selector(cx: &mut Cx, o: &Obj<'_>) -> Option<InstanceSelector> {
         (Some(_), None) => {
             let list = o.strings(cx, "containerInstances")?;
             if list.is_empty() || list.iter().any(|s| s.is_empty()) {
-                cx.error_value(
-                    &o.at("containerInstances"),
-                    o.get("containerInstances").unwrap_or(&Value::Null),
+                o.error_field(
+                    cx,
+                    "containerInstances",
                     "expected at least one container instance id or ARN (or EC2 instance id)",
                 );
                 return None;

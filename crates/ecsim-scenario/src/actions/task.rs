@@ -265,9 +265,9 @@ fn overrides(cx: &mut Cx, o: &Obj<'_>, resolved: Option<&Resolved>) -> TaskOverr
         };
         if let Some(r) = resolved {
             if !r.info.containers.is_empty() && !r.info.containers.iter().any(|n| n == name) {
-                cx.error_value(
-                    &c.at("name"),
-                    c.get("name").unwrap_or(&Value::Null),
+                c.error_field(
+                    cx,
+                    "name",
                     format!(
                         "task definition {}:{} has no container '{name}'; its containers are {}",
                         r.family,
@@ -340,9 +340,9 @@ pub(crate) fn run_task(
         Some("EC2") => Some(LaunchType::Ec2),
         Some(lt @ ("FARGATE" | "EXTERNAL")) => {
             if !has_strategy {
-                cx.error_value(
-                    &o.at("launchType"),
-                    o.get("launchType").unwrap_or(&Value::Null),
+                o.error_field(
+                    cx,
+                    "launchType",
                     format!(
                         "the {lt} launch type is not simulated by this version of ecsim; use EC2"
                     ),
@@ -351,9 +351,9 @@ pub(crate) fn run_task(
             None
         }
         Some(_) => {
-            cx.error_value(
-                &o.at("launchType"),
-                o.get("launchType").unwrap_or(&Value::Null),
+            o.error_field(
+                cx,
+                "launchType",
                 "expected EC2, FARGATE or EXTERNAL (API: RunTask.launchType)",
             );
             None

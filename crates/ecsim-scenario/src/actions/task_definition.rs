@@ -175,10 +175,7 @@ pub(crate) fn register(
     let family = family.filter(|f| {
         let ok = is_name(f, 255);
         if !ok {
-            cx.error_value(
-                &o.at("family"),
-                o.get("family").unwrap_or(&Value::Null),
-                "expected up to 255 letters, numbers, underscores and hyphens (API: RegisterTaskDefinition.family)",
+            o.error_field(cx, "family", "expected up to 255 letters, numbers, underscores and hyphens (API: RegisterTaskDefinition.family)",
             );
         }
         ok
@@ -191,9 +188,9 @@ pub(crate) fn register(
         Some("awsvpc") => NetworkMode::Awsvpc,
         Some("none") => NetworkMode::None,
         Some(other) => {
-            cx.error_value(
-                &o.at("networkMode"),
-                o.get("networkMode").unwrap_or(&Value::Null),
+            o.error_field(
+                cx,
+                "networkMode",
                 unknown_message("network mode", other, &["bridge", "host", "awsvpc", "none"]),
             );
             NetworkMode::Bridge
@@ -240,19 +237,12 @@ pub(crate) fn register(
         // optional. Supported values are between 128 CPU units (0.125 vCPUs) and 10240 CPU units
         // (10 vCPUs)."
         if on_ec2 && !(128..=10240).contains(&cpu) {
-            cx.error_value(
-                &o.at("cpu"),
-                o.get("cpu").unwrap_or(&Value::Null),
-                format!("task cpu {cpu} is outside 128 to 10240 CPU units, the range supported on EC2 (API: RegisterTaskDefinition.cpu); for bigger tasks set cpu on the containers instead"),
+            o.error_field(cx, "cpu", format!("task cpu {cpu} is outside 128 to 10240 CPU units, the range supported on EC2 (API: RegisterTaskDefinition.cpu); for bigger tasks set cpu on the containers instead"),
             );
         }
     }
     if task_memory == Some(0) {
-        cx.error_value(
-            &o.at("memory"),
-            o.get("memory").unwrap_or(&Value::Null),
-            "task memory must be greater than 0",
-        );
+        o.error_field(cx, "memory", "task memory must be greater than 0");
     }
 
     let containers = containers(cx, &o, network_mode, task_memory, on_ec2);
@@ -271,10 +261,7 @@ pub(crate) fn register(
                 .map(|c| c.memory_reservation_mib.or(c.memory_mib).unwrap_or(0) as u64)
                 .sum();
             if reserved > task_memory as u64 {
-                cx.error_value(
-                    &o.at("memory"),
-                    o.get("memory").unwrap_or(&Value::Null),
-                    format!("the containers reserve {reserved} MiB, more than the task memory {task_memory} MiB (API: ContainerDefinition.memory); raise the task memory or lower the containers'"),
+                o.error_field(cx, "memory", format!("the containers reserve {reserved} MiB, more than the task memory {task_memory} MiB (API: ContainerDefinition.memory); raise the task memory or lower the containers'"),
                 );
             }
         }
@@ -283,10 +270,7 @@ pub(crate) fn register(
         if let Some(task_cpu) = task_cpu {
             let reserved: u64 = list.iter().map(|c| c.cpu.unwrap_or(0) as u64).sum();
             if reserved > task_cpu as u64 {
-                cx.error_value(
-                    &o.at("cpu"),
-                    o.get("cpu").unwrap_or(&Value::Null),
-                    format!("the containers reserve {reserved} CPU units, more than the task cpu {task_cpu} (API: ContainerDefinition.cpu); raise the task cpu or lower the containers'"),
+                o.error_field(cx, "cpu", format!("the containers reserve {reserved} CPU units, more than the task cpu {task_cpu} (API: ContainerDefinition.cpu); raise the task cpu or lower the containers'"),
                 );
             }
         }
@@ -519,7 +503,7 @@ fn container(
     let name = c.req_str(cx, "name", "the container's name, e.g. \"name\": \"app\"");
     if let Some(n) = name {
         if !is_name(n, 255) {
-            cx.error_value(&c.at("name"), c.get("name").unwrap_or(&Value::Null), "expected up to 255 letters, numbers, underscores and hyphens (API: ContainerDefinition.name)");
+            c.error_field(cx, "name", "expected up to 255 letters, numbers, underscores and hyphens (API: ContainerDefinition.name)");
         }
     }
     let image = c.req_str(
@@ -564,10 +548,7 @@ fn container(
     // API: "If you specify both, memory must be greater than memoryReservation."
     if let (Some(m), Some(r)) = (memory, memory_reservation) {
         if m <= r {
-            cx.error_value(
-                &c.at("memoryReservation"),
-                c.get("memoryReservation").unwrap_or(&Value::Null),
-                format!("memoryReservation must be less than memory ({m} MiB): \"If you specify both, memory must be greater than memoryReservation.\" (API: ContainerDefinition.memoryReservation)"),
+            c.error_field(cx, "memoryReservation", format!("memoryReservation must be less than memory ({m} MiB): \"If you specify both, memory must be greater than memoryReservation.\" (API: ContainerDefinition.memoryReservation)"),
             );
         }
     }
@@ -683,9 +664,9 @@ fn port_mappings(
             None | Some("tcp") => Protocol::Tcp,
             Some("udp") => Protocol::Udp,
             Some(_) => {
-                cx.error_value(
-                    &m.at("protocol"),
-                    m.get("protocol").unwrap_or(&Value::Null),
+                m.error_field(
+                    cx,
+                    "protocol",
                     "expected tcp or udp (API: PortMapping.protocol)",
                 );
                 continue;
@@ -699,10 +680,7 @@ fn port_mappings(
         if matches!(network_mode, NetworkMode::Host | NetworkMode::Awsvpc) {
             if let Some(h) = host_port {
                 if h != container_port {
-                    cx.error_value(
-                        &m.at("hostPort"),
-                        m.get("hostPort").unwrap_or(&Value::Null),
-                        format!("in {} network mode hostPort must be left out or equal containerPort ({container_port}) (API: PortMapping.hostPort)", network_mode.as_str()),
+                    m.error_field(cx, "hostPort", format!("in {} network mode hostPort must be left out or equal containerPort ({container_port}) (API: PortMapping.hostPort)", network_mode.as_str()),
                     );
                 }
             }
@@ -760,18 +738,18 @@ fn gpu_requirements(cx: &mut Cx, value: &Value, path: &Path) -> u32 {
                 }
                 match value.map(|v| (v, v.parse::<u32>())) {
                     Some((v, Ok(n))) if n >= 1 && !v.starts_with('+') => gpus = Some(n),
-                    Some(_) => cx.error_value(
-                        &r.at("value"),
-                        r.get("value").unwrap_or(&Value::Null),
+                    Some(_) => r.error_field(
+                        cx,
+                        "value",
                         "expected the number of GPUs as a string, e.g. \"1\"",
                     ),
                     None => {}
                 }
             }
             Some("InferenceAccelerator") => cx.ignore(&p),
-            Some(other) => cx.error_value(
-                &r.at("type"),
-                r.get("type").unwrap_or(&Value::Null),
+            Some(other) => r.error_field(
+                cx,
+                "type",
                 unknown_message("resource type", other, &["GPU", "InferenceAccelerator"]),
             ),
             None => {}
@@ -803,9 +781,9 @@ fn dependencies(cx: &mut Cx, value: &Value, path: &Path) -> Vec<(String, Depende
             Some("SUCCESS") => Some(DependencyCondition::Success),
             Some("HEALTHY") => Some(DependencyCondition::Healthy),
             Some(other) => {
-                cx.error_value(
-                    &d.at("condition"),
-                    d.get("condition").unwrap_or(&Value::Null),
+                d.error_field(
+                    cx,
+                    "condition",
                     unknown_message(
                         "dependency condition",
                         other,
@@ -843,10 +821,7 @@ fn health_check(cx: &mut Cx, value: &Value, path: &Path) -> Option<HealthCheck> 
         // API: HealthCheck.command — "The string array must start with CMD to run the command
         // arguments directly, or CMD-SHELL to run the command with the container's default shell."
         Some(cmd) if matches!(cmd.first(), Some(&"CMD") | Some(&"CMD-SHELL")) => {}
-        Some(_) => cx.error_value(
-            &h.at("command"),
-            h.get("command").unwrap_or(&Value::Null),
-            "the command must start with CMD or CMD-SHELL (API: HealthCheck.command), e.g. [\"CMD-SHELL\", \"curl -f http://localhost/ || exit 1\"]",
+        Some(_) => h.error_field(cx, "command", "the command must start with CMD or CMD-SHELL (API: HealthCheck.command), e.g. [\"CMD-SHELL\", \"curl -f http://localhost/ || exit 1\"]",
         ),
         None if !h.has("command") => h.missing(cx, "command", "e.g. [\"CMD-SHELL\", \"curl -f http://localhost/ || exit 1\"] (API: HealthCheck.command)"),
         None => {}
