@@ -52,6 +52,27 @@ pub struct PortMapping {
     pub protocol: Protocol,
 }
 
+impl NetworkMode {
+    /// Whether its port mappings bind ports of the host. awsvpc ports live on the task's own ENI;
+    /// `none` has no ports (API: TaskDefinition.networkMode).
+    pub fn binds_host_ports(self) -> bool {
+        matches!(self, NetworkMode::Bridge | NetworkMode::Host)
+    }
+}
+
+impl PortMapping {
+    /// The static host port this mapping binds in `mode`, or None for a dynamic one (bridge mode,
+    /// hostPort 0 or absent). API: PortMapping.hostPort — in host mode the host port is the
+    /// container port. Meaningful only where `mode.binds_host_ports()`.
+    pub fn static_host_port(&self, mode: NetworkMode) -> Option<u16> {
+        let port = match mode {
+            NetworkMode::Host => self.host_port.or(self.container_port),
+            _ => self.host_port,
+        };
+        port.filter(|&p| p != 0)
+    }
+}
+
 /// API: ContainerDependency.condition.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DependencyCondition {
@@ -225,24 +246,16 @@ impl TaskDefinition {
             sum_cpu = sum_cpu.saturating_add(cpu);
             sum_mem = sum_mem.saturating_add(res.or(mem).unwrap_or(0));
             gpus = gpus.saturating_add(c.gpus);
-            for pm in &c.port_mappings {
-                let fixed = match self.network_mode {
-                    // API: host mode — "must specify a specific hostPort"; hostPort == containerPort.
-                    NetworkMode::Host | NetworkMode::Awsvpc => pm.host_port.or(pm.container_port),
-                    NetworkMode::Bridge => pm.host_port.filter(|&p| p != 0),
-                    NetworkMode::None => None,
-                };
-                match (fixed, self.network_mode) {
-                    // awsvpc ports live on the task's own ENI, not on the host.
-                    (_, NetworkMode::Awsvpc) | (_, NetworkMode::None) => {}
-                    (Some(p), _) if p != 0 => match pm.protocol {
-                        Protocol::Tcp => req.static_tcp_ports.push(p),
-                        Protocol::Udp => req.static_udp_ports.push(p),
-                    },
-                    _ => match pm.protocol {
-                        Protocol::Tcp => req.dynamic_tcp_ports += 1,
-                        Protocol::Udp => req.dynamic_udp_ports += 1,
-                    },
+            for pm in c
+                .port_mappings
+                .iter()
+                .filter(|_| self.network_mode.binds_host_ports())
+            {
+                match (pm.static_host_port(self.network_mode), pm.protocol) {
+                    (Some(p), Protocol::Tcp) => req.static_tcp_ports.push(p),
+                    (Some(p), Protocol::Udp) => req.static_udp_ports.push(p),
+                    (None, Protocol::Tcp) => req.dynamic_tcp_ports += 1,
+                    (None, Protocol::Udp) => req.dynamic_udp_ports += 1,
                 }
             }
         }

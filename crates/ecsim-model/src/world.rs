@@ -378,11 +378,17 @@ impl World {
             );
             let def = &self.task_definitions[t.task_definition.index()];
             // Containers start in dependency order, and take their dynamic ports in that order.
+            let mode = def.network_mode;
             let ports: Vec<(String, Option<u16>, Option<u16>, Protocol)> = def
                 .containers_in_start_order()
                 .flat_map(|c| {
                     c.port_mappings.iter().map(move |pm| {
-                        (c.name.clone(), pm.container_port, pm.host_port, pm.protocol)
+                        (
+                            c.name.clone(),
+                            pm.container_port,
+                            pm.static_host_port(mode),
+                            pm.protocol,
+                        )
                     })
                 })
                 .collect();
@@ -415,18 +421,10 @@ impl World {
         inst.reserved.enis += req.enis;
         let mut bindings = Vec::new();
         let (mode, ports) = containers_ports;
-        if mode != crate::task_definition::NetworkMode::Awsvpc
-            && mode != crate::task_definition::NetworkMode::None
-        {
-            let fixed_port = |hport: Option<u16>, cport: Option<u16>| match mode {
-                crate::task_definition::NetworkMode::Host => hport.or(cport).filter(|&p| p != 0),
-                _ => hport.filter(|&p| p != 0),
-            };
+        if mode.binds_host_ports() {
             // Static ports first, so that the dynamic ones (lowest free, SPEC §4) never take a port
             // the task itself asks for.
-            let mut host_ports: Vec<Option<u16>> = Vec::with_capacity(ports.len());
-            for (_, cport, hport, proto) in &ports {
-                let fixed = fixed_port(*hport, *cport);
+            for &(_, _, fixed, proto) in &ports {
                 if let Some(p) = fixed {
                     let (used, reserved) = match proto {
                         Protocol::Tcp => (&mut inst.used_tcp_ports, &mut inst.reserved_tcp_ports),
@@ -439,11 +437,10 @@ impl World {
                     );
                     reserved.insert(p);
                 }
-                host_ports.push(fixed);
             }
             let mut next_tcp = crate::instance::DYNAMIC_PORT_FIRST;
             let mut next_udp = crate::instance::DYNAMIC_PORT_FIRST;
-            for ((container, cport, _, proto), fixed) in ports.into_iter().zip(host_ports) {
+            for (container, cport, fixed, proto) in ports {
                 let host_port = match fixed {
                     Some(p) => p,
                     None => {

@@ -425,12 +425,11 @@ fn containers(
     let mut statics: Vec<(u16, Protocol, usize, usize)> = Vec::new();
     for (i, c) in out.iter().enumerate() {
         for (k, m) in c.port_mappings.iter().enumerate() {
-            let fixed = match network_mode {
-                NetworkMode::Host => m.host_port.or(m.container_port),
-                NetworkMode::Bridge => m.host_port,
-                NetworkMode::Awsvpc | NetworkMode::None => None,
-            };
-            let Some(port) = fixed.filter(|&p| p != 0) else {
+            let fixed = network_mode
+                .binds_host_ports()
+                .then(|| m.static_host_port(network_mode))
+                .flatten();
+            let Some(port) = fixed else {
                 continue;
             };
             if let Some(&(_, _, j, _)) = statics
