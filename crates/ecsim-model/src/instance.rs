@@ -147,14 +147,35 @@ impl ContainerInstance {
         }
     }
 
-    pub fn add_group(&mut self, group: GroupId) {
+    /// A task of `group` with desired status RUNNING arrives: it counts in `runningTasksCount` and
+    /// in its group (the two always agree: `running_tasks_count` = Σ `group_counts`).
+    pub fn add_running(&mut self, group: GroupId) {
+        self.running_tasks_count += 1;
+        self.add_group(group);
+        debug_assert_eq!(
+            self.running_tasks_count,
+            self.group_counts.iter().map(|&(_, n)| n).sum::<u32>()
+        );
+    }
+
+    /// A task of `group` leaves, or its desired status becomes STOPPED.
+    pub fn remove_running(&mut self, group: GroupId) {
+        self.running_tasks_count -= 1;
+        self.remove_group(group);
+        debug_assert_eq!(
+            self.running_tasks_count,
+            self.group_counts.iter().map(|&(_, n)| n).sum::<u32>()
+        );
+    }
+
+    fn add_group(&mut self, group: GroupId) {
         match self.group_counts.binary_search_by_key(&group, |&(g, _)| g) {
             Ok(i) => self.group_counts[i].1 += 1,
             Err(i) => self.group_counts.insert(i, (group, 1)),
         }
     }
 
-    pub fn remove_group(&mut self, group: GroupId) {
+    fn remove_group(&mut self, group: GroupId) {
         let i = self
             .group_counts
             .binary_search_by_key(&group, |&(g, _)| g)

@@ -471,8 +471,7 @@ impl World {
         }
         inst.tasks.insert(task);
         if desired == DesiredStatus::Running {
-            inst.running_tasks_count += 1;
-            inst.add_group(group);
+            inst.add_running(group);
         }
         if last_status == TaskStatus::Pending {
             inst.pending_tasks_count += 1;
@@ -530,8 +529,7 @@ impl World {
         }
         assert!(inst.tasks.remove(&task), "task not on its instance");
         if desired == DesiredStatus::Running {
-            inst.running_tasks_count -= 1;
-            inst.remove_group(group);
+            inst.remove_running(group);
         }
         inst.version += 1;
         self.touch(instance);
@@ -549,8 +547,7 @@ impl World {
         let (instance, group, holds) = (t.instance, t.group, t.holds_resources);
         if let (Some(i), true) = (instance, holds) {
             let inst = &mut self.instances[i.index()];
-            inst.running_tasks_count -= 1;
-            inst.remove_group(group);
+            inst.remove_running(group);
             inst.version += 1;
             self.touch(i);
         }
