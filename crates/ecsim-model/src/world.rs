@@ -111,6 +111,9 @@ impl World {
 
     /// Starts indexing attribute `name` in `cluster` (for spread strategies on it).
     pub fn track_attribute(&mut self, cluster: ClusterId, name: &str) {
+        if self.indexes[cluster.index()].attribute(name).is_some() {
+            return;
+        }
         self.sync_index();
         self.indexes[cluster.index()].track(name, &self.instances);
     }
