@@ -7,6 +7,7 @@ use ecsim_model::{
     Attribute, InstanceStatus, LaunchType, PlacementConstraint, TaskDefinition, TaskSimulation,
     Timings,
 };
+use crate::service::{DeploymentConfigurationInput, DeploymentController, SchedulingStrategy};
 use ecsim_placement::PlacementStrategy;
 use std::sync::Arc;
 
@@ -120,6 +121,103 @@ pub enum Action {
         label: Option<String>,
         cluster: Option<String>,
     },
+    CreateService(Box<CreateService>),
+    UpdateService(Box<UpdateService>),
+    /// API: DeleteService.
+    DeleteService {
+        cluster: String,
+        service: String,
+        force: bool,
+    },
+    /// API: UpdateTaskProtection.
+    UpdateTaskProtection {
+        cluster: String,
+        tasks: Vec<String>,
+        protection_enabled: bool,
+        /// Default 120 (API: "If you don't specify a value ... 2 hours").
+        expires_in_minutes: u32,
+    },
+    CreateTaskSet(Box<CreateTaskSet>),
+    /// API: UpdateTaskSet (scale in percent).
+    UpdateTaskSet {
+        cluster: String,
+        service: String,
+        /// The task set's id (`ecs-svc/...`), resolved by the loader from an id, ARN or externalId.
+        task_set: String,
+        scale_percent: f64,
+    },
+    /// API: DeleteTaskSet.
+    DeleteTaskSet {
+        cluster: String,
+        service: String,
+        task_set: String,
+        force: bool,
+    },
+    /// API: UpdateServicePrimaryTaskSet.
+    UpdateServicePrimaryTaskSet {
+        cluster: String,
+        service: String,
+        primary_task_set: String,
+    },
+    /// API: DescribeServices (a query: its response goes to `snapshots.jsonl`).
+    DescribeServices {
+        cluster: String,
+        services: Vec<String>,
+    },
+}
+
+/// API: CreateService, lowered.
+#[derive(Clone, Debug)]
+pub struct CreateService {
+    pub cluster: String,
+    pub service_name: String,
+    /// Required unless the deployment controller is EXTERNAL.
+    pub task_definition: Option<String>,
+    /// REPLICA: required (API); DAEMON: none.
+    pub desired_count: u32,
+    pub scheduling_strategy: SchedulingStrategy,
+    pub controller: DeploymentController,
+    /// Default EC2.
+    pub launch_type: LaunchType,
+    pub deployment_configuration: DeploymentConfigurationInput,
+    pub placement_constraints: Vec<PlacementConstraint>,
+    /// Empty = the REPLICA default (spread AZ, then instance).
+    pub placement_strategy: Vec<PlacementStrategy>,
+    pub health_check_grace_period_s: u32,
+    /// The action's `simulation` block, for every task of the service.
+    pub simulation: Option<TaskSimulation>,
+}
+
+/// API: UpdateService, lowered. `None` leaves a setting as it is.
+#[derive(Clone, Debug, Default)]
+pub struct UpdateService {
+    pub cluster: String,
+    pub service: String,
+    pub desired_count: Option<u32>,
+    pub task_definition: Option<String>,
+    pub deployment_configuration: Option<DeploymentConfigurationInput>,
+    /// API: "an empty array removes" them; Some(vec![]) is that.
+    pub placement_constraints: Option<Vec<PlacementConstraint>>,
+    pub placement_strategy: Option<Vec<PlacementStrategy>>,
+    pub force_new_deployment: bool,
+    pub health_check_grace_period_s: Option<u32>,
+    /// `networkConfiguration` was given (a change of network starts a deployment).
+    pub network_configuration: bool,
+}
+
+/// API: CreateTaskSet, lowered.
+#[derive(Clone, Debug)]
+pub struct CreateTaskSet {
+    pub cluster: String,
+    pub service: String,
+    /// The id the loader assigned (`ecs-svc/` + 19 digits), so later actions can name it.
+    pub id: String,
+    pub task_definition: String,
+    pub external_id: Option<String>,
+    /// Default 100 (RULE: API Scale.value defaults are not given; a task set without a scale runs
+    /// the service's whole desired count).
+    pub scale_percent: f64,
+    pub launch_type: LaunchType,
 }
 
 /// API: RegisterContainerInstance, lowered. The instance is ACTIVE at once (SPEC §2).

@@ -9,6 +9,7 @@ pub mod assertions;
 pub mod engine;
 pub mod output;
 pub mod scenario;
+pub mod service;
 
 pub use action::*;
 pub use assertions::{Assertion, AssertionResult};

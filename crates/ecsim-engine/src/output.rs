@@ -9,6 +9,8 @@ use ecsim_model::{
 use std::collections::BTreeMap;
 
 use crate::assertions::AssertionResult;
+use crate::service::{Deployment, RolloutState, Service, ServiceRecord};
+use ecsim_model::{DeploymentId, ServiceId};
 
 /// One event of `events.jsonl`.
 #[derive(Clone, Debug)]
@@ -59,6 +61,27 @@ pub enum EventDetail {
         requested: Option<String>,
         reason: String,
     },
+    /// `ECS Service Action`: a service event (reference §3.2 wording in `message`; §3.3 names).
+    ServiceAction {
+        service: ServiceId,
+        /// EventBridge eventName, e.g. `SERVICE_STEADY_STATE`, `SERVICE_TASK_PLACEMENT_FAILURE`.
+        event_name: &'static str,
+        /// `INFO`, `WARN` or `ERROR`.
+        event_type: &'static str,
+        message: String,
+        /// For placement failures: the failure reason (`RESOURCE:MEMORY`) and the closest instance.
+        reason: Option<String>,
+        instance: Option<InstanceId>,
+    },
+    /// `ECS Deployment State Change`.
+    DeploymentStateChange {
+        service: ServiceId,
+        deployment: DeploymentId,
+        /// `SERVICE_DEPLOYMENT_IN_PROGRESS`, `SERVICE_DEPLOYMENT_COMPLETED` or `SERVICE_DEPLOYMENT_FAILED`.
+        event_name: &'static str,
+        rollout_state: RolloutState,
+        reason: String,
+    },
     /// `ECS Action Error`: an action the simulated state rejected; the run goes on.
     ActionError {
         action_index: usize,
@@ -78,6 +101,8 @@ impl EventDetail {
             }
             EventDetail::PlacementDecision { .. } => "ECS Placement Decision",
             EventDetail::PlacementFailure { .. } => "ECS Placement Failure",
+            EventDetail::ServiceAction { .. } => "ECS Service Action",
+            EventDetail::DeploymentStateChange { .. } => "ECS Deployment State Change",
             EventDetail::ActionError { .. } => "ECS Action Error",
         }
     }
@@ -101,6 +126,47 @@ pub struct TimeseriesRow {
     pub tasks_running: u32,
     /// Empty when no managed scaling applies.
     pub capacity_provider_reservation: Option<f64>,
+}
+
+/// One row of `services.csv` (SPEC §9).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceRow {
+    pub t_s: u64,
+    pub cluster: ClusterId,
+    pub service: ServiceId,
+    pub desired: u32,
+    /// Desired RUNNING and not yet RUNNING (PROVISIONING, PENDING, ACTIVATING).
+    pub pending: u32,
+    /// lastStatus RUNNING.
+    pub running: u32,
+    /// Running tasks counted healthy.
+    pub healthy: u32,
+    /// Running tasks of the primary deployment (or primary task set).
+    pub primary_running: u32,
+    /// Deployments (or task sets) not INACTIVE.
+    pub deployments: u32,
+    pub below_min_healthy: bool,
+}
+
+/// A service as DescribeServices shows it at a time point.
+#[derive(Clone, Debug)]
+pub struct ServiceSnapshot {
+    pub service: Service,
+    pub running_count: u32,
+    pub pending_count: u32,
+    /// Its deployments (or task sets) not INACTIVE, newest first, with their task counts.
+    pub deployments: Vec<DeploymentSnapshot>,
+}
+
+/// A deployment or task set with its counts at a time point.
+#[derive(Clone, Debug)]
+pub struct DeploymentSnapshot {
+    pub deployment: Deployment,
+    /// The deployment's share of the desired count (API Deployment.desiredCount /
+    /// TaskSet.computedDesiredCount).
+    pub desired_count: u32,
+    pub pending_count: u32,
+    pub running_count: u32,
 }
 
 /// One API failure entry (API: Failure).
@@ -140,9 +206,14 @@ pub enum SnapshotResponse {
     ListAttributes {
         attributes: Vec<(String, Option<String>, String)>,
     },
+    DescribeServices {
+        services: Vec<ServiceSnapshot>,
+        failures: Vec<ApiFailure>,
+    },
     Snapshot {
         clusters: Vec<ClusterSnapshot>,
         container_instances: Vec<ContainerInstance>,
+        services: Vec<ServiceSnapshot>,
         /// Tasks not stopped, plus those stopped in the last hour (DG: stopped tasks stay visible
         /// "for at least 1 hour").
         tasks: Vec<Task>,
@@ -173,6 +244,15 @@ pub struct Counts {
     pub action_errors: u64,
 }
 
+/// A service at the end of the run, with its figures (`summary.json` `services`).
+#[derive(Clone, Debug)]
+pub struct ServiceOutput {
+    pub service: Service,
+    pub running_count: u32,
+    pub healthy_count: u32,
+    pub record: ServiceRecord,
+}
+
 /// Reserved fractions over the samples (`summary.json` `utilization`), 0..1.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Utilization {
@@ -194,6 +274,12 @@ pub struct RunOutput {
     pub events: Vec<EventRecord>,
     pub timeseries: Vec<TimeseriesRow>,
     pub snapshots: Vec<SnapshotRecord>,
+    /// One row per sample per service (`services.csv`).
+    pub service_rows: Vec<ServiceRow>,
+    /// Every service of the run, in creation order.
+    pub services: Vec<ServiceOutput>,
+    /// Every deployment and task set, by `DeploymentId`.
+    pub deployments: Vec<Deployment>,
     pub counts: Counts,
     pub utilization: Utilization,
     pub assertions: Vec<AssertionResult>,

@@ -142,3 +142,78 @@ pub fn run_task(
 pub fn horizon(sc: &mut Scenario, seconds: u64) {
     sc.horizon = SimDuration::from_seconds(seconds);
 }
+
+pub fn create_service(
+    sc: &mut Scenario,
+    t: SimTime,
+    cluster: &str,
+    name: &str,
+    td: &str,
+    desired: u32,
+    config: ecsim_engine::service::DeploymentConfigurationInput,
+) {
+    push(
+        sc,
+        t,
+        "CreateService",
+        Action::CreateService(Box::new(CreateService {
+            cluster: cluster.to_string(),
+            service_name: name.to_string(),
+            task_definition: Some(td.to_string()),
+            desired_count: desired,
+            scheduling_strategy: ecsim_engine::service::SchedulingStrategy::Replica,
+            controller: ecsim_engine::service::DeploymentController::Ecs,
+            launch_type: LaunchType::Ec2,
+            deployment_configuration: config,
+            placement_constraints: vec![],
+            placement_strategy: vec![],
+            health_check_grace_period_s: 0,
+            simulation: None,
+        })),
+    );
+}
+
+pub fn daemon_service(sc: &mut Scenario, t: SimTime, cluster: &str, name: &str, td: &str) {
+    push(
+        sc,
+        t,
+        "CreateService",
+        Action::CreateService(Box::new(CreateService {
+            cluster: cluster.to_string(),
+            service_name: name.to_string(),
+            task_definition: Some(td.to_string()),
+            desired_count: 0,
+            scheduling_strategy: ecsim_engine::service::SchedulingStrategy::Daemon,
+            controller: ecsim_engine::service::DeploymentController::Ecs,
+            launch_type: LaunchType::Ec2,
+            deployment_configuration: Default::default(),
+            placement_constraints: vec![],
+            placement_strategy: vec![],
+            health_check_grace_period_s: 0,
+            simulation: None,
+        })),
+    );
+}
+
+pub fn update_service(sc: &mut Scenario, t: SimTime, u: UpdateService) {
+    push(sc, t, "UpdateService", Action::UpdateService(Box::new(u)));
+}
+
+pub fn percent(min: u32, max: u32) -> ecsim_engine::service::DeploymentConfigurationInput {
+    ecsim_engine::service::DeploymentConfigurationInput {
+        minimum_healthy_percent: Some(min),
+        maximum_percent: Some(max),
+        circuit_breaker: None,
+    }
+}
+
+/// The `ECS Service Action` messages of a run, with their times in seconds.
+pub fn service_messages(out: &RunOutput) -> Vec<(u64, String)> {
+    out.events
+        .iter()
+        .filter_map(|e| match &e.detail {
+            EventDetail::ServiceAction { message, .. } => Some((e.t.seconds(), message.clone())),
+            _ => None,
+        })
+        .collect()
+}

@@ -19,3 +19,5 @@ id!(InstanceId, "container instance");
 id!(TaskId, "task");
 id!(TaskDefId, "task definition revision");
 id!(GroupId, "task group name");
+id!(ServiceId, "service");
+id!(DeploymentId, "deployment or task set");

@@ -14,9 +14,9 @@ pub mod timings;
 pub mod world;
 
 pub use catalog::{AmiCatalog, AmiMetadata, InstanceType, InstanceTypeCatalog};
-pub use ids::{ClusterId, GroupId, InstanceId, TaskDefId, TaskId};
+pub use ids::{ClusterId, DeploymentId, GroupId, InstanceId, ServiceId, TaskDefId, TaskId};
 pub use instance::{Attribute, ContainerInstance, InstanceStatus, Resources};
-pub use task::{DesiredStatus, LaunchType, NetworkBinding, StopCode, Task, TaskStatus};
+pub use task::{DesiredStatus, HealthStatus, LaunchType, NetworkBinding, StopCode, Task, TaskStatus};
 pub use task_definition::{
     Compatibility, ContainerDefinition, DependencyCondition, HealthCheck, NetworkMode,
     PlacementConstraint, PortMapping, Protocol, TaskDefStatus, TaskDefinition, TaskRequirements,

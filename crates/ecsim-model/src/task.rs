@@ -107,6 +107,25 @@ impl LaunchType {
     }
 }
 
+/// API: Task.healthStatus — HEALTHY when every essential container passes its health check,
+/// UNHEALTHY when one fails, UNKNOWN otherwise (no health check, or not yet decided).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HealthStatus {
+    Unknown,
+    Healthy,
+    Unhealthy,
+}
+
+impl HealthStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HealthStatus::Unknown => "UNKNOWN",
+            HealthStatus::Healthy => "HEALTHY",
+            HealthStatus::Unhealthy => "UNHEALTHY",
+        }
+    }
+}
+
 /// API: NetworkBinding — a host port a container was given.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NetworkBinding {
@@ -145,6 +164,8 @@ pub struct Task {
     pub stopped_at: Option<SimTime>,
     /// True while the task holds a reservation on its instance.
     pub holds_resources: bool,
+    /// API: Task.healthStatus.
+    pub health_status: HealthStatus,
     pub version: u64,
 }
 
@@ -180,6 +201,7 @@ impl Task {
             stopping_at: None,
             stopped_at: None,
             holds_resources: false,
+            health_status: HealthStatus::Unknown,
             version: 1,
         }
     }

@@ -2,16 +2,22 @@
 //! (time, phase, insertion) order.
 //!
 //! Event phases within one millisecond: task lifecycle transitions first, then instance launches
-//! completing, then scenario actions (in file order), then the sample, so that a sample shows the
-//! state after everything that happened at its time.
+//! completing, then scenario actions (in file order), then the service scheduler's pass over every
+//! service something happened to, then the sample, so that a sample shows the state after
+//! everything that happened at its time.
+
+mod services;
 
 use crate::action::*;
 use crate::output::*;
 use crate::scenario::Scenario;
+use crate::service::{Deployment, Service};
+use services::ServiceRuntime;
 use ecsim_kernel::{EventQueue, Fingerprint, RandomStreams, SimDuration, SimTime, Stream};
 use ecsim_model::task_definition::TaskOverride;
 use ecsim_model::{
-    ClusterId, ClusterStatus, DesiredStatus, GroupId, InstanceId, InstanceStatus, LaunchType,
+    ClusterId, ClusterStatus, DeploymentId, DesiredStatus, GroupId, InstanceId, InstanceStatus,
+    LaunchType, ServiceId,
     NetworkMode, PlacementConstraint, StopCode, Task, TaskDefId, TaskDefStatus, TaskId,
     TaskSimulation, TaskStatus, Timings, World,
 };
@@ -23,7 +29,8 @@ const MAX_INSTANCES_PER_CLUSTER: usize = 5000;
 const PHASE_TASK: u8 = 0;
 const PHASE_LAUNCH: u8 = 1;
 const PHASE_ACTION: u8 = 2;
-const PHASE_SAMPLE: u8 = 3;
+const PHASE_SERVICE: u8 = 3;
+const PHASE_SAMPLE: u8 = 4;
 
 /// The agent's default reserved TCP ports (DG: ecs-agent-config, ECS_RESERVED_PORTS since 2023-02).
 pub const AGENT_RESERVED_TCP_PORTS: [u16; 6] = [22, 2375, 2376, 51678, 51679, 51680];
@@ -42,6 +49,12 @@ enum Ev {
     TaskExit(TaskId, bool),
     /// A launched EC2 instance boots and registers.
     InstanceReady(usize),
+    /// The service scheduler's pass over the services marked since the last one.
+    SchedulerPass,
+    /// A service's retry (placement retry, throttling, protection expiry, steady-state reminder).
+    ServiceRetry(ServiceId),
+    /// The task's health is decided: healthy (true) or failing its health checks (false).
+    TaskHealth(TaskId, bool),
     Sample,
 }
 
@@ -51,7 +64,16 @@ struct TaskRuntime {
     timings: Timings,
     simulation: TaskSimulation,
     fails_to_start: bool,
+    /// Drawn at creation: it will fail its container health checks (`unhealthyProbability`).
+    fails_health_check: bool,
     timer: Option<ecsim_kernel::EventKey>,
+    health_timer: Option<ecsim_kernel::EventKey>,
+    /// The service and deployment (or task set) it belongs to.
+    service: Option<(ServiceId, DeploymentId)>,
+    /// Counted healthy by its service (SPEC §7 health).
+    healthy: bool,
+    /// Scale-in protected until then (UpdateTaskProtection).
+    protected_until: Option<SimTime>,
 }
 
 /// What an instance registers with (see `Engine::register`).
@@ -96,6 +118,14 @@ pub struct Engine {
     failures_rng: Stream,
     tasks: Vec<TaskRuntime>,
     launches: Vec<PendingLaunch>,
+    services: Vec<Service>,
+    service_rt: Vec<ServiceRuntime>,
+    deployments: Vec<Deployment>,
+    /// Services to visit at the next scheduler pass.
+    dirty: std::collections::BTreeSet<ServiceId>,
+    pass_scheduled: bool,
+    service_rows: Vec<ServiceRow>,
+    next_service_event: u64,
     events: Vec<EventRecord>,
     timeseries: Vec<TimeseriesRow>,
     snapshots: Vec<SnapshotRecord>,
@@ -139,6 +169,13 @@ impl Engine {
             failures_rng: streams.stream("failures"),
             tasks: Vec::new(),
             launches: Vec::new(),
+            services: Vec::new(),
+            service_rt: Vec::new(),
+            deployments: Vec::new(),
+            dirty: std::collections::BTreeSet::new(),
+            pass_scheduled: false,
+            service_rows: Vec::new(),
+            next_service_event: 0,
             events: Vec::new(),
             timeseries: Vec::new(),
             snapshots: Vec::new(),
@@ -172,6 +209,9 @@ impl Engine {
                 Ev::TaskAdvance(task, from) => self.advance_task(task, from),
                 Ev::TaskExit(task, crashed) => self.task_exited(task, crashed),
                 Ev::InstanceReady(i) => self.instance_ready(i),
+                Ev::SchedulerPass => self.scheduler_pass(),
+                Ev::ServiceRetry(s) => self.service_retry(s),
+                Ev::TaskHealth(task, healthy) => self.task_health(task, healthy),
                 Ev::Sample => self.sample(),
             }
         }
@@ -183,7 +223,9 @@ impl Engine {
     }
 
     /// The run's outputs, with assertions evaluated.
-    pub fn finish(self) -> RunOutput {
+    pub fn finish(mut self) -> RunOutput {
+        let end = self.horizon;
+        let services = self.service_outputs(end);
         let u = &self.utilization;
         let n = u.samples.max(1) as f64;
         let utilization = Utilization {
@@ -196,7 +238,15 @@ impl Engine {
             .scenario
             .assertions
             .iter()
-            .map(|a| a.evaluate(&self.counts))
+            .map(|a| {
+                a.evaluate(&crate::assertions::RunFacts {
+                    counts: &self.counts,
+                    world: &self.world,
+                    services: &services,
+                    deployments: &self.deployments,
+                    end: self.horizon,
+                })
+            })
             .collect();
         RunOutput {
             scenario_name: self.scenario.name.clone(),
@@ -208,6 +258,9 @@ impl Engine {
             events: self.events,
             timeseries: self.timeseries,
             snapshots: self.snapshots,
+            service_rows: self.service_rows,
+            services,
+            deployments: self.deployments,
             counts: self.counts,
             utilization,
             assertions,
@@ -284,6 +337,27 @@ impl Engine {
                     .entry(reason.clone())
                     .or_insert(0) += 1;
             }
+            EventDetail::ServiceAction {
+                service,
+                event_name,
+                message,
+                ..
+            } => {
+                record.push(6);
+                record.extend_from_slice(&service.0.to_le_bytes());
+                record.extend_from_slice(event_name.as_bytes());
+                record.extend_from_slice(message.as_bytes());
+            }
+            EventDetail::DeploymentStateChange {
+                service,
+                deployment,
+                rollout_state,
+                ..
+            } => {
+                record.extend_from_slice(&[7, *rollout_state as u8]);
+                record.extend_from_slice(&service.0.to_le_bytes());
+                record.extend_from_slice(&deployment.0.to_le_bytes());
+            }
             EventDetail::ActionError {
                 action_index,
                 error,
@@ -335,6 +409,9 @@ impl Engine {
             reason,
         };
         self.emit(detail);
+        // Every service of the cluster reacts to an instance's change (SPEC §7).
+        let cluster = self.world.instance(instance).cluster;
+        self.mark_cluster(cluster);
     }
 
     // ----- actions -----
@@ -409,7 +486,16 @@ impl Engine {
             | Action::DescribeContainerInstances { .. }
             | Action::DescribeTasks { .. }
             | Action::ListAttributes { .. }
+            | Action::DescribeServices { .. }
             | Action::Snapshot { .. } => self.query(index, &action),
+            Action::CreateService(_)
+            | Action::UpdateService(_)
+            | Action::DeleteService { .. }
+            | Action::UpdateTaskProtection { .. }
+            | Action::CreateTaskSet(_)
+            | Action::UpdateTaskSet { .. }
+            | Action::DeleteTaskSet { .. }
+            | Action::UpdateServicePrimaryTaskSet { .. } => self.service_action(index, action),
         }
     }
 
@@ -823,6 +909,8 @@ impl Engine {
             } else {
                 inst.set_attribute(&a.name, a.value.clone());
             }
+            // DAEMON services re-evaluate their constraints (reference §4.1).
+            self.mark_cluster(c);
         }
     }
 
@@ -885,6 +973,7 @@ impl Engine {
             extra_constraints: r.placement_constraints.clone(),
             strategies,
             simulation: r.simulation.clone(),
+            service: None,
         };
         for k in 0..r.count {
             if let Err((group, closest, reason)) = self.place_one(&spec, None) {
@@ -915,6 +1004,7 @@ impl Engine {
             extra_constraints: Vec::new(),
             strategies: Vec::new(),
             simulation: s.simulation.clone(),
+            service: None,
         };
         for r in &s.container_instances {
             match self.world.instance_by_ref(c, r) {
@@ -1057,17 +1147,29 @@ impl Engine {
         task.started_by = spec.started_by.clone();
         task.overrides = spec.overrides.clone();
         let id = self.world.add_task(task);
-        // Drawn for every task, whatever the probability, so the failures stream stays aligned.
+        // Drawn for every task, whatever the probabilities, so the failures stream stays aligned:
+        // adding a failure model to one task definition moves no other task's fate.
         let fails_to_start = self
             .failures_rng
             .chance(simulation.fail_to_start_probability.unwrap_or(0.0));
+        let fails_health_check = self
+            .failures_rng
+            .chance(simulation.unhealthy_probability.unwrap_or(0.0));
         debug_assert_eq!(id.index(), self.tasks.len());
         self.tasks.push(TaskRuntime {
             timings,
             simulation,
             fails_to_start,
+            fails_health_check,
             timer: None,
+            health_timer: None,
+            service: spec.service,
+            healthy: false,
+            protected_until: None,
         });
+        if let Some((service, _)) = spec.service {
+            self.service_task_created(service, id);
+        }
         id
     }
 
@@ -1114,6 +1216,8 @@ impl Engine {
                     self.world.tasks[task.index()].started_at = Some(self.now);
                     self.emit_task_state(task);
                     self.arm_exit(task);
+                    self.arm_health(task);
+                    self.service_task_changed(task);
                     return;
                 }
                 TaskStatus::Stopped => {
@@ -1121,6 +1225,7 @@ impl Engine {
                     self.world.release_task(task);
                     self.world.tasks[task.index()].stopped_at = Some(self.now);
                     self.emit_task_state(task);
+                    self.service_task_stopped(task);
                     return;
                 }
                 _ => {}
@@ -1138,6 +1243,7 @@ impl Engine {
                     self.queue
                         .schedule(self.now + d, PHASE_TASK, Ev::TaskAdvance(task, status));
                 self.tasks[task.index()].timer = Some(key);
+                self.service_task_changed(task);
                 return;
             }
             status = self.next_status(task, status);
@@ -1214,6 +1320,10 @@ impl Engine {
         let t = &mut self.world.tasks[task.index()];
         t.stop_code = Some(code);
         t.stopped_reason = Some(reason);
+        if let Some(key) = self.tasks[task.index()].health_timer.take() {
+            self.queue.cancel(key);
+        }
+        self.service_task_desired_stopped(task);
         true
     }
 
@@ -1447,6 +1557,12 @@ impl Engine {
                 }
                 SnapshotResponse::ListAttributes { attributes }
             }
+            Action::DescribeServices { cluster, services } => {
+                let Some(c) = self.cluster(index, cluster) else {
+                    return;
+                };
+                self.describe_services(c, services)
+            }
             Action::Snapshot { cluster, .. } => {
                 let clusters: Vec<ClusterId> = match cluster {
                     Some(name) => match self.cluster(index, name) {
@@ -1518,6 +1634,12 @@ impl Engine {
         SnapshotResponse::Snapshot {
             clusters: out_clusters,
             container_instances: instances,
+            services: self
+                .services
+                .iter()
+                .filter(|s| clusters.contains(&s.cluster))
+                .map(|s| self.service_snapshot(s.id))
+                .collect(),
             tasks,
         }
     }
@@ -1574,6 +1696,7 @@ impl Engine {
             u.cpu_peak = u.cpu_peak.max(cpu);
             u.memory_peak = u.memory_peak.max(mem);
         }
+        self.sample_services();
         let next = self.now + self.scenario.sample_interval;
         if next <= self.horizon && self.scenario.sample_interval > SimDuration::ZERO {
             self.queue.schedule(next, PHASE_SAMPLE, Ev::Sample);
@@ -1659,6 +1782,8 @@ struct TaskSpec {
     extra_constraints: Vec<PlacementConstraint>,
     strategies: Vec<PlacementStrategy>,
     simulation: Option<TaskSimulation>,
+    /// A service task: its service and deployment (or task set).
+    service: Option<(ServiceId, DeploymentId)>,
 }
 
 /// SPEC §6 default durations for a task of this network mode.
@@ -1707,6 +1832,9 @@ fn fingerprint_record(t: SimTime, phase: u8, ev: Ev) -> [u8; 21] {
         Ev::TaskExit(task, crashed) => (3 + crashed as u8, task.0 as u64),
         Ev::InstanceReady(i) => (5, i as u64),
         Ev::Sample => (6, 0),
+        Ev::SchedulerPass => (7, 0),
+        Ev::ServiceRetry(service) => (8, service.0 as u64),
+        Ev::TaskHealth(task, healthy) => (9 + healthy as u8, task.0 as u64),
     };
     let mut b = [0u8; 21];
     b[..8].copy_from_slice(&t.ms().to_le_bytes());
