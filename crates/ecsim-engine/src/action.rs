@@ -1,13 +1,13 @@
 //! Scenario actions, validated and lowered: ECS API requests (only the fields that matter to
 //! placement and scheduling) and the simulator's own actions (SPEC §2).
 
+use crate::service::{DeploymentConfigurationInput, DeploymentController, SchedulingStrategy};
 use ecsim_kernel::SimTime;
 use ecsim_model::task_definition::TaskOverride;
 use ecsim_model::{
     Attribute, InstanceStatus, LaunchType, PlacementConstraint, TaskDefinition, TaskSimulation,
     Timings,
 };
-use crate::service::{DeploymentConfigurationInput, DeploymentController, SchedulingStrategy};
 use ecsim_placement::PlacementStrategy;
 use std::sync::Arc;
 

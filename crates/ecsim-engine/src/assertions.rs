@@ -98,7 +98,10 @@ impl Assertion {
                 until,
             } => {
                 let Some(s) = facts.service(cluster, service) else {
-                    return result(false, format!("service {service} was never created in cluster {cluster}"));
+                    return result(
+                        false,
+                        format!("service {service} was never created in cluster {cluster}"),
+                    );
                 };
                 let until = until.unwrap_or(facts.end).min(facts.end);
                 let (lowest, at) = s.record.lowest_between(*from, until);
@@ -106,7 +109,10 @@ impl Assertion {
                 let detail = if passed {
                     format!("service {service} kept at least {at_least} healthy tasks from {} to {} (lowest {lowest})", seconds(*from), seconds(until))
                 } else {
-                    format!("service {service} had {lowest} healthy tasks at {}, below {at_least}", seconds(at))
+                    format!(
+                        "service {service} had {lowest} healthy tasks at {}, below {at_least}",
+                        seconds(at)
+                    )
                 };
                 result(passed, detail)
             }
@@ -116,7 +122,10 @@ impl Assertion {
                 within,
             } => {
                 let Some(s) = facts.service(cluster, service) else {
-                    return result(false, format!("service {service} was never created in cluster {cluster}"));
+                    return result(
+                        false,
+                        format!("service {service} was never created in cluster {cluster}"),
+                    );
                 };
                 let ids = &s.service.deployments;
                 let mut problems = Vec::new();
@@ -130,7 +139,9 @@ impl Assertion {
                         continue;
                     }
                     // Replaced by a newer deployment before its deadline: not held to it.
-                    let next = ids.get(k + 1).map(|n| facts.deployments[n.index()].created_at);
+                    let next = ids
+                        .get(k + 1)
+                        .map(|n| facts.deployments[n.index()].created_at);
                     if next.is_some_and(|n| n <= deadline) {
                         continue;
                     }
@@ -141,10 +152,20 @@ impl Assertion {
                         _ if deadline > facts.end => "not completed when the run ended".to_string(),
                         _ => format!("still {} at its deadline", d.rollout_state.as_str()),
                     };
-                    problems.push(format!("deployment {} (created at {}): {why}", d.ecs_id, seconds(d.created_at)));
+                    problems.push(format!(
+                        "deployment {} (created at {}): {why}",
+                        d.ecs_id,
+                        seconds(d.created_at)
+                    ));
                 }
                 if problems.is_empty() {
-                    result(true, format!("{checked} deployments of service {service} completed within {} s", within.ms() / 1000))
+                    result(
+                        true,
+                        format!(
+                            "{checked} deployments of service {service} completed within {} s",
+                            within.ms() / 1000
+                        ),
+                    )
                 } else {
                     result(false, format!("service {service}: {}", problems.join("; ")))
                 }
@@ -155,11 +176,27 @@ impl Assertion {
                 by,
             } => {
                 let Some(s) = facts.service(cluster, service) else {
-                    return result(false, format!("service {service} was never created in cluster {cluster}"));
+                    return result(
+                        false,
+                        format!("service {service} was never created in cluster {cluster}"),
+                    );
                 };
                 match s.record.steady_at(*by) {
-                    Some(since) => result(true, format!("service {service} was steady at {} (since {})", seconds(*by), seconds(since))),
-                    None => result(false, format!("service {service} was not in a steady state at {}", seconds(*by))),
+                    Some(since) => result(
+                        true,
+                        format!(
+                            "service {service} was steady at {} (since {})",
+                            seconds(*by),
+                            seconds(since)
+                        ),
+                    ),
+                    None => result(
+                        false,
+                        format!(
+                            "service {service} was not in a steady state at {}",
+                            seconds(*by)
+                        ),
+                    ),
                 }
             }
             _ => self.evaluate_counts(counts),

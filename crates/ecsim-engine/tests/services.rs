@@ -1,34 +1,755 @@
-//! Services end to end through the engine (SPEC §7).
+//! Services end to end through the engine (SPEC §7), and the documented deployment examples as
+//! golden tests of the reconciler.
 
 mod support;
 
+use ecsim_engine::service::reconcile::*;
 use ecsim_engine::service::*;
 use ecsim_engine::*;
 use ecsim_model::*;
 use support::*;
 
+const OLD: DeploymentId = DeploymentId(0);
+const NEW: DeploymentId = DeploymentId(1);
+
+fn facts(n: u32, deployment: DeploymentId, healthy: bool) -> Vec<TaskFacts> {
+    (0..n)
+        .map(|k| TaskFacts {
+            task: TaskId(k + 100 * deployment.0),
+            deployment,
+            instance: InstanceId(k),
+            zone: Some(["a", "b", "c"][k as usize % 3].to_string()),
+            spread_value: None,
+            running: true,
+            healthy,
+            on_draining: false,
+            protected: false,
+            instance_remaining: (1024, 4096),
+            reservation: (256, 512),
+        })
+        .collect()
+}
+
+fn view(desired: u32, min: u32, max: u32, tasks: &[TaskFacts]) -> ReplicaView<'_> {
+    ReplicaView {
+        desired,
+        configuration: DeploymentConfiguration {
+            minimum_healthy_percent: min,
+            maximum_percent: max,
+            circuit_breaker: CircuitBreaker::default(),
+        },
+        primary: NEW,
+        may_launch: true,
+        tasks,
+        scale_in: ScaleInRule::Default,
+    }
+}
+
+/// DG deployment-type-ecs: "if the minimum healthy percent is 50 and the desired task count is
+/// four, then the scheduler can stop two existing tasks before starting two new tasks."
+#[test]
+fn documented_min_50_of_4_stops_two_before_starting_two() {
+    let old = facts(4, OLD, true);
+    let plan = plan_replica(&view(4, 50, 100, &old));
+    assert_eq!(plan.stop.len(), 2, "{plan:?}");
+    assert_eq!(plan.start, 2, "the two starts come after the two stops");
+    assert!(!plan.stuck);
+}
+
+/// DG deployment-type-ecs: "if the minimum healthy percent is 75% and the desired task count is
+/// two, then the scheduler can't stop any tasks due to the resulting value also being two."
+#[test]
+fn documented_min_75_of_2_stops_none() {
+    let old = facts(2, OLD, true);
+    let plan = plan_replica(&view(2, 75, 200, &old));
+    assert!(plan.stop.is_empty(), "{plan:?}");
+    assert_eq!(
+        DeploymentConfiguration::default_for(SchedulingStrategy::Replica).min_healthy(2),
+        2
+    );
+    // With maximumPercent 100 nothing can start either: the deployment is stuck.
+    let plan = plan_replica(&view(2, 75, 100, &old));
+    assert!(
+        plan.stop.is_empty() && plan.start == 0 && plan.stuck,
+        "{plan:?}"
+    );
+}
+
+/// DG deployment-type-ecs: "if the maximum percent is 200 and the desired task count is four then
+/// the scheduler can start four new tasks before stopping four existing tasks."
+#[test]
+fn documented_max_200_of_4_starts_four_before_stopping() {
+    let old = facts(4, OLD, true);
+    let plan = plan_replica(&view(4, 100, 200, &old));
+    assert_eq!(plan.start, 4, "{plan:?}");
+    assert!(plan.stop.is_empty());
+    // Once the four new tasks are healthy, the four old ones may stop.
+    let mut all = old.clone();
+    all.extend(facts(4, NEW, true).into_iter().map(|mut t| {
+        t.instance = InstanceId(t.instance.0 + 10);
+        t
+    }));
+    let plan = plan_replica(&view(4, 100, 200, &all));
+    assert_eq!(plan.stop.len(), 4);
+    assert!(
+        plan.stop.iter().all(|(t, _)| t.0 < 100),
+        "only old tasks stop"
+    );
+    assert_eq!(plan.start, 0);
+}
+
+/// DG deployment-type-ecs: "if the maximum percent is 125 and the desired task count is three,
+/// the scheduler can't start any tasks due to the resulting value also being three."
+#[test]
+fn documented_max_125_of_3_starts_none() {
+    let old = facts(3, OLD, true);
+    let plan = plan_replica(&view(3, 100, 125, &old));
+    assert_eq!(plan.start, 0, "{plan:?}");
+    assert!(plan.stop.is_empty());
+    assert!(
+        plan.stuck,
+        "desired 3 at 75%/125% cannot move: the documented stuck configuration"
+    );
+}
+
+/// DG deployment-circuit-breaker (current): desired 1 → 3; 25 → 13; 400 → 200; 800 → 200.
+#[test]
+fn documented_circuit_breaker_thresholds() {
+    for (desired, threshold) in [
+        (1, 3),
+        (25, 13),
+        (400, 200),
+        (800, 200),
+        (0, 3),
+        (6, 3),
+        (7, 4),
+    ] {
+        assert_eq!(
+            circuit_breaker_threshold(desired),
+            threshold,
+            "desired {desired}"
+        );
+    }
+}
+
+// ----- end to end -----
+
+fn td(family: &str, simulation: TaskSimulation) -> TaskDefinition {
+    task_def(
+        family,
+        vec![container("app", 256, 512, &[(80, 0)])],
+        simulation,
+    )
+}
+
 fn base(desired: u32, min: u32, max: u32) -> Scenario {
     let mut sc = Scenario::new("svc");
     cluster(&mut sc, "prod");
-    launch(&mut sc, at(0), "prod", "m5.large", 6, &["us-east-1a", "us-east-1b", "us-east-1c"]);
-    register(&mut sc, at(0), task_def("web", vec![container("app", 256, 512, &[(80, 0)])], TaskSimulation::default()));
-    register(&mut sc, at(0), task_def("web", vec![container("app", 256, 512, &[(80, 0)])], TaskSimulation::default()));
-    create_service(&mut sc, at(120), "prod", "web", "web:1", desired, percent(min, max));
+    launch(
+        &mut sc,
+        at(0),
+        "prod",
+        "m5.large",
+        6,
+        &["us-east-1a", "us-east-1b", "us-east-1c"],
+    );
+    register(&mut sc, at(0), td("web", TaskSimulation::default()));
+    register(&mut sc, at(0), td("web", TaskSimulation::default()));
+    create_service(
+        &mut sc,
+        at(120),
+        "prod",
+        "web",
+        "web:1",
+        desired,
+        percent(min, max),
+    );
     horizon(&mut sc, 3600);
     sc
 }
 
+fn deploy(sc: &mut Scenario, t: u64, td: &str) {
+    update_service(
+        sc,
+        at(t),
+        UpdateService {
+            cluster: "prod".into(),
+            service: "web".into(),
+            task_definition: Some(td.into()),
+            ..Default::default()
+        },
+    );
+}
+
+fn lowest_healthy_after(out: &RunOutput, from: u64) -> u32 {
+    out.services[0].record.lowest_between(at(from), at(3600)).0
+}
+
 #[test]
-fn smoke() {
+fn a_new_service_starts_its_tasks_and_reaches_a_steady_state() {
+    let out = run(&base(6, 100, 200));
+    let s = &out.services[0];
+    assert_eq!((s.running_count, s.healthy_count), (6, 6));
+    let messages = service_messages(&out);
+    assert!(
+        messages[0]
+            .1
+            .starts_with("service web has started 6 tasks: (task "),
+        "{messages:?}"
+    );
+    // Placed at 120 s, RUNNING after 10 s of PENDING, healthy 40 s later (DG: the 40-second rule).
+    assert_eq!(
+        messages[1],
+        (170, "service web has reached a steady state.".to_string())
+    );
+    let d = &out.deployments[0];
+    assert_eq!(d.rollout_state, RolloutState::Completed);
+    assert_eq!(d.completed_at, Some(at(170)));
+    // Six tasks spread over three zones: two per zone (the REPLICA default strategy).
+    let mut per_zone = std::collections::BTreeMap::new();
+    for t in out.world.tasks.iter() {
+        let zone = out
+            .world
+            .instance(t.instance.unwrap())
+            .availability_zone()
+            .unwrap()
+            .to_string();
+        *per_zone.entry(zone).or_insert(0) += 1;
+    }
+    assert!(per_zone.values().all(|&n| n == 2), "{per_zone:?}");
+}
+
+#[test]
+fn rolling_100_200_never_drops_below_desired_and_completes() {
     let mut sc = base(6, 100, 200);
-    update_service(&mut sc, at(1200), UpdateService { cluster: "prod".into(), service: "web".into(), task_definition: Some("web:2".into()), ..Default::default() });
+    deploy(&mut sc, 1200, "web:2");
     let out = run(&sc);
-    for (t, m) in service_messages(&out) {
-        println!("{t} {m}");
+    assert_eq!(lowest_healthy_after(&out, 170), 6);
+    let d = &out.deployments[1];
+    assert_eq!(
+        (d.status, d.rollout_state),
+        (DeploymentStatus::Primary, RolloutState::Completed)
+    );
+    assert_eq!(out.deployments[0].status, DeploymentStatus::Inactive);
+    let running: Vec<_> = out
+        .world
+        .tasks
+        .iter()
+        .filter(|t| t.last_status == TaskStatus::Running)
+        .collect();
+    assert_eq!(running.len(), 6);
+    assert!(running
+        .iter()
+        .all(|t| out.world.task_definition(t.task_definition).revision == 2));
+}
+
+#[test]
+fn rolling_50_100_stops_half_first_and_keeps_half_healthy() {
+    let mut sc = base(4, 50, 100);
+    deploy(&mut sc, 1200, "web:2");
+    let out = run(&sc);
+    assert_eq!(lowest_healthy_after(&out, 170), 2);
+    // Never more than four tasks with desired status RUNNING: check at every event.
+    let messages = service_messages(&out);
+    let stop = messages
+        .iter()
+        .find(|(t, m)| *t >= 1200 && m.contains("has stopped"))
+        .unwrap();
+    assert!(
+        stop.1.contains("has stopped 2 running tasks"),
+        "{messages:?}"
+    );
+    assert_eq!(out.deployments[1].rollout_state, RolloutState::Completed);
+}
+
+#[test]
+fn a_stuck_configuration_says_so_and_never_completes() {
+    let mut sc = base(3, 75, 125);
+    deploy(&mut sc, 1200, "web:2");
+    let out = run(&sc);
+    let messages = service_messages(&out);
+    let stuck: Vec<_> = messages.iter().filter(|(_, m)| m.contains("unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again.")).collect();
+    assert_eq!(
+        stuck.len(),
+        1,
+        "reported once (duplicates omitted for six hours): {messages:?}"
+    );
+    assert_eq!(out.deployments[1].rollout_state, RolloutState::InProgress);
+}
+
+/// DG container-instance-draining: with minimum 100% and maximum 100%, draining never completes.
+#[test]
+fn draining_at_100_100_never_completes() {
+    let mut sc = base(2, 100, 100);
+    push(
+        &mut sc,
+        at(600),
+        "UpdateContainerInstancesState",
+        Action::UpdateContainerInstancesState {
+            cluster: "prod".into(),
+            container_instances: (1..=6).map(|n| format!("i-{n:017x}")).collect(),
+            status: InstanceStatus::Draining,
+        },
+    );
+    let out = run(&sc);
+    let live = out
+        .world
+        .tasks
+        .iter()
+        .filter(|t| t.last_status == TaskStatus::Running)
+        .count();
+    assert_eq!(live, 2, "the draining tasks can never be replaced");
+    assert!(service_messages(&out)
+        .iter()
+        .any(|(_, m)| m.contains("because of the service deployment configuration")));
+}
+
+#[test]
+fn draining_one_instance_replaces_its_tasks_elsewhere() {
+    let mut sc = base(6, 100, 200);
+    push(
+        &mut sc,
+        at(600),
+        "UpdateContainerInstancesState",
+        Action::UpdateContainerInstancesState {
+            cluster: "prod".into(),
+            container_instances: vec![format!("i-{:017x}", 1)],
+            status: InstanceStatus::Draining,
+        },
+    );
+    let out = run(&sc);
+    let drained = InstanceId(0);
+    assert!(out
+        .world
+        .tasks
+        .iter()
+        .filter(|t| t.instance == Some(drained))
+        .all(|t| t.last_status == TaskStatus::Stopped));
+    assert_eq!(out.services[0].healthy_count, 6);
+    assert_eq!(
+        lowest_healthy_after(&out, 170),
+        6,
+        "replacements are healthy before the drained task stops"
+    );
+}
+
+fn failing() -> TaskSimulation {
+    TaskSimulation {
+        fail_to_start_probability: Some(1.0),
+        ..Default::default()
     }
-    for d in &out.deployments {
-        println!("{:?}", d);
+}
+
+fn with_breaker(sc: &mut Scenario, rollback: bool) {
+    if let Action::CreateService(c) = &mut sc.actions.last_mut().unwrap().action {
+        c.deployment_configuration.circuit_breaker = Some(CircuitBreaker {
+            enable: true,
+            rollback,
+        });
     }
-    println!("{:?}", out.services[0].record);
-    panic!();
+}
+
+#[test]
+fn the_circuit_breaker_rolls_back_to_the_last_completed_deployment() {
+    let mut sc = base(4, 100, 200);
+    with_breaker(&mut sc, true);
+    register(&mut sc, at(0), td("web", failing())); // web:3
+    deploy(&mut sc, 1200, "web:3");
+    let out = run(&sc);
+    let (first, failed) = (&out.deployments[0], &out.deployments[1]);
+    assert_eq!(failed.rollout_state, RolloutState::Failed);
+    // The four tasks of the batch (maximumPercent 200) fail together; the breaker trips at the
+    // third (threshold clamp(ceil(0.5 × 4), 3, 200) = 3), and the fourth is counted too.
+    assert_eq!(failed.failed_tasks, 4);
+    assert_eq!(failed.status, DeploymentStatus::Inactive);
+    assert_eq!(
+        (first.status, first.rollout_state),
+        (DeploymentStatus::Primary, RolloutState::Completed)
+    );
+    assert_eq!(out.services[0].healthy_count, 4);
+    let reasons: Vec<_> = out
+        .events
+        .iter()
+        .filter_map(|e| match &e.detail {
+            EventDetail::DeploymentStateChange { reason, .. } => Some(reason.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        reasons.contains(&"ECS deployment circuit breaker: task failed to start.".to_string()),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.contains(&format!(
+            "ECS deployment circuit breaker: rolling back to deploymentId {}.",
+            first.ecs_id
+        )),
+        "{reasons:?}"
+    );
+}
+
+#[test]
+fn without_rollback_a_failed_deployment_stops_launching() {
+    let mut sc = base(4, 100, 200);
+    with_breaker(&mut sc, false);
+    register(&mut sc, at(0), td("web", failing()));
+    deploy(&mut sc, 1200, "web:3");
+    let out = run(&sc);
+    let failed = &out.deployments[1];
+    assert_eq!(
+        (failed.status, failed.rollout_state),
+        (DeploymentStatus::Primary, RolloutState::Failed)
+    );
+    let attempts = out
+        .world
+        .tasks
+        .iter()
+        .filter(|t| t.task_definition == TaskDefId(2))
+        .count();
+    assert_eq!(
+        attempts, 4,
+        "one batch of four, then FAILED launches nothing more"
+    );
+    assert_eq!(
+        out.services[0].healthy_count, 4,
+        "the old tasks keep serving"
+    );
+}
+
+#[test]
+fn repeated_start_failures_are_throttled() {
+    let mut sc = Scenario::new("throttle");
+    cluster(&mut sc, "prod");
+    launch(&mut sc, at(0), "prod", "m5.large", 1, &["us-east-1a"]);
+    register(&mut sc, at(0), td("bad", failing()));
+    create_service(
+        &mut sc,
+        at(100),
+        "prod",
+        "bad",
+        "bad:1",
+        1,
+        percent(100, 200),
+    );
+    horizon(&mut sc, 3600);
+    let out = run(&sc);
+    let starts: Vec<u64> = out
+        .world
+        .tasks
+        .iter()
+        .map(|t| t.created_at.seconds())
+        .collect();
+    // Each attempt fails after 10 s of PENDING; waits 15, 30, 60, 120, ... capped at 900 s.
+    let gaps: Vec<u64> = starts.windows(2).map(|w| w[1] - w[0] - 10).collect();
+    assert_eq!(&gaps[..6], &[15, 30, 60, 120, 240, 480], "{starts:?}");
+    assert!(gaps[6..].iter().all(|&g| g == 900), "{gaps:?}");
+    assert!(service_messages(&out)
+        .iter()
+        .any(|(_, m)| m == "service bad is unable to consistently start tasks successfully."));
+}
+
+#[test]
+fn a_daemon_service_follows_the_fleet() {
+    let mut sc = Scenario::new("daemon");
+    cluster(&mut sc, "prod");
+    launch(&mut sc, at(0), "prod", "m5.large", 2, &["us-east-1a"]);
+    register(&mut sc, at(0), td("agent", TaskSimulation::default()));
+    register(&mut sc, at(0), td("web", TaskSimulation::default()));
+    create_service(
+        &mut sc,
+        at(100),
+        "prod",
+        "web",
+        "web:1",
+        2,
+        percent(100, 200),
+    );
+    daemon_service(&mut sc, at(100), "prod", "agent", "agent:1");
+    launch(&mut sc, at(300), "prod", "m5.large", 2, &["us-east-1b"]);
+    horizon(&mut sc, 1200);
+    let out = run(&sc);
+    let agent = out.world.group_id("service:agent").unwrap();
+    let web = out.world.group_id("service:web").unwrap();
+    let mut per_instance = std::collections::BTreeMap::new();
+    for t in out.world.tasks.iter().filter(|t| t.group == agent) {
+        *per_instance.entry(t.instance.unwrap()).or_insert(0) += 1;
+    }
+    assert_eq!(
+        per_instance.len(),
+        4,
+        "one daemon task per instance, new ones included"
+    );
+    assert!(per_instance.values().all(|&n| n == 1));
+    // Daemon tasks are placed before replica tasks created at the same time.
+    let first_agent = out
+        .world
+        .tasks
+        .iter()
+        .position(|t| t.group == agent)
+        .unwrap();
+    let first_web = out.world.tasks.iter().position(|t| t.group == web).unwrap();
+    assert!(first_agent < first_web);
+}
+
+#[test]
+fn protected_tasks_hold_a_deployment_until_their_protection_expires() {
+    let mut sc = base(2, 100, 200);
+    push(
+        &mut sc,
+        at(600),
+        "UpdateTaskProtection",
+        Action::UpdateTaskProtection {
+            cluster: "prod".into(),
+            tasks: vec![format!("{:032x}", 1)],
+            protection_enabled: true,
+            expires_in_minutes: 20,
+        },
+    );
+    deploy(&mut sc, 1200, "web:2");
+    let out = run(&sc);
+    let protected = &out.world.tasks[0];
+    let stopped_at = protected
+        .stopping_at
+        .or(protected.stopped_at)
+        .expect("stopped after expiry");
+    assert_eq!(
+        stopped_at,
+        at(600 + 1200),
+        "stopped when its protection expired, not before"
+    );
+    let other = &out.world.tasks[1];
+    assert!(other.stopped_at.unwrap() < at(1800));
+    assert_eq!(out.deployments[1].completed_at, Some(at(1800)));
+}
+
+#[test]
+fn a_task_failing_its_health_check_is_replaced_after_the_grace_period() {
+    let mut sc = Scenario::new("health");
+    cluster(&mut sc, "prod");
+    launch(&mut sc, at(0), "prod", "m5.large", 2, &["us-east-1a"]);
+    let mut c = container("app", 256, 512, &[]);
+    c.health_check = Some(HealthCheck {
+        interval_s: 30,
+        timeout_s: 5,
+        retries: 3,
+        start_period_s: 0,
+    });
+    let sim = TaskSimulation {
+        unhealthy_probability: Some(1.0),
+        ..Default::default()
+    };
+    register(&mut sc, at(0), task_def("sick", vec![c], sim));
+    create_service(
+        &mut sc,
+        at(100),
+        "prod",
+        "sick",
+        "sick:1",
+        1,
+        percent(100, 200),
+    );
+    if let Action::CreateService(c) = &mut sc.actions.last_mut().unwrap().action {
+        c.health_check_grace_period_s = 300;
+    }
+    horizon(&mut sc, 900);
+    let out = run(&sc);
+    let first = &out.world.tasks[0];
+    // RUNNING at 110 s; unhealthy after 3 × 30 s, ignored until the 300 s grace has passed.
+    assert_eq!(first.stopping_at, Some(at(410)));
+    assert_eq!(first.health_status, HealthStatus::Unhealthy);
+    assert_eq!(
+        first.stopped_reason.as_deref(),
+        Some("Task failed container health checks")
+    );
+    assert!(out.world.tasks.len() >= 2, "replaced");
+    assert_eq!(
+        out.deployments[0].failed_tasks, 2,
+        "each unhealthy stop counts: 410 s and 720 s"
+    );
+}
+
+#[test]
+fn an_unplaceable_service_says_why_and_retries_every_15_seconds() {
+    let mut sc = Scenario::new("full");
+    cluster(&mut sc, "prod");
+    launch(&mut sc, at(0), "prod", "t3.micro", 1, &["us-east-1a"]);
+    register(
+        &mut sc,
+        at(0),
+        task_def(
+            "big",
+            vec![container("app", 256, 4096, &[])],
+            TaskSimulation::default(),
+        ),
+    );
+    create_service(
+        &mut sc,
+        at(100),
+        "prod",
+        "big",
+        "big:1",
+        1,
+        percent(100, 200),
+    );
+    horizon(&mut sc, 160);
+    let out = run(&sc);
+    let messages = service_messages(&out);
+    assert_eq!(
+        messages.len(),
+        1,
+        "the repeated cause is reported once: {messages:?}"
+    );
+    let id = format!("{:032x}", 1);
+    assert_eq!(messages[0].1, format!("service big was unable to place a task because no container instance met all of its requirements. The closest matching container-instance {id} has insufficient memory available. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide."));
+    assert_eq!(
+        out.counts.placement_failures.get("RESOURCE:MEMORY"),
+        Some(&1),
+        "an identical retry is not recorded again"
+    );
+}
+
+#[test]
+fn delete_service_needs_zero_or_force_then_drains_to_inactive() {
+    let mut sc = base(3, 100, 200);
+    push(
+        &mut sc,
+        at(600),
+        "DeleteService",
+        Action::DeleteService {
+            cluster: "prod".into(),
+            service: "web".into(),
+            force: false,
+        },
+    );
+    push(
+        &mut sc,
+        at(700),
+        "DeleteService",
+        Action::DeleteService {
+            cluster: "prod".into(),
+            service: "web".into(),
+            force: true,
+        },
+    );
+    let out = run(&sc);
+    assert_eq!(out.counts.action_errors, 1);
+    assert_eq!(out.services[0].service.status, ServiceStatus::Inactive);
+    assert!(out
+        .world
+        .tasks
+        .iter()
+        .all(|t| t.last_status == TaskStatus::Stopped));
+}
+
+#[test]
+fn task_sets_keep_their_scaled_share_and_switch_primary() {
+    let mut sc = Scenario::new("sets");
+    cluster(&mut sc, "prod");
+    launch(
+        &mut sc,
+        at(0),
+        "prod",
+        "m5.large",
+        4,
+        &["us-east-1a", "us-east-1b"],
+    );
+    register(&mut sc, at(0), td("web", TaskSimulation::default()));
+    register(&mut sc, at(0), td("web", TaskSimulation::default()));
+    push(
+        &mut sc,
+        at(100),
+        "CreateService",
+        Action::CreateService(Box::new(CreateService {
+            cluster: "prod".into(),
+            service_name: "web".into(),
+            task_definition: None,
+            desired_count: 4,
+            scheduling_strategy: SchedulingStrategy::Replica,
+            controller: DeploymentController::External,
+            launch_type: LaunchType::Ec2,
+            deployment_configuration: Default::default(),
+            placement_constraints: vec![],
+            placement_strategy: vec![],
+            health_check_grace_period_s: 0,
+            simulation: None,
+        })),
+    );
+    let set = |id: &str, td: &str, scale: f64| {
+        Action::CreateTaskSet(Box::new(CreateTaskSet {
+            cluster: "prod".into(),
+            service: "web".into(),
+            id: id.into(),
+            task_definition: td.into(),
+            external_id: None,
+            scale_percent: scale,
+            launch_type: LaunchType::Ec2,
+        }))
+    };
+    push(
+        &mut sc,
+        at(110),
+        "CreateTaskSet",
+        set("ecs-svc/blue", "web:1", 100.0),
+    );
+    push(
+        &mut sc,
+        at(400),
+        "CreateTaskSet",
+        set("ecs-svc/green", "web:2", 50.0),
+    );
+    push(
+        &mut sc,
+        at(700),
+        "UpdateServicePrimaryTaskSet",
+        Action::UpdateServicePrimaryTaskSet {
+            cluster: "prod".into(),
+            service: "web".into(),
+            primary_task_set: "ecs-svc/green".into(),
+        },
+    );
+    push(
+        &mut sc,
+        at(710),
+        "UpdateTaskSet",
+        Action::UpdateTaskSet {
+            cluster: "prod".into(),
+            service: "web".into(),
+            task_set: "ecs-svc/green".into(),
+            scale_percent: 100.0,
+        },
+    );
+    push(
+        &mut sc,
+        at(1000),
+        "DeleteTaskSet",
+        Action::DeleteTaskSet {
+            cluster: "prod".into(),
+            service: "web".into(),
+            task_set: "ecs-svc/blue".into(),
+            force: true,
+        },
+    );
+    horizon(&mut sc, 1500);
+    let out = run(&sc);
+    let blue = &out.deployments[0];
+    let green = &out.deployments[1];
+    assert_eq!(blue.status, DeploymentStatus::Inactive);
+    assert_eq!(green.status, DeploymentStatus::Primary);
+    assert_eq!(
+        green.task_set.as_ref().unwrap().stability_status,
+        StabilityStatus::SteadyState
+    );
+    let live: Vec<_> = out
+        .world
+        .tasks
+        .iter()
+        .filter(|t| t.last_status == TaskStatus::Running)
+        .collect();
+    assert_eq!(live.len(), 4);
+    assert!(live
+        .iter()
+        .all(|t| t.started_by.as_deref() == Some("ecs-svc/green")));
+    // Between 400 s and 700 s: blue 4 tasks, green ceil(4 × 50%) = 2.
+    let green_at_600 = out.service_rows.iter().find(|r| r.t_s == 600).unwrap();
+    assert_eq!(green_at_600.running, 6);
 }

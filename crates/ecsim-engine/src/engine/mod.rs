@@ -12,16 +12,15 @@ use crate::action::*;
 use crate::output::*;
 use crate::scenario::Scenario;
 use crate::service::{Deployment, Service};
-use services::ServiceRuntime;
 use ecsim_kernel::{EventQueue, Fingerprint, RandomStreams, SimDuration, SimTime, Stream};
 use ecsim_model::task_definition::TaskOverride;
 use ecsim_model::{
     ClusterId, ClusterStatus, DeploymentId, DesiredStatus, GroupId, InstanceId, InstanceStatus,
-    LaunchType, ServiceId,
-    NetworkMode, PlacementConstraint, StopCode, Task, TaskDefId, TaskDefStatus, TaskId,
-    TaskSimulation, TaskStatus, Timings, World,
+    LaunchType, NetworkMode, PlacementConstraint, ServiceId, StopCode, Task, TaskDefId,
+    TaskDefStatus, TaskId, TaskSimulation, TaskStatus, Timings, World,
 };
 use ecsim_placement::{place, Decision, Failure, PlacementRequest, PlacementStrategy};
+use services::ServiceRuntime;
 
 /// Service quota: container instances per cluster (DG service-quotas; SPEC §3 limits).
 const MAX_INSTANCES_PER_CLUSTER: usize = 5000;

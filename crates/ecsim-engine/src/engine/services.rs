@@ -4,13 +4,13 @@
 
 use super::*;
 use crate::service::reconcile::{
-    plan_daemon, plan_replica, DaemonInstance, DaemonStopWhy, DaemonView, ReplicaView,
-    ScaleInRule, StopWhy, TaskFacts,
+    plan_daemon, plan_replica, DaemonInstance, DaemonStopWhy, DaemonView, ReplicaView, ScaleInRule,
+    StopWhy, TaskFacts,
 };
 use crate::service::{
     circuit_breaker_threshold, DeploymentConfiguration, DeploymentController, DeploymentStatus,
-    RolloutState, SchedulingStrategy, ServiceEvent, ServiceRecord, ServiceStatus,
-    StabilityStatus, TaskSetState,
+    RolloutState, SchedulingStrategy, ServiceEvent, ServiceRecord, ServiceStatus, StabilityStatus,
+    TaskSetState,
 };
 use ecsim_model::HealthStatus;
 use ecsim_placement::{BinpackField, SpreadField, NO_INSTANCES};
@@ -109,8 +109,7 @@ impl Engine {
                 service,
                 primary_task_set,
             } => {
-                if let Some((s, d)) = self.task_set(index, &cluster, &service, &primary_task_set)
-                {
+                if let Some((s, d)) = self.task_set(index, &cluster, &service, &primary_task_set) {
                     self.set_primary_task_set(s, d);
                 }
             }
@@ -172,7 +171,9 @@ impl Engine {
         };
         let id = ServiceId(self.services.len() as u32);
         let cluster_name = self.world.cluster(cluster).name.clone();
-        let group = self.world.intern_group(&format!("service:{}", c.service_name));
+        let group = self
+            .world
+            .intern_group(&format!("service:{}", c.service_name));
         let configuration = DeploymentConfiguration::default_for(c.scheduling_strategy)
             .with(&c.deployment_configuration);
         self.services.push(Service {
@@ -297,9 +298,7 @@ impl Engine {
             return;
         };
         let svc = &self.services[s.index()];
-        if svc.scheduling_strategy == SchedulingStrategy::Replica
-            && svc.desired_count > 0
-            && !force
+        if svc.scheduling_strategy == SchedulingStrategy::Replica && svc.desired_count > 0 && !force
         {
             // API DeleteService: "you must update the service to a desired task count of zero"
             // unless `force`.
@@ -351,11 +350,7 @@ impl Engine {
                 continue;
             };
             if self.world.task(t).desired_status == DesiredStatus::Stopped {
-                self.action_error(
-                    index,
-                    "TASK_NOT_VALID",
-                    format!("Task {r} is stopping."),
-                );
+                self.action_error(index, "TASK_NOT_VALID", format!("Task {r} is stopping."));
                 continue;
             }
             let until = enabled.then(|| self.now + SimDuration::from_seconds(minutes as u64 * 60));
@@ -376,10 +371,14 @@ impl Engine {
         id: &str,
     ) -> Option<(ServiceId, DeploymentId)> {
         let s = self.service_ref(index, cluster, service)?;
-        let found = self.services[s.index()].deployments.iter().copied().find(|d| {
-            let dep = &self.deployments[d.index()];
-            dep.ecs_id == id && dep.task_set.as_ref().is_some_and(|t| !t.deleted)
-        });
+        let found = self.services[s.index()]
+            .deployments
+            .iter()
+            .copied()
+            .find(|d| {
+                let dep = &self.deployments[d.index()];
+                dep.ecs_id == id && dep.task_set.as_ref().is_some_and(|t| !t.deleted)
+            });
         if found.is_none() {
             self.action_error(
                 index,
@@ -441,7 +440,14 @@ impl Engine {
         self.mark_service(s);
     }
 
-    fn delete_task_set(&mut self, index: usize, cluster: &str, service: &str, id: &str, force: bool) {
+    fn delete_task_set(
+        &mut self,
+        index: usize,
+        cluster: &str,
+        service: &str,
+        id: &str,
+        force: bool,
+    ) {
         let Some((s, d)) = self.task_set(index, cluster, service, id) else {
             return;
         };
@@ -519,8 +525,7 @@ impl Engine {
             return;
         }
         rt.retry_at = Some(at);
-        self.queue
-            .schedule(at, PHASE_SERVICE, Ev::ServiceRetry(s));
+        self.queue.schedule(at, PHASE_SERVICE, Ev::ServiceRetry(s));
     }
 
     pub(super) fn service_retry(&mut self, s: ServiceId) {
@@ -537,9 +542,10 @@ impl Engine {
     pub(super) fn scheduler_pass(&mut self) {
         self.pass_scheduled = false;
         let dirty = std::mem::take(&mut self.dirty);
-        let (daemons, others): (Vec<ServiceId>, Vec<ServiceId>) = dirty
-            .into_iter()
-            .partition(|s| self.services[s.index()].scheduling_strategy == SchedulingStrategy::Daemon);
+        let (daemons, others): (Vec<ServiceId>, Vec<ServiceId>) =
+            dirty.into_iter().partition(|s| {
+                self.services[s.index()].scheduling_strategy == SchedulingStrategy::Daemon
+            });
         for s in daemons.into_iter().chain(others) {
             self.reconcile(s);
         }
@@ -551,9 +557,10 @@ impl Engine {
             ServiceStatus::Inactive => return,
             ServiceStatus::Draining => {
                 // Reference §4.9: INACTIVE once every task is stopping or stopped.
-                let left = self.service_rt[s.index()].tasks.iter().any(|&t| {
-                    self.world.task(t).last_status < TaskStatus::Stopping
-                });
+                let left = self.service_rt[s.index()]
+                    .tasks
+                    .iter()
+                    .any(|&t| self.world.task(t).last_status < TaskStatus::Stopping);
                 if !left {
                     self.services[s.index()].status = ServiceStatus::Inactive;
                     let now = self.now;
@@ -625,7 +632,10 @@ impl Engine {
                     protected: rt.protected_until.is_some_and(|u| u > self.now),
                     instance_remaining: (
                         inst.registered.cpu.saturating_sub(inst.reserved.cpu) as u64,
-                        inst.registered.memory_mib.saturating_sub(inst.reserved.memory_mib) as u64,
+                        inst.registered
+                            .memory_mib
+                            .saturating_sub(inst.reserved.memory_mib)
+                            as u64,
                     ),
                     reservation: (
                         task.requirements.cpu as u64,
@@ -659,7 +669,12 @@ impl Engine {
         // SPEC §7 RULE: after k consecutive tasks that stopped before RUNNING, the next attempt
         // waits min(15 min, 15 s × 2^(k−1)).
         let k = rt.consecutive_failures.min(32);
-        let wait = SimDuration(RETRY.ms().saturating_mul(1u64 << (k - 1)).min(THROTTLE_MAX.ms()));
+        let wait = SimDuration(
+            RETRY
+                .ms()
+                .saturating_mul(1u64 << (k - 1))
+                .min(THROTTLE_MAX.ms()),
+        );
         let at = rt.last_failure_at + wait;
         if self.now >= at {
             return true;
@@ -757,7 +772,9 @@ impl Engine {
         let mut required: Vec<String> = Vec::new();
         if let Some(def) = def {
             constraints.extend(def.placement_constraints.iter());
-            required = def.requirements(&TaskOverride::default()).required_attributes;
+            required = def
+                .requirements(&TaskOverride::default())
+                .required_attributes;
         }
         let holding: BTreeSet<InstanceId> = self.service_rt[s.index()]
             .tasks
@@ -934,7 +951,13 @@ impl Engine {
         previous: Option<(&'static str, Option<InstanceId>)>,
     ) -> Result<TaskId, (Option<InstanceId>, &'static str)> {
         // Only a retry after a failure may need taking back.
-        let saved = previous.map(|_| (self.events.len(), self.counts.clone(), self.fingerprint.clone()));
+        let saved = previous.map(|_| {
+            (
+                self.events.len(),
+                self.counts.clone(),
+                self.fingerprint.clone(),
+            )
+        });
         match self.place_one(spec, only) {
             Ok(t) => Ok(t),
             Err((_, closest, reason)) => {
@@ -952,7 +975,12 @@ impl Engine {
         }
     }
 
-    fn placement_failed_event(&mut self, s: ServiceId, closest: Option<InstanceId>, reason: &'static str) {
+    fn placement_failed_event(
+        &mut self,
+        s: ServiceId,
+        closest: Option<InstanceId>,
+        reason: &'static str,
+    ) {
         let name = self.services[s.index()].name.clone();
         let message = match closest {
             None if reason == NO_INSTANCES => format!(
@@ -1003,7 +1031,11 @@ impl Engine {
             s,
             "SERVICE_TASKS_STARTED",
             "INFO",
-            format!("service {name} has started {} tasks: {}.", placed.len(), list.join(" ")),
+            format!(
+                "service {name} has started {} tasks: {}.",
+                placed.len(),
+                list.join(" ")
+            ),
         );
     }
 
@@ -1023,7 +1055,11 @@ impl Engine {
         let protected_count = self
             .live_tasks(s)
             .iter()
-            .filter(|&&t| self.tasks[t.index()].protected_until.is_some_and(|u| u > self.now))
+            .filter(|&&t| {
+                self.tasks[t.index()]
+                    .protected_until
+                    .is_some_and(|u| u > self.now)
+            })
             .count() as u32;
         if protected && protected_count > self.service_rt[s.index()].desired_effective {
             let set = self.service_rt[s.index()]
@@ -1074,7 +1110,9 @@ impl Engine {
             let dep = &mut self.deployments[d.index()];
             let (n, healthy) = live_by.get(d).copied().unwrap_or_default();
             if external {
-                let Some(ts) = dep.task_set.as_ref() else { continue };
+                let Some(ts) = dep.task_set.as_ref() else {
+                    continue;
+                };
                 let computed = if ts.deleted {
                     0
                 } else {
@@ -1212,7 +1250,9 @@ impl Engine {
 
     /// Schedules the task's health decision when it reaches RUNNING (SPEC §7 health).
     pub(super) fn arm_health(&mut self, task: TaskId) {
-        let def = self.world.task_definition(self.world.task(task).task_definition);
+        let def = self
+            .world
+            .task_definition(self.world.task(task).task_definition);
         let check = def
             .containers
             .iter()
@@ -1339,7 +1379,11 @@ impl Engine {
             rollout_state: RolloutState::Failed,
             reason,
         });
-        if !self.services[s.index()].configuration.circuit_breaker.rollback {
+        if !self.services[s.index()]
+            .configuration
+            .circuit_breaker
+            .rollback
+        {
             return;
         }
         let target = self.services[s.index()]
@@ -1347,7 +1391,9 @@ impl Engine {
             .iter()
             .rev()
             .copied()
-            .find(|&o| o != d && self.deployments[o.index()].rollout_state == RolloutState::Completed);
+            .find(|&o| {
+                o != d && self.deployments[o.index()].rollout_state == RolloutState::Completed
+            });
         let Some(target) = target else {
             // Stalled: the FAILED primary launches nothing.
             return;
@@ -1360,7 +1406,9 @@ impl Engine {
         t.rollout_state = RolloutState::InProgress;
         t.failed_tasks = 0;
         t.updated_at = now;
-        let reason = format!("ECS deployment circuit breaker: rolling back to deploymentId {target_ecs_id}.");
+        let reason = format!(
+            "ECS deployment circuit breaker: rolling back to deploymentId {target_ecs_id}."
+        );
         t.rollout_state_reason = reason.clone();
         self.service_rt[s.index()].primary = Some(target);
         self.service_rt[s.index()].consecutive_failures = 0;
@@ -1498,7 +1546,9 @@ impl Engine {
         let (mut running, mut pending) = (0, 0);
         for &t in &self.service_rt[s.index()].tasks {
             let task = self.world.task(t);
-            let Some((_, d)) = self.tasks[t.index()].service else { continue };
+            let Some((_, d)) = self.tasks[t.index()].service else {
+                continue;
+            };
             let e = per.entry(d).or_default();
             if task.last_status == TaskStatus::Running {
                 running += 1;
@@ -1539,7 +1589,11 @@ impl Engine {
         }
     }
 
-    pub(super) fn describe_services(&self, cluster: ClusterId, refs: &[String]) -> SnapshotResponse {
+    pub(super) fn describe_services(
+        &self,
+        cluster: ClusterId,
+        refs: &[String],
+    ) -> SnapshotResponse {
         let mut services = Vec::new();
         let mut failures = Vec::new();
         for r in refs {
@@ -1575,7 +1629,13 @@ impl Engine {
                 t_s,
                 cluster: svc.cluster,
                 service: svc.id,
-                desired: rt.desired_effective.max(if svc.scheduling_strategy == SchedulingStrategy::Replica { svc.desired_count } else { 0 }),
+                desired: rt.desired_effective.max(
+                    if svc.scheduling_strategy == SchedulingStrategy::Replica {
+                        svc.desired_count
+                    } else {
+                        0
+                    },
+                ),
                 pending: 0,
                 running: 0,
                 healthy: rt.healthy,

@@ -255,7 +255,9 @@ fn pick_victims(
         pool.swap_remove(pos);
         let t = &view.tasks[k];
         *zone_count.get_mut(&t.zone.as_deref()).expect("counted") -= 1;
-        *value_count.get_mut(&t.spread_value.as_deref()).expect("counted") -= 1;
+        *value_count
+            .get_mut(&t.spread_value.as_deref())
+            .expect("counted") -= 1;
         *instance_count.get_mut(&t.instance).expect("counted") -= 1;
         let r = remaining.get_mut(&t.instance).expect("counted");
         r.0 += t.reservation.0;
@@ -390,8 +392,7 @@ pub fn plan_daemon(view: &DaemonView<'_>) -> DaemonPlan {
     // Tasks on instances no longer registered (none expected: a deregistered instance's tasks stop).
     for tasks in by_instance.into_values() {
         for t in tasks {
-            plan.stop
-                .push((t.task, DaemonStopWhy::ConstraintViolated));
+            plan.stop.push((t.task, DaemonStopWhy::ConstraintViolated));
         }
     }
     let in_flight = view.tasks.iter().any(|t| !t.healthy);
