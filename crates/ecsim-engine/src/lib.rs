@@ -13,7 +13,7 @@ pub mod service;
 
 pub use action::*;
 pub use assertions::{Assertion, AssertionResult};
-pub use engine::Engine;
+pub use engine::{Engine, PassAudit};
 pub use output::*;
 pub use scenario::Scenario;
 

@@ -7,6 +7,7 @@
 //! everything that happened at its time.
 
 mod services;
+pub use services::PassAudit;
 
 use crate::action::*;
 use crate::output::*;
@@ -125,6 +126,7 @@ pub struct Engine {
     pass_scheduled: bool,
     service_rows: Vec<ServiceRow>,
     next_service_event: u64,
+    audit: Option<Vec<services::PassAudit>>,
     events: Vec<EventRecord>,
     timeseries: Vec<TimeseriesRow>,
     snapshots: Vec<SnapshotRecord>,
@@ -175,6 +177,7 @@ impl Engine {
             pass_scheduled: false,
             service_rows: Vec::new(),
             next_service_event: 0,
+            audit: None,
             events: Vec::new(),
             timeseries: Vec::new(),
             snapshots: Vec::new(),

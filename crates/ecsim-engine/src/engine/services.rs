@@ -29,6 +29,29 @@ const EVENTS_KEPT: usize = 100;
 const TROUBLESHOOTING: &str =
     " For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.";
 
+/// One scheduler pass as the audit log records it (see [`Engine::enable_audit`]): the figures the
+/// invariants of SPEC §7 are stated in, before and after the pass's own stops and starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PassAudit {
+    pub t: SimTime,
+    pub service: ServiceId,
+    /// D (DAEMON: the eligible instances; a task set: its computed desired count, summed).
+    pub desired: u32,
+    pub min_healthy: u32,
+    pub max_tasks: u32,
+    /// Healthy tasks before the pass, and after its stops.
+    pub healthy_before: u32,
+    pub healthy_after: u32,
+    /// Tasks counted against maxTasks before the pass, and after its stops and starts.
+    pub counted_before: u32,
+    pub counted_after: u32,
+    /// Protected tasks the pass stopped (must be none).
+    pub protected_stopped: u32,
+    /// Set when the pass completed the primary deployment: (its live tasks of the primary task
+    /// definition, D).
+    pub completed: Option<(u32, u32)>,
+}
+
 /// What the event loop keeps per service beside the API's view of it.
 #[derive(Clone, Debug, Default)]
 pub(super) struct ServiceRuntime {
@@ -714,11 +737,47 @@ impl Engine {
         self.service_rt[s.index()].min_healthy = figures.min_healthy;
         let stops: Vec<TaskId> = plan.stop.iter().map(|&(t, _)| t).collect();
         let _ = StopWhy::Replaced;
+        let audit = self.audit_begin(s, svc.desired_count, &figures);
         self.stop_service_tasks(s, &stops);
         let mut placed = Vec::new();
         self.start_service_tasks(s, primary, plan.start, None, &mut placed);
+        self.audit_end(audit, &stops);
         self.report_started(s, &placed);
         self.report_blocked(s, plan.stuck, plan.blocked_by_protection);
+    }
+
+    fn audit_begin(
+        &self,
+        s: ServiceId,
+        desired: u32,
+        f: &crate::service::reconcile::Figures,
+    ) -> Option<PassAudit> {
+        self.audit.as_ref()?;
+        Some(PassAudit {
+            t: self.now,
+            service: s,
+            desired,
+            min_healthy: f.min_healthy,
+            max_tasks: f.max_tasks,
+            healthy_before: self.service_rt[s.index()].healthy,
+            healthy_after: 0,
+            counted_before: f.counted,
+            counted_after: 0,
+            protected_stopped: 0,
+            completed: None,
+        })
+    }
+
+    fn audit_end(&mut self, audit: Option<PassAudit>, stops: &[TaskId]) {
+        let Some(mut a) = audit else { return };
+        let s = a.service;
+        a.protected_stopped = stops.iter().filter(|&&t| self.task_protected(t)).count() as u32;
+        // Healthy after the stops: a healthy task stopped by the pass no longer counts.
+        a.healthy_after = self.service_rt[s.index()].healthy;
+        a.counted_after = self.live_tasks(s).len() as u32;
+        if let Some(log) = self.audit.as_mut() {
+            log.push(a);
+        }
     }
 
     fn daemon_pass(&mut self, s: ServiceId) {
@@ -748,7 +807,17 @@ impl Engine {
                 t
             })
             .collect();
+        let figures = crate::service::reconcile::Figures {
+            max_tasks: svc.configuration.max_tasks(eligible),
+            min_healthy: svc.configuration.min_healthy(eligible),
+            counted: facts.len() as u32,
+            healthy: facts.iter().filter(|t| t.healthy).count() as u32,
+            primary: 0,
+            old: 0,
+        };
+        let audit = self.audit_begin(s, eligible, &figures);
         self.stop_service_tasks(s, &stops);
+        self.audit_end(audit, &stops);
         let mut placed = Vec::new();
         for i in plan.start {
             if !self.start_service_tasks(s, primary, 1, Some(i), &mut placed) {
@@ -1162,6 +1231,31 @@ impl Engine {
                 dep.completed_at = Some(now);
                 dep.updated_at = now;
                 let reason = dep.rollout_state_reason.clone();
+                let def = dep.task_definition;
+                if let Some(log) = self.audit.as_mut() {
+                    let n = self.service_rt[s.index()]
+                        .tasks
+                        .iter()
+                        .filter(|&&t| {
+                            let task = self.world.task(t);
+                            task.desired_status == DesiredStatus::Running
+                                && task.task_definition == def
+                        })
+                        .count() as u32;
+                    log.push(PassAudit {
+                        t: now,
+                        service: s,
+                        desired,
+                        min_healthy: 0,
+                        max_tasks: 0,
+                        healthy_before: 0,
+                        healthy_after: 0,
+                        counted_before: 0,
+                        counted_after: 0,
+                        protected_stopped: 0,
+                        completed: Some((n, desired)),
+                    });
+                }
                 self.emit(EventDetail::DeploymentStateChange {
                     service: s,
                     deployment: p,
@@ -1696,6 +1790,17 @@ impl Engine {
         }
         self.now = now;
         out
+    }
+
+    /// Starts recording a [`PassAudit`] for every scheduler pass (for property tests; it costs a
+    /// little time per pass).
+    pub fn enable_audit(&mut self) {
+        self.audit.get_or_insert_with(Vec::new);
+    }
+
+    /// The audit log since [`Engine::enable_audit`].
+    pub fn audit(&self) -> &[PassAudit] {
+        self.audit.as_deref().unwrap_or(&[])
     }
 
     /// Test and audit access: the healthy count the scheduler keeps for a service.
