@@ -138,3 +138,44 @@ pub fn runtask_scenario_json(instances: usize, tasks: usize) -> String {
     s.push_str("\n],\n\"assertions\": [{\"type\": \"maxPlacementFailures\", \"atMost\": 0}]}\n");
     s
 }
+
+/// The whole-scenario service workload of the services bench: `instances` m5.xlarge across three
+/// zones, `services` REPLICA services (desired 2–10, 256–1024 cpu units, 512–2048 MiB, the default
+/// spread), every one redeployed once with a new revision, the redeployments spread over the day.
+/// One simulated day. Returns the scenario file's text.
+pub fn services_scenario_json(instances: usize, services: usize) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(services * 600 + 4096);
+    let _ = write!(
+        s,
+        r#"{{"schemaVersion": 1, "name": "services-{services}-on-{instances}", "seed": 1, "horizon": "1d", "sampleInterval": "60s",
+"actions": [
+{{"at": 0, "action": "CreateCluster", "input": {{"clusterName": "perf"}}}},
+{{"at": 0, "action": "LaunchContainerInstances", "input": {{"cluster": "perf", "instanceType": "m5.xlarge", "count": {instances}, "availabilityZones": ["us-east-1a", "us-east-1b", "us-east-1c"]}}}}"#
+    );
+    for k in 0..services {
+        let cpu = 256 << (k % 3);
+        let memory = 512 << (k % 3);
+        for image in ["app:1", "app:2"] {
+            let _ = write!(
+                s,
+                ",\n{{\"at\": 0, \"action\": \"RegisterTaskDefinition\", \"input\": {{\"family\": \"svc{k}\", \"containerDefinitions\": [{{\"name\": \"app\", \"image\": \"{image}\", \"cpu\": {cpu}, \"memory\": {memory}, \"portMappings\": [{{\"containerPort\": 8080, \"hostPort\": 0}}]}}]}}}}"
+            );
+        }
+        let desired = 2 + k % 9;
+        let _ = write!(
+            s,
+            ",\n{{\"at\": \"2m\", \"action\": \"CreateService\", \"input\": {{\"cluster\": \"perf\", \"serviceName\": \"svc{k}\", \"taskDefinition\": \"svc{k}:1\", \"desiredCount\": {desired}}}}}"
+        );
+    }
+    for k in 0..services {
+        // Redeployments from 30 minutes in, spread evenly over the next 22 hours.
+        let at_ms = 1_800_000 + (k as u64 * 22 * 3_600_000) / services as u64;
+        let _ = write!(
+            s,
+            ",\n{{\"at\": \"{at_ms}ms\", \"action\": \"UpdateService\", \"input\": {{\"cluster\": \"perf\", \"service\": \"svc{k}\", \"taskDefinition\": \"svc{k}:2\"}}}}"
+        );
+    }
+    s.push_str("\n],\n\"assertions\": [{\"type\": \"maxPlacementFailures\", \"atMost\": 0}]}\n");
+    s
+}

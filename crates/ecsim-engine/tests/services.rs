@@ -753,3 +753,62 @@ fn task_sets_keep_their_scaled_share_and_switch_primary() {
     let green_at_600 = out.service_rows.iter().find(|r| r.t_s == 600).unwrap();
     assert_eq!(green_at_600.running, 6);
 }
+
+/// Issue: failures are "drawn from their own random stream so that adding a failure model does not
+/// move any placement". A crash model that never fires (crashAfter beyond the horizon) on one task
+/// definition changes nothing of another's placements or run durations.
+#[test]
+fn a_failure_model_moves_no_placement_and_no_duration() {
+    let build = |crash: bool| {
+        let mut sc = Scenario::new("streams");
+        cluster(&mut sc, "prod");
+        launch(
+            &mut sc,
+            at(0),
+            "prod",
+            "m5.large",
+            6,
+            &["us-east-1a", "us-east-1b"],
+        );
+        let uniform = |lo: u64, hi: u64| ecsim_kernel::Distribution::Uniform {
+            min_ms: lo * 1000,
+            max_ms: hi * 1000,
+        };
+        let mut a = TaskSimulation {
+            run_duration: Some(uniform(60, 600)),
+            ..Default::default()
+        };
+        if crash {
+            a.crash_after = Some(uniform(86_400 * 10, 86_400 * 11));
+            a.fail_to_start_probability = Some(0.0);
+        }
+        register(&mut sc, at(0), td("a", a));
+        register(
+            &mut sc,
+            at(0),
+            td(
+                "b",
+                TaskSimulation {
+                    run_duration: Some(uniform(60, 600)),
+                    ..Default::default()
+                },
+            ),
+        );
+        for k in 0..20 {
+            let family = if k % 2 == 0 { "a" } else { "b" };
+            run_task(&mut sc, at(100 + k * 30), "prod", family, 3, vec![]);
+        }
+        create_service(&mut sc, at(200), "prod", "web", "b:1", 4, percent(100, 200));
+        horizon(&mut sc, 3600);
+        run(&sc)
+    };
+    let (plain, with_crash) = (build(false), build(true));
+    let shape = |out: &RunOutput| -> Vec<(u32, Option<InstanceId>, Option<u64>)> {
+        out.world
+            .tasks
+            .iter()
+            .map(|t| (t.id.0, t.instance, t.stopped_at.map(|s| s.ms())))
+            .collect()
+    };
+    assert_eq!(shape(&plain), shape(&with_crash));
+}

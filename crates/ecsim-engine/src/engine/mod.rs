@@ -66,6 +66,9 @@ struct TaskRuntime {
     fails_to_start: bool,
     /// Drawn at creation: it will fail its container health checks (`unhealthyProbability`).
     fails_health_check: bool,
+    /// Drawn at creation: the seed of its `crashAfter` draw, so that a crash model on one task
+    /// moves no other task's draws.
+    crash_seed: u64,
     timer: Option<ecsim_kernel::EventKey>,
     health_timer: Option<ecsim_kernel::EventKey>,
     /// The service and deployment (or task set) it belongs to.
@@ -1157,12 +1160,14 @@ impl Engine {
         let fails_health_check = self
             .failures_rng
             .chance(simulation.unhealthy_probability.unwrap_or(0.0));
+        let crash_seed = self.failures_rng.below(u64::MAX);
         debug_assert_eq!(id.index(), self.tasks.len());
         self.tasks.push(TaskRuntime {
             timings,
             simulation,
             fails_to_start,
             fails_health_check,
+            crash_seed,
             timer: None,
             health_timer: None,
             service: spec.service,
@@ -1283,10 +1288,13 @@ impl Engine {
             .run_duration
             .as_ref()
             .map(|d| d.sample(&mut self.durations_rng));
+        // Failures come from the failures stream (through the task's own seed), never from the
+        // durations stream: adding a crash model moves no run duration and no placement.
+        let seed = self.tasks[task.index()].crash_seed;
         let crash = sim
             .crash_after
             .as_ref()
-            .map(|d| d.sample(&mut self.durations_rng));
+            .map(|d| d.sample(&mut RandomStreams::new(seed).stream("crash")));
         let exit = match (run, crash) {
             (Some(r), Some(c)) if c < r => Some((c, true)),
             (Some(r), _) => Some((r, false)),
