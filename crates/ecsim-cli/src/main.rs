@@ -299,18 +299,12 @@ fn write_run_dir(
                 std::fs::File::create(tmp.join(n))?,
             ))
         };
-        let mut w = file("summary.json")?;
-        ecsim_report::write_summary(output, &meta, &mut w)?;
-        w.flush()?;
-        let mut w = file("events.jsonl")?;
-        ecsim_report::write_events(output, &mut w)?;
-        w.flush()?;
-        let mut w = file("timeseries.csv")?;
-        ecsim_report::write_timeseries(output, &mut w)?;
-        w.flush()?;
-        let mut w = file("snapshots.jsonl")?;
-        ecsim_report::write_snapshots(output, &mut w)?;
-        w.flush()?;
+        // Every run file, by name: a new file cannot be forgotten here.
+        for name in ecsim_report::RUN_FILES {
+            let mut w = file(name)?;
+            ecsim_report::write_run_file(name, output, &meta, &mut w)?;
+            w.flush()?;
+        }
         Ok(())
     })()
     .map_err(|e| err("writing files", e))

@@ -37,10 +37,11 @@ fn scenarios() -> Vec<PathBuf> {
     v
 }
 
-const RUN_FILES: [&str; 4] = [
+const RUN_FILES: [&str; 5] = [
     "summary.json",
     "events.jsonl",
     "timeseries.csv",
+    "services.csv",
     "snapshots.jsonl",
 ];
 

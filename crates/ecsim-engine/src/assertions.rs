@@ -57,7 +57,7 @@ impl RunFacts<'_> {
 
 fn seconds(t: SimTime) -> String {
     let ms = t.ms();
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         format!("{} s", ms / 1000)
     } else {
         format!("{:.3} s", ms as f64 / 1000.0)

@@ -1,5 +1,6 @@
 //! The ECS API data types (API reference, "Data Types": ContainerInstance, Resource, Attribute, Task,
-//! Container, NetworkBinding, Cluster, Failure) as borrowed serde views over the model.
+//! Container, NetworkBinding, Cluster, Failure; the service types are in [`service`]) as borrowed
+//! serde views over the model.
 //!
 //! The model's types carry no serde derives (STYLE: serde at the edges); these views are built by
 //! hand from them, field by field, in the order the API shows them.
@@ -9,6 +10,8 @@ use ecsim_engine::{ApiFailure, ClusterSnapshot};
 use ecsim_model::task_definition::TaskOverride;
 use ecsim_model::{ContainerInstance, Protocol, Task, TaskStatus, World};
 use serde::Serialize;
+
+pub(crate) mod service;
 
 /// The instance's Availability Zone (its `ecs.availability-zone` attribute).
 pub(crate) fn instance_az(inst: &ContainerInstance) -> Option<&str> {
@@ -302,7 +305,7 @@ impl<'a> TaskJson<'a> {
             stopped_at: task.stopped_at.map(|t| epoch_seconds(start, t.ms())),
             stop_code: task.stop_code.map(|c| c.as_str()),
             stopped_reason: task.stopped_reason.as_deref(),
-            health_status: "UNKNOWN",
+            health_status: task.health_status.as_str(),
             overrides: task_override(def, &task.overrides),
         }
     }
@@ -345,7 +348,7 @@ fn task_override<'a>(
     }
 }
 
-/// API: Cluster (the counts a snapshot captures; no services yet).
+/// API: Cluster (the counts a snapshot captures).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ClusterJson<'a> {
@@ -359,7 +362,12 @@ pub(crate) struct ClusterJson<'a> {
 }
 
 impl<'a> ClusterJson<'a> {
-    pub(crate) fn new(world: &'a World, c: &ClusterSnapshot) -> ClusterJson<'a> {
+    /// `active_services_count` is the caller's: ClusterSnapshot does not carry it.
+    pub(crate) fn new(
+        world: &'a World,
+        c: &ClusterSnapshot,
+        active_services_count: u32,
+    ) -> ClusterJson<'a> {
         let cluster = world.cluster(c.cluster);
         ClusterJson {
             cluster_arn: &cluster.arn,
@@ -368,7 +376,7 @@ impl<'a> ClusterJson<'a> {
             registered_container_instances_count: c.registered_container_instances_count,
             running_tasks_count: c.running_tasks_count,
             pending_tasks_count: c.pending_tasks_count,
-            active_services_count: 0,
+            active_services_count,
         }
     }
 }

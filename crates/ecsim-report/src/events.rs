@@ -5,9 +5,9 @@
 //! no allocation per line once the buffer has grown to the longest line.
 
 use crate::ecs::instance_az;
+use crate::ecs::service::{deployment, service};
 use crate::time::IsoTime;
 use ecsim_engine::{EventDetail, EventRecord, RunOutput};
-use ecsim_model::World;
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -17,6 +17,10 @@ struct EventLine<'a> {
     time: IsoTime,
     #[serde(rename = "detail-type")]
     detail_type: &'static str,
+    /// The EventBridge envelope's `resources`: the service's ARN for the service detail-types
+    /// (reference §3.3), absent for the others.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resources: Option<[&'a str; 1]>,
     detail: Detail<'a>,
 }
 
@@ -27,6 +31,8 @@ enum Detail<'a> {
     ContainerInstanceStateChange(ContainerInstanceStateChange<'a>),
     PlacementDecision(PlacementDecision<'a>),
     PlacementFailure(PlacementFailure<'a>),
+    ServiceAction(ServiceAction<'a>),
+    DeploymentStateChange(DeploymentStateChange<'a>),
     ActionError(ActionError<'a>),
 }
 
@@ -101,6 +107,35 @@ struct PlacementFailure<'a> {
     reason: &'a str,
 }
 
+/// `ECS Service Action` (reference §3.3): the service event's text in `message`; a placement
+/// failure adds its `reason` and the closest instance in `containerInstanceArns`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ServiceAction<'a> {
+    event_type: &'static str,
+    event_name: &'static str,
+    cluster_arn: &'a str,
+    created_at: IsoTime,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    container_instance_arns: Option<[&'a str; 1]>,
+}
+
+/// `ECS Deployment State Change` (reference §3.3): `deploymentId` is the deployment's
+/// `ecs-svc/...` id; `eventType` is ERROR for SERVICE_DEPLOYMENT_FAILED, else INFO.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DeploymentStateChange<'a> {
+    event_type: &'static str,
+    event_name: &'static str,
+    deployment_id: &'a str,
+    updated_at: IsoTime,
+    rollout_state: &'static str,
+    reason: &'a str,
+}
+
 /// `ECS Action Error`: an action the simulated state rejected.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -131,8 +166,14 @@ impl Serialize for U32Str {
     }
 }
 
-fn detail<'a>(world: &'a World, d: &'a EventDetail) -> Detail<'a> {
-    match d {
+/// The detail of `d`, which happened at `time`, and the envelope's `resources`.
+fn detail<'a>(
+    out: &'a RunOutput,
+    time: IsoTime,
+    d: &'a EventDetail,
+) -> (Detail<'a>, Option<[&'a str; 1]>) {
+    let world = &out.world;
+    let detail = match d {
         EventDetail::TaskStateChange {
             task,
             last_status,
@@ -217,6 +258,50 @@ fn detail<'a>(world: &'a World, d: &'a EventDetail) -> Detail<'a> {
                 .or(requested.as_deref()),
             reason,
         }),
+        EventDetail::ServiceAction {
+            service: id,
+            event_name,
+            event_type,
+            message,
+            reason,
+            instance,
+        } => {
+            let s = service(out, *id);
+            let detail = Detail::ServiceAction(ServiceAction {
+                event_type,
+                event_name,
+                cluster_arn: &world.cluster(s.cluster).arn,
+                created_at: time,
+                message,
+                reason: reason.as_deref(),
+                container_instance_arns: instance.map(|i| [world.instance(i).arn.as_str()]),
+            });
+            return (detail, Some([s.arn.as_str()]));
+        }
+        EventDetail::DeploymentStateChange {
+            service: id,
+            deployment: dep,
+            event_name,
+            rollout_state,
+            reason,
+        } => {
+            let s = service(out, *id);
+            let dep = deployment(out, *dep);
+            debug_assert_eq!(dep.service, *id, "deployment of another service");
+            let detail = Detail::DeploymentStateChange(DeploymentStateChange {
+                event_type: if *event_name == "SERVICE_DEPLOYMENT_FAILED" {
+                    "ERROR"
+                } else {
+                    "INFO"
+                },
+                event_name,
+                deployment_id: &dep.ecs_id,
+                updated_at: time,
+                rollout_state: rollout_state.as_str(),
+                reason,
+            });
+            return (detail, Some([s.arn.as_str()]));
+        }
         EventDetail::ActionError {
             action_index,
             action,
@@ -228,16 +313,19 @@ fn detail<'a>(world: &'a World, d: &'a EventDetail) -> Detail<'a> {
             error,
             message,
         }),
-    }
+    };
+    (detail, None)
 }
 
 /// Appends one event line (with its newline) to `buf`.
-fn push_line(buf: &mut Vec<u8>, world: &World, time: IsoTime, e: &EventRecord) -> io::Result<()> {
+fn push_line(buf: &mut Vec<u8>, out: &RunOutput, time: IsoTime, e: &EventRecord) -> io::Result<()> {
+    let (detail, resources) = detail(out, time, &e.detail);
     let line = EventLine {
         t: e.t.ms(),
         time,
         detail_type: e.detail.detail_type(),
-        detail: detail(world, &e.detail),
+        resources,
+        detail,
     };
     serde_json::to_writer(&mut *buf, &line).map_err(io::Error::from)?;
     buf.push(b'\n');
@@ -249,7 +337,6 @@ const FLUSH_BYTES: usize = 64 * 1024;
 
 /// Writes `events.jsonl`.
 pub fn write_events(out: &RunOutput, mut w: impl Write) -> io::Result<()> {
-    let world = &out.world;
     let mut buf = Vec::with_capacity(FLUSH_BYTES + 4096);
     // Events come in time order with many sharing a time: render each time once.
     let mut last: Option<(u64, IsoTime)> = None;
@@ -263,7 +350,7 @@ pub fn write_events(out: &RunOutput, mut w: impl Write) -> io::Result<()> {
                 time
             }
         };
-        push_line(&mut buf, world, time, e)?;
+        push_line(&mut buf, out, time, e)?;
         if buf.len() >= FLUSH_BYTES {
             w.write_all(&buf)?;
             buf.clear();

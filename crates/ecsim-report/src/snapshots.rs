@@ -1,9 +1,12 @@
 //! `snapshots.jsonl`: one line per query action or Snapshot, with the response body the ECS API
 //! would return at that time (SPEC §9).
 
+use crate::ecs::service::ServiceJson;
 use crate::ecs::{ClusterJson, ContainerInstanceJson, FailureJson, TaskJson};
 use crate::time::IsoTime;
-use ecsim_engine::{RunOutput, SnapshotRecord, SnapshotResponse};
+use ecsim_engine::service::ServiceStatus;
+use ecsim_engine::{RunOutput, ServiceSnapshot, SnapshotRecord, SnapshotResponse};
+use ecsim_model::ClusterId;
 use ecsim_model::World;
 use serde::Serialize;
 use std::io::{self, Write};
@@ -26,6 +29,7 @@ enum Response<'a> {
     DescribeContainerInstances(DescribeContainerInstances<'a>),
     DescribeTasks(DescribeTasks<'a>),
     ListAttributes(ListAttributes<'a>),
+    DescribeServices(DescribeServices<'a>),
     Snapshot(Snapshot<'a>),
 }
 
@@ -70,16 +74,33 @@ struct TargetedAttribute<'a> {
     target_id: &'a str,
 }
 
+/// API: DescribeServices response.
+#[derive(Serialize)]
+struct DescribeServices<'a> {
+    services: Vec<ServiceJson<'a>>,
+    failures: Vec<FailureJson<'a>>,
+}
+
 /// A Snapshot action's state: each element in the shape of the ECS data type of that name.
-/// Services and capacity providers are always empty until those subsystems exist.
+/// Capacity providers are always empty until that subsystem exists.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Snapshot<'a> {
     clusters: Vec<ClusterJson<'a>>,
     container_instances: Vec<ContainerInstanceJson<'a>>,
-    services: [(); 0],
+    services: Vec<ServiceJson<'a>>,
     tasks: Vec<TaskJson<'a>>,
     capacity_providers: [(); 0],
+}
+
+/// API Cluster.activeServicesCount: the snapshot's ACTIVE services in `cluster` (ClusterSnapshot
+/// does not carry the count; a Snapshot captures every service, so it can be derived here).
+fn active_services_count(services: &[ServiceSnapshot], cluster: ClusterId) -> u32 {
+    let n = services
+        .iter()
+        .filter(|s| s.service.cluster == cluster && s.service.status == ServiceStatus::Active)
+        .count();
+    u32::try_from(n).expect("fewer than 2^32 services")
 }
 
 fn response<'a>(world: &'a World, r: &'a SnapshotResponse) -> Response<'a> {
@@ -120,20 +141,33 @@ fn response<'a>(world: &'a World, r: &'a SnapshotResponse) -> Response<'a> {
                     .collect(),
             })
         }
+        SnapshotResponse::DescribeServices { services, failures } => {
+            Response::DescribeServices(DescribeServices {
+                services: services
+                    .iter()
+                    .map(|s| ServiceJson::new(world, s))
+                    .collect(),
+                failures: failures.iter().map(FailureJson::new).collect(),
+            })
+        }
         SnapshotResponse::Snapshot {
             clusters,
             container_instances,
+            services,
             tasks,
         } => Response::Snapshot(Snapshot {
             clusters: clusters
                 .iter()
-                .map(|c| ClusterJson::new(world, c))
+                .map(|c| ClusterJson::new(world, c, active_services_count(services, c.cluster)))
                 .collect(),
             container_instances: container_instances
                 .iter()
                 .map(|i| ContainerInstanceJson::new(world, i))
                 .collect(),
-            services: [],
+            services: services
+                .iter()
+                .map(|s| ServiceJson::new(world, s))
+                .collect(),
             tasks: tasks.iter().map(|t| TaskJson::new(world, t)).collect(),
             capacity_providers: [],
         }),

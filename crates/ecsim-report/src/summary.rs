@@ -1,7 +1,9 @@
 //! `summary.json`: the run's figures, in exactly the shape and key order of SPEC §9.
 
-use ecsim_engine::RunOutput;
-use serde::Serialize;
+use crate::ecs::service::{deployment, deployment_status};
+use ecsim_engine::{RunOutput, ServiceOutput};
+use ecsim_model::World;
+use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
@@ -27,8 +29,7 @@ struct Summary<'a> {
     fingerprint: &'a str,
     simulated_ms: u64,
     counts: CountsJson<'a>,
-    /// Per-service figures arrive with the service scheduler; an empty array until then.
-    services: [(); 0],
+    services: Vec<ServiceJson<'a>>,
     /// Per-capacity-provider figures arrive with capacity providers; an empty array until then.
     capacity_providers: [(); 0],
     utilization: UtilizationJson,
@@ -51,6 +52,82 @@ struct CountsJson<'a> {
     tasks_stopped: &'a BTreeMap<&'static str, u64>,
     placement_failures: &'a BTreeMap<String, u64>,
     action_errors: u64,
+}
+
+/// One service at the end of the run (SPEC §9 `services[]`).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ServiceJson<'a> {
+    cluster: &'a str,
+    service_name: &'a str,
+    desired_count: u32,
+    running_count: u32,
+    healthy_count: u32,
+    seconds_below_min_healthy: SecondsFromMs,
+    deployments: Vec<DeploymentJson<'a>>,
+}
+
+/// One deployment (or task set) of a service, with its last status (SPEC §9
+/// `services[].deployments[]`); a task set is listed in the same shape.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DeploymentJson<'a> {
+    id: &'a str,
+    status: &'static str,
+    rollout_state: &'static str,
+    task_definition: &'a str,
+    created_ms: u64,
+    /// Null when it never completed.
+    completed_ms: Option<u64>,
+    failed_tasks: u32,
+}
+
+/// A duration in milliseconds written as seconds, exactly: an integer when it is whole seconds
+/// (`0`, `120`, as SPEC §9's example shows), else a number with the millisecond fraction
+/// (`12.345`). The quotient by 1000 is correctly rounded, so serde_json's shortest round-trip
+/// rendering is the millisecond value itself (see `time::epoch_seconds`).
+struct SecondsFromMs(u64);
+
+impl Serialize for SecondsFromMs {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0.is_multiple_of(1000) {
+            s.serialize_u64(self.0 / 1000)
+        } else {
+            s.serialize_f64(self.0 as f64 / 1000.0)
+        }
+    }
+}
+
+impl<'a> ServiceJson<'a> {
+    /// Deployments in the service's creation order, each in its final state.
+    fn new(out: &'a RunOutput, world: &'a World, o: &'a ServiceOutput) -> ServiceJson<'a> {
+        let s = &o.service;
+        ServiceJson {
+            cluster: &world.cluster(s.cluster).name,
+            service_name: &s.name,
+            desired_count: s.desired_count,
+            running_count: o.running_count,
+            healthy_count: o.healthy_count,
+            seconds_below_min_healthy: SecondsFromMs(o.record.below_min_healthy_ms),
+            deployments: s
+                .deployments
+                .iter()
+                .map(|&id| {
+                    let d = deployment(out, id);
+                    debug_assert_eq!(d.service, s.id, "deployment of another service");
+                    DeploymentJson {
+                        id: &d.ecs_id,
+                        status: deployment_status(d),
+                        rollout_state: d.rollout_state.as_str(),
+                        task_definition: &world.task_definition(d.task_definition).arn,
+                        created_ms: d.created_at.ms(),
+                        completed_ms: d.completed_at.map(|t| t.ms()),
+                        failed_tasks: d.failed_tasks,
+                    }
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -100,7 +177,11 @@ pub fn write_summary(out: &RunOutput, meta: &SummaryMeta, mut w: impl Write) -> 
             placement_failures: &out.counts.placement_failures,
             action_errors: out.counts.action_errors,
         },
-        services: [],
+        services: out
+            .services
+            .iter()
+            .map(|o| ServiceJson::new(out, &out.world, o))
+            .collect(),
         capacity_providers: [],
         utilization: UtilizationJson {
             cpu_reserved_mean: round6(u.cpu_reserved_mean),

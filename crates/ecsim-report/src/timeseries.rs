@@ -61,7 +61,7 @@ pub fn write_timeseries(out: &RunOutput, w: impl Write) -> io::Result<()> {
     csv.flush()
 }
 
-fn csv_error(e: csv::Error) -> io::Error {
+pub(crate) fn csv_error(e: csv::Error) -> io::Error {
     match e.into_kind() {
         csv::ErrorKind::Io(e) => e,
         other => io::Error::other(format!("{other:?}")),

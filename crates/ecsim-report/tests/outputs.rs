@@ -3,6 +3,7 @@
 
 mod fixture;
 
+use ecsim_engine::EventDetail;
 use ecsim_report::{
     iso_time, write_events, write_snapshots, write_summary, write_timeseries, SummaryMeta,
     RUN_FILES, TIMESERIES_HEADER,
@@ -58,6 +59,7 @@ fn run_files_in_write_order() {
             "summary.json",
             "events.jsonl",
             "timeseries.csv",
+            "services.csv",
             "snapshots.jsonl"
         ]
     );
@@ -152,7 +154,13 @@ fn every_event_line_is_json_in_order() {
     for (l, e) in text.lines().zip(&out.events) {
         let v: Value = serde_json::from_str(l).unwrap();
         let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-        assert_eq!(keys, ["t", "time", "detail-type", "detail"]);
+        // The service detail-types add the envelope's `resources` (the service ARN).
+        match e.detail {
+            EventDetail::ServiceAction { .. } | EventDetail::DeploymentStateChange { .. } => {
+                assert_eq!(keys, ["t", "time", "detail-type", "resources", "detail"])
+            }
+            _ => assert_eq!(keys, ["t", "time", "detail-type", "detail"]),
+        }
         assert_eq!(v["t"], e.t.ms());
         assert_eq!(v["detail-type"], e.detail.detail_type());
     }
@@ -221,7 +229,7 @@ fn summary_shape_and_key_order() {
     assert_eq!(v["scenario"]["sha256"], "ab12");
     assert_eq!(v["seed"], 7);
     assert_eq!(v["simulatedMs"], 3_600_000);
-    assert_eq!(v["services"], serde_json::json!([]));
+    assert_eq!(v["services"].as_array().unwrap().len(), 2);
     assert_eq!(v["capacityProviders"], serde_json::json!([]));
     assert!(text.contains(
         "    \"tasksStopped\": {\n      \"EssentialContainerExited\": 0,\n      \"UserInitiated\": 1\n    },\n    \"placementFailures\": {\n      \"RESOURCE:MEMORY\": 1,\n      \"RESOURCE:PORTS\": 1\n    },\n    \"actionErrors\": 0\n"
@@ -363,7 +371,7 @@ fn snapshot_describe_tasks() {
 #[test]
 fn snapshot_state() {
     let text = snapshots();
-    let v: Value = serde_json::from_str(line(&text, 4)).unwrap();
+    let v: Value = serde_json::from_str(line(&text, 5)).unwrap();
     assert_eq!(v["label"], "end");
     assert_eq!(v["time"], "2026-01-01T01:00:00.000Z");
     let r = &v["response"];
@@ -381,7 +389,7 @@ fn snapshot_state() {
         r["clusters"],
         serde_json::json!([{"clusterArn": CLUSTER, "clusterName": "prod", "status": "ACTIVE",
             "registeredContainerInstancesCount": 2, "runningTasksCount": 1, "pendingTasksCount": 1,
-            "activeServicesCount": 0}])
+            "activeServicesCount": 2}])
     );
     // Instance 1 holds the web task's static 8080 besides the agent's ports; its dynamic 49153 is not a
     // reserved port (API: PortMapping, automatically assigned ports) and is not listed.
@@ -403,7 +411,7 @@ fn snapshot_state() {
     assert_eq!(pending["lastStatus"], "PENDING");
     assert_eq!(pending["containers"][1]["lastStatus"], "PENDING");
     assert!(pending.get("startedAt").is_none() && pending.get("stopCode").is_none());
-    assert_eq!(r["services"], serde_json::json!([]));
+    assert_eq!(r["services"].as_array().unwrap().len(), 2);
     assert_eq!(r["capacityProviders"], serde_json::json!([]));
 }
 
