@@ -2,7 +2,7 @@
 //! workload of the performance floor. Names carry the size and seed; baselines in results/BENCHMARKS.md.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use ecsim_tests::runtask_scenario_json;
+use ecsim_tests::{runtask_scenario_json, services_scenario_json};
 use std::io::{BufWriter, Write};
 
 fn run_once(src: &str, dir: &std::path::Path) -> u64 {
@@ -24,9 +24,11 @@ fn run_once(src: &str, dir: &std::path::Path) -> u64 {
     let mut w = file("timeseries.csv");
     ecsim_report::write_timeseries(&out, &mut w).expect("write");
     w.flush().expect("flush");
-    let mut w = file("snapshots.jsonl");
-    ecsim_report::write_snapshots(&out, &mut w).expect("write");
-    w.flush().expect("flush");
+    for name in ["services.csv", "snapshots.jsonl"] {
+        let mut w = file(name);
+        ecsim_report::write_run_file(name, &out, &meta, &mut w).expect("write");
+        w.flush().expect("flush");
+    }
     out.counts.placements
 }
 
@@ -44,6 +46,22 @@ fn bench(c: &mut Criterion) {
             b.iter(|| assert_eq!(run_once(src, dir.path()), tasks as u64))
         });
     }
+    group.finish();
+
+    // Issue "Services and deployments": one simulated day of 200 REPLICA services on 1,000
+    // instances, every service redeployed once. The throughput is simulated seconds, so criterion's
+    // "elem/s" is the simulated-time to wall-time ratio.
+    let mut group = c.benchmark_group("run_services");
+    let (services, instances) = (200usize, 1000usize);
+    let src = services_scenario_json(instances, services);
+    group.throughput(Throughput::Elements(86_400));
+    let id = BenchmarkId::new(
+        "replica_redeploy_once_1d/seed=1",
+        format!("services={services},instances={instances}"),
+    );
+    group.bench_with_input(id, &src, |b, src| {
+        b.iter(|| assert!(run_once(src, dir.path()) > 0))
+    });
     group.finish();
 }
 

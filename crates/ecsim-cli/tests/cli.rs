@@ -50,6 +50,88 @@ const RUN_FILES: [&str; 5] = [
 #[test]
 fn bad_input_is_exit_2_with_path_and_nothing_written() {
     let cases: &[(&str, &[&str])] = &[
+        (
+            "service-duplicate-name.json",
+            &["actions[3].input.serviceName", "already exists"],
+        ),
+        (
+            "service-missing-desired-count.json",
+            &["actions[2].input.desiredCount"],
+        ),
+        (
+            "desired-count-over-5000.json",
+            &["actions[2].input.desiredCount", "5001"],
+        ),
+        (
+            "daemon-with-desired-count.json",
+            &["actions[2].input.desiredCount", "DAEMON"],
+        ),
+        (
+            "daemon-with-placement-strategy.json",
+            &["actions[2].input.placementStrategy", "DAEMON"],
+        ),
+        (
+            "daemon-maximum-percent.json",
+            &[
+                "actions[2].input.deploymentConfiguration.maximumPercent",
+                "200",
+            ],
+        ),
+        (
+            "minimum-healthy-over-100.json",
+            &[
+                "actions[2].input.deploymentConfiguration.minimumHealthyPercent",
+                "150",
+            ],
+        ),
+        (
+            "code-deploy-controller.json",
+            &["actions[2].input.deploymentController.type", "CODE_DEPLOY"],
+        ),
+        (
+            "service-fargate-launch-type.json",
+            &["actions[2].input.launchType", "FARGATE"],
+        ),
+        (
+            "service-capacity-provider-strategy.json",
+            &[
+                "actions[2].input.capacityProviderStrategy",
+                "capacity providers",
+            ],
+        ),
+        (
+            "external-service-task-definition.json",
+            &["actions[2].input.taskDefinition", "EXTERNAL"],
+        ),
+        ("unknown-service.json", &["actions[3].input.service", "wbe"]),
+        (
+            "update-deleted-service.json",
+            &["actions[4].input.service", "deleted"],
+        ),
+        (
+            "task-set-on-ecs-service.json",
+            &["actions[3].input.service", "EXTERNAL"],
+        ),
+        (
+            "unknown-task-set.json",
+            &["actions[4].input.primaryTaskSet", "green"],
+        ),
+        (
+            "scale-over-100.json",
+            &["actions[3].input.scale.value", "150"],
+        ),
+        (
+            "task-protection-eleven-tasks.json",
+            &["actions[2].input.tasks"],
+        ),
+        (
+            "describe-services-empty.json",
+            &["actions[2].input.services", "[]"],
+        ),
+        (
+            "assertion-unknown-service.json",
+            &["assertions[0].service", "wbe"],
+        ),
         ("empty-file.json", &["empty"]),
         ("malformed-json.json", &[":2:"]),
         ("not-an-object.json", &["object"]),

@@ -16,7 +16,9 @@ pub mod world;
 pub use catalog::{AmiCatalog, AmiMetadata, InstanceType, InstanceTypeCatalog};
 pub use ids::{ClusterId, DeploymentId, GroupId, InstanceId, ServiceId, TaskDefId, TaskId};
 pub use instance::{Attribute, ContainerInstance, InstanceStatus, Resources};
-pub use task::{DesiredStatus, HealthStatus, LaunchType, NetworkBinding, StopCode, Task, TaskStatus};
+pub use task::{
+    DesiredStatus, HealthStatus, LaunchType, NetworkBinding, StopCode, Task, TaskStatus,
+};
 pub use task_definition::{
     Compatibility, ContainerDefinition, DependencyCondition, HealthCheck, NetworkMode,
     PlacementConstraint, PortMapping, Protocol, TaskDefStatus, TaskDefinition, TaskRequirements,

@@ -1,10 +1,11 @@
 //! What earlier actions have defined, replayed in (at, file index) order: clusters, task
-//! definition revisions, and the instance-type and AMI catalogs. References to anything not
+//! definition revisions, services and their task sets, and the instance-type and AMI catalogs. References to anything not
 //! defined by an earlier action are input errors (SPEC §3); whatever depends on the simulated
 //! state at that moment is left to the engine.
 
-use crate::cx::Cx;
+use crate::cx::{closest, Cx};
 use crate::path::Path;
+use ecsim_engine::service::{DeploymentController, SchedulingStrategy};
 use ecsim_model::{AmiCatalog, Compatibility, InstanceTypeCatalog, NetworkMode};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -21,6 +22,29 @@ pub(crate) struct Revision {
     pub compatibilities: Vec<Compatibility>,
 }
 
+/// A task set created by CreateTaskSet.
+#[derive(Clone, Debug)]
+pub(crate) struct TaskSetRef {
+    /// The id the loader assigned (`ecs-svc/` + 19 digits).
+    pub id: String,
+    pub external_id: Option<String>,
+    /// False once an earlier DeleteTaskSet removed it.
+    pub live: bool,
+}
+
+/// What a later action needs to know about a service that exists at this point.
+#[derive(Clone, Debug)]
+pub(crate) struct ServiceRef {
+    pub strategy: SchedulingStrategy,
+    pub controller: DeploymentController,
+    /// Placement constraints of its current task definition and of its requests (together at
+    /// most 10 per task).
+    pub task_definition_constraints: usize,
+    pub request_constraints: usize,
+    /// In creation order, deleted ones included (so that a reference to one says so).
+    pub task_sets: Vec<TaskSetRef>,
+}
+
 /// The scenario's declared world at one point of the (at, index) replay.
 pub(crate) struct Refs {
     pub region: String,
@@ -29,7 +53,17 @@ pub(crate) struct Refs {
     pub amis: AmiCatalog,
     clusters: BTreeSet<String>,
     families: BTreeMap<String, Vec<Revision>>,
+    /// The services that exist now, per cluster, by name.
+    services: BTreeMap<String, BTreeMap<String, ServiceRef>>,
+    /// Every (cluster, service) some CreateService so far created, deleted ones included.
+    created_services: BTreeSet<(String, String)>,
+    /// How many CreateTaskSet actions the replay has seen: the next task set is number + 1.
+    task_sets_created: u64,
 }
+
+/// The first task set id is `ecs-svc/` and this plus 1, as 19 digits: far from the ids the engine
+/// gives deployments of the ECS controller.
+const TASK_SET_ID_BASE: u64 = 5_000_000_000_000_000_000;
 
 /// The most names listed in an "unknown ..." message.
 const LIST_MAX: usize = 12;
@@ -60,6 +94,9 @@ impl Refs {
             amis,
             clusters: BTreeSet::new(),
             families: BTreeMap::new(),
+            services: BTreeMap::new(),
+            created_services: BTreeSet::new(),
+            task_sets_created: 0,
         }
     }
 
@@ -133,8 +170,11 @@ impl Refs {
         self.clusters.insert(name.to_string());
     }
 
+    /// Deletes a cluster and, with it, the services it holds (a cluster created again later
+    /// starts empty).
     pub(crate) fn delete_cluster(&mut self, name: &str) {
         self.clusters.remove(name);
+        self.services.remove(name);
     }
 
     pub(crate) fn register(&mut self, family: &str, revision: Revision) {
@@ -240,6 +280,305 @@ impl Refs {
         {
             rev.active = false;
         }
+    }
+
+    /// The service of that name in `cluster`, if it exists now.
+    pub(crate) fn live_service(&self, cluster: &str, name: &str) -> Option<&ServiceRef> {
+        self.services.get(cluster)?.get(name)
+    }
+
+    /// Records a service created by CreateService (its name is taken until a DeleteService).
+    pub(crate) fn create_service(&mut self, cluster: &str, name: &str, service: ServiceRef) {
+        self.services
+            .entry(cluster.to_string())
+            .or_default()
+            .insert(name.to_string(), service);
+        self.created_services
+            .insert((cluster.to_string(), name.to_string()));
+    }
+
+    /// Frees the name of a service deleted by DeleteService.
+    pub(crate) fn delete_service(&mut self, cluster: &str, name: &str) {
+        if let Some(services) = self.services.get_mut(cluster) {
+            services.remove(name);
+        }
+    }
+
+    pub(crate) fn service_mut(&mut self, cluster: &str, name: &str) -> Option<&mut ServiceRef> {
+        self.services.get_mut(cluster)?.get_mut(name)
+    }
+
+    /// The service name in a service reference (a name, or an ARN
+    /// `arn:aws:ecs:REGION:ACCOUNT:service/CLUSTER/NAME` or the older `service/NAME`) of a request
+    /// on `cluster`. `Err` explains a malformed reference.
+    fn service_name<'t>(&self, text: &'t str, cluster: &str) -> Result<&'t str, String> {
+        let rest = match self.arn_rest(text, "service") {
+            Ok(Some(rest)) => rest,
+            Ok(None) => return Ok(text),
+            Err(message) if message.starts_with("the ARN names region") => return Err(message),
+            Err(_) => {
+                return Err(format!(
+                "expected a service name or an ARN like arn:aws:ecs:{}:{}:service/{cluster}/NAME",
+                self.region, self.account_id
+            ))
+            }
+        };
+        let parts: Vec<&str> = rest.split('/').collect();
+        match parts.as_slice() {
+            [name] if !name.is_empty() => Ok(name),
+            [arn_cluster, name] if !name.is_empty() => {
+                if *arn_cluster == cluster {
+                    Ok(name)
+                } else {
+                    Err(format!(
+                        "the ARN names a service of cluster '{arn_cluster}', but this request is on cluster '{cluster}'"
+                    ))
+                }
+            }
+            _ => Err(format!(
+                "expected a service name or an ARN like arn:aws:ecs:{}:{}:service/{cluster}/NAME",
+                self.region, self.account_id
+            )),
+        }
+    }
+
+    /// Resolves a service name or ARN that must exist now in `cluster`; returns its name.
+    pub(crate) fn service(
+        &self,
+        cx: &mut Cx,
+        path: &Path,
+        value: &Value,
+        text: &str,
+        cluster: &str,
+    ) -> Option<(String, &ServiceRef)> {
+        let name = match self.service_name(text, cluster) {
+            Ok(name) => name,
+            Err(message) => {
+                cx.error_value(path, value, message);
+                return None;
+            }
+        };
+        if let Some(service) = self.live_service(cluster, name) {
+            return Some((name.to_string(), service));
+        }
+        let names: Vec<&str> = self
+            .services
+            .get(cluster)
+            .map(|m| m.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        let created = self
+            .created_services
+            .contains(&(cluster.to_string(), name.to_string()));
+        let message = if created {
+            format!(
+                "service '{name}' of cluster '{cluster}' was deleted by an earlier action; create it again with CreateService, or name one that exists"
+            )
+        } else if names.is_empty() {
+            format!(
+                "unknown service '{name}'; no service exists in cluster '{cluster}' at this point; add a CreateService action with an earlier 'at'"
+            )
+        } else if let Some(close) = closest(name, &names) {
+            format!("unknown service '{name}' in cluster '{cluster}'; did you mean '{close}'?")
+        } else {
+            let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+            format!(
+                "unknown service '{name}' in cluster '{cluster}'; services that exist at this point: {}",
+                list(&names)
+            )
+        };
+        cx.error_value(path, value, message);
+        None
+    }
+
+    /// Resolves the cluster and service of an assertion: the service must be created by some
+    /// action of the scenario in that cluster (whenever). Returns (cluster name, service name), or
+    /// the field in error (`cluster` or `service`) and an explanation.
+    pub(crate) fn created_service(
+        &self,
+        cluster: &str,
+        service: &str,
+    ) -> Result<(String, String), (&'static str, String)> {
+        let cluster = match self.arn_rest(cluster, "cluster") {
+            Ok(Some(rest)) => rest,
+            Ok(None) => cluster,
+            Err(message) => return Err(("cluster", message)),
+        };
+        let name = self
+            .service_name(service, cluster)
+            .map_err(|m| ("service", m))?;
+        let key = (cluster.to_string(), name.to_string());
+        if self.created_services.contains(&key) {
+            return Ok(key);
+        }
+        let in_cluster: Vec<&str> = self
+            .created_services
+            .iter()
+            .filter(|(c, _)| c == cluster)
+            .map(|(_, s)| s.as_str())
+            .collect();
+        let elsewhere: Vec<&str> = self
+            .created_services
+            .iter()
+            .filter(|(c, s)| c != cluster && s == name)
+            .map(|(c, _)| c.as_str())
+            .collect();
+        Err((
+            "service",
+            if let Some(close) = closest(name, &in_cluster) {
+                format!("no action creates service '{name}' in cluster '{cluster}'; did you mean '{close}'?")
+            } else if let Some(other) = elsewhere.first() {
+                format!(
+                "no action creates service '{name}' in cluster '{cluster}'; it is created in cluster '{other}': set \"cluster\": \"{other}\""
+            )
+            } else if in_cluster.is_empty() {
+                format!(
+                "no action creates service '{name}' in cluster '{cluster}'; an assertion needs a CreateService of that name in the scenario"
+            )
+            } else {
+                let names: Vec<String> = in_cluster.iter().map(|n| n.to_string()).collect();
+                format!(
+                "no action creates service '{name}' in cluster '{cluster}'; services created there: {}",
+                list(&names)
+            )
+            },
+        ))
+    }
+
+    /// Assigns the next task set id (SPEC: the n-th CreateTaskSet of the scenario in (at, file
+    /// index) order gets `ecs-svc/` + (5000000000000000000 + n), 19 digits) and records the task
+    /// set on its service, if that service exists.
+    pub(crate) fn create_task_set(
+        &mut self,
+        cluster: Option<&str>,
+        service: Option<&str>,
+        external_id: Option<&str>,
+    ) -> String {
+        self.task_sets_created += 1;
+        let id = format!("ecs-svc/{:019}", TASK_SET_ID_BASE + self.task_sets_created);
+        if let (Some(c), Some(s)) = (cluster, service) {
+            if let Some(svc) = self.service_mut(c, s) {
+                svc.task_sets.push(TaskSetRef {
+                    id: id.clone(),
+                    external_id: external_id.map(str::to_string),
+                    live: true,
+                });
+            }
+        }
+        id
+    }
+
+    pub(crate) fn delete_task_set(&mut self, cluster: &str, service: &str, id: &str) {
+        if let Some(svc) = self.service_mut(cluster, service) {
+            for t in svc.task_sets.iter_mut().filter(|t| t.id == id) {
+                t.live = false;
+            }
+        }
+    }
+
+    /// Resolves a task set reference of `service` in `cluster`: its id, its ARN
+    /// (`arn:aws:ecs:REGION:ACCOUNT:task-set/CLUSTER/SERVICE/ID`), or the externalId of exactly one
+    /// of its task sets that exist now (RULE). Returns the id.
+    pub(crate) fn task_set(
+        &self,
+        cx: &mut Cx,
+        path: &Path,
+        value: &Value,
+        text: &str,
+        cluster: &str,
+        service: &str,
+    ) -> Option<String> {
+        let example = format!(
+            "arn:aws:ecs:{}:{}:task-set/{cluster}/{service}/ecs-svc/NNN",
+            self.region, self.account_id
+        );
+        let wanted = match self.arn_rest(text, "task-set") {
+            Ok(None) => text,
+            Ok(Some(rest)) => {
+                let parts: Vec<&str> = rest.splitn(3, '/').collect();
+                match parts.as_slice() {
+                    [c, s, id] if *c == cluster && *s == service && !id.is_empty() => *id,
+                    [c, s, id] if !id.is_empty() => {
+                        cx.error_value(
+                            path,
+                            value,
+                            format!("the ARN names a task set of service '{s}' in cluster '{c}', but this request is on service '{service}' in cluster '{cluster}'"),
+                        );
+                        return None;
+                    }
+                    _ => {
+                        cx.error_value(
+                            path,
+                            value,
+                            format!("expected a task set id, externalId or an ARN like {example}"),
+                        );
+                        return None;
+                    }
+                }
+            }
+            Err(message) => {
+                let message = if message.starts_with("the ARN names region") {
+                    message
+                } else {
+                    format!("expected a task set id, externalId or an ARN like {example}")
+                };
+                cx.error_value(path, value, message);
+                return None;
+            }
+        };
+        let sets: &[TaskSetRef] = self
+            .live_service(cluster, service)
+            .map(|s| s.task_sets.as_slice())
+            .unwrap_or(&[]);
+        if let Some(t) = sets.iter().find(|t| t.id == wanted) {
+            if t.live {
+                return Some(t.id.clone());
+            }
+            cx.error_value(
+                path,
+                value,
+                format!("task set {wanted} of service '{service}' was deleted by an earlier DeleteTaskSet"),
+            );
+            return None;
+        }
+        let by_external: Vec<&TaskSetRef> = sets
+            .iter()
+            .filter(|t| t.live && t.external_id.as_deref() == Some(wanted))
+            .collect();
+        match by_external.as_slice() {
+            [one] => return Some(one.id.clone()),
+            [] => {}
+            several => {
+                let ids: Vec<String> = several.iter().map(|t| t.id.clone()).collect();
+                cx.error_value(
+                    path,
+                    value,
+                    format!(
+                        "externalId '{wanted}' names {} task sets of service '{service}' ({}); name one by its id",
+                        several.len(),
+                        list(&ids)
+                    ),
+                );
+                return None;
+            }
+        }
+        let live: Vec<String> = sets
+            .iter()
+            .filter(|t| t.live)
+            .map(|t| match &t.external_id {
+                Some(e) => format!("{} (externalId {e})", t.id),
+                None => t.id.clone(),
+            })
+            .collect();
+        let message = if live.is_empty() {
+            format!("unknown task set '{wanted}'; service '{service}' has no task set at this point; add a CreateTaskSet action with an earlier 'at'")
+        } else {
+            format!(
+                "unknown task set '{wanted}' of service '{service}'; its task sets at this point: {}",
+                list(&live)
+            )
+        };
+        cx.error_value(path, value, message);
+        None
     }
 
     /// Checks an instance type name against the catalog (built-in plus the scenario's).

@@ -37,19 +37,15 @@ fn used(keys: &[&'static str]) -> Vec<(&'static str, Field)> {
     keys.iter().map(|k| (*k, Field::Used)).collect()
 }
 
-/// Keys this version reads but that have no effect yet: `healthyAfter` and `unhealthyProbability`
-/// matter to services (SPEC §7), which this version does not simulate. They are validated and
-/// listed in `ignoredFields` (SPEC §2: fields without effect are listed there).
-const NO_EFFECT_YET: [&str; 2] = ["healthyAfter", "unhealthyProbability"];
-
-/// The fields of a block that may hold every timing key, with those of no effect marked so.
+/// The fields of a block that may hold every timing key, with those of no effect there marked
+/// so (they are validated and listed in `ignoredFields`, SPEC §2).
 fn timing_fields(no_effect: &[&str]) -> Vec<(&'static str, Field)> {
     TIMING_KEYS
         .iter()
         .map(|&k| {
             (
                 k,
-                if no_effect.contains(&k) || NO_EFFECT_YET.contains(&k) {
+                if no_effect.contains(&k) {
                     Field::Checked
                 } else {
                     Field::Used
@@ -110,17 +106,19 @@ fn block_timings(cx: &mut Cx, o: &Obj<'_>) -> Timings {
     merged
 }
 
-/// The `simulation` block of RegisterTaskDefinition, RunTask and StartTask.
+/// The `simulation` block of RegisterTaskDefinition, RunTask, StartTask and CreateService.
 pub(crate) fn task_simulation(cx: &mut Cx, value: &Value, path: &Path) -> TaskSimulation {
     // A task's block: instanceLaunch applies to instances, not tasks.
     let mut fields = timing_fields(&["instanceLaunch"]);
+    // healthyAfter and unhealthyProbability decide when a service task is healthy and whether it
+    // fails its health check (SPEC §7).
     fields.extend(used(&[
         "timings",
         "runDuration",
         "crashAfter",
         "failToStartProbability",
+        "unhealthyProbability",
     ]));
-    fields.push(("unhealthyProbability", Field::Checked));
     let mut sim = TaskSimulation::default();
     let Some(o) = object(cx, value, path, "a simulation block", &fields) else {
         return sim;

@@ -8,7 +8,7 @@ use crate::path::Path;
 use crate::refs::Refs;
 use crate::simulation::timings;
 use ecsim_engine::{Assertion, Scenario};
-use ecsim_kernel::SimDuration;
+use ecsim_kernel::{SimDuration, SimTime};
 use ecsim_model::{AmiCatalog, AmiMetadata, InstanceType, InstanceTypeCatalog};
 use serde_json::Value;
 
@@ -148,7 +148,13 @@ pub(crate) fn lower(cx: &mut Cx, doc: &Value) -> Option<Scenario> {
         None => o.missing(cx, "actions", "an array of actions, e.g. [{\"at\": 0, \"action\": \"CreateCluster\", \"input\": {\"clusterName\": \"prod\"}}]"),
     }
     if let Some(v) = o.get("assertions") {
-        scenario.assertions = read_assertions(cx, v, &o.at("assertions"));
+        // Without a valid horizon the horizon checks are skipped (its own error is reported).
+        let horizon = if o.has("horizon") {
+            horizon
+        } else {
+            Some(scenario.horizon)
+        };
+        scenario.assertions = read_assertions(cx, v, &o.at("assertions"), &refs, horizon);
     }
     scenario.instance_types = refs.instance_types;
     scenario.amis = refs.amis;
@@ -391,11 +397,22 @@ fn read_amis(cx: &mut Cx, value: &Value, path: &Path, catalog: &mut AmiCatalog) 
     }
 }
 
-/// The assertion types this version evaluates, and those that need services.
-const ASSERTIONS: [&str; 2] = ["maxPlacementFailures", "maxActionErrors"];
-const SERVICE_ASSERTIONS: [&str; 3] = ["minHealthyTasks", "deploymentCompletes", "serviceSteadyBy"];
+/// The assertion types, in the order SPEC §3 shows them.
+const ASSERTIONS: [&str; 5] = [
+    "minHealthyTasks",
+    "deploymentCompletes",
+    "serviceSteadyBy",
+    "maxPlacementFailures",
+    "maxActionErrors",
+];
 
-fn read_assertions(cx: &mut Cx, value: &Value, path: &Path) -> Vec<Assertion> {
+fn read_assertions(
+    cx: &mut Cx,
+    value: &Value,
+    path: &Path,
+    refs: &Refs,
+    horizon: Option<SimDuration>,
+) -> Vec<Assertion> {
     let Some(items) = as_array(cx, value, path) else {
         return Vec::new();
     };
@@ -419,48 +436,177 @@ fn read_assertions(cx: &mut Cx, value: &Value, path: &Path) -> Vec<Assertion> {
             }
             continue;
         };
-        match kind {
-            "maxPlacementFailures" | "maxActionErrors" => {
-                let Some(a) = object(
-                    cx,
-                    item,
-                    &p,
-                    "an assertion",
-                    &[("type", Used), ("atMost", Used)],
-                ) else {
-                    continue;
-                };
-                if !a.has("atMost") {
-                    a.missing(cx, "atMost", "the most allowed, e.g. \"atMost\": 0");
-                    continue;
-                }
-                if let Some(n) = a.int(cx, "atMost", 0, i64::MAX, None) {
-                    out.push(if kind == "maxActionErrors" {
-                        Assertion::MaxActionErrors { at_most: n as u64 }
-                    } else {
-                        Assertion::MaxPlacementFailures { at_most: n as u64 }
-                    });
-                }
+        let assertion = match kind {
+            "maxPlacementFailures" | "maxActionErrors" => count_assertion(cx, item, &p, kind),
+            "minHealthyTasks" | "deploymentCompletes" | "serviceSteadyBy" => {
+                service_assertion(cx, item, &p, kind, refs, horizon)
             }
-            k if SERVICE_ASSERTIONS.contains(&k) => cx.error_value(
-                &p.key("type"),
-                kind_value.unwrap_or(&Value::Null),
-                format!(
-                    "assertion '{k}' needs services, which this version of ecsim does not simulate"
-                ),
-            ),
             other => {
-                let mut known: Vec<&str> = ASSERTIONS.to_vec();
-                known.extend(SERVICE_ASSERTIONS);
                 cx.error_value(
                     &p.key("type"),
                     kind_value.unwrap_or(&Value::Null),
-                    unknown_message("assertion type", other, &known),
+                    unknown_message("assertion type", other, &ASSERTIONS),
                 );
+                None
             }
-        }
+        };
+        out.extend(assertion);
     }
     out
+}
+
+/// maxPlacementFailures and maxActionErrors: `atMost`, required.
+fn count_assertion(cx: &mut Cx, item: &Value, p: &Path, kind: &str) -> Option<Assertion> {
+    let a = object(
+        cx,
+        item,
+        p,
+        "an assertion",
+        &[("type", Used), ("atMost", Used)],
+    )?;
+    if !a.has("atMost") {
+        a.missing(cx, "atMost", "the most allowed, e.g. \"atMost\": 0");
+        return None;
+    }
+    let n = a.int(cx, "atMost", 0, i64::MAX, None)? as u64;
+    Some(if kind == "maxActionErrors" {
+        Assertion::MaxActionErrors { at_most: n }
+    } else {
+        Assertion::MaxPlacementFailures { at_most: n }
+    })
+}
+
+/// A required duration field of an assertion.
+fn required_duration(cx: &mut Cx, a: &Obj<'_>, name: &str, hint: &str) -> Option<SimDuration> {
+    if !a.has(name) {
+        a.missing(cx, name, hint);
+        return None;
+    }
+    a.duration(cx, name)
+}
+
+/// A time point of an assertion, which must not be after the horizon (RULE: it would never be
+/// reached, so the assertion could not be evaluated as written).
+fn within_horizon(
+    cx: &mut Cx,
+    a: &Obj<'_>,
+    name: &str,
+    at: Option<SimDuration>,
+    horizon: Option<SimDuration>,
+) -> Option<SimDuration> {
+    let at = at?;
+    if let Some(h) = horizon {
+        if at.ms() > h.ms() {
+            a.error_field(
+                cx,
+                name,
+                format!(
+                    "{name} is {} ms, after the horizon ({} ms), so the run never reaches it; make it earlier or raise horizon",
+                    at.ms(),
+                    h.ms()
+                ),
+            );
+            return None;
+        }
+    }
+    Some(at)
+}
+
+/// minHealthyTasks, deploymentCompletes and serviceSteadyBy: a `cluster` (default `default`) and
+/// a `service` that some action of the scenario creates in it, plus their own fields.
+fn service_assertion(
+    cx: &mut Cx,
+    item: &Value,
+    p: &Path,
+    kind: &str,
+    refs: &Refs,
+    horizon: Option<SimDuration>,
+) -> Option<Assertion> {
+    let own: &[(&str, Field)] = match kind {
+        "minHealthyTasks" => &[("atLeast", Used), ("from", Used), ("until", Used)],
+        "deploymentCompletes" => &[("within", Used)],
+        _ => &[("by", Used)],
+    };
+    let mut fields = vec![("type", Used), ("cluster", Used), ("service", Used)];
+    fields.extend_from_slice(own);
+    let a = object(cx, item, p, "an assertion", &fields)?;
+    let errors = cx.error_count();
+    let cluster_text = match a.get("cluster") {
+        Some(_) => a.str(cx, "cluster"),
+        None => Some("default"),
+    };
+    let service_text = a.req_str(cx, "service", "the name of a service the scenario creates");
+    let names = match (cluster_text, service_text) {
+        (Some(c), Some(s)) => match refs.created_service(c, s) {
+            Ok(names) => Some(names),
+            Err((field, message)) => {
+                a.error_field(cx, field, message);
+                None
+            }
+        },
+        _ => None,
+    };
+    let assertion = match kind {
+        "minHealthyTasks" => {
+            let at_least = if a.has("atLeast") {
+                a.u32(cx, "atLeast")
+            } else {
+                a.missing(
+                    cx,
+                    "atLeast",
+                    "the fewest healthy tasks allowed, e.g. \"atLeast\": 4",
+                );
+                None
+            };
+            let from = a.duration(cx, "from").unwrap_or(SimDuration::ZERO);
+            let from = within_horizon(cx, &a, "from", Some(from), horizon);
+            let until = a.duration(cx, "until");
+            if let (Some(f), Some(u)) = (from, until) {
+                if u < f {
+                    // RULE: an empty window is a mistake in the scenario.
+                    a.error_field(cx, "until", "until must not be before from");
+                }
+            }
+            let (cluster, service) = names?;
+            Assertion::MinHealthyTasks {
+                cluster,
+                service,
+                at_least: at_least?,
+                from: SimTime(from?.ms()),
+                until: until.map(|u| SimTime(u.ms())),
+            }
+        }
+        "deploymentCompletes" => {
+            let within = required_duration(
+                cx,
+                &a,
+                "within",
+                "how long each deployment may take to complete, e.g. \"within\": \"15m\"",
+            );
+            let (cluster, service) = names?;
+            Assertion::DeploymentCompletes {
+                cluster,
+                service,
+                within: within?,
+            }
+        }
+        _ => {
+            let by = required_duration(
+                cx,
+                &a,
+                "by",
+                "the time by which the service is steady, e.g. \"by\": \"20m\"",
+            );
+            let by = within_horizon(cx, &a, "by", by, horizon);
+            let (cluster, service) = names?;
+            Assertion::ServiceSteadyBy {
+                cluster,
+                service,
+                by: SimTime(by?.ms()),
+            }
+        }
+    };
+    (cx.error_count() == errors).then_some(assertion)
 }
 
 #[cfg(test)]

@@ -190,14 +190,14 @@ fn unknown_action() {
 #[test]
 fn action_not_simulated() {
     let src = with_actions(
-        r#"{ "at": 0, "action": "CreateService", "input": { "cluster": "prod", "serviceName": "web", "taskDefinition": "web", "desiredCount": 2 } }"#,
+        r#"{ "at": 0, "action": "CreateCapacityProvider", "input": { "name": "cp", "autoScalingGroupProvider": {} } }"#,
     );
     let e = find(
         &src,
         "actions[2].action",
-        "action 'CreateService' is part of the ECS API but not simulated by this version of ecsim",
+        "action 'CreateCapacityProvider' is part of the ECS API but not simulated by this version of ecsim",
     );
-    assert_eq!(at(&e), pos(&src, "\"CreateService\""));
+    assert_eq!(at(&e), pos(&src, "\"CreateCapacityProvider\""));
     // Its input is not read: only that one error.
     assert_eq!(errors(&src).len(), 1);
     let src = with_actions(r#"{ "at": 0, "action": "InterruptSpot", "input": {} }"#);
@@ -774,8 +774,8 @@ fn assertions() {
     );
     find(
         &src,
-        "assertions[0].type",
-        "assertion 'minHealthyTasks' needs services, which this version of ecsim does not simulate",
+        "assertions[0].service",
+        "no action creates service 'web' in cluster 'prod'; an assertion needs a CreateService of that name in the scenario",
     );
     find(
         &src,
@@ -831,4 +831,948 @@ fn display_format() {
         e.to_string(),
         format!("{line}:{column}: actions[2].input.count: count must be from 1 to 10: \"You can specify up to 10 tasks for each call.\" (API: RunTask.count) (found 11)")
     );
+}
+
+// --- Services ------------------------------------------------------------------------------
+
+/// A CreateService of service `s` on `prod` with the given further input fields (index 2), and
+/// an optional `simulation` block.
+fn create_service(fields: &str) -> String {
+    with_actions(&format!(
+        r#"{{ "at": 1, "action": "CreateService", "input": {{ "cluster": "prod", "serviceName": "s", {fields} }} }}"#
+    ))
+}
+
+/// Services at index 2 to 5: `web` (REPLICA, ECS controller), `agent` (DAEMON), `ext` (EXTERNAL)
+/// and a task set of `ext` with externalId `blue` (id ecs-svc/5000000000000000001); then
+/// `actions` from index 6.
+fn with_services(actions: &str) -> String {
+    with_actions(&format!(
+        r#"{{ "at": 1, "action": "CreateService", "input": {{ "cluster": "prod", "serviceName": "web", "taskDefinition": "web", "desiredCount": 2 }} }},
+    {{ "at": 1, "action": "CreateService", "input": {{ "cluster": "prod", "serviceName": "agent", "taskDefinition": "web", "schedulingStrategy": "DAEMON" }} }},
+    {{ "at": 1, "action": "CreateService", "input": {{ "cluster": "prod", "serviceName": "ext", "desiredCount": 2, "deploymentController": {{ "type": "EXTERNAL" }} }} }},
+    {{ "at": 1, "action": "CreateTaskSet", "input": {{ "cluster": "prod", "service": "ext", "taskDefinition": "web", "externalId": "blue" }} }},
+    {actions}"#
+    ))
+}
+
+/// An action of `kind` at index 6 with the given input fields.
+fn service_action(kind: &str, fields: &str) -> String {
+    with_services(&format!(
+        r#"{{ "at": 2, "action": "{kind}", "input": {{ {fields} }} }}"#
+    ))
+}
+
+#[test]
+fn service_actions_are_valid_as_set_up() {
+    // The fixtures above load, so each error below is the one its test introduces.
+    assert!(load(&with_services(
+        r#"{ "at": 2, "action": "DescribeServices", "input": { "cluster": "prod", "services": ["web"] } }"#
+    ))
+    .is_ok());
+    assert!(load(&create_service(
+        r#""taskDefinition": "web", "desiredCount": 1"#
+    ))
+    .is_ok());
+}
+
+#[test]
+fn create_service_name() {
+    let src = create_service(r#""taskDefinition": "web", "desiredCount": 1"#)
+        .replace(r#""serviceName": "s", "#, "");
+    find(
+        &src,
+        "actions[2].input.serviceName",
+        "missing required field 'serviceName'",
+    );
+    for bad in ["web app", "", "web.app"] {
+        let src = create_service(r#""taskDefinition": "web", "desiredCount": 1"#).replace(
+            r#""serviceName": "s""#,
+            &format!(r#""serviceName": "{bad}""#),
+        );
+        find(
+            &src,
+            "actions[2].input.serviceName",
+            "expected up to 255 letters, numbers, underscores and hyphens (API: CreateService.serviceName)",
+        );
+    }
+    let long = "a".repeat(256);
+    let src = create_service(r#""taskDefinition": "web", "desiredCount": 1"#).replace(
+        r#""serviceName": "s""#,
+        &format!(r#""serviceName": "{long}""#),
+    );
+    find(&src, "actions[2].input.serviceName", "expected up to 255");
+    // 255 is fine.
+    let ok = create_service(r#""taskDefinition": "web", "desiredCount": 1"#).replace(
+        r#""serviceName": "s""#,
+        &format!(r#""serviceName": "{}""#, "a".repeat(255)),
+    );
+    assert!(load(&ok).is_ok());
+}
+
+#[test]
+fn create_service_name_must_be_unique_in_its_cluster() {
+    let src = with_services(
+        r#"{ "at": 2, "action": "CreateService", "input": { "cluster": "prod", "serviceName": "web", "taskDefinition": "web", "desiredCount": 1 } }"#,
+    );
+    let e = find(
+        &src,
+        "actions[6].input.serviceName",
+        "service 'web' already exists in cluster 'prod'",
+    );
+    assert!(e
+        .message
+        .contains("Service names must be unique within a cluster"));
+    assert_eq!(errors(&src).len(), 1);
+    // Another cluster may have a service of that name.
+    let src = with_services(
+        r#"{ "at": 2, "action": "CreateCluster", "input": { "clusterName": "other" } },
+    { "at": 3, "action": "CreateService", "input": { "cluster": "other", "serviceName": "web", "taskDefinition": "web", "desiredCount": 1 } }"#,
+    );
+    assert!(load(&src).is_ok());
+}
+
+#[test]
+fn create_service_task_definition() {
+    let src = create_service(r#""desiredCount": 1"#);
+    find(
+        &src,
+        "actions[2].input.taskDefinition",
+        "missing required field 'taskDefinition'; family, family:revision or a task definition ARN: \"A task definition must be specified if the service uses either the ECS or CODE_DEPLOY deployment controllers.\"",
+    );
+    let src = create_service(r#""taskDefinition": "api", "desiredCount": 1"#);
+    find(
+        &src,
+        "actions[2].input.taskDefinition",
+        "unknown task definition 'api'; registered before this action: web:1",
+    );
+    let src = create_service(
+        r#""taskDefinition": "web", "desiredCount": 1, "deploymentController": { "type": "EXTERNAL" }"#,
+    );
+    let e = find(
+        &src,
+        "actions[2].input.taskDefinition",
+        "a service with the EXTERNAL deployment controller takes no taskDefinition",
+    );
+    assert_eq!(at(&e), pos(&src, "\"taskDefinition\""));
+}
+
+#[test]
+fn create_service_awsvpc_needs_a_network_configuration() {
+    let src = with_actions(
+        r#"{ "at": 0, "action": "RegisterTaskDefinition", "input": { "family": "v", "networkMode": "awsvpc", "containerDefinitions": [ { "name": "app", "image": "nginx", "memory": 128 } ] } },
+    { "at": 1, "action": "CreateService", "input": { "cluster": "prod", "serviceName": "s", "taskDefinition": "v", "desiredCount": 1 } }"#,
+    );
+    find(
+        &src,
+        "actions[3].input.networkConfiguration",
+        "uses the awsvpc network mode, which requires it (API: CreateService.networkConfiguration)",
+    );
+}
+
+#[test]
+fn create_service_scheduling_strategy_and_desired_count() {
+    let src = create_service(
+        r#""taskDefinition": "web", "desiredCount": 1, "schedulingStrategy": "REPLICAS""#,
+    );
+    find(
+        &src,
+        "actions[2].input.schedulingStrategy",
+        "expected REPLICA or DAEMON (API: CreateService.schedulingStrategy)",
+    );
+    let src = create_service(r#""taskDefinition": "web""#);
+    find(
+        &src,
+        "actions[2].input.desiredCount",
+        "missing required field 'desiredCount'; the number of tasks to keep running: \"This is required if schedulingStrategy is REPLICA or isn't specified.\"",
+    );
+    for n in ["5001", "-1"] {
+        let src = create_service(&format!(r#""taskDefinition": "web", "desiredCount": {n}"#));
+        let e = find(
+            &src,
+            "actions[2].input.desiredCount",
+            "expected from 0 to 5000 tasks: a service runs at most 5000 tasks",
+        );
+        assert_eq!(e.value.as_deref(), Some(n));
+    }
+    let src = create_service(r#""taskDefinition": "web", "desiredCount": 1.5"#);
+    find(
+        &src,
+        "actions[2].input.desiredCount",
+        "expected a whole number",
+    );
+}
+
+#[test]
+fn daemon_services() {
+    let daemon = r#""taskDefinition": "web", "schedulingStrategy": "DAEMON""#;
+    let src = create_service(&format!("{daemon}, \"desiredCount\": 3"));
+    let e = find(
+        &src,
+        "actions[2].input.desiredCount",
+        "a DAEMON service takes no desiredCount",
+    );
+    assert_eq!(at(&e), pos(&src, "\"desiredCount\""));
+    let src = create_service(&format!(
+        r#"{daemon}, "placementStrategy": [ {{ "type": "spread", "field": "instanceId" }} ]"#
+    ));
+    find(
+        &src,
+        "actions[2].input.placementStrategy",
+        "the DAEMON scheduling strategy does not support placement strategies",
+    );
+    // An empty array gives none.
+    assert!(load(&create_service(&format!(
+        r#"{daemon}, "placementStrategy": []"#
+    )))
+    .is_ok());
+    let src = create_service(&format!(
+        r#"{daemon}, "deploymentConfiguration": {{ "maximumPercent": 200 }}"#
+    ));
+    find(
+        &src,
+        "actions[2].input.deploymentConfiguration.maximumPercent",
+        "a DAEMON service's maximumPercent must be 100: \"the maximum percent parameter must be 100\"",
+    );
+    let src = create_service(
+        r#""schedulingStrategy": "DAEMON", "deploymentController": { "type": "EXTERNAL" }"#,
+    );
+    find(
+        &src,
+        "actions[2].input.schedulingStrategy",
+        "the DAEMON scheduling strategy can't be used with the EXTERNAL deployment controller: \"Tasks using the Fargate launch type or the CODE_DEPLOY or EXTERNAL deployment controller types don't support the DAEMON scheduling strategy.\"",
+    );
+}
+
+#[test]
+fn deployment_controller() {
+    let src = create_service(
+        r#""taskDefinition": "web", "desiredCount": 1, "deploymentController": { "type": "CODE_DEPLOY" }"#,
+    );
+    find(
+        &src,
+        "actions[2].input.deploymentController.type",
+        "the CODE_DEPLOY (blue/green) deployment controller is not simulated by this version of ecsim; use ECS (rolling update) or EXTERNAL (task sets)",
+    );
+    let src = create_service(
+        r#""taskDefinition": "web", "desiredCount": 1, "deploymentController": { "type": "BLUE" }"#,
+    );
+    find(
+        &src,
+        "actions[2].input.deploymentController.type",
+        "expected ECS, CODE_DEPLOY or EXTERNAL (API: DeploymentController.type)",
+    );
+    let src =
+        create_service(r#""taskDefinition": "web", "desiredCount": 1, "deploymentController": {}"#);
+    find(
+        &src,
+        "actions[2].input.deploymentController.type",
+        "missing required field 'type'",
+    );
+    // With EXTERNAL, "The only required parameter is the service name."
+    assert!(load(&create_service(
+        r#""deploymentController": { "type": "EXTERNAL" }"#
+    ))
+    .is_ok());
+}
+
+#[test]
+fn create_service_launch_type_and_capacity_providers() {
+    let src =
+        create_service(r#""taskDefinition": "web", "desiredCount": 1, "launchType": "FARGATE""#);
+    find(
+        &src,
+        "actions[2].input.launchType",
+        "the FARGATE launch type is not simulated by this version of ecsim; use EC2",
+    );
+    let src = create_service(r#""taskDefinition": "web", "desiredCount": 1, "launchType": "SPOT""#);
+    find(
+        &src,
+        "actions[2].input.launchType",
+        "expected EC2, FARGATE or EXTERNAL (API: CreateService.launchType)",
+    );
+    let src = create_service(
+        r#""taskDefinition": "web", "desiredCount": 1, "capacityProviderStrategy": [ { "capacityProvider": "cp", "weight": 1 } ]"#,
+    );
+    let e = find(
+        &src,
+        "actions[2].input.capacityProviderStrategy",
+        "capacity providers are not simulated by this version of ecsim; remove capacityProviderStrategy (the service then uses the EC2 launch type)",
+    );
+    assert_eq!(at(&e), pos(&src, "\"capacityProviderStrategy\""));
+    let src = create_service(
+        r#""taskDefinition": "web", "desiredCount": 1, "launchType": "EC2", "capacityProviderStrategy": [ { "capacityProvider": "cp" } ]"#,
+    );
+    find(
+        &src,
+        "actions[2].input.capacityProviderStrategy",
+        "launchType and capacityProviderStrategy can't both be given",
+    );
+}
+
+#[test]
+fn deployment_configuration() {
+    let with = |config: &str| {
+        create_service(&format!(
+            r#""taskDefinition": "web", "desiredCount": 1, "deploymentConfiguration": {config}"#
+        ))
+    };
+    let path = "actions[2].input.deploymentConfiguration";
+    find(
+        &with(r#"{ "minimumHealthyPercent": 101 }"#),
+        &format!("{path}.minimumHealthyPercent"),
+        "expected a percentage of desiredCount from 0 to 100",
+    );
+    find(
+        &with(r#"{ "maximumPercent": 99 }"#),
+        &format!("{path}.maximumPercent"),
+        "expected a percentage of desiredCount from 100 to 10000",
+    );
+    find(
+        &with(r#"{ "maximumPercent": 10001 }"#),
+        &format!("{path}.maximumPercent"),
+        "from 100 to 10000",
+    );
+    find(
+        &with(r#"{ "deploymentCircuitBreaker": { "enable": true } }"#),
+        &format!("{path}.deploymentCircuitBreaker.rollback"),
+        "missing required field 'rollback'",
+    );
+    find(
+        &with(r#"{ "deploymentCircuitBreaker": { "enable": true, "rollback": "yes" } }"#),
+        &format!("{path}.deploymentCircuitBreaker.rollback"),
+        "expected true or false",
+    );
+    find(
+        &with(r#"{ "strategy": "ROLLING" }"#),
+        &format!("{path}.strategy"),
+        "unknown field 'strategy'",
+    );
+    find(
+        &with(r#"[]"#),
+        path,
+        "expected an object (a deployment configuration",
+    );
+    let src = create_service(
+        r#""deploymentController": { "type": "EXTERNAL" }, "deploymentConfiguration": { "deploymentCircuitBreaker": { "enable": true, "rollback": false } }"#,
+    );
+    find(
+        &src,
+        &format!("{path}.deploymentCircuitBreaker"),
+        "\"The deployment circuit breaker can only be used for services using the rolling update (ECS) deployment type.\"",
+    );
+    // 0/100 and 100/100 are valid (a deployment that can't progress is an outcome).
+    assert!(load(&with(
+        r#"{ "minimumHealthyPercent": 100, "maximumPercent": 100 }"#
+    ))
+    .is_ok());
+}
+
+#[test]
+fn create_service_other_fields() {
+    for v in ["-1", "2147483648"] {
+        let src = create_service(&format!(
+            r#""taskDefinition": "web", "desiredCount": 1, "healthCheckGracePeriodSeconds": {v}"#
+        ));
+        find(
+            &src,
+            "actions[2].input.healthCheckGracePeriodSeconds",
+            "expected from 0 to 2147483647 seconds",
+        );
+    }
+    let src =
+        create_service(r#""taskDefinition": "web", "desiredCount": 1, "propagateTags": "ALL""#);
+    find(
+        &src,
+        "actions[2].input.propagateTags",
+        "expected TASK_DEFINITION, SERVICE or NONE (API: CreateService.propagateTags)",
+    );
+    let src = create_service(r#""taskDefinition": "web", "desiredCont": 1"#);
+    find(
+        &src,
+        "actions[2].input.desiredCont",
+        "unknown field 'desiredCont'; did you mean 'desiredCount'?",
+    );
+    let src = create_service(r#""taskDefinition": "web", "desiredCount": 1"#)
+        .replace(r#""cluster": "prod""#, r#""cluster": "prd""#);
+    find(&src, "actions[2].input.cluster", "unknown cluster 'prd'");
+    let src = create_service(
+        r#""taskDefinition": "web", "desiredCount": 1, "placementStrategy": [ {"type": "random"}, {"type": "random"}, {"type": "random"}, {"type": "random"}, {"type": "random"}, {"type": "random"} ]"#,
+    );
+    find(
+        &src,
+        "actions[2].input.placementStrategy",
+        "6 placement strategies; at most 5 are allowed",
+    );
+}
+
+#[test]
+fn create_service_constraints_count_the_task_definitions() {
+    let nine = [r#"{ "type": "memberOf", "expression": "attribute:a exists" }"#; 9].join(", ");
+    let src = with_actions(&format!(
+        r#"{{ "at": 0, "action": "RegisterTaskDefinition", "input": {{ "family": "c", "placementConstraints": [ {{ "type": "memberOf", "expression": "attribute:x exists" }}, {{ "type": "memberOf", "expression": "attribute:y exists" }} ], "containerDefinitions": [ {{ "name": "app", "image": "nginx", "memory": 128 }} ] }} }},
+    {{ "at": 1, "action": "CreateService", "input": {{ "cluster": "prod", "serviceName": "s", "taskDefinition": "c", "desiredCount": 1, "placementConstraints": [ {nine} ] }} }},
+    {{ "at": 2, "action": "CreateService", "input": {{ "cluster": "prod", "serviceName": "t", "taskDefinition": "web", "desiredCount": 1, "placementConstraints": [ {nine} ] }} }},
+    {{ "at": 3, "action": "UpdateService", "input": {{ "cluster": "prod", "service": "t", "taskDefinition": "c" }} }}"#
+    ));
+    find(
+        &src,
+        "actions[3].input.placementConstraints",
+        "9 constraints here plus 2 in task definition c:1 make 11",
+    );
+    find(
+        &src,
+        "actions[5].input.taskDefinition",
+        "task definition c:1 has 2 placement constraints and the service 9 more, 11 in all",
+    );
+    assert_eq!(errors(&src).len(), 2);
+}
+
+#[test]
+fn create_service_simulation_block() {
+    let src = with_actions(
+        r#"{ "at": 1, "action": "CreateService", "input": { "cluster": "prod", "serviceName": "s", "taskDefinition": "web", "desiredCount": 1 },
+      "simulation": { "unhealthyProbability": 1.5, "healthyAfter": "soon", "instanceLaunch": "1m" } }"#,
+    );
+    find(
+        &src,
+        "actions[2].simulation.unhealthyProbability",
+        "expected a probability from 0 to 1",
+    );
+    find(
+        &src,
+        "actions[2].simulation.healthyAfter",
+        "expected a duration",
+    );
+    // The other service actions take no simulation block.
+    let src = with_services(
+        r#"{ "at": 2, "action": "UpdateService", "input": { "cluster": "prod", "service": "web" }, "simulation": {} }"#,
+    );
+    find(
+        &src,
+        "actions[6].simulation",
+        "action UpdateService takes no simulation block; only CreateCluster, RegisterTaskDefinition, RunTask, StartTask, CreateService, LaunchContainerInstances do",
+    );
+}
+
+#[test]
+fn service_references() {
+    let src = service_action("UpdateService", r#""cluster": "prod""#);
+    find(
+        &src,
+        "actions[6].input.service",
+        "missing required field 'service'; the service's name or ARN",
+    );
+    let src = service_action("UpdateService", r#""cluster": "prod", "service": "wbe""#);
+    find(
+        &src,
+        "actions[6].input.service",
+        "unknown service 'wbe' in cluster 'prod'; did you mean 'web'?",
+    );
+    let src = service_action("UpdateService", r#""cluster": "prod", "service": "zzz""#);
+    find(
+        &src,
+        "actions[6].input.service",
+        "unknown service 'zzz' in cluster 'prod'; services that exist at this point: agent, ext, web",
+    );
+    let src = with_actions(
+        r#"{ "at": 2, "action": "UpdateService", "input": { "cluster": "prod", "service": "web", "desiredCount": 1 } }"#,
+    );
+    find(
+        &src,
+        "actions[2].input.service",
+        "unknown service 'web'; no service exists in cluster 'prod' at this point; add a CreateService action with an earlier 'at'",
+    );
+    // A reference resolves in (at, file index) order: a later CreateService doesn't count.
+    let src = with_actions(
+        r#"{ "at": 2, "action": "CreateService", "input": { "cluster": "prod", "serviceName": "web", "taskDefinition": "web", "desiredCount": 1 } },
+    { "at": 1, "action": "UpdateService", "input": { "cluster": "prod", "service": "web", "desiredCount": 2 } }"#,
+    );
+    find(&src, "actions[3].input.service", "unknown service 'web'");
+    let src = service_action(
+        "UpdateService",
+        r#""cluster": "prod", "service": "arn:aws:ecs:us-east-1:123456789012:service/other/web""#,
+    );
+    find(
+        &src,
+        "actions[6].input.service",
+        "the ARN names a service of cluster 'other', but this request is on cluster 'prod'",
+    );
+    let src = service_action(
+        "UpdateService",
+        r#""cluster": "prod", "service": "arn:aws:ecs:eu-west-1:123456789012:service/prod/web""#,
+    );
+    find(
+        &src,
+        "actions[6].input.service",
+        "the ARN names region eu-west-1",
+    );
+    let src = service_action(
+        "UpdateService",
+        r#""cluster": "prod", "service": "arn:aws:ecs:us-east-1:123456789012:service/a/b/c""#,
+    );
+    find(
+        &src,
+        "actions[6].input.service",
+        "expected a service name or an ARN like arn:aws:ecs:us-east-1:123456789012:service/prod/NAME",
+    );
+}
+
+#[test]
+fn a_deleted_service_cannot_be_named() {
+    let src = service_action("DeleteService", r#""cluster": "prod", "service": "web""#);
+    assert!(load(&src).is_ok());
+    let src = with_services(
+        r#"{ "at": 2, "action": "DeleteService", "input": { "cluster": "prod", "service": "web", "force": true } },
+    { "at": 3, "action": "UpdateService", "input": { "cluster": "prod", "service": "web", "desiredCount": 0 } },
+    { "at": 3, "action": "DeleteService", "input": { "cluster": "prod", "service": "web" } }"#,
+    );
+    find(
+        &src,
+        "actions[7].input.service",
+        "service 'web' of cluster 'prod' was deleted by an earlier action",
+    );
+    find(
+        &src,
+        "actions[8].input.service",
+        "was deleted by an earlier action",
+    );
+    // Deleting a cluster deletes its services.
+    let src = with_services(
+        r#"{ "at": 2, "action": "DeleteCluster", "input": { "cluster": "prod" } },
+    { "at": 3, "action": "CreateCluster", "input": { "clusterName": "prod" } },
+    { "at": 4, "action": "CreateService", "input": { "cluster": "prod", "serviceName": "web", "taskDefinition": "web", "desiredCount": 1 } }"#,
+    );
+    assert!(load(&src).is_ok());
+}
+
+#[test]
+fn delete_service() {
+    let src = service_action("DeleteService", r#""cluster": "prod""#);
+    find(
+        &src,
+        "actions[6].input.service",
+        "missing required field 'service'",
+    );
+    let src = service_action(
+        "DeleteService",
+        r#""cluster": "prod", "service": "web", "force": "yes""#,
+    );
+    find(&src, "actions[6].input.force", "expected true or false");
+    let src = service_action("DeleteService", r#""cluster": "prod", "service": "webb""#);
+    find(&src, "actions[6].input.service", "did you mean 'web'?");
+}
+
+#[test]
+fn update_service_rules() {
+    let update =
+        |fields: &str| service_action("UpdateService", &format!(r#""cluster": "prod", {fields}"#));
+    find(
+        &update(r#""service": "agent", "desiredCount": 2"#),
+        "actions[6].input.desiredCount",
+        "a DAEMON service takes no desiredCount",
+    );
+    find(
+        &update(r#""service": "agent", "placementStrategy": [ { "type": "random" } ]"#),
+        "actions[6].input.placementStrategy",
+        "the DAEMON scheduling strategy does not support placement strategies",
+    );
+    find(
+        &update(r#""service": "agent", "deploymentConfiguration": { "maximumPercent": 150 }"#),
+        "actions[6].input.deploymentConfiguration.maximumPercent",
+        "a DAEMON service's maximumPercent must be 100",
+    );
+    for (field, value) in [
+        ("taskDefinition", r#""web""#),
+        (
+            "networkConfiguration",
+            r#"{ "awsvpcConfiguration": { "subnets": ["s"] } }"#,
+        ),
+        ("forceNewDeployment", "true"),
+    ] {
+        let src = update(&format!(r#""service": "ext", "{field}": {value}"#));
+        let e = find(
+            &src,
+            &format!("actions[6].input.{field}"),
+            &format!("service 'ext' uses the EXTERNAL deployment controller, whose {field} can't be updated"),
+        );
+        assert!(e.message.contains("create a new task set"), "{e}");
+    }
+    find(
+        &update(
+            r#""service": "ext", "deploymentConfiguration": { "deploymentCircuitBreaker": { "enable": true, "rollback": true } }"#,
+        ),
+        "actions[6].input.deploymentConfiguration.deploymentCircuitBreaker",
+        "can only be used for services using the rolling update (ECS) deployment type",
+    );
+    // EXTERNAL services may change their desired count and placement.
+    assert!(load(&update(r#""service": "ext", "desiredCount": 5, "placementStrategy": [], "forceNewDeployment": false"#)).is_ok());
+    find(
+        &update(r#""service": "web", "capacityProviderStrategy": [ { "capacityProvider": "cp" } ]"#),
+        "actions[6].input.capacityProviderStrategy",
+        "capacity providers are not simulated by this version of ecsim; remove capacityProviderStrategy (the service then keeps the EC2 launch type)",
+    );
+    find(
+        &update(r#""service": "web", "taskDefinition": "web:2""#),
+        "actions[6].input.taskDefinition",
+        "unknown task definition 'web:2'",
+    );
+    find(
+        &update(r#""service": "web", "forceNewDeployment": "yes""#),
+        "actions[6].input.forceNewDeployment",
+        "expected true or false",
+    );
+    find(
+        &update(r#""service": "web", "desiredCount": 6000"#),
+        "actions[6].input.desiredCount",
+        "expected from 0 to 5000 tasks",
+    );
+    find(
+        &update(r#""service": "web", "networkConfiguration": { "awsvpcConfig": {} }"#),
+        "actions[6].input.networkConfiguration.awsvpcConfig",
+        "unknown field 'awsvpcConfig'; expected one of awsvpcConfiguration",
+    );
+    find(
+        &update(r#""service": "web", "launchType": "EC2""#),
+        "actions[6].input.launchType",
+        "unknown field 'launchType'",
+    );
+    find(
+        &update(r#""service": "web", "minimumHealthyPercent": 50"#),
+        "actions[6].input.minimumHealthyPercent",
+        "unknown field 'minimumHealthyPercent'",
+    );
+}
+
+#[test]
+fn update_task_protection() {
+    let protect = |fields: &str| service_action("UpdateTaskProtection", fields);
+    find(
+        &protect(r#""tasks": ["t"], "protectionEnabled": true"#),
+        "actions[6].input.cluster",
+        "missing required field 'cluster'",
+    );
+    let eleven = ["\"t\""; 11].join(", ");
+    for tasks in [eleven.as_str(), ""] {
+        find(
+            &protect(&format!(r#""cluster": "prod", "tasks": [{tasks}], "protectionEnabled": true"#)),
+            "actions[6].input.tasks",
+            "expected from 1 to 10 task ids or ARNs: \"A list of up to 10 task IDs or full ARN entries.\"",
+        );
+    }
+    find(
+        &protect(r#""cluster": "prod", "tasks": ["t", ""], "protectionEnabled": true"#),
+        "actions[6].input.tasks[1]",
+        "expected a task id or ARN, not an empty string",
+    );
+    find(
+        &protect(r#""cluster": "prod", "tasks": ["t"]"#),
+        "actions[6].input.protectionEnabled",
+        "missing required field 'protectionEnabled'",
+    );
+    for minutes in ["0", "2881"] {
+        find(
+            &protect(&format!(r#""cluster": "prod", "tasks": ["t"], "protectionEnabled": true, "expiresInMinutes": {minutes}"#)),
+            "actions[6].input.expiresInMinutes",
+            "expected from 1 to 2880 minutes: \"You can specify a value from 1 minute to up to 2,880 minutes (48 hours).\"",
+        );
+    }
+}
+
+#[test]
+fn create_task_set() {
+    let create = |fields: &str| service_action("CreateTaskSet", fields);
+    let e = find(
+        &create(r#""cluster": "prod", "service": "web", "taskDefinition": "web""#),
+        "actions[6].input.service",
+        "service 'web' uses the ECS deployment controller, but task sets need the EXTERNAL one: \"This is used when a service uses the EXTERNAL deployment controller type.\" (API: CreateTaskSet)",
+    );
+    assert!(e
+        .message
+        .contains("\"deploymentController\": {\"type\": \"EXTERNAL\"}"));
+    find(
+        &create(r#""cluster": "prod", "service": "ext""#),
+        "actions[6].input.taskDefinition",
+        "missing required field 'taskDefinition'",
+    );
+    find(
+        &create(r#""service": "ext", "taskDefinition": "web""#),
+        "actions[6].input.cluster",
+        "missing required field 'cluster'",
+    );
+    find(
+        &create(r#""cluster": "prod", "service": "ext", "taskDefinition": "web", "scale": { "unit": "PERCENT", "value": 100.5 }"#),
+        "actions[6].input.scale.value",
+        "expected a percentage from 0 to 100: \"Accepted values are numbers between 0 and 100.\" (API: Scale.value)",
+    );
+    find(
+        &create(
+            r#""cluster": "prod", "service": "ext", "taskDefinition": "web", "scale": { "unit": "COUNT", "value": 1 }"#,
+        ),
+        "actions[6].input.scale.unit",
+        "expected PERCENT, the only unit (API: Scale.unit)",
+    );
+    find(
+        &create(
+            r#""cluster": "prod", "service": "ext", "taskDefinition": "web", "launchType": "FARGATE""#,
+        ),
+        "actions[6].input.launchType",
+        "the FARGATE launch type is not simulated by this version of ecsim",
+    );
+    find(
+        &create(
+            r#""cluster": "prod", "service": "ext", "taskDefinition": "web", "capacityProviderStrategy": [ { "capacityProvider": "FARGATE" } ]"#,
+        ),
+        "actions[6].input.capacityProviderStrategy",
+        "remove capacityProviderStrategy (the task set then uses the EC2 launch type)",
+    );
+    find(
+        &create(
+            r#""cluster": "prod", "service": "ext", "taskDefinition": "web", "externalId": """#,
+        ),
+        "actions[6].input.externalId",
+        "expected a non-empty externalId",
+    );
+    find(
+        &create(r#""cluster": "prod", "service": "extt", "taskDefinition": "web""#),
+        "actions[6].input.service",
+        "unknown service 'extt' in cluster 'prod'; did you mean 'ext'?",
+    );
+}
+
+#[test]
+fn task_set_references() {
+    let update = |fields: &str| {
+        service_action(
+            "UpdateTaskSet",
+            &format!(r#""cluster": "prod", "service": "ext", {fields}"#),
+        )
+    };
+    let scale = r#""scale": { "value": 10 }"#;
+    find(
+        &update(r#""taskSet": "blue""#),
+        "actions[6].input.scale",
+        "missing required field 'scale'",
+    );
+    find(
+        &update(r#""taskSet": "blue", "scale": { "unit": "PERCENT" }"#),
+        "actions[6].input.scale.value",
+        "missing required field 'value'",
+    );
+    find(
+        &update(scale),
+        "actions[6].input.taskSet",
+        "missing required field 'taskSet'; the task set's id, ARN or externalId",
+    );
+    find(
+        &update(&format!(r#""taskSet": "green", {scale}"#)),
+        "actions[6].input.taskSet",
+        "unknown task set 'green' of service 'ext'; its task sets at this point: ecs-svc/5000000000000000001 (externalId blue)",
+    );
+    find(
+        &update(&format!(
+            r#""taskSet": "arn:aws:ecs:us-east-1:123456789012:task-set/prod/web/ecs-svc/5000000000000000001", {scale}"#
+        )),
+        "actions[6].input.taskSet",
+        "the ARN names a task set of service 'web' in cluster 'prod', but this request is on service 'ext' in cluster 'prod'",
+    );
+    find(
+        &update(&format!(
+            r#""taskSet": "arn:aws:ecs:us-east-1:123456789012:task-set/prod", {scale}"#
+        )),
+        "actions[6].input.taskSet",
+        "expected a task set id, externalId or an ARN like arn:aws:ecs:us-east-1:123456789012:task-set/prod/ext/ecs-svc/NNN",
+    );
+    let src = service_action(
+        "UpdateTaskSet",
+        r#""cluster": "prod", "service": "web", "taskSet": "blue", "scale": { "value": 10 }"#,
+    );
+    find(
+        &src,
+        "actions[6].input.service",
+        "task sets need the EXTERNAL one",
+    );
+    // A deleted task set, and an externalId two task sets share.
+    let src = with_services(
+        r#"{ "at": 2, "action": "DeleteTaskSet", "input": { "cluster": "prod", "service": "ext", "taskSet": "blue" } },
+    { "at": 3, "action": "UpdateServicePrimaryTaskSet", "input": { "cluster": "prod", "service": "ext", "primaryTaskSet": "ecs-svc/5000000000000000001" } },
+    { "at": 3, "action": "CreateTaskSet", "input": { "cluster": "prod", "service": "ext", "taskDefinition": "web", "externalId": "green" } },
+    { "at": 3, "action": "CreateTaskSet", "input": { "cluster": "prod", "service": "ext", "taskDefinition": "web", "externalId": "green" } },
+    { "at": 4, "action": "DeleteTaskSet", "input": { "cluster": "prod", "service": "ext", "taskSet": "green", "force": 1 } }"#,
+    );
+    find(
+        &src,
+        "actions[7].input.primaryTaskSet",
+        "task set ecs-svc/5000000000000000001 of service 'ext' was deleted by an earlier DeleteTaskSet",
+    );
+    find(
+        &src,
+        "actions[10].input.taskSet",
+        "externalId 'green' names 2 task sets of service 'ext' (ecs-svc/5000000000000000002, ecs-svc/5000000000000000003); name one by its id",
+    );
+    find(&src, "actions[10].input.force", "expected true or false");
+    let src = service_action(
+        "UpdateServicePrimaryTaskSet",
+        r#""cluster": "prod", "service": "ext""#,
+    );
+    find(
+        &src,
+        "actions[6].input.primaryTaskSet",
+        "missing required field 'primaryTaskSet'",
+    );
+    let src = service_action(
+        "DeleteTaskSet",
+        r#""cluster": "prod", "service": "ext", "taskSet": "ecs-svc/1""#,
+    );
+    find(
+        &src,
+        "actions[6].input.taskSet",
+        "unknown task set 'ecs-svc/1'",
+    );
+}
+
+#[test]
+fn describe_services() {
+    let describe = |fields: &str| service_action("DescribeServices", fields);
+    let eleven = ["\"web\""; 11].join(", ");
+    for list in [eleven.as_str(), ""] {
+        find(
+            &describe(&format!(r#""cluster": "prod", "services": [{list}]"#)),
+            "actions[6].input.services",
+            "expected from 1 to 10 service names or ARNs: \"You may specify up to 10 services to describe in a single operation.\"",
+        );
+    }
+    find(
+        &describe(r#""cluster": "prod""#),
+        "actions[6].input.services",
+        "missing required field 'services'",
+    );
+    find(
+        &describe(r#""cluster": "prod", "services": ["web"], "include": ["TAG"]"#),
+        "actions[6].input.include[0]",
+        "expected TAGS (API: DescribeServices.include)",
+    );
+    find(
+        &describe(r#""cluster": "prod", "services": [""]"#),
+        "actions[6].input.services[0]",
+        "expected a service name or ARN, not an empty string",
+    );
+    // Unknown services are answered as MISSING failures, not input errors.
+    assert!(load(&describe(r#""services": ["nope"], "cluster": "prod""#)).is_ok());
+}
+
+#[test]
+fn service_assertions() {
+    let with = |assertions: &str| {
+        with_services("{ \"at\": 2, \"action\": \"Snapshot\", \"input\": {} }").replace(
+            "\"name\": \"broken\",",
+            &format!(r#""name": "broken", "horizon": "1h", "assertions": [ {assertions} ],"#),
+        )
+    };
+    find(
+        &with(
+            r#"{ "type": "minHealthyTasks", "cluster": "prod", "service": "wbe", "atLeast": 1 }"#,
+        ),
+        "assertions[0].service",
+        "no action creates service 'wbe' in cluster 'prod'; did you mean 'web'?",
+    );
+    find(
+        &with(r#"{ "type": "deploymentCompletes", "service": "web", "within": "5m" }"#),
+        "assertions[0].service",
+        "no action creates service 'web' in cluster 'default'; it is created in cluster 'prod': set \"cluster\": \"prod\"",
+    );
+    find(
+        &with(r#"{ "type": "minHealthyTasks", "cluster": "prod", "service": "web" }"#),
+        "assertions[0].atLeast",
+        "missing required field 'atLeast'",
+    );
+    find(
+        &with(
+            r#"{ "type": "minHealthyTasks", "cluster": "prod", "service": "web", "atLeast": -1 }"#,
+        ),
+        "assertions[0].atLeast",
+        "expected an integer from 0 to 4294967295",
+    );
+    find(
+        &with(
+            r#"{ "type": "minHealthyTasks", "cluster": "prod", "service": "web", "atLeast": 1, "from": "10m", "until": "5m" }"#,
+        ),
+        "assertions[0].until",
+        "until must not be before from",
+    );
+    find(
+        &with(
+            r#"{ "type": "minHealthyTasks", "cluster": "prod", "service": "web", "atleast": 1 }"#,
+        ),
+        "assertions[0].atleast",
+        "unknown field 'atleast'; did you mean 'atLeast'?",
+    );
+    find(
+        &with(r#"{ "type": "deploymentCompletes", "cluster": "prod", "service": "web" }"#),
+        "assertions[0].within",
+        "missing required field 'within'",
+    );
+    find(
+        &with(
+            r#"{ "type": "deploymentCompletes", "cluster": "prod", "service": "web", "within": "soon" }"#,
+        ),
+        "assertions[0].within",
+        "expected a duration",
+    );
+    find(
+        &with(r#"{ "type": "serviceSteadyBy", "cluster": "prod", "service": "web" }"#),
+        "assertions[0].by",
+        "missing required field 'by'",
+    );
+    find(
+        &with(r#"{ "type": "serviceSteadyBy", "cluster": "prod", "service": "web", "by": "2h" }"#),
+        "assertions[0].by",
+        "by is 7200000 ms, after the horizon (3600000 ms)",
+    );
+    find(
+        &with(r#"{ "type": "serviceSteadyBy", "cluster": "prod", "by": "2m" }"#),
+        "assertions[0].service",
+        "missing required field 'service'",
+    );
+    find(
+        &with(
+            r#"{ "type": "serviceSteadyBy", "cluster": "prod", "service": "web", "by": "2m", "within": "1m" }"#,
+        ),
+        "assertions[0].within",
+        "unknown field 'within'",
+    );
+    find(
+        &with(
+            r#"{ "type": "serviceSteadyBy", "cluster": "arn:aws:ecs:us-east-1:123456789012:service/prod", "service": "web", "by": "2m" }"#,
+        ),
+        "assertions[0].cluster",
+        "expected a cluster name or an ARN",
+    );
+    // The configuration of an unknown service is still read.
+    let src = service_action(
+        "UpdateService",
+        r#""cluster": "prod", "service": "nope", "deploymentConfiguration": { "minimumHealthyPercent": 200 }"#,
+    );
+    find(&src, "actions[6].input.service", "unknown service 'nope'");
+    find(
+        &src,
+        "actions[6].input.deploymentConfiguration.minimumHealthyPercent",
+        "from 0 to 100",
+    );
+    // A service created after its deletion, or later in the file, still counts.
+    assert!(load(&with(
+        r#"{ "type": "serviceSteadyBy", "cluster": "prod", "service": "ext", "by": "59m" }, { "type": "minHealthyTasks", "cluster": "prod", "service": "agent", "atLeast": 0, "from": 0 }"#
+    ))
+    .is_ok());
+}
+
+#[test]
+fn an_action_with_a_bad_time_resolves_after_the_action_before_it() {
+    let src = with_actions(
+        r#"{ "at": "20m", "action": "CreateService", "input": { "cluster": "prod", "serviceName": "web", "taskDefinition": "web", "desiredCount": 1 } },
+    { "at": "20m30s", "action": "UpdateService", "input": { "cluster": "prod", "service": "web", "desiredCount": 2 } }"#,
+    );
+    let all = errors(&src);
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert_eq!(all[0].path, "actions[3].at");
 }

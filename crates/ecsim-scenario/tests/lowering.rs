@@ -1,5 +1,8 @@
 //! A valid scenario that uses every supported action lowers into the expected engine values.
 
+use ecsim_engine::service::{
+    CircuitBreaker, DeploymentConfigurationInput, DeploymentController, SchedulingStrategy,
+};
 use ecsim_engine::{Action, Assertion, InstanceSelector};
 use ecsim_kernel::{Distribution, SimDuration, SimTime};
 use ecsim_model::{
@@ -50,7 +53,26 @@ fn top_level_settings() {
     assert_eq!(sc.timings.provisioning, None);
     assert_eq!(
         sc.assertions,
-        vec![Assertion::MaxPlacementFailures { at_most: 3 }]
+        vec![
+            Assertion::MaxPlacementFailures { at_most: 3 },
+            Assertion::MinHealthyTasks {
+                cluster: "prod".to_string(),
+                service: "api".to_string(),
+                at_least: 2,
+                from: SimTime(900_000),
+                until: Some(SimTime(3_000_000)),
+            },
+            Assertion::DeploymentCompletes {
+                cluster: "prod".to_string(),
+                service: "api".to_string(),
+                within: SimDuration::from_seconds(600),
+            },
+            Assertion::ServiceSteadyBy {
+                cluster: "prod".to_string(),
+                service: "api".to_string(),
+                by: SimTime(2_400_000),
+            },
+        ]
     );
     assert_eq!(l.sha256.len(), 64);
     assert!(l
@@ -88,9 +110,10 @@ fn catalogs_are_extended() {
 fn actions_keep_file_order_with_times_and_inputs() {
     let l = loaded();
     let names: Vec<&str> = l.scenario.actions.iter().map(|a| a.name.as_str()).collect();
-    assert_eq!(names.len(), 24);
+    assert_eq!(names.len(), 36);
     assert_eq!(names[0], "CreateCluster");
     assert_eq!(names[23], "DeleteCluster");
+    assert_eq!(names[35], "DeleteService");
     let a = &l.scenario.actions[6];
     assert_eq!(a.at, SimTime(60_000));
     assert_eq!(l.scenario.actions[23].at, SimTime(3_600_000));
@@ -414,12 +437,290 @@ fn queries_and_snapshot() {
 }
 
 #[test]
+fn services() {
+    let l = loaded();
+    let Action::CreateService(api) = action(&l, 25) else {
+        panic!()
+    };
+    assert_eq!(api.cluster, "prod");
+    assert_eq!(api.service_name, "api");
+    assert_eq!(api.task_definition.as_deref(), Some("api"));
+    assert_eq!(api.desired_count, 4);
+    assert_eq!(api.scheduling_strategy, SchedulingStrategy::Replica);
+    assert_eq!(api.controller, DeploymentController::Ecs);
+    assert_eq!(api.launch_type, LaunchType::Ec2);
+    assert_eq!(
+        api.deployment_configuration,
+        DeploymentConfigurationInput {
+            minimum_healthy_percent: Some(50),
+            maximum_percent: Some(150),
+            circuit_breaker: Some(CircuitBreaker {
+                enable: true,
+                rollback: true
+            }),
+        }
+    );
+    assert!(matches!(
+        api.placement_constraints.as_slice(),
+        [PlacementConstraint::DistinctInstance]
+    ));
+    assert_eq!(
+        api.placement_strategy,
+        [
+            PlacementStrategy::Spread(SpreadField::Attribute("ecs.availability-zone".to_string())),
+            PlacementStrategy::Binpack(BinpackField::Cpu),
+        ]
+    );
+    assert_eq!(api.health_check_grace_period_s, 30);
+    let sim = api.simulation.as_ref().expect("simulation block");
+    assert_eq!(sim.timings.healthy_after, s(20));
+    assert_eq!(sim.unhealthy_probability, Some(0.1));
+    assert_eq!(sim.fail_to_start_probability, Some(0.05));
+
+    // DAEMON: desired count 0, no strategy.
+    let Action::CreateService(agent) = action(&l, 26) else {
+        panic!()
+    };
+    assert_eq!(agent.scheduling_strategy, SchedulingStrategy::Daemon);
+    assert_eq!(agent.desired_count, 0);
+    assert_eq!(agent.task_definition.as_deref(), Some("api:1"));
+    assert_eq!(
+        agent.deployment_configuration,
+        DeploymentConfigurationInput {
+            minimum_healthy_percent: Some(0),
+            maximum_percent: Some(100),
+            circuit_breaker: None,
+        }
+    );
+    assert!(agent.placement_strategy.is_empty());
+    assert!(agent.simulation.is_none());
+
+    // EXTERNAL: no task definition.
+    let Action::CreateService(ext) = action(&l, 27) else {
+        panic!()
+    };
+    assert_eq!(ext.controller, DeploymentController::External);
+    assert_eq!(ext.task_definition, None);
+    assert_eq!(ext.desired_count, 4);
+    assert_eq!(
+        ext.deployment_configuration,
+        DeploymentConfigurationInput::default()
+    );
+    assert_eq!(ext.health_check_grace_period_s, 0);
+
+    let Action::UpdateService(update) = action(&l, 31) else {
+        panic!()
+    };
+    assert_eq!(
+        (update.cluster.as_str(), update.service.as_str()),
+        ("prod", "api")
+    );
+    assert_eq!(update.desired_count, Some(6));
+    assert_eq!(update.task_definition.as_deref(), Some("api:1"));
+    assert_eq!(
+        update.deployment_configuration,
+        Some(DeploymentConfigurationInput {
+            minimum_healthy_percent: None,
+            maximum_percent: Some(200),
+            circuit_breaker: None,
+        })
+    );
+    // API: "To remove all existing placement constraints, specify an empty array."
+    assert!(update
+        .placement_constraints
+        .as_ref()
+        .is_some_and(Vec::is_empty));
+    assert!(update.placement_strategy.is_none());
+    assert!(update.force_new_deployment);
+    assert_eq!(update.health_check_grace_period_s, Some(60));
+    assert!(update.network_configuration);
+
+    let Action::UpdateTaskProtection {
+        cluster,
+        tasks,
+        protection_enabled,
+        expires_in_minutes,
+    } = action(&l, 32)
+    else {
+        panic!()
+    };
+    assert_eq!(cluster, "prod");
+    assert_eq!(tasks, &["0000000000000000000000000000000b"]);
+    assert!(*protection_enabled);
+    assert_eq!(*expires_in_minutes, 60);
+
+    // Unknown services are not input errors: the response reports them MISSING.
+    let Action::DescribeServices { cluster, services } = action(&l, 33) else {
+        panic!()
+    };
+    assert_eq!(cluster, "prod");
+    assert_eq!(services, &["api", "nope"]);
+
+    assert!(matches!(action(&l, 35),
+        Action::DeleteService { cluster, service, force: true } if cluster == "prod" && service == "agent"));
+}
+
+#[test]
+fn task_sets() {
+    let l = loaded();
+    let id = "ecs-svc/5000000000000000001";
+    let Action::CreateTaskSet(ts) = action(&l, 28) else {
+        panic!()
+    };
+    assert_eq!((ts.cluster.as_str(), ts.service.as_str()), ("prod", "ext"));
+    assert_eq!(ts.id, id);
+    assert_eq!(ts.task_definition, "api:1");
+    assert_eq!(ts.external_id.as_deref(), Some("blue"));
+    assert_eq!(ts.scale_percent, 50.0);
+    assert_eq!(ts.launch_type, LaunchType::Ec2);
+    // By externalId, by id (with the service named by its ARN), by ARN.
+    assert!(matches!(action(&l, 29),
+        Action::UpdateTaskSet { service, task_set, scale_percent, .. }
+            if service == "ext" && task_set == id && *scale_percent == 100.0));
+    assert!(matches!(action(&l, 30),
+        Action::UpdateServicePrimaryTaskSet { service, primary_task_set, .. }
+            if service == "ext" && primary_task_set == id));
+    assert!(matches!(action(&l, 34),
+        Action::DeleteTaskSet { task_set, force: true, .. } if task_set == id));
+}
+
+/// A scenario with cluster `prod`, task definition `web` and the given actions from index 2.
+fn scenario(actions: &str) -> String {
+    format!(
+        r#"{{ "schemaVersion": 1, "name": "services", "actions": [
+  {{ "at": 0, "action": "CreateCluster", "input": {{ "clusterName": "prod" }} }},
+  {{ "at": 0, "action": "RegisterTaskDefinition", "input": {{ "family": "web", "containerDefinitions": [ {{ "name": "app", "image": "nginx", "memory": 128 }} ] }} }},
+  {actions}
+] }}"#
+    )
+}
+
+fn load_ok(src: &str) -> Loaded {
+    load(src).unwrap_or_else(|e| panic!("{e:#?}"))
+}
+
+#[test]
+fn task_set_ids_follow_time_then_file_order() {
+    // The n-th CreateTaskSet in (at, file index) order gets ecs-svc/(5000000000000000000 + n).
+    let l = load_ok(&scenario(
+        r#"{ "at": 1, "action": "CreateService", "input": { "cluster": "prod", "serviceName": "ext", "desiredCount": 2, "deploymentController": { "type": "EXTERNAL" } } },
+  { "at": 9, "action": "CreateTaskSet", "input": { "cluster": "prod", "service": "ext", "taskDefinition": "web", "externalId": "late" } },
+  { "at": 5, "action": "CreateTaskSet", "input": { "cluster": "prod", "service": "ext", "taskDefinition": "web", "externalId": "early" } },
+  { "at": 5, "action": "CreateTaskSet", "input": { "cluster": "prod", "service": "ext", "taskDefinition": "web:1", "scale": {} } },
+  { "at": 10, "action": "UpdateServicePrimaryTaskSet", "input": { "cluster": "prod", "service": "ext", "primaryTaskSet": "late" } }"#,
+    ));
+    let ids: Vec<(String, f64)> = l
+        .scenario
+        .actions
+        .iter()
+        .filter_map(|a| match &a.action {
+            Action::CreateTaskSet(t) => Some((t.id.clone(), t.scale_percent)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            ("ecs-svc/5000000000000000003".to_string(), 100.0),
+            ("ecs-svc/5000000000000000001".to_string(), 100.0),
+            ("ecs-svc/5000000000000000002".to_string(), 100.0),
+        ]
+    );
+    assert!(matches!(&l.scenario.actions[6].action,
+        Action::UpdateServicePrimaryTaskSet { primary_task_set, .. } if primary_task_set == "ecs-svc/5000000000000000003"));
+}
+
+#[test]
+fn a_deleted_service_frees_its_name() {
+    let l = load_ok(&scenario(
+        r#"{ "at": 1, "action": "CreateService", "input": { "cluster": "prod", "serviceName": "web", "taskDefinition": "web", "desiredCount": 1 } },
+  { "at": 2, "action": "DeleteService", "input": { "cluster": "arn:aws:ecs:us-east-1:123456789012:cluster/prod", "service": "arn:aws:ecs:us-east-1:123456789012:service/prod/web" } },
+  { "at": 3, "action": "CreateService", "input": { "cluster": "prod", "serviceName": "web", "schedulingStrategy": "DAEMON", "taskDefinition": "web" } },
+  { "at": 4, "action": "UpdateService", "input": { "cluster": "prod", "service": "web", "forceNewDeployment": true } }"#,
+    ));
+    assert!(matches!(&l.scenario.actions[3].action,
+        Action::DeleteService { cluster, service, force: false } if cluster == "prod" && service == "web"));
+    let Action::CreateService(daemon) = &l.scenario.actions[4].action else {
+        panic!()
+    };
+    assert_eq!(daemon.scheduling_strategy, SchedulingStrategy::Daemon);
+    let Action::UpdateService(u) = &l.scenario.actions[5].action else {
+        panic!()
+    };
+    assert!(u.force_new_deployment);
+    assert_eq!(u.desired_count, None);
+    assert_eq!(u.task_definition, None);
+    assert!(u.placement_constraints.is_none());
+    assert!(!u.network_configuration);
+}
+
+#[test]
+fn service_defaults() {
+    let l = load_ok(&scenario(
+        r#"{ "at": 1, "action": "CreateService", "input": { "serviceName": "web", "taskDefinition": "web", "desiredCount": 0, "cluster": "prod", "capacityProviderStrategy": [] } },
+  { "at": 2, "action": "UpdateTaskProtection", "input": { "cluster": "prod", "tasks": ["t1"], "protectionEnabled": false, "expiresInMinutes": 5 } },
+  { "at": 3, "action": "UpdateTaskProtection", "input": { "cluster": "prod", "tasks": ["t1", "t2"], "protectionEnabled": true } }"#,
+    ));
+    let Action::CreateService(web) = &l.scenario.actions[2].action else {
+        panic!()
+    };
+    assert_eq!(web.desired_count, 0);
+    assert_eq!(web.scheduling_strategy, SchedulingStrategy::Replica);
+    assert_eq!(web.controller, DeploymentController::Ecs);
+    assert_eq!(web.launch_type, LaunchType::Ec2);
+    assert!(web.placement_constraints.is_empty() && web.placement_strategy.is_empty());
+    assert_eq!(
+        web.deployment_configuration,
+        DeploymentConfigurationInput::default()
+    );
+    // API: "If you don't specify the time, then the task is automatically protected for 120
+    // minutes (2 hours)."
+    assert!(matches!(
+        &l.scenario.actions[4].action,
+        Action::UpdateTaskProtection { protection_enabled: true, expires_in_minutes: 120, tasks, .. } if tasks.len() == 2
+    ));
+    // Without protection, expiresInMinutes has no effect: listed as ignored.
+    assert_eq!(l.ignored_fields, ["actions[3].input.expiresInMinutes"]);
+}
+
+#[test]
+fn service_assertions_default_to_the_default_cluster() {
+    let src = r#"{ "schemaVersion": 1, "name": "d", "horizon": "1h",
+  "actions": [
+    { "at": 0, "action": "CreateCluster", "input": {} },
+    { "at": 0, "action": "RegisterTaskDefinition", "input": { "family": "web", "containerDefinitions": [ { "name": "app", "image": "nginx", "memory": 128 } ] } },
+    { "at": "30m", "action": "CreateService", "input": { "serviceName": "web", "taskDefinition": "web", "desiredCount": 1 } }
+  ],
+  "assertions": [
+    { "type": "minHealthyTasks", "service": "web", "atLeast": 1 },
+    { "type": "serviceSteadyBy", "cluster": "arn:aws:ecs:us-east-1:123456789012:cluster/default", "service": "web", "by": "1h" }
+  ] }"#;
+    let l = load_ok(src);
+    assert_eq!(
+        l.scenario.assertions,
+        [
+            Assertion::MinHealthyTasks {
+                cluster: "default".to_string(),
+                service: "web".to_string(),
+                at_least: 1,
+                from: SimTime::ZERO,
+                until: None,
+            },
+            Assertion::ServiceSteadyBy {
+                cluster: "default".to_string(),
+                service: "web".to_string(),
+                by: SimTime(3_600_000),
+            },
+        ]
+    );
+}
+
+#[test]
 fn ignored_fields_in_document_order() {
     let l = loaded();
     assert_eq!(
         l.ignored_fields,
         [
-            "timings.healthyAfter",
             "actions[0].input.tags",
             "actions[0].input.settings",
             "actions[0].simulation.spotInterruptionRate",
@@ -432,7 +733,6 @@ fn ignored_fields_in_document_order() {
             "actions[4].input.containerDefinitions[0].environment",
             "actions[4].input.containerDefinitions[1].healthCheck.command",
             "actions[4].input.containerDefinitions[2].command",
-            "actions[4].simulation.unhealthyProbability",
             "actions[6].input.clientToken",
             "actions[6].input.enableECSManagedTags",
             "actions[6].input.overrides.taskRoleArn",
@@ -440,6 +740,16 @@ fn ignored_fields_in_document_order() {
             "actions[7].input.networkConfiguration",
             "actions[8].input.tags",
             "actions[10].input.include",
+            "actions[25].input.deploymentConfiguration.alarms",
+            "actions[25].input.propagateTags",
+            "actions[25].input.enableExecuteCommand",
+            "actions[25].input.loadBalancers",
+            "actions[25].input.tags",
+            "actions[25].input.clientToken",
+            "actions[28].input.clientToken",
+            "actions[31].input.networkConfiguration.awsvpcConfiguration",
+            "actions[31].input.serviceRegistries",
+            "actions[33].input.include",
         ]
     );
 }
@@ -484,8 +794,8 @@ fn public_locator() {
 }
 
 #[test]
-fn loads_the_spec_example_except_for_services() {
-    // SPEC §3's example, with its service actions and assertions removed.
+fn loads_the_spec_example() {
+    // SPEC §3's example, verbatim.
     let src = r#"{
   "schemaVersion": 1,
   "name": "quickstart",
@@ -504,16 +814,30 @@ fn loads_the_spec_example_except_for_services() {
     { "at": 0, "action": "LaunchContainerInstances", "input": { "cluster": "prod", "instanceType": "m5.large", "count": 6, "availabilityZones": ["us-east-1a", "us-east-1b", "us-east-1c"], "imageId": "ami-aff65ad2" } },
     { "at": 0, "action": "RegisterTaskDefinition", "input": { "family": "web", "containerDefinitions": [ { "name": "app", "image": "nginx", "cpu": 256, "memory": 512, "portMappings": [ { "containerPort": 80, "hostPort": 0 } ] } ] },
       "simulation": { "pending": "20s", "failToStartProbability": 0.0 } },
-    { "at": "29m", "action": "RegisterTaskDefinition", "input": { "family": "web", "containerDefinitions": [ { "name": "app", "image": "nginx:2", "cpu": 256, "memory": 512, "portMappings": [ { "containerPort": 80, "hostPort": 0 } ] } ] } }
+    { "at": "2m", "action": "CreateService", "input": { "cluster": "prod", "serviceName": "web", "taskDefinition": "web", "desiredCount": 6 } },
+    { "at": "29m", "action": "RegisterTaskDefinition", "input": { "family": "web", "containerDefinitions": [ { "name": "app", "image": "nginx:2", "cpu": 256, "memory": 512, "portMappings": [ { "containerPort": 80, "hostPort": 0 } ] } ] } },
+    { "at": "30m", "action": "UpdateService", "input": { "cluster": "prod", "service": "web", "taskDefinition": "web:2" } }
   ],
   "assertions": [
+    { "type": "minHealthyTasks", "cluster": "prod", "service": "web", "atLeast": 6, "from": "10m" },
+    { "type": "deploymentCompletes", "cluster": "prod", "service": "web", "within": "15m" },
     { "type": "maxPlacementFailures", "atMost": 0 }
   ]
 }"#;
     let l = load(src).unwrap_or_else(|e| panic!("{e:#?}"));
-    assert_eq!(l.scenario.actions.len(), 4);
+    assert_eq!(l.scenario.actions.len(), 6);
     let Action::RegisterTaskDefinition(td) = &l.scenario.actions[2].action else {
         panic!()
     };
     assert_eq!(td.simulation.timings.pending, s(20));
+    let Action::CreateService(web) = &l.scenario.actions[3].action else {
+        panic!()
+    };
+    assert_eq!((web.service_name.as_str(), web.desired_count), ("web", 6));
+    let Action::UpdateService(update) = &l.scenario.actions[5].action else {
+        panic!()
+    };
+    assert_eq!(update.task_definition.as_deref(), Some("web:2"));
+    assert_eq!(l.scenario.assertions.len(), 3);
+    assert!(l.ignored_fields.is_empty(), "{:?}", l.ignored_fields);
 }

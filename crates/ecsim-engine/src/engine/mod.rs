@@ -537,6 +537,19 @@ impl Engine {
             );
             return;
         }
+        if self
+            .services
+            .iter()
+            .any(|s| s.cluster == c && s.status != crate::service::ServiceStatus::Inactive)
+        {
+            // API: DeleteCluster — ClusterContainsServicesException.
+            self.action_error(
+                index,
+                "ClusterContainsServicesException",
+                "The cluster contains one or more active services; delete them before deleting the cluster.".to_string(),
+            );
+            return;
+        }
         self.world.clusters[c.index()].status = ClusterStatus::Inactive;
     }
 

@@ -1327,6 +1327,26 @@ impl Engine {
     }
 
     pub(super) fn service_task_stopped(&mut self, task: TaskId) {
+        // A DRAINING instance's daemon task waits for the replica tasks there (reference §4.1).
+        if let Some(i) = self.world.task(task).instance {
+            let inst = self.world.instance(i);
+            if inst.status == InstanceStatus::Draining {
+                let c = inst.cluster;
+                let daemons: Vec<ServiceId> = self
+                    .services
+                    .iter()
+                    .filter(|s| {
+                        s.cluster == c
+                            && s.scheduling_strategy == SchedulingStrategy::Daemon
+                            && s.status == ServiceStatus::Active
+                    })
+                    .map(|s| s.id)
+                    .collect();
+                for s in daemons {
+                    self.mark_service(s);
+                }
+            }
+        }
         let Some((s, d)) = self.tasks[task.index()].service else {
             return;
         };

@@ -112,13 +112,15 @@ impl DeploymentConfiguration {
 
     /// DG deployment-type-ecs: the most tasks, `floor(D × maximumPercent / 100)` (rounded down).
     pub fn max_tasks(&self, desired: u32) -> u32 {
-        (desired as u64 * self.maximum_percent as u64 / 100) as u32
+        (desired as u64 * self.maximum_percent as u64 / 100).min(u32::MAX as u64) as u32
     }
 
     /// DG deployment-type-ecs: the fewest healthy tasks, `ceil(D × minimumHealthyPercent / 100)`
     /// (rounded up).
     pub fn min_healthy(&self, desired: u32) -> u32 {
-        (desired as u64 * self.minimum_healthy_percent as u64).div_ceil(100) as u32
+        (desired as u64 * self.minimum_healthy_percent as u64)
+            .div_ceil(100)
+            .min(u32::MAX as u64) as u32
     }
 }
 

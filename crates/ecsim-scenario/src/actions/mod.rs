@@ -5,6 +5,7 @@
 mod cluster;
 mod container_instance;
 mod query;
+mod service;
 mod simulator;
 mod task;
 mod task_definition;
@@ -17,7 +18,7 @@ use ecsim_kernel::{SimDuration, SimTime};
 use serde_json::{Map, Value};
 
 /// The actions this version simulates (SPEC §2), in the order the SPEC lists them.
-pub(crate) const SUPPORTED: [&str; 22] = [
+pub(crate) const SUPPORTED: [&str; 31] = [
     "CreateCluster",
     "DeleteCluster",
     "UpdateClusterSettings",
@@ -31,7 +32,16 @@ pub(crate) const SUPPORTED: [&str; 22] = [
     "RunTask",
     "StartTask",
     "StopTask",
+    "UpdateTaskProtection",
+    "CreateService",
+    "UpdateService",
+    "DeleteService",
+    "CreateTaskSet",
+    "UpdateTaskSet",
+    "DeleteTaskSet",
+    "UpdateServicePrimaryTaskSet",
     "ListContainerInstances",
+    "DescribeServices",
     "DescribeContainerInstances",
     "DescribeTasks",
     "ListAttributes",
@@ -43,20 +53,11 @@ pub(crate) const SUPPORTED: [&str; 22] = [
 ];
 
 /// Actions SPEC §2 names that this version does not simulate yet.
-pub(crate) const NOT_SIMULATED: [&str; 17] = [
+pub(crate) const NOT_SIMULATED: [&str; 8] = [
     "PutClusterCapacityProviders",
     "CreateCapacityProvider",
     "UpdateCapacityProvider",
     "DeleteCapacityProvider",
-    "UpdateTaskProtection",
-    "CreateService",
-    "UpdateService",
-    "DeleteService",
-    "CreateTaskSet",
-    "UpdateTaskSet",
-    "DeleteTaskSet",
-    "UpdateServicePrimaryTaskSet",
-    "DescribeServices",
     "DescribeInstanceImageMetadata",
     "FailAvailabilityZone",
     "RestoreAvailabilityZone",
@@ -76,11 +77,12 @@ const SIMULATOR_ACTIONS: [&str; 8] = [
 ];
 
 /// Actions that accept a `simulation` block (SPEC §3), among those simulated.
-const WITH_SIMULATION: [&str; 5] = [
+const WITH_SIMULATION: [&str; 6] = [
     "CreateCluster",
     "RegisterTaskDefinition",
     "RunTask",
     "StartTask",
+    "CreateService",
     "LaunchContainerInstances",
 ];
 
@@ -116,9 +118,17 @@ pub(crate) fn lower(
         .filter_map(|(i, item)| envelope(cx, item, &path.index(i), i, horizon))
         .collect();
 
-    // SPEC §3: actions run in (at, file order); references resolve in that order.
+    // SPEC §3: actions run in (at, file order); references resolve in that order. An action
+    // whose `at` is in error (reported) is replayed right after the action before it in the file,
+    // so that its references do not cascade into "unknown" errors.
+    let mut replay_at = Vec::with_capacity(envelopes.len());
+    let mut previous = SimTime::ZERO;
+    for e in &envelopes {
+        previous = e.at.unwrap_or(previous);
+        replay_at.push(previous);
+    }
     let mut order: Vec<usize> = (0..envelopes.len()).collect();
-    order.sort_by_key(|&k| (envelopes[k].at.unwrap_or(SimTime::ZERO), envelopes[k].index));
+    order.sort_by_key(|&k| (replay_at[k], envelopes[k].index));
 
     let empty = Value::Object(Map::new());
     let mut lowered: Vec<Option<Action>> = vec![None; envelopes.len()];
@@ -262,6 +272,15 @@ fn lower_one(
         "RunTask" => task::run_task(cx, refs, input, path, simulation),
         "StartTask" => task::start_task(cx, refs, input, path, simulation),
         "StopTask" => task::stop_task(cx, refs, input, path),
+        "UpdateTaskProtection" => service::update_task_protection(cx, refs, input, path),
+        "CreateService" => service::create_service(cx, refs, input, path, simulation),
+        "UpdateService" => service::update_service(cx, refs, input, path),
+        "DeleteService" => service::delete_service(cx, refs, input, path),
+        "CreateTaskSet" => service::create_task_set(cx, refs, input, path),
+        "UpdateTaskSet" => service::update_task_set(cx, refs, input, path),
+        "DeleteTaskSet" => service::delete_task_set(cx, refs, input, path),
+        "UpdateServicePrimaryTaskSet" => service::update_primary_task_set(cx, refs, input, path),
+        "DescribeServices" => service::describe_services(cx, refs, input, path),
         "ListContainerInstances" => query::list_container_instances(cx, refs, input, path),
         "DescribeContainerInstances" => query::describe_container_instances(cx, refs, input, path),
         "DescribeTasks" => query::describe_tasks(cx, refs, input, path),

@@ -73,7 +73,7 @@ pub(crate) fn list_container_instances(
 }
 
 /// Checks an `include` list against its valid values; the field is then ignored.
-fn include(cx: &mut Cx, o: &Obj<'_>, valid: &[&str], api: &str) {
+pub(crate) fn include(cx: &mut Cx, o: &Obj<'_>, valid: &[&str], api: &str) {
     if let Some(list) = o.strings(cx, "include") {
         for (i, s) in list.iter().enumerate() {
             if !valid.contains(s) {

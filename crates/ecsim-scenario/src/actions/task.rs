@@ -56,15 +56,26 @@ const START_TASK_FIELDS: [(&str, Field); 13] = [
 ];
 
 /// The resolved task definition of a request, when one revision applies.
-struct Resolved {
-    family: String,
-    revision: u32,
-    info: Revision,
+pub(crate) struct Resolved {
+    pub family: String,
+    pub revision: u32,
+    pub info: Revision,
+}
+
+impl Resolved {
+    /// `family:revision`, for messages.
+    pub(crate) fn label(&self) -> String {
+        format!("{}:{}", self.family, self.revision)
+    }
 }
 
 /// Resolves the request's `taskDefinition`; returns the lowered reference (`family` or
 /// `family:revision`) and the revision it names now, if any.
-fn task_definition(cx: &mut Cx, refs: &Refs, o: &Obj<'_>) -> (Option<String>, Option<Resolved>) {
+pub(crate) fn task_definition(
+    cx: &mut Cx,
+    refs: &Refs,
+    o: &Obj<'_>,
+) -> (Option<String>, Option<Resolved>) {
     let Some((value, text)) = reference_value(cx, o) else {
         return (None, None);
     };
@@ -90,8 +101,15 @@ fn task_definition(cx: &mut Cx, refs: &Refs, o: &Obj<'_>) -> (Option<String>, Op
 }
 
 /// Checks that the resolved task definition can run on EC2 instances, and that
-/// `networkConfiguration` is given exactly when it uses awsvpc.
-fn check_task_definition(cx: &mut Cx, o: &Obj<'_>, resolved: &Resolved) {
+/// `networkConfiguration` is given exactly when it uses awsvpc (`api`: the request's action, for
+/// the citation; RunTask, StartTask and CreateService say the same).
+pub(crate) fn check_task_definition(cx: &mut Cx, o: &Obj<'_>, resolved: &Resolved, api: &str) {
+    check_ec2_compatible(cx, o, resolved);
+    check_network_configuration(cx, o, resolved, api);
+}
+
+/// Checks that the resolved task definition can run on EC2 instances.
+pub(crate) fn check_ec2_compatible(cx: &mut Cx, o: &Obj<'_>, resolved: &Resolved) {
     let compat = &resolved.info.compatibilities;
     if !compat.is_empty() && !compat.contains(&Compatibility::Ec2) {
         cx.error(
@@ -102,6 +120,10 @@ fn check_task_definition(cx: &mut Cx, o: &Obj<'_>, resolved: &Resolved) {
             ),
         );
     }
+}
+
+/// Checks that `networkConfiguration` is given exactly when the task definition uses awsvpc.
+fn check_network_configuration(cx: &mut Cx, o: &Obj<'_>, resolved: &Resolved, api: &str) {
     let awsvpc = resolved.info.network_mode == NetworkMode::Awsvpc;
     match (awsvpc, o.has("networkConfiguration")) {
         // API: RunTask.networkConfiguration — "This parameter is required for task definitions
@@ -110,14 +132,14 @@ fn check_task_definition(cx: &mut Cx, o: &Obj<'_>, resolved: &Resolved) {
             cx,
             "networkConfiguration",
             &format!(
-                "task definition {}:{} uses the awsvpc network mode, which requires it (API: RunTask.networkConfiguration); e.g. {{\"awsvpcConfiguration\": {{\"subnets\": [\"subnet-1\"]}}}}",
+                "task definition {}:{} uses the awsvpc network mode, which requires it (API: {api}.networkConfiguration); e.g. {{\"awsvpcConfiguration\": {{\"subnets\": [\"subnet-1\"]}}}}",
                 resolved.family, resolved.revision
             ),
         ),
         (false, true) => cx.error_key(
             &o.at("networkConfiguration"),
             format!(
-                "task definition {}:{} uses the {} network mode, for which networkConfiguration isn't supported (API: RunTask.networkConfiguration); remove it",
+                "task definition {}:{} uses the {} network mode, for which networkConfiguration isn't supported (API: {api}.networkConfiguration); remove it",
                 resolved.family,
                 resolved.revision,
                 resolved.info.network_mode.as_str()
@@ -130,6 +152,89 @@ fn check_task_definition(cx: &mut Cx, o: &Obj<'_>, resolved: &Resolved) {
                 }
             }
         }
+    }
+}
+
+/// `capacityProviderStrategy` of a request without `launchType` (UpdateService): capacity
+/// providers are not simulated, so a non-empty strategy is an error; `then` says what happens
+/// without it.
+pub(crate) fn no_capacity_providers(cx: &mut Cx, o: &Obj<'_>, then: &str) {
+    match o.get("capacityProviderStrategy") {
+        None => {}
+        Some(Value::Array(items)) if items.is_empty() => {}
+        Some(_) => cx.error_key(
+            &o.at("capacityProviderStrategy"),
+            format!("capacity providers are not simulated by this version of ecsim; remove capacityProviderStrategy ({then})"),
+        ),
+    }
+}
+
+/// `launchType` and `capacityProviderStrategy` of RunTask, CreateService and CreateTaskSet:
+/// only EC2 is simulated. `None`: not given (or in error). `then` says what happens without a
+/// capacity provider strategy.
+pub(crate) fn launch_type(cx: &mut Cx, o: &Obj<'_>, api: &str, then: &str) -> Option<LaunchType> {
+    let has_strategy = o
+        .get("capacityProviderStrategy")
+        .is_some_and(|v| v.as_array().is_none_or(|a| !a.is_empty()));
+    let launch_type = match o.str(cx, "launchType") {
+        None => None,
+        Some("EC2") => Some(LaunchType::Ec2),
+        Some(lt @ ("FARGATE" | "EXTERNAL")) => {
+            if !has_strategy {
+                o.error_field(
+                    cx,
+                    "launchType",
+                    format!(
+                        "the {lt} launch type is not simulated by this version of ecsim; use EC2"
+                    ),
+                );
+            }
+            None
+        }
+        Some(_) => {
+            o.error_field(
+                cx,
+                "launchType",
+                format!("expected EC2, FARGATE or EXTERNAL (API: {api}.launchType)"),
+            );
+            None
+        }
+    };
+    if has_strategy && o.has("launchType") {
+        // API: RunTask / CreateService / CreateTaskSet .capacityProviderStrategy — "If a
+        // capacityProviderStrategy is specified, the launchType parameter must be omitted."
+        cx.error_key(
+            &o.at("capacityProviderStrategy"),
+            format!("launchType and capacityProviderStrategy can't both be given: \"If a capacityProviderStrategy is specified, the launchType parameter must be omitted.\" (API: {api}.capacityProviderStrategy); remove one"),
+        );
+    } else {
+        no_capacity_providers(cx, o, then);
+    }
+    launch_type
+}
+
+/// The placement constraints of a request plus those of its task definition: "You can specify up
+/// to 10 constraints for each task (including constraints in the task definition and those
+/// specified at runtime)." (API: RunTask / CreateService .placementConstraints).
+pub(crate) fn constraint_total(
+    cx: &mut Cx,
+    o: &Obj<'_>,
+    task_definition_constraints: usize,
+    task_definition: &str,
+    api: &str,
+) {
+    let Some(list) = o.get("placementConstraints").and_then(Value::as_array) else {
+        return;
+    };
+    let total = task_definition_constraints + list.len();
+    if total > CONSTRAINTS_MAX && list.len() <= CONSTRAINTS_MAX {
+        cx.error(
+            &o.at("placementConstraints"),
+            format!(
+                "{} constraints here plus {task_definition_constraints} in task definition {task_definition} make {total}; \"You can specify up to 10 constraints for each task (including constraints in the task definition and those specified at runtime).\" (API: {api}.placementConstraints)",
+                list.len(),
+            ),
+        );
     }
 }
 
@@ -306,7 +411,10 @@ fn overrides(cx: &mut Cx, o: &Obj<'_>, resolved: Option<&Resolved>) -> TaskOverr
     out
 }
 
-fn simulation_block(cx: &mut Cx, simulation: Option<(&Value, Path)>) -> Option<TaskSimulation> {
+pub(crate) fn simulation_block(
+    cx: &mut Cx,
+    simulation: Option<(&Value, Path)>,
+) -> Option<TaskSimulation> {
     simulation.map(|(v, p)| task_simulation(cx, v, &p))
 }
 
@@ -323,7 +431,7 @@ pub(crate) fn run_task(
     let cluster = cluster_ref(cx, refs, &o, false);
     let (task_definition, resolved) = task_definition(cx, refs, &o);
     if let Some(r) = &resolved {
-        check_task_definition(cx, &o, r);
+        check_task_definition(cx, &o, r, "RunTask");
     }
     // API: RunTask.count — "You can specify up to 10 tasks for each call."
     let count = o
@@ -332,51 +440,7 @@ pub(crate) fn run_task(
     let group = group(cx, &o);
     let started_by = started_by(cx, &o, 128, "RunTask");
 
-    let has_strategy = o
-        .get("capacityProviderStrategy")
-        .is_some_and(|v| v.as_array().is_none_or(|a| !a.is_empty()));
-    let launch_type = match o.str(cx, "launchType") {
-        None => None,
-        Some("EC2") => Some(LaunchType::Ec2),
-        Some(lt @ ("FARGATE" | "EXTERNAL")) => {
-            if !has_strategy {
-                o.error_field(
-                    cx,
-                    "launchType",
-                    format!(
-                        "the {lt} launch type is not simulated by this version of ecsim; use EC2"
-                    ),
-                );
-            }
-            None
-        }
-        Some(_) => {
-            o.error_field(
-                cx,
-                "launchType",
-                "expected EC2, FARGATE or EXTERNAL (API: RunTask.launchType)",
-            );
-            None
-        }
-    };
-    if has_strategy {
-        if o.has("launchType") {
-            // API: RunTask.capacityProviderStrategy — "If a capacityProviderStrategy is
-            // specified, the launchType parameter must be omitted."
-            cx.error_key(
-                &o.at("capacityProviderStrategy"),
-                "launchType and capacityProviderStrategy can't both be given: \"If a capacityProviderStrategy is specified, the launchType parameter must be omitted.\" (API: RunTask.capacityProviderStrategy); remove one",
-            );
-        } else {
-            cx.error_key(
-                &o.at("capacityProviderStrategy"),
-                "capacity providers are not simulated by this version of ecsim; remove capacityProviderStrategy (tasks then use the EC2 launch type)",
-            );
-        }
-    } else if let Some(v) = o.get("capacityProviderStrategy") {
-        as_array(cx, v, &o.at("capacityProviderStrategy"));
-    }
-
+    let launch_type = launch_type(cx, &o, "RunTask", "tasks then use the EC2 launch type");
     let overrides = overrides(cx, &o, resolved.as_ref());
     let placement_constraints = match o.get("placementConstraints") {
         Some(v) => constraints(
@@ -387,23 +451,8 @@ pub(crate) fn run_task(
         ),
         None => Vec::new(),
     };
-    if let (Some(r), Some(list)) = (
-        &resolved,
-        o.get("placementConstraints").and_then(Value::as_array),
-    ) {
-        let total = r.info.constraints + list.len();
-        if total > CONSTRAINTS_MAX && list.len() <= CONSTRAINTS_MAX {
-            cx.error(
-                &o.at("placementConstraints"),
-                format!(
-                    "{} constraints here plus {} in task definition {}:{} make {total}; \"You can specify up to 10 constraints for each task (including constraints in the task definition and those specified at runtime).\" (API: RunTask.placementConstraints)",
-                    list.len(),
-                    r.info.constraints,
-                    r.family,
-                    r.revision
-                ),
-            );
-        }
+    if let Some(r) = &resolved {
+        constraint_total(cx, &o, r.info.constraints, &r.label(), "RunTask");
     }
     let placement_strategy = match o.get("placementStrategy") {
         Some(v) => strategies(cx, v, &o.at("placementStrategy")),
@@ -440,7 +489,7 @@ pub(crate) fn start_task(
     let cluster = cluster_ref(cx, refs, &o, false);
     let (task_definition, resolved) = task_definition(cx, refs, &o);
     if let Some(r) = &resolved {
-        check_task_definition(cx, &o, r);
+        check_task_definition(cx, &o, r, "RunTask");
     }
     // API: StartTask.containerInstances — "You can specify up to 10 container instances."
     let container_instances = instance_list(

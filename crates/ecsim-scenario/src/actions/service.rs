@@ -1,0 +1,1139 @@
+//! Services (SPEC §7): CreateService, UpdateService, DeleteService and UpdateTaskProtection; the
+//! task set actions of the EXTERNAL deployment controller (CreateTaskSet, UpdateTaskSet,
+//! DeleteTaskSet, UpdateServicePrimaryTaskSet); and the DescribeServices query.
+//!
+//! References resolve against what earlier actions defined ([`Refs`]): a service must be created
+//! by an earlier CreateService and not deleted by an earlier DeleteService; a task set must be
+//! created by an earlier CreateTaskSet of that service and not deleted. Whatever depends on the
+//! simulated state (a DeleteService of a service that still runs tasks, a task that is not a
+//! service task) is the engine's to decide.
+
+use super::cluster::is_name;
+use super::cluster_ref;
+use super::query::include;
+use super::task::{
+    check_ec2_compatible, check_task_definition, constraint_total, launch_type,
+    no_capacity_providers, simulation_block, task_definition, Resolved,
+};
+use crate::cx::{object, Cx, Field, Obj};
+use crate::path::Path;
+use crate::placement::{constraints, strategies, ConstraintSite, CONSTRAINTS_MAX};
+use crate::refs::{Refs, ServiceRef};
+use ecsim_engine::service::{
+    CircuitBreaker, DeploymentConfigurationInput, DeploymentController, SchedulingStrategy,
+};
+use ecsim_engine::{Action, CreateService, CreateTaskSet, UpdateService};
+use ecsim_model::LaunchType;
+use serde_json::Value;
+
+use Field::{Checked, Ignored, Used};
+
+/// API: CreateService request parameters. `availabilityZoneRebalancing` and
+/// `vpcLatticeConfigurations` are later additions to the API than the reference ecsim follows;
+/// they are accepted and ignored so that the JSON of a current CLI pastes as is.
+const CREATE_SERVICE_FIELDS: [(&str, Field); 26] = [
+    ("availabilityZoneRebalancing", Ignored),
+    ("capacityProviderStrategy", Used),
+    ("clientToken", Ignored),
+    ("cluster", Used),
+    ("deploymentConfiguration", Used),
+    ("deploymentController", Used),
+    ("desiredCount", Used),
+    ("enableECSManagedTags", Ignored),
+    ("enableExecuteCommand", Ignored),
+    ("healthCheckGracePeriodSeconds", Used),
+    ("launchType", Used),
+    ("loadBalancers", Ignored),
+    ("networkConfiguration", Checked),
+    ("placementConstraints", Used),
+    ("placementStrategy", Used),
+    ("platformVersion", Ignored),
+    ("propagateTags", Checked),
+    ("role", Ignored),
+    ("schedulingStrategy", Used),
+    ("serviceConnectConfiguration", Ignored),
+    ("serviceName", Used),
+    ("serviceRegistries", Ignored),
+    ("tags", Ignored),
+    ("taskDefinition", Used),
+    ("volumeConfigurations", Ignored),
+    ("vpcLatticeConfigurations", Ignored),
+];
+
+/// API: UpdateService request parameters (the two later additions as in CreateService).
+/// `networkConfiguration` is used for its presence only (a change of network starts a
+/// deployment); its content is listed as ignored.
+const UPDATE_SERVICE_FIELDS: [(&str, Field); 21] = [
+    ("availabilityZoneRebalancing", Ignored),
+    ("capacityProviderStrategy", Used),
+    ("cluster", Used),
+    ("deploymentConfiguration", Used),
+    ("desiredCount", Used),
+    ("enableECSManagedTags", Ignored),
+    ("enableExecuteCommand", Ignored),
+    ("forceNewDeployment", Used),
+    ("healthCheckGracePeriodSeconds", Used),
+    ("loadBalancers", Ignored),
+    ("networkConfiguration", Used),
+    ("placementConstraints", Used),
+    ("placementStrategy", Used),
+    ("platformVersion", Ignored),
+    ("propagateTags", Checked),
+    ("service", Used),
+    ("serviceConnectConfiguration", Ignored),
+    ("serviceRegistries", Ignored),
+    ("taskDefinition", Used),
+    ("volumeConfigurations", Ignored),
+    ("vpcLatticeConfigurations", Ignored),
+];
+
+/// API: CreateTaskSet request parameters.
+const CREATE_TASK_SET_FIELDS: [(&str, Field); 13] = [
+    ("capacityProviderStrategy", Used),
+    ("clientToken", Ignored),
+    ("cluster", Used),
+    ("externalId", Used),
+    ("launchType", Used),
+    ("loadBalancers", Ignored),
+    ("networkConfiguration", Checked),
+    ("platformVersion", Ignored),
+    ("scale", Used),
+    ("service", Used),
+    ("serviceRegistries", Ignored),
+    ("tags", Ignored),
+    ("taskDefinition", Used),
+];
+
+/// SPEC §3: "≤ 5000 tasks per service" (the ECS service quota).
+const DESIRED_COUNT_MAX: i64 = 5000;
+
+/// RULE: the API gives no upper bound for maximumPercent; ecsim accepts up to 10000 (a hundred
+/// times the desired count), far above any useful batch size, so that `desiredCount ×
+/// maximumPercent / 100` stays small.
+const MAXIMUM_PERCENT_MAX: i64 = 10_000;
+
+/// API: healthCheckGracePeriodSeconds — "up to 2,147,483,647 seconds".
+const GRACE_PERIOD_MAX_S: i64 = 2_147_483_647;
+
+/// API: UpdateTaskProtection.expiresInMinutes — "from 1 minute to up to 2,880 minutes (48
+/// hours)", default 120.
+const PROTECTION_MINUTES_MAX: i64 = 2880;
+const PROTECTION_MINUTES_DEFAULT: u32 = 120;
+
+/// API: UpdateTaskProtection.tasks — "A list of up to 10 task IDs or full ARN entries."
+const PROTECTION_TASKS_MAX: usize = 10;
+
+/// API: DescribeServices.services — "You may specify up to 10 services to describe in a single
+/// operation."
+const DESCRIBE_SERVICES_MAX: usize = 10;
+
+/// What the task set actions are for (API: CreateTaskSet, UpdateTaskSet, DeleteTaskSet,
+/// UpdateServicePrimaryTaskSet).
+const TASK_SETS_NEED_EXTERNAL: &str =
+    "\"This is used when a service uses the EXTERNAL deployment controller type.\"";
+
+/// API: CreateService.serviceName — "Up to 255 letters (uppercase and lowercase), numbers,
+/// underscores, and hyphens are allowed. Service names must be unique within a cluster".
+fn service_name<'v>(
+    cx: &mut Cx,
+    refs: &Refs,
+    o: &Obj<'v>,
+    cluster: Option<&str>,
+) -> Option<&'v str> {
+    let name = o.req_str(
+        cx,
+        "serviceName",
+        "the service's name, e.g. \"serviceName\": \"web\"",
+    )?;
+    if !is_name(name, 255) {
+        o.error_field(
+            cx,
+            "serviceName",
+            "expected up to 255 letters, numbers, underscores and hyphens (API: CreateService.serviceName)",
+        );
+        return None;
+    }
+    if let Some(cluster) = cluster {
+        if refs.live_service(cluster, name).is_some() {
+            // API: DeleteService — "If you attempt to create a new service with the same name as
+            // an existing service in either ACTIVE or DRAINING status, you receive an error."
+            o.error_field(
+                cx,
+                "serviceName",
+                format!(
+                    "service '{name}' already exists in cluster '{cluster}' (an earlier CreateService made it and no DeleteService removed it): \"Service names must be unique within a cluster\" (API: CreateService.serviceName); delete it first or choose another name"
+                ),
+            );
+            return None;
+        }
+    }
+    Some(name)
+}
+
+/// API: CreateService.schedulingStrategy, default REPLICA.
+fn scheduling_strategy(cx: &mut Cx, o: &Obj<'_>) -> SchedulingStrategy {
+    match o.str(cx, "schedulingStrategy") {
+        None | Some("REPLICA") => SchedulingStrategy::Replica,
+        Some("DAEMON") => SchedulingStrategy::Daemon,
+        Some(_) => {
+            o.error_field(
+                cx,
+                "schedulingStrategy",
+                "expected REPLICA or DAEMON (API: CreateService.schedulingStrategy)",
+            );
+            SchedulingStrategy::Replica
+        }
+    }
+}
+
+/// API: DeploymentController — "If no deployment controller is specified, the default value of
+/// ECS is used." CODE_DEPLOY (blue/green) is not simulated.
+fn deployment_controller(cx: &mut Cx, o: &Obj<'_>) -> DeploymentController {
+    let Some(value) = o.get("deploymentController") else {
+        return DeploymentController::Ecs;
+    };
+    let Some(d) = object(
+        cx,
+        value,
+        &o.at("deploymentController"),
+        "a deployment controller {\"type\": \"ECS\"}",
+        &[("type", Used)],
+    ) else {
+        return DeploymentController::Ecs;
+    };
+    match d.req_str(cx, "type", "ECS (rolling update) or EXTERNAL (task sets)") {
+        None | Some("ECS") => DeploymentController::Ecs,
+        Some("EXTERNAL") => DeploymentController::External,
+        Some("CODE_DEPLOY") => {
+            d.error_field(
+                cx,
+                "type",
+                "the CODE_DEPLOY (blue/green) deployment controller is not simulated by this version of ecsim; use ECS (rolling update) or EXTERNAL (task sets)",
+            );
+            DeploymentController::Ecs
+        }
+        Some(_) => {
+            d.error_field(
+                cx,
+                "type",
+                "expected ECS, CODE_DEPLOY or EXTERNAL (API: DeploymentController.type)",
+            );
+            DeploymentController::Ecs
+        }
+    }
+}
+
+/// `desiredCount`: from 0 to 5000.
+fn desired_count(cx: &mut Cx, o: &Obj<'_>) -> Option<u32> {
+    o.int(
+        cx,
+        "desiredCount",
+        0,
+        DESIRED_COUNT_MAX,
+        Some("expected from 0 to 5000 tasks: a service runs at most 5000 tasks (the ECS quota of tasks per service)"),
+    )
+    .map(|v| v as u32)
+}
+
+/// A DAEMON service has no desired count: "If schedulingStrategy is DAEMON then this isn't
+/// required." (API: CreateService.desiredCount). RULE: giving one is an error, since ecsim would
+/// ignore it.
+fn no_daemon_desired_count(cx: &mut Cx, o: &Obj<'_>) {
+    if o.has("desiredCount") {
+        cx.error_key(
+            &o.at("desiredCount"),
+            "a DAEMON service takes no desiredCount: it runs one task on each container instance that meets its placement constraints (API: \"If schedulingStrategy is DAEMON then this isn't required.\"); remove desiredCount",
+        );
+    }
+}
+
+/// A DAEMON service has no placement strategy: "When you're using this strategy, you don't need
+/// to specify a desired number of tasks, a task placement strategy, or use Service Auto Scaling
+/// policies." (API: CreateService.schedulingStrategy). An empty array gives none and is accepted.
+fn no_daemon_strategy(cx: &mut Cx, o: &Obj<'_>) {
+    let given = o
+        .get("placementStrategy")
+        .is_some_and(|v| v.as_array().is_none_or(|a| !a.is_empty()));
+    if given {
+        cx.error_key(
+            &o.at("placementStrategy"),
+            "the DAEMON scheduling strategy does not support placement strategies: it places one task on each container instance that meets its placement constraints (API: CreateService.schedulingStrategy); remove placementStrategy",
+        );
+    }
+}
+
+/// `healthCheckGracePeriodSeconds`: from 0 to 2147483647.
+fn grace_period(cx: &mut Cx, o: &Obj<'_>) -> Option<u32> {
+    o.int(
+        cx,
+        "healthCheckGracePeriodSeconds",
+        0,
+        GRACE_PERIOD_MAX_S,
+        Some("expected from 0 to 2147483647 seconds: \"you can specify a health check grace period of up to 2,147,483,647 seconds\" (API: healthCheckGracePeriodSeconds)"),
+    )
+    .map(|v| v as u32)
+}
+
+/// `propagateTags`: validated, then ignored.
+fn propagate_tags(cx: &mut Cx, o: &Obj<'_>, api: &str) {
+    if let Some(s) = o.str(cx, "propagateTags") {
+        if !matches!(s, "TASK_DEFINITION" | "SERVICE" | "NONE") {
+            o.error_field(
+                cx,
+                "propagateTags",
+                format!("expected TASK_DEFINITION, SERVICE or NONE (API: {api}.propagateTags)"),
+            );
+        }
+    }
+}
+
+/// API: DeploymentConfiguration, for a service of `strategy` and `controller`. `None` when it is
+/// absent (or in error).
+fn deployment_configuration(
+    cx: &mut Cx,
+    o: &Obj<'_>,
+    strategy: SchedulingStrategy,
+    controller: DeploymentController,
+) -> Option<DeploymentConfigurationInput> {
+    let value = o.get("deploymentConfiguration")?;
+    let d = object(
+        cx,
+        value,
+        &o.at("deploymentConfiguration"),
+        "a deployment configuration {\"minimumHealthyPercent\": ..., \"maximumPercent\": ...}",
+        &[
+            ("alarms", Ignored),
+            ("deploymentCircuitBreaker", Used),
+            ("maximumPercent", Used),
+            ("minimumHealthyPercent", Used),
+        ],
+    )?;
+    let errors = cx.error_count();
+    // RULE: the API gives no range; minimumHealthyPercent is a share of desiredCount that must
+    // stay healthy, so more than 100 could never be met.
+    let minimum_healthy_percent = d
+        .int(
+            cx,
+            "minimumHealthyPercent",
+            0,
+            100,
+            Some("expected a percentage of desiredCount from 0 to 100 (RULE: more than 100 healthy tasks could never be met)"),
+        )
+        .map(|v| v as u32);
+    let maximum_percent = match strategy {
+        SchedulingStrategy::Daemon => {
+            let max = d.int(cx, "maximumPercent", 0, MAXIMUM_PERCENT_MAX, None);
+            if max.is_some_and(|m| m != 100) {
+                // DG daemon scheduling strategy: "the maximum percent parameter must be 100".
+                d.error_field(
+                    cx,
+                    "maximumPercent",
+                    "a DAEMON service's maximumPercent must be 100: \"the maximum percent parameter must be 100\" (Developer Guide, daemon scheduling strategy); write 100 or leave it out",
+                );
+            }
+            max.map(|v| v as u32)
+        }
+        SchedulingStrategy::Replica => d
+            .int(
+                cx,
+                "maximumPercent",
+                100,
+                MAXIMUM_PERCENT_MAX,
+                Some("expected a percentage of desiredCount from 100 to 10000 (RULE: below 100 a service could never run its desiredCount; above 10000 is refused)"),
+            )
+            .map(|v| v as u32),
+    };
+    let circuit_breaker = d
+        .get("deploymentCircuitBreaker")
+        .and_then(|v| circuit_breaker(cx, v, &d.at("deploymentCircuitBreaker")));
+    if controller == DeploymentController::External && d.has("deploymentCircuitBreaker") {
+        cx.error_key(
+            &d.at("deploymentCircuitBreaker"),
+            "\"The deployment circuit breaker can only be used for services using the rolling update (ECS) deployment type.\" (API: DeploymentCircuitBreaker); this service uses the EXTERNAL deployment controller, so remove deploymentCircuitBreaker",
+        );
+    }
+    if cx.error_count() > errors {
+        return None;
+    }
+    Some(DeploymentConfigurationInput {
+        minimum_healthy_percent,
+        maximum_percent,
+        circuit_breaker,
+    })
+}
+
+/// API: DeploymentCircuitBreaker — `enable` and `rollback`, both required.
+fn circuit_breaker(cx: &mut Cx, value: &Value, path: &Path) -> Option<CircuitBreaker> {
+    let c = object(
+        cx,
+        value,
+        path,
+        "a deployment circuit breaker {\"enable\": true, \"rollback\": true}",
+        &[("enable", Used), ("rollback", Used)],
+    )?;
+    let mut flag = |name: &str, hint: &str| -> Option<bool> {
+        if !c.has(name) {
+            c.missing(cx, name, hint);
+            return None;
+        }
+        c.bool(cx, name)
+    };
+    let enable = flag(
+        "enable",
+        "true or false: whether a deployment that can't reach a steady state fails (API: DeploymentCircuitBreaker.enable)",
+    );
+    let rollback = flag(
+        "rollback",
+        "true or false: whether a failed deployment rolls back to the last completed one (API: DeploymentCircuitBreaker.rollback)",
+    );
+    Some(CircuitBreaker {
+        enable: enable?,
+        rollback: rollback?,
+    })
+}
+
+/// `placementConstraints`, when given.
+fn placement_constraints(
+    cx: &mut Cx,
+    o: &Obj<'_>,
+) -> Option<Vec<ecsim_model::PlacementConstraint>> {
+    let v = o.get("placementConstraints")?;
+    Some(constraints(
+        cx,
+        v,
+        &o.at("placementConstraints"),
+        ConstraintSite::Request,
+    ))
+}
+
+/// `placementStrategy`, when given.
+fn placement_strategy(cx: &mut Cx, o: &Obj<'_>) -> Option<Vec<ecsim_placement::PlacementStrategy>> {
+    let v = o.get("placementStrategy")?;
+    Some(strategies(cx, v, &o.at("placementStrategy")))
+}
+
+/// The number of entries of an array field (0 when absent or not an array).
+fn array_len(o: &Obj<'_>, name: &str) -> usize {
+    o.get(name).and_then(Value::as_array).map_or(0, Vec::len)
+}
+
+/// API: CreateService.
+pub(crate) fn create_service(
+    cx: &mut Cx,
+    refs: &mut Refs,
+    input: &Value,
+    path: &Path,
+    simulation: Option<(&Value, Path)>,
+) -> Option<Action> {
+    let o = object(
+        cx,
+        input,
+        path,
+        "the CreateService request",
+        &CREATE_SERVICE_FIELDS,
+    )?;
+    let errors = cx.error_count();
+    let cluster = cluster_ref(cx, refs, &o, false);
+    let name = service_name(cx, refs, &o, cluster.as_deref());
+    let controller = deployment_controller(cx, &o);
+    let strategy = scheduling_strategy(cx, &o);
+    if strategy == SchedulingStrategy::Daemon && controller == DeploymentController::External {
+        o.error_field(
+            cx,
+            "schedulingStrategy",
+            "the DAEMON scheduling strategy can't be used with the EXTERNAL deployment controller: \"Tasks using the Fargate launch type or the CODE_DEPLOY or EXTERNAL deployment controller types don't support the DAEMON scheduling strategy.\" (API: CreateService.schedulingStrategy)",
+        );
+    }
+
+    // API: CreateService.taskDefinition — "A task definition must be specified if the service
+    // uses either the ECS or CODE_DEPLOY deployment controllers." With EXTERNAL, "you can specify
+    // only parameters that aren't controlled at the task set level": the task sets name it.
+    let (task_definition, resolved): (Option<String>, Option<Resolved>) = match controller {
+        DeploymentController::External => {
+            if o.has("taskDefinition") {
+                cx.error_key(
+                    &o.at("taskDefinition"),
+                    "a service with the EXTERNAL deployment controller takes no taskDefinition: its task sets name it (API: CreateService, \"When creating a service that uses the EXTERNAL deployment controller, you can specify only parameters that aren't controlled at the task set level.\"); remove it and use CreateTaskSet",
+                );
+            }
+            (None, None)
+        }
+        DeploymentController::Ecs if !o.has("taskDefinition") => {
+            o.missing(
+                cx,
+                "taskDefinition",
+                "family, family:revision or a task definition ARN: \"A task definition must be specified if the service uses either the ECS or CODE_DEPLOY deployment controllers.\" (API: CreateService.taskDefinition)",
+            );
+            (None, None)
+        }
+        DeploymentController::Ecs => task_definition(cx, refs, &o),
+    };
+    if let Some(r) = &resolved {
+        check_task_definition(cx, &o, r, "CreateService");
+    }
+
+    let desired_count = match strategy {
+        SchedulingStrategy::Daemon => {
+            no_daemon_desired_count(cx, &o);
+            0
+        }
+        SchedulingStrategy::Replica if o.has("desiredCount") => desired_count(cx, &o).unwrap_or(0),
+        // RULE: with the EXTERNAL controller "The only required parameter is the service name."
+        // (API: CreateService), so desiredCount defaults to 0.
+        SchedulingStrategy::Replica if controller == DeploymentController::External => 0,
+        SchedulingStrategy::Replica => {
+            o.missing(
+                cx,
+                "desiredCount",
+                "the number of tasks to keep running: \"This is required if schedulingStrategy is REPLICA or isn't specified.\" (API: CreateService.desiredCount)",
+            );
+            0
+        }
+    };
+    let launch_type = launch_type(
+        cx,
+        &o,
+        "CreateService",
+        "the service then uses the EC2 launch type",
+    )
+    .unwrap_or(LaunchType::Ec2);
+    let deployment_configuration =
+        deployment_configuration(cx, &o, strategy, controller).unwrap_or_default();
+    let placement_constraints = placement_constraints(cx, &o).unwrap_or_default();
+    if let Some(r) = &resolved {
+        constraint_total(cx, &o, r.info.constraints, &r.label(), "CreateService");
+    }
+    if strategy == SchedulingStrategy::Daemon {
+        no_daemon_strategy(cx, &o);
+    }
+    let placement_strategy = placement_strategy(cx, &o).unwrap_or_default();
+    let health_check_grace_period_s = grace_period(cx, &o).unwrap_or(0);
+    propagate_tags(cx, &o, "CreateService");
+    let simulation = simulation_block(cx, simulation);
+
+    // The service exists for later references even when this request has other errors, so that
+    // one mistake does not cascade into "unknown service" on every later action.
+    if let (Some(c), Some(n)) = (&cluster, name) {
+        refs.create_service(
+            c,
+            n,
+            ServiceRef {
+                strategy,
+                controller,
+                task_definition_constraints: resolved.as_ref().map_or(0, |r| r.info.constraints),
+                request_constraints: array_len(&o, "placementConstraints"),
+                task_sets: Vec::new(),
+            },
+        );
+    }
+    if cx.error_count() > errors {
+        return None;
+    }
+    Some(Action::CreateService(Box::new(CreateService {
+        cluster: cluster?,
+        service_name: name?.to_string(),
+        task_definition,
+        desired_count,
+        scheduling_strategy: strategy,
+        controller,
+        launch_type,
+        deployment_configuration,
+        placement_constraints,
+        placement_strategy,
+        health_check_grace_period_s,
+        simulation,
+    })))
+}
+
+/// Resolves the request's service reference (field `name`, required) in `cluster`; returns its
+/// name and what is known of it.
+fn service_ref(
+    cx: &mut Cx,
+    refs: &Refs,
+    o: &Obj<'_>,
+    name: &str,
+    cluster: Option<&str>,
+) -> Option<(String, ServiceRef)> {
+    let text = o.req_str(cx, name, "the service's name or ARN")?;
+    let cluster = cluster?;
+    let value = o.get(name)?;
+    refs.service(cx, &o.at(name), value, text, cluster)
+        .map(|(n, s)| (n, s.clone()))
+}
+
+/// API: UpdateService — "For services using an external deployment controller, you can update
+/// only the desired count, task placement constraints and strategies, health check grace period,
+/// enable ECS managed tags option, and propagate tags option ... If the launch type, load
+/// balancer, network configuration, platform version, or task definition need to be updated,
+/// create a new task set." RULE: forceNewDeployment is refused there too (an EXTERNAL service's
+/// deployments are its task sets).
+fn not_on_external(cx: &mut Cx, o: &Obj<'_>, field: &str, service: &str) {
+    cx.error_key(
+        &o.at(field),
+        format!(
+            "service '{service}' uses the EXTERNAL deployment controller, whose {field} can't be updated: \"If the launch type, load balancer, network configuration, platform version, or task definition need to be updated, create a new task set.\" (API: UpdateService); use CreateTaskSet"
+        ),
+    );
+}
+
+/// API: UpdateService. Every field but `service` is optional and lowered to an `Option`.
+pub(crate) fn update_service(
+    cx: &mut Cx,
+    refs: &mut Refs,
+    input: &Value,
+    path: &Path,
+) -> Option<Action> {
+    let o = object(
+        cx,
+        input,
+        path,
+        "the UpdateService request",
+        &UPDATE_SERVICE_FIELDS,
+    )?;
+    let errors = cx.error_count();
+    let cluster = cluster_ref(cx, refs, &o, false);
+    let service = service_ref(cx, refs, &o, "service", cluster.as_deref());
+    let external = service
+        .as_ref()
+        .is_some_and(|(_, s)| s.controller == DeploymentController::External);
+    let daemon = service
+        .as_ref()
+        .is_some_and(|(_, s)| s.strategy == SchedulingStrategy::Daemon);
+    let service_name = service.as_ref().map_or("", |(n, _)| n.as_str());
+
+    if daemon {
+        no_daemon_desired_count(cx, &o);
+    }
+    let desired_count = if daemon { None } else { desired_count(cx, &o) };
+
+    let mut resolved: Option<Resolved> = None;
+    let task_definition = if !o.has("taskDefinition") {
+        None
+    } else if external {
+        not_on_external(cx, &o, "taskDefinition", service_name);
+        None
+    } else {
+        let (t, r) = task_definition(cx, refs, &o);
+        if let Some(r) = &r {
+            check_ec2_compatible(cx, &o, r);
+        }
+        resolved = r;
+        t
+    };
+
+    // An unknown service is reported above; its configuration is still read (as a REPLICA
+    // service's with the ECS controller, whose rules accept every valid configuration of the
+    // others) so that its own mistakes show too.
+    let (strategy, controller) = service.as_ref().map_or(
+        (SchedulingStrategy::Replica, DeploymentController::Ecs),
+        |(_, s)| (s.strategy, s.controller),
+    );
+    let deployment_configuration = deployment_configuration(cx, &o, strategy, controller);
+    let placement_constraints = placement_constraints(cx, &o);
+    if let Some((_, s)) = &service {
+        let td_constraints = resolved
+            .as_ref()
+            .map_or(s.task_definition_constraints, |r| r.info.constraints);
+        let td_label = resolved
+            .as_ref()
+            .map_or_else(|| "of the service".to_string(), Resolved::label);
+        if o.has("placementConstraints") {
+            constraint_total(cx, &o, td_constraints, &td_label, "UpdateService");
+        } else if let Some(r) = &resolved {
+            let total = r.info.constraints + s.request_constraints;
+            if total > CONSTRAINTS_MAX {
+                cx.error(
+                    &o.at("taskDefinition"),
+                    format!(
+                        "task definition {} has {} placement constraints and the service {} more, {total} in all; \"You can specify a maximum of 10 constraints for each task. This limit includes constraints in the task definition and those specified at runtime.\" (API: UpdateService.placementConstraints)",
+                        r.label(),
+                        r.info.constraints,
+                        s.request_constraints
+                    ),
+                );
+            }
+        }
+    }
+    if daemon {
+        no_daemon_strategy(cx, &o);
+    }
+    let placement_strategy = placement_strategy(cx, &o);
+    let force_new_deployment = o.bool(cx, "forceNewDeployment").unwrap_or(false);
+    if force_new_deployment && external {
+        not_on_external(cx, &o, "forceNewDeployment", service_name);
+    }
+    let health_check_grace_period_s = grace_period(cx, &o);
+    let network_configuration = match o.get("networkConfiguration") {
+        None => false,
+        Some(_) if external => {
+            not_on_external(cx, &o, "networkConfiguration", service_name);
+            false
+        }
+        Some(v) => {
+            // Its content (subnets, security groups) does not affect placement: listed as
+            // ignored.
+            object(
+                cx,
+                v,
+                &o.at("networkConfiguration"),
+                "a network configuration {\"awsvpcConfiguration\": {\"subnets\": [...]}}",
+                &[("awsvpcConfiguration", Ignored)],
+            );
+            true
+        }
+    };
+    no_capacity_providers(cx, &o, "the service then keeps the EC2 launch type");
+    propagate_tags(cx, &o, "UpdateService");
+
+    if let (Some(c), Some((n, _))) = (&cluster, &service) {
+        if let Some(s) = refs.service_mut(c, n) {
+            if let Some(r) = &resolved {
+                s.task_definition_constraints = r.info.constraints;
+            }
+            if o.has("placementConstraints") {
+                s.request_constraints = array_len(&o, "placementConstraints");
+            }
+        }
+    }
+    if cx.error_count() > errors {
+        return None;
+    }
+    Some(Action::UpdateService(Box::new(UpdateService {
+        cluster: cluster?,
+        service: service?.0,
+        desired_count,
+        task_definition,
+        deployment_configuration,
+        placement_constraints,
+        placement_strategy,
+        force_new_deployment,
+        health_check_grace_period_s,
+        network_configuration,
+    })))
+}
+
+/// API: DeleteService. The service's name is free again for a later CreateService (whether the
+/// service still has tasks to drain is the engine's to decide).
+pub(crate) fn delete_service(
+    cx: &mut Cx,
+    refs: &mut Refs,
+    input: &Value,
+    path: &Path,
+) -> Option<Action> {
+    let o = object(
+        cx,
+        input,
+        path,
+        "the DeleteService request",
+        &[("cluster", Used), ("force", Used), ("service", Used)],
+    )?;
+    let errors = cx.error_count();
+    let cluster = cluster_ref(cx, refs, &o, false);
+    let service = service_ref(cx, refs, &o, "service", cluster.as_deref());
+    let force = o.bool(cx, "force").unwrap_or(false);
+    let (cluster, (service, _)) = (cluster?, service?);
+    refs.delete_service(&cluster, &service);
+    if cx.error_count() > errors {
+        return None;
+    }
+    Some(Action::DeleteService {
+        cluster,
+        service,
+        force,
+    })
+}
+
+/// API: UpdateTaskProtection. Whether the tasks exist and belong to a service is the engine's to
+/// decide (API: "Invoking this operation for a standalone task will result in an TASK_NOT_VALID
+/// failure").
+pub(crate) fn update_task_protection(
+    cx: &mut Cx,
+    refs: &mut Refs,
+    input: &Value,
+    path: &Path,
+) -> Option<Action> {
+    let o = object(
+        cx,
+        input,
+        path,
+        "the UpdateTaskProtection request",
+        &[
+            ("cluster", Used),
+            ("expiresInMinutes", Used),
+            ("protectionEnabled", Used),
+            ("tasks", Used),
+        ],
+    )?;
+    let errors = cx.error_count();
+    let cluster = cluster_ref(cx, refs, &o, true);
+    let tasks = task_list(cx, &o);
+    let protection_enabled = if o.has("protectionEnabled") {
+        o.bool(cx, "protectionEnabled")
+    } else {
+        o.missing(
+            cx,
+            "protectionEnabled",
+            "true to protect the tasks from scale-in and deployments, false to remove the protection",
+        );
+        None
+    };
+    let expires_in_minutes = o
+        .int(
+            cx,
+            "expiresInMinutes",
+            1,
+            PROTECTION_MINUTES_MAX,
+            Some("expected from 1 to 2880 minutes: \"You can specify a value from 1 minute to up to 2,880 minutes (48 hours).\" (API: UpdateTaskProtection.expiresInMinutes)"),
+        )
+        .map(|v| v as u32);
+    if protection_enabled == Some(false) && o.has("expiresInMinutes") {
+        // API: "If you set protectionEnabled to true, you can specify the duration": without
+        // protection it has no effect (accepted and listed as ignored).
+        cx.ignore(&o.at("expiresInMinutes"));
+    }
+    if cx.error_count() > errors {
+        return None;
+    }
+    Some(Action::UpdateTaskProtection {
+        cluster: cluster?,
+        tasks: tasks?,
+        protection_enabled: protection_enabled?,
+        expires_in_minutes: expires_in_minutes.unwrap_or(PROTECTION_MINUTES_DEFAULT),
+    })
+}
+
+/// UpdateTaskProtection's `tasks`: 1 to 10 task ids or ARNs.
+fn task_list(cx: &mut Cx, o: &Obj<'_>) -> Option<Vec<String>> {
+    if !o.has("tasks") {
+        o.missing(cx, "tasks", "a list of up to 10 task ids or ARNs");
+        return None;
+    }
+    let list = o.strings(cx, "tasks")?;
+    if list.is_empty() || list.len() > PROTECTION_TASKS_MAX {
+        o.error_field(
+            cx,
+            "tasks",
+            "expected from 1 to 10 task ids or ARNs: \"A list of up to 10 task IDs or full ARN entries.\" (API: UpdateTaskProtection.tasks)",
+        );
+        return None;
+    }
+    if let Some(i) = list.iter().position(|s| s.is_empty()) {
+        cx.error(
+            &o.at("tasks").index(i),
+            "expected a task id or ARN, not an empty string",
+        );
+        return None;
+    }
+    Some(list.into_iter().map(str::to_string).collect())
+}
+
+/// API: Scale — `unit` PERCENT (the only unit) and `value` from 0 to 100. When `value` is
+/// absent: 100 if `value_required` is false (RULE: a task set without a scale runs the service's
+/// whole desired count), else an error.
+fn scale(cx: &mut Cx, o: &Obj<'_>, value_required: bool) -> Option<f64> {
+    let Some(v) = o.get("scale") else {
+        return Some(100.0);
+    };
+    let s = object(
+        cx,
+        v,
+        &o.at("scale"),
+        "a scale {\"unit\": \"PERCENT\", \"value\": ...}",
+        &[("unit", Used), ("value", Used)],
+    )?;
+    match s.str(cx, "unit") {
+        None | Some("PERCENT") => {}
+        Some(_) => s.error_field(
+            cx,
+            "unit",
+            "expected PERCENT, the only unit (API: Scale.unit)",
+        ),
+    }
+    if !s.has("value") {
+        if value_required {
+            s.missing(
+                cx,
+                "value",
+                "the task set's share of the service's desiredCount, a percentage from 0 to 100",
+            );
+            return None;
+        }
+        return Some(100.0);
+    }
+    let value = s.number(cx, "value")?;
+    if !(0.0..=100.0).contains(&value) {
+        s.error_field(
+            cx,
+            "value",
+            "expected a percentage from 0 to 100: \"Accepted values are numbers between 0 and 100.\" (API: Scale.value)",
+        );
+        return None;
+    }
+    Some(value)
+}
+
+/// The cluster (required) and the service (required; it must use the EXTERNAL deployment
+/// controller) of a task set action.
+fn task_set_service(
+    cx: &mut Cx,
+    refs: &Refs,
+    o: &Obj<'_>,
+    api: &str,
+) -> (Option<String>, Option<String>) {
+    let cluster = cluster_ref(cx, refs, o, true);
+    let service = service_ref(cx, refs, o, "service", cluster.as_deref());
+    match service {
+        Some((name, s)) if s.controller != DeploymentController::External => {
+            o.error_field(
+                cx,
+                "service",
+                format!(
+                    "service '{name}' uses the {} deployment controller, but task sets need the EXTERNAL one: {TASK_SETS_NEED_EXTERNAL} (API: {api}); create the service with \"deploymentController\": {{\"type\": \"EXTERNAL\"}}",
+                    s.controller.as_str()
+                ),
+            );
+            (cluster, None)
+        }
+        Some((name, _)) => (cluster, Some(name)),
+        None => (cluster, None),
+    }
+}
+
+/// Resolves the task set reference in field `name` (required) of `service`; returns its id.
+fn task_set_ref(
+    cx: &mut Cx,
+    refs: &Refs,
+    o: &Obj<'_>,
+    name: &str,
+    cluster: Option<&str>,
+    service: Option<&str>,
+) -> Option<String> {
+    let text = o.req_str(cx, name, "the task set's id, ARN or externalId")?;
+    let (cluster, service) = (cluster?, service?);
+    refs.task_set(cx, &o.at(name), o.get(name)?, text, cluster, service)
+}
+
+/// API: CreateTaskSet. The loader assigns the task set's id (see [`Refs::create_task_set`]).
+pub(crate) fn create_task_set(
+    cx: &mut Cx,
+    refs: &mut Refs,
+    input: &Value,
+    path: &Path,
+) -> Option<Action> {
+    let o = object(
+        cx,
+        input,
+        path,
+        "the CreateTaskSet request",
+        &CREATE_TASK_SET_FIELDS,
+    )?;
+    let errors = cx.error_count();
+    let (cluster, service) = task_set_service(cx, refs, &o, "CreateTaskSet");
+    let (task_definition, resolved) = task_definition(cx, refs, &o);
+    if let Some(r) = &resolved {
+        check_ec2_compatible(cx, &o, r);
+    }
+    let external_id = o.str(cx, "externalId");
+    if external_id == Some("") {
+        // RULE: later actions may name the task set by its externalId, so it can't be empty.
+        o.error_field(cx, "externalId", "expected a non-empty externalId");
+    }
+    let launch_type = launch_type(
+        cx,
+        &o,
+        "CreateTaskSet",
+        "the task set then uses the EC2 launch type",
+    )
+    .unwrap_or(LaunchType::Ec2);
+    let scale_percent = scale(cx, &o, false);
+    let id = refs.create_task_set(cluster.as_deref(), service.as_deref(), external_id);
+    if cx.error_count() > errors {
+        return None;
+    }
+    Some(Action::CreateTaskSet(Box::new(CreateTaskSet {
+        cluster: cluster?,
+        service: service?,
+        id,
+        task_definition: task_definition?,
+        external_id: external_id.map(str::to_string),
+        scale_percent: scale_percent?,
+        launch_type,
+    })))
+}
+
+/// API: UpdateTaskSet (`scale` required; RULE: its `value` too).
+pub(crate) fn update_task_set(
+    cx: &mut Cx,
+    refs: &mut Refs,
+    input: &Value,
+    path: &Path,
+) -> Option<Action> {
+    let o = object(
+        cx,
+        input,
+        path,
+        "the UpdateTaskSet request",
+        &[
+            ("cluster", Used),
+            ("scale", Used),
+            ("service", Used),
+            ("taskSet", Used),
+        ],
+    )?;
+    let errors = cx.error_count();
+    let (cluster, service) = task_set_service(cx, refs, &o, "UpdateTaskSet");
+    let task_set = task_set_ref(
+        cx,
+        refs,
+        &o,
+        "taskSet",
+        cluster.as_deref(),
+        service.as_deref(),
+    );
+    let scale_percent = if o.has("scale") {
+        scale(cx, &o, true)
+    } else {
+        o.missing(cx, "scale", "e.g. {\"unit\": \"PERCENT\", \"value\": 50}");
+        None
+    };
+    if cx.error_count() > errors {
+        return None;
+    }
+    Some(Action::UpdateTaskSet {
+        cluster: cluster?,
+        service: service?,
+        task_set: task_set?,
+        scale_percent: scale_percent?,
+    })
+}
+
+/// API: DeleteTaskSet.
+pub(crate) fn delete_task_set(
+    cx: &mut Cx,
+    refs: &mut Refs,
+    input: &Value,
+    path: &Path,
+) -> Option<Action> {
+    let o = object(
+        cx,
+        input,
+        path,
+        "the DeleteTaskSet request",
+        &[
+            ("cluster", Used),
+            ("force", Used),
+            ("service", Used),
+            ("taskSet", Used),
+        ],
+    )?;
+    let errors = cx.error_count();
+    let (cluster, service) = task_set_service(cx, refs, &o, "DeleteTaskSet");
+    let task_set = task_set_ref(
+        cx,
+        refs,
+        &o,
+        "taskSet",
+        cluster.as_deref(),
+        service.as_deref(),
+    );
+    let force = o.bool(cx, "force").unwrap_or(false);
+    let (cluster, service, task_set) = (cluster?, service?, task_set?);
+    refs.delete_task_set(&cluster, &service, &task_set);
+    if cx.error_count() > errors {
+        return None;
+    }
+    Some(Action::DeleteTaskSet {
+        cluster,
+        service,
+        task_set,
+        force,
+    })
+}
+
+/// API: UpdateServicePrimaryTaskSet.
+pub(crate) fn update_primary_task_set(
+    cx: &mut Cx,
+    refs: &mut Refs,
+    input: &Value,
+    path: &Path,
+) -> Option<Action> {
+    let o = object(
+        cx,
+        input,
+        path,
+        "the UpdateServicePrimaryTaskSet request",
+        &[
+            ("cluster", Used),
+            ("primaryTaskSet", Used),
+            ("service", Used),
+        ],
+    )?;
+    let errors = cx.error_count();
+    let (cluster, service) = task_set_service(cx, refs, &o, "UpdateServicePrimaryTaskSet");
+    let primary_task_set = task_set_ref(
+        cx,
+        refs,
+        &o,
+        "primaryTaskSet",
+        cluster.as_deref(),
+        service.as_deref(),
+    );
+    if cx.error_count() > errors {
+        return None;
+    }
+    Some(Action::UpdateServicePrimaryTaskSet {
+        cluster: cluster?,
+        service: service?,
+        primary_task_set: primary_task_set?,
+    })
+}
+
+/// API: DescribeServices. Services that do not exist are not input errors: the response lists
+/// them as MISSING failures, as ECS does.
+pub(crate) fn describe_services(
+    cx: &mut Cx,
+    refs: &mut Refs,
+    input: &Value,
+    path: &Path,
+) -> Option<Action> {
+    let o = object(
+        cx,
+        input,
+        path,
+        "the DescribeServices request",
+        &[("cluster", Used), ("include", Checked), ("services", Used)],
+    )?;
+    let errors = cx.error_count();
+    let cluster = cluster_ref(cx, refs, &o, false);
+    include(cx, &o, &["TAGS"], "DescribeServices");
+    let services = if o.has("services") {
+        o.strings(cx, "services").and_then(|list| {
+            if list.is_empty() || list.len() > DESCRIBE_SERVICES_MAX {
+                o.error_field(
+                    cx,
+                    "services",
+                    "expected from 1 to 10 service names or ARNs: \"You may specify up to 10 services to describe in a single operation.\" (API: DescribeServices.services)",
+                );
+                None
+            } else if let Some(i) = list.iter().position(|s| s.is_empty()) {
+                cx.error(
+                    &o.at("services").index(i),
+                    "expected a service name or ARN, not an empty string",
+                );
+                None
+            } else {
+                Some(list.into_iter().map(str::to_string).collect())
+            }
+        })
+    } else {
+        o.missing(cx, "services", "a list of up to 10 service names or ARNs");
+        None
+    };
+    if cx.error_count() > errors {
+        return None;
+    }
+    Some(Action::DescribeServices {
+        cluster: cluster?,
+        services: services?,
+    })
+}
