@@ -383,3 +383,35 @@ fn explain_names_the_check_that_rejects_each_instance() {
     ]);
     assert_eq!(unknown.status.code(), Some(2));
 }
+
+/// The scenario that calls every supported action (the loader's fixture) runs to the same bytes
+/// twice, services and task sets included.
+#[test]
+fn every_action_is_deterministic() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rel = "crates/ecsim-scenario/tests/every_action.json";
+    let runs: Vec<PathBuf> = ["a", "b"]
+        .iter()
+        .map(|n| {
+            let d = dir.path().join(n);
+            let out = ecsim(&["run", rel, "--out", d.to_str().expect("utf-8")]);
+            assert!(
+                matches!(out.status.code(), Some(0) | Some(1)),
+                "{}",
+                text(&out.stderr)
+            );
+            d
+        })
+        .collect();
+    for f in RUN_FILES {
+        let x = std::fs::read(runs[0].join(f)).expect("file written");
+        let y = std::fs::read(runs[1].join(f)).expect("file written");
+        assert!(x == y, "every_action/{f} differs between two runs");
+    }
+    let events = std::fs::read_to_string(runs[0].join("events.jsonl")).expect("events");
+    for kind in ["ECS Service Action", "ECS Deployment State Change"] {
+        assert!(events.contains(kind), "every_action shows {kind}");
+    }
+    let snapshots = std::fs::read_to_string(runs[0].join("snapshots.jsonl")).expect("snapshots");
+    assert!(snapshots.contains("\"action\":\"DescribeServices\""));
+}
