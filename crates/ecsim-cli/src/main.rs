@@ -199,6 +199,33 @@ fn run(path: &Path, seed: Option<u64>, out: Option<PathBuf>) -> Result<u8, Usage
             );
         }
     }
+    // One line per service (at most 10): where it ended and how its deployments went.
+    for s in output.services.iter().take(10) {
+        let deployments: Vec<&str> = s
+            .service
+            .deployments
+            .iter()
+            .map(|d| output.deployments[d.index()].rollout_state.as_str())
+            .collect();
+        let desired = match s.service.scheduling_strategy {
+            ecsim_engine::service::SchedulingStrategy::Daemon => "one per instance (DAEMON)".into(),
+            _ => format!("{} desired", s.service.desired_count),
+        };
+        out!(
+            "  service {}: {} running, {} healthy, {desired}; deployments {}; {:.0} s below minHealthy",
+            s.service.name,
+            s.running_count,
+            s.healthy_count,
+            deployments.join(", "),
+            s.record.below_min_healthy_ms as f64 / 1000.0
+        );
+    }
+    if output.services.len() > 10 {
+        out!(
+            "  ... and {} more services in summary.json",
+            output.services.len() - 10
+        );
+    }
     for a in &output.assertions {
         out!(
             "  assertion {}: {} ({})",
