@@ -518,17 +518,20 @@ impl Engine {
         }
     }
 
+    /// The cluster has a container instance that is not INACTIVE.
+    fn has_registered_instances(&self, c: ClusterId) -> bool {
+        self.world
+            .cluster(c)
+            .instances
+            .iter()
+            .any(|&i| self.world.instance(i).status != InstanceStatus::Inactive)
+    }
+
     fn delete_cluster(&mut self, index: usize, name: &str) {
         let Some(c) = self.cluster(index, name) else {
             return;
         };
-        let registered = self
-            .world
-            .cluster(c)
-            .instances
-            .iter()
-            .any(|&i| self.world.instance(i).status != InstanceStatus::Inactive);
-        if registered {
+        if self.has_registered_instances(c) {
             // API: DeleteCluster — "You must deregister all container instances from this cluster before you may delete it."
             self.action_error(
                 index,
@@ -961,13 +964,7 @@ impl Engine {
         let Some(def) = self.resolve_task_definition(index, &r.task_definition) else {
             return;
         };
-        let registered = self
-            .world
-            .cluster(c)
-            .instances
-            .iter()
-            .any(|&i| self.world.instance(i).status != InstanceStatus::Inactive);
-        if !registered {
+        if !self.has_registered_instances(c) {
             // RunTask on a cluster with no registered instances is an API error, not a failure entry.
             self.action_error(
                 index,

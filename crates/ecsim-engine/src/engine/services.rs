@@ -185,12 +185,8 @@ impl Engine {
             );
             return;
         }
-        let task_definition = match &c.task_definition {
-            Some(r) => match self.resolve_task_definition(index, r) {
-                Some(d) => Some(d),
-                None => return,
-            },
-            None => None,
+        let Some(task_definition) = self.optional_task_definition(index, &c.task_definition) else {
+            return;
         };
         let id = ServiceId(self.services.len() as u32);
         let cluster_name = self.world.cluster(cluster).name.clone();
@@ -228,6 +224,19 @@ impl Engine {
             self.new_deployment(id, def);
         }
         self.mark_service(id);
+    }
+
+    /// An optional task definition reference resolved: `Some(None)` when absent, `None` when it
+    /// does not resolve (the action error is recorded).
+    fn optional_task_definition(
+        &mut self,
+        index: usize,
+        r: &Option<String>,
+    ) -> Option<Option<TaskDefId>> {
+        match r {
+            Some(r) => self.resolve_task_definition(index, r).map(Some),
+            None => Some(None),
+        }
     }
 
     /// A new PRIMARY deployment of `def`; the previous primary becomes ACTIVE.
@@ -275,12 +284,8 @@ impl Engine {
         let Some(s) = self.service_ref(index, &u.cluster, &u.service) else {
             return;
         };
-        let def = match &u.task_definition {
-            Some(r) => match self.resolve_task_definition(index, r) {
-                Some(d) => Some(d),
-                None => return,
-            },
-            None => None,
+        let Some(def) = self.optional_task_definition(index, &u.task_definition) else {
+            return;
         };
         let svc = &mut self.services[s.index()];
         if let Some(n) = u.desired_count {
