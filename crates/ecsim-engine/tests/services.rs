@@ -194,13 +194,13 @@ fn a_new_service_starts_its_tasks_and_reaches_a_steady_state() {
     assert!(
         messages[0]
             .1
-            .starts_with("service web has started 6 tasks: (task "),
+            .starts_with("(service web) has started 6 tasks: (task "),
         "{messages:?}"
     );
     // Placed at 120 s, RUNNING after 10 s of PENDING, healthy 40 s later (DG: the 40-second rule).
     assert_eq!(
         messages[1],
-        (170, "service web has reached a steady state.".to_string())
+        (170, "(service web) has reached a steady state.".to_string())
     );
     let d = &out.deployments[0];
     assert_eq!(d.rollout_state, RolloutState::Completed);
@@ -445,7 +445,7 @@ fn repeated_start_failures_are_throttled() {
     assert!(gaps[6..].iter().all(|&g| g == 900), "{gaps:?}");
     assert!(service_messages(&out)
         .iter()
-        .any(|(_, m)| m == "service bad is unable to consistently start tasks successfully."));
+        .any(|(_, m)| m == "(service bad) is unable to consistently start tasks successfully."));
 }
 
 #[test]
@@ -600,7 +600,7 @@ fn an_unplaceable_service_says_why_and_retries_every_15_seconds() {
         "the repeated cause is reported once: {messages:?}"
     );
     let id = format!("{:032x}", 1);
-    assert_eq!(messages[0].1, format!("service big was unable to place a task because no container instance met all of its requirements. The closest matching container-instance {id} has insufficient memory available. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide."));
+    assert_eq!(messages[0].1, format!("(service big) was unable to place a task because no container instance met all of its requirements. The closest matching container-instance {id} has insufficient memory available. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide."));
     assert_eq!(
         out.counts.placement_failures.get("RESOURCE:MEMORY"),
         Some(&1),
@@ -811,4 +811,130 @@ fn a_failure_model_moves_no_placement_and_no_duration() {
             .collect()
     };
     assert_eq!(shape(&plain), shape(&with_crash));
+}
+
+fn protect(sc: &mut Scenario, t: u64, task: u32, minutes: u32) {
+    push(
+        sc,
+        at(t),
+        "UpdateTaskProtection",
+        Action::UpdateTaskProtection {
+            cluster: "prod".into(),
+            tasks: vec![format!("{task:032x}")],
+            protection_enabled: true,
+            expires_in_minutes: minutes,
+        },
+    );
+}
+
+/// Review finding: a protection expiring after an already scheduled retry (another protection,
+/// the six-hour steady-state reminder) must still wake the scheduler.
+#[test]
+fn every_protection_expiry_wakes_the_scheduler() {
+    let mut sc = base(2, 100, 200);
+    protect(&mut sc, 600, 1, 10);
+    protect(&mut sc, 600, 2, 20);
+    deploy(&mut sc, 700, "web:2");
+    let out = run(&sc);
+    assert_eq!(out.world.tasks[1].stopping_at, Some(at(1800)));
+    assert_eq!(out.deployments[1].rollout_state, RolloutState::Completed);
+
+    let mut sc = base(1, 100, 200);
+    protect(&mut sc, 600, 1, 480);
+    deploy(&mut sc, 700, "web:2");
+    horizon(&mut sc, 60_000);
+    let out = run(&sc);
+    assert_eq!(out.world.tasks[0].stopping_at, Some(at(600 + 480 * 60)));
+    assert_eq!(out.deployments[1].rollout_state, RolloutState::Completed);
+}
+
+/// Review finding: tasks that start and exit in the same millisecond must not hold simulated time
+/// still; the service launches again a millisecond later.
+#[test]
+fn instant_exits_do_not_stop_time() {
+    let mut sc = Scenario::new("instant");
+    cluster(&mut sc, "prod");
+    launch(&mut sc, at(0), "prod", "m5.large", 1, &["us-east-1a"]);
+    let zero = ecsim_kernel::SimDuration::ZERO;
+    let sim = TaskSimulation {
+        timings: Timings {
+            pending: Some(zero),
+            stopping: Some(zero),
+            ..Default::default()
+        },
+        run_duration: Some(ecsim_kernel::Distribution::Fixed { ms: 0 }),
+        ..Default::default()
+    };
+    register(&mut sc, at(0), td("blink", sim));
+    create_service(
+        &mut sc,
+        at(100),
+        "prod",
+        "blink",
+        "blink:1",
+        1,
+        percent(100, 200),
+    );
+    horizon(&mut sc, 101);
+    let out = run(&sc);
+    // One launch per millisecond from 100 s to 101 s.
+    assert_eq!(out.world.tasks.len(), 1001);
+}
+
+/// Review finding: a DAEMON service's placement retries fail instance by instance; each target's
+/// repeated failure is recorded once, and each message is sent once per six hours.
+#[test]
+fn daemon_placement_failures_are_recorded_once_per_instance() {
+    let mut sc = Scenario::new("daemon-full");
+    cluster(&mut sc, "prod");
+    launch(&mut sc, at(0), "prod", "m5.large", 3, &["us-east-1a"]);
+    register(
+        &mut sc,
+        at(0),
+        task_def(
+            "huge",
+            vec![container("app", 128, 100_000, &[])],
+            TaskSimulation::default(),
+        ),
+    );
+    daemon_service(&mut sc, at(100), "prod", "huge", "huge:1");
+    horizon(&mut sc, 3600);
+    let out = run(&sc);
+    assert_eq!(
+        out.counts.placement_failures.get("RESOURCE:MEMORY"),
+        Some(&3)
+    );
+    assert_eq!(
+        service_messages(&out).len(),
+        3,
+        "{:?}",
+        service_messages(&out)
+    );
+}
+
+/// Review finding: when the circuit breaker trips in the middle of a pass, the rest of the pass
+/// launches nothing for the failed deployment.
+#[test]
+fn a_tripped_breaker_stops_launching_within_the_pass() {
+    let mut sc = base(10, 100, 200);
+    with_breaker(&mut sc, false);
+    let zero = ecsim_kernel::SimDuration::ZERO;
+    let sim = TaskSimulation {
+        fail_to_start_probability: Some(1.0),
+        timings: Timings {
+            pending: Some(zero),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    register(&mut sc, at(0), td("web", sim)); // web:3
+    deploy(&mut sc, 1200, "web:3");
+    horizon(&mut sc, 3600);
+    let out = run(&sc);
+    let failed = &out.deployments[1];
+    assert_eq!(failed.rollout_state, RolloutState::Failed);
+    assert_eq!(
+        failed.failed_tasks, 5,
+        "threshold clamp(ceil(0.5 × 10), 3, 200) = 5; nothing launched after"
+    );
 }

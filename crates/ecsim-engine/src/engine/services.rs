@@ -70,12 +70,17 @@ pub(super) struct ServiceRuntime {
     /// time.
     consecutive_failures: u32,
     last_failure_at: SimTime,
-    /// The earliest retry already scheduled (a later one is redundant).
-    retry_at: Option<SimTime>,
-    /// The last placement failure recorded, so an identical retry is not recorded again (RULE).
-    last_placement_failure: Option<(&'static str, Option<InstanceId>)>,
-    /// Service event dedup: cause → (message, time) of its last emission.
-    messages: BTreeMap<&'static str, (String, SimTime)>,
+    /// Retries already scheduled (one event per distinct time).
+    retries: BTreeSet<SimTime>,
+    /// The last placement failure recorded per target instance (None: any instance), so an
+    /// identical retry is not recorded again (RULE).
+    last_placement_failure: BTreeMap<Option<InstanceId>, (&'static str, Option<InstanceId>)>,
+    /// Service event dedup: (cause, message) → time of its last emission.
+    messages: BTreeMap<(&'static str, String), SimTime>,
+    /// The last millisecond in which a pass started tasks (one launching pass per millisecond),
+    /// and whether the current pass may not launch because of it.
+    launched_at: Option<SimTime>,
+    launch_blocked: bool,
     /// The primary deployment (ECS) or primary task set (EXTERNAL; None until one is set).
     pub primary: Option<DeploymentId>,
 }
@@ -548,18 +553,14 @@ impl Engine {
     }
 
     fn schedule_retry(&mut self, s: ServiceId, at: SimTime) {
-        let rt = &mut self.service_rt[s.index()];
-        if rt.retry_at.is_some_and(|r| r > self.now && r <= at) {
-            return;
+        if self.service_rt[s.index()].retries.insert(at) {
+            self.queue.schedule(at, PHASE_SERVICE, Ev::ServiceRetry(s));
         }
-        rt.retry_at = Some(at);
-        self.queue.schedule(at, PHASE_SERVICE, Ev::ServiceRetry(s));
     }
 
     pub(super) fn service_retry(&mut self, s: ServiceId) {
-        if self.service_rt[s.index()].retry_at == Some(self.now) {
-            self.service_rt[s.index()].retry_at = None;
-        }
+        let now = self.now;
+        self.service_rt[s.index()].retries.remove(&now);
         if self.services[s.index()].status != ServiceStatus::Inactive {
             self.mark_service(s);
         }
@@ -606,6 +607,9 @@ impl Engine {
             }
             ServiceStatus::Active => {}
         }
+        let now = self.now;
+        let rt = &mut self.service_rt[s.index()];
+        rt.launch_blocked = rt.launched_at == Some(now);
         match (svc.controller, svc.scheduling_strategy) {
             (DeploymentController::External, _) => self.task_set_pass(s),
             (_, SchedulingStrategy::Daemon) => self.daemon_pass(s),
@@ -714,7 +718,7 @@ impl Engine {
                 "throttled",
                 "SERVICE_TASK_START_IMPAIRED",
                 "WARN",
-                format!("service {name} is unable to consistently start tasks successfully."),
+                format!("(service {name}) is unable to consistently start tasks successfully."),
             );
         }
         self.schedule_retry(s, at);
@@ -955,7 +959,7 @@ impl Engine {
                 "SERVICE_TASKS_STOPPED",
                 "INFO",
                 format!(
-                    "service {name} has stopped {} running tasks: {}.",
+                    "(service {name}) has stopped {} running tasks: {}.",
                     running.len(),
                     list.join(" ")
                 ),
@@ -990,16 +994,39 @@ impl Engine {
             simulation: svc.simulation.clone(),
             service: Some((s, d)),
         };
+        // RULE: one launching pass per service per millisecond; a later pass in the same
+        // millisecond (tasks that started and stopped at once) launches a millisecond later, so
+        // simulated time always moves.
+        let now = self.now;
+        if self.service_rt[s.index()].launch_blocked {
+            self.schedule_retry(s, now + SimDuration::from_ms(1));
+            return true;
+        }
+        self.service_rt[s.index()].launched_at = Some(now);
+        let failures_before = self.service_rt[s.index()].consecutive_failures;
         for k in 0..n {
-            let previous = self.service_rt[s.index()].last_placement_failure;
+            // A task that failed within this pass may have tripped the circuit breaker, rolled the
+            // service back or started throttling: then nothing more launches now.
+            if k > 0 && !self.may_still_launch(s, d, failures_before) {
+                self.schedule_retry(s, now + SimDuration::from_ms(1));
+                break;
+            }
+            let previous = self.service_rt[s.index()]
+                .last_placement_failure
+                .get(&only)
+                .copied();
             match self.place_service_task(&spec, only, previous) {
                 Ok(task) => {
-                    self.service_rt[s.index()].last_placement_failure = None;
-                    self.service_rt[s.index()].messages.remove("placement");
+                    self.service_rt[s.index()]
+                        .last_placement_failure
+                        .remove(&only);
+                    self.clear_cause(s, "placement");
                     placed.push(task);
                 }
                 Err((closest, reason)) => {
-                    self.service_rt[s.index()].last_placement_failure = Some((reason, closest));
+                    self.service_rt[s.index()]
+                        .last_placement_failure
+                        .insert(only, (reason, closest));
                     if previous != Some((reason, closest)) {
                         // The rest of the pass fails the same way (as RunTask's rest of a call).
                         let group = self.world.intern_group(spec.group.as_deref().unwrap_or(""));
@@ -1014,6 +1041,15 @@ impl Engine {
             }
         }
         true
+    }
+
+    /// Whether deployment `d` may go on launching in this pass.
+    fn may_still_launch(&self, s: ServiceId, d: DeploymentId, failures_before: u32) -> bool {
+        let dep = &self.deployments[d.index()];
+        let rt = &self.service_rt[s.index()];
+        dep.rollout_state != RolloutState::Failed
+            && (dep.task_set.is_some() || rt.primary == Some(d))
+            && rt.consecutive_failures <= failures_before
     }
 
     /// Places one service task; a failure identical to the service's previous one is not recorded
@@ -1058,10 +1094,10 @@ impl Engine {
         let name = self.services[s.index()].name.clone();
         let message = match closest {
             None if reason == NO_INSTANCES => format!(
-                "service {name} was unable to place a task because no container instance met all of its requirements. Reason: No Container Instances were found in your cluster.{TROUBLESHOOTING}"
+                "(service {name}) was unable to place a task because no container instance met all of its requirements. Reason: No Container Instances were found in your cluster.{TROUBLESHOOTING}"
             ),
             None => format!(
-                "service {name} was unable to place a task because no container instance met all of its requirements. Reason: {reason}{TROUBLESHOOTING}"
+                "(service {name}) was unable to place a task because no container instance met all of its requirements. Reason: {reason}{TROUBLESHOOTING}"
             ),
             Some(i) => {
                 let arn = &self.world.instance(i).arn;
@@ -1076,7 +1112,7 @@ impl Engine {
                     other => format!("encountered error \"{other}\"."),
                 };
                 format!(
-                    "service {name} was unable to place a task because no container instance met all of its requirements. The closest matching container-instance {id} {what}{TROUBLESHOOTING}"
+                    "(service {name}) was unable to place a task because no container instance met all of its requirements. The closest matching container-instance {id} {what}{TROUBLESHOOTING}"
                 )
             }
         };
@@ -1106,7 +1142,7 @@ impl Engine {
             "SERVICE_TASKS_STARTED",
             "INFO",
             format!(
-                "service {name} has started {} tasks: {}.",
+                "(service {name}) has started {} tasks: {}.",
                 placed.len(),
                 list.join(" ")
             ),
@@ -1121,10 +1157,10 @@ impl Engine {
                 "stuck",
                 "SERVICE_DEPLOYMENT_BLOCKED",
                 "WARN",
-                format!("service {name} was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again."),
+                format!("(service {name}) was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again."),
             );
         } else {
-            self.service_rt[s.index()].messages.remove("stuck");
+            self.clear_cause(s, "stuck");
         }
         let protected_count = self
             .live_tasks(s)
@@ -1145,7 +1181,7 @@ impl Engine {
                 "protected",
                 "SERVICE_DEPLOYMENT_BLOCKED",
                 "WARN",
-                format!("service {name} was unable to reach steady state because task set ({set}) was unable to scale in. Reason: The number of protected tasks are more than the desired count of tasks."),
+                format!("(service {name}) was unable to reach steady state because task set ({set}) was unable to scale in. Reason: The number of protected tasks are more than the desired count of tasks."),
             );
         }
     }
@@ -1233,7 +1269,8 @@ impl Engine {
             if dep.rollout_state == RolloutState::InProgress {
                 dep.rollout_state = RolloutState::Completed;
                 dep.rollout_state_reason = format!("ECS deployment {} completed.", dep.ecs_id);
-                dep.completed_at = Some(now);
+                // The first completion is kept (a rollback may complete it again).
+                dep.completed_at.get_or_insert(now);
                 dep.updated_at = now;
                 let reason = dep.rollout_state_reason.clone();
                 let def = dep.task_definition;
@@ -1286,7 +1323,7 @@ impl Engine {
             }
         }
         if !steady {
-            rt.messages.remove("steady");
+            self.clear_cause(s, "steady");
             return;
         }
         let name = self.services[s.index()].name.clone();
@@ -1295,7 +1332,7 @@ impl Engine {
             "steady",
             "SERVICE_STEADY_STATE",
             "INFO",
-            format!("service {name} has reached a steady state."),
+            format!("(service {name}) has reached a steady state."),
         );
         if sent {
             // Reference §3.2: the steady state is reported periodically (about every six hours).
@@ -1458,7 +1495,7 @@ impl Engine {
                 s,
                 "SERVICE_TASKS_STOPPED",
                 "INFO",
-                format!("service {name} has stopped 1 running tasks: (task {id})."),
+                format!("(service {name}) has stopped 1 running tasks: (task {id})."),
             );
         }
     }
@@ -1519,6 +1556,7 @@ impl Engine {
         };
         let failed = &mut self.deployments[d.index()];
         failed.status = DeploymentStatus::Active;
+        failed.updated_at = now;
         let target_ecs_id = self.deployments[target.index()].ecs_id.clone();
         let t = &mut self.deployments[target.index()];
         t.status = DeploymentStatus::Primary;
@@ -1597,16 +1635,22 @@ impl Engine {
         instance: Option<InstanceId>,
     ) -> bool {
         let now = self.now;
-        if let Some((m, at)) = self.service_rt[s.index()].messages.get(cause) {
-            if *m == message && now.since(*at) < EVENT_REPEAT {
+        let key = (cause, message.clone());
+        if let Some(at) = self.service_rt[s.index()].messages.get(&key) {
+            if now.since(*at) < EVENT_REPEAT {
                 return false;
             }
         }
-        self.service_rt[s.index()]
-            .messages
-            .insert(cause, (message.clone(), now));
+        self.service_rt[s.index()].messages.insert(key, now);
         self.push_service_event(s, event_name, event_type, message, reason, instance);
         true
+    }
+
+    /// The cause is resolved: its next message is sent at once.
+    fn clear_cause(&mut self, s: ServiceId, cause: &'static str) {
+        self.service_rt[s.index()]
+            .messages
+            .retain(|(c, _), _| *c != cause);
     }
 
     fn service_event_always(
