@@ -4,8 +4,7 @@
 
 use super::*;
 use crate::service::reconcile::{
-    plan_daemon, plan_replica, DaemonInstance, DaemonStopWhy, DaemonView, ReplicaView, ScaleInRule,
-    StopWhy, TaskFacts,
+    plan_daemon, plan_replica, DaemonInstance, DaemonView, ReplicaView, ScaleInRule, TaskFacts,
 };
 use crate::service::{
     circuit_breaker_threshold, DeploymentConfiguration, DeploymentController, DeploymentStatus,
@@ -745,7 +744,6 @@ impl Engine {
         self.service_rt[s.index()].desired_effective = svc.desired_count;
         self.service_rt[s.index()].min_healthy = figures.min_healthy;
         let stops: Vec<TaskId> = plan.stop.iter().map(|&(t, _)| t).collect();
-        let _ = StopWhy::Replaced;
         let audit = self.audit_begin(s, svc.desired_count, &figures);
         self.stop_service_tasks(s, &stops);
         let mut placed = Vec::new();
@@ -808,14 +806,7 @@ impl Engine {
         let eligible = instances.iter().filter(|i| i.eligible).count() as u32;
         self.service_rt[s.index()].desired_effective = eligible;
         self.service_rt[s.index()].min_healthy = svc.configuration.min_healthy(eligible);
-        let stops: Vec<TaskId> = plan
-            .stop
-            .iter()
-            .map(|&(t, why)| {
-                let _ = why == DaemonStopWhy::Draining;
-                t
-            })
-            .collect();
+        let stops: Vec<TaskId> = plan.stop.iter().map(|&(t, _)| t).collect();
         let figures = crate::service::reconcile::Figures {
             max_tasks: svc.configuration.max_tasks(eligible),
             min_healthy: svc.configuration.min_healthy(eligible),
@@ -1792,13 +1783,12 @@ impl Engine {
                 t_s,
                 cluster: svc.cluster,
                 service: svc.id,
-                desired: rt.desired_effective.max(
-                    if svc.scheduling_strategy == SchedulingStrategy::Replica {
-                        svc.desired_count
-                    } else {
-                        0
-                    },
-                ),
+                // D as the scheduler sees it: REPLICA the desired count; DAEMON the eligible
+                // instances; EXTERNAL the task sets' computed counts.
+                desired: match (svc.scheduling_strategy, svc.controller) {
+                    (SchedulingStrategy::Replica, DeploymentController::Ecs) => svc.desired_count,
+                    _ => rt.desired_effective,
+                },
                 pending: 0,
                 running: 0,
                 healthy: rt.healthy,
@@ -1810,11 +1800,6 @@ impl Engine {
                     .count() as u32,
                 below_min_healthy: rt.healthy < rt.min_healthy,
             };
-            if svc.scheduling_strategy == SchedulingStrategy::Replica
-                && svc.controller == DeploymentController::Ecs
-            {
-                row.desired = svc.desired_count;
-            }
             for &t in &rt.tasks {
                 let task = self.world.task(t);
                 if task.last_status == TaskStatus::Running {
