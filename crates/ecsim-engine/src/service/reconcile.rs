@@ -329,7 +329,8 @@ pub fn plan_daemon(view: &DaemonView<'_>) -> DaemonPlan {
         by_instance.entry(t.instance).or_default().push(t);
     }
     let stop = |t: &TaskFacts, why: DaemonStopWhy, plan: &mut DaemonPlan, budget: &mut u32| {
-        if t.protected && why == DaemonStopWhy::Replaced {
+        // Protected tasks are never stopped by the scheduler, whatever the reason (SPEC §7).
+        if t.protected {
             plan.blocked_by_protection = true;
             return false;
         }
