@@ -660,18 +660,16 @@ fn task_sets_keep_their_scaled_share_and_switch_primary() {
         at(100),
         "CreateService",
         Action::CreateService(Box::new(CreateService {
-            cluster: "prod".into(),
-            service_name: "web".into(),
             task_definition: None,
-            desired_count: 4,
-            scheduling_strategy: SchedulingStrategy::Replica,
             controller: DeploymentController::External,
-            launch_type: LaunchType::Ec2,
-            deployment_configuration: Default::default(),
-            placement_constraints: vec![],
-            placement_strategy: vec![],
-            health_check_grace_period_s: 0,
-            simulation: None,
+            ..service_request(
+                "prod",
+                "web",
+                "",
+                4,
+                SchedulingStrategy::Replica,
+                Default::default(),
+            )
         })),
     );
     let set = |id: &str, td: &str, scale: f64| {

@@ -143,6 +143,31 @@ pub fn horizon(sc: &mut Scenario, seconds: u64) {
     sc.horizon = SimDuration::from_seconds(seconds);
 }
 
+/// A CreateService request with the defaults of a plain EC2 service.
+pub fn service_request(
+    cluster: &str,
+    name: &str,
+    td: &str,
+    desired: u32,
+    strategy: ecsim_engine::service::SchedulingStrategy,
+    config: ecsim_engine::service::DeploymentConfigurationInput,
+) -> CreateService {
+    CreateService {
+        cluster: cluster.to_string(),
+        service_name: name.to_string(),
+        task_definition: Some(td.to_string()),
+        desired_count: desired,
+        scheduling_strategy: strategy,
+        controller: ecsim_engine::service::DeploymentController::Ecs,
+        launch_type: LaunchType::Ec2,
+        deployment_configuration: config,
+        placement_constraints: vec![],
+        placement_strategy: vec![],
+        health_check_grace_period_s: 0,
+        simulation: None,
+    }
+}
+
 pub fn create_service(
     sc: &mut Scenario,
     t: SimTime,
@@ -152,46 +177,24 @@ pub fn create_service(
     desired: u32,
     config: ecsim_engine::service::DeploymentConfigurationInput,
 ) {
+    let strategy = ecsim_engine::service::SchedulingStrategy::Replica;
+    let request = service_request(cluster, name, td, desired, strategy, config);
     push(
         sc,
         t,
         "CreateService",
-        Action::CreateService(Box::new(CreateService {
-            cluster: cluster.to_string(),
-            service_name: name.to_string(),
-            task_definition: Some(td.to_string()),
-            desired_count: desired,
-            scheduling_strategy: ecsim_engine::service::SchedulingStrategy::Replica,
-            controller: ecsim_engine::service::DeploymentController::Ecs,
-            launch_type: LaunchType::Ec2,
-            deployment_configuration: config,
-            placement_constraints: vec![],
-            placement_strategy: vec![],
-            health_check_grace_period_s: 0,
-            simulation: None,
-        })),
+        Action::CreateService(Box::new(request)),
     );
 }
 
 pub fn daemon_service(sc: &mut Scenario, t: SimTime, cluster: &str, name: &str, td: &str) {
+    let strategy = ecsim_engine::service::SchedulingStrategy::Daemon;
+    let request = service_request(cluster, name, td, 0, strategy, Default::default());
     push(
         sc,
         t,
         "CreateService",
-        Action::CreateService(Box::new(CreateService {
-            cluster: cluster.to_string(),
-            service_name: name.to_string(),
-            task_definition: Some(td.to_string()),
-            desired_count: 0,
-            scheduling_strategy: ecsim_engine::service::SchedulingStrategy::Daemon,
-            controller: ecsim_engine::service::DeploymentController::Ecs,
-            launch_type: LaunchType::Ec2,
-            deployment_configuration: Default::default(),
-            placement_constraints: vec![],
-            placement_strategy: vec![],
-            health_check_grace_period_s: 0,
-            simulation: None,
-        })),
+        Action::CreateService(Box::new(request)),
     );
 }
 

@@ -146,11 +146,21 @@ impl Engine {
 
     /// The live (ACTIVE or DRAINING) service of that name or ARN in the cluster.
     fn live_service(&self, cluster: ClusterId, r: &str) -> Option<ServiceId> {
+        self.latest_service(cluster, r, false)
+    }
+
+    /// The most recently created service of that name (or ARN: `service/CLUSTER/NAME` or
+    /// `service/NAME`) in the cluster; INACTIVE ones only when asked.
+    fn latest_service(&self, cluster: ClusterId, r: &str, inactive: bool) -> Option<ServiceId> {
         let name = r.rsplit('/').next().unwrap_or(r);
         self.services
             .iter()
             .rev()
-            .find(|s| s.cluster == cluster && s.name == name && s.status != ServiceStatus::Inactive)
+            .find(|s| {
+                s.cluster == cluster
+                    && s.name == name
+                    && (inactive || s.status != ServiceStatus::Inactive)
+            })
             .map(|s| s.id)
     }
 
@@ -1153,6 +1163,9 @@ impl Engine {
         } else {
             self.clear_cause(s, "stuck");
         }
+        if !protected {
+            return;
+        }
         let protected_count = self
             .live_tasks(s)
             .iter()
@@ -1162,7 +1175,7 @@ impl Engine {
                     .is_some_and(|u| u > self.now)
             })
             .count() as u32;
-        if protected && protected_count > self.service_rt[s.index()].desired_effective {
+        if protected_count > self.service_rt[s.index()].desired_effective {
             let set = self.service_rt[s.index()]
                 .primary
                 .map(|d| self.deployments[d.index()].ecs_id.clone())
@@ -1748,25 +1761,11 @@ impl Engine {
         cluster: ClusterId,
         refs: &[String],
     ) -> SnapshotResponse {
-        let mut services = Vec::new();
-        let mut failures = Vec::new();
-        for r in refs {
-            let name = r.rsplit('/').next().unwrap_or(r);
-            // DescribeServices also shows INACTIVE services (the most recent of that name).
-            match self
-                .services
-                .iter()
-                .rev()
-                .find(|s| s.cluster == cluster && s.name == name)
-            {
-                Some(s) => services.push(self.service_snapshot(s.id)),
-                None => failures.push(ApiFailure {
-                    arn: r.clone(),
-                    reason: "MISSING".into(),
-                    detail: None,
-                }),
-            }
-        }
+        // DescribeServices also shows INACTIVE services (the most recent of that name).
+        let (services, failures) = describe(refs, |r| {
+            self.latest_service(cluster, r, true)
+                .map(|s| self.service_snapshot(s))
+        });
         SnapshotResponse::DescribeServices { services, failures }
     }
 

@@ -899,18 +899,22 @@ fn task_set_service(
     }
 }
 
-/// Resolves the task set reference in field `name` (required) of `service`; returns its id.
-fn task_set_ref(
+/// The cluster, the EXTERNAL service and the task set (named in field `name`, required; resolved
+/// to its id) an UpdateTaskSet, DeleteTaskSet or UpdateServicePrimaryTaskSet acts on.
+fn task_set_target(
     cx: &mut Cx,
     refs: &Refs,
     o: &Obj<'_>,
+    api: &str,
     name: &str,
-    cluster: Option<&str>,
-    service: Option<&str>,
-) -> Option<String> {
-    let text = o.req_str(cx, name, "the task set's id, ARN or externalId")?;
-    let (cluster, service) = (cluster?, service?);
-    refs.task_set(cx, &o.at(name), o.get(name)?, text, cluster, service)
+) -> (Option<String>, Option<String>, Option<String>) {
+    let (cluster, service) = task_set_service(cx, refs, o, api);
+    let task_set = (|| {
+        let text = o.req_str(cx, name, "the task set's id, ARN or externalId")?;
+        let (c, s) = (cluster.as_deref()?, service.as_deref()?);
+        refs.task_set(cx, &o.at(name), o.get(name)?, text, c, s)
+    })();
+    (cluster, service, task_set)
 }
 
 /// API: CreateTaskSet. The loader assigns the task set's id (see [`Refs::create_task_set`]).
@@ -981,15 +985,7 @@ pub(crate) fn update_task_set(
         ],
     )?;
     let errors = cx.error_count();
-    let (cluster, service) = task_set_service(cx, refs, &o, "UpdateTaskSet");
-    let task_set = task_set_ref(
-        cx,
-        refs,
-        &o,
-        "taskSet",
-        cluster.as_deref(),
-        service.as_deref(),
-    );
+    let (cluster, service, task_set) = task_set_target(cx, refs, &o, "UpdateTaskSet", "taskSet");
     let scale_percent = if o.has("scale") {
         scale(cx, &o, true)
     } else {
@@ -1027,15 +1023,7 @@ pub(crate) fn delete_task_set(
         ],
     )?;
     let errors = cx.error_count();
-    let (cluster, service) = task_set_service(cx, refs, &o, "DeleteTaskSet");
-    let task_set = task_set_ref(
-        cx,
-        refs,
-        &o,
-        "taskSet",
-        cluster.as_deref(),
-        service.as_deref(),
-    );
+    let (cluster, service, task_set) = task_set_target(cx, refs, &o, "DeleteTaskSet", "taskSet");
     let force = o.bool(cx, "force").unwrap_or(false);
     let (cluster, service, task_set) = (cluster?, service?, task_set?);
     refs.delete_task_set(&cluster, &service, &task_set);
@@ -1069,14 +1057,12 @@ pub(crate) fn update_primary_task_set(
         ],
     )?;
     let errors = cx.error_count();
-    let (cluster, service) = task_set_service(cx, refs, &o, "UpdateServicePrimaryTaskSet");
-    let primary_task_set = task_set_ref(
+    let (cluster, service, primary_task_set) = task_set_target(
         cx,
         refs,
         &o,
+        "UpdateServicePrimaryTaskSet",
         "primaryTaskSet",
-        cluster.as_deref(),
-        service.as_deref(),
     );
     if cx.error_count() > errors {
         return None;
