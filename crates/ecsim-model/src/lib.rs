@@ -7,6 +7,7 @@
 pub mod catalog;
 pub mod ids;
 pub mod index;
+pub mod spec;
 pub mod instance;
 pub mod task;
 pub mod task_definition;
@@ -14,15 +15,20 @@ pub mod timings;
 pub mod world;
 
 pub use catalog::{AmiCatalog, AmiMetadata, InstanceType, InstanceTypeCatalog};
-pub use ids::{ClusterId, DeploymentId, GroupId, InstanceId, ServiceId, TaskDefId, TaskId};
-pub use instance::{Attribute, ContainerInstance, InstanceStatus, Resources};
-pub use task::{
-    DesiredStatus, HealthStatus, LaunchType, NetworkBinding, StopCode, Task, TaskStatus,
+pub use ids::{
+    ClusterId, DeploymentId, EcsSvcId, GroupId, Hex32, InstanceId, ServiceId, SpecId, TaskDefId,
+    TaskId,
 };
+pub use instance::{Attribute, ContainerInstance, InstanceStatus, Resources};
+pub use spec::{StartedBy, TaskSpec};
+pub use task::{DesiredStatus, HealthStatus, LaunchType, StopCode, StoppedReason, Task, TaskStatus};
 pub use task_definition::{
     Compatibility, ContainerDefinition, DependencyCondition, HealthCheck, NetworkMode,
     PlacementConstraint, PortMapping, Protocol, TaskDefStatus, TaskDefinition, TaskRequirements,
     TaskSimulation,
 };
 pub use timings::Timings;
-pub use world::{ec2_instance_id_for as ec2_instance_id, Cluster, ClusterStatus, World};
+pub use world::{
+    ec2_instance_id_for as ec2_instance_id, network_bindings, Cluster, ClusterStatus, NetworkBinding,
+    World,
+};

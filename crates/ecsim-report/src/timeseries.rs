@@ -1,7 +1,8 @@
 //! `timeseries.csv`: one row per sample per cluster and capacity provider (SPEC §9).
 
+use crate::names::Names;
 use crate::summary::round6;
-use ecsim_engine::{RunOutput, TimeseriesRow};
+use ecsim_engine::TimeseriesRow;
 use std::io::{self, Write};
 
 /// The header, in column order (SPEC §9).
@@ -27,13 +28,14 @@ pub(crate) fn reservation_str(x: f64) -> String {
     format!("{}", round6(x))
 }
 
-fn record(out: &RunOutput, r: &TimeseriesRow) -> [String; 13] {
+fn record(names: &Names, r: &TimeseriesRow) -> [String; 13] {
     [
         r.t_s.to_string(),
-        out.world.cluster(r.cluster).name.clone(),
+        names.cluster(r.cluster).name.to_string(),
         r.capacity_provider
-            .clone()
-            .unwrap_or_else(|| "-".to_string()),
+            .as_deref()
+            .unwrap_or("-")
+            .to_string(),
         r.instances_active.to_string(),
         r.instances_draining.to_string(),
         r.cpu_registered.to_string(),
@@ -49,16 +51,30 @@ fn record(out: &RunOutput, r: &TimeseriesRow) -> [String; 13] {
     ]
 }
 
-/// Writes `timeseries.csv`: the header, then the rows in the run's order.
-pub fn write_timeseries(out: &RunOutput, w: impl Write) -> io::Result<()> {
-    let mut csv = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(w);
-    csv.write_record(TIMESERIES_HEADER).map_err(csv_error)?;
-    for r in &out.timeseries {
-        csv.write_record(record(out, r)).map_err(csv_error)?;
+/// Writes `timeseries.csv` row by row: the header first, then the rows as they come.
+pub struct TimeseriesWriter<W: Write> {
+    csv: csv::Writer<W>,
+}
+
+impl<W: Write> TimeseriesWriter<W> {
+    pub fn new(w: W) -> io::Result<TimeseriesWriter<W>> {
+        let mut csv = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(w);
+        csv.write_record(TIMESERIES_HEADER).map_err(csv_error)?;
+        Ok(TimeseriesWriter { csv })
     }
-    csv.flush()
+
+    pub fn row(&mut self, names: &Names, r: &TimeseriesRow) -> io::Result<()> {
+        self.csv.write_record(record(names, r)).map_err(csv_error)
+    }
+
+    pub fn finish(mut self) -> io::Result<W> {
+        self.csv.flush()?;
+        self.csv
+            .into_inner()
+            .map_err(|e| io::Error::other(e.to_string()))
+    }
 }
 
 pub(crate) fn csv_error(e: csv::Error) -> io::Error {
