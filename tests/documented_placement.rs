@@ -321,9 +321,8 @@ fn member_of_task_group() {
         1,
     );
     let db = w
-        .tasks
-        .iter()
-        .find(|t| w.group_name(t.group) == "databases")
+        .tasks()
+        .find(|t| w.group_name(w.spec(t.spec).group) == "databases")
         .and_then(|t| t.instance)
         .unwrap()
         .0;

@@ -286,13 +286,13 @@ fn check_books(world: &World) -> Result<(), TestCaseError> {
         let held: u32 = inst
             .tasks
             .iter()
-            .map(|&t| world.task(t).requirements.memory_mib)
+            .map(|&t| world.task_spec(t).requirements.memory_mib)
             .sum();
         prop_assert_eq!(held, inst.reserved.memory_mib);
         let cpu: u32 = inst
             .tasks
             .iter()
-            .map(|&t| world.task(t).requirements.cpu)
+            .map(|&t| world.task_spec(t).requirements.cpu)
             .sum();
         prop_assert_eq!(cpu, inst.reserved.cpu);
         prop_assert!(
@@ -302,7 +302,7 @@ fn check_books(world: &World) -> Result<(), TestCaseError> {
         let mut ports: Vec<u16> = inst
             .tasks
             .iter()
-            .flat_map(|&t| world.task(t).network_bindings.iter().map(|b| b.host_port))
+            .flat_map(|&t| world.network_bindings(t).map(|b| b.host_port))
             .collect();
         let n = ports.len();
         ports.sort_unstable();

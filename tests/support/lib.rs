@@ -88,6 +88,29 @@ pub fn filled_world(instances: usize, fill: f64, seed: u64) -> (World, ClusterId
     (world, c)
 }
 
+/// The spec of tasks of `def` in `group` with these requirements: an existing one, or a new one.
+pub fn spec_for(
+    world: &mut World,
+    cluster: ClusterId,
+    def: TaskDefId,
+    group: GroupId,
+    requirements: &TaskRequirements,
+) -> SpecId {
+    let found = (0..world.spec_count())
+        .rev()
+        .map(|k| SpecId(k as u32))
+        .find(|&id| {
+            let s = world.spec(id);
+            s.cluster == cluster
+                && s.task_definition == def
+                && s.group == group
+                && s.requirements == *requirements
+        });
+    found.unwrap_or_else(|| {
+        world.add_spec(TaskSpec::simple(cluster, def, group, requirements.clone()))
+    })
+}
+
 /// Creates a task of `def` in `group` and places it on `instance` (as the engine would), for
 /// benches and tests that drive placement without the event loop.
 pub fn place_new_task(
@@ -98,14 +121,8 @@ pub fn place_new_task(
     requirements: &TaskRequirements,
     instance: InstanceId,
 ) -> TaskId {
-    let task = world.add_task(Task::new(
-        cluster,
-        def,
-        group,
-        LaunchType::Ec2,
-        requirements.clone(),
-        SimTime::ZERO,
-    ));
+    let spec = spec_for(world, cluster, def, group, requirements);
+    let task = world.add_task(Task::new(spec, cluster, SimTime::ZERO));
     world.place_task(task, instance);
     world.sync_index();
     task

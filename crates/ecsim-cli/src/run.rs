@@ -183,7 +183,12 @@ pub fn run(path: &Path, opts: RunOptions) -> Result<u8, UsageError> {
     let files = writer
         .finish()
         .map_err(|e| write_error(&out_dir, "writing its files", e))?;
-    for f in [files.events, files.timeseries, files.services, files.snapshots] {
+    for f in [
+        files.events,
+        files.timeseries,
+        files.services,
+        files.snapshots,
+    ] {
         tmp.close(f)?;
     }
     let summary = engine.finish();

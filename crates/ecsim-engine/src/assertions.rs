@@ -74,8 +74,14 @@ impl SteadyAt {
 /// What one assertion watches of one service's history.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Watch {
-    Healthy { assertion: usize, window: LowestHealthy },
-    Steady { assertion: usize, at: SteadyAt },
+    Healthy {
+        assertion: usize,
+        window: LowestHealthy,
+    },
+    Steady {
+        assertion: usize,
+        at: SteadyAt,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -131,9 +137,14 @@ impl RunFacts<'_> {
 
     /// The watch of assertion `index` on service `s`.
     fn watch(&self, s: &ServiceOutput, index: usize) -> Option<&Watch> {
-        self.watches.get(s.service.id.index())?.iter().find(|w| match w {
-            Watch::Healthy { assertion, .. } | Watch::Steady { assertion, .. } => *assertion == index,
-        })
+        self.watches
+            .get(s.service.id.index())?
+            .iter()
+            .find(|w| match w {
+                Watch::Healthy { assertion, .. } | Watch::Steady { assertion, .. } => {
+                    *assertion == index
+                }
+            })
     }
 }
 

@@ -9,9 +9,9 @@
 use crate::service::{Deployment, RolloutState, Service};
 use ecsim_kernel::SimTime;
 use ecsim_model::{
-    ClusterId, ContainerInstance, DeploymentId, DesiredStatus, GroupId, InstanceId,
-    InstanceStatus, ServiceId, SpecId, StopCode, StoppedReason, Task, TaskDefId, TaskDefinition,
-    TaskId, TaskSpec, TaskStatus,
+    ClusterId, ContainerInstance, DeploymentId, DesiredStatus, GroupId, InstanceId, InstanceStatus,
+    ServiceId, SpecId, StopCode, StoppedReason, Task, TaskDefId, TaskDefinition, TaskId, TaskSpec,
+    TaskStatus,
 };
 use std::sync::Arc;
 

@@ -22,7 +22,10 @@ id!(TaskDefId, "task definition revision");
 id!(GroupId, "task group name");
 id!(ServiceId, "service");
 id!(DeploymentId, "deployment or task set");
-id!(SpecId, "task spec (what the tasks of one call or one deployment share)");
+id!(
+    SpecId,
+    "task spec (what the tasks of one call or one deployment share)"
+);
 
 impl TaskId {
     /// The task's number in the run (from 1): its ARN ends in this as 32 hex digits (SPEC §9).
@@ -82,9 +85,18 @@ mod tests {
 
     #[test]
     fn ids_render_as_the_api_shows_them() {
-        assert_eq!(TaskId(9).hex().to_string(), "0000000000000000000000000000000a");
-        assert_eq!(DeploymentId(0).ecs_id().to_string(), "ecs-svc/0000000000000000001");
-        assert_eq!(EcsSvcId::parse("ecs-svc/0000000000000000012"), Some(DeploymentId(11)));
+        assert_eq!(
+            TaskId(9).hex().to_string(),
+            "0000000000000000000000000000000a"
+        );
+        assert_eq!(
+            DeploymentId(0).ecs_id().to_string(),
+            "ecs-svc/0000000000000000001"
+        );
+        assert_eq!(
+            EcsSvcId::parse("ecs-svc/0000000000000000012"),
+            Some(DeploymentId(11))
+        );
         assert_eq!(EcsSvcId::parse("ecs-svc/12"), None);
         assert_eq!(EcsSvcId::parse("ecs-svc/0000000000000000000"), None);
     }

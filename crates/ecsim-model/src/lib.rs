@@ -7,8 +7,8 @@
 pub mod catalog;
 pub mod ids;
 pub mod index;
-pub mod spec;
 pub mod instance;
+pub mod spec;
 pub mod task;
 pub mod task_definition;
 pub mod timings;
@@ -21,7 +21,9 @@ pub use ids::{
 };
 pub use instance::{Attribute, ContainerInstance, InstanceStatus, Resources};
 pub use spec::{StartedBy, TaskSpec};
-pub use task::{DesiredStatus, HealthStatus, LaunchType, StopCode, StoppedReason, Task, TaskStatus};
+pub use task::{
+    DesiredStatus, HealthStatus, LaunchType, StopCode, StoppedReason, Task, TaskStatus,
+};
 pub use task_definition::{
     Compatibility, ContainerDefinition, DependencyCondition, HealthCheck, NetworkMode,
     PlacementConstraint, PortMapping, Protocol, TaskDefStatus, TaskDefinition, TaskRequirements,
@@ -29,6 +31,6 @@ pub use task_definition::{
 };
 pub use timings::Timings;
 pub use world::{
-    ec2_instance_id_for as ec2_instance_id, network_bindings, Cluster, ClusterStatus, NetworkBinding,
-    World,
+    ec2_instance_id_for as ec2_instance_id, network_bindings, Cluster, ClusterStatus,
+    NetworkBinding, World,
 };

@@ -179,15 +179,25 @@ impl std::fmt::Display for StoppedReasonText<'_> {
             StoppedReason::FailedToStart => {
                 f.write_str("Task failed to start (simulated: failToStartProbability).")
             }
-            StoppedReason::Crashed => f.write_str("Essential container in task exited (simulated crash)."),
+            StoppedReason::Crashed => {
+                f.write_str("Essential container in task exited (simulated crash).")
+            }
             StoppedReason::Exited => f.write_str("Essential container in task exited."),
             StoppedReason::ServiceDeleted => f.write_str("Service deleted."),
             StoppedReason::FailedHealthChecks => f.write_str("Task failed container health checks"),
             StoppedReason::ScalingActivity(d) => {
-                write!(f, "Scaling activity initiated by (deployment {})", d.ecs_id())
+                write!(
+                    f,
+                    "Scaling activity initiated by (deployment {})",
+                    d.ecs_id()
+                )
             }
             StoppedReason::HostTerminated(_) => {
-                write!(f, "Host EC2 (instance {}) terminated.", self.ec2_instance_id)
+                write!(
+                    f,
+                    "Host EC2 (instance {}) terminated.",
+                    self.ec2_instance_id
+                )
             }
             StoppedReason::InstanceDeregistered => f.write_str("Container instance deregistered."),
             StoppedReason::StoppedByUser => f.write_str("Task stopped by user."),

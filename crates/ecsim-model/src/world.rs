@@ -444,7 +444,11 @@ impl World {
     /// Forgets a STOPPED task (nothing can name it any more).
     pub fn release_stopped_task(&mut self, id: TaskId) {
         let t = self.tasks.remove(id.0).expect("released once");
-        assert_eq!(t.last_status, TaskStatus::Stopped, "only STOPPED tasks are released");
+        assert_eq!(
+            t.last_status,
+            TaskStatus::Stopped,
+            "only STOPPED tasks are released"
+        );
         debug_assert!(!t.holds_resources);
     }
 
@@ -694,15 +698,15 @@ pub fn network_bindings<'a>(
     def: &'a TaskDefinition,
     task: &'a Task,
 ) -> impl Iterator<Item = NetworkBinding<'a>> + 'a {
-    host_port_mappings(def)
-        .zip(task.host_ports.iter())
-        .map(|((container, pm, fixed), &host_port)| NetworkBinding {
+    host_port_mappings(def).zip(task.host_ports.iter()).map(
+        |((container, pm, fixed), &host_port)| NetworkBinding {
             container,
             container_port: pm.container_port,
             host_port,
             protocol: pm.protocol,
             dynamic: fixed.is_none(),
-        })
+        },
+    )
 }
 
 /// API: NetworkBinding — a host port a container was given.

@@ -8,8 +8,8 @@
 use crate::names::{AsStr, Names, StartedByText, TaskArn};
 use crate::time::epoch_seconds;
 use ecsim_engine::{ApiFailure, ClusterSnapshot};
-use ecsim_model::task_definition::TaskOverride;
 use ecsim_model::task::StoppedReasonText;
+use ecsim_model::task_definition::TaskOverride;
 use ecsim_model::{ContainerInstance, Protocol, StoppedReason, Task, TaskStatus};
 use serde::Serialize;
 

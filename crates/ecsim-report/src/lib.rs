@@ -170,7 +170,11 @@ pub fn write_run_file(
         Box::new(Nowhere),
         Box::new(Nowhere),
     ];
-    let k = RUN_FILES.iter().position(|&n| n == name).expect("a run file") - 1;
+    let k = RUN_FILES
+        .iter()
+        .position(|&n| n == name)
+        .expect("a run file")
+        - 1;
     std::mem::swap(&mut sinks[k], &mut target);
     let [events, timeseries, services, snapshots] = sinks;
     let names = Names::new(

@@ -56,7 +56,11 @@ fn put<T>(table: &mut Vec<T>, id: usize, value: T) {
     if id == table.len() {
         table.push(value);
     } else {
-        assert!(id < table.len(), "declared out of order: id {id} after {}", table.len());
+        assert!(
+            id < table.len(),
+            "declared out of order: id {id} after {}",
+            table.len()
+        );
         table[id] = value;
     }
 }
@@ -107,9 +111,11 @@ impl Names {
                 id,
                 availability_zone,
             } => self.instances[id.index()].availability_zone = availability_zone.clone(),
-            Declaration::TaskDefinition { id, definition } => {
-                put(&mut self.task_definitions, id.index(), Arc::clone(definition))
-            }
+            Declaration::TaskDefinition { id, definition } => put(
+                &mut self.task_definitions,
+                id.index(),
+                Arc::clone(definition),
+            ),
             Declaration::Group { id, name } => put(&mut self.groups, id.index(), Arc::clone(name)),
             Declaration::Spec { id, spec } => put(&mut self.specs, id.index(), Arc::clone(spec)),
             Declaration::Service {
@@ -157,7 +163,9 @@ impl Names {
                 .push(Arc::from(world.group_name(GroupId(k as u32))));
         }
         for k in 0..world.spec_count() {
-            names.specs.push(Arc::clone(world.spec_arc(SpecId(k as u32))));
+            names
+                .specs
+                .push(Arc::clone(world.spec_arc(SpecId(k as u32))));
         }
         names
     }

@@ -32,10 +32,7 @@ fn record(names: &Names, r: &TimeseriesRow) -> [String; 13] {
     [
         r.t_s.to_string(),
         names.cluster(r.cluster).name.to_string(),
-        r.capacity_provider
-            .as_deref()
-            .unwrap_or("-")
-            .to_string(),
+        r.capacity_provider.as_deref().unwrap_or("-").to_string(),
         r.instances_active.to_string(),
         r.instances_draining.to_string(),
         r.cpu_registered.to_string(),

@@ -142,25 +142,25 @@ impl Fleet {
             return;
         }
         let now = cx.now;
-        let id = cx
-            .world
-            .add_numbered_instance(cluster, spec.number, spec.ec2_instance_id, |inst| {
-                inst.registered_at = now;
-                inst.capacity_provider = spec.capacity_provider;
-                inst.registered = spec.resources;
-                inst.registered_tcp_ports = spec.tcp_ports;
-                inst.registered_udp_ports = spec.udp_ports;
-                // The awsvpc capability came with agent 1.15.0 (awsvpc network mode launch).
-                if version_at_least(&spec.agent_version, TASK_ENI_MIN_AGENT) {
-                    inst.attributes
-                        .insert("ecs.capability.task-eni".into(), None);
-                }
-                inst.agent_version = spec.agent_version;
-                // Built-in attributes first, then the request's or launch's own.
-                for (name, value) in spec.attributes {
-                    inst.attributes.insert(name, value);
-                }
-            });
+        let id =
+            cx.world
+                .add_numbered_instance(cluster, spec.number, spec.ec2_instance_id, |inst| {
+                    inst.registered_at = now;
+                    inst.capacity_provider = spec.capacity_provider;
+                    inst.registered = spec.resources;
+                    inst.registered_tcp_ports = spec.tcp_ports;
+                    inst.registered_udp_ports = spec.udp_ports;
+                    // The awsvpc capability came with agent 1.15.0 (awsvpc network mode launch).
+                    if version_at_least(&spec.agent_version, TASK_ENI_MIN_AGENT) {
+                        inst.attributes
+                            .insert("ecs.capability.task-eni".into(), None);
+                    }
+                    inst.agent_version = spec.agent_version;
+                    // Built-in attributes first, then the request's or launch's own.
+                    for (name, value) in spec.attributes {
+                        inst.attributes.insert(name, value);
+                    }
+                });
         Self::emit_state(cx, id, "registered");
     }
 
@@ -305,7 +305,12 @@ impl Fleet {
 
     /// The instances `refs` name (ec2InstanceId, ARN or ARN id); an action error for each that
     /// names none.
-    pub fn resolve(cx: &mut Cx, index: usize, cluster: ClusterId, refs: &[String]) -> Vec<InstanceId> {
+    pub fn resolve(
+        cx: &mut Cx,
+        index: usize,
+        cluster: ClusterId,
+        refs: &[String],
+    ) -> Vec<InstanceId> {
         let mut out = Vec::new();
         for r in refs {
             match cx.world.instance_by_ref(cluster, r) {
@@ -359,7 +364,15 @@ impl Fleet {
             inst.agent_connected = false;
             inst.terminated = true;
         }
-        Self::emit_state(cx, id, if terminated { "terminated" } else { "deregistered" });
+        Self::emit_state(
+            cx,
+            id,
+            if terminated {
+                "terminated"
+            } else {
+                "deregistered"
+            },
+        );
     }
 
     pub fn update_state(

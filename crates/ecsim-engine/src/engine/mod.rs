@@ -726,7 +726,10 @@ impl Engine {
 
     /// The task's service and deployment, if it is a service task.
     pub fn task_service(&self, t: TaskId) -> Option<(ServiceId, DeploymentId)> {
-        self.cx.world.get_task(t).and_then(|task| self.cx.world.spec(task.spec).service)
+        self.cx
+            .world
+            .get_task(t)
+            .and_then(|task| self.cx.world.spec(task.spec).service)
     }
 }
 

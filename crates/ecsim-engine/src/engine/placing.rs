@@ -9,8 +9,8 @@ use crate::record::EventDetail;
 use ecsim_kernel::{RandomStreams, SimDuration, Stream};
 use ecsim_model::task_definition::TaskOverride;
 use ecsim_model::{
-    ClusterId, DeploymentId, GroupId, InstanceId, LaunchType, NetworkMode, PlacementConstraint, ServiceId,
-    SpecId, StartedBy, TaskDefId, TaskId, TaskSimulation, TaskSpec, Timings,
+    ClusterId, DeploymentId, GroupId, InstanceId, LaunchType, NetworkMode, PlacementConstraint,
+    ServiceId, SpecId, StartedBy, TaskDefId, TaskId, TaskSimulation, TaskSpec, Timings,
 };
 use ecsim_placement::{place, Decision, PlacementRequest, PlacementStrategy, SpreadField};
 use std::sync::Arc;
@@ -61,7 +61,11 @@ impl Placing {
         constraints.extend(r.constraints.iter().cloned());
         // Timings precedence (SPEC §3): the action's, the task definition's, the scenario's, then
         // §6 defaults.
-        let simulation = r.simulation.cloned().unwrap_or_default().or(&def.simulation);
+        let simulation = r
+            .simulation
+            .cloned()
+            .unwrap_or_default()
+            .or(&def.simulation);
         let mut timings = simulation
             .timings
             .or(&cx.scenario.timings)

@@ -80,10 +80,11 @@ impl Recorder {
         }
         while d.task_definitions < world.task_definition_count() {
             let id = TaskDefId(d.task_definitions as u32);
-            self.buffer.push(Record::Declare(Declaration::TaskDefinition {
-                id,
-                definition: Arc::clone(world.task_definition_arc(id)),
-            }));
+            self.buffer
+                .push(Record::Declare(Declaration::TaskDefinition {
+                    id,
+                    definition: Arc::clone(world.task_definition_arc(id)),
+                }));
             d.task_definitions += 1;
         }
         while d.groups < world.group_count() {
@@ -218,7 +219,8 @@ impl Recorder {
             }
         }
         f.end();
-        self.buffer.push(Record::Event(EventRecord { t: now, detail }));
+        self.buffer
+            .push(Record::Event(EventRecord { t: now, detail }));
     }
 
     pub fn sample(&mut self, world: &World, row: TimeseriesRow) {

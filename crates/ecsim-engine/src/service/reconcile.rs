@@ -255,9 +255,7 @@ fn pick_victims(
         pool.swap_remove(pos);
         let t = &view.tasks[k];
         *zone_count.get_mut(&t.zone).expect("counted") -= 1;
-        *value_count
-            .get_mut(&t.spread_value)
-            .expect("counted") -= 1;
+        *value_count.get_mut(&t.spread_value).expect("counted") -= 1;
         *instance_count.get_mut(&t.instance).expect("counted") -= 1;
         let r = remaining.get_mut(&t.instance).expect("counted");
         r.0 += t.reservation.0;

@@ -85,7 +85,13 @@ impl Services {
     }
 
     /// The ACTIVE service `r` names, or the API's exception as an action error.
-    fn service_ref(&mut self, cx: &mut Cx, index: usize, cluster: &str, r: &str) -> Option<ServiceId> {
+    fn service_ref(
+        &mut self,
+        cx: &mut Cx,
+        index: usize,
+        cluster: &str,
+        r: &str,
+    ) -> Option<ServiceId> {
         let c = cx.cluster(index, cluster)?;
         match self.live_service(c, r) {
             Some(s) if self.services[s.index()].status == ServiceStatus::Active => Some(s),
@@ -120,13 +126,16 @@ impl Services {
             );
             return;
         }
-        let Some(task_definition) = optional_task_definition(cx, index, c.task_definition.as_deref())
+        let Some(task_definition) =
+            optional_task_definition(cx, index, c.task_definition.as_deref())
         else {
             return;
         };
         let id = ServiceId(self.services.len() as u32);
         let cluster_name = cx.world.cluster(cluster).name.clone();
-        let group = cx.world.intern_group(&format!("service:{}", c.service_name));
+        let group = cx
+            .world
+            .intern_group(&format!("service:{}", c.service_name));
         let configuration = DeploymentConfiguration::default_for(c.scheduling_strategy)
             .with(&c.deployment_configuration);
         let arn = format!(
@@ -286,7 +295,14 @@ impl Services {
         self.mark_service(op.cx, s);
     }
 
-    fn delete_service(&mut self, op: &mut Ops<'_>, index: usize, cluster: &str, r: &str, force: bool) {
+    fn delete_service(
+        &mut self,
+        op: &mut Ops<'_>,
+        index: usize,
+        cluster: &str,
+        r: &str,
+        force: bool,
+    ) {
         let Some(s) = self.service_ref(op.cx, index, cluster, r) else {
             return;
         };
@@ -384,7 +400,9 @@ impl Services {
             cx.action_error(
                 index,
                 "TaskSetNotFoundException",
-                format!("The specified task set (the one actions[{handle}] creates) does not exist."),
+                format!(
+                    "The specified task set (the one actions[{handle}] creates) does not exist."
+                ),
             );
         }
         found.map(|d| (s, d))
@@ -500,7 +518,11 @@ impl Services {
 
 /// An optional task definition reference resolved: `Some(None)` when absent, `None` when it does
 /// not resolve (the action error is recorded).
-fn optional_task_definition(cx: &mut Cx, index: usize, r: Option<&str>) -> Option<Option<TaskDefId>> {
+fn optional_task_definition(
+    cx: &mut Cx,
+    index: usize,
+    r: Option<&str>,
+) -> Option<Option<TaskDefId>> {
     match r {
         Some(r) => cx.task_definition(index, r).map(Some),
         None => Some(None),

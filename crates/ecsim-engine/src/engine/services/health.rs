@@ -182,7 +182,12 @@ impl Services {
 
     /// Whether deployment `d` may go on launching in this pass: a task that failed within the pass
     /// may have tripped the circuit breaker, rolled the service back or started throttling.
-    pub(super) fn may_still_launch(&self, s: ServiceId, d: DeploymentId, failures_before: u32) -> bool {
+    pub(super) fn may_still_launch(
+        &self,
+        s: ServiceId,
+        d: DeploymentId,
+        failures_before: u32,
+    ) -> bool {
         let dep = &self.deployments[d.index()];
         let rt = &self.rt[s.index()];
         dep.rollout_state != RolloutState::Failed

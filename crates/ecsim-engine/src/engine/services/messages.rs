@@ -61,9 +61,7 @@ impl Services {
 
     /// The cause is resolved: its next message is sent at once.
     pub(super) fn clear_cause(&mut self, s: ServiceId, cause: &'static str) {
-        self.rt[s.index()]
-            .messages
-            .retain(|(c, _), _| *c != cause);
+        self.rt[s.index()].messages.retain(|(c, _), _| *c != cause);
     }
 
     pub(super) fn service_event_always(
@@ -74,7 +72,15 @@ impl Services {
         event_type: &'static str,
         message: String,
     ) {
-        self.push_service_event(cx, s, event_name, event_type, Arc::from(message), None, None);
+        self.push_service_event(
+            cx,
+            s,
+            event_name,
+            event_type,
+            Arc::from(message),
+            None,
+            None,
+        );
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -178,7 +184,10 @@ impl Services {
             return;
         }
         let name = &self.services[s.index()].name;
-        let mut message = format!("(service {name}) has stopped {} running tasks:", running.len());
+        let mut message = format!(
+            "(service {name}) has stopped {} running tasks:",
+            running.len()
+        );
         for t in running {
             use std::fmt::Write;
             let _ = write!(message, " (task {})", t.hex());
@@ -188,11 +197,24 @@ impl Services {
     }
 
     /// The configuration stops a deployment, or protected tasks stop a scale-in.
-    pub(super) fn report_blocked(&mut self, cx: &mut Cx, s: ServiceId, stuck: bool, protected: bool) {
+    pub(super) fn report_blocked(
+        &mut self,
+        cx: &mut Cx,
+        s: ServiceId,
+        stuck: bool,
+        protected: bool,
+    ) {
         let name = &self.services[s.index()].name;
         if stuck {
             let message = format!("(service {name}) was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again.");
-            self.service_event(cx, s, "stuck", "SERVICE_DEPLOYMENT_BLOCKED", "WARN", message);
+            self.service_event(
+                cx,
+                s,
+                "stuck",
+                "SERVICE_DEPLOYMENT_BLOCKED",
+                "WARN",
+                message,
+            );
         } else {
             self.clear_cause(s, "stuck");
         }
@@ -210,10 +232,20 @@ impl Services {
             })
             .count() as u32;
         if protected_count > rt.desired_effective {
-            let set = rt.primary.map(|d| d.ecs_id().to_string()).unwrap_or_default();
+            let set = rt
+                .primary
+                .map(|d| d.ecs_id().to_string())
+                .unwrap_or_default();
             let name = &self.services[s.index()].name;
             let message = format!("(service {name}) was unable to reach steady state because task set ({set}) was unable to scale in. Reason: The number of protected tasks are more than the desired count of tasks.");
-            self.service_event(cx, s, "protected", "SERVICE_DEPLOYMENT_BLOCKED", "WARN", message);
+            self.service_event(
+                cx,
+                s,
+                "protected",
+                "SERVICE_DEPLOYMENT_BLOCKED",
+                "WARN",
+                message,
+            );
         }
     }
 }

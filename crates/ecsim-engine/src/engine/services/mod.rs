@@ -129,7 +129,10 @@ impl Services {
 
     /// The service of a task, if it is a service task that has not stopped.
     fn task(&self, cx: &Cx, task: TaskId) -> Option<(ServiceId, ServiceTask)> {
-        let (s, _) = cx.world.get_task(task).map(|t| cx.world.spec(t.spec).service)??;
+        let (s, _) = cx
+            .world
+            .get_task(task)
+            .map(|t| cx.world.spec(t.spec).service)??;
         self.rt[s.index()].tasks.get(&task).map(|st| (s, *st))
     }
 
@@ -181,7 +184,10 @@ impl Services {
         let Some((s, _)) = self.task(cx, task) else {
             return;
         };
-        let st = self.rt[s.index()].tasks.get_mut(&task).expect("a service task");
+        let st = self.rt[s.index()]
+            .tasks
+            .get_mut(&task)
+            .expect("a service task");
         if std::mem::take(&mut st.healthy) {
             self.rt[s.index()].healthy -= 1;
             self.record_healthy(cx, s);
@@ -215,8 +221,7 @@ impl Services {
         };
         self.rt[s.index()].tasks.remove(&task);
         let t = op.cx.world.task(task);
-        if t.started_at.is_none() && t.stop_code == Some(ecsim_model::StopCode::TaskFailedToStart)
-        {
+        if t.started_at.is_none() && t.stop_code == Some(ecsim_model::StopCode::TaskFailedToStart) {
             // Throttling (reference §4.6) and the circuit breaker's first stage (reference §4.4).
             let rt = &mut self.rt[s.index()];
             rt.consecutive_failures += 1;

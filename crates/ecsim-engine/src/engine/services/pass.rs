@@ -115,13 +115,18 @@ impl Services {
 
     /// The facts of the service's tasks with desired status RUNNING (of deployment `only`, when
     /// given), in task id order.
-    fn facts<'w>(&self, cx: &'w Cx, s: ServiceId, only: Option<DeploymentId>) -> Vec<TaskFacts<'w>> {
+    fn facts<'w>(
+        &self,
+        cx: &'w Cx,
+        s: ServiceId,
+        only: Option<DeploymentId>,
+    ) -> Vec<TaskFacts<'w>> {
         let svc = &self.services[s.index()];
         let spread = match (svc.scheduling_strategy, svc.placement_strategy.first()) {
             // The REPLICA default spreads over zones first (SPEC §4).
-            (SchedulingStrategy::Replica, None) => Some(SpreadField::Attribute(
-                "ecs.availability-zone".into(),
-            )),
+            (SchedulingStrategy::Replica, None) => {
+                Some(SpreadField::Attribute("ecs.availability-zone".into()))
+            }
             (_, Some(PlacementStrategy::Spread(f))) => Some(f.clone()),
             _ => None,
         };
@@ -422,7 +427,13 @@ impl Services {
     }
 
     /// The spec of deployment `d`'s tasks, resolved at its first launch.
-    fn deployment_spec(&mut self, cx: &mut Cx, placing: &mut Placing, s: ServiceId, d: DeploymentId) -> SpecId {
+    fn deployment_spec(
+        &mut self,
+        cx: &mut Cx,
+        placing: &mut Placing,
+        s: ServiceId,
+        d: DeploymentId,
+    ) -> SpecId {
         if self.specs.len() <= d.index() {
             self.specs.resize(d.index() + 1, None);
         }
@@ -615,7 +626,8 @@ impl Services {
             let dep = &mut self.deployments[p.index()];
             if dep.rollout_state == RolloutState::InProgress {
                 dep.rollout_state = RolloutState::Completed;
-                let reason: Arc<str> = Arc::from(format!("ECS deployment {} completed.", p.ecs_id()));
+                let reason: Arc<str> =
+                    Arc::from(format!("ECS deployment {} completed.", p.ecs_id()));
                 dep.rollout_state_reason = Arc::clone(&reason);
                 // The first completion is kept (a rollback may complete it again).
                 dep.completed_at.get_or_insert(now);

@@ -117,14 +117,7 @@ impl Services {
         }
         let name = &self.services[s.index()].name;
         let message = format!("(service {name}) has reached a steady state.");
-        let sent = self.service_event(
-            cx,
-            s,
-            "steady",
-            "SERVICE_STEADY_STATE",
-            "INFO",
-            message,
-        );
+        let sent = self.service_event(cx, s, "steady", "SERVICE_STEADY_STATE", "INFO", message);
         if sent {
             // Reference §3.2: the steady state is reported periodically (about every six hours).
             self.schedule_retry(cx, s, now + EVENT_REPEAT);
@@ -166,7 +159,12 @@ impl Services {
 
     /// The most recently created service of that name (or ARN: `service/CLUSTER/NAME` or
     /// `service/NAME`) in the cluster; INACTIVE ones only when asked.
-    pub(super) fn latest_service(&self, cluster: ClusterId, r: &str, inactive: bool) -> Option<ServiceId> {
+    pub(super) fn latest_service(
+        &self,
+        cluster: ClusterId,
+        r: &str,
+        inactive: bool,
+    ) -> Option<ServiceId> {
         let name = r.rsplit('/').next().unwrap_or(r);
         self.services
             .iter()
@@ -180,7 +178,12 @@ impl Services {
     }
 
     /// DescribeServices: the most recent service of each name, INACTIVE ones included.
-    pub fn describe_services(&self, cx: &Cx, cluster: ClusterId, refs: &[String]) -> SnapshotResponse {
+    pub fn describe_services(
+        &self,
+        cx: &Cx,
+        cluster: ClusterId,
+        refs: &[String],
+    ) -> SnapshotResponse {
         let (services, failures) = crate::engine::queries::describe(refs, |r| {
             self.latest_service(cluster, r, true)
                 .map(|s| self.service_snapshot(cx, s))
