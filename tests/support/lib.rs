@@ -196,3 +196,63 @@ pub fn services_scenario_json(instances: usize, services: usize) -> String {
     s.push_str("\n],\n\"assertions\": [{\"type\": \"maxPlacementFailures\", \"atMost\": 0}]}\n");
     s
 }
+
+/// The C1M shape (issue "The engine at scale"): `instances` m5.2xlarge across three zones, then
+/// `services` REPLICA services of `tasks` tasks each (32 CPU units, 128 MiB), all created at 2 minutes,
+/// placed by spread(zone) then binpack(memory); ten simulated minutes. With the defaults (5,000,
+/// 1,000, 1,000) it places a million tasks.
+pub fn c1m_scenario_json(instances: usize, services: usize, tasks: usize) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(services * 400 + 4096);
+    let _ = write!(
+        s,
+        r#"{{"schemaVersion": 1, "name": "c1m-{services}x{tasks}-on-{instances}", "seed": 1, "horizon": "10m", "sampleInterval": "60s",
+"actions": [
+{{"at": 0, "action": "CreateCluster", "input": {{"clusterName": "c1m"}}}},
+{{"at": 0, "action": "LaunchContainerInstances", "input": {{"cluster": "c1m", "instanceType": "m5.2xlarge", "count": {instances}, "availabilityZones": ["us-east-1a", "us-east-1b", "us-east-1c"]}}}},
+{{"at": 0, "action": "RegisterTaskDefinition", "input": {{"family": "app", "containerDefinitions": [{{"name": "app", "image": "app", "cpu": 32, "memory": 128}}]}}}}"#
+    );
+    for k in 0..services {
+        let _ = write!(
+            s,
+            ",\n{{\"at\": \"2m\", \"action\": \"CreateService\", \"input\": {{\"cluster\": \"c1m\", \"serviceName\": \"svc{k}\", \"taskDefinition\": \"app:1\", \"desiredCount\": {tasks}, \"placementStrategy\": [{{\"type\": \"spread\", \"field\": \"attribute:ecs.availability-zone\"}}, {{\"type\": \"binpack\", \"field\": \"memory\"}}]}}}}"
+        );
+    }
+    s.push_str("\n],\n\"assertions\": [{\"type\": \"maxPlacementFailures\", \"atMost\": 0}]}\n");
+    s
+}
+
+/// A simulated week (issue "The engine at scale"): `instances` m5.xlarge across three zones,
+/// `services` REPLICA services of `tasks` tasks each (256 CPU units, 512 MiB, a dynamic port) on the
+/// default strategy (spread zone, then instance), each redeployed once a day (forceNewDeployment),
+/// the redeployments of a day spread evenly over it; `days` simulated days.
+pub fn week_scenario_json(instances: usize, services: usize, tasks: usize, days: u64) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(services * (200 + 200 * days as usize) + 4096);
+    let _ = write!(
+        s,
+        r#"{{"schemaVersion": 1, "name": "week-{services}x{tasks}-on-{instances}", "seed": 1, "horizon": "{days}d", "sampleInterval": "60s",
+"actions": [
+{{"at": 0, "action": "CreateCluster", "input": {{"clusterName": "week"}}}},
+{{"at": 0, "action": "LaunchContainerInstances", "input": {{"cluster": "week", "instanceType": "m5.xlarge", "count": {instances}, "availabilityZones": ["us-east-1a", "us-east-1b", "us-east-1c"]}}}},
+{{"at": 0, "action": "RegisterTaskDefinition", "input": {{"family": "app", "containerDefinitions": [{{"name": "app", "image": "app", "cpu": 256, "memory": 512, "portMappings": [{{"containerPort": 8080, "hostPort": 0}}]}}]}}}}"#
+    );
+    for k in 0..services {
+        let _ = write!(
+            s,
+            ",\n{{\"at\": \"2m\", \"action\": \"CreateService\", \"input\": {{\"cluster\": \"week\", \"serviceName\": \"svc{k}\", \"taskDefinition\": \"app:1\", \"desiredCount\": {tasks}}}}}"
+        );
+    }
+    for day in 0..days {
+        for k in 0..services {
+            // From 10 minutes into each day, spread evenly over the rest of it.
+            let at_ms = day * 86_400_000 + 600_000 + (k as u64 * 85_000_000) / services as u64;
+            let _ = write!(
+                s,
+                ",\n{{\"at\": \"{at_ms}ms\", \"action\": \"UpdateService\", \"input\": {{\"cluster\": \"week\", \"service\": \"svc{k}\", \"forceNewDeployment\": true}}}}"
+            );
+        }
+    }
+    s.push_str("\n],\n\"assertions\": [{\"type\": \"maxPlacementFailures\", \"atMost\": 0}]}\n");
+    s
+}

@@ -2,7 +2,7 @@
 //! directory atomically. The only crate that touches files, the clock, threads or the process.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use ecsim_engine::{Discard, Engine};
+use ecsim_engine::Engine;
 use ecsim_kernel::SimTime;
 use ecsim_placement::Check;
 use std::io::Write;
@@ -248,7 +248,7 @@ fn explain(
         )));
     }
     engine
-        .run_until(at_time, &mut Discard)
+        .run_until(at_time)
         .map_err(|h| UsageError(format!("error: {}: {h}", path.display())))?;
     let world = engine.world();
     let active: Vec<&ecsim_model::Cluster> = world

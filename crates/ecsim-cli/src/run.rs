@@ -2,13 +2,13 @@
 //! thread of their own (so formatting overlaps simulation), into a temporary run directory renamed
 //! into place at the end.
 
-use crate::rundir::{check_out_dir, write_error, write_summary, TempRunDir};
+use crate::rundir::{check_out_dir, write_error, write_summary, Syncer, TempRunDir};
 use crate::{load, UsageError};
 use ecsim_engine::{Engine, EventDetail, Halt, Limits, Record, Sink, SinkError};
 use ecsim_report::{EventsMode, Names, RunFiles, RunWriter};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -16,6 +16,8 @@ use std::time::Instant;
 const BATCH: usize = 4096;
 /// Batches in flight between the threads (what the writer may lag behind by).
 const IN_FLIGHT: usize = 8;
+/// How often the growing `events.jsonl` is synced while the run goes on.
+const SYNC_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 /// Action errors printed on the console.
 const ERRORS_SHOWN: usize = 10;
 
@@ -37,9 +39,12 @@ struct ShownError {
     message: String,
 }
 
-/// Hands records to the writer thread in batches; keeps the first action errors for the console.
+/// Hands records to the writer thread in batches (which come back empty to be reused, so that
+/// streaming allocates nothing); keeps the first action errors for the console.
 struct ChannelSink {
     tx: Option<SyncSender<Vec<Record>>>,
+    /// Batches the writer has emptied.
+    returned: Receiver<Vec<Record>>,
     batch: Vec<Record>,
     writer_failed: Arc<AtomicBool>,
     errors: Vec<ShownError>,
@@ -48,7 +53,11 @@ struct ChannelSink {
 
 impl ChannelSink {
     fn send(&mut self) -> Result<(), SinkError> {
-        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        let empty = self
+            .returned
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+        let batch = std::mem::replace(&mut self.batch, empty);
         let sent = self.tx.as_ref().is_some_and(|tx| tx.send(batch).is_ok());
         if sent {
             Ok(())
@@ -123,6 +132,7 @@ pub fn run(path: &Path, opts: RunOptions) -> Result<u8, UsageError> {
         services: tmp.file("services.csv")?,
         snapshots: tmp.file("snapshots.jsonl")?,
     };
+    let syncer = Syncer::start(tmp.handle(&files.events)?, SYNC_EVERY);
     let names = Names::new(
         &scenario.region,
         &scenario.account_id,
@@ -132,32 +142,38 @@ pub fn run(path: &Path, opts: RunOptions) -> Result<u8, UsageError> {
         .map_err(|e| write_error(&out_dir, "writing its files", e))?;
 
     let (tx, rx) = sync_channel::<Vec<Record>>(IN_FLIGHT);
+    let (back, returned) = sync_channel::<Vec<Record>>(IN_FLIGHT + 2);
     let writer_failed = Arc::new(AtomicBool::new(false));
     let failed = Arc::clone(&writer_failed);
     let handle = std::thread::spawn(move || {
-        for batch in rx {
-            for r in batch {
+        for mut batch in rx {
+            for r in batch.drain(..) {
                 if let Err(e) = writer.record(r) {
                     failed.store(true, Ordering::Relaxed);
                     return (writer, Err(e));
                 }
             }
+            // Back for reuse; if the engine has enough already, it is dropped.
+            let _ = back.try_send(batch);
         }
         (writer, Ok(()))
     });
     let mut sink = ChannelSink {
         tx: Some(tx),
+        returned,
         batch: Vec::with_capacity(BATCH),
         writer_failed,
         errors: Vec::new(),
         error_count: 0,
     };
-    let mut engine = Engine::from_arc(Arc::clone(&scenario));
+    let mut engine = Engine::with_sink(Arc::clone(&scenario), &mut sink);
     engine.set_limits(Limits {
         max_events: opts.max_events,
         ..Limits::default()
     });
-    let ran = engine.run_to_end(&mut sink);
+    let ran = engine.run_to_end();
+    let now = engine.now();
+    let summary = engine.finish();
     let closed = sink.close();
     let simulated = started.elapsed();
     let (writer, written) = handle
@@ -169,7 +185,7 @@ pub fn run(path: &Path, opts: RunOptions) -> Result<u8, UsageError> {
         (Err(h), _, _) => Some(h),
         (Ok(()), Err(e), _) | (Ok(()), Ok(()), Err(e)) => Some(Halt::Sink {
             message: e.0,
-            at: engine.now(),
+            at: now,
         }),
         (Ok(()), Ok(()), Ok(())) => None,
     };
@@ -183,6 +199,7 @@ pub fn run(path: &Path, opts: RunOptions) -> Result<u8, UsageError> {
     let files = writer
         .finish()
         .map_err(|e| write_error(&out_dir, "writing its files", e))?;
+    drop(syncer);
     for f in [
         files.events,
         files.timeseries,
@@ -191,7 +208,6 @@ pub fn run(path: &Path, opts: RunOptions) -> Result<u8, UsageError> {
     ] {
         tmp.close(f)?;
     }
-    let summary = engine.finish();
     let meta = ecsim_report::SummaryMeta {
         scenario_sha256: &loaded.sha256,
         ignored_fields: &loaded.ignored_fields,

@@ -74,6 +74,13 @@ impl TempRunDir {
             .map_err(|e| write_error(&self.dir, "creating its files", e))
     }
 
+    /// A second handle on one of the run's files, to sync it while it is being written.
+    pub fn handle(&self, file: &RunFile) -> Result<std::fs::File, UsageError> {
+        file.get_ref()
+            .try_clone()
+            .map_err(|e| write_error(&self.dir, "opening its files", e))
+    }
+
     /// Flushes and syncs a finished file.
     pub fn close(&self, file: RunFile) -> Result<(), UsageError> {
         let f = file
@@ -144,4 +151,37 @@ pub fn write_summary(
         .and_then(|()| f.flush())
         .map_err(|e| write_error(&tmp.dir, "writing summary.json", e))?;
     tmp.close(f)
+}
+
+/// Syncs a file that is being written, every `period`, until dropped: the kernel writes a large
+/// `events.jsonl` back while the run goes on, so the sync before the rename has little left to do.
+pub struct Syncer {
+    stop: std::sync::mpsc::Sender<()>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Syncer {
+    pub fn start(file: std::fs::File, period: std::time::Duration) -> Syncer {
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(period)
+            {
+                // A failure here is found again by the final sync, which reports it.
+                let _ = file.sync_data();
+            }
+        });
+        Syncer {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Syncer {
+    fn drop(&mut self) {
+        let _ = self.stop.send(());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }

@@ -281,11 +281,11 @@ proptest! {
     #[test]
     fn scheduler_invariants(c in case()) {
         let sc = build(&c);
-        let mut engine = Engine::new(&sc);
+        let mut sink = Collector::default();
+        let mut engine = Engine::with_sink(std::sync::Arc::new(sc.clone()), &mut sink);
         engine.enable_audit();
         engine.keep_history();
-        let mut sink = Collector::default();
-        engine.run_to_end(&mut sink).unwrap();
+        engine.run_to_end().unwrap();
         let daemons: Vec<bool> = engine.services().iter().map(|s| s.scheduling_strategy == SchedulingStrategy::Daemon).collect();
         for a in engine.audit() {
             if let Some((n, desired)) = a.completed {

@@ -1,14 +1,19 @@
-//! The event queue: a min-heap ordered by (time, phase, insertion sequence), with cancellation.
+//! The event queue, ordered by (time, phase, insertion sequence), with cancellation.
 //!
 //! The payload never decides the order: two events at the same time and phase come out in the order
-//! they were scheduled. Cancellation is lazy: a cancelled event stays in the heap and is skipped when
-//! it reaches the top. Each scheduled event owns a slot, reused once the event has come out, and a key
-//! names (slot, generation), so the bookkeeping is bounded by the events pending at once, not by the
+//! they were scheduled. Events are kept in one first-in first-out bucket per (time, phase): a
+//! simulation schedules many events for the same millisecond (every task a pass starts ends its
+//! PENDING state at the same time), so most schedules append to a bucket and most pops take from
+//! the front of one, in O(1), and the order within a bucket is the insertion order by construction.
+//! Emptied buckets are recycled, so a run in steady state allocates nothing here.
+//!
+//! Cancellation is lazy: a cancelled event stays in its bucket and is skipped when it reaches the
+//! front. Each scheduled event owns a slot, reused once the event has come out, and a key names
+//! (slot, generation), so the bookkeeping is bounded by the events pending at once, not by the
 //! events of the whole run.
 
 use crate::time::SimTime;
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BTreeMap, VecDeque};
 
 /// Identifies one scheduled event, for cancellation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -17,49 +22,30 @@ pub struct EventKey {
     generation: u32,
 }
 
-struct Entry<E> {
-    time: SimTime,
-    phase: u8,
-    seq: u64,
-    slot: u32,
-    payload: E,
-}
-
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.seq == other.seq
-    }
-}
-impl<E> Eq for Entry<E> {}
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<E> Ord for Entry<E> {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // BinaryHeap is a max-heap: reverse so the earliest (time, phase, seq) is on top.
-        (other.time, other.phase, other.seq).cmp(&(self.time, self.phase, self.seq))
-    }
-}
-
 /// A slot's state: the generation of the event that holds it, and whether that event is still
-/// pending (scheduled, neither cancelled nor come out). A slot is freed only when its entry leaves
-/// the heap, so a cancelled event's slot is never reused while its entry is still there.
+/// pending (scheduled, neither cancelled nor come out). A slot is freed only when its event leaves
+/// its bucket, so a cancelled event's slot is never reused while the event is still queued.
 #[derive(Clone, Copy)]
 struct Slot {
     generation: u32,
     pending: bool,
 }
 
+struct Queued<E> {
+    slot: u32,
+    payload: E,
+}
+
 /// A discrete-event queue. `phase` orders events scheduled for the same millisecond
 /// (lower phases first); the insertion sequence breaks the remaining ties.
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
-    next_seq: u64,
+    buckets: BTreeMap<(SimTime, u8), VecDeque<Queued<E>>>,
+    /// Emptied buckets, kept for reuse.
+    spare: Vec<VecDeque<Queued<E>>>,
     slots: Vec<Slot>,
     free: Vec<u32>,
     live: usize,
+    held: usize,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -68,21 +54,23 @@ impl<E> Default for EventQueue<E> {
     }
 }
 
+/// Buckets kept for reuse at most (their memory is the largest burst's).
+const SPARE_MAX: usize = 64;
+
 impl<E> EventQueue<E> {
     pub fn new() -> Self {
         EventQueue {
-            heap: BinaryHeap::new(),
-            next_seq: 0,
+            buckets: BTreeMap::new(),
+            spare: Vec::new(),
             slots: Vec::new(),
             free: Vec::new(),
             live: 0,
+            held: 0,
         }
     }
 
     /// Schedules `payload` at `time` in `phase`; returns the key that cancels it.
     pub fn schedule(&mut self, time: SimTime, phase: u8, payload: E) -> EventKey {
-        let seq = self.next_seq;
-        self.next_seq += 1;
         let slot = match self.free.pop() {
             Some(s) => s,
             None => {
@@ -101,13 +89,12 @@ impl<E> EventQueue<E> {
             generation: s.generation,
         };
         self.live += 1;
-        self.heap.push(Entry {
-            time,
-            phase,
-            seq,
-            slot,
-            payload,
-        });
+        self.held += 1;
+        let spare = &mut self.spare;
+        self.buckets
+            .entry((time, phase))
+            .or_insert_with(|| spare.pop().unwrap_or_default())
+            .push_back(Queued { slot, payload });
         key
     }
 
@@ -124,38 +111,48 @@ impl<E> EventQueue<E> {
         }
     }
 
-    /// Frees the slot of an entry that left the heap; a late `cancel` of its key is a no-op.
-    fn release(&mut self, slot: u32) {
-        self.slots[slot as usize].pending = false;
-        self.free.push(slot);
+    /// Drops cancelled events from the front until a live one leads; returns its (time, phase).
+    fn front(&mut self) -> Option<(SimTime, u8)> {
+        loop {
+            let mut entry = self.buckets.first_entry()?;
+            let bucket = entry.get_mut();
+            while let Some(q) = bucket.front() {
+                if self.slots[q.slot as usize].pending {
+                    return Some(*entry.key());
+                }
+                let slot = q.slot;
+                bucket.pop_front();
+                self.held -= 1;
+                self.free.push(slot);
+            }
+            let emptied = entry.remove();
+            if self.spare.len() < SPARE_MAX {
+                self.spare.push(emptied);
+            }
+        }
     }
 
     /// Removes and returns the earliest live event.
     pub fn pop(&mut self) -> Option<(SimTime, u8, E)> {
-        while let Some(entry) = self.heap.pop() {
-            let pending = self.slots[entry.slot as usize].pending;
-            self.release(entry.slot);
-            if !pending {
-                continue;
+        let (time, phase) = self.front()?;
+        let mut entry = self.buckets.first_entry().expect("a front bucket");
+        let q = entry.get_mut().pop_front().expect("a live event");
+        if entry.get().is_empty() {
+            let emptied = entry.remove();
+            if self.spare.len() < SPARE_MAX {
+                self.spare.push(emptied);
             }
-            self.live -= 1;
-            return Some((entry.time, entry.phase, entry.payload));
         }
-        None
+        self.slots[q.slot as usize].pending = false;
+        self.free.push(q.slot);
+        self.live -= 1;
+        self.held -= 1;
+        Some((time, phase, q.payload))
     }
 
     /// The time of the earliest live event, if any.
     pub fn peek_time(&mut self) -> Option<SimTime> {
-        while let Some(top) = self.heap.peek() {
-            if !self.slots[top.slot as usize].pending {
-                let slot = top.slot;
-                self.heap.pop();
-                self.release(slot);
-            } else {
-                return Some(top.time);
-            }
-        }
-        None
+        self.front().map(|(t, _)| t)
     }
 
     /// Number of live (scheduled, not cancelled, not yet popped) events.
@@ -167,9 +164,9 @@ impl<E> EventQueue<E> {
         self.live == 0
     }
 
-    /// Entries held, cancelled ones included (what the queue costs in memory).
+    /// Events held, cancelled ones not yet dropped included (what the queue costs in memory).
     pub fn held(&self) -> usize {
-        self.heap.len()
+        self.held
     }
 }
 
@@ -186,6 +183,18 @@ mod tests {
         q.schedule(SimTime(5), 1, "a2");
         let order: Vec<_> = std::iter::from_fn(|| q.pop().map(|(_, _, p)| p)).collect();
         assert_eq!(order, vec!["a1", "a2", "b", "c"]);
+    }
+
+    #[test]
+    fn an_earlier_phase_scheduled_later_still_comes_first() {
+        let mut q = EventQueue::new();
+        q.schedule(SimTime(5), 3, "pass");
+        q.schedule(SimTime(5), 3, "pass2");
+        assert_eq!(q.pop().map(|e| e.2), Some("pass"));
+        // Scheduled while the (5, 3) bucket is being consumed, for the same millisecond.
+        q.schedule(SimTime(5), 0, "task");
+        assert_eq!(q.pop().map(|e| e.2), Some("task"));
+        assert_eq!(q.pop().map(|e| e.2), Some("pass2"));
     }
 
     #[test]
@@ -226,5 +235,41 @@ mod tests {
             while q.pop().is_some() {}
         }
         assert!(q.slots.len() <= 4, "slots are reused: {}", q.slots.len());
+        assert_eq!(q.held(), 0);
+    }
+
+    /// The bucketed queue gives exactly a binary heap's order on (time, phase, insertion).
+    #[test]
+    fn agrees_with_a_sorted_reference() {
+        let mut q = EventQueue::new();
+        let mut reference: Vec<(u64, u8, u64)> = Vec::new();
+        let mut x: u64 = 12345;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut seq = 0u64;
+        let mut out = Vec::new();
+        let mut expected = Vec::new();
+        for round in 0..200 {
+            for _ in 0..50 {
+                let t = round * 10 + next() % 30;
+                let phase = (next() % 5) as u8;
+                q.schedule(SimTime(t), phase, seq);
+                reference.push((t, phase, seq));
+                seq += 1;
+            }
+            for _ in 0..40 {
+                reference.sort();
+                if reference.is_empty() {
+                    break;
+                }
+                expected.push(reference.remove(0).2);
+                out.push(q.pop().expect("an event").2);
+            }
+        }
+        assert_eq!(out, expected);
     }
 }

@@ -1,7 +1,7 @@
 //! `services.csv`: one row per sample per service (SPEC §9).
 
 use crate::names::Names;
-use crate::timeseries::csv_error;
+use crate::timeseries::{csv_error, Digits};
 use ecsim_engine::ServiceRow;
 use std::io::{self, Write};
 
@@ -19,22 +19,26 @@ pub const SERVICES_HEADER: [&str; 10] = [
     "below_min_healthy",
 ];
 
-/// Cluster and service by name; `below_min_healthy` as 0 or 1.
-fn record(names: &Names, r: &ServiceRow) -> [String; 10] {
+/// Cluster and service by name; `below_min_healthy` as 0 or 1; numbers rendered on the stack.
+fn write_row<W: Write>(csv: &mut csv::Writer<W>, names: &Names, r: &ServiceRow) -> csv::Result<()> {
     let s = names.service(r.service);
     debug_assert_eq!(s.cluster, r.cluster, "service row of another cluster");
-    [
-        r.t_s.to_string(),
-        names.cluster(r.cluster).name.to_string(),
-        s.name.to_string(),
-        r.desired.to_string(),
-        r.pending.to_string(),
-        r.running.to_string(),
-        r.healthy.to_string(),
-        r.primary_running.to_string(),
-        r.deployments.to_string(),
-        u8::from(r.below_min_healthy).to_string(),
-    ]
+    let mut n = Digits::default();
+    csv.write_field(n.u64(r.t_s))?;
+    csv.write_field(&*names.cluster(r.cluster).name)?;
+    csv.write_field(&*s.name)?;
+    for v in [
+        r.desired,
+        r.pending,
+        r.running,
+        r.healthy,
+        r.primary_running,
+        r.deployments,
+        u32::from(r.below_min_healthy),
+    ] {
+        csv.write_field(n.u64(u64::from(v)))?;
+    }
+    csv.write_record(None::<&[u8]>)
 }
 
 /// Writes `services.csv` row by row: the header first (only the header when the run has no
@@ -53,7 +57,7 @@ impl<W: Write> ServicesWriter<W> {
     }
 
     pub fn row(&mut self, names: &Names, r: &ServiceRow) -> io::Result<()> {
-        self.csv.write_record(record(names, r)).map_err(csv_error)
+        write_row(&mut self.csv, names, r).map_err(csv_error)
     }
 
     pub fn finish(mut self) -> io::Result<W> {

@@ -28,24 +28,55 @@ pub(crate) fn reservation_str(x: f64) -> String {
     format!("{}", round6(x))
 }
 
-fn record(names: &Names, r: &TimeseriesRow) -> [String; 13] {
-    [
-        r.t_s.to_string(),
-        names.cluster(r.cluster).name.to_string(),
-        r.capacity_provider.as_deref().unwrap_or("-").to_string(),
-        r.instances_active.to_string(),
-        r.instances_draining.to_string(),
-        r.cpu_registered.to_string(),
-        r.cpu_reserved.to_string(),
-        r.memory_registered_mib.to_string(),
-        r.memory_reserved_mib.to_string(),
-        r.tasks_provisioning.to_string(),
-        r.tasks_pending.to_string(),
-        r.tasks_running.to_string(),
-        r.capacity_provider_reservation
-            .map(reservation_str)
-            .unwrap_or_default(),
-    ]
+/// One row, field by field, with numbers rendered on the stack (no allocation per row).
+fn write_row<W: Write>(
+    csv: &mut csv::Writer<W>,
+    names: &Names,
+    r: &TimeseriesRow,
+) -> csv::Result<()> {
+    let mut n = Digits::default();
+    csv.write_field(n.u64(r.t_s))?;
+    csv.write_field(&*names.cluster(r.cluster).name)?;
+    csv.write_field(r.capacity_provider.as_deref().unwrap_or("-"))?;
+    for v in [
+        u64::from(r.instances_active),
+        u64::from(r.instances_draining),
+        r.cpu_registered,
+        r.cpu_reserved,
+        r.memory_registered_mib,
+        r.memory_reserved_mib,
+        u64::from(r.tasks_provisioning),
+        u64::from(r.tasks_pending),
+        u64::from(r.tasks_running),
+    ] {
+        csv.write_field(n.u64(v))?;
+    }
+    match r.capacity_provider_reservation {
+        Some(x) => csv.write_field(reservation_str(x))?,
+        None => csv.write_field("")?,
+    }
+    csv.write_record(None::<&[u8]>)
+}
+
+/// An unsigned integer's decimal digits, rendered into a buffer of its own.
+#[derive(Default)]
+pub(crate) struct Digits {
+    buf: [u8; 20],
+}
+
+impl Digits {
+    pub(crate) fn u64(&mut self, mut v: u64) -> &[u8] {
+        let mut i = self.buf.len();
+        loop {
+            i -= 1;
+            self.buf[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        &self.buf[i..]
+    }
 }
 
 /// Writes `timeseries.csv` row by row: the header first, then the rows as they come.
@@ -63,7 +94,7 @@ impl<W: Write> TimeseriesWriter<W> {
     }
 
     pub fn row(&mut self, names: &Names, r: &TimeseriesRow) -> io::Result<()> {
-        self.csv.write_record(record(names, r)).map_err(csv_error)
+        write_row(&mut self.csv, names, r).map_err(csv_error)
     }
 
     pub fn finish(mut self) -> io::Result<W> {

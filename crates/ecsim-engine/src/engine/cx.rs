@@ -1,7 +1,7 @@
 //! The context every subsystem works in: the clock, the event queue, the ECS state, the recorder
 //! and the notices subsystems leave for each other. It holds no subsystem's own state.
 
-use super::recording::Recorder;
+use super::recording::{Recorder, SinkRef};
 use super::Ev;
 use crate::output::Halt;
 use crate::scenario::Scenario;
@@ -45,20 +45,20 @@ pub(crate) enum Notice {
 }
 
 /// The shared context.
-pub(crate) struct Cx {
+pub(crate) struct Cx<'s> {
     pub scenario: Arc<Scenario>,
     pub now: SimTime,
     pub horizon: SimTime,
     pub queue: EventQueue<Ev>,
     pub world: World,
-    pub rec: Recorder,
+    pub rec: Recorder<'s>,
     pub notices: VecDeque<Notice>,
     /// Set when a bound of the run is reached; the event loop stops after the current event.
     pub halt: Option<Halt>,
 }
 
-impl Cx {
-    pub fn new(scenario: Arc<Scenario>) -> Cx {
+impl<'s> Cx<'s> {
+    pub fn new(scenario: Arc<Scenario>, sink: SinkRef<'s>) -> Cx<'s> {
         let world = World::new(
             &scenario.region,
             &scenario.account_id,
@@ -70,7 +70,7 @@ impl Cx {
             now: SimTime::ZERO,
             queue: EventQueue::new(),
             world,
-            rec: Recorder::new(),
+            rec: Recorder::new(sink),
             notices: VecDeque::new(),
             halt: None,
         }

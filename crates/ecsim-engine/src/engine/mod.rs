@@ -29,7 +29,7 @@ pub use services::PassAudit;
 
 use crate::action::*;
 use crate::output::{Halt, RunOutput, RunSummary};
-use crate::record::{Collector, Sink};
+use crate::record::{Collector, Discard, Sink};
 use crate::scenario::Scenario;
 use crate::service::{Deployment, Service};
 use cx::Cx;
@@ -43,6 +43,7 @@ use ecsim_model::{
 use ecsim_placement::{place, Decision, Failure, PlacementRequest, PlacementStrategy};
 use fleet::Fleet;
 use placing::{Placing, SpecRequest};
+use recording::SinkRef;
 use sampling::Sampling;
 use services::{Ops, Services};
 use std::sync::Arc;
@@ -98,11 +99,11 @@ impl Default for Limits {
     }
 }
 
-/// The simulator. Build it with [`Engine::new`], drive it with [`Engine::run_until`] or
-/// [`Engine::run_to_end`] (its records go to the sink you pass), and take the figures with
-/// [`Engine::finish`].
-pub struct Engine {
-    cx: Cx,
+/// The simulator. Build it with [`Engine::new`] (its records are dropped) or
+/// [`Engine::with_sink`] (they go to your sink as they happen), drive it with
+/// [`Engine::run_until`] or [`Engine::run_to_end`], and take the figures with [`Engine::finish`].
+pub struct Engine<'s> {
+    cx: Cx<'s>,
     fleet: Fleet,
     tasks: Tasks,
     placing: Placing,
@@ -111,15 +112,31 @@ pub struct Engine {
     limits: Limits,
 }
 
-impl Engine {
-    pub fn new(scenario: &Scenario) -> Engine {
-        Engine::from_arc(Arc::new(scenario.clone()))
+impl Engine<'static> {
+    /// An engine whose records are dropped (for runs that want only the figures, or `explain`).
+    pub fn new(scenario: &Scenario) -> Engine<'static> {
+        Engine::build(
+            Arc::new(scenario.clone()),
+            SinkRef::Owned(Box::new(Discard)),
+        )
+    }
+}
+
+impl<'s> Engine<'s> {
+    /// An engine that hands every record to `sink` as it happens, over a shared scenario (no copy
+    /// of its actions).
+    pub fn with_sink(scenario: Arc<Scenario>, sink: &'s mut dyn Sink) -> Engine<'s> {
+        Engine::build(scenario, SinkRef::Borrowed(sink))
     }
 
-    /// An engine over a shared scenario (no copy of its actions).
-    pub fn from_arc(scenario: Arc<Scenario>) -> Engine {
+    /// An engine that owns its sink.
+    pub fn with_owned_sink(scenario: Arc<Scenario>, sink: Box<dyn Sink + 's>) -> Engine<'s> {
+        Engine::build(scenario, SinkRef::Owned(sink))
+    }
+
+    fn build(scenario: Arc<Scenario>, sink: SinkRef<'s>) -> Engine<'s> {
         let streams = RandomStreams::new(scenario.seed);
-        let mut cx = Cx::new(Arc::clone(&scenario));
+        let mut cx = Cx::new(Arc::clone(&scenario), sink);
         // Actions run in (at, file order): the queue's insertion sequence keeps file order for
         // equal times.
         let mut order: Vec<usize> = (0..scenario.actions.len()).collect();
@@ -164,10 +181,10 @@ impl Engine {
         self.cx.horizon
     }
 
-    /// Processes every event at or before `until` (and never past the horizon), handing each
-    /// event's records to `sink`. A reached limit, or a sink that refuses a record, ends the run:
-    /// the halt is returned (and the run should not be continued).
-    pub fn run_until(&mut self, until: SimTime, sink: &mut dyn Sink) -> Result<(), Halt> {
+    /// Processes every event at or before `until` (and never past the horizon). A reached limit,
+    /// or a sink that refuses a record, ends the run: the halt is returned (and the run should not
+    /// be continued).
+    pub fn run_until(&mut self, until: SimTime) -> Result<(), Halt> {
         let until = until.min(self.cx.horizon);
         while let Some(t) = self.cx.queue.peek_time() {
             if t > until {
@@ -187,21 +204,22 @@ impl Engine {
             self.dispatch(ev);
             self.deliver();
             self.check_bounds();
-            let flushed = self.cx.rec.flush(sink);
+            if let Some(e) = self.cx.rec.take_refusal() {
+                return Err(Halt::Sink {
+                    message: e.0,
+                    at: t,
+                });
+            }
             if let Some(halt) = self.cx.halt.take() {
                 return Err(halt);
             }
-            flushed.map_err(|e| Halt::Sink {
-                message: e.0,
-                at: t,
-            })?;
         }
         self.cx.now = self.cx.now.max(until);
         Ok(())
     }
 
-    pub fn run_to_end(&mut self, sink: &mut dyn Sink) -> Result<(), Halt> {
-        self.run_until(self.cx.horizon, sink)
+    pub fn run_to_end(&mut self) -> Result<(), Halt> {
+        self.run_until(self.cx.horizon)
     }
 
     fn check_bounds(&mut self) {
@@ -736,10 +754,10 @@ impl Engine {
 /// Runs a scenario to its horizon and collects everything it produced (for tests and small runs:
 /// memory grows with the run; a large run streams to a [`Sink`] with [`Engine::run_to_end`]).
 pub fn run(scenario: &Scenario) -> RunOutput {
-    let mut engine = Engine::new(scenario);
-    engine.keep_history();
     let mut sink = Collector::default();
-    let halt = engine.run_to_end(&mut sink).err();
+    let mut engine = Engine::with_sink(Arc::new(scenario.clone()), &mut sink);
+    engine.keep_history();
+    let halt = engine.run_to_end().err();
     let (summary, world) = engine.finish_with_world();
     RunOutput {
         records: sink.records,

@@ -1,7 +1,7 @@
-//! Recording: every event, row and snapshot goes through here as it happens. The recorder derives
-//! the counts and the fingerprint from the records themselves (so no emit site can forget them),
-//! declares the names a record uses before the record, and holds the records of the current event
-//! until the event loop hands them to the sink.
+//! Recording: every event, row and snapshot goes through here as it happens, straight to the sink.
+//! The recorder derives the counts and the fingerprint from the records themselves (so no emit
+//! site can forget them) and declares the names a record uses before the record. A sink that
+//! refuses a record is remembered; the event loop ends the run after the current event.
 
 use crate::output::Counts;
 use crate::record::{
@@ -22,21 +22,48 @@ struct Declared {
     specs: usize,
 }
 
-pub(crate) struct Recorder {
-    buffer: Vec<Record>,
+/// Where the records go: a sink the engine owns, or one its caller lends it.
+pub(crate) enum SinkRef<'s> {
+    Owned(Box<dyn Sink + 's>),
+    Borrowed(&'s mut dyn Sink),
+}
+
+pub(crate) struct Recorder<'s> {
+    sink: SinkRef<'s>,
+    /// The sink's refusal, if it refused a record (the records after it are dropped).
+    refused: Option<SinkError>,
     fingerprint: Fingerprint,
     pub counts: Counts,
     declared: Declared,
 }
 
-impl Recorder {
-    pub fn new() -> Recorder {
+impl<'s> Recorder<'s> {
+    pub fn new(sink: SinkRef<'s>) -> Recorder<'s> {
         Recorder {
-            buffer: Vec::new(),
+            sink,
+            refused: None,
             fingerprint: Fingerprint::new(),
             counts: Counts::default(),
             declared: Declared::default(),
         }
+    }
+
+    fn push(&mut self, r: Record) {
+        if self.refused.is_some() {
+            return;
+        }
+        let sink: &mut dyn Sink = match &mut self.sink {
+            SinkRef::Owned(b) => &mut **b,
+            SinkRef::Borrowed(s) => &mut **s,
+        };
+        if let Err(e) = sink.record(r) {
+            self.refused = Some(e);
+        }
+    }
+
+    /// The sink's refusal, once.
+    pub fn take_refusal(&mut self) -> Option<SinkError> {
+        self.refused.take()
     }
 
     /// A queue event was processed: it is counted and hashed (time, phase, kind, id).
@@ -57,65 +84,63 @@ impl Recorder {
     /// Declares every cluster, instance, task definition, group and spec the world has gained
     /// since the last record, so that a sink resolving names has them before any record uses them.
     fn sync(&mut self, world: &World) {
-        let d = &mut self.declared;
-        while d.clusters < world.clusters.len() {
-            let c = &world.clusters[d.clusters];
-            self.buffer.push(Record::Declare(Declaration::Cluster {
+        while self.declared.clusters < world.clusters.len() {
+            let c = &world.clusters[self.declared.clusters];
+            self.declared.clusters += 1;
+            self.push(Record::Declare(Declaration::Cluster {
                 id: c.id,
                 name: Arc::from(c.name.as_str()),
                 arn: Arc::from(c.arn.as_str()),
             }));
-            d.clusters += 1;
         }
-        while d.instances < world.instances.len() {
-            let i = &world.instances[d.instances];
-            self.buffer.push(Record::Declare(Declaration::Instance {
+        while self.declared.instances < world.instances.len() {
+            let i = &world.instances[self.declared.instances];
+            self.declared.instances += 1;
+            self.push(Record::Declare(Declaration::Instance {
                 id: i.id,
                 cluster: i.cluster,
                 arn: Arc::from(i.arn.as_str()),
                 ec2_instance_id: Arc::from(i.ec2_instance_id.as_str()),
                 availability_zone: i.availability_zone().map(Arc::from),
             }));
-            d.instances += 1;
         }
-        while d.task_definitions < world.task_definition_count() {
-            let id = TaskDefId(d.task_definitions as u32);
-            self.buffer
-                .push(Record::Declare(Declaration::TaskDefinition {
-                    id,
-                    definition: Arc::clone(world.task_definition_arc(id)),
-                }));
-            d.task_definitions += 1;
+        while self.declared.task_definitions < world.task_definition_count() {
+            let id = TaskDefId(self.declared.task_definitions as u32);
+            self.declared.task_definitions += 1;
+            self.push(Record::Declare(Declaration::TaskDefinition {
+                id,
+                definition: Arc::clone(world.task_definition_arc(id)),
+            }));
         }
-        while d.groups < world.group_count() {
-            let id = GroupId(d.groups as u32);
-            self.buffer.push(Record::Declare(Declaration::Group {
+        while self.declared.groups < world.group_count() {
+            let id = GroupId(self.declared.groups as u32);
+            self.declared.groups += 1;
+            self.push(Record::Declare(Declaration::Group {
                 id,
                 name: Arc::from(world.group_name(id)),
             }));
-            d.groups += 1;
         }
-        while d.specs < world.spec_count() {
-            let id = SpecId(d.specs as u32);
-            self.buffer.push(Record::Declare(Declaration::Spec {
+        while self.declared.specs < world.spec_count() {
+            let id = SpecId(self.declared.specs as u32);
+            self.declared.specs += 1;
+            self.push(Record::Declare(Declaration::Spec {
                 id,
                 spec: Arc::clone(world.spec_arc(id)),
             }));
-            d.specs += 1;
         }
     }
 
     /// Declares a name the world does not hold (a service).
     pub fn declare(&mut self, world: &World, d: Declaration) {
         self.sync(world);
-        self.buffer.push(Record::Declare(d));
+        self.push(Record::Declare(d));
     }
 
     /// An instance's zone attribute changed.
     pub fn instance_zone(&mut self, world: &World, id: InstanceId) {
         self.sync(world);
         let zone = world.instance(id).availability_zone().map(Arc::from);
-        self.buffer.push(Record::Declare(Declaration::InstanceZone {
+        self.push(Record::Declare(Declaration::InstanceZone {
             id,
             availability_zone: zone,
         }));
@@ -219,30 +244,21 @@ impl Recorder {
             }
         }
         f.end();
-        self.buffer
-            .push(Record::Event(EventRecord { t: now, detail }));
+        self.push(Record::Event(EventRecord { t: now, detail }));
     }
 
     pub fn sample(&mut self, world: &World, row: TimeseriesRow) {
         self.sync(world);
-        self.buffer.push(Record::Sample(row));
+        self.push(Record::Sample(row));
     }
 
     pub fn service_row(&mut self, world: &World, row: ServiceRow) {
         self.sync(world);
-        self.buffer.push(Record::ServiceRow(row));
+        self.push(Record::ServiceRow(row));
     }
 
     pub fn snapshot(&mut self, world: &World, s: SnapshotRecord) {
         self.sync(world);
-        self.buffer.push(Record::Snapshot(Box::new(s)));
-    }
-
-    /// Hands the records held so far to `sink`, in order.
-    pub fn flush(&mut self, sink: &mut dyn Sink) -> Result<(), SinkError> {
-        for r in self.buffer.drain(..) {
-            sink.record(r)?;
-        }
-        Ok(())
+        self.push(Record::Snapshot(Box::new(s)));
     }
 }

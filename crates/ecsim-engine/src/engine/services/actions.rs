@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 impl Services {
     /// Applies service action `index`.
-    pub fn action(&mut self, op: &mut Ops<'_>, index: usize, action: &Action) {
+    pub fn action(&mut self, op: &mut Ops<'_, '_>, index: usize, action: &Action) {
         match action {
             Action::CreateService(c) => self.create_service(op.cx, index, c),
             Action::UpdateService(u) => self.update_service(op, index, u),
@@ -244,7 +244,7 @@ impl Services {
         id
     }
 
-    fn update_service(&mut self, op: &mut Ops<'_>, index: usize, u: &UpdateService) {
+    fn update_service(&mut self, op: &mut Ops<'_, '_>, index: usize, u: &UpdateService) {
         let Some(s) = self.service_ref(op.cx, index, &u.cluster, &u.service) else {
             return;
         };
@@ -297,7 +297,7 @@ impl Services {
 
     fn delete_service(
         &mut self,
-        op: &mut Ops<'_>,
+        op: &mut Ops<'_, '_>,
         index: usize,
         cluster: &str,
         r: &str,

@@ -18,7 +18,7 @@ const THROTTLE_MAX: SimDuration = SimDuration::from_seconds(900);
 
 impl Services {
     /// A service task's health was decided (the lifecycle armed it when the task reached RUNNING).
-    pub(super) fn task_health(&mut self, op: &mut Ops<'_>, task: TaskId, healthy: bool) {
+    pub(super) fn task_health(&mut self, op: &mut Ops<'_, '_>, task: TaskId, healthy: bool) {
         let Some((s, st)) = self.task(op.cx, task) else {
             return;
         };

@@ -29,8 +29,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// The subsystems a service operation works through.
-pub(crate) struct Ops<'a> {
-    pub cx: &'a mut Cx,
+pub(crate) struct Ops<'a, 's> {
+    pub cx: &'a mut Cx<'s>,
     pub tasks: &'a mut Tasks,
     pub placing: &'a mut Placing,
 }
@@ -41,8 +41,65 @@ pub(crate) struct ServiceTask {
     pub deployment: DeploymentId,
     /// Counted healthy (SPEC §7 health).
     pub healthy: bool,
+    /// How the tally counts it now.
+    pub class: Class,
     /// Scale-in protected until then (UpdateTaskProtection).
     pub protected_until: Option<SimTime>,
+}
+
+/// How a task counts in its service's tally (DescribeServices' pendingCount and runningCount).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Class {
+    /// Desired RUNNING and not yet RUNNING.
+    Pending,
+    /// lastStatus RUNNING.
+    Running,
+    /// Neither (stopping, or stopped before it ran).
+    Other,
+}
+
+impl Class {
+    pub fn of(task: &ecsim_model::Task) -> Class {
+        if task.last_status == TaskStatus::Running {
+            Class::Running
+        } else if task.last_status < TaskStatus::Running
+            && task.desired_status == ecsim_model::DesiredStatus::Running
+        {
+            Class::Pending
+        } else {
+            Class::Other
+        }
+    }
+}
+
+/// The counts behind a service's tally, kept as its tasks change.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Counted {
+    pub pending: u32,
+    pub running: u32,
+    /// (pending, running) per deployment.
+    pub by_deployment: BTreeMap<DeploymentId, (u32, u32)>,
+}
+
+impl Counted {
+    fn add(&mut self, d: DeploymentId, class: Class, sign: i32) {
+        let e = self.by_deployment.entry(d).or_default();
+        let apply = |x: &mut u32| *x = x.checked_add_signed(sign).expect("tally in step");
+        match class {
+            Class::Pending => {
+                apply(&mut self.pending);
+                apply(&mut e.0);
+            }
+            Class::Running => {
+                apply(&mut self.running);
+                apply(&mut e.1);
+            }
+            Class::Other => {}
+        }
+        if *e == (0, 0) {
+            self.by_deployment.remove(&d);
+        }
+    }
 }
 
 /// What the event loop keeps per service beside the API's view of it.
@@ -50,6 +107,8 @@ pub(crate) struct ServiceTask {
 pub(crate) struct ServiceRuntime {
     /// The service's tasks not yet STOPPED.
     pub tasks: BTreeMap<TaskId, ServiceTask>,
+    /// The tally of `tasks`, kept in step with them.
+    pub counted: Counted,
     /// Tasks with desired status RUNNING counted healthy.
     pub healthy: u32,
     pub record: ServiceRecord,
@@ -150,7 +209,7 @@ impl Services {
     /// Handles every notice left so far, in order. Called after each call into the task lifecycle
     /// or placement, so the scheduler sees a change before it goes on (a task that failed to start
     /// within a pass may have tripped the circuit breaker).
-    pub fn absorb(&mut self, op: &mut Ops<'_>) {
+    pub fn absorb(&mut self, op: &mut Ops<'_, '_>) {
         while let Some(n) = op.cx.notices.pop_front() {
             match n {
                 Notice::TaskStatus(t) => self.task_status(op, t),
@@ -164,7 +223,7 @@ impl Services {
         }
     }
 
-    fn task_status(&mut self, op: &mut Ops<'_>, task: TaskId) {
+    fn task_status(&mut self, op: &mut Ops<'_, '_>, task: TaskId) {
         let status = op.cx.world.task(task).last_status;
         if status == TaskStatus::Stopped {
             self.task_stopped(op, task);
@@ -175,7 +234,43 @@ impl Services {
                 // Reaching RUNNING ends a run of failed starts (reference §4.6).
                 self.rt[s.index()].consecutive_failures = 0;
             }
+            self.reclassify(op.cx, s, task);
             self.mark_service(op.cx, s);
+        }
+    }
+
+    /// A service task joins its service's books (just placed).
+    pub(super) fn add_task(
+        &mut self,
+        cx: &Cx,
+        s: ServiceId,
+        task: TaskId,
+        deployment: DeploymentId,
+    ) {
+        let class = Class::of(cx.world.task(task));
+        let rt = &mut self.rt[s.index()];
+        rt.tasks.insert(
+            task,
+            ServiceTask {
+                deployment,
+                healthy: false,
+                class,
+                protected_until: None,
+            },
+        );
+        rt.counted.add(deployment, class, 1);
+    }
+
+    /// Counts the task as it is now.
+    fn reclassify(&mut self, cx: &Cx, s: ServiceId, task: TaskId) {
+        let class = Class::of(cx.world.task(task));
+        let rt = &mut self.rt[s.index()];
+        let st = rt.tasks.get_mut(&task).expect("a service task");
+        if st.class != class {
+            let (old, d) = (st.class, st.deployment);
+            st.class = class;
+            rt.counted.add(d, old, -1);
+            rt.counted.add(d, class, 1);
         }
     }
 
@@ -195,7 +290,7 @@ impl Services {
         self.mark_service(cx, s);
     }
 
-    fn task_stopped(&mut self, op: &mut Ops<'_>, task: TaskId) {
+    fn task_stopped(&mut self, op: &mut Ops<'_, '_>, task: TaskId) {
         // A DRAINING instance's daemon task waits for the replica tasks there (reference §4.1).
         if let Some(i) = op.cx.world.task(task).instance {
             let inst = op.cx.world.instance(i);
@@ -219,7 +314,9 @@ impl Services {
         let Some((s, st)) = self.task(op.cx, task) else {
             return;
         };
-        self.rt[s.index()].tasks.remove(&task);
+        let rt = &mut self.rt[s.index()];
+        rt.tasks.remove(&task);
+        rt.counted.add(st.deployment, st.class, -1);
         let t = op.cx.world.task(task);
         if t.started_at.is_none() && t.stop_code == Some(ecsim_model::StopCode::TaskFailedToStart) {
             // Throttling (reference §4.6) and the circuit breaker's first stage (reference §4.4).

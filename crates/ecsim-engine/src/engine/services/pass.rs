@@ -4,7 +4,7 @@
 //! deployments and steady state settled.
 
 use super::health::RETRY;
-use super::{Ops, ServiceTask, Services};
+use super::{Ops, Services};
 use crate::engine::cx::Cx;
 use crate::engine::placing::{Placing, SpecRequest};
 use crate::record::EventDetail;
@@ -62,7 +62,7 @@ struct Applied {
 impl Services {
     /// Visits every marked service: DAEMON services first, so that their tasks are placed before
     /// replica tasks (reference §4.1), then the others, each in creation order.
-    pub fn pass(&mut self, op: &mut Ops<'_>) {
+    pub fn pass(&mut self, op: &mut Ops<'_, '_>) {
         self.pass_scheduled = false;
         let dirty = std::mem::take(&mut self.dirty);
         let (daemons, others): (Vec<ServiceId>, Vec<ServiceId>) =
@@ -74,7 +74,7 @@ impl Services {
         }
     }
 
-    fn reconcile(&mut self, op: &mut Ops<'_>, s: ServiceId) {
+    fn reconcile(&mut self, op: &mut Ops<'_, '_>, s: ServiceId) {
         let svc = &self.services[s.index()];
         match svc.status {
             ServiceStatus::Inactive => return,
@@ -223,7 +223,7 @@ impl Services {
         (applied, view.figures())
     }
 
-    fn replica_pass(&mut self, op: &mut Ops<'_>, s: ServiceId) {
+    fn replica_pass(&mut self, op: &mut Ops<'_, '_>, s: ServiceId) {
         let Some(primary) = self.rt[s.index()].primary else {
             return;
         };
@@ -270,7 +270,7 @@ impl Services {
         }
     }
 
-    fn daemon_pass(&mut self, op: &mut Ops<'_>, s: ServiceId) {
+    fn daemon_pass(&mut self, op: &mut Ops<'_, '_>, s: ServiceId) {
         let Some(primary) = self.rt[s.index()].primary else {
             return;
         };
@@ -372,7 +372,7 @@ impl Services {
 
     /// EXTERNAL controller: each task set keeps its computed desired count, with the replica rules
     /// applied to it alone (its tasks on DRAINING instances are replaced within min/max).
-    fn task_set_pass(&mut self, op: &mut Ops<'_>, s: ServiceId) {
+    fn task_set_pass(&mut self, op: &mut Ops<'_, '_>, s: ServiceId) {
         let sets: Vec<DeploymentId> = self.services[s.index()]
             .deployments
             .iter()
@@ -402,7 +402,7 @@ impl Services {
     }
 
     /// Stops tasks for the scheduler, with ECS's stopped reason, and reports them.
-    fn stop_service_tasks(&mut self, op: &mut Ops<'_>, s: ServiceId, stops: &[TaskId]) {
+    fn stop_service_tasks(&mut self, op: &mut Ops<'_, '_>, s: ServiceId, stops: &[TaskId]) {
         if stops.is_empty() {
             return;
         }
@@ -474,7 +474,7 @@ impl Services {
     /// placement failed (a retry is then scheduled).
     fn start_service_tasks(
         &mut self,
-        op: &mut Ops<'_>,
+        op: &mut Ops<'_, '_>,
         s: ServiceId,
         d: DeploymentId,
         n: u32,
@@ -507,14 +507,7 @@ impl Services {
                 .copied();
             match op.placing.place_one(op.cx, op.tasks, spec, only, grace) {
                 Ok(task) => {
-                    self.rt[s.index()].tasks.insert(
-                        task,
-                        ServiceTask {
-                            deployment: d,
-                            healthy: false,
-                            protected_until: None,
-                        },
-                    );
+                    self.add_task(op.cx, s, task, d);
                     self.absorb(op);
                     self.rt[s.index()].last_placement_failure.remove(&only);
                     self.clear_cause(s, "placement");

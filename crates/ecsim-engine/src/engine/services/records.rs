@@ -4,13 +4,15 @@
 
 use super::messages::EVENT_REPEAT;
 use super::Services;
+#[cfg(debug_assertions)]
+use super::{Class, Counted};
 use crate::assertions::Watch;
 use crate::engine::cx::Cx;
 use crate::output::ServiceOutput;
 use crate::record::{DeploymentSnapshot, ServiceRow, ServiceSnapshot, SnapshotResponse};
 use crate::service::{DeploymentController, DeploymentStatus, SchedulingStrategy, ServiceStatus};
 use ecsim_kernel::SimTime;
-use ecsim_model::{ClusterId, DeploymentId, DesiredStatus, ServiceId, TaskStatus};
+use ecsim_model::{ClusterId, DeploymentId, ServiceId};
 use std::collections::BTreeMap;
 
 /// A service's tasks counted once: those not yet STOPPED, by state and deployment.
@@ -27,29 +29,40 @@ pub(super) struct Tally {
 }
 
 impl Services {
-    /// The one count of a service's tasks that every view reads.
+    /// The one count of a service's tasks that every view reads, from the counts kept as its
+    /// tasks change (checked against a recount in debug builds).
     pub(super) fn tally(&self, cx: &Cx, s: ServiceId, per_deployment: bool) -> Tally {
         let rt = &self.rt[s.index()];
-        let mut tally = Tally::default();
-        for (&t, st) in &rt.tasks {
-            let task = cx.world.task(t);
-            let pending = task.last_status < TaskStatus::Running
-                && task.desired_status == DesiredStatus::Running;
-            let running = task.last_status == TaskStatus::Running;
-            if running {
-                tally.running += 1;
-                if Some(st.deployment) == rt.primary {
-                    tally.primary_running += 1;
-                }
-            } else if pending {
-                tally.pending += 1;
+        let c = &rt.counted;
+        let tally = Tally {
+            running: c.running,
+            pending: c.pending,
+            primary_running: rt
+                .primary
+                .and_then(|p| c.by_deployment.get(&p))
+                .map_or(0, |&(_, r)| r),
+            by_deployment: if per_deployment {
+                c.by_deployment.clone()
+            } else {
+                BTreeMap::new()
+            },
+        };
+        #[cfg(debug_assertions)]
+        {
+            let mut recount = Counted::default();
+            for (&t, st) in &rt.tasks {
+                let class = Class::of(cx.world.task(t));
+                debug_assert_eq!(class, st.class, "task {t:?} counted as it was");
+                recount.add(st.deployment, class, 1);
             }
-            if per_deployment {
-                let e = tally.by_deployment.entry(st.deployment).or_default();
-                e.0 += u32::from(pending && !running);
-                e.1 += u32::from(running);
-            }
+            debug_assert_eq!(
+                (recount.pending, recount.running, &recount.by_deployment),
+                (c.pending, c.running, &c.by_deployment),
+                "service {s:?}: the tally is out of step"
+            );
         }
+        #[cfg(not(debug_assertions))]
+        let _ = cx;
         tally
     }
 
