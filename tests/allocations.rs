@@ -59,9 +59,10 @@ fn at_most_3_allocations_per_placement() {
     let per = allocations as f64 / placements as f64;
     eprintln!("RunTask: {allocations} allocations for {placements} placements ({per:.2} each)");
 
-    let src = ecsim_tests::services_scenario_json(500, 100);
+    // Services on a placement-heavy workload: 100 services of 200 tasks on 500 instances.
+    let src = ecsim_tests::c1m_scenario_json(500, 100, 200);
     let (allocations, placements) = allocations_per_run(&src);
-    assert!(placements > 1000, "{placements}");
+    assert_eq!(placements, 20_000);
     let per_service = allocations as f64 / placements as f64;
     eprintln!(
         "services: {allocations} allocations for {placements} placements ({per_service:.2} each)"

@@ -4,6 +4,7 @@
 //! The model holds state and keeps its books (every reservation is asserted when made and when
 //! released); it decides nothing. Placement reads it, the engine changes it.
 
+pub mod arn;
 pub mod catalog;
 pub mod ids;
 pub mod index;

@@ -4,6 +4,7 @@
 //! Tasks live in a slab: a STOPPED task can be released once no output can name it any more (the
 //! engine releases it an hour after it stopped), so the world's memory follows the live tasks.
 
+use crate::arn::Ref;
 use crate::ids::{ClusterId, GroupId, InstanceId, SpecId, TaskDefId, TaskId};
 use crate::index::ClusterIndex;
 use crate::instance::{ContainerInstance, InstanceStatus, MAX_RESERVED_PORTS};
@@ -166,7 +167,7 @@ impl World {
 
     /// A cluster by name or ARN.
     pub fn cluster_by_ref(&self, r: &str) -> Option<ClusterId> {
-        let name = r.rsplit_once(":cluster/").map(|(_, n)| n).unwrap_or(r);
+        let name = Ref::parse(r, "cluster").ok()?.rest();
         self.cluster_names.get(name).copied()
     }
 
@@ -313,10 +314,7 @@ impl World {
 
     /// `family` (latest ACTIVE revision), `family:revision`, or a task-definition ARN.
     pub fn task_definition_by_ref(&self, r: &str) -> Option<TaskDefId> {
-        let r = r
-            .rsplit_once(":task-definition/")
-            .map(|(_, x)| x)
-            .unwrap_or(r);
+        let r = Ref::parse(r, "task-definition").ok()?.rest();
         match r.rsplit_once(':') {
             Some((family, rev)) if rev.chars().all(|c| c.is_ascii_digit()) && !rev.is_empty() => {
                 let rev: usize = rev.parse().ok()?;
@@ -462,7 +460,7 @@ impl World {
     /// Task ids are deterministic (the n-th task is n as 32 hex digits), so a reference is parsed,
     /// not looked up: a full ARN must match the task's exactly, a bare id only its number.
     pub fn task_by_ref(&self, cluster: ClusterId, r: &str) -> Option<TaskId> {
-        let hex = r.rsplit('/').next()?;
+        let hex = Ref::parse(r, "task").ok()?.last();
         if hex.len() != 32 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
         }

@@ -6,6 +6,7 @@
 use crate::cx::{closest, Cx};
 use crate::path::Path;
 use ecsim_engine::service::{DeploymentController, SchedulingStrategy};
+use ecsim_model::arn::Ref;
 use ecsim_model::{AmiCatalog, Compatibility, InstanceTypeCatalog, NetworkMode};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -101,33 +102,18 @@ impl Refs {
     /// The part after `arn:PARTITION:ecs:REGION:ACCOUNT:<kind>/`, when `text` is such an ARN of
     /// this scenario's region and account. `Err` explains what is wrong with an ARN.
     fn arn_rest<'t>(&self, text: &'t str, kind: &str) -> Result<Option<&'t str>, String> {
-        if !text.starts_with("arn:") {
-            return Ok(None);
-        }
-        let parts: Vec<&str> = text.splitn(6, ':').collect();
-        let resource = parts.get(5).copied().unwrap_or("");
-        let Some(rest) = resource
-            .strip_prefix(kind)
-            .and_then(|r| r.strip_prefix('/'))
-        else {
-            return Err(format!(
-                "expected a {kind} name or an ARN like arn:aws:ecs:{}:{}:{kind}/NAME",
-                self.region, self.account_id
-            ));
-        };
-        if parts.len() != 6 || !parts[1].starts_with("aws") || parts[2] != "ecs" {
-            return Err(format!(
-                "expected a {kind} name or an ARN like arn:aws:ecs:{}:{}:{kind}/NAME",
-                self.region, self.account_id
-            ));
-        }
-        if parts[3] != self.region || parts[4] != self.account_id {
-            return Err(format!(
+        match Ref::parse(text, kind) {
+            Ok(Ref::Name(_)) => Ok(None),
+            Ok(Ref::Arn(a)) if a.region != self.region || a.account != self.account_id => Err(format!(
                 "the ARN names region {} and account {}, but this scenario runs in region {} and account {}",
-                parts[3], parts[4], self.region, self.account_id
-            ));
+                a.region, a.account, self.region, self.account_id
+            )),
+            Ok(Ref::Arn(a)) => Ok(Some(a.rest)),
+            Err(_) => Err(format!(
+                "expected a {kind} name or an ARN like arn:aws:ecs:{}:{}:{kind}/NAME",
+                self.region, self.account_id
+            )),
         }
-        Ok(Some(rest))
     }
 
     /// Resolves a cluster name or ARN that must exist now; returns its name.
