@@ -20,10 +20,8 @@ fn world(instances: &[(&str, &str, u32, u32)]) -> (World, ClusterId) {
                 gpus: 0,
                 enis: 2,
             };
-            i.attributes
-                .insert("ecs.availability-zone".into(), Some(zone.into()));
-            i.attributes
-                .insert("ecs.instance-type".into(), Some(itype.into()));
+            i.attributes.insert("ecs.availability-zone", Some(zone));
+            i.attributes.insert("ecs.instance-type", Some(itype));
         });
     }
     w.sync_index();

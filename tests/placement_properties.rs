@@ -171,16 +171,12 @@ fn build_world(instances: &[InstanceSpec]) -> (World, ClusterId) {
                 InstanceStatus::Active
             };
             if let Some(z) = spec.zone {
-                i.attributes.insert(
-                    "ecs.availability-zone".into(),
-                    Some(ZONES[z as usize].into()),
-                );
+                i.attributes
+                    .insert("ecs.availability-zone", Some(ZONES[z as usize]));
             }
             if let Some(prod) = spec.stack {
-                i.attributes.insert(
-                    "stack".into(),
-                    Some(if prod { "prod" } else { "dev" }.into()),
-                );
+                i.attributes
+                    .insert("stack", Some(if prod { "prod" } else { "dev" }));
             }
         });
     }

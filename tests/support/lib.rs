@@ -56,12 +56,9 @@ pub fn filled_world(instances: usize, fill: f64, seed: u64) -> (World, ClusterId
             };
             i.registered_tcp_ports = vec![22, 2375, 2376, 51678, 51679, 51680];
             i.agent_version = "1.101.2".into();
-            i.attributes.insert(
-                "ecs.availability-zone".into(),
-                Some(ZONES[k % 3].to_string()),
-            );
             i.attributes
-                .insert("ecs.instance-type".into(), Some("m5.xlarge".into()));
+                .insert("ecs.availability-zone", Some(ZONES[k % 3]));
+            i.attributes.insert("ecs.instance-type", Some("m5.xlarge"));
         });
     }
     let filler = world.register_task_definition(simple_task_definition("filler", 128, 256));

@@ -356,7 +356,7 @@ fn explain(
         Err(f) => {
             let closest = f
                 .closest
-                .map(|i| world.instance(i).arn.clone())
+                .map(|i| world.instance_arn(i))
                 .unwrap_or_else(|| "-".into());
             let _ = writeln!(
                 out,

@@ -82,7 +82,7 @@ pub enum Action {
     StopTask {
         cluster: String,
         task: String,
-        reason: Option<Arc<str>>,
+        reason: Option<Arc<String>>,
     },
     TerminateContainerInstances {
         cluster: String,

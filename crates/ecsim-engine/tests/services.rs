@@ -513,7 +513,8 @@ fn protected_tasks_hold_a_deployment_until_their_protection_expires() {
     let protected = out.world.task(TaskId(0));
     let stopped_at = protected
         .stopping_at
-        .or(protected.stopped_at)
+        .get()
+        .or(protected.stopped_at.get())
         .expect("stopped after expiry");
     assert_eq!(
         stopped_at,
@@ -521,7 +522,7 @@ fn protected_tasks_hold_a_deployment_until_their_protection_expires() {
         "stopped when its protection expired, not before"
     );
     let other = out.world.task(TaskId(1));
-    assert!(other.stopped_at.unwrap() < at(1800));
+    assert!(other.stopped_at.get().unwrap() < at(1800));
     assert_eq!(out.deployments[1].completed_at, Some(at(1800)));
 }
 
@@ -558,7 +559,7 @@ fn a_task_failing_its_health_check_is_replaced_after_the_grace_period() {
     let out = run(&sc);
     let first = out.world.task(TaskId(0));
     // RUNNING at 110 s; unhealthy after 3 × 30 s, ignored until the 300 s grace has passed.
-    assert_eq!(first.stopping_at, Some(at(410)));
+    assert_eq!(first.stopping_at.get(), Some(at(410)));
     assert_eq!(first.health_status, HealthStatus::Unhealthy);
     assert_eq!(
         first.stopped_reason,
@@ -801,7 +802,7 @@ fn a_failure_model_moves_no_placement_and_no_duration() {
     let shape = |out: &RunOutput| -> Vec<(u32, Option<InstanceId>, Option<u64>)> {
         out.world
             .tasks()
-            .map(|t| (t.id.0, t.instance, t.stopped_at.map(|s| s.ms())))
+            .map(|t| (t.id.0, t.instance, t.stopped_at.get().map(|s| s.ms())))
             .collect()
     };
     assert_eq!(shape(&plain), shape(&with_crash));
@@ -830,7 +831,7 @@ fn every_protection_expiry_wakes_the_scheduler() {
     protect(&mut sc, 600, 2, 20);
     deploy(&mut sc, 700, "web:2");
     let out = run(&sc);
-    assert_eq!(out.world.task(TaskId(1)).stopping_at, Some(at(1800)));
+    assert_eq!(out.world.task(TaskId(1)).stopping_at.get(), Some(at(1800)));
     assert_eq!(out.deployments[1].rollout_state, RolloutState::Completed);
 
     let mut sc = base(1, 100, 200);
@@ -839,7 +840,7 @@ fn every_protection_expiry_wakes_the_scheduler() {
     horizon(&mut sc, 60_000);
     let out = run(&sc);
     assert_eq!(
-        out.world.task(TaskId(0)).stopping_at,
+        out.world.task(TaskId(0)).stopping_at.get(),
         Some(at(600 + 480 * 60))
     );
     assert_eq!(out.deployments[1].rollout_state, RolloutState::Completed);

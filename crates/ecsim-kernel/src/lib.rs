@@ -17,4 +17,4 @@ pub use fingerprint::Fingerprint;
 pub use queue::{EventKey, EventQueue};
 pub use random::{RandomStreams, Stream};
 pub use slab::Slab;
-pub use time::{SimDuration, SimTime};
+pub use time::{SimDuration, SimTime, Stamp};

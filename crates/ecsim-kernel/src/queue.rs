@@ -14,12 +14,13 @@
 
 use crate::time::SimTime;
 use std::collections::{BTreeMap, VecDeque};
+use std::num::NonZeroU32;
 
 /// Identifies one scheduled event, for cancellation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct EventKey {
     slot: u32,
-    generation: u32,
+    generation: NonZeroU32,
 }
 
 /// A slot's state: the generation of the event that holds it, and whether that event is still
@@ -27,7 +28,7 @@ pub struct EventKey {
 /// its bucket, so a cancelled event's slot is never reused while the event is still queued.
 #[derive(Clone, Copy)]
 struct Slot {
-    generation: u32,
+    generation: NonZeroU32,
     pending: bool,
 }
 
@@ -54,8 +55,10 @@ impl<E> Default for EventQueue<E> {
     }
 }
 
-/// Buckets kept for reuse at most (their memory is the largest burst's).
+/// Buckets kept for reuse at most, and the capacity each keeps: a burst (a pass that starts a
+/// million tasks) leaves no large bucket behind.
 const SPARE_MAX: usize = 64;
+const SPARE_CAPACITY: usize = 1024;
 
 impl<E> EventQueue<E> {
     pub fn new() -> Self {
@@ -75,14 +78,15 @@ impl<E> EventQueue<E> {
             Some(s) => s,
             None => {
                 self.slots.push(Slot {
-                    generation: 0,
+                    generation: NonZeroU32::MAX,
                     pending: false,
                 });
                 u32::try_from(self.slots.len() - 1).expect("fewer than 2^32 pending events")
             }
         };
         let s = &mut self.slots[slot as usize];
-        s.generation = s.generation.wrapping_add(1);
+        // Generations wrap from u32::MAX to 1: a key is never 0, so `Option<EventKey>` is 8 bytes.
+        s.generation = s.generation.checked_add(1).unwrap_or(NonZeroU32::MIN);
         s.pending = true;
         let key = EventKey {
             slot,
@@ -126,9 +130,14 @@ impl<E> EventQueue<E> {
                 self.free.push(slot);
             }
             let emptied = entry.remove();
-            if self.spare.len() < SPARE_MAX {
-                self.spare.push(emptied);
-            }
+            self.recycle(emptied);
+        }
+    }
+
+    fn recycle(&mut self, mut bucket: VecDeque<Queued<E>>) {
+        if self.spare.len() < SPARE_MAX {
+            bucket.shrink_to(SPARE_CAPACITY);
+            self.spare.push(bucket);
         }
     }
 
@@ -139,9 +148,7 @@ impl<E> EventQueue<E> {
         let q = entry.get_mut().pop_front().expect("a live event");
         if entry.get().is_empty() {
             let emptied = entry.remove();
-            if self.spare.len() < SPARE_MAX {
-                self.spare.push(emptied);
-            }
+            self.recycle(emptied);
         }
         self.slots[q.slot as usize].pending = false;
         self.free.push(q.slot);

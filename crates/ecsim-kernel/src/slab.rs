@@ -1,12 +1,14 @@
 //! A slab for objects with dense ids issued in order and released out of order (tasks): lookups by
 //! id in O(1), memory in proportion to the objects alive rather than to the ids ever issued.
 //!
-//! Values live in a `Vec` whose freed places are reused; ids map to places through chunks of
-//! [`CHUNK`] ids, and a chunk whose ids have all been issued and released is dropped (a dead chunk
-//! costs one pointer).
+//! Values live in pages of [`PAGE`] places whose freed places are reused (memory grows a page at a
+//! time, never by doubling and copying); ids map to places through chunks of [`CHUNK`] ids, and a
+//! chunk whose ids have all been issued and released is dropped (a dead chunk costs one pointer).
 
 /// Ids per chunk of the id map.
 pub const CHUNK: usize = 1024;
+/// Places per page of values.
+pub const PAGE: usize = 1024;
 const NONE: u32 = u32::MAX;
 
 struct Chunk {
@@ -17,7 +19,9 @@ struct Chunk {
 /// Objects by dense id (0, 1, 2, … in the order pushed); see the module docs.
 pub struct Slab<T> {
     chunks: Vec<Option<Chunk>>,
-    values: Vec<Option<T>>,
+    /// Pages of places; `places` of them are in use or free.
+    values: Vec<Vec<Option<T>>>,
+    places: usize,
     free: Vec<u32>,
     next_id: u32,
     live: usize,
@@ -28,6 +32,7 @@ impl<T> Default for Slab<T> {
         Slab {
             chunks: Vec::new(),
             values: Vec::new(),
+            places: 0,
             free: Vec::new(),
             next_id: 0,
             live: 0,
@@ -49,6 +54,7 @@ impl<T: Clone> Clone for Slab<T> {
                 })
                 .collect(),
             values: self.values.clone(),
+            places: self.places,
             free: self.free.clone(),
             next_id: self.next_id,
             live: self.live,
@@ -92,15 +98,18 @@ impl<T> Slab<T> {
         assert!(id != NONE, "slab ids exhausted");
         self.next_id += 1;
         let place = match self.free.pop() {
-            Some(p) => {
-                self.values[p as usize] = Some(value);
-                p
-            }
+            Some(p) => p,
             None => {
-                self.values.push(Some(value));
-                u32::try_from(self.values.len() - 1).expect("fewer than 2^32 live objects")
+                if self.places == self.values.len() * PAGE {
+                    self.values.push(Vec::with_capacity(PAGE));
+                }
+                let page = self.values.last_mut().expect("a page with room");
+                page.push(None);
+                self.places += 1;
+                u32::try_from(self.places - 1).expect("fewer than 2^32 live objects")
             }
         };
+        self.values[place as usize / PAGE][place as usize % PAGE] = Some(value);
         let (c, k) = (id as usize / CHUNK, id as usize % CHUNK);
         if c == self.chunks.len() {
             self.chunks.push(Some(Chunk {
@@ -124,12 +133,13 @@ impl<T> Slab<T> {
     }
 
     pub fn get(&self, id: u32) -> Option<&T> {
-        self.place(id).and_then(|p| self.values[p].as_ref())
+        self.place(id)
+            .and_then(|p| self.values[p / PAGE][p % PAGE].as_ref())
     }
 
     pub fn get_mut(&mut self, id: u32) -> Option<&mut T> {
         let p = self.place(id)?;
-        self.values[p].as_mut()
+        self.values[p / PAGE][p % PAGE].as_mut()
     }
 
     pub fn contains(&self, id: u32) -> bool {
@@ -149,7 +159,7 @@ impl<T> Slab<T> {
         }
         self.live -= 1;
         self.free.push(p as u32);
-        self.values[p].take()
+        self.values[p / PAGE][p % PAGE].take()
     }
 
     /// The live objects in id order.
@@ -165,7 +175,8 @@ impl<T> Slab<T> {
                     .enumerate()
                     .filter(|&(_, &p)| p != NONE)
                     .filter_map(move |(k, &p)| {
-                        self.values[p as usize]
+                        let p = p as usize;
+                        self.values[p / PAGE][p % PAGE]
                             .as_ref()
                             .map(|v| ((c * CHUNK + k) as u32, v))
                     })
@@ -207,7 +218,7 @@ mod tests {
             }
         }
         assert!(s.is_empty());
-        assert!(s.values.len() <= CHUNK, "places are reused");
+        assert!(s.places <= CHUNK, "places are reused");
         assert!(
             s.chunks.iter().filter(|c| c.is_some()).count() <= 1,
             "dead chunks are dropped"

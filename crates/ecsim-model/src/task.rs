@@ -1,7 +1,7 @@
 //! Tasks: lifecycle status, desired status, where they run and what they hold.
 
 use crate::ids::{ClusterId, DeploymentId, InstanceId, SpecId, TaskId};
-use ecsim_kernel::SimTime;
+use ecsim_kernel::{SimTime, Stamp};
 use std::sync::Arc;
 
 /// API: Task.lastStatus, in lifecycle order (SPEC §6).
@@ -145,8 +145,8 @@ pub enum StoppedReason {
     InstanceDeregistered,
     /// StopTask without a reason.
     StoppedByUser,
-    /// StopTask's `reason`.
-    User(Arc<str>),
+    /// StopTask's `reason` (a thin pointer, so that a task's reason is 16 bytes).
+    User(Arc<String>),
 }
 
 impl StoppedReason {
@@ -228,10 +228,10 @@ pub struct Task {
     /// start order (see `World::network_bindings`); empty when none does.
     pub host_ports: Box<[u16]>,
     pub created_at: SimTime,
-    pub started_at: Option<SimTime>,
-    pub stopping_at: Option<SimTime>,
-    pub stopped_at: Option<SimTime>,
-    pub version: u64,
+    pub started_at: Stamp,
+    pub stopping_at: Stamp,
+    pub stopped_at: Stamp,
+    pub version: u32,
 }
 
 impl Task {
@@ -251,9 +251,9 @@ impl Task {
             stopped_reason: None,
             host_ports: Box::default(),
             created_at,
-            started_at: None,
-            stopping_at: None,
-            stopped_at: None,
+            started_at: Stamp::NONE,
+            stopping_at: Stamp::NONE,
+            stopped_at: Stamp::NONE,
             version: 1,
         }
     }

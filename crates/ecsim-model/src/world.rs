@@ -12,7 +12,7 @@ use crate::spec::TaskSpec;
 use crate::task::{DesiredStatus, Task, TaskStatus};
 use crate::task_definition::{PortMapping, Protocol, TaskDefStatus, TaskDefinition};
 use ecsim_kernel::Slab;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,8 +59,12 @@ pub struct World {
     families: BTreeMap<String, Vec<TaskDefId>>,
     groups: Vec<String>,
     group_ids: BTreeMap<String, GroupId>,
-    /// Lookup of instances by ec2InstanceId, ARN and ARN suffix.
-    instance_refs: BTreeMap<String, InstanceId>,
+    /// Instances by number (their ARN's id and, unless given one, their EC2 id derive from it).
+    instance_numbers_map: BTreeMap<u64, InstanceId>,
+    /// Instances registered with an EC2 id of their own (an identity document's).
+    instance_ec2_ids: BTreeMap<Box<str>, InstanceId>,
+    /// Attribute names and values, shared by the instances that have them.
+    strings: BTreeSet<Arc<str>>,
     /// The placement index per cluster, and the instances changed since it was last refreshed.
     indexes: Vec<ClusterIndex>,
     dirty: Vec<InstanceId>,
@@ -88,7 +92,9 @@ impl World {
             families: BTreeMap::new(),
             groups: Vec::new(),
             group_ids: BTreeMap::new(),
-            instance_refs: BTreeMap::new(),
+            instance_numbers_map: BTreeMap::new(),
+            instance_ec2_ids: BTreeMap::new(),
+            strings: BTreeSet::new(),
             indexes: Vec::new(),
             dirty: Vec::new(),
             instance_numbers: 0,
@@ -187,7 +193,40 @@ impl World {
 
     /// Whether an instance of the run already has this ec2InstanceId.
     pub fn ec2_instance_id_in_use(&self, ec2_instance_id: &str) -> bool {
-        self.instance_refs.contains_key(ec2_instance_id)
+        self.instance_by_ec2_instance_id(ec2_instance_id).is_some()
+    }
+
+    /// The instance with this ec2InstanceId: one registered with it, or the one whose number it
+    /// derives from.
+    fn instance_by_ec2_instance_id(&self, ec2_instance_id: &str) -> Option<InstanceId> {
+        if let Some(&i) = self.instance_ec2_ids.get(ec2_instance_id) {
+            return Some(i);
+        }
+        let hex = ec2_instance_id.strip_prefix("i-")?;
+        if hex.len() != 17 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let n = u64::from_str_radix(hex, 16).ok()?;
+        let &i = self.instance_numbers_map.get(&n)?;
+        (self.instances[i.index()].ec2_instance_id == ec2_instance_id).then_some(i)
+    }
+
+    /// An attribute name or value, shared with every instance that has it.
+    pub fn intern(&mut self, text: &str) -> Arc<str> {
+        shared(&mut self.strings, text)
+    }
+
+    /// Sets an instance's attribute (PutAttributes), sharing its strings.
+    pub fn set_attribute(&mut self, id: InstanceId, name: &str, value: Option<&str>) {
+        let name = self.intern(name);
+        let value = value.map(|v| self.intern(v));
+        self.instance_mut(id).attributes.insert_shared(name, value);
+        self.instances[id.index()].refresh_derived();
+    }
+
+    /// Removes an instance's attribute (DeleteAttributes).
+    pub fn remove_attribute(&mut self, id: InstanceId, name: &str) {
+        self.instance_mut(id).remove_attribute(name);
     }
 
     /// Adds a registered container instance with the next instance number. `fill` sets everything
@@ -211,16 +250,14 @@ impl World {
         fill: impl FnOnce(&mut ContainerInstance),
     ) -> InstanceId {
         let id = InstanceId(self.instances.len() as u32);
-        let cluster_name = self.clusters[cluster.index()].name.clone();
-        let arn = self.arn(&format!("container-instance/{cluster_name}/{n:032x}"));
         let mut inst = ContainerInstance {
             id,
             cluster,
             ec2_instance_id: ec2_instance_id.unwrap_or_else(|| ec2_instance_id_for(n)),
-            arn,
+            number: n,
             status: InstanceStatus::Active,
             agent_connected: true,
-            agent_version: String::new(),
+            agent_version: Arc::from(""),
             capacity_provider: None,
             registered_at: Default::default(),
             deregistered_at: None,
@@ -233,7 +270,7 @@ impl World {
             used_udp_ports: Default::default(),
             reserved_tcp_ports: Default::default(),
             reserved_udp_ports: Default::default(),
-            attributes: BTreeMap::new(),
+            attributes: Default::default(),
             external: false,
             running_tasks_count: 0,
             pending_tasks_count: 0,
@@ -247,21 +284,53 @@ impl World {
         inst.used_udp_ports = inst.registered_udp_ports.iter().copied().collect();
         inst.reserved_tcp_ports = inst.used_tcp_ports.clone();
         inst.reserved_udp_ports = inst.used_udp_ports.clone();
-        self.instance_refs.insert(inst.ec2_instance_id.clone(), id);
-        self.instance_refs.insert(inst.arn.clone(), id);
-        self.instance_refs.insert(format!("{n:032x}"), id);
+        if inst.ec2_instance_id != ec2_instance_id_for(n) {
+            self.instance_ec2_ids
+                .insert(inst.ec2_instance_id.clone().into_boxed_str(), id);
+        }
+        self.instance_numbers_map.insert(n, id);
+        // The instance's attribute strings are shared with the other instances that have them.
+        let strings = &mut self.strings;
+        inst.agent_version = shared(strings, &inst.agent_version);
+        inst.attributes.share(|text| shared(strings, text));
         self.clusters[cluster.index()].instances.push(id);
         self.instances.push(inst);
         self.touch(id);
         id
     }
 
-    /// An instance of `cluster` by ec2InstanceId, ARN or ARN id.
+    /// An instance of `cluster` by ec2InstanceId, ARN or ARN id (32 hex digits).
     pub fn instance_by_ref(&self, cluster: ClusterId, r: &str) -> Option<InstanceId> {
-        self.instance_refs
-            .get(r)
-            .copied()
-            .filter(|&i| self.instances[i.index()].cluster == cluster)
+        let found = match Ref::parse(r, "container-instance").ok()? {
+            Ref::Arn(_) => {
+                let i = self.instance_by_number_hex(Ref::Name(r).last())?;
+                (self.instance_arn(i) == r).then_some(i)
+            }
+            Ref::Name(name) => self
+                .instance_by_ec2_instance_id(name)
+                .or_else(|| self.instance_by_number_hex(name)),
+        };
+        found.filter(|&i| self.instances[i.index()].cluster == cluster)
+    }
+
+    /// The instance whose ARN id is `hex` (32 hex digits of its number).
+    fn instance_by_number_hex(&self, hex: &str) -> Option<InstanceId> {
+        if hex.len() != 32 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let n = u64::try_from(u128::from_str_radix(hex, 16).ok()?).ok()?;
+        self.instance_numbers_map.get(&n).copied()
+    }
+
+    /// An instance's ARN, `arn:aws:ecs:REGION:ACCOUNT:container-instance/CLUSTER/` + its number as
+    /// 32 hex digits (SPEC §9).
+    pub fn instance_arn(&self, id: InstanceId) -> String {
+        let inst = &self.instances[id.index()];
+        let cluster = &self.clusters[inst.cluster.index()].name;
+        self.arn(&format!(
+            "container-instance/{cluster}/{:032x}",
+            inst.number
+        ))
     }
 
     pub fn instance(&self, id: InstanceId) -> &ContainerInstance {
@@ -672,6 +741,16 @@ impl World {
             }
         }
     }
+}
+
+/// The copy of `text` in `strings`, added if it is not there yet.
+fn shared(strings: &mut BTreeSet<Arc<str>>, text: &str) -> Arc<str> {
+    if let Some(s) = strings.get(text) {
+        return Arc::clone(s);
+    }
+    let s: Arc<str> = Arc::from(text);
+    strings.insert(Arc::clone(&s));
+    s
 }
 
 /// The port mappings of a task definition that bind a host port, in container start order, with

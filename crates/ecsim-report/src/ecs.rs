@@ -133,9 +133,9 @@ pub(crate) struct ContainerInstanceJson<'a> {
 }
 
 impl<'a> ContainerInstanceJson<'a> {
-    pub(crate) fn new(names: &Names, inst: &'a ContainerInstance) -> ContainerInstanceJson<'a> {
+    pub(crate) fn new(names: &'a Names, inst: &'a ContainerInstance) -> ContainerInstanceJson<'a> {
         ContainerInstanceJson {
-            container_instance_arn: &inst.arn,
+            container_instance_arn: &names.instance(inst.id).arn,
             ec2_instance_id: &inst.ec2_instance_id,
             capacity_provider_name: inst.capacity_provider.as_deref(),
             version: inst.version,
@@ -151,10 +151,7 @@ impl<'a> ContainerInstanceJson<'a> {
             attributes: inst
                 .attributes
                 .iter()
-                .map(|(name, value)| AttributeJson {
-                    name,
-                    value: value.as_deref(),
-                })
+                .map(|(name, value)| AttributeJson { name, value })
                 .collect(),
             registered_at: epoch_seconds(names.start_time_unix_ms, inst.registered_at.ms()),
         }
@@ -245,7 +242,7 @@ pub(crate) struct TaskJson<'a> {
     group: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     started_by: Option<AsStr<StartedByText<'a>>>,
-    version: u64,
+    version: u32,
     created_at: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     started_at: Option<f64>,
@@ -306,9 +303,9 @@ impl<'a> TaskJson<'a> {
             started_by: spec.started_by.as_ref().map(|s| AsStr(StartedByText(s))),
             version: task.version,
             created_at: epoch_seconds(start, task.created_at.ms()),
-            started_at: task.started_at.map(|t| epoch_seconds(start, t.ms())),
-            stopping_at: task.stopping_at.map(|t| epoch_seconds(start, t.ms())),
-            stopped_at: task.stopped_at.map(|t| epoch_seconds(start, t.ms())),
+            started_at: task.started_at.get().map(|t| epoch_seconds(start, t.ms())),
+            stopping_at: task.stopping_at.get().map(|t| epoch_seconds(start, t.ms())),
+            stopped_at: task.stopped_at.get().map(|t| epoch_seconds(start, t.ms())),
             stop_code: task.stop_code.map(|c| c.as_str()),
             stopped_reason: task
                 .stopped_reason

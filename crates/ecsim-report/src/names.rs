@@ -147,7 +147,7 @@ impl Names {
         for i in &world.instances {
             names.instances.push(InstanceName {
                 cluster: i.cluster,
-                arn: Arc::from(i.arn.as_str()),
+                arn: Arc::from(world.instance_arn(i.id)),
                 ec2_instance_id: Arc::from(i.ec2_instance_id.as_str()),
                 availability_zone: i.availability_zone().map(Arc::from),
             });

@@ -381,7 +381,7 @@ fn run_task_and_start_task() {
         panic!()
     };
     assert_eq!(task, "0000000000000000000000000000000a");
-    assert_eq!(reason.as_deref(), Some("done"));
+    assert_eq!(reason.as_deref().map(String::as_str), Some("done"));
 }
 
 #[test]

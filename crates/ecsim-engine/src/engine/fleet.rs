@@ -8,8 +8,9 @@ use super::Ev;
 use crate::action::{InstanceSelector, LaunchContainerInstances, RegisterContainerInstance};
 use crate::record::EventDetail;
 use crate::TargetedAttribute;
-use ecsim_kernel::SimDuration;
+use ecsim_kernel::{SimDuration, Slab};
 use ecsim_model::{Attribute, ClusterId, InstanceId, InstanceStatus, Resources};
+use std::sync::Arc;
 
 /// Service quota: container instances per cluster (DG service-quotas; SPEC §3 limits).
 pub(crate) const MAX_INSTANCES_PER_CLUSTER: usize = 5000;
@@ -51,9 +52,8 @@ struct PendingLaunch {
 
 #[derive(Default)]
 pub(crate) struct Fleet {
-    /// Launches by the index their `InstanceReady` event names; a launch that has come up is
-    /// cleared (None).
-    launches: Vec<Option<PendingLaunch>>,
+    /// Launches by the number their `InstanceReady` event names, until they come up.
+    launches: Slab<PendingLaunch>,
 }
 
 impl Fleet {
@@ -146,19 +146,18 @@ impl Fleet {
             cx.world
                 .add_numbered_instance(cluster, spec.number, spec.ec2_instance_id, |inst| {
                     inst.registered_at = now;
-                    inst.capacity_provider = spec.capacity_provider;
+                    inst.capacity_provider = spec.capacity_provider.map(Arc::from);
                     inst.registered = spec.resources;
                     inst.registered_tcp_ports = spec.tcp_ports;
                     inst.registered_udp_ports = spec.udp_ports;
                     // The awsvpc capability came with agent 1.15.0 (awsvpc network mode launch).
                     if version_at_least(&spec.agent_version, TASK_ENI_MIN_AGENT) {
-                        inst.attributes
-                            .insert("ecs.capability.task-eni".into(), None);
+                        inst.attributes.insert("ecs.capability.task-eni", None);
                     }
-                    inst.agent_version = spec.agent_version;
+                    inst.agent_version = Arc::from(spec.agent_version);
                     // Built-in attributes first, then the request's or launch's own.
-                    for (name, value) in spec.attributes {
-                        inst.attributes.insert(name, value);
+                    for (name, value) in &spec.attributes {
+                        inst.attributes.insert(name, value.as_deref());
                     }
                 });
         Self::emit_state(cx, id, "registered");
@@ -217,9 +216,8 @@ impl Fleet {
             .clone()
             .unwrap_or_else(|| cx.scenario.amis.recommended().image_id.clone());
         for k in 0..l.count as usize {
-            let i = self.launches.len();
             let number = cx.world.next_instance_number();
-            self.launches.push(Some(PendingLaunch {
+            let i = self.launches.push(PendingLaunch {
                 action_index: index,
                 number,
                 cluster: l.cluster.clone(),
@@ -228,15 +226,15 @@ impl Fleet {
                 attributes: l.attributes.clone(),
                 image_id: image_id.clone(),
                 capacity_provider: l.capacity_provider.clone(),
-            }));
-            cx.schedule_in(launch, Phase::Launch, Ev::InstanceReady(i));
+            });
+            cx.schedule_in(launch, Phase::Launch, Ev::InstanceReady(i as usize));
         }
     }
 
     /// A launched instance has booted: it registers with the built-in attributes of its type and
     /// AMI (SPEC §3).
     pub fn instance_ready(&mut self, cx: &mut Cx, i: usize) {
-        let Some(l) = self.launches.get_mut(i).and_then(Option::take) else {
+        let Some(l) = u32::try_from(i).ok().and_then(|i| self.launches.remove(i)) else {
             return;
         };
         // The cluster may have been deleted while the instance booted; it then never registers.
@@ -395,7 +393,7 @@ impl Fleet {
                 _ => false,
             };
             if !allowed {
-                let arn = cx.world.instance(id).arn.clone();
+                let arn = cx.world.instance_arn(id);
                 cx.action_error(
                     index,
                     "InvalidParameterException",
@@ -440,11 +438,10 @@ impl Fleet {
             let Some(&id) = Self::resolve(cx, index, c, &[target.to_string()]).first() else {
                 continue;
             };
-            let inst = cx.world.instance_mut(id);
             if delete {
-                inst.remove_attribute(&a.name);
+                cx.world.remove_attribute(id, &a.name);
             } else {
-                inst.set_attribute(&a.name, a.value.clone());
+                cx.world.set_attribute(id, &a.name, a.value.as_deref());
             }
             if a.name == "ecs.availability-zone" {
                 cx.rec.instance_zone(&cx.world, id);

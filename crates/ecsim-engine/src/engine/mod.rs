@@ -552,7 +552,7 @@ impl<'s> Engine<'s> {
         }
     }
 
-    fn stop_task(&mut self, index: usize, cluster: &str, r: &str, reason: Option<&Arc<str>>) {
+    fn stop_task(&mut self, index: usize, cluster: &str, r: &str, reason: Option<&Arc<String>>) {
         let Some(c) = self.cx.cluster(index, cluster) else {
             return;
         };

@@ -37,6 +37,7 @@ pub(crate) fn visible_task(cx: &Cx, cluster: ClusterId, r: &str) -> Option<TaskI
         .world
         .task(t)
         .stopped_at
+        .get()
         .is_none_or(|s| cx.now.since(s) <= STOPPED_VISIBLE);
     visible.then_some(t)
 }
@@ -73,7 +74,7 @@ pub(crate) fn query(cx: &mut Cx, services: &Services, index: usize, action: &Act
                         })
                     })
                 })
-                .map(|i| i.arn.clone())
+                .map(|i| w.instance_arn(i.id))
                 .collect();
             // RULE: tokens are `ecsim-token-OFFSET`; one ecsim did not issue starts at the first page.
             let start = next_token
@@ -132,15 +133,17 @@ pub(crate) fn query(cx: &mut Cx, services: &Services, index: usize, action: &Act
                 if inst.status == InstanceStatus::Inactive {
                     continue;
                 }
-                for (name, value) in &inst.attributes {
-                    if attribute_name.as_ref().is_some_and(|n| n != name)
-                        || attribute_value
-                            .as_ref()
-                            .is_some_and(|v| Some(v) != value.as_ref())
+                for (name, value) in inst.attributes.iter() {
+                    if attribute_name.as_deref().is_some_and(|n| n != name)
+                        || attribute_value.as_deref().is_some_and(|v| Some(v) != value)
                     {
                         continue;
                     }
-                    attributes.push((name.clone(), value.clone(), inst.arn.clone()));
+                    attributes.push((
+                        name.to_string(),
+                        value.map(str::to_string),
+                        w.instance_arn(inst.id),
+                    ));
                 }
             }
             SnapshotResponse::ListAttributes { attributes }
@@ -214,7 +217,7 @@ fn snapshot(cx: &Cx, services: &Services, clusters: &[ClusterId]) -> SnapshotRes
         if !clusters.contains(&t.cluster) {
             continue;
         }
-        let visible = match t.stopped_at {
+        let visible = match t.stopped_at.get() {
             None => true,
             Some(s) => cx.now.since(s) <= STOPPED_VISIBLE,
         };

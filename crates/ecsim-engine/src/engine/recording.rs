@@ -99,7 +99,7 @@ impl<'s> Recorder<'s> {
             self.push(Record::Declare(Declaration::Instance {
                 id: i.id,
                 cluster: i.cluster,
-                arn: Arc::from(i.arn.as_str()),
+                arn: Arc::from(world.instance_arn(i.id)),
                 ec2_instance_id: Arc::from(i.ec2_instance_id.as_str()),
                 availability_zone: i.availability_zone().map(Arc::from),
             }));

@@ -6,7 +6,7 @@
 use super::cx::{Cx, Notice, Phase};
 use super::Ev;
 use crate::record::EventDetail;
-use ecsim_kernel::{EventKey, RandomStreams, SimDuration, SimTime, Slab, Stream};
+use ecsim_kernel::{EventKey, RandomStreams, SimDuration, SimTime, Slab, Stamp, Stream};
 use ecsim_model::{
     DesiredStatus, HealthStatus, SpecId, StopCode, StoppedReason, Task, TaskId, TaskStatus,
 };
@@ -195,7 +195,7 @@ impl Tasks {
             match status {
                 TaskStatus::Running => {
                     cx.world.set_last_status(task, TaskStatus::Running);
-                    cx.world.task_mut(task).started_at = Some(cx.now);
+                    cx.world.task_mut(task).started_at = Stamp::at(cx.now);
                     self.emit_state(cx, task);
                     self.arm_exit(cx, task);
                     self.arm_health(cx, task);
@@ -205,7 +205,7 @@ impl Tasks {
                 TaskStatus::Stopped => {
                     cx.world.set_last_status(task, TaskStatus::Stopped);
                     cx.world.release_task(task);
-                    cx.world.task_mut(task).stopped_at = Some(cx.now);
+                    cx.world.task_mut(task).stopped_at = Stamp::at(cx.now);
                     self.emit_state(cx, task);
                     self.stopped.push_back((cx.now, task));
                     cx.notice(Notice::TaskStatus(task));
@@ -217,7 +217,7 @@ impl Tasks {
             if d > SimDuration::ZERO {
                 cx.world.set_last_status(task, status);
                 if status == TaskStatus::Stopping {
-                    cx.world.task_mut(task).stopping_at = Some(cx.now);
+                    cx.world.task_mut(task).stopping_at = Stamp::at(cx.now);
                 }
                 self.emit_state(cx, task);
                 let key = cx.schedule_in(d, Phase::Task, Ev::Task(TaskEv::Advance(task, status)));

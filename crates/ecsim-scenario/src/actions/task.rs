@@ -537,6 +537,6 @@ pub(crate) fn stop_task(
     Some(Action::StopTask {
         cluster: cluster?,
         task: task?,
-        reason: reason.map(std::sync::Arc::from),
+        reason: reason.map(std::sync::Arc::new),
     })
 }

@@ -371,8 +371,12 @@ impl Services {
                 continue;
             }
             let until = enabled.then(|| cx.now + SimDuration::from_seconds(minutes as u64 * 60));
-            if let Some(st) = self.rt[s.index()].tasks.get_mut(&t) {
-                st.protected_until = until;
+            let rt = &mut self.rt[s.index()];
+            if rt.tasks.contains_key(&t) {
+                match until {
+                    Some(u) => rt.protected.insert(t, u),
+                    None => rt.protected.remove(&t),
+                };
             }
             if let Some(u) = until {
                 // The scheduler looks again when the protection expires.

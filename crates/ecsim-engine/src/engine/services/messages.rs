@@ -135,8 +135,7 @@ impl Services {
                 "(service {name}) was unable to place a task because no container instance met all of its requirements. Reason: {reason}{TROUBLESHOOTING}"
             ),
             Some(i) => {
-                let arn = &cx.world.instance(i).arn;
-                let id = arn.rsplit('/').next().unwrap_or(arn);
+                let id = ecsim_model::Hex32(cx.world.instance(i).number);
                 let what = match reason {
                     "RESOURCE:CPU" => "has insufficient CPU units available.".to_string(),
                     "RESOURCE:MEMORY" => "has insufficient memory available.".to_string(),
@@ -225,10 +224,10 @@ impl Services {
         let rt = &self.rt[s.index()];
         let protected_count = rt
             .tasks
-            .iter()
-            .filter(|&(&t, st)| {
+            .keys()
+            .filter(|&&t| {
                 cx.world.task(t).desired_status == ecsim_model::DesiredStatus::Running
-                    && st.protected_until.is_some_and(|u| u > now)
+                    && rt.is_protected(t, now)
             })
             .count() as u32;
         if protected_count > rt.desired_effective {

@@ -43,8 +43,6 @@ pub(crate) struct ServiceTask {
     pub healthy: bool,
     /// How the tally counts it now.
     pub class: Class,
-    /// Scale-in protected until then (UpdateTaskProtection).
-    pub protected_until: Option<SimTime>,
 }
 
 /// How a task counts in its service's tally (DescribeServices' pendingCount and runningCount).
@@ -109,6 +107,8 @@ pub(crate) struct ServiceRuntime {
     pub tasks: BTreeMap<TaskId, ServiceTask>,
     /// The tally of `tasks`, kept in step with them.
     pub counted: Counted,
+    /// Tasks scale-in protected (UpdateTaskProtection), until when; few, so kept apart.
+    pub protected: BTreeMap<TaskId, SimTime>,
     /// Tasks with desired status RUNNING counted healthy.
     pub healthy: u32,
     pub record: ServiceRecord,
@@ -158,6 +158,13 @@ pub(crate) struct Services {
     keep_history: bool,
 }
 
+impl ServiceRuntime {
+    /// Whether the task is scale-in protected at `now`.
+    pub fn is_protected(&self, t: TaskId, now: SimTime) -> bool {
+        self.protected.get(&t).is_some_and(|&u| u > now)
+    }
+}
+
 impl Services {
     pub fn new() -> Services {
         Services {
@@ -203,7 +210,7 @@ impl Services {
     /// Whether the task is scale-in protected now.
     pub fn task_protected(&self, cx: &Cx, t: TaskId) -> bool {
         self.task(cx, t)
-            .is_some_and(|(_, st)| st.protected_until.is_some_and(|u| u > cx.now))
+            .is_some_and(|(s, _)| self.rt[s.index()].is_protected(t, cx.now))
     }
 
     /// Handles every notice left so far, in order. Called after each call into the task lifecycle
@@ -255,7 +262,6 @@ impl Services {
                 deployment,
                 healthy: false,
                 class,
-                protected_until: None,
             },
         );
         rt.counted.add(deployment, class, 1);
@@ -316,6 +322,7 @@ impl Services {
         };
         let rt = &mut self.rt[s.index()];
         rt.tasks.remove(&task);
+        rt.protected.remove(&task);
         rt.counted.add(st.deployment, st.class, -1);
         let t = op.cx.world.task(task);
         if t.started_at.is_none() && t.stop_code == Some(ecsim_model::StopCode::TaskFailedToStart) {

@@ -132,8 +132,8 @@ impl Services {
         };
         let w = &cx.world;
         let now = cx.now;
-        self.rt[s.index()]
-            .tasks
+        let rt = &self.rt[s.index()];
+        rt.tasks
             .iter()
             .filter_map(|(&t, st)| {
                 let task = w.task(t);
@@ -144,7 +144,7 @@ impl Services {
                 }
                 let inst = w.instance(task.instance?);
                 let spread_value = match &spread {
-                    Some(SpreadField::Instance) => Some(inst.arn.as_str()),
+                    Some(SpreadField::Instance) => Some(inst.ec2_instance_id.as_str()),
                     Some(SpreadField::Attribute(a)) => inst.attribute(a).flatten(),
                     None => None,
                 };
@@ -158,7 +158,7 @@ impl Services {
                     running: task.last_status >= TaskStatus::Running,
                     healthy: st.healthy,
                     on_draining: inst.status != InstanceStatus::Active,
-                    protected: st.protected_until.is_some_and(|u| u > now),
+                    protected: rt.is_protected(t, now),
                     instance_remaining: (
                         inst.registered.cpu.saturating_sub(inst.reserved.cpu) as u64,
                         inst.registered
