@@ -1,40 +1,42 @@
-//! End to end: what `ecsim run` does (load the scenario, simulate, write every output file), on the
-//! workload of the performance floor. Names carry the size and seed; baselines in results/BENCHMARKS.md.
+//! End to end: what `ecsim run` does (load the scenario, simulate on this thread while a writer
+//! thread formats and writes every file, sync and rename the run directory), on the workloads of the
+//! issues' targets. Names carry the size and seed; baselines in results/BENCHMARKS.md.
+//!
+//! - `run/runtask_...`: RunTask batches (spread zone, binpack memory), the foundation's floor;
+//! - `run_services/...`: one simulated day of services, each redeployed once;
+//! - `run_c1m/...`: the C1M shape, a million service tasks on 5,000 m5.2xlarge, with every file and
+//!   with `--events none`;
+//! - `run_week/...`: a simulated week of 1,000 services of 50 tasks on 5,000 instances on the
+//!   REPLICA default strategy, every service redeployed daily (throughput: simulated seconds).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use ecsim_tests::{runtask_scenario_json, services_scenario_json};
-use std::io::{BufWriter, Write};
+use ecsim_cli::run::{run_to_dir, StreamOptions};
+use ecsim_report::EventsMode;
+use ecsim_tests::{
+    c1m_scenario_json, runtask_scenario_json, services_scenario_json, week_scenario_json,
+};
+use std::path::Path;
+use std::time::Duration;
 
-fn run_once(src: &str, dir: &std::path::Path) -> u64 {
+fn run_once(src: &str, dir: &Path, events: EventsMode) -> u64 {
     let loaded = ecsim_scenario::load(src).expect("generated scenario is valid");
-    let out = ecsim_engine::run(&loaded.scenario);
-    let file = |n: &str| {
-        BufWriter::with_capacity(1 << 20, std::fs::File::create(dir.join(n)).expect("create"))
+    let out = dir.join("run");
+    let opts = StreamOptions {
+        events,
+        ..StreamOptions::default()
     };
-    let meta = ecsim_report::SummaryMeta {
-        scenario_sha256: &loaded.sha256,
-        ignored_fields: &loaded.ignored_fields,
-    };
-    let mut w = file("summary.json");
-    ecsim_report::write_summary(&out, &meta, &mut w).expect("write");
-    w.flush().expect("flush");
-    let mut w = file("events.jsonl");
-    ecsim_report::write_events(&out, &mut w).expect("write");
-    w.flush().expect("flush");
-    let mut w = file("timeseries.csv");
-    ecsim_report::write_timeseries(&out, &mut w).expect("write");
-    w.flush().expect("flush");
-    for name in ["services.csv", "snapshots.jsonl"] {
-        let mut w = file(name);
-        ecsim_report::write_run_file(name, &out, &meta, &mut w).expect("write");
-        w.flush().expect("flush");
-    }
-    out.counts.placements
+    let outcome = run_to_dir(Path::new("bench.json"), loaded, &out, opts)
+        .unwrap_or_else(|e| panic!("{}", e.0));
+    outcome.summary.counts.placements
 }
 
 fn bench(c: &mut Criterion) {
-    let mut group = c.benchmark_group("run");
     let dir = tempfile::tempdir().expect("tempdir");
+
+    let mut group = c.benchmark_group("run");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
     for (tasks, instances) in [(10_000usize, 1000usize), (100_000, 5000)] {
         let src = runtask_scenario_json(instances, tasks);
         group.throughput(Throughput::Elements(tasks as u64));
@@ -43,7 +45,7 @@ fn bench(c: &mut Criterion) {
             format!("tasks={tasks},instances={instances}"),
         );
         group.bench_with_input(id, &src, |b, src| {
-            b.iter(|| assert_eq!(run_once(src, dir.path()), tasks as u64))
+            b.iter(|| assert_eq!(run_once(src, dir.path(), EventsMode::All), tasks as u64))
         });
     }
     group.finish();
@@ -52,6 +54,9 @@ fn bench(c: &mut Criterion) {
     // instances, every service redeployed once. The throughput is simulated seconds, so criterion's
     // "elem/s" is the simulated-time to wall-time ratio.
     let mut group = c.benchmark_group("run_services");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
     let (services, instances) = (200usize, 1000usize);
     let src = services_scenario_json(instances, services);
     group.throughput(Throughput::Elements(86_400));
@@ -60,14 +65,51 @@ fn bench(c: &mut Criterion) {
         format!("services={services},instances={instances}"),
     );
     group.bench_with_input(id, &src, |b, src| {
-        b.iter(|| assert!(run_once(src, dir.path()) > 0))
+        b.iter(|| assert!(run_once(src, dir.path(), EventsMode::All) > 0))
+    });
+    group.finish();
+
+    // Issue "The engine at scale": the C1M shape, every file written and with --events none.
+    let mut group = c.benchmark_group("run_c1m");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(60));
+    let src = c1m_scenario_json(5000, 1000, 1000);
+    group.throughput(Throughput::Elements(1_000_000));
+    for (name, events) in [
+        ("all_files", EventsMode::All),
+        ("events_none", EventsMode::None),
+    ] {
+        let id = BenchmarkId::new(
+            format!("spread_az_binpack_memory_{name}/seed=1"),
+            "services=1000,tasks=1000,instances=5000",
+        );
+        group.bench_with_input(id, &src, |b, src| {
+            b.iter(|| assert_eq!(run_once(src, dir.path(), events), 1_000_000))
+        });
+    }
+    group.finish();
+
+    // Issue "The engine at scale": a simulated week; throughput in simulated seconds.
+    let mut group = c.benchmark_group("run_week");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(120));
+    let src = week_scenario_json(5000, 1000, 50, 7);
+    group.throughput(Throughput::Elements(7 * 86_400));
+    let id = BenchmarkId::new(
+        "replica_default_redeploy_daily_7d/seed=1",
+        "services=1000,tasks=50,instances=5000",
+    );
+    group.bench_with_input(id, &src, |b, src| {
+        b.iter(|| assert!(run_once(src, dir.path(), EventsMode::All) > 0))
     });
     group.finish();
 }
 
 criterion_group! {
     name = benches;
-    config = Criterion::default().sample_size(10).warm_up_time(std::time::Duration::from_millis(200)).measurement_time(std::time::Duration::from_secs(20));
+    config = Criterion::default().warm_up_time(Duration::from_millis(200));
     targets = bench
 }
 criterion_main!(benches);

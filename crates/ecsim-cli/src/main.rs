@@ -16,8 +16,8 @@ macro_rules! out {
     }};
 }
 
-mod run;
-mod rundir;
+use ecsim_cli::run::ERRORS_SHOWN;
+use ecsim_cli::{load, UsageError};
 
 #[derive(Parser)]
 #[command(
@@ -98,9 +98,6 @@ enum Command {
     },
 }
 
-/// An error that ends the command with exit code 2 (invalid input or usage).
-pub(crate) struct UsageError(pub String);
-
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -118,11 +115,11 @@ fn main() -> ExitCode {
             events,
             max_events,
             max_output_bytes,
-        } => run::run(
+        } => run(
             &scenario,
-            run::RunOptions {
-                seed,
-                out,
+            seed,
+            out,
+            ecsim_cli::run::StreamOptions {
                 events: match events {
                     EventsArg::All => ecsim_report::EventsMode::All,
                     EventsArg::NoTasks => ecsim_report::EventsMode::NoTasks,
@@ -162,32 +159,106 @@ fn main() -> ExitCode {
     }
 }
 
-/// Reads and validates a scenario file; every error names the file, line, column and JSON path.
-pub(crate) fn load(path: &Path) -> Result<ecsim_scenario::Loaded, UsageError> {
-    let src = std::fs::read(path).map_err(|e| {
-        UsageError(format!(
-            "error: {}: cannot read the scenario file: {e}",
-            path.display()
-        ))
-    })?;
-    let src = String::from_utf8(src).map_err(|e| {
-        UsageError(format!(
-            "error: {}: the scenario file is not UTF-8 (byte {}); save it as UTF-8 JSON",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        ))
-    })?;
-    ecsim_scenario::load(&src).map_err(|errors| {
-        let lines: Vec<String> = errors
+/// `ecsim run`: loads the scenario, streams the run into its directory, and says how it went.
+fn run(
+    path: &Path,
+    seed: Option<u64>,
+    out: Option<PathBuf>,
+    opts: ecsim_cli::run::StreamOptions,
+) -> Result<u8, UsageError> {
+    let started = std::time::Instant::now();
+    let mut loaded = load(path)?;
+    if let Some(seed) = seed {
+        loaded.scenario.seed = seed;
+    }
+    let out_dir = out.unwrap_or_else(|| PathBuf::from("results").join(&loaded.scenario.name));
+    ecsim_cli::rundir::check_out_dir(&out_dir)?;
+    let outcome = ecsim_cli::run::run_to_dir(path, loaded, &out_dir, opts)?;
+    let summary = &outcome.summary;
+    let simulated = outcome.simulated;
+    let failures = summary.counts.placement_failures_total();
+    out!(
+        "{}: seed {}, {} placements, {} placement failures, {} tasks started, fingerprint {}",
+        summary.scenario_name,
+        summary.seed,
+        summary.counts.placements,
+        failures,
+        summary.counts.tasks_started,
+        summary.fingerprint
+    );
+    if outcome.error_count > 0 {
+        out!(
+            "  {} actions rejected by the simulated state (ECS Action Error):",
+            outcome.error_count
+        );
+        for e in &outcome.errors {
+            out!(
+                "    at {}s actions[{}] {}: {}: {}",
+                e.t_ms as f64 / 1000.0,
+                e.index,
+                e.action,
+                e.error,
+                e.message
+            );
+        }
+        if outcome.error_count > ERRORS_SHOWN as u64 {
+            out!(
+                "    ... and {} more in events.jsonl",
+                outcome.error_count - ERRORS_SHOWN as u64
+            );
+        }
+    }
+    // One line per service (at most 10): where it ended and how its deployments went.
+    for s in summary.services.iter().take(10) {
+        let deployments: Vec<&str> = s
+            .service
+            .deployments
             .iter()
-            // "file:line:col: path: message", or "file: path: message" where no position is known.
-            .map(|e| match e.line {
-                Some(_) => format!("error: {}:{e}", path.display()),
-                None => format!("error: {}: {e}", path.display()),
-            })
+            .map(|d| summary.deployments[d.index()].rollout_state.as_str())
             .collect();
-        UsageError(lines.join("\n"))
-    })
+        let desired = match s.service.scheduling_strategy {
+            ecsim_engine::service::SchedulingStrategy::Daemon => "one per instance (DAEMON)".into(),
+            _ => format!("{} desired", s.service.desired_count),
+        };
+        out!(
+            "  service {}: {} running, {} healthy, {desired}; deployments {}; {:.0} s below minHealthy",
+            s.service.name,
+            s.running_count,
+            s.healthy_count,
+            deployments.join(", "),
+            s.record.below_min_healthy_ms as f64 / 1000.0
+        );
+    }
+    if summary.services.len() > 10 {
+        out!(
+            "  ... and {} more services in summary.json",
+            summary.services.len() - 10
+        );
+    }
+    for a in &summary.assertions {
+        out!(
+            "  assertion {}: {} ({})",
+            a.type_name,
+            if a.passed { "passed" } else { "FAILED" },
+            a.detail
+        );
+    }
+    out!("  wrote {}", out_dir.display());
+    eprintln!(
+        "wall time: {:.3}s (simulation {:.3}s)",
+        started.elapsed().as_secs_f64(),
+        simulated.as_secs_f64()
+    );
+    if summary.assertions.iter().any(|a| !a.passed) {
+        let program = std::env::args().next().unwrap_or_else(|| "ecsim".into());
+        eprintln!(
+            "reproduce: {program} run {} --seed {}",
+            path.display(),
+            summary.seed
+        );
+        return Ok(1);
+    }
+    Ok(0)
 }
 
 fn validate(path: &Path) -> Result<u8, UsageError> {

@@ -1,12 +1,12 @@
-//! `ecsim run`: the scenario simulated on this thread, its records formatted and written on a
-//! thread of their own (so formatting overlaps simulation), into a temporary run directory renamed
-//! into place at the end.
+//! A run streamed to its run directory: the scenario simulated on this thread, its records
+//! formatted and written on a thread of their own (so formatting overlaps simulation), into a
+//! temporary run directory renamed into place at the end.
 
-use crate::rundir::{check_out_dir, write_error, write_summary, Syncer, TempRunDir};
-use crate::{load, UsageError};
+use crate::rundir::{write_error, write_summary, Syncer, TempRunDir};
+use crate::UsageError;
 use ecsim_engine::{Engine, EventDetail, Halt, Limits, Record, Sink, SinkError};
 use ecsim_report::{EventsMode, Names, RunFiles, RunWriter};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
@@ -19,24 +19,43 @@ const IN_FLIGHT: usize = 8;
 /// How often the growing `events.jsonl` is synced while the run goes on.
 const SYNC_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 /// Action errors printed on the console.
-const ERRORS_SHOWN: usize = 10;
+pub const ERRORS_SHOWN: usize = 10;
 
-/// What `ecsim run` was asked.
-pub struct RunOptions {
-    pub seed: Option<u64>,
-    pub out: Option<PathBuf>,
+/// How a run is streamed.
+#[derive(Clone, Copy, Debug)]
+pub struct StreamOptions {
     pub events: EventsMode,
     pub max_events: u64,
     pub max_output_bytes: u64,
 }
 
+impl Default for StreamOptions {
+    fn default() -> Self {
+        StreamOptions {
+            events: EventsMode::All,
+            max_events: 1_000_000_000,
+            max_output_bytes: 4 << 30,
+        }
+    }
+}
+
 /// An action error as the console shows it.
-struct ShownError {
-    t_ms: u64,
-    index: usize,
-    action: Arc<str>,
-    error: &'static str,
-    message: String,
+pub struct ShownError {
+    pub t_ms: u64,
+    pub index: usize,
+    pub action: Arc<str>,
+    pub error: &'static str,
+    pub message: String,
+}
+
+/// What a streamed run ended with.
+pub struct Outcome {
+    pub summary: ecsim_engine::RunSummary,
+    /// The first action errors, and how many there were.
+    pub errors: Vec<ShownError>,
+    pub error_count: u64,
+    /// Wall time until the engine finished (the writer may still have been writing).
+    pub simulated: std::time::Duration,
 }
 
 /// Hands records to the writer thread in batches (which come back empty to be reused, so that
@@ -111,21 +130,18 @@ impl Sink for ChannelSink {
     }
 }
 
-pub fn run(path: &Path, opts: RunOptions) -> Result<u8, UsageError> {
+/// Runs `loaded` (whose file is `path`, for messages) into the run directory `out_dir`, which
+/// [`crate::rundir::check_out_dir`] accepted: all of it, or (on an error or a reached limit) nothing.
+pub fn run_to_dir(
+    path: &Path,
+    loaded: ecsim_scenario::Loaded,
+    out_dir: &Path,
+    opts: StreamOptions,
+) -> Result<Outcome, UsageError> {
     let started = Instant::now();
-    let mut loaded = load(path)?;
-    if let Some(seed) = opts.seed {
-        loaded.scenario.seed = seed;
-    }
-    let out_dir = opts
-        .out
-        .unwrap_or_else(|| PathBuf::from("results").join(&loaded.scenario.name));
-    check_out_dir(&out_dir)?;
+    let out_dir = out_dir.to_path_buf();
     let tmp = TempRunDir::create(&out_dir)?;
-    let scenario = Arc::new(std::mem::replace(
-        &mut loaded.scenario,
-        ecsim_engine::Scenario::new(""),
-    ));
+    let scenario = Arc::new(loaded.scenario);
     let files = RunFiles {
         events: tmp.file("events.jsonl")?,
         timeseries: tmp.file("timeseries.csv")?,
@@ -214,88 +230,10 @@ pub fn run(path: &Path, opts: RunOptions) -> Result<u8, UsageError> {
     };
     write_summary(&tmp, &summary, &meta)?;
     tmp.commit()?;
-
-    let failures = summary.counts.placement_failures_total();
-    out!(
-        "{}: seed {}, {} placements, {} placement failures, {} tasks started, fingerprint {}",
-        summary.scenario_name,
-        summary.seed,
-        summary.counts.placements,
-        failures,
-        summary.counts.tasks_started,
-        summary.fingerprint
-    );
-    if sink.error_count > 0 {
-        out!(
-            "  {} actions rejected by the simulated state (ECS Action Error):",
-            sink.error_count
-        );
-        for e in &sink.errors {
-            out!(
-                "    at {}s actions[{}] {}: {}: {}",
-                e.t_ms as f64 / 1000.0,
-                e.index,
-                e.action,
-                e.error,
-                e.message
-            );
-        }
-        if sink.error_count > ERRORS_SHOWN as u64 {
-            out!(
-                "    ... and {} more in events.jsonl",
-                sink.error_count - ERRORS_SHOWN as u64
-            );
-        }
-    }
-    // One line per service (at most 10): where it ended and how its deployments went.
-    for s in summary.services.iter().take(10) {
-        let deployments: Vec<&str> = s
-            .service
-            .deployments
-            .iter()
-            .map(|d| summary.deployments[d.index()].rollout_state.as_str())
-            .collect();
-        let desired = match s.service.scheduling_strategy {
-            ecsim_engine::service::SchedulingStrategy::Daemon => "one per instance (DAEMON)".into(),
-            _ => format!("{} desired", s.service.desired_count),
-        };
-        out!(
-            "  service {}: {} running, {} healthy, {desired}; deployments {}; {:.0} s below minHealthy",
-            s.service.name,
-            s.running_count,
-            s.healthy_count,
-            deployments.join(", "),
-            s.record.below_min_healthy_ms as f64 / 1000.0
-        );
-    }
-    if summary.services.len() > 10 {
-        out!(
-            "  ... and {} more services in summary.json",
-            summary.services.len() - 10
-        );
-    }
-    for a in &summary.assertions {
-        out!(
-            "  assertion {}: {} ({})",
-            a.type_name,
-            if a.passed { "passed" } else { "FAILED" },
-            a.detail
-        );
-    }
-    out!("  wrote {}", out_dir.display());
-    eprintln!(
-        "wall time: {:.3}s (simulation {:.3}s)",
-        started.elapsed().as_secs_f64(),
-        simulated.as_secs_f64()
-    );
-    if summary.assertions.iter().any(|a| !a.passed) {
-        let program = std::env::args().next().unwrap_or_else(|| "ecsim".into());
-        eprintln!(
-            "reproduce: {program} run {} --seed {}",
-            path.display(),
-            summary.seed
-        );
-        return Ok(1);
-    }
-    Ok(0)
+    Ok(Outcome {
+        summary,
+        errors: sink.errors,
+        error_count: sink.error_count,
+        simulated,
+    })
 }
