@@ -1,13 +1,48 @@
-//! An index over a cluster's instances for placement: the placeable instances ordered by remaining
-//! CPU and by remaining memory, partitioned by the value of each tracked attribute, plus the task
-//! count per (task group, attribute value).
+//! An index over a cluster's instances for placement. It is derived state only: placement's scan
+//! gives the same answers, and the index lets it find them without looking at every instance.
 //!
-//! It is an optimization only: placement's scan gives the same answers. The world keeps it up to
-//! date; mutations mark instances dirty and `World::sync_index` refreshes them before placement reads.
+//! What it holds, per cluster:
+//! - **Partitions**: `all`, and one per value of each tracked attribute (`ecs.availability-zone`
+//!   always, any other spread attribute from its first use; values interned as `u32`). A partition
+//!   holds its *placeable* instances (ACTIVE, agent connected) three ways: `members`, an
+//!   order-statistics set by instance id ([`RankSet`]: count, rank and k-th in O(log n)), and two
+//!   [`Ordering`]s, by remaining CPU and by remaining memory, each split into 33 buckets by the log2
+//!   of the *other* resource (so a walk for a CPU-hungry task skips CPU-full instances wholesale).
+//! - **Groups**: per task group, the instances holding its tasks (desired RUNNING, any status),
+//!   sorted by id, and the task count per (tracked attribute, value) over every instance.
+//! - **Exception sets**, small in practice, that let placement enumerate every placeable instance a
+//!   check other than CPU and memory could reject: `odd` (ECS Anywhere instances, instances near the
+//!   100 reserved ports or out of dynamic ports), `no_eni` (no ENI left), `port_users` (task static
+//!   host ports per port) and the registered (agent) ports of any instance.
+//! - **Conditions**: cached verdicts of `memberOf` expressions and required attributes
+//!   ([`condition`]).
+//!
+//! Architecture Invariant: after `World::sync_index`, every instance of the cluster has an entry
+//! equal to what `Entry::read` would read from it now, and every structure above holds exactly the
+//! instances its entry says: an instance is in a partition's `members` iff it is placeable and has
+//! that value, in its orderings at its current remaining (CPU, memory), and in `groups[g].occupied`
+//! iff it holds a task of `g` with desired status RUNNING.
+//! Architecture Invariant: refreshing an instance allocates nothing in steady state: entries keep
+//! their buffers, groups and sets are updated by difference, and nothing is cloned per refresh.
+//!
+//! Costs, n instances, p partitions an instance is in (1 + tracked attributes): refreshing an
+//! instance after a placement O(p log n) (four ordering updates per partition, a group difference);
+//! after a status or attribute change O(p log n + conditions × evaluation); tracking a new attribute
+//! or condition O(n log n) once.
+
+mod condition;
+mod rank;
+
+pub use condition::{Condition, ConditionCache, Verdict, MAX_CONDITIONS};
+pub use rank::{rank_union, select_union, RankSet};
 
 use crate::ids::{GroupId, InstanceId};
-use crate::instance::ContainerInstance;
+use crate::instance::{
+    ContainerInstance, DYNAMIC_PORT_FIRST, DYNAMIC_PORT_LAST, MAX_RESERVED_PORTS,
+};
+use crate::task_definition::Protocol;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// Number of log2 buckets of a `u32` (0, then [1], [2,3], [4,7], ... [2^31, 2^32-1]).
 pub const BUCKETS: usize = 33;
@@ -18,66 +53,120 @@ pub fn bucket(x: u32) -> usize {
     (32 - x.leading_zeros()) as usize
 }
 
+/// RULE: requests with at most this many static host ports may skip the 100-reserved-ports check on
+/// instances outside `odd` (an instance joins `odd` above 100 − this many reserved ports).
+pub const ODD_STATIC_PORTS_MAX: usize = 16;
+/// RULE: requests with at most this many dynamic host ports of a protocol may skip the dynamic-range
+/// check on instances outside `odd` (an instance joins `odd` with fewer free dynamic ports).
+pub const ODD_DYNAMIC_PORTS_MAX: u16 = 64;
+
 /// Instances ordered by one remaining resource, as (remaining, id), split into buckets by the log2 of
-/// the *other* resource's remaining amount. A binpack(memory) walk for a task needing c CPU units then
-/// skips every bucket whose CPU is below c outright, instead of stepping over instances that have
-/// memory left but no CPU (the common case for CPU-bound tasks).
+/// the *other* resource's remaining amount.
 #[derive(Clone, Debug)]
 pub struct Ordering {
     pub buckets: [BTreeSet<(u32, InstanceId)>; BUCKETS],
+    /// Bit b set iff bucket b is non-empty (walks skip empty buckets without touching them).
+    nonempty: u64,
 }
 
 impl Default for Ordering {
     fn default() -> Self {
         Ordering {
             buckets: std::array::from_fn(|_| BTreeSet::new()),
+            nonempty: 0,
         }
     }
 }
 
 impl Ordering {
     fn insert(&mut self, key: u32, other: u32, id: InstanceId) {
-        self.buckets[bucket(other)].insert((key, id));
+        let b = bucket(other);
+        self.buckets[b].insert((key, id));
+        self.nonempty |= 1 << b;
     }
     fn remove(&mut self, key: u32, other: u32, id: InstanceId) {
-        assert!(
-            self.buckets[bucket(other)].remove(&(key, id)),
-            "index out of step"
-        );
+        let b = bucket(other);
+        assert!(self.buckets[b].remove(&(key, id)), "index out of step");
+        if self.buckets[b].is_empty() {
+            self.nonempty &= !(1 << b);
+        }
     }
-    /// The buckets whose instances may have at least `other_need` of the other resource: the one
-    /// holding `other_need` itself (mixed) and every one above it.
-    pub fn candidates(&self, other_need: u32) -> &[BTreeSet<(u32, InstanceId)>] {
-        &self.buckets[bucket(other_need)..]
+    /// The non-empty buckets whose instances may have at least `other_need` of the other resource:
+    /// the one holding `other_need` itself (mixed) and every one above it, in increasing order.
+    pub fn candidates(
+        &self,
+        other_need: u32,
+    ) -> impl Iterator<Item = &BTreeSet<(u32, InstanceId)>> {
+        self.nonempty_from(bucket(other_need))
+    }
+    /// The lowest non-empty bucket.
+    pub fn lowest_bucket(&self) -> Option<usize> {
+        (self.nonempty != 0).then(|| self.nonempty.trailing_zeros() as usize)
+    }
+    /// The non-empty buckets from `first` up, in increasing order.
+    pub fn nonempty_from(
+        &self,
+        first: usize,
+    ) -> impl Iterator<Item = &BTreeSet<(u32, InstanceId)>> {
+        let mut mask = self.nonempty & !((1u64 << first) - 1);
+        std::iter::from_fn(move || {
+            if mask == 0 {
+                return None;
+            }
+            let b = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            Some(&self.buckets[b])
+        })
+    }
+    /// The non-empty buckets below `end`.
+    pub fn nonempty_below(&self, end: usize) -> impl Iterator<Item = &BTreeSet<(u32, InstanceId)>> {
+        let mut mask = self.nonempty & ((1u64 << end) - 1);
+        std::iter::from_fn(move || {
+            if mask == 0 {
+                return None;
+            }
+            let b = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            Some(&self.buckets[b])
+        })
     }
 }
 
-/// The placeable instances of a partition, ordered by remaining CPU and by remaining memory.
+/// The placeable instances of a partition: by id and ordered by remaining CPU and memory.
 #[derive(Clone, Debug, Default)]
 pub struct Partition {
+    pub members: RankSet,
     pub by_cpu: Ordering,
     pub by_memory: Ordering,
-    pub len: usize,
 }
 
 impl Partition {
     fn insert(&mut self, e: &Entry) {
-        self.by_cpu.insert(e.cpu, e.memory, e.id);
-        self.by_memory.insert(e.memory, e.cpu, e.id);
-        self.len += 1;
+        self.members.insert(e.id);
+        self.insert_orderings(e.cpu, e.memory, e.id);
     }
     fn remove(&mut self, e: &Entry) {
-        self.by_cpu.remove(e.cpu, e.memory, e.id);
-        self.by_memory.remove(e.memory, e.cpu, e.id);
-        self.len -= 1;
+        assert!(self.members.remove(e.id), "index out of step");
+        self.remove_orderings(e.cpu, e.memory, e.id);
+    }
+    fn insert_orderings(&mut self, cpu: u32, memory: u32, id: InstanceId) {
+        self.by_cpu.insert(cpu, memory, id);
+        self.by_memory.insert(memory, cpu, id);
+    }
+    fn remove_orderings(&mut self, cpu: u32, memory: u32, id: InstanceId) {
+        self.by_cpu.remove(cpu, memory, id);
+        self.by_memory.remove(memory, cpu, id);
+    }
+    pub fn len(&self) -> u32 {
+        self.members.len()
     }
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.members.is_empty()
     }
 }
 
-/// One tracked attribute: a partition per value, and task counts per (group, value). Values are
-/// interned as ids so that the hot path compares integers, not strings.
+/// One tracked attribute: a partition per value. Values are interned as ids so that the hot path
+/// compares integers, not strings.
 #[derive(Clone, Debug, Default)]
 pub struct AttributeIndex {
     /// The id of "absent, or present without a value" (RULE: one value of its own), once seen.
@@ -86,8 +175,10 @@ pub struct AttributeIndex {
     some_ids: BTreeMap<String, u32>,
     /// Placeable instances per value id.
     pub partitions: Vec<Partition>,
-    /// Tasks (desired status RUNNING) per (group, value id), over every instance of the cluster.
-    pub group_counts: BTreeMap<(GroupId, u32), u32>,
+    /// Its position in `ClusterIndex::attributes` (and in each entry's `values`).
+    slot: usize,
+    /// Tasks (desired RUNNING) per group id, per value id, over every instance of the cluster.
+    counts: Vec<Vec<u32>>,
 }
 
 impl AttributeIndex {
@@ -114,22 +205,77 @@ impl AttributeIndex {
         id
     }
 
-    /// Tasks of `group` on instances whose value has id `value`.
+    /// Tasks (desired status RUNNING) of `group` on instances whose value has id `value`, over every
+    /// instance of the cluster.
     pub fn group_count(&self, group: GroupId, value: u32) -> u32 {
-        self.group_counts.get(&(group, value)).copied().unwrap_or(0)
+        self.counts
+            .get(group.index())
+            .and_then(|c| c.get(value as usize))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The position of this attribute in each entry's values.
+    pub fn slot(&self) -> usize {
+        self.slot
+    }
+
+    fn add_count(&mut self, group: GroupId, value: u32, delta: i64) {
+        if self.counts.len() <= group.index() {
+            self.counts.resize_with(group.index() + 1, Vec::new);
+        }
+        let c = &mut self.counts[group.index()];
+        if c.len() <= value as usize {
+            c.resize(value as usize + 1, 0);
+        }
+        let n = &mut c[value as usize];
+        *n = u32::try_from(*n as i64 + delta).expect("group count out of step");
     }
 }
 
 /// What the index holds about one instance (to remove it again).
 #[derive(Clone, Debug)]
-struct Entry {
-    id: InstanceId,
-    placeable: bool,
-    cpu: u32,
-    memory: u32,
+pub struct Entry {
+    pub id: InstanceId,
+    present: bool,
+    pub placeable: bool,
+    pub odd: bool,
+    no_eni: bool,
+    /// Set by `World::instance_mut`: attributes, agent or status may have changed.
+    static_stale: bool,
+    pub cpu: u32,
+    pub memory: u32,
     /// The instance's value id of each tracked attribute, in `ClusterIndex::attributes` order.
-    values: Vec<u32>,
+    pub values: Vec<u32>,
+    /// Task counts per group (desired RUNNING), as last read.
     groups: Vec<(GroupId, u32)>,
+    /// Static host ports held by tasks (reserved and not registered), as last read.
+    ports: Vec<(Protocol, u16)>,
+}
+
+impl Default for Entry {
+    fn default() -> Self {
+        Entry {
+            id: InstanceId(u32::MAX),
+            present: false,
+            placeable: false,
+            odd: false,
+            no_eni: false,
+            static_stale: false,
+            cpu: 0,
+            memory: 0,
+            values: Vec::new(),
+            groups: Vec::new(),
+            ports: Vec::new(),
+        }
+    }
+}
+
+/// The instances holding tasks of one group.
+#[derive(Clone, Debug, Default)]
+pub struct GroupState {
+    /// Instances with at least one task of the group (desired RUNNING), sorted by id.
+    pub occupied: Vec<InstanceId>,
 }
 
 /// The index of one cluster.
@@ -138,7 +284,24 @@ pub struct ClusterIndex {
     pub all: Partition,
     /// Tracked attribute names and their indexes.
     pub attributes: Vec<(String, AttributeIndex)>,
-    entries: BTreeMap<InstanceId, Entry>,
+    /// By instance id (ids of other clusters are absent).
+    entries: Vec<Entry>,
+    /// By group id.
+    groups: Vec<GroupState>,
+    /// Placeable instances a request may fail on for reasons other than CPU, memory, ENIs, static
+    /// ports in use and conditions: external (ECS Anywhere), near the reserved-port limit, or short
+    /// of dynamic ports (see [`ODD_STATIC_PORTS_MAX`], [`ODD_DYNAMIC_PORTS_MAX`]).
+    pub odd: BTreeSet<InstanceId>,
+    /// Placeable instances with no ENI left.
+    pub no_eni: BTreeSet<InstanceId>,
+    /// Instances with a task holding this static host port.
+    pub port_users: BTreeMap<(Protocol, u16), BTreeSet<InstanceId>>,
+    /// Every port an agent of the cluster registered (reserved on that instance from the start).
+    pub registered_ports: BTreeSet<(Protocol, u16)>,
+    pub conditions: Vec<ConditionCache>,
+    clock: u64,
+    /// Scratch for value ids during a refresh.
+    values: Vec<u32>,
 }
 
 impl ClusterIndex {
@@ -149,75 +312,281 @@ impl ClusterIndex {
             .map(|(_, a)| a)
     }
 
+    /// The entry of an instance of this cluster.
+    pub fn entry(&self, id: InstanceId) -> Option<&Entry> {
+        self.entries.get(id.index()).filter(|e| e.present)
+    }
+
+    /// The instances holding tasks of `group` (desired RUNNING), sorted by id.
+    pub fn occupied(&self, group: GroupId) -> &[InstanceId] {
+        self.groups
+            .get(group.index())
+            .map_or(&[], |g| &g.occupied[..])
+    }
+
+    /// The cached verdicts of a `memberOf` expression, if prepared.
+    pub fn member_of(&self, expr: &Arc<ecsim_query::Expression>) -> Option<&ConditionCache> {
+        self.conditions.iter().find(|c| c.is_member_of(expr))
+    }
+
+    /// The cached presence of a required attribute, if prepared.
+    pub fn required_attribute(&self, name: &str) -> Option<&ConditionCache> {
+        self.conditions.iter().find(|c| c.is_attribute(name))
+    }
+
     /// Starts tracking `name`, built from the current entries.
     pub(crate) fn track(&mut self, name: &str, instances: &[ContainerInstance]) {
         if self.attribute(name).is_some() {
             return;
         }
-        let ids: Vec<InstanceId> = self.entries.keys().copied().collect();
-        for &id in &ids {
-            self.remove(id);
+        let slot = self.attributes.len();
+        let mut a = AttributeIndex {
+            slot,
+            ..AttributeIndex::default()
+        };
+        for e in self.entries.iter_mut().filter(|e| e.present) {
+            let inst = &instances[e.id.index()];
+            let v = a.intern(inst.attribute(name).flatten());
+            e.values.push(v);
+            if e.placeable {
+                a.partitions[v as usize].insert(e);
+            }
+            for &(g, n) in &e.groups {
+                a.add_count(g, v, n as i64);
+            }
         }
-        self.attributes
-            .push((name.to_string(), AttributeIndex::default()));
-        for id in ids {
-            self.insert(&instances[id.index()]);
+        self.attributes.push((name.to_string(), a));
+    }
+
+    /// Caches a condition (or marks it used), evaluated on every instance of the cluster.
+    pub(crate) fn track_condition(
+        &mut self,
+        found: impl Fn(&ConditionCache) -> bool,
+        make: impl FnOnce() -> Condition,
+        instances: &[ContainerInstance],
+        start_time_unix_ms: i64,
+    ) {
+        self.clock += 1;
+        if let Some(c) = self.conditions.iter_mut().find(|c| found(c)) {
+            c.last_used = self.clock;
+            return;
+        }
+        if self.conditions.len() >= MAX_CONDITIONS {
+            let oldest = (0..self.conditions.len())
+                .min_by_key(|&k| self.conditions[k].last_used)
+                .expect("non-empty");
+            self.conditions.swap_remove(oldest);
+        }
+        let mut c = ConditionCache::new(make(), self.clock);
+        for e in self.entries.iter().filter(|e| e.present) {
+            c.refresh(&instances[e.id.index()], start_time_unix_ms);
+        }
+        self.conditions.push(c);
+    }
+
+    /// `World::instance_mut` was called: static fields may change before the next refresh.
+    pub(crate) fn mark_static(&mut self, id: InstanceId) {
+        if let Some(e) = self.entries.get_mut(id.index()) {
+            e.static_stale = true;
         }
     }
 
     /// Re-reads one instance.
-    pub(crate) fn refresh(&mut self, inst: &ContainerInstance) {
-        self.remove(inst.id);
-        self.insert(inst);
-    }
-
-    fn remove(&mut self, id: InstanceId) {
-        let Some(e) = self.entries.remove(&id) else {
-            return;
-        };
-        if e.placeable {
-            self.all.remove(&e);
+    pub(crate) fn refresh(&mut self, inst: &ContainerInstance, start_time_unix_ms: i64) {
+        let id = inst.id;
+        if self.entries.len() <= id.index() {
+            self.entries.resize_with(id.index() + 1, Entry::default);
         }
-        for ((_, a), &v) in self.attributes.iter_mut().zip(&e.values) {
-            if e.placeable {
-                a.partitions[v as usize].remove(&e);
+        let mut e = std::mem::take(&mut self.entries[id.index()]);
+        let first = !e.present;
+        let read_static = first || e.static_stale;
+        let rem = inst.remaining();
+        let placeable = inst.accepts_tasks();
+
+        // Values of the tracked attributes change only with static fields.
+        let mut values = std::mem::take(&mut self.values);
+        values.clear();
+        if read_static {
+            for (name, a) in &mut self.attributes {
+                values.push(a.intern(inst.attribute(name).flatten()));
             }
-            for &(g, n) in &e.groups {
-                let c = a.group_counts.get_mut(&(g, v)).expect("group count");
-                *c -= n;
-                if *c == 0 {
-                    a.group_counts.remove(&(g, v));
+        } else {
+            values.extend_from_slice(&e.values);
+        }
+        let moved = first || placeable != e.placeable || values != e.values;
+
+        // Partitions.
+        if !first && e.placeable {
+            if moved {
+                self.all.remove(&e);
+                for ((_, a), &v) in self.attributes.iter_mut().zip(&e.values) {
+                    a.partitions[v as usize].remove(&e);
+                }
+            } else if (e.cpu, e.memory) != (rem.cpu, rem.memory_mib) {
+                self.all.remove_orderings(e.cpu, e.memory, id);
+                self.all.insert_orderings(rem.cpu, rem.memory_mib, id);
+                for ((_, a), &v) in self.attributes.iter_mut().zip(&e.values) {
+                    let p = &mut a.partitions[v as usize];
+                    p.remove_orderings(e.cpu, e.memory, id);
+                    p.insert_orderings(rem.cpu, rem.memory_mib, id);
                 }
             }
         }
-    }
-
-    fn insert(&mut self, inst: &ContainerInstance) {
-        let rem = inst.remaining();
-        let values = self
-            .attributes
-            .iter_mut()
-            .map(|(n, a)| a.intern(inst.attribute(n).flatten()))
-            .collect();
-        let e = Entry {
-            id: inst.id,
-            placeable: inst.accepts_tasks(),
-            cpu: rem.cpu,
-            memory: rem.memory_mib,
-            values,
-            groups: inst.group_counts.clone(),
-        };
-        if e.placeable {
+        let old_values_differ = !first && values != e.values;
+        e.id = id;
+        e.present = true;
+        e.placeable = placeable;
+        e.static_stale = false;
+        e.cpu = rem.cpu;
+        e.memory = rem.memory_mib;
+        if moved && placeable {
             self.all.insert(&e);
-        }
-        for ((_, a), &v) in self.attributes.iter_mut().zip(&e.values) {
-            if e.placeable {
+            for ((_, a), &v) in self.attributes.iter_mut().zip(&values) {
                 a.partitions[v as usize].insert(&e);
             }
+        }
+
+        // Groups: by difference, or moved wholesale when the instance's values changed.
+        if old_values_differ {
             for &(g, n) in &e.groups {
-                *a.group_counts.entry((g, v)).or_insert(0) += n;
+                for ((_, a), &v) in self.attributes.iter_mut().zip(&e.values) {
+                    a.add_count(g, v, -(n as i64));
+                }
+            }
+            for &(g, n) in &inst.group_counts {
+                for ((_, a), &v) in self.attributes.iter_mut().zip(&values) {
+                    a.add_count(g, v, n as i64);
+                }
             }
         }
-        self.entries.insert(inst.id, e);
+        if e.groups != inst.group_counts {
+            let (old, new) = (&e.groups, &inst.group_counts);
+            let (mut i, mut j) = (0, 0);
+            while i < old.len() || j < new.len() {
+                let (g, before, after) = match (old.get(i), new.get(j)) {
+                    (Some(&(go, no)), Some(&(gn, nn))) if go == gn => {
+                        i += 1;
+                        j += 1;
+                        (go, no, nn)
+                    }
+                    (Some(&(go, no)), Some(&(gn, _))) if go < gn => {
+                        i += 1;
+                        (go, no, 0)
+                    }
+                    (Some(&(go, no)), None) => {
+                        i += 1;
+                        (go, no, 0)
+                    }
+                    (_, Some(&(gn, nn))) => {
+                        j += 1;
+                        (gn, 0, nn)
+                    }
+                    (None, None) => unreachable!(),
+                };
+                if before == after {
+                    continue;
+                }
+                if !old_values_differ {
+                    for ((_, a), &v) in self.attributes.iter_mut().zip(&values) {
+                        a.add_count(g, v, after as i64 - before as i64);
+                    }
+                }
+                if self.groups.len() <= g.index() {
+                    self.groups.resize_with(g.index() + 1, GroupState::default);
+                }
+                let occupied = &mut self.groups[g.index()].occupied;
+                match (before, after) {
+                    (0, _) => {
+                        let k = occupied.binary_search(&id).expect_err("occupied twice");
+                        occupied.insert(k, id);
+                    }
+                    (_, 0) => {
+                        let k = occupied.binary_search(&id).expect("occupied");
+                        occupied.remove(k);
+                    }
+                    _ => {}
+                }
+            }
+            e.groups.clear();
+            e.groups.extend_from_slice(&inst.group_counts);
+        }
+        std::mem::swap(&mut e.values, &mut values);
+        self.values = values;
+
+        // Ports held by tasks: reserved minus registered, read only when there may be any.
+        let registered = inst.registered_tcp_ports.len() + inst.registered_udp_ports.len();
+        if first {
+            for &p in &inst.registered_tcp_ports {
+                self.registered_ports.insert((Protocol::Tcp, p));
+            }
+            for &p in &inst.registered_udp_ports {
+                self.registered_ports.insert((Protocol::Udp, p));
+            }
+        }
+        if !e.ports.is_empty() || inst.reserved_port_count() > registered {
+            let mut ports = std::mem::take(&mut e.ports);
+            for &key in &ports {
+                let users = self.port_users.get_mut(&key).expect("port user");
+                users.remove(&id);
+            }
+            ports.clear();
+            let tcp = inst
+                .reserved_tcp_ports
+                .iter()
+                .filter(|p| !inst.registered_tcp_ports.contains(p))
+                .map(|&p| (Protocol::Tcp, p));
+            let udp = inst
+                .reserved_udp_ports
+                .iter()
+                .filter(|p| !inst.registered_udp_ports.contains(p))
+                .map(|&p| (Protocol::Udp, p));
+            ports.extend(tcp.chain(udp));
+            for &key in &ports {
+                self.port_users.entry(key).or_default().insert(id);
+            }
+            e.ports = ports;
+        }
+
+        // Exception sets.
+        let odd = placeable && is_odd(inst);
+        if odd != e.odd {
+            if odd {
+                self.odd.insert(id);
+            } else {
+                self.odd.remove(&id);
+            }
+            e.odd = odd;
+        }
+        let no_eni = placeable && rem.enis == 0;
+        if no_eni != e.no_eni {
+            if no_eni {
+                self.no_eni.insert(id);
+            } else {
+                self.no_eni.remove(&id);
+            }
+            e.no_eni = no_eni;
+        }
+
+        if read_static {
+            for c in &mut self.conditions {
+                c.refresh(inst, start_time_unix_ms);
+            }
+        }
+        self.entries[id.index()] = e;
     }
+}
+
+/// Whether a request within the `ODD_*` limits could fail on `inst` for a reason the index does not
+/// otherwise enumerate.
+fn is_odd(inst: &ContainerInstance) -> bool {
+    let range = (DYNAMIC_PORT_LAST - DYNAMIC_PORT_FIRST + 1) as usize;
+    let short = |used: &BTreeSet<u16>| {
+        // `used.len()` bounds the dynamic ports in use; count them only when it could matter.
+        used.len() + ODD_DYNAMIC_PORTS_MAX as usize > range
+            && used.range(DYNAMIC_PORT_FIRST..).count() + ODD_DYNAMIC_PORTS_MAX as usize > range
+    };
+    inst.external
+        || inst.reserved_port_count() + ODD_STATIC_PORTS_MAX > MAX_RESERVED_PORTS
+        || short(&inst.used_tcp_ports)
+        || short(&inst.used_udp_ports)
 }

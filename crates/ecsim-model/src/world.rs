@@ -2,11 +2,12 @@
 //! resource books. Every reservation is asserted when it is made and again when it is released.
 
 use crate::ids::{ClusterId, GroupId, InstanceId, TaskDefId, TaskId};
-use crate::index::ClusterIndex;
+use crate::index::{ClusterIndex, Condition};
 use crate::instance::{ContainerInstance, InstanceStatus, MAX_RESERVED_PORTS};
 use crate::task::{DesiredStatus, NetworkBinding, Task, TaskStatus};
 use crate::task_definition::{Protocol, TaskDefStatus, TaskDefinition};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ClusterStatus {
@@ -102,11 +103,35 @@ impl World {
         let mut dirty = std::mem::take(&mut self.dirty);
         dirty.sort_unstable();
         dirty.dedup();
-        for id in dirty {
+        for &id in &dirty {
             self.instances[id.index()].refresh_derived();
             let inst = &self.instances[id.index()];
-            self.indexes[inst.cluster.index()].refresh(inst);
+            self.indexes[inst.cluster.index()].refresh(inst, self.start_time_unix_ms);
         }
+        // The buffer is kept, so that steady-state placement allocates nothing here.
+        dirty.clear();
+        self.dirty = dirty;
+    }
+
+    /// Caches the verdicts of a `memberOf` expression in `cluster`'s index (placement's
+    /// preparation step; a no-op beyond marking it used when already cached).
+    pub fn track_member_of(&mut self, cluster: ClusterId, expr: &Arc<ecsim_query::Expression>) {
+        self.indexes[cluster.index()].track_condition(
+            |c| c.is_member_of(expr),
+            || Condition::MemberOf(expr.clone()),
+            &self.instances,
+            self.start_time_unix_ms,
+        );
+    }
+
+    /// Caches which instances of `cluster` have attribute `name` (a required attribute).
+    pub fn track_required_attribute(&mut self, cluster: ClusterId, name: &str) {
+        self.indexes[cluster.index()].track_condition(
+            |c| c.is_attribute(name),
+            || Condition::HasAttribute(name.to_string()),
+            &self.instances,
+            self.start_time_unix_ms,
+        );
     }
 
     /// Starts indexing attribute `name` in `cluster` (for spread strategies on it).
@@ -261,6 +286,9 @@ impl World {
 
     pub fn instance_mut(&mut self, id: InstanceId) -> &mut ContainerInstance {
         self.touch(id);
+        // Attributes, agent and status change only here: the index re-reads them at the next sync.
+        let cluster = self.instances[id.index()].cluster;
+        self.indexes[cluster.index()].mark_static(id);
         let inst = &mut self.instances[id.index()];
         inst.version += 1;
         inst

@@ -1,122 +1,358 @@
-//! The indexed path for strategy chains that begin `[spread(attribute:X)] binpack(R)`: instead of
-//! checking every instance, walk each zone's (or the cluster's) instances in order of remaining R
-//! from the smallest that could fit, and stop at the first that passes every check.
+//! The indexed path: the scan's decision without looking at every instance.
 //!
-//! Architecture invariant: for any world and request, this path returns exactly what the scan
-//! returns and draws the same random numbers (proptest `indexed_equals_scan`).
+//! A request's strategy chain is first normalised without changing its meaning: a spread on a field
+//! already spread on is a no-op (its survivors all share the best score), and `random` after other
+//! strategies is the final draw (the scan stops there). What is left is served when it has the form
+//!
+//! ```text
+//! [spread(attribute:X)] [spread(instanceId)] ( binpack(R) then anything | nothing )
+//! ```
+//!
+//! (the REPLICA default is spread(zone), spread(instanceId); a leading `random` that missed its
+//! samples is the empty chain). Two ways, both exact:
+//! - **walk** (a binpack follows): per value of X with the fewest tasks of the group (over the
+//!   cluster), walk the value's instances in order of remaining R from the smallest that could fit,
+//!   skipping those holding the group when spread(instanceId) came first, and stop at the first that
+//!   passes every check; the finalists are the few with that remaining amount, and whatever strategies
+//!   follow are applied to them as the scan would ([`apply_rest`]).
+//! - **count** (nothing follows): the candidates of the tier are the value's placeable instances
+//!   less an enumerated exclusion list (those short of CPU or memory, from the orderings; those of the
+//!   index's small exception sets and of the conditions' non-matching sets that fail a check; those
+//!   holding the group, for spread(instanceId) or distinctInstance). Counting them is a subtraction,
+//!   and the k-th by id, k being the scan's one draw, is an order-statistics walk that steps over the
+//!   exclusions ([`ecsim_model::index::select_union`]).
+//!
+//! When every candidate holds the group already (spread(instanceId) cannot be served at level 0),
+//! or a `memberOf`/required attribute matches fewer instances than it rejects, the candidates are
+//! listed from the group's occupied instances or the condition's matching set, and the scan's
+//! strategies run over that short list (**subset**).
+//!
+//! Falls back to the scan (correct, slower) for: `explain`, StartTask's `only`, a chain of another
+//! form (two different spread attributes, spread(instanceId) before spread(attribute), spread after
+//! binpack is fine), an untracked spread attribute or an unprepared condition (call
+//! [`crate::prepare`]), and, for *count* only, requests outside what the exception sets enumerate:
+//! a launch type other than EC2, GPUs, more than one ENI, more than
+//! [`ecsim_model::index::ODD_STATIC_PORTS_MAX`] static ports or a static port in the dynamic range or
+//! registered by an agent, more than [`ecsim_model::index::ODD_DYNAMIC_PORTS_MAX`] dynamic ports.
+//! A request no instance can take always ends in the scan, which names the closest instance.
+//!
+//! Architecture Invariant: for any world and request, this path returns exactly what
+//! [`crate::place_scan`] returns (instance and finalist count) and leaves the random stream where the
+//! scan leaves it (proptest `indexed_equals_scan_under_churn`).
+//! Architecture Invariant: in steady state it allocates nothing: every list lives in [`Scratch`].
+//!
+//! Costs, n instances, v values of X, b non-empty buckets (at most 33), E exclusions: walk
+//! O(v × b × log n + instances looked at); count O(v + E log E + log n × iterations), the
+//! iterations of the select being few unless exclusions crowd the pick.
 
-use crate::pipeline::{apply_strategies, choose, first_failed_check, Decision, PlacementRequest};
+mod count;
+mod walk;
+
+use crate::pipeline::{first_failed_check, spread_counts, Decision, PlacementRequest};
 use crate::strategy::{BinpackField, PlacementStrategy, SpreadField};
 use ecsim_kernel::Stream;
-use ecsim_model::index::{Ordering, Partition};
-use ecsim_model::{InstanceId, World};
-use std::ops::Bound;
+use ecsim_model::index::{AttributeIndex, ClusterIndex, ConditionCache, Partition};
+use ecsim_model::{InstanceId, PlacementConstraint, World};
 
-/// The index can serve this request: returns the spread attribute (if any), the binpack field and
-/// how many strategies the index covers.
-pub(crate) fn plan<'a>(
-    world: &'a World,
-    req: &PlacementRequest<'a>,
-) -> Option<(Option<&'a str>, BinpackField, usize)> {
+/// Which path served a decision (for tests and benches that must know the index was used).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Served {
+    /// `random` sampled an instance.
+    Sampled,
+    /// The binpack walk.
+    Walk,
+    /// Count and select.
+    Count,
+    /// A short list of candidates (occupied instances or a narrow condition), then the strategies.
+    Subset,
+    /// The reference scan.
+    Scan,
+}
+
+/// Buffers reused across decisions, so that the indexed path allocates nothing in steady state.
+/// One per thread is kept by [`crate::place`]; a caller may keep its own for [`crate::place_with`].
+#[derive(Debug, Default)]
+pub struct Scratch {
+    /// (task count of the group, value id) of the values of X, sorted.
+    pub(crate) values: Vec<(u32, u32)>,
+    /// Per value of the tier being looked at: (value id, candidates at level 0 or the best
+    /// remaining amount).
+    pub(crate) tier: Vec<(u32, u32)>,
+    pub(crate) excluded: Vec<InstanceId>,
+    pub(crate) finalists: Vec<InstanceId>,
+    pub(crate) scores: Vec<i64>,
+    served: Option<Served>,
+}
+
+impl Scratch {
+    /// The path of the last decision made with this scratch.
+    pub fn served(&self) -> Option<Served> {
+        self.served
+    }
+
+    pub(crate) fn set_served(&mut self, s: Served) {
+        self.served = Some(s);
+    }
+}
+
+/// The normalised chain.
+pub(crate) struct Plan<'a> {
+    /// spread(attribute:X) first.
+    pub attribute: Option<&'a AttributeIndex>,
+    /// spread(instanceId) next; its position in the request's strategies.
+    pub level: Option<usize>,
+    /// binpack(R) next; the strategies after it are `rest`.
+    pub binpack: Option<BinpackField>,
+    pub rest: &'a [PlacementStrategy],
+}
+
+fn plan<'a>(index: &'a ClusterIndex, strategies: &'a [PlacementStrategy]) -> Option<Plan<'a>> {
+    let mut pos = 0;
+    let mut spread_attribute: Option<&str> = None;
+    let mut spread_instance = false;
+    // A spread on a field spread on before keeps every survivor; skip it.
+    let skip_repeats = |pos: &mut usize, attr: Option<&str>, inst: bool| {
+        while let Some(PlacementStrategy::Spread(f)) = strategies.get(*pos) {
+            let repeat = match f {
+                SpreadField::Instance => inst,
+                SpreadField::Attribute(a) => attr == Some(a.as_str()),
+            };
+            if !repeat {
+                break;
+            }
+            *pos += 1;
+        }
+    };
+    let mut p = Plan {
+        attribute: None,
+        level: None,
+        binpack: None,
+        rest: &[],
+    };
+    if strategies.first() == Some(&PlacementStrategy::Random) {
+        // Sampling missed: the scan's `random` keeps every candidate for the final draw.
+        return Some(p);
+    }
+    if let Some(PlacementStrategy::Spread(SpreadField::Attribute(a))) = strategies.get(pos) {
+        p.attribute = Some(index.attribute(a)?);
+        spread_attribute = Some(a);
+        pos += 1;
+        skip_repeats(&mut pos, spread_attribute, spread_instance);
+    }
+    if let Some(PlacementStrategy::Spread(SpreadField::Instance)) = strategies.get(pos) {
+        p.level = Some(pos);
+        spread_instance = true;
+        pos += 1;
+        skip_repeats(&mut pos, spread_attribute, spread_instance);
+    }
+    match strategies.get(pos) {
+        None | Some(PlacementStrategy::Random) => {}
+        Some(PlacementStrategy::Binpack(f)) => {
+            p.binpack = Some(*f);
+            p.rest = &strategies[pos + 1..];
+        }
+        Some(PlacementStrategy::Spread(_)) => return None,
+    }
+    Some(p)
+}
+
+/// The indexed decision, or None: no candidate (the scan then names the closest instance), or a
+/// request this path does not serve. Records the path in `scratch`.
+pub(crate) fn place_indexed(
+    world: &World,
+    req: &PlacementRequest,
+    rng: &mut Stream,
+    scratch: &mut Scratch,
+) -> Option<Decision> {
     if req.explain || req.only.is_some() {
         return None;
     }
     let index = world.index(req.cluster)?;
-    match req.strategies {
-        [PlacementStrategy::Binpack(f), ..] => Some((None, *f, 1)),
-        [PlacementStrategy::Spread(SpreadField::Attribute(a)), PlacementStrategy::Binpack(f), ..] =>
-        {
-            index.attribute(a)?;
-            Some((Some(a.as_str()), *f, 2))
-        }
-        _ => None,
+    // A condition that rejects more instances than it admits: list the admitted ones (any chain).
+    if let Some(narrow) = narrowest_condition(index, req)? {
+        let candidates = merge(narrow.matching.iter(), narrow.depends.iter());
+        let d = subset(world, index, req, candidates, req.strategies, rng, scratch);
+        scratch.set_served(Served::Subset);
+        return d;
+    }
+    let plan = plan(index, req.strategies)?;
+    match plan.binpack {
+        Some(field) => walk::walk(world, index, req, &plan, field, rng, scratch),
+        None => count::count(world, index, req, &plan, rng, scratch),
     }
 }
 
-/// Some(decision) when a candidate exists; None when no instance passes every check (the caller
-/// then runs the scan, which names the closest instance and the reason).
-pub(crate) fn place_indexed(
-    world: &World,
+/// The condition with the fewest admitted instances, if it admits fewer than it rejects; the outer
+/// None when a condition of the request has not been prepared.
+fn narrowest_condition<'i>(
+    index: &'i ClusterIndex,
     req: &PlacementRequest,
-    attribute: Option<&str>,
-    field: BinpackField,
-    covered: usize,
+) -> Option<Option<&'i ConditionCache>> {
+    let mut best: Option<&ConditionCache> = None;
+    let mut consider = |c: &'i ConditionCache| {
+        let admitted = c.matching.len() + c.depends.len();
+        if admitted < c.non_matching.len()
+            && best.is_none_or(|b| admitted < b.matching.len() + b.depends.len())
+        {
+            best = Some(c);
+        }
+    };
+    for c in req.constraints {
+        if let PlacementConstraint::MemberOf(e) = c {
+            consider(index.member_of(e)?);
+        }
+    }
+    for a in &req.requirements.required_attributes {
+        consider(index.required_attribute(a)?);
+    }
+    Some(best)
+}
+
+/// Two sorted id sequences as one.
+fn merge<'a>(
+    a: impl Iterator<Item = &'a InstanceId> + 'a,
+    b: impl Iterator<Item = &'a InstanceId> + 'a,
+) -> impl Iterator<Item = InstanceId> + 'a {
+    let (mut a, mut b) = (a.copied().peekable(), b.copied().peekable());
+    std::iter::from_fn(move || match (a.peek(), b.peek()) {
+        (Some(&x), Some(&y)) if x <= y => a.next(),
+        (Some(_), Some(_)) => b.next(),
+        (Some(_), None) => a.next(),
+        (None, _) => b.next(),
+    })
+}
+
+/// The scan over a short list of instances (sorted by id, a superset of the candidates), with the
+/// spread counts read from the index.
+pub(crate) fn subset(
+    world: &World,
+    index: &ClusterIndex,
+    req: &PlacementRequest,
+    ids: impl Iterator<Item = InstanceId>,
+    strategies: &[PlacementStrategy],
     rng: &mut Stream,
+    s: &mut Scratch,
 ) -> Option<Decision> {
-    let index = world.index(req.cluster).expect("planned");
+    let mut finalists = std::mem::take(&mut s.finalists);
+    finalists.clear();
+    finalists.extend(ids.filter(|&id| {
+        index.entry(id).is_some_and(|e| e.placeable)
+            && first_failed_check(world, world.instance(id), req).is_none()
+    }));
+    apply_rest(world, index, req, strategies, &mut finalists, &mut s.scores);
+    let d = choose(&finalists, rng);
+    s.finalists = finalists;
+    d
+}
+
+/// Step 4 of the scan (`pipeline::apply_strategies`) over `set` in place, with the spread counts
+/// read from the index: each strategy keeps its best tier; `random` ends the refinement.
+pub(crate) fn apply_rest(
+    world: &World,
+    index: &ClusterIndex,
+    req: &PlacementRequest,
+    strategies: &[PlacementStrategy],
+    set: &mut Vec<InstanceId>,
+    scores: &mut Vec<i64>,
+) {
     let r = req.requirements;
-    let (need, other_need) = match field {
-        BinpackField::Cpu => (r.cpu, r.memory_mib),
-        BinpackField::Memory => (r.memory_mib, r.cpu),
-    };
-    fn ordering(p: &Partition, field: BinpackField) -> &Ordering {
-        match field {
-            BinpackField::Cpu => &p.by_cpu,
-            BinpackField::Memory => &p.by_memory,
+    for strategy in strategies {
+        if set.len() <= 1 {
+            break;
         }
-    }
-    let fits = |id: InstanceId| first_failed_check(world, world.instance(id), req).is_none();
-    // The smallest remaining amount that fits, per partition: in each bucket that may have enough of
-    // the other resource, the first instance from `need` up that passes every check.
-    let best_in = |p: &Partition| -> Option<u32> {
-        let mut best: Option<u32> = None;
-        for set in ordering(p, field).candidates(other_need) {
-            let found = set
-                .range((Bound::Included((need, InstanceId(0))), Bound::Unbounded))
-                .take_while(|&&(rem, _)| best.is_none_or(|b| rem < b))
-                .find(|&&(_, id)| fits(id));
-            if let Some(&(rem, _)) = found {
-                best = Some(rem);
+        scores.clear();
+        match strategy {
+            PlacementStrategy::Random => break,
+            PlacementStrategy::Binpack(field) => scores.extend(set.iter().map(|&id| {
+                let rem = world.instance(id).remaining();
+                match field {
+                    BinpackField::Cpu => rem.cpu as i64 - r.cpu as i64,
+                    BinpackField::Memory => rem.memory_mib as i64 - r.memory_mib as i64,
+                }
+            })),
+            PlacementStrategy::Spread(SpreadField::Instance) => scores.extend(
+                set.iter()
+                    .map(|&id| world.instance(id).group_count(req.group) as i64),
+            ),
+            PlacementStrategy::Spread(SpreadField::Attribute(name)) => {
+                match index.attribute(name) {
+                    Some(a) => scores.extend(set.iter().map(|&id| {
+                        let e = index.entry(id).expect("a candidate has an entry");
+                        a.group_count(req.group, e.values[a.slot()]) as i64
+                    })),
+                    None => {
+                        let counts = spread_counts(world, req.cluster, req.group, name);
+                        scores.extend(set.iter().map(|&id| {
+                            let v = world.instance(id).attribute(name).flatten();
+                            counts.get(&v).copied().unwrap_or(0) as i64
+                        }))
+                    }
+                }
             }
         }
-        best
+        let best = *scores.iter().min().expect("non-empty set");
+        let mut k = 0;
+        set.retain(|_| {
+            k += 1;
+            scores[k - 1] == best
+        });
+    }
+}
+
+/// The scan's final pick over finalists sorted by id: no draw for one, else one uniform draw.
+pub(crate) fn choose(finalists: &[InstanceId], rng: &mut Stream) -> Option<Decision> {
+    let pick = match finalists.len() {
+        0 => return None,
+        1 => 0,
+        n => rng.below(n as u64) as usize,
     };
-    // Partitions in play and their best remaining amount.
-    let mut tied: Vec<(&Partition, u32)> = Vec::new();
-    match attribute {
+    Some(Decision {
+        instance: finalists[pick],
+        finalists: finalists.len() as u32,
+        explanation: None,
+    })
+}
+
+/// A partition of the plan: the value's, or the whole cluster's.
+pub(crate) fn partition<'i>(index: &'i ClusterIndex, plan: &Plan<'i>, value: u32) -> &'i Partition {
+    match plan.attribute {
+        Some(a) => &a.partitions[value as usize],
+        None => &index.all,
+    }
+}
+
+/// The values to look at, by increasing task count of the group: the attribute's non-empty values,
+/// or the single whole-cluster partition (value 0).
+pub(crate) fn values_by_count(
+    index: &ClusterIndex,
+    plan: &Plan,
+    req: &PlacementRequest,
+    s: &mut Scratch,
+) {
+    s.values.clear();
+    match plan.attribute {
         None => {
-            if let Some(r) = best_in(&index.all) {
-                tied.push((&index.all, r));
+            if !index.all.is_empty() {
+                s.values.push((0, 0));
             }
         }
-        Some(name) => {
-            let a = index.attribute(name).expect("planned");
-            // spread: the values with the fewest tasks of the group (over the whole cluster).
-            let mut best_count = u32::MAX;
-            for (value, p) in a.partitions.iter().enumerate() {
-                let count = a.group_count(req.group, value as u32);
-                if count > best_count || p.is_empty() {
-                    continue;
+        Some(a) => {
+            for (v, p) in a.partitions.iter().enumerate() {
+                if !p.is_empty() {
+                    s.values
+                        .push((a.group_count(req.group, v as u32), v as u32));
                 }
-                let Some(r) = best_in(p) else { continue };
-                if count < best_count {
-                    best_count = count;
-                    tied.clear();
-                }
-                tied.push((p, r));
             }
+            s.values.sort_unstable();
         }
     }
-    // binpack: the least remaining amount among the tied partitions.
-    let least = tied.iter().map(|&(_, r)| r).min()?;
-    let mut finalists: Vec<InstanceId> = Vec::new();
-    for (p, r) in tied {
-        if r != least {
-            continue;
-        }
-        for set in ordering(p, field).candidates(other_need) {
-            let range = set.range((
-                Bound::Included((least, InstanceId(0))),
-                Bound::Included((least, InstanceId(u32::MAX))),
-            ));
-            finalists.extend(range.map(|&(_, id)| id).filter(|&id| fits(id)));
-        }
-    }
-    finalists.sort_unstable();
-    let rest = PlacementRequest {
-        strategies: &req.strategies[covered..],
-        ..*req
-    };
-    let finalists = apply_strategies(world, &rest, finalists, None);
-    Some(choose(finalists, rng, None))
+}
+
+/// The value of an entry under the plan (0 without an attribute).
+pub(crate) fn value_of(index: &ClusterIndex, plan: &Plan, id: InstanceId) -> Option<u32> {
+    let e = index.entry(id)?;
+    Some(match plan.attribute {
+        Some(a) => e.values[a.slot()],
+        None => 0,
+    })
 }

@@ -7,13 +7,16 @@
 pub mod explain;
 mod indexed;
 pub mod pipeline;
+mod prepare;
 pub mod strategy;
 pub mod view;
 
 pub use explain::{Check, Explanation, InstanceVerdict, StrategyStep};
+pub use indexed::{Scratch, Served};
 pub use pipeline::{
-    first_failed_check, place, place_scan, spread_counts, Decision, Failure, PlacementRequest,
-    NO_INSTANCES,
+    first_failed_check, place, place_scan, place_with, spread_counts, Decision, Failure,
+    PlacementRequest, NO_INSTANCES,
 };
+pub use prepare::{eligible, prepare};
 pub use strategy::{BinpackField, PlacementStrategy, SpreadField};
 pub use view::InstanceRef;

@@ -1,0 +1,253 @@
+//! Count and select: chains `[spread(attribute:X)] [spread(instanceId)]` with nothing after them
+//! (or `random`), and the empty chain.
+
+use super::{partition, subset, value_of, values_by_count, Plan, Scratch, Served};
+use crate::pipeline::{first_failed_check, Decision, PlacementRequest};
+use ecsim_kernel::Stream;
+use ecsim_model::index::{
+    bucket, select_union, ClusterIndex, Partition, RankSet, ODD_DYNAMIC_PORTS_MAX,
+    ODD_STATIC_PORTS_MAX,
+};
+use ecsim_model::instance::DYNAMIC_PORT_FIRST;
+use ecsim_model::{InstanceId, LaunchType, PlacementConstraint, Protocol, World};
+
+pub(crate) fn count(
+    world: &World,
+    index: &ClusterIndex,
+    req: &PlacementRequest,
+    plan: &Plan,
+    rng: &mut Stream,
+    s: &mut Scratch,
+) -> Option<Decision> {
+    if !enumerable(index, req) {
+        return None;
+    }
+    s.set_served(Served::Count);
+    let r = req.requirements;
+    let distinct = req
+        .constraints
+        .iter()
+        .any(|c| matches!(c, PlacementConstraint::DistinctInstance));
+    // Instances holding the group are out: distinctInstance rejects them, spread(instanceId) ranks
+    // them after every free candidate.
+    let holders_out = distinct || plan.level.is_some();
+    values_by_count(index, plan, req, s);
+    let values = std::mem::take(&mut s.values);
+    let mut excluded = std::mem::take(&mut s.excluded);
+    let mut result = None;
+    let mut start = 0;
+    while start < values.len() {
+        // spread(X): the values with the fewest tasks of the group, if any of them has a candidate.
+        let count = values[start].0;
+        let end = start
+            + values[start..]
+                .iter()
+                .take_while(|&&(c, _)| c == count)
+                .count();
+        let group = &values[start..end];
+        let in_group = |id: InstanceId| {
+            index.entry(id).is_some_and(|e| e.placeable)
+                && value_of(index, plan, id)
+                    .is_some_and(|v| group.binary_search_by_key(&v, |&(_, x)| x).is_ok())
+        };
+        // The placeable instances of these values that are not candidates (or, with
+        // spread(instanceId), not free of the group).
+        excluded.clear();
+        for &(_, v) in group {
+            short_of_resources(
+                index,
+                partition(index, plan, v),
+                r.cpu,
+                r.memory_mib,
+                &mut excluded,
+            );
+        }
+        let suspect = |id: InstanceId, excluded: &mut Vec<InstanceId>| {
+            if in_group(id) && first_failed_check(world, world.instance(id), req).is_some() {
+                excluded.push(id);
+            }
+        };
+        for &id in &index.odd {
+            suspect(id, &mut excluded);
+        }
+        if r.enis > 0 {
+            for &id in &index.no_eni {
+                suspect(id, &mut excluded);
+            }
+        }
+        let ports = (r.static_tcp_ports.iter().map(|&p| (Protocol::Tcp, p)))
+            .chain(r.static_udp_ports.iter().map(|&p| (Protocol::Udp, p)));
+        for key in ports {
+            for &id in index.port_users.get(&key).into_iter().flatten() {
+                suspect(id, &mut excluded);
+            }
+        }
+        for c in req.constraints {
+            if let PlacementConstraint::MemberOf(e) = c {
+                let cache = index.member_of(e).expect("enumerable");
+                for &id in cache.non_matching.iter().chain(&cache.depends) {
+                    suspect(id, &mut excluded);
+                }
+            }
+        }
+        for a in &r.required_attributes {
+            let cache = index.required_attribute(a).expect("enumerable");
+            for &id in &cache.non_matching {
+                suspect(id, &mut excluded);
+            }
+        }
+        if holders_out {
+            excluded.extend(
+                index
+                    .occupied(req.group)
+                    .iter()
+                    .copied()
+                    .filter(|&id| in_group(id)),
+            );
+        }
+        excluded.sort_unstable();
+        excluded.dedup();
+
+        // Candidates (free of the group, with spread(instanceId)) per value.
+        s.tier.clear();
+        s.tier.extend(
+            group
+                .iter()
+                .map(|&(_, v)| (v, partition(index, plan, v).len())),
+        );
+        for &id in &excluded {
+            let v = value_of(index, plan, id).expect("excluded from a partition");
+            let k = s
+                .tier
+                .binary_search_by_key(&v, |&(x, _)| x)
+                .expect("in the tier");
+            s.tier[k].1 -= 1;
+        }
+        let total: u32 = s.tier.iter().map(|&(_, n)| n).sum();
+        if total > 0 {
+            s.tier.retain(|&(_, n)| n > 0);
+            let tier = &s.tier;
+            excluded.retain(|&id| {
+                let v = value_of(index, plan, id).expect("excluded from a partition");
+                tier.binary_search_by_key(&v, |&(x, _)| x).is_ok()
+            });
+            // The scan's one draw over the finalists sorted by id, and its pick.
+            let k = if total > 1 {
+                rng.below(total as u64) as u32
+            } else {
+                0
+            };
+            let sets = tier
+                .iter()
+                .map(|&(v, _)| &partition(index, plan, v).members);
+            result = Some(Decision {
+                instance: select_excluding(sets, &excluded, k),
+                finalists: total,
+                explanation: None,
+            });
+            break;
+        }
+        if let (Some(level), false) = (plan.level, distinct) {
+            // Every candidate of these values holds the group: spread(instanceId) runs over the
+            // group's instances there.
+            let occupied = index
+                .occupied(req.group)
+                .iter()
+                .copied()
+                .filter(|&id| in_group(id));
+            let d = subset(
+                world,
+                index,
+                req,
+                occupied,
+                &req.strategies[level..],
+                rng,
+                s,
+            );
+            if d.is_some() {
+                s.set_served(Served::Subset);
+                result = d;
+                break;
+            }
+        }
+        start = end;
+    }
+    s.values = values;
+    s.excluded = excluded;
+    result
+}
+
+/// Whether every placeable instance this request could fail on, other than for CPU and memory, is
+/// in a set the index enumerates (the module doc lists the limits).
+fn enumerable(index: &ClusterIndex, req: &PlacementRequest) -> bool {
+    let r = req.requirements;
+    let ports_ok = |ports: &[u16], protocol: Protocol| {
+        // Sorted: a port asked twice fits nowhere, which only the scan reports.
+        ports.windows(2).all(|w| w[0] < w[1])
+            && ports.iter().all(|&p| {
+                p < DYNAMIC_PORT_FIRST && !index.registered_ports.contains(&(protocol, p))
+            })
+    };
+    req.launch_type == LaunchType::Ec2
+        && r.gpus == 0
+        && r.enis <= 1
+        && r.static_tcp_ports.len() + r.static_udp_ports.len() <= ODD_STATIC_PORTS_MAX
+        && ports_ok(&r.static_tcp_ports, Protocol::Tcp)
+        && ports_ok(&r.static_udp_ports, Protocol::Udp)
+        && r.dynamic_tcp_ports <= ODD_DYNAMIC_PORTS_MAX
+        && r.dynamic_udp_ports <= ODD_DYNAMIC_PORTS_MAX
+        && req.constraints.iter().all(|c| match c {
+            PlacementConstraint::MemberOf(e) => index.member_of(e).is_some(),
+            PlacementConstraint::DistinctInstance => true,
+        })
+        && r.required_attributes
+            .iter()
+            .all(|a| index.required_attribute(a).is_some())
+}
+
+/// Adds the members of `p` with less than `cpu` CPU or `memory` MiB remaining. `by_memory` is
+/// bucketed by CPU and `by_cpu` by memory, so the lowest non-empty bucket of each bounds the least
+/// CPU and memory in the partition: when neither is short, this costs two mask reads.
+fn short_of_resources(
+    index: &ClusterIndex,
+    p: &Partition,
+    cpu: u32,
+    memory: u32,
+    out: &mut Vec<InstanceId>,
+) {
+    let (bc, bm) = (bucket(cpu), bucket(memory));
+    if p.by_memory.lowest_bucket().is_some_and(|b| b <= bc) {
+        for set in p.by_cpu.nonempty_from(0) {
+            out.extend(set.range(..(cpu, InstanceId(0))).map(|&(_, id)| id));
+        }
+    }
+    if p.by_cpu.lowest_bucket().is_some_and(|b| b <= bm) {
+        // Enough CPU: buckets of by_memory from bc up (below bc every member is short of CPU).
+        for set in p.by_memory.nonempty_from(bc) {
+            for &(_, id) in set.range(..(memory, InstanceId(0))) {
+                if index.entry(id).expect("member").cpu >= cpu {
+                    out.push(id);
+                }
+            }
+        }
+    }
+}
+
+/// The k-th member (by id) of the union of `sets` that is not in `excluded` (sorted, each a member).
+fn select_excluding<'a>(
+    sets: impl Iterator<Item = &'a RankSet> + Clone,
+    excluded: &[InstanceId],
+    k: u32,
+) -> InstanceId {
+    // Step past the exclusions at or before the current pick until none is left behind it: a
+    // fixed point is a member that is not excluded and has exactly k non-excluded members before it.
+    let mut skipped = 0u32;
+    loop {
+        let id = select_union(sets.clone(), k + skipped).expect("counted");
+        let before = excluded.partition_point(|&e| e <= id) as u32;
+        if before == skipped {
+            return id;
+        }
+        skipped = before;
+    }
+}

@@ -1,0 +1,121 @@
+//! The binpack walk: chains `[spread(attribute:X)] [spread(instanceId)] binpack(R) ...`.
+
+use super::{
+    apply_rest, choose, partition, subset, value_of, values_by_count, Plan, Scratch, Served,
+};
+use crate::pipeline::{first_failed_check, Decision, PlacementRequest};
+use crate::strategy::BinpackField;
+use ecsim_kernel::Stream;
+use ecsim_model::index::{ClusterIndex, Ordering, Partition};
+use ecsim_model::{InstanceId, World};
+use std::ops::Bound;
+
+pub(crate) fn walk(
+    world: &World,
+    index: &ClusterIndex,
+    req: &PlacementRequest,
+    plan: &Plan,
+    field: BinpackField,
+    rng: &mut Stream,
+    s: &mut Scratch,
+) -> Option<Decision> {
+    s.set_served(Served::Walk);
+    let r = req.requirements;
+    let (need, other_need) = match field {
+        BinpackField::Cpu => (r.cpu, r.memory_mib),
+        BinpackField::Memory => (r.memory_mib, r.cpu),
+    };
+    fn ordering(p: &Partition, field: BinpackField) -> &Ordering {
+        match field {
+            BinpackField::Cpu => &p.by_cpu,
+            BinpackField::Memory => &p.by_memory,
+        }
+    }
+    // spread(instanceId) before the binpack: first look only at instances free of the group.
+    let free =
+        |id: InstanceId| plan.level.is_none() || world.instance(id).group_count(req.group) == 0;
+    let fits =
+        |id: InstanceId| free(id) && first_failed_check(world, world.instance(id), req).is_none();
+    // The smallest remaining amount that fits, per partition: in each bucket that may have enough of
+    // the other resource, the first instance from `need` up that passes every check.
+    let best_in = |p: &Partition| -> Option<u32> {
+        let mut best: Option<u32> = None;
+        for set in ordering(p, field).candidates(other_need) {
+            let found = set
+                .range((Bound::Included((need, InstanceId(0))), Bound::Unbounded))
+                .take_while(|&&(rem, _)| best.is_none_or(|b| rem < b))
+                .find(|&&(_, id)| fits(id));
+            if let Some(&(rem, _)) = found {
+                best = Some(rem);
+            }
+        }
+        best
+    };
+    values_by_count(index, plan, req, s);
+    let values = std::mem::take(&mut s.values);
+    let mut result = None;
+    let mut start = 0;
+    while start < values.len() {
+        // spread(X): the values with the fewest tasks of the group, if any of them has a candidate.
+        let count = values[start].0;
+        let end = start
+            + values[start..]
+                .iter()
+                .take_while(|&&(c, _)| c == count)
+                .count();
+        s.tier.clear();
+        for &(_, v) in &values[start..end] {
+            if let Some(rem) = best_in(partition(index, plan, v)) {
+                s.tier.push((v, rem));
+            }
+        }
+        // binpack: the least remaining amount among them, and every candidate that has it.
+        if let Some(least) = s.tier.iter().map(|&(_, rem)| rem).min() {
+            let mut finalists = std::mem::take(&mut s.finalists);
+            finalists.clear();
+            for &(v, rem) in &s.tier {
+                if rem != least {
+                    continue;
+                }
+                for set in ordering(partition(index, plan, v), field).candidates(other_need) {
+                    let range = set.range((
+                        Bound::Included((least, InstanceId(0))),
+                        Bound::Included((least, InstanceId(u32::MAX))),
+                    ));
+                    finalists.extend(range.map(|&(_, id)| id).filter(|&id| fits(id)));
+                }
+            }
+            finalists.sort_unstable();
+            apply_rest(world, index, req, plan.rest, &mut finalists, &mut s.scores);
+            result = choose(&finalists, rng);
+            s.finalists = finalists;
+            break;
+        }
+        if let Some(level) = plan.level {
+            // Every candidate of these values holds the group: spread(instanceId) and what follows
+            // run over the group's instances there.
+            let group = &values[start..end];
+            let occupied = index.occupied(req.group).iter().copied().filter(|&id| {
+                value_of(index, plan, id)
+                    .is_some_and(|v| group.binary_search_by_key(&v, |&(_, x)| x).is_ok())
+            });
+            let d = subset(
+                world,
+                index,
+                req,
+                occupied,
+                &req.strategies[level..],
+                rng,
+                s,
+            );
+            if d.is_some() {
+                s.set_served(Served::Subset);
+                result = d;
+                break;
+            }
+        }
+        start = end;
+    }
+    s.values = values;
+    result
+}
