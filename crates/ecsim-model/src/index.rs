@@ -30,9 +30,11 @@
 //! after a status or attribute change O(p log n + conditions × evaluation); tracking a new attribute
 //! or condition O(n log n) once.
 
+mod blocks;
 mod condition;
 mod rank;
 
+pub use blocks::SortedBlocks;
 pub use condition::{Condition, ConditionCache, Verdict, MAX_CONDITIONS};
 pub use rank::{rank_union, select_union, RankSet};
 
@@ -64,7 +66,7 @@ pub const ODD_DYNAMIC_PORTS_MAX: u16 = 64;
 /// the *other* resource's remaining amount.
 #[derive(Clone, Debug)]
 pub struct Ordering {
-    pub buckets: [BTreeSet<(u32, InstanceId)>; BUCKETS],
+    pub buckets: [SortedBlocks<(u32, InstanceId)>; BUCKETS],
     /// Bit b set iff bucket b is non-empty (walks skip empty buckets without touching them).
     nonempty: u64,
 }
@@ -72,7 +74,7 @@ pub struct Ordering {
 impl Default for Ordering {
     fn default() -> Self {
         Ordering {
-            buckets: std::array::from_fn(|_| BTreeSet::new()),
+            buckets: std::array::from_fn(|_| SortedBlocks::default()),
             nonempty: 0,
         }
     }
@@ -96,7 +98,7 @@ impl Ordering {
     pub fn candidates(
         &self,
         other_need: u32,
-    ) -> impl Iterator<Item = &BTreeSet<(u32, InstanceId)>> {
+    ) -> impl Iterator<Item = &SortedBlocks<(u32, InstanceId)>> {
         self.nonempty_from(bucket(other_need))
     }
     /// The lowest non-empty bucket.
@@ -107,7 +109,7 @@ impl Ordering {
     pub fn nonempty_from(
         &self,
         first: usize,
-    ) -> impl Iterator<Item = &BTreeSet<(u32, InstanceId)>> {
+    ) -> impl Iterator<Item = &SortedBlocks<(u32, InstanceId)>> {
         let mut mask = self.nonempty & !((1u64 << first) - 1);
         std::iter::from_fn(move || {
             if mask == 0 {
@@ -119,7 +121,10 @@ impl Ordering {
         })
     }
     /// The non-empty buckets below `end`.
-    pub fn nonempty_below(&self, end: usize) -> impl Iterator<Item = &BTreeSet<(u32, InstanceId)>> {
+    pub fn nonempty_below(
+        &self,
+        end: usize,
+    ) -> impl Iterator<Item = &SortedBlocks<(u32, InstanceId)>> {
         let mut mask = self.nonempty & ((1u64 << end) - 1);
         std::iter::from_fn(move || {
             if mask == 0 {
@@ -132,22 +137,83 @@ impl Ordering {
     }
 }
 
-/// The placeable instances of a partition: by id and ordered by remaining CPU and memory.
+/// RULE: task sizes (CPU, memory) with their own order-statistics sets per partition, the least
+/// recently prepared replaced first. Each costs a bit per instance per partition and a comparison
+/// per refresh; a request of another size is counted by enumerating the instances short of it.
+pub const MAX_FIT_CLASSES: usize = 16;
+
+/// A task size that requests use: its sets hold the partition's members with at least this much
+/// CPU and memory remaining.
+#[derive(Clone, Copy, Debug)]
+pub struct FitClass {
+    pub cpu: u32,
+    pub memory: u32,
+    last_used: u64,
+}
+
+impl FitClass {
+    pub fn admits(&self, cpu: u32, memory: u32) -> bool {
+        cpu >= self.cpu && memory >= self.memory
+    }
+}
+
+/// The empty set, for a partition that has not been sized for a class (it has no members).
+pub static EMPTY_SET: RankSet = RankSet::new();
+
+/// The placeable instances of a partition: by id, by id among those that fit each fit class, and
+/// ordered by remaining CPU and memory.
 #[derive(Clone, Debug, Default)]
 pub struct Partition {
     pub members: RankSet,
+    /// Per fit class (in `ClusterIndex::fit_classes` order), the members it admits.
+    fits: Vec<RankSet>,
     pub by_cpu: Ordering,
     pub by_memory: Ordering,
 }
 
 impl Partition {
-    fn insert(&mut self, e: &Entry) {
+    /// The members that fit class `k`.
+    pub fn fits(&self, k: usize) -> &RankSet {
+        self.fits.get(k).unwrap_or(&EMPTY_SET)
+    }
+    fn insert(&mut self, e: &Entry, classes: &[FitClass]) {
         self.members.insert(e.id);
         self.insert_orderings(e.cpu, e.memory, e.id);
+        self.fits.resize_with(classes.len(), RankSet::default);
+        for (k, c) in classes.iter().enumerate() {
+            if c.admits(e.cpu, e.memory) {
+                self.fits[k].insert(e.id);
+            }
+        }
     }
-    fn remove(&mut self, e: &Entry) {
+    fn remove(&mut self, e: &Entry, classes: &[FitClass]) {
         assert!(self.members.remove(e.id), "index out of step");
         self.remove_orderings(e.cpu, e.memory, e.id);
+        for (k, c) in classes.iter().enumerate() {
+            if c.admits(e.cpu, e.memory) {
+                assert!(self.fits[k].remove(e.id), "index out of step");
+            }
+        }
+    }
+    /// A member's remaining resources changed from `old` to `new` (CPU, memory).
+    fn move_member(
+        &mut self,
+        id: InstanceId,
+        old: (u32, u32),
+        new: (u32, u32),
+        classes: &[FitClass],
+    ) {
+        self.remove_orderings(old.0, old.1, id);
+        self.insert_orderings(new.0, new.1, id);
+        for (k, c) in classes.iter().enumerate() {
+            match (c.admits(old.0, old.1), c.admits(new.0, new.1)) {
+                (true, false) => assert!(self.fits[k].remove(id), "index out of step"),
+                (false, true) => {
+                    self.fits[k].insert(id);
+                }
+                _ => {}
+            }
+        }
     }
     fn insert_orderings(&mut self, cpu: u32, memory: u32, id: InstanceId) {
         self.by_cpu.insert(cpu, memory, id);
@@ -299,6 +365,7 @@ pub struct ClusterIndex {
     /// Every port an agent of the cluster registered (reserved on that instance from the start).
     pub registered_ports: BTreeSet<(Protocol, u16)>,
     pub conditions: Vec<ConditionCache>,
+    pub fit_classes: Vec<FitClass>,
     clock: u64,
     /// Scratch for value ids during a refresh.
     values: Vec<u32>,
@@ -349,7 +416,7 @@ impl ClusterIndex {
             let v = a.intern(inst.attribute(name).flatten());
             e.values.push(v);
             if e.placeable {
-                a.partitions[v as usize].insert(e);
+                a.partitions[v as usize].insert(e, &self.fit_classes);
             }
             for &(g, n) in &e.groups {
                 a.add_count(g, v, n as i64);
@@ -384,11 +451,70 @@ impl ClusterIndex {
         self.conditions.push(c);
     }
 
+    /// The fit class of exactly this task size, if tracked.
+    pub fn fit_class(&self, cpu: u32, memory: u32) -> Option<usize> {
+        self.fit_classes
+            .iter()
+            .position(|c| (c.cpu, c.memory) == (cpu, memory))
+    }
+
+    /// Tracks a task size (or marks it used), built from the current entries.
+    pub(crate) fn track_fit_class(&mut self, cpu: u32, memory: u32) {
+        self.clock += 1;
+        if let Some(k) = self.fit_class(cpu, memory) {
+            self.fit_classes[k].last_used = self.clock;
+            return;
+        }
+        let mut partitions: Vec<&mut Partition> = std::iter::once(&mut self.all)
+            .chain(
+                self.attributes
+                    .iter_mut()
+                    .flat_map(|(_, a)| a.partitions.iter_mut()),
+            )
+            .collect();
+        let classes = self.fit_classes.len();
+        for p in &mut partitions {
+            p.fits.resize_with(classes, RankSet::default);
+        }
+        if classes >= MAX_FIT_CLASSES {
+            let oldest = (0..classes)
+                .min_by_key(|&k| self.fit_classes[k].last_used)
+                .expect("non-empty");
+            self.fit_classes.swap_remove(oldest);
+            for p in &mut partitions {
+                p.fits.swap_remove(oldest);
+            }
+        }
+        let class = FitClass {
+            cpu,
+            memory,
+            last_used: self.clock,
+        };
+        for p in &mut partitions {
+            let mut set = RankSet::default();
+            for id in p.members.iter() {
+                let e = &self.entries[id.index()];
+                if class.admits(e.cpu, e.memory) {
+                    set.insert(id);
+                }
+            }
+            p.fits.push(set);
+        }
+        self.fit_classes.push(class);
+    }
+
     /// `World::instance_mut` was called: static fields may change before the next refresh.
     pub(crate) fn mark_static(&mut self, id: InstanceId) {
         if let Some(e) = self.entries.get_mut(id.index()) {
             e.static_stale = true;
         }
+    }
+
+    /// Whether the next refresh of `id` reads its static fields (new, or `instance_mut` was called).
+    pub(crate) fn static_stale(&self, id: InstanceId) -> bool {
+        self.entries
+            .get(id.index())
+            .is_none_or(|e| !e.present || e.static_stale)
     }
 
     /// Re-reads one instance.
@@ -418,17 +544,15 @@ impl ClusterIndex {
         // Partitions.
         if !first && e.placeable {
             if moved {
-                self.all.remove(&e);
+                self.all.remove(&e, &self.fit_classes);
                 for ((_, a), &v) in self.attributes.iter_mut().zip(&e.values) {
-                    a.partitions[v as usize].remove(&e);
+                    a.partitions[v as usize].remove(&e, &self.fit_classes);
                 }
             } else if (e.cpu, e.memory) != (rem.cpu, rem.memory_mib) {
-                self.all.remove_orderings(e.cpu, e.memory, id);
-                self.all.insert_orderings(rem.cpu, rem.memory_mib, id);
+                let (old, new) = ((e.cpu, e.memory), (rem.cpu, rem.memory_mib));
+                self.all.move_member(id, old, new, &self.fit_classes);
                 for ((_, a), &v) in self.attributes.iter_mut().zip(&e.values) {
-                    let p = &mut a.partitions[v as usize];
-                    p.remove_orderings(e.cpu, e.memory, id);
-                    p.insert_orderings(rem.cpu, rem.memory_mib, id);
+                    a.partitions[v as usize].move_member(id, old, new, &self.fit_classes);
                 }
             }
         }
@@ -440,9 +564,9 @@ impl ClusterIndex {
         e.cpu = rem.cpu;
         e.memory = rem.memory_mib;
         if moved && placeable {
-            self.all.insert(&e);
+            self.all.insert(&e, &self.fit_classes);
             for ((_, a), &v) in self.attributes.iter_mut().zip(&values) {
-                a.partitions[v as usize].insert(&e);
+                a.partitions[v as usize].insert(&e, &self.fit_classes);
             }
         }
 

@@ -104,7 +104,11 @@ impl World {
         dirty.sort_unstable();
         dirty.dedup();
         for &id in &dirty {
-            self.instances[id.index()].refresh_derived();
+            // Derived fields follow the attributes, which change only through `instance_mut`.
+            let cluster = self.instances[id.index()].cluster;
+            if self.indexes[cluster.index()].static_stale(id) {
+                self.instances[id.index()].refresh_derived();
+            }
             let inst = &self.instances[id.index()];
             self.indexes[inst.cluster.index()].refresh(inst, self.start_time_unix_ms);
         }
@@ -122,6 +126,12 @@ impl World {
             &self.instances,
             self.start_time_unix_ms,
         );
+    }
+
+    /// Keeps, per partition of `cluster`'s index, the instances with at least this much CPU and
+    /// memory remaining (placement's preparation step for counted spread chains).
+    pub fn track_fit_class(&mut self, cluster: ClusterId, cpu: u32, memory_mib: u32) {
+        self.indexes[cluster.index()].track_fit_class(cpu, memory_mib);
     }
 
     /// Caches which instances of `cluster` have attribute `name` (a required attribute).

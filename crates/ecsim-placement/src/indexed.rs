@@ -156,6 +156,17 @@ fn plan<'a>(index: &'a ClusterIndex, strategies: &'a [PlacementStrategy]) -> Opt
     Some(p)
 }
 
+/// Whether a chain would be counted (no binpack right after its leading spreads), so that the
+/// task's size is worth a fit class.
+pub(crate) fn counts(strategies: &[PlacementStrategy]) -> bool {
+    !matches!(
+        strategies
+            .iter()
+            .find(|s| !matches!(s, PlacementStrategy::Spread(_))),
+        Some(PlacementStrategy::Binpack(_))
+    )
+}
+
 /// The indexed decision, or None: no candidate (the scan then names the closest instance), or a
 /// request this path does not serve. Records the path in `scratch`.
 pub(crate) fn place_indexed(

@@ -8,7 +8,8 @@ use ecsim_model::{ContainerInstance, InstanceStatus, PlacementConstraint, World}
 
 /// Readies the index for `req`, so that [`crate::place`] (which takes `&World`) can serve it: tracks
 /// every spread attribute of its strategies, caches its `memberOf` expressions and required
-/// attributes, and refreshes the instances changed since the last call. Call it before every
+/// attributes, tracks the task's size when the chain is counted rather than walked, and refreshes
+/// the instances changed since the last call. Call it before every
 /// placement (RunTask's tasks, each service task): it costs a few lookups when nothing is new, and
 /// nothing it does changes a decision.
 pub fn prepare(world: &mut World, req: &PlacementRequest) {
@@ -24,6 +25,10 @@ pub fn prepare(world: &mut World, req: &PlacementRequest) {
     }
     for a in &req.requirements.required_attributes {
         world.track_required_attribute(req.cluster, a);
+    }
+    if crate::indexed::counts(req.strategies) {
+        let r = req.requirements;
+        world.track_fit_class(req.cluster, r.cpu, r.memory_mib);
     }
     world.sync_index();
 }

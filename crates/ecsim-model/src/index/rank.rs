@@ -21,6 +21,14 @@ pub struct RankSet {
 }
 
 impl RankSet {
+    pub const fn new() -> RankSet {
+        RankSet {
+            words: Vec::new(),
+            tree: Vec::new(),
+            len: 0,
+        }
+    }
+
     /// Number of members.
     pub fn len(&self) -> u32 {
         self.len

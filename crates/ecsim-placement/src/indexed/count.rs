@@ -31,6 +31,16 @@ pub(crate) fn count(
     // Instances holding the group are out: distinctInstance rejects them, spread(instanceId) ranks
     // them after every free candidate.
     let holders_out = distinct || plan.level.is_some();
+    // With the task's size tracked, each partition's members that have room are a set of their
+    // own, and only the exceptions below need listing; otherwise those short of room are listed.
+    let class = index.fit_class(r.cpu, r.memory_mib);
+    let room = |v: u32| -> &RankSet {
+        let p = partition(index, plan, v);
+        match class {
+            Some(k) => p.fits(k),
+            None => &p.members,
+        }
+    };
     values_by_count(index, plan, req, s);
     let values = std::mem::take(&mut s.values);
     let mut excluded = std::mem::take(&mut s.excluded);
@@ -46,21 +56,19 @@ pub(crate) fn count(
                 .count();
         let group = &values[start..end];
         let in_group = |id: InstanceId| {
-            index.entry(id).is_some_and(|e| e.placeable)
-                && value_of(index, plan, id)
-                    .is_some_and(|v| group.binary_search_by_key(&v, |&(_, x)| x).is_ok())
+            index.entry(id).is_some_and(|e| {
+                e.placeable && (class.is_none() || e.cpu >= r.cpu && e.memory >= r.memory_mib)
+            }) && value_of(index, plan, id)
+                .is_some_and(|v| group.binary_search_by_key(&v, |&(_, x)| x).is_ok())
         };
         // The placeable instances of these values that are not candidates (or, with
         // spread(instanceId), not free of the group).
         excluded.clear();
-        for &(_, v) in group {
-            short_of_resources(
-                index,
-                partition(index, plan, v),
-                r.cpu,
-                r.memory_mib,
-                &mut excluded,
-            );
+        if class.is_none() {
+            for &(_, v) in group {
+                let p = partition(index, plan, v);
+                short_of_resources(index, p, r.cpu, r.memory_mib, &mut excluded);
+            }
         }
         let suspect = |id: InstanceId, excluded: &mut Vec<InstanceId>| {
             if in_group(id) && first_failed_check(world, world.instance(id), req).is_some() {
@@ -110,11 +118,8 @@ pub(crate) fn count(
 
         // Candidates (free of the group, with spread(instanceId)) per value.
         s.tier.clear();
-        s.tier.extend(
-            group
-                .iter()
-                .map(|&(_, v)| (v, partition(index, plan, v).len())),
-        );
+        s.tier
+            .extend(group.iter().map(|&(_, v)| (v, room(v).len())));
         for &id in &excluded {
             let v = value_of(index, plan, id).expect("excluded from a partition");
             let k = s
@@ -137,9 +142,7 @@ pub(crate) fn count(
             } else {
                 0
             };
-            let sets = tier
-                .iter()
-                .map(|&(v, _)| &partition(index, plan, v).members);
+            let sets = tier.iter().map(|&(v, _)| room(v));
             result = Some(Decision {
                 instance: select_excluding(sets, &excluded, k),
                 finalists: total,
@@ -218,13 +221,13 @@ fn short_of_resources(
     let (bc, bm) = (bucket(cpu), bucket(memory));
     if p.by_memory.lowest_bucket().is_some_and(|b| b <= bc) {
         for set in p.by_cpu.nonempty_from(0) {
-            out.extend(set.range(..(cpu, InstanceId(0))).map(|&(_, id)| id));
+            out.extend(set.iter_below((cpu, InstanceId(0))).map(|&(_, id)| id));
         }
     }
     if p.by_cpu.lowest_bucket().is_some_and(|b| b <= bm) {
         // Enough CPU: buckets of by_memory from bc up (below bc every member is short of CPU).
         for set in p.by_memory.nonempty_from(bc) {
-            for &(_, id) in set.range(..(memory, InstanceId(0))) {
+            for &(_, id) in set.iter_below((memory, InstanceId(0))) {
                 if index.entry(id).expect("member").cpu >= cpu {
                     out.push(id);
                 }

@@ -8,7 +8,6 @@ use crate::strategy::BinpackField;
 use ecsim_kernel::Stream;
 use ecsim_model::index::{ClusterIndex, Ordering, Partition};
 use ecsim_model::{InstanceId, World};
-use std::ops::Bound;
 
 pub(crate) fn walk(
     world: &World,
@@ -42,7 +41,7 @@ pub(crate) fn walk(
         let mut best: Option<u32> = None;
         for set in ordering(p, field).candidates(other_need) {
             let found = set
-                .range((Bound::Included((need, InstanceId(0))), Bound::Unbounded))
+                .iter_from((need, InstanceId(0)))
                 .take_while(|&&(rem, _)| best.is_none_or(|b| rem < b))
                 .find(|&&(_, id)| fits(id));
             if let Some(&(rem, _)) = found {
@@ -78,10 +77,9 @@ pub(crate) fn walk(
                     continue;
                 }
                 for set in ordering(partition(index, plan, v), field).candidates(other_need) {
-                    let range = set.range((
-                        Bound::Included((least, InstanceId(0))),
-                        Bound::Included((least, InstanceId(u32::MAX))),
-                    ));
+                    let range = set
+                        .iter_from((least, InstanceId(0)))
+                        .take_while(|&&(rem, _)| rem == least);
                     finalists.extend(range.map(|&(_, id)| id).filter(|&id| fits(id)));
                 }
             }
