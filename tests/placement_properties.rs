@@ -55,8 +55,6 @@ struct RequestSpec {
     awsvpc: bool,
     require_stack: bool,
     external: bool,
-    /// Prepared without the task's size, so that a counted chain lists the instances short of it.
-    size_untracked: bool,
 }
 
 /// What happens between decisions.
@@ -141,7 +139,7 @@ fn request_spec() -> impl Strategy<Value = RequestSpec> {
         prop::collection::vec(0u8..6, 0..3),
         prop::bool::weighted(0.15),
         prop::bool::weighted(0.1),
-        (prop::bool::weighted(0.05), prop::bool::weighted(0.3)),
+        prop::bool::weighted(0.05),
     )
         .prop_map(
             |(
@@ -154,7 +152,7 @@ fn request_spec() -> impl Strategy<Value = RequestSpec> {
                 extra,
                 awsvpc,
                 require_stack,
-                (external, size_untracked),
+                external,
             )| {
                 ports.sort_unstable();
                 ports.dedup();
@@ -170,7 +168,6 @@ fn request_spec() -> impl Strategy<Value = RequestSpec> {
                     awsvpc,
                     require_stack,
                     external,
-                    size_untracked,
                 }
             },
         )
@@ -455,26 +452,7 @@ impl Run {
             only: None,
             explain: false,
         };
-        if r.size_untracked {
-            // `prepare` but for the task's size: what a caller that only tracks attributes and
-            // conditions leaves.
-            for s in &strategies {
-                if let PlacementStrategy::Spread(SpreadField::Attribute(a)) = s {
-                    self.world.track_attribute(cluster, a);
-                }
-            }
-            for c in &cons {
-                if let PlacementConstraint::MemberOf(e) = c {
-                    self.world.track_member_of(cluster, e);
-                }
-            }
-            for a in &requirements.required_attributes {
-                self.world.track_required_attribute(cluster, a);
-            }
-            self.world.sync_index();
-        } else {
-            prepare(&mut self.world, &req);
-        }
+        prepare(&mut self.world, &req);
         let world = &self.world;
         let indexed = place_with(world, &req, &mut self.indexed_rng, &mut self.scratch);
         let reference = match strategies.first() {

@@ -101,10 +101,6 @@ impl Ordering {
     ) -> impl Iterator<Item = &SortedBlocks<(u32, InstanceId)>> {
         self.nonempty_from(bucket(other_need))
     }
-    /// The lowest non-empty bucket.
-    pub fn lowest_bucket(&self) -> Option<usize> {
-        (self.nonempty != 0).then(|| self.nonempty.trailing_zeros() as usize)
-    }
     /// The non-empty buckets from `first` up, in increasing order.
     pub fn nonempty_from(
         &self,
@@ -120,26 +116,11 @@ impl Ordering {
             Some(&self.buckets[b])
         })
     }
-    /// The non-empty buckets below `end`.
-    pub fn nonempty_below(
-        &self,
-        end: usize,
-    ) -> impl Iterator<Item = &SortedBlocks<(u32, InstanceId)>> {
-        let mut mask = self.nonempty & ((1u64 << end) - 1);
-        std::iter::from_fn(move || {
-            if mask == 0 {
-                return None;
-            }
-            let b = mask.trailing_zeros() as usize;
-            mask &= mask - 1;
-            Some(&self.buckets[b])
-        })
-    }
 }
 
 /// RULE: task sizes (CPU, memory) with their own order-statistics sets per partition, the least
 /// recently prepared replaced first. Each costs a bit per instance per partition and a comparison
-/// per refresh; a request of another size is counted by enumerating the instances short of it.
+/// per refresh; a counted request of a size not tracked is served by the scan.
 pub const MAX_FIT_CLASSES: usize = 16;
 
 /// A task size that requests use: its sets hold the partition's members with at least this much
@@ -154,6 +135,32 @@ pub struct FitClass {
 impl FitClass {
     pub fn admits(&self, cpu: u32, memory: u32) -> bool {
         cpu >= self.cpu && memory >= self.memory
+    }
+}
+
+/// The resource an ordering sorts by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resource {
+    Cpu,
+    Memory,
+}
+
+/// Which orderings a scope (the whole cluster, or one tracked attribute's partitions) keeps. An
+/// ordering is kept from the first request whose chain walks it (binpack on that resource after a
+/// spread on that attribute, or after no attribute spread): counted chains need none, and every
+/// ordering kept costs two updates per partition per placement.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Kept {
+    pub cpu: bool,
+    pub memory: bool,
+}
+
+impl Kept {
+    pub fn has(self, r: Resource) -> bool {
+        match r {
+            Resource::Cpu => self.cpu,
+            Resource::Memory => self.memory,
+        }
     }
 }
 
@@ -176,9 +183,9 @@ impl Partition {
     pub fn fits(&self, k: usize) -> &RankSet {
         self.fits.get(k).unwrap_or(&EMPTY_SET)
     }
-    fn insert(&mut self, e: &Entry, classes: &[FitClass]) {
+    fn insert(&mut self, e: &Entry, classes: &[FitClass], kept: Kept) {
         self.members.insert(e.id);
-        self.insert_orderings(e.cpu, e.memory, e.id);
+        self.insert_orderings(e.cpu, e.memory, e.id, kept);
         self.fits.resize_with(classes.len(), RankSet::default);
         for (k, c) in classes.iter().enumerate() {
             if c.admits(e.cpu, e.memory) {
@@ -186,9 +193,9 @@ impl Partition {
             }
         }
     }
-    fn remove(&mut self, e: &Entry, classes: &[FitClass]) {
+    fn remove(&mut self, e: &Entry, classes: &[FitClass], kept: Kept) {
         assert!(self.members.remove(e.id), "index out of step");
-        self.remove_orderings(e.cpu, e.memory, e.id);
+        self.remove_orderings(e.cpu, e.memory, e.id, kept);
         for (k, c) in classes.iter().enumerate() {
             if c.admits(e.cpu, e.memory) {
                 assert!(self.fits[k].remove(e.id), "index out of step");
@@ -202,9 +209,10 @@ impl Partition {
         old: (u32, u32),
         new: (u32, u32),
         classes: &[FitClass],
+        kept: Kept,
     ) {
-        self.remove_orderings(old.0, old.1, id);
-        self.insert_orderings(new.0, new.1, id);
+        self.remove_orderings(old.0, old.1, id, kept);
+        self.insert_orderings(new.0, new.1, id, kept);
         for (k, c) in classes.iter().enumerate() {
             match (c.admits(old.0, old.1), c.admits(new.0, new.1)) {
                 (true, false) => assert!(self.fits[k].remove(id), "index out of step"),
@@ -215,13 +223,28 @@ impl Partition {
             }
         }
     }
-    fn insert_orderings(&mut self, cpu: u32, memory: u32, id: InstanceId) {
-        self.by_cpu.insert(cpu, memory, id);
-        self.by_memory.insert(memory, cpu, id);
+    fn insert_orderings(&mut self, cpu: u32, memory: u32, id: InstanceId, kept: Kept) {
+        if kept.cpu {
+            self.by_cpu.insert(cpu, memory, id);
+        }
+        if kept.memory {
+            self.by_memory.insert(memory, cpu, id);
+        }
     }
-    fn remove_orderings(&mut self, cpu: u32, memory: u32, id: InstanceId) {
-        self.by_cpu.remove(cpu, memory, id);
-        self.by_memory.remove(memory, cpu, id);
+    fn remove_orderings(&mut self, cpu: u32, memory: u32, id: InstanceId, kept: Kept) {
+        if kept.cpu {
+            self.by_cpu.remove(cpu, memory, id);
+        }
+        if kept.memory {
+            self.by_memory.remove(memory, cpu, id);
+        }
+    }
+    /// The ordering by `r` (empty unless its scope keeps it).
+    pub fn ordering(&self, r: Resource) -> &Ordering {
+        match r {
+            Resource::Cpu => &self.by_cpu,
+            Resource::Memory => &self.by_memory,
+        }
     }
     pub fn len(&self) -> u32 {
         self.members.len()
@@ -245,6 +268,8 @@ pub struct AttributeIndex {
     slot: usize,
     /// Tasks (desired RUNNING) per group id, per value id, over every instance of the cluster.
     counts: Vec<Vec<u32>>,
+    /// The orderings its partitions keep.
+    pub kept: Kept,
 }
 
 impl AttributeIndex {
@@ -348,6 +373,8 @@ pub struct GroupState {
 #[derive(Clone, Debug, Default)]
 pub struct ClusterIndex {
     pub all: Partition,
+    /// The orderings `all` keeps.
+    pub all_kept: Kept,
     /// Tracked attribute names and their indexes.
     pub attributes: Vec<(String, AttributeIndex)>,
     /// By instance id (ids of other clusters are absent).
@@ -416,7 +443,7 @@ impl ClusterIndex {
             let v = a.intern(inst.attribute(name).flatten());
             e.values.push(v);
             if e.placeable {
-                a.partitions[v as usize].insert(e, &self.fit_classes);
+                a.partitions[v as usize].insert(e, &self.fit_classes, a.kept);
             }
             for &(g, n) in &e.groups {
                 a.add_count(g, v, n as i64);
@@ -449,6 +476,41 @@ impl ClusterIndex {
             c.refresh(&instances[e.id.index()], start_time_unix_ms);
         }
         self.conditions.push(c);
+    }
+
+    /// Keeps the ordering by `r` of a scope (`attribute` None: the whole cluster) from now on,
+    /// built from the current members; a no-op when kept or when the attribute is not tracked.
+    pub(crate) fn keep_ordering(&mut self, attribute: Option<&str>, r: Resource) {
+        let entries = &self.entries;
+        let (kept, partitions) = match attribute {
+            None => (&mut self.all_kept, std::slice::from_mut(&mut self.all)),
+            Some(name) => match self.attributes.iter_mut().find(|(n, _)| n == name) {
+                Some((_, a)) => (&mut a.kept, &mut a.partitions[..]),
+                None => return,
+            },
+        };
+        if kept.has(r) {
+            return;
+        }
+        for p in partitions {
+            let Partition {
+                members,
+                by_cpu,
+                by_memory,
+                ..
+            } = p;
+            for id in members.iter() {
+                let e = &entries[id.index()];
+                match r {
+                    Resource::Cpu => by_cpu.insert(e.cpu, e.memory, id),
+                    Resource::Memory => by_memory.insert(e.memory, e.cpu, id),
+                }
+            }
+        }
+        match r {
+            Resource::Cpu => kept.cpu = true,
+            Resource::Memory => kept.memory = true,
+        }
     }
 
     /// The fit class of exactly this task size, if tracked.
@@ -544,15 +606,16 @@ impl ClusterIndex {
         // Partitions.
         if !first && e.placeable {
             if moved {
-                self.all.remove(&e, &self.fit_classes);
+                self.all.remove(&e, &self.fit_classes, self.all_kept);
                 for ((_, a), &v) in self.attributes.iter_mut().zip(&e.values) {
-                    a.partitions[v as usize].remove(&e, &self.fit_classes);
+                    a.partitions[v as usize].remove(&e, &self.fit_classes, a.kept);
                 }
             } else if (e.cpu, e.memory) != (rem.cpu, rem.memory_mib) {
                 let (old, new) = ((e.cpu, e.memory), (rem.cpu, rem.memory_mib));
-                self.all.move_member(id, old, new, &self.fit_classes);
+                let classes = &self.fit_classes;
+                self.all.move_member(id, old, new, classes, self.all_kept);
                 for ((_, a), &v) in self.attributes.iter_mut().zip(&e.values) {
-                    a.partitions[v as usize].move_member(id, old, new, &self.fit_classes);
+                    a.partitions[v as usize].move_member(id, old, new, classes, a.kept);
                 }
             }
         }
@@ -564,9 +627,9 @@ impl ClusterIndex {
         e.cpu = rem.cpu;
         e.memory = rem.memory_mib;
         if moved && placeable {
-            self.all.insert(&e, &self.fit_classes);
+            self.all.insert(&e, &self.fit_classes, self.all_kept);
             for ((_, a), &v) in self.attributes.iter_mut().zip(&values) {
-                a.partitions[v as usize].insert(&e, &self.fit_classes);
+                a.partitions[v as usize].insert(&e, &self.fit_classes, a.kept);
             }
         }
 

@@ -134,6 +134,17 @@ impl World {
         self.indexes[cluster.index()].track_fit_class(cpu, memory_mib);
     }
 
+    /// Keeps, in `cluster`'s index, the instances of each value of `attribute` (None: of the whole
+    /// cluster) ordered by remaining `resource` (placement's preparation step for binpack walks).
+    pub fn track_ordering(
+        &mut self,
+        cluster: ClusterId,
+        attribute: Option<&str>,
+        resource: crate::index::Resource,
+    ) {
+        self.indexes[cluster.index()].keep_ordering(attribute, resource);
+    }
+
     /// Caches which instances of `cluster` have attribute `name` (a required attribute).
     pub fn track_required_attribute(&mut self, cluster: ClusterId, name: &str) {
         self.indexes[cluster.index()].track_condition(

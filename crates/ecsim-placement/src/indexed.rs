@@ -51,7 +51,7 @@ mod walk;
 use crate::pipeline::{first_failed_check, spread_counts, Decision, PlacementRequest};
 use crate::strategy::{BinpackField, PlacementStrategy, SpreadField};
 use ecsim_kernel::Stream;
-use ecsim_model::index::{AttributeIndex, ClusterIndex, ConditionCache, Partition};
+use ecsim_model::index::{AttributeIndex, ClusterIndex, ConditionCache, Partition, Resource};
 use ecsim_model::{InstanceId, PlacementConstraint, World};
 
 /// Which path served a decision (for tests and benches that must know the index was used).
@@ -95,35 +95,20 @@ impl Scratch {
     }
 }
 
-/// The normalised chain.
-pub(crate) struct Plan<'a> {
+/// The served form of a chain, read from the strategies alone.
+pub(crate) struct Shape<'a> {
     /// spread(attribute:X) first.
-    pub attribute: Option<&'a AttributeIndex>,
+    pub attribute: Option<&'a str>,
     /// spread(instanceId) next; its position in the request's strategies.
     pub level: Option<usize>,
-    /// binpack(R) next; the strategies after it are `rest`.
+    /// binpack(R) next (a walk); the strategies after it are `rest`. None: counted.
     pub binpack: Option<BinpackField>,
     pub rest: &'a [PlacementStrategy],
 }
 
-fn plan<'a>(index: &'a ClusterIndex, strategies: &'a [PlacementStrategy]) -> Option<Plan<'a>> {
-    let mut pos = 0;
-    let mut spread_attribute: Option<&str> = None;
-    let mut spread_instance = false;
-    // A spread on a field spread on before keeps every survivor; skip it.
-    let skip_repeats = |pos: &mut usize, attr: Option<&str>, inst: bool| {
-        while let Some(PlacementStrategy::Spread(f)) = strategies.get(*pos) {
-            let repeat = match f {
-                SpreadField::Instance => inst,
-                SpreadField::Attribute(a) => attr == Some(a.as_str()),
-            };
-            if !repeat {
-                break;
-            }
-            *pos += 1;
-        }
-    };
-    let mut p = Plan {
+/// The chain normalised (see the module doc), if it has a served form.
+pub(crate) fn shape(strategies: &[PlacementStrategy]) -> Option<Shape<'_>> {
+    let mut shape = Shape {
         attribute: None,
         level: None,
         binpack: None,
@@ -131,40 +116,70 @@ fn plan<'a>(index: &'a ClusterIndex, strategies: &'a [PlacementStrategy]) -> Opt
     };
     if strategies.first() == Some(&PlacementStrategy::Random) {
         // Sampling missed: the scan's `random` keeps every candidate for the final draw.
-        return Some(p);
+        return Some(shape);
     }
+    let mut pos = 0;
+    // A spread on a field spread on before keeps every survivor; skip it.
+    let skip_repeats = |pos: &mut usize, shape: &Shape| {
+        while let Some(PlacementStrategy::Spread(f)) = strategies.get(*pos) {
+            let repeat = match f {
+                SpreadField::Instance => shape.level.is_some(),
+                SpreadField::Attribute(a) => shape.attribute == Some(a.as_str()),
+            };
+            if !repeat {
+                break;
+            }
+            *pos += 1;
+        }
+    };
     if let Some(PlacementStrategy::Spread(SpreadField::Attribute(a))) = strategies.get(pos) {
-        p.attribute = Some(index.attribute(a)?);
-        spread_attribute = Some(a);
+        shape.attribute = Some(a);
         pos += 1;
-        skip_repeats(&mut pos, spread_attribute, spread_instance);
+        skip_repeats(&mut pos, &shape);
     }
     if let Some(PlacementStrategy::Spread(SpreadField::Instance)) = strategies.get(pos) {
-        p.level = Some(pos);
-        spread_instance = true;
+        shape.level = Some(pos);
         pos += 1;
-        skip_repeats(&mut pos, spread_attribute, spread_instance);
+        skip_repeats(&mut pos, &shape);
     }
     match strategies.get(pos) {
         None | Some(PlacementStrategy::Random) => {}
         Some(PlacementStrategy::Binpack(f)) => {
-            p.binpack = Some(*f);
-            p.rest = &strategies[pos + 1..];
+            shape.binpack = Some(*f);
+            shape.rest = &strategies[pos + 1..];
         }
         Some(PlacementStrategy::Spread(_)) => return None,
     }
-    Some(p)
+    Some(shape)
 }
 
-/// Whether a chain would be counted (no binpack right after its leading spreads), so that the
-/// task's size is worth a fit class.
-pub(crate) fn counts(strategies: &[PlacementStrategy]) -> bool {
-    !matches!(
-        strategies
-            .iter()
-            .find(|s| !matches!(s, PlacementStrategy::Spread(_))),
-        Some(PlacementStrategy::Binpack(_))
-    )
+/// The normalised chain, with the index's attribute.
+pub(crate) struct Plan<'a> {
+    pub attribute: Option<&'a AttributeIndex>,
+    pub level: Option<usize>,
+    pub binpack: Option<BinpackField>,
+    pub rest: &'a [PlacementStrategy],
+}
+
+fn plan<'a>(index: &'a ClusterIndex, strategies: &'a [PlacementStrategy]) -> Option<Plan<'a>> {
+    let s = shape(strategies)?;
+    Some(Plan {
+        attribute: match s.attribute {
+            Some(a) => Some(index.attribute(a)?),
+            None => None,
+        },
+        level: s.level,
+        binpack: s.binpack,
+        rest: s.rest,
+    })
+}
+
+/// The index's name for a binpack field.
+pub(crate) fn resource(field: BinpackField) -> Resource {
+    match field {
+        BinpackField::Cpu => Resource::Cpu,
+        BinpackField::Memory => Resource::Memory,
+    }
 }
 
 /// The indexed decision, or None: no candidate (the scan then names the closest instance), or a

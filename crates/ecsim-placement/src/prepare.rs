@@ -1,6 +1,7 @@
 //! What the engine calls around a placement: the mutable preparation step before it, and the DAEMON
 //! scheduler's question "could this instance host the task at all".
 
+use crate::indexed::resource;
 use crate::pipeline::{launch_type_matches, PlacementRequest};
 use crate::strategy::{PlacementStrategy, SpreadField};
 use crate::view::InstanceRef;
@@ -8,8 +9,8 @@ use ecsim_model::{ContainerInstance, InstanceStatus, PlacementConstraint, World}
 
 /// Readies the index for `req`, so that [`crate::place`] (which takes `&World`) can serve it: tracks
 /// every spread attribute of its strategies, caches its `memberOf` expressions and required
-/// attributes, tracks the task's size when the chain is counted rather than walked, and refreshes
-/// the instances changed since the last call. Call it before every
+/// attributes, keeps the ordering a binpack walk reads or tracks the task's size when the chain is
+/// counted, and refreshes the instances changed since the last call. Call it before every
 /// placement (RunTask's tasks, each service task): it costs a few lookups when nothing is new, and
 /// nothing it does changes a decision.
 pub fn prepare(world: &mut World, req: &PlacementRequest) {
@@ -26,9 +27,14 @@ pub fn prepare(world: &mut World, req: &PlacementRequest) {
     for a in &req.requirements.required_attributes {
         world.track_required_attribute(req.cluster, a);
     }
-    if crate::indexed::counts(req.strategies) {
-        let r = req.requirements;
-        world.track_fit_class(req.cluster, r.cpu, r.memory_mib);
+    if let Some(shape) = crate::indexed::shape(req.strategies) {
+        match shape.binpack {
+            Some(f) => world.track_ordering(req.cluster, shape.attribute, resource(f)),
+            None => {
+                let r = req.requirements;
+                world.track_fit_class(req.cluster, r.cpu, r.memory_mib);
+            }
+        }
     }
     world.sync_index();
 }

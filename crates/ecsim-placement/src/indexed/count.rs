@@ -5,8 +5,7 @@ use super::{partition, subset, value_of, values_by_count, Plan, Scratch, Served}
 use crate::pipeline::{first_failed_check, Decision, PlacementRequest};
 use ecsim_kernel::Stream;
 use ecsim_model::index::{
-    bucket, select_union, ClusterIndex, Partition, RankSet, ODD_DYNAMIC_PORTS_MAX,
-    ODD_STATIC_PORTS_MAX,
+    select_union, ClusterIndex, RankSet, ODD_DYNAMIC_PORTS_MAX, ODD_STATIC_PORTS_MAX,
 };
 use ecsim_model::instance::DYNAMIC_PORT_FIRST;
 use ecsim_model::{InstanceId, LaunchType, PlacementConstraint, Protocol, World};
@@ -22,7 +21,6 @@ pub(crate) fn count(
     if !enumerable(index, req) {
         return None;
     }
-    s.set_served(Served::Count);
     let r = req.requirements;
     let distinct = req
         .constraints
@@ -31,16 +29,11 @@ pub(crate) fn count(
     // Instances holding the group are out: distinctInstance rejects them, spread(instanceId) ranks
     // them after every free candidate.
     let holders_out = distinct || plan.level.is_some();
-    // With the task's size tracked, each partition's members that have room are a set of their
-    // own, and only the exceptions below need listing; otherwise those short of room are listed.
-    let class = index.fit_class(r.cpu, r.memory_mib);
-    let room = |v: u32| -> &RankSet {
-        let p = partition(index, plan, v);
-        match class {
-            Some(k) => p.fits(k),
-            None => &p.members,
-        }
-    };
+    // The task's size is tracked (`prepare`): each partition's members with room for it are a set
+    // of their own, and only the exceptions below need listing.
+    let class = index.fit_class(r.cpu, r.memory_mib)?;
+    s.set_served(Served::Count);
+    let room = |v: u32| partition(index, plan, v).fits(class);
     values_by_count(index, plan, req, s);
     let values = std::mem::take(&mut s.values);
     let mut excluded = std::mem::take(&mut s.excluded);
@@ -56,20 +49,15 @@ pub(crate) fn count(
                 .count();
         let group = &values[start..end];
         let in_group = |id: InstanceId| {
-            index.entry(id).is_some_and(|e| {
-                e.placeable && (class.is_none() || e.cpu >= r.cpu && e.memory >= r.memory_mib)
-            }) && value_of(index, plan, id)
-                .is_some_and(|v| group.binary_search_by_key(&v, |&(_, x)| x).is_ok())
+            index
+                .entry(id)
+                .is_some_and(|e| e.placeable && e.cpu >= r.cpu && e.memory >= r.memory_mib)
+                && value_of(index, plan, id)
+                    .is_some_and(|v| group.binary_search_by_key(&v, |&(_, x)| x).is_ok())
         };
         // The placeable instances of these values that are not candidates (or, with
         // spread(instanceId), not free of the group).
         excluded.clear();
-        if class.is_none() {
-            for &(_, v) in group {
-                let p = partition(index, plan, v);
-                short_of_resources(index, p, r.cpu, r.memory_mib, &mut excluded);
-            }
-        }
         let suspect = |id: InstanceId, excluded: &mut Vec<InstanceId>| {
             if in_group(id) && first_failed_check(world, world.instance(id), req).is_some() {
                 excluded.push(id);
@@ -206,34 +194,6 @@ fn enumerable(index: &ClusterIndex, req: &PlacementRequest) -> bool {
         && r.required_attributes
             .iter()
             .all(|a| index.required_attribute(a).is_some())
-}
-
-/// Adds the members of `p` with less than `cpu` CPU or `memory` MiB remaining. `by_memory` is
-/// bucketed by CPU and `by_cpu` by memory, so the lowest non-empty bucket of each bounds the least
-/// CPU and memory in the partition: when neither is short, this costs two mask reads.
-fn short_of_resources(
-    index: &ClusterIndex,
-    p: &Partition,
-    cpu: u32,
-    memory: u32,
-    out: &mut Vec<InstanceId>,
-) {
-    let (bc, bm) = (bucket(cpu), bucket(memory));
-    if p.by_memory.lowest_bucket().is_some_and(|b| b <= bc) {
-        for set in p.by_cpu.nonempty_from(0) {
-            out.extend(set.iter_below((cpu, InstanceId(0))).map(|&(_, id)| id));
-        }
-    }
-    if p.by_cpu.lowest_bucket().is_some_and(|b| b <= bm) {
-        // Enough CPU: buckets of by_memory from bc up (below bc every member is short of CPU).
-        for set in p.by_memory.nonempty_from(bc) {
-            for &(_, id) in set.iter_below((memory, InstanceId(0))) {
-                if index.entry(id).expect("member").cpu >= cpu {
-                    out.push(id);
-                }
-            }
-        }
-    }
 }
 
 /// The k-th member (by id) of the union of `sets` that is not in `excluded` (sorted, each a member).

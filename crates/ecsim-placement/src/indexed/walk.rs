@@ -1,7 +1,8 @@
 //! The binpack walk: chains `[spread(attribute:X)] [spread(instanceId)] binpack(R) ...`.
 
 use super::{
-    apply_rest, choose, partition, subset, value_of, values_by_count, Plan, Scratch, Served,
+    apply_rest, choose, partition, resource, subset, value_of, values_by_count, Plan, Scratch,
+    Served,
 };
 use crate::pipeline::{first_failed_check, Decision, PlacementRequest};
 use crate::strategy::BinpackField;
@@ -18,6 +19,11 @@ pub(crate) fn walk(
     rng: &mut Stream,
     s: &mut Scratch,
 ) -> Option<Decision> {
+    // The walk reads the scope's ordering by the binpack resource, kept since `prepare` asked.
+    let kept = plan.attribute.map_or(index.all_kept, |a| a.kept);
+    if !kept.has(resource(field)) {
+        return None;
+    }
     s.set_served(Served::Walk);
     let r = req.requirements;
     let (need, other_need) = match field {
