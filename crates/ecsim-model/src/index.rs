@@ -23,7 +23,8 @@
 //! that value, in its orderings at its current remaining (CPU, memory), and in `groups[g].occupied`
 //! iff it holds a task of `g` with desired status RUNNING.
 //! Architecture Invariant: refreshing an instance allocates nothing in steady state: entries keep
-//! their buffers, groups and sets are updated by difference, and nothing is cloned per refresh.
+//! their buffers, the world reports each group change as it happens (`note_group`), and nothing
+//! is cloned per refresh.
 //!
 //! Costs, n instances, p partitions an instance is in (1 + tracked attributes): refreshing an
 //! instance after a placement O(p log n) (four ordering updates per partition, a group difference);
@@ -338,8 +339,6 @@ pub struct Entry {
     pub memory: u32,
     /// The instance's value id of each tracked attribute, in `ClusterIndex::attributes` order.
     pub values: Vec<u32>,
-    /// Task counts per group (desired RUNNING), as last read.
-    groups: Vec<(GroupId, u32)>,
     /// Static host ports held by tasks (reserved and not registered), as last read.
     ports: Vec<(Protocol, u16)>,
 }
@@ -356,7 +355,6 @@ impl Default for Entry {
             cpu: 0,
             memory: 0,
             values: Vec::new(),
-            groups: Vec::new(),
             ports: Vec::new(),
         }
     }
@@ -366,7 +364,7 @@ impl Default for Entry {
 #[derive(Clone, Debug, Default)]
 pub struct GroupState {
     /// Instances with at least one task of the group (desired RUNNING), sorted by id.
-    pub occupied: Vec<InstanceId>,
+    pub occupied: SortedBlocks<InstanceId>,
 }
 
 /// The index of one cluster.
@@ -412,10 +410,11 @@ impl ClusterIndex {
     }
 
     /// The instances holding tasks of `group` (desired RUNNING), sorted by id.
-    pub fn occupied(&self, group: GroupId) -> &[InstanceId] {
+    pub fn occupied(&self, group: GroupId) -> impl Iterator<Item = InstanceId> + '_ {
         self.groups
             .get(group.index())
-            .map_or(&[], |g| &g.occupied[..])
+            .into_iter()
+            .flat_map(|g| g.occupied.iter().copied())
     }
 
     /// The cached verdicts of a `memberOf` expression, if prepared.
@@ -445,7 +444,7 @@ impl ClusterIndex {
             if e.placeable {
                 a.partitions[v as usize].insert(e, &self.fit_classes, a.kept);
             }
-            for &(g, n) in &e.groups {
+            for &(g, n) in &inst.group_counts {
                 a.add_count(g, v, n as i64);
             }
         }
@@ -572,6 +571,32 @@ impl ClusterIndex {
         }
     }
 
+    /// A task of `group` on instance `id` started (`delta` 1) or stopped counting (−1) as desired
+    /// RUNNING; `after` is the instance's count of the group now. Called by the world as it
+    /// happens, so that a refresh never compares group lists. Ignored for an instance not yet
+    /// indexed (its first refresh reads its counts whole).
+    pub(crate) fn note_group(&mut self, id: InstanceId, group: GroupId, delta: i32, after: u32) {
+        let Some(e) = self.entries.get(id.index()).filter(|e| e.present) else {
+            return;
+        };
+        for ((_, a), &v) in self.attributes.iter_mut().zip(&e.values) {
+            a.add_count(group, v, delta as i64);
+        }
+        let occupied = &mut self.group_mut(group).occupied;
+        if after == 0 {
+            assert!(occupied.remove(&id), "not occupied");
+        } else if after as i64 == delta as i64 {
+            assert!(occupied.insert(id), "occupied twice");
+        }
+    }
+
+    fn group_mut(&mut self, g: GroupId) -> &mut GroupState {
+        if self.groups.len() <= g.index() {
+            self.groups.resize_with(g.index() + 1, GroupState::default);
+        }
+        &mut self.groups[g.index()]
+    }
+
     /// Whether the next refresh of `id` reads its static fields (new, or `instance_mut` was called).
     pub(crate) fn static_stale(&self, id: InstanceId) -> bool {
         self.entries
@@ -633,69 +658,23 @@ impl ClusterIndex {
             }
         }
 
-        // Groups: by difference, or moved wholesale when the instance's values changed.
-        if old_values_differ {
-            for &(g, n) in &e.groups {
-                for ((_, a), &v) in self.attributes.iter_mut().zip(&e.values) {
-                    a.add_count(g, v, -(n as i64));
-                }
-            }
+        // Groups: kept by `note_group` as tasks come and go; read whole when the instance is new,
+        // and moved wholesale when its values changed.
+        if first {
             for &(g, n) in &inst.group_counts {
                 for ((_, a), &v) in self.attributes.iter_mut().zip(&values) {
                     a.add_count(g, v, n as i64);
                 }
+                self.group_mut(g).occupied.insert(id);
             }
-        }
-        if e.groups != inst.group_counts {
-            let (old, new) = (&e.groups, &inst.group_counts);
-            let (mut i, mut j) = (0, 0);
-            while i < old.len() || j < new.len() {
-                let (g, before, after) = match (old.get(i), new.get(j)) {
-                    (Some(&(go, no)), Some(&(gn, nn))) if go == gn => {
-                        i += 1;
-                        j += 1;
-                        (go, no, nn)
-                    }
-                    (Some(&(go, no)), Some(&(gn, _))) if go < gn => {
-                        i += 1;
-                        (go, no, 0)
-                    }
-                    (Some(&(go, no)), None) => {
-                        i += 1;
-                        (go, no, 0)
-                    }
-                    (_, Some(&(gn, nn))) => {
-                        j += 1;
-                        (gn, 0, nn)
-                    }
-                    (None, None) => unreachable!(),
-                };
-                if before == after {
-                    continue;
-                }
-                if !old_values_differ {
-                    for ((_, a), &v) in self.attributes.iter_mut().zip(&values) {
-                        a.add_count(g, v, after as i64 - before as i64);
-                    }
-                }
-                if self.groups.len() <= g.index() {
-                    self.groups.resize_with(g.index() + 1, GroupState::default);
-                }
-                let occupied = &mut self.groups[g.index()].occupied;
-                match (before, after) {
-                    (0, _) => {
-                        let k = occupied.binary_search(&id).expect_err("occupied twice");
-                        occupied.insert(k, id);
-                    }
-                    (_, 0) => {
-                        let k = occupied.binary_search(&id).expect("occupied");
-                        occupied.remove(k);
-                    }
-                    _ => {}
+        } else if old_values_differ {
+            for &(g, n) in &inst.group_counts {
+                for (((_, a), &old), &new) in self.attributes.iter_mut().zip(&e.values).zip(&values)
+                {
+                    a.add_count(g, old, -(n as i64));
+                    a.add_count(g, new, n as i64);
                 }
             }
-            e.groups.clear();
-            e.groups.extend_from_slice(&inst.group_counts);
         }
         std::mem::swap(&mut e.values, &mut values);
         self.values = values;

@@ -524,6 +524,8 @@ impl World {
         inst.tasks.insert(task);
         if desired == DesiredStatus::Running {
             inst.add_running(group);
+            let after = inst.group_count(group);
+            self.indexes[inst.cluster.index()].note_group(instance, group, 1, after);
         }
         if last_status == TaskStatus::Pending {
             inst.pending_tasks_count += 1;
@@ -582,6 +584,8 @@ impl World {
         assert!(inst.tasks.remove(&task), "task not on its instance");
         if desired == DesiredStatus::Running {
             inst.remove_running(group);
+            let after = inst.group_count(group);
+            self.indexes[inst.cluster.index()].note_group(instance, group, -1, after);
         }
         inst.version += 1;
         self.touch(instance);
@@ -600,6 +604,8 @@ impl World {
         if let (Some(i), true) = (instance, holds) {
             let inst = &mut self.instances[i.index()];
             inst.remove_running(group);
+            let after = inst.group_count(group);
+            self.indexes[inst.cluster.index()].note_group(i, group, -1, after);
             inst.version += 1;
             self.touch(i);
         }

@@ -93,13 +93,7 @@ pub(crate) fn count(
             }
         }
         if holders_out {
-            excluded.extend(
-                index
-                    .occupied(req.group)
-                    .iter()
-                    .copied()
-                    .filter(|&id| in_group(id)),
-            );
+            excluded.extend(index.occupied(req.group).filter(|&id| in_group(id)));
         }
         excluded.sort_unstable();
         excluded.dedup();
@@ -141,11 +135,7 @@ pub(crate) fn count(
         if let (Some(level), false) = (plan.level, distinct) {
             // Every candidate of these values holds the group: spread(instanceId) runs over the
             // group's instances there.
-            let occupied = index
-                .occupied(req.group)
-                .iter()
-                .copied()
-                .filter(|&id| in_group(id));
+            let occupied = index.occupied(req.group).filter(|&id| in_group(id));
             let d = subset(
                 world,
                 index,

@@ -99,7 +99,7 @@ pub(crate) fn walk(
             // Every candidate of these values holds the group: spread(instanceId) and what follows
             // run over the group's instances there.
             let group = &values[start..end];
-            let occupied = index.occupied(req.group).iter().copied().filter(|&id| {
+            let occupied = index.occupied(req.group).filter(|&id| {
                 value_of(index, plan, id)
                     .is_some_and(|v| group.binary_search_by_key(&v, |&(_, x)| x).is_ok())
             });
