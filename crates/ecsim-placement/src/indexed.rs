@@ -78,7 +78,8 @@ pub struct Scratch {
     /// Per value of the tier being looked at: (value id, candidates at level 0 or the best
     /// remaining amount).
     pub(crate) tier: Vec<(u32, u32)>,
-    pub(crate) excluded: Vec<InstanceId>,
+    /// Exclusions of a counted tier: (instance, position of its value in the tier).
+    pub(crate) excluded: Vec<(InstanceId, u32)>,
     pub(crate) finalists: Vec<InstanceId>,
     pub(crate) scores: Vec<i64>,
     served: Option<Served>,

@@ -48,19 +48,31 @@ pub(crate) fn count(
                 .take_while(|&&(c, _)| c == count)
                 .count();
         let group = &values[start..end];
-        let in_group = |id: InstanceId| {
-            index
-                .entry(id)
-                .is_some_and(|e| e.placeable && e.cpu >= r.cpu && e.memory >= r.memory_mib)
-                && value_of(index, plan, id)
-                    .is_some_and(|v| group.binary_search_by_key(&v, |&(_, x)| x).is_ok())
+        // The position in `group` of the value whose members with room include `id`, if any: a
+        // bit test per value for a few values, else the entry's value looked up.
+        let position = |id: InstanceId| -> Option<u32> {
+            if group.len() <= 4 {
+                return group
+                    .iter()
+                    .position(|&(_, v)| room(v).contains(id))
+                    .map(|k| k as u32);
+            }
+            let e = index.entry(id)?;
+            if !(e.placeable && e.cpu >= r.cpu && e.memory >= r.memory_mib) {
+                return None;
+            }
+            let v = value_of(index, plan, id)?;
+            let k = group.binary_search_by_key(&v, |&(_, x)| x).ok()?;
+            Some(k as u32)
         };
-        // The placeable instances of these values that are not candidates (or, with
-        // spread(instanceId), not free of the group).
+        // The members with room of these values that are not candidates (or, with
+        // spread(instanceId), not free of the group), with their value's position.
         excluded.clear();
-        let suspect = |id: InstanceId, excluded: &mut Vec<InstanceId>| {
-            if in_group(id) && first_failed_check(world, world.instance(id), req).is_some() {
-                excluded.push(id);
+        let suspect = |id: InstanceId, excluded: &mut Vec<(InstanceId, u32)>| {
+            if let Some(k) = position(id) {
+                if first_failed_check(world, world.instance(id), req).is_some() {
+                    excluded.push((id, k));
+                }
             }
         };
         for &id in &index.odd {
@@ -93,31 +105,27 @@ pub(crate) fn count(
             }
         }
         if holders_out {
-            excluded.extend(index.occupied(req.group).filter(|&id| in_group(id)));
+            excluded.extend(
+                index
+                    .occupied(req.group)
+                    .filter_map(|id| Some((id, position(id)?))),
+            );
         }
         excluded.sort_unstable();
-        excluded.dedup();
+        excluded.dedup_by_key(|&mut (id, _)| id);
 
         // Candidates (free of the group, with spread(instanceId)) per value.
         s.tier.clear();
         s.tier
             .extend(group.iter().map(|&(_, v)| (v, room(v).len())));
-        for &id in &excluded {
-            let v = value_of(index, plan, id).expect("excluded from a partition");
-            let k = s
-                .tier
-                .binary_search_by_key(&v, |&(x, _)| x)
-                .expect("in the tier");
-            s.tier[k].1 -= 1;
+        for &(_, k) in &excluded {
+            s.tier[k as usize].1 -= 1;
         }
         let total: u32 = s.tier.iter().map(|&(_, n)| n).sum();
         if total > 0 {
-            s.tier.retain(|&(_, n)| n > 0);
-            let tier = &s.tier;
-            excluded.retain(|&id| {
-                let v = value_of(index, plan, id).expect("excluded from a partition");
-                tier.binary_search_by_key(&v, |&(x, _)| x).is_ok()
-            });
+            let tier = &mut s.tier;
+            excluded.retain(|&(_, k)| tier[k as usize].1 > 0);
+            tier.retain(|&(_, n)| n > 0);
             // The scan's one draw over the finalists sorted by id, and its pick.
             let k = if total > 1 {
                 rng.below(total as u64) as u32
@@ -135,7 +143,9 @@ pub(crate) fn count(
         if let (Some(level), false) = (plan.level, distinct) {
             // Every candidate of these values holds the group: spread(instanceId) runs over the
             // group's instances there.
-            let occupied = index.occupied(req.group).filter(|&id| in_group(id));
+            let occupied = index
+                .occupied(req.group)
+                .filter(|&id| position(id).is_some());
             let d = subset(
                 world,
                 index,
@@ -186,10 +196,11 @@ fn enumerable(index: &ClusterIndex, req: &PlacementRequest) -> bool {
             .all(|a| index.required_attribute(a).is_some())
 }
 
-/// The k-th member (by id) of the union of `sets` that is not in `excluded` (sorted, each a member).
+/// The k-th member (by id) of the union of `sets` that is not in `excluded` (sorted by id, each a
+/// member; the second field is not read).
 fn select_excluding<'a>(
     sets: impl Iterator<Item = &'a RankSet> + Clone,
-    excluded: &[InstanceId],
+    excluded: &[(InstanceId, u32)],
     k: u32,
 ) -> InstanceId {
     // Step past the exclusions at or before the current pick until none is left behind it: a
@@ -197,7 +208,7 @@ fn select_excluding<'a>(
     let mut skipped = 0u32;
     loop {
         let id = select_union(sets.clone(), k + skipped).expect("counted");
-        let before = excluded.partition_point(|&e| e <= id) as u32;
+        let before = excluded.partition_point(|&(e, _)| e <= id) as u32;
         if before == skipped {
             return id;
         }
