@@ -7,7 +7,7 @@ use super::{
 use crate::pipeline::{first_failed_check, Decision, PlacementRequest};
 use crate::strategy::BinpackField;
 use ecsim_kernel::Stream;
-use ecsim_model::index::{ClusterIndex, Ordering, Partition};
+use ecsim_model::index::{ClusterIndex, Ordering, Partition, BUCKETS};
 use ecsim_model::{InstanceId, World};
 
 pub(crate) fn walk(
@@ -42,13 +42,32 @@ pub(crate) fn walk(
     let fits =
         |id: InstanceId| free(id) && first_failed_check(world, world.instance(id), req).is_none();
     // The smallest remaining amount that fits, per partition: in each bucket that may have enough of
-    // the other resource, the first instance from `need` up that passes every check.
+    // the other resource, the first instance from `need` up that passes every check. The buckets
+    // are walked in order of their smallest amount from `need`, so that once one fits, a bucket
+    // whose smallest is no better is not looked into (usually one check per partition).
     let best_in = |p: &Partition| -> Option<u32> {
+        let from = (need, InstanceId(0));
+        let mut heads: [(u32, usize); BUCKETS] = [(0, 0); BUCKETS];
+        let mut n = 0;
+        for (b, set) in ordering(p, field).candidates(other_need).enumerate() {
+            if let Some(&(rem, _)) = set.iter_from(from).next() {
+                heads[n] = (rem, b);
+                n += 1;
+            }
+        }
+        heads[..n].sort_unstable();
         let mut best: Option<u32> = None;
-        for set in ordering(p, field).candidates(other_need) {
+        for &(first, b) in &heads[..n] {
+            if best.is_some_and(|best| first >= best) {
+                break;
+            }
+            let set = ordering(p, field)
+                .candidates(other_need)
+                .nth(b)
+                .expect("a bucket");
             let found = set
-                .iter_from((need, InstanceId(0)))
-                .take_while(|&&(rem, _)| best.is_none_or(|b| rem < b))
+                .iter_from(from)
+                .take_while(|&&(rem, _)| best.is_none_or(|best| rem < best))
                 .find(|&&(_, id)| fits(id));
             if let Some(&(rem, _)) = found {
                 best = Some(rem);
