@@ -157,6 +157,10 @@ pub struct Kept {
 }
 
 impl Kept {
+    pub const BOTH: Kept = Kept {
+        cpu: true,
+        memory: true,
+    };
     pub fn has(self, r: Resource) -> bool {
         match r {
             Resource::Cpu => self.cpu,
@@ -368,8 +372,11 @@ pub struct GroupState {
 }
 
 /// The index of one cluster.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct ClusterIndex {
+    /// False until the first `World::index_on_demand`: until then every scope keeps both orderings
+    /// (for callers that place without `prepare`); from then on only those asked for.
+    on_demand: bool,
     pub all: Partition,
     /// The orderings `all` keeps.
     pub all_kept: Kept,
@@ -394,6 +401,27 @@ pub struct ClusterIndex {
     clock: u64,
     /// Scratch for value ids during a refresh.
     values: Vec<u32>,
+}
+
+impl Default for ClusterIndex {
+    fn default() -> Self {
+        ClusterIndex {
+            on_demand: false,
+            all: Partition::default(),
+            all_kept: Kept::BOTH,
+            attributes: Vec::new(),
+            entries: Vec::new(),
+            groups: Vec::new(),
+            odd: BTreeSet::new(),
+            no_eni: BTreeSet::new(),
+            port_users: BTreeMap::new(),
+            registered_ports: BTreeSet::new(),
+            conditions: Vec::new(),
+            fit_classes: Vec::new(),
+            clock: 0,
+            values: Vec::new(),
+        }
+    }
 }
 
 impl ClusterIndex {
@@ -435,6 +463,11 @@ impl ClusterIndex {
         let slot = self.attributes.len();
         let mut a = AttributeIndex {
             slot,
+            kept: if self.on_demand {
+                Kept::default()
+            } else {
+                Kept::BOTH
+            },
             ..AttributeIndex::default()
         };
         for e in self.entries.iter_mut().filter(|e| e.present) {
@@ -475,6 +508,25 @@ impl ClusterIndex {
             c.refresh(&instances[e.id.index()], start_time_unix_ms);
         }
         self.conditions.push(c);
+    }
+
+    /// From now on, keeps only the orderings `keep_ordering` asks for: those kept so far are
+    /// dropped. Once per cluster (placement's `prepare` calls it first).
+    pub(crate) fn keep_on_demand(&mut self) {
+        if self.on_demand {
+            return;
+        }
+        self.on_demand = true;
+        self.all_kept = Kept::default();
+        self.all.by_cpu = Ordering::default();
+        self.all.by_memory = Ordering::default();
+        for (_, a) in &mut self.attributes {
+            a.kept = Kept::default();
+            for p in &mut a.partitions {
+                p.by_cpu = Ordering::default();
+                p.by_memory = Ordering::default();
+            }
+        }
     }
 
     /// Keeps the ordering by `r` of a scope (`attribute` None: the whole cluster) from now on,

@@ -134,6 +134,12 @@ impl World {
         self.indexes[cluster.index()].track_fit_class(cpu, memory_mib);
     }
 
+    /// From now on `cluster`'s index keeps only the orderings [`World::track_ordering`] asks for
+    /// (until this call it keeps them all, for callers that place without preparing).
+    pub fn index_on_demand(&mut self, cluster: ClusterId) {
+        self.indexes[cluster.index()].keep_on_demand();
+    }
+
     /// Keeps, in `cluster`'s index, the instances of each value of `attribute` (None: of the whole
     /// cluster) ordered by remaining `resource` (placement's preparation step for binpack walks).
     pub fn track_ordering(

@@ -14,6 +14,7 @@ use ecsim_model::{ContainerInstance, InstanceStatus, PlacementConstraint, World}
 /// placement (RunTask's tasks, each service task): it costs a few lookups when nothing is new, and
 /// nothing it does changes a decision.
 pub fn prepare(world: &mut World, req: &PlacementRequest) {
+    world.index_on_demand(req.cluster);
     for s in req.strategies {
         if let PlacementStrategy::Spread(SpreadField::Attribute(a)) = s {
             world.track_attribute(req.cluster, a);
