@@ -4,32 +4,42 @@
 //! What it holds, per cluster:
 //! - **Partitions**: `all`, and one per value of each tracked attribute (`ecs.availability-zone`
 //!   always, any other spread attribute from its first use; values interned as `u32`). A partition
-//!   holds its *placeable* instances (ACTIVE, agent connected) three ways: `members`, an
-//!   order-statistics set by instance id ([`RankSet`]: count, rank and k-th in O(log n)), and two
-//!   [`Ordering`]s, by remaining CPU and by remaining memory, each split into 33 buckets by the log2
-//!   of the *other* resource (so a walk for a CPU-hungry task skips CPU-full instances wholesale).
+//!   holds its *placeable* instances (ACTIVE, agent connected): `members`, an order-statistics set
+//!   by instance id ([`RankSet`]: count, rank and k-th in O(log n)); per **fit class** (a task size
+//!   `prepare` registered, at most [`MAX_FIT_CLASSES`]) the members with at least that much CPU and
+//!   memory left, another [`RankSet`]; and, when kept, two [`Ordering`]s, by remaining CPU and by
+//!   remaining memory, each split into 33 buckets by the log2 of the *other* resource (so a walk for
+//!   a CPU-hungry task skips CPU-full instances wholesale), in pooled [`SortedBlocks`].
+//! - **Which orderings are kept** ([`Kept`], per scope: `all`, or one attribute's partitions): all
+//!   of them until the first `World::index_on_demand` (placement's `prepare`), then only those a
+//!   prepared binpack walk reads. Counted chains need none: their fit class answers "has room".
 //! - **Groups**: per task group, the instances holding its tasks (desired RUNNING, any status),
-//!   sorted by id, and the task count per (tracked attribute, value) over every instance.
+//!   sorted by id, and the task count per (tracked attribute, value) over every instance. The world
+//!   reports each change as it happens (`note_group`, from `place_task`,
+//!   `release_task`, `set_desired_stopped`).
 //! - **Exception sets**, small in practice, that let placement enumerate every placeable instance a
 //!   check other than CPU and memory could reject: `odd` (ECS Anywhere instances, instances near the
 //!   100 reserved ports or out of dynamic ports), `no_eni` (no ENI left), `port_users` (task static
 //!   host ports per port) and the registered (agent) ports of any instance.
 //! - **Conditions**: cached verdicts of `memberOf` expressions and required attributes
-//!   ([`condition`]).
+//!   ([`ConditionCache`]).
 //!
 //! Architecture Invariant: after `World::sync_index`, every instance of the cluster has an entry
-//! equal to what `Entry::read` would read from it now, and every structure above holds exactly the
-//! instances its entry says: an instance is in a partition's `members` iff it is placeable and has
-//! that value, in its orderings at its current remaining (CPU, memory), and in `groups[g].occupied`
-//! iff it holds a task of `g` with desired status RUNNING.
-//! Architecture Invariant: refreshing an instance allocates nothing in steady state: entries keep
-//! their buffers, the world reports each group change as it happens (`note_group`), and nothing
-//! is cloned per refresh.
+//! holding what it has now (placeable, remaining CPU and memory, value ids, task static ports), and
+//! every structure above holds exactly the instances its entry says: an instance is in a
+//! partition's `members` iff it is placeable and has that value, in a fit class's set iff also its
+//! remaining resources admit the class, in each kept ordering at its remaining (CPU, memory), and in
+//! `groups[g].occupied` iff it holds a task of `g` with desired status RUNNING (kept at every
+//! change, even between syncs). Static fields (attributes, agent, status) change only through
+//! `World::instance_mut`, which marks the entry for re-reading them.
+//! Architecture Invariant: refreshing an instance and reporting a group change allocate nothing in
+//! steady state: entries keep their buffers, the sets are pooled, nothing is cloned per refresh.
 //!
-//! Costs, n instances, p partitions an instance is in (1 + tracked attributes): refreshing an
-//! instance after a placement O(p log n) (four ordering updates per partition, a group difference);
-//! after a status or attribute change O(p log n + conditions × evaluation); tracking a new attribute
-//! or condition O(n log n) once.
+//! Costs, n instances, p partitions an instance is in (1 + tracked attributes), o kept orderings,
+//! f fit classes: refreshing an instance after a placement O(p × (o log n + f)) plus O(f × log n)
+//! per class it enters or leaves; a group change O(p + log n); a status or attribute change also
+//! O(p log n + conditions × evaluation); tracking a new attribute, ordering, class or condition
+//! O(n log n) once.
 
 mod blocks;
 mod condition;
@@ -47,7 +57,7 @@ use crate::task_definition::Protocol;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-/// Number of log2 buckets of a `u32` (0, then [1], [2,3], [4,7], ... [2^31, 2^32-1]).
+/// Number of log2 buckets of a `u32` (0, then `[1]`, `[2,3]`, `[4,7]`, ... `[2^31, 2^32-1]`).
 pub const BUCKETS: usize = 33;
 
 /// The log2 bucket of an amount: 0 for 0, else 1 + floor(log2(x)). Bucket b ≥ 1 holds
@@ -101,6 +111,18 @@ impl Ordering {
         other_need: u32,
     ) -> impl Iterator<Item = &SortedBlocks<(u32, InstanceId)>> {
         self.nonempty_from(bucket(other_need))
+    }
+    /// The numbers of the buckets [`Ordering::candidates`] yields, in the same order.
+    pub fn candidate_buckets(&self, other_need: u32) -> impl Iterator<Item = usize> {
+        let mut mask = self.nonempty & !((1u64 << bucket(other_need)) - 1);
+        std::iter::from_fn(move || {
+            if mask == 0 {
+                return None;
+            }
+            let b = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            Some(b)
+        })
     }
     /// The non-empty buckets from `first` up, in increasing order.
     pub fn nonempty_from(

@@ -8,19 +8,25 @@
 //! [spread(attribute:X)] [spread(instanceId)] ( binpack(R) then anything | nothing )
 //! ```
 //!
-//! (the REPLICA default is spread(zone), spread(instanceId); a leading `random` that missed its
-//! samples is the empty chain). Two ways, both exact:
+//! (the REPLICA default is spread(zone), spread(instanceId), SPEC §4 "Defaults"; a leading `random`
+//! that missed its samples is the empty chain). The rules it reproduces are the scan's: candidates
+//! pass every check of SPEC §4 steps 1–3; each strategy keeps its best tier (SPEC §4 step 4);
+//! spread counts the group's tasks over every instance of the cluster, instances without the
+//! attribute forming one value (DG task-placement-strategies; RULE, `pipeline::spread_counts`);
+//! the final pick is one uniform draw among the finalists sorted by id, none for one (RULE, SPEC §4
+//! "Final tie-break"). Two ways, both exact:
 //! - **walk** (a binpack follows): per value of X with the fewest tasks of the group (over the
 //!   cluster), walk the value's instances in order of remaining R from the smallest that could fit,
 //!   skipping those holding the group when spread(instanceId) came first, and stop at the first that
 //!   passes every check; the finalists are the few with that remaining amount, and whatever strategies
 //!   follow are applied to them as the scan would ([`apply_rest`]).
-//! - **count** (nothing follows): the candidates of the tier are the value's placeable instances
-//!   less an enumerated exclusion list (those short of CPU or memory, from the orderings; those of the
-//!   index's small exception sets and of the conditions' non-matching sets that fail a check; those
-//!   holding the group, for spread(instanceId) or distinctInstance). Counting them is a subtraction,
-//!   and the k-th by id, k being the scan's one draw, is an order-statistics walk that steps over the
-//!   exclusions ([`ecsim_model::index::select_union`]).
+//! - **count** (nothing follows): the candidates of the tier are the members of the tier's values
+//!   with room for the task (the partitions' fit-class sets for its size, which `prepare`
+//!   registered), less an enumerated exclusion list: those of the index's small exception sets and
+//!   of the conditions' non-matching sets that fail a check, and those holding the group, for
+//!   spread(instanceId) or distinctInstance. Counting them is a subtraction, and the k-th by id, k
+//!   being the scan's one draw, is an order-statistics walk over the union of the values' sets that
+//!   steps over the exclusions ([`ecsim_model::index::select_union`]).
 //!
 //! When every candidate holds the group already (spread(instanceId) cannot be served at level 0),
 //! or a `memberOf`/required attribute matches fewer instances than it rejects, the candidates are
@@ -28,10 +34,12 @@
 //! strategies run over that short list (**subset**).
 //!
 //! Falls back to the scan (correct, slower) for: `explain`, StartTask's `only`, a chain of another
-//! form (two different spread attributes, spread(instanceId) before spread(attribute), spread after
-//! binpack is fine), an untracked spread attribute or an unprepared condition (call
-//! [`crate::prepare`]), and, for *count* only, requests outside what the exception sets enumerate:
-//! a launch type other than EC2, GPUs, more than one ENI, more than
+//! form (two different spread attributes, spread(instanceId) before spread(attribute); a spread
+//! after binpack is fine), and what [`crate::prepare`] was not asked to ready: an untracked spread
+//! attribute, an uncached condition, a walk whose ordering is not kept, a counted request whose task
+//! size has no fit class (more than [`ecsim_model::index::MAX_FIT_CLASSES`] sizes in rotation evict
+//! one another). For *count* only, also requests outside what the exception sets enumerate: a
+//! launch type other than EC2, GPUs, more than one ENI, more than
 //! [`ecsim_model::index::ODD_STATIC_PORTS_MAX`] static ports or a static port in the dynamic range or
 //! registered by an agent, more than [`ecsim_model::index::ODD_DYNAMIC_PORTS_MAX`] dynamic ports.
 //! A request no instance can take always ends in the scan, which names the closest instance.
@@ -41,9 +49,10 @@
 //! scan leaves it (proptest `indexed_equals_scan_under_churn`).
 //! Architecture Invariant: in steady state it allocates nothing: every list lives in [`Scratch`].
 //!
-//! Costs, n instances, v values of X, b non-empty buckets (at most 33), E exclusions: walk
-//! O(v × b × log n + instances looked at); count O(v + E log E + log n × iterations), the
-//! iterations of the select being few unless exclusions crowd the pick.
+//! Costs, n instances, v values of X, b non-empty buckets (at most 33), E exclusions (the group's
+//! occupied instances, for spread(instanceId), plus exceptions): walk O(v × b × log n + instances
+//! checked, usually one per value); count O(v + E log E + v log n × select iterations, few unless
+//! exclusions crowd the pick); subset O(list × checks).
 
 mod count;
 mod walk;
@@ -78,6 +87,8 @@ pub struct Scratch {
     /// Per value of the tier being looked at: (value id, candidates at level 0 or the best
     /// remaining amount).
     pub(crate) tier: Vec<(u32, u32)>,
+    /// Per value of a walked tier, the buckets that may hold its finalists.
+    pub(crate) masks: Vec<u64>,
     /// Exclusions of a counted tier: (instance, position of its value in the tier).
     pub(crate) excluded: Vec<(InstanceId, u32)>,
     pub(crate) finalists: Vec<InstanceId>,

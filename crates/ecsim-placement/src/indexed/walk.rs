@@ -43,29 +43,27 @@ pub(crate) fn walk(
         |id: InstanceId| free(id) && first_failed_check(world, world.instance(id), req).is_none();
     // The smallest remaining amount that fits, per partition: in each bucket that may have enough of
     // the other resource, the first instance from `need` up that passes every check. The buckets
-    // are walked in order of their smallest amount from `need`, so that once one fits, a bucket
-    // whose smallest is no better is not looked into (usually one check per partition).
-    let best_in = |p: &Partition| -> Option<u32> {
+    // are walked in order of their smallest amount from `need` (their head), so that once one fits,
+    // a bucket whose head is no better is not looked into (usually one check per partition). Also
+    // returns the buckets whose head is at most the best: only they can hold finalists.
+    let best_in = |p: &Partition| -> Option<(u32, u64)> {
         let from = (need, InstanceId(0));
+        let o = ordering(p, field);
         let mut heads: [(u32, usize); BUCKETS] = [(0, 0); BUCKETS];
         let mut n = 0;
-        for (b, set) in ordering(p, field).candidates(other_need).enumerate() {
-            if let Some(&(rem, _)) = set.iter_from(from).next() {
+        for b in o.candidate_buckets(other_need) {
+            if let Some(&(rem, _)) = o.buckets[b].iter_from(from).next() {
                 heads[n] = (rem, b);
                 n += 1;
             }
         }
         heads[..n].sort_unstable();
         let mut best: Option<u32> = None;
-        for &(first, b) in &heads[..n] {
-            if best.is_some_and(|best| first >= best) {
+        for &(head, b) in &heads[..n] {
+            if best.is_some_and(|best| head >= best) {
                 break;
             }
-            let set = ordering(p, field)
-                .candidates(other_need)
-                .nth(b)
-                .expect("a bucket");
-            let found = set
+            let found = o.buckets[b]
                 .iter_from(from)
                 .take_while(|&&(rem, _)| best.is_none_or(|best| rem < best))
                 .find(|&&(_, id)| fits(id));
@@ -73,7 +71,12 @@ pub(crate) fn walk(
                 best = Some(rem);
             }
         }
-        best
+        let best = best?;
+        let mask = heads[..n]
+            .iter()
+            .take_while(|&&(head, _)| head <= best)
+            .fold(0u64, |m, &(_, b)| m | 1 << b);
+        Some((best, mask))
     };
     values_by_count(index, plan, req, s);
     let values = std::mem::take(&mut s.values);
@@ -88,21 +91,27 @@ pub(crate) fn walk(
                 .take_while(|&&(c, _)| c == count)
                 .count();
         s.tier.clear();
+        s.masks.clear();
         for &(_, v) in &values[start..end] {
-            if let Some(rem) = best_in(partition(index, plan, v)) {
+            if let Some((rem, mask)) = best_in(partition(index, plan, v)) {
                 s.tier.push((v, rem));
+                s.masks.push(mask);
             }
         }
         // binpack: the least remaining amount among them, and every candidate that has it.
         if let Some(least) = s.tier.iter().map(|&(_, rem)| rem).min() {
             let mut finalists = std::mem::take(&mut s.finalists);
             finalists.clear();
-            for &(v, rem) in &s.tier {
+            for (&(v, rem), &mask) in s.tier.iter().zip(&s.masks) {
                 if rem != least {
                     continue;
                 }
-                for set in ordering(partition(index, plan, v), field).candidates(other_need) {
-                    let range = set
+                let o = ordering(partition(index, plan, v), field);
+                let mut mask = mask;
+                while mask != 0 {
+                    let b = mask.trailing_zeros() as usize;
+                    mask &= mask - 1;
+                    let range = o.buckets[b]
                         .iter_from((least, InstanceId(0)))
                         .take_while(|&&(rem, _)| rem == least);
                     finalists.extend(range.map(|&(_, id)| id).filter(|&id| fits(id)));
