@@ -207,7 +207,7 @@ pub(crate) fn place_indexed(
     }
     let index = world.index(req.cluster)?;
     // A condition that rejects more instances than it admits: list the admitted ones (any chain).
-    if let Some(narrow) = narrowest_condition(index, req)? {
+    if let Some(narrow) = narrowest_condition(index, req) {
         let candidates = merge(narrow.matching.iter(), narrow.depends.iter());
         let d = subset(world, index, req, candidates, req.strategies, rng, scratch);
         scratch.set_served(Served::Subset);
@@ -220,30 +220,23 @@ pub(crate) fn place_indexed(
     }
 }
 
-/// The condition with the fewest admitted instances, if it admits fewer than it rejects; the outer
-/// None when a condition of the request has not been prepared.
+/// The cached condition with the fewest admitted instances, if it admits fewer than it rejects
+/// (an uncached one is left to the checks: the walk does not need it, the count declines).
 fn narrowest_condition<'i>(
     index: &'i ClusterIndex,
     req: &PlacementRequest,
-) -> Option<Option<&'i ConditionCache>> {
-    let mut best: Option<&ConditionCache> = None;
-    let mut consider = |c: &'i ConditionCache| {
-        let admitted = c.matching.len() + c.depends.len();
-        if admitted < c.non_matching.len()
-            && best.is_none_or(|b| admitted < b.matching.len() + b.depends.len())
-        {
-            best = Some(c);
-        }
-    };
-    for c in req.constraints {
-        if let PlacementConstraint::MemberOf(e) = c {
-            consider(index.member_of(e)?);
-        }
-    }
-    for a in &req.requirements.required_attributes {
-        consider(index.required_attribute(a)?);
-    }
-    Some(best)
+) -> Option<&'i ConditionCache> {
+    let admitted = |c: &ConditionCache| c.matching.len() + c.depends.len();
+    let member_of = req.constraints.iter().filter_map(|c| match c {
+        PlacementConstraint::MemberOf(e) => index.member_of(e),
+        PlacementConstraint::DistinctInstance => None,
+    });
+    let required =
+        (req.requirements.required_attributes.iter()).filter_map(|a| index.required_attribute(a));
+    member_of
+        .chain(required)
+        .filter(|&c| admitted(c) < c.non_matching.len())
+        .min_by_key(|&c| admitted(c))
 }
 
 /// Two sorted id sequences as one.
