@@ -47,7 +47,7 @@ mod rank;
 
 pub use blocks::SortedBlocks;
 pub use condition::{Condition, ConditionCache, Verdict, MAX_CONDITIONS};
-pub use rank::{rank_union, select_union, RankSet};
+pub use rank::{select_union, RankSet};
 
 use crate::ids::{GroupId, InstanceId};
 use crate::instance::{
@@ -106,13 +106,6 @@ impl Ordering {
     }
     /// The non-empty buckets whose instances may have at least `other_need` of the other resource:
     /// the one holding `other_need` itself (mixed) and every one above it, in increasing order.
-    pub fn candidates(
-        &self,
-        other_need: u32,
-    ) -> impl Iterator<Item = &SortedBlocks<(u32, InstanceId)>> {
-        self.nonempty_from(bucket(other_need))
-    }
-    /// The numbers of the buckets [`Ordering::candidates`] yields, in the same order.
     pub fn candidate_buckets(&self, other_need: u32) -> impl Iterator<Item = usize> {
         let mut mask = self.nonempty & !((1u64 << bucket(other_need)) - 1);
         std::iter::from_fn(move || {
@@ -122,21 +115,6 @@ impl Ordering {
             let b = mask.trailing_zeros() as usize;
             mask &= mask - 1;
             Some(b)
-        })
-    }
-    /// The non-empty buckets from `first` up, in increasing order.
-    pub fn nonempty_from(
-        &self,
-        first: usize,
-    ) -> impl Iterator<Item = &SortedBlocks<(u32, InstanceId)>> {
-        let mut mask = self.nonempty & !((1u64 << first) - 1);
-        std::iter::from_fn(move || {
-            if mask == 0 {
-                return None;
-            }
-            let b = mask.trailing_zeros() as usize;
-            mask &= mask - 1;
-            Some(&self.buckets[b])
         })
     }
 }

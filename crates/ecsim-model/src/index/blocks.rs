@@ -5,7 +5,7 @@
 //! Architecture Invariant: every block is non-empty and sorted, blocks are in increasing order with
 //! no key in two, `firsts[i] == blocks[i][0]`, and `len` is the number of keys.
 //!
-//! Costs, n keys, B = [`BLOCK`]: `insert`/`remove`/`contains` O(log n + B) (a binary search over the
+//! Costs, n keys, B = [`BLOCK`]: `insert`/`remove` O(log n + B) (a binary search over the
 //! blocks' first keys, one within the block, a move of at most 2B keys), a split or merge O(n/B);
 //! iterating from a key O(log n) to start, then O(1) per key.
 
@@ -41,17 +41,9 @@ impl<T: Ord + Copy> SortedBlocks<T> {
         self.len == 0
     }
 
-    pub fn first(&self) -> Option<&T> {
-        self.firsts.first()
-    }
-
     /// The block that holds `x` if anything does: the last whose first key is at most `x`.
     fn block_of(&self, x: &T) -> usize {
         self.firsts.partition_point(|f| f <= x).saturating_sub(1)
-    }
-
-    pub fn contains(&self, x: &T) -> bool {
-        !self.blocks.is_empty() && self.blocks[self.block_of(x)].binary_search(x).is_ok()
     }
 
     /// Adds `x`; false if it was there.
@@ -152,11 +144,6 @@ impl<T: Ord + Copy> SortedBlocks<T> {
     pub fn iter(&self) -> impl Iterator<Item = &T> + '_ {
         self.blocks.iter().flat_map(|b| b.iter())
     }
-
-    /// Keys below `x`, in increasing order.
-    pub fn iter_below(&self, x: T) -> impl Iterator<Item = &T> + '_ {
-        self.iter().take_while(move |k| **k < x)
-    }
 }
 
 #[cfg(test)]
@@ -185,12 +172,6 @@ mod tests {
                     .iter_from(key)
                     .copied()
                     .eq(reference.range(key..).copied()));
-                assert!(s
-                    .iter_below(key)
-                    .copied()
-                    .eq(reference.range(..key).copied()));
-                assert_eq!(s.contains(&key), reference.contains(&key));
-                assert_eq!(s.first(), reference.first());
             }
         }
         assert_eq!(s.len(), reference.len());

@@ -71,13 +71,6 @@ impl ConditionCache {
         }
     }
 
-    pub fn verdict(&self, id: InstanceId) -> Verdict {
-        self.verdicts
-            .get(id.index())
-            .copied()
-            .unwrap_or(Verdict::Absent)
-    }
-
     pub fn is_member_of(&self, expr: &Arc<Expression>) -> bool {
         matches!(&self.condition, Condition::MemberOf(e) if Arc::ptr_eq(e, expr))
     }

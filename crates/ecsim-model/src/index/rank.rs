@@ -5,9 +5,9 @@
 //! Architecture Invariant: `tree` is the Fenwick tree of `words[..].count_ones()`, and `len` is the
 //! number of set bits; every operation keeps both.
 //!
-//! Costs, n = highest id + 1: `insert`/`remove` O(log(n/64)); `contains` O(1); `rank` O(log(n/64));
-//! `select` O(log(n/64) + 64); growing to a larger id O(n/64) (amortised by doubling). The union of
-//! several sets is selected from in O(sets × log(n/64)) without building it ([`select_union`]).
+//! Costs, n = highest id + 1: `insert`/`remove` O(log(n/64)); `contains` O(1); the k-th member of
+//! the union of several sets O(sets × log(n/64) + 64), without building the union
+//! ([`select_union`]); growing to a larger id O(n/64) (amortised by doubling).
 
 use crate::ids::InstanceId;
 
@@ -68,26 +68,6 @@ impl RankSet {
         self.add(w, -1);
         self.len -= 1;
         true
-    }
-
-    /// Members with an id below `id`.
-    pub fn rank(&self, id: InstanceId) -> u32 {
-        let (w, b) = (id.index() / 64, id.index() % 64);
-        if w >= self.words.len() {
-            return self.len;
-        }
-        let mut sum = (self.words[w] & ((1u64 << b) - 1)).count_ones();
-        let mut i = w; // prefix over words [0, w): Fenwick positions 1..=w
-        while i > 0 {
-            sum += self.tree[i - 1];
-            i &= i - 1;
-        }
-        sum
-    }
-
-    /// The k-th member by id (0-based), if there are more than k.
-    pub fn select(&self, k: u32) -> Option<InstanceId> {
-        select_union(std::iter::once(self), k)
     }
 
     /// Members in increasing id order.
@@ -180,17 +160,12 @@ where
     Some(InstanceId((pos * 64) as u32 + word.trailing_zeros()))
 }
 
-/// Members of the union of disjoint sets with an id below `id`.
-pub fn rank_union<'a>(sets: impl Iterator<Item = &'a RankSet>, id: InstanceId) -> u32 {
-    sets.map(|s| s.rank(id)).sum()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn rank_and_select_agree_with_a_sorted_list() {
+    fn select_agrees_with_a_sorted_list() {
         let mut s = RankSet::default();
         let mut list = Vec::new();
         // A deterministic spread of ids, some repeated, some removed.
@@ -211,12 +186,14 @@ mod tests {
         assert_eq!(s.len() as usize, list.len());
         assert_eq!(s.iter().map(|i| i.0).collect::<Vec<_>>(), list);
         for (k, &id) in list.iter().enumerate() {
-            assert_eq!(s.select(k as u32), Some(InstanceId(id)));
-            assert_eq!(s.rank(InstanceId(id)), k as u32);
+            assert_eq!(
+                select_union(std::iter::once(&s), k as u32),
+                Some(InstanceId(id))
+            );
             assert!(s.contains(InstanceId(id)));
         }
-        assert_eq!(s.select(list.len() as u32), None);
-        assert_eq!(s.rank(InstanceId(1_000_000)), list.len() as u32);
+        assert_eq!(select_union(std::iter::once(&s), list.len() as u32), None);
+        assert!(!s.contains(InstanceId(1_000_000)));
     }
 
     #[test]
@@ -239,7 +216,6 @@ mod tests {
                 select_union([&a, &b].into_iter(), k as u32),
                 Some(InstanceId(id))
             );
-            assert_eq!(rank_union([&a, &b].into_iter(), InstanceId(id)), k as u32);
         }
         assert_eq!(select_union([&a, &b].into_iter(), union.len() as u32), None);
         assert_eq!(select_union([&b, &c].into_iter(), 0), Some(InstanceId(1)));
