@@ -41,11 +41,14 @@ pub fn prepare(world: &mut World, req: &PlacementRequest) {
 }
 
 /// Whether `inst` could host a task of `req` apart from resources and task placement: it is ACTIVE
-/// (SPEC §4 step 1; a DRAINING instance takes no new task), its launch type matches, it has every
-/// required attribute, and every `memberOf` constraint holds (SPEC §4 step 3). The agent's
-/// connection, resources, ports and `distinctInstance` are not asked: this is the DAEMON scheduler's
-/// "where" (API: DAEMON "places one task on each active container instance that meets all of the
-/// task placement constraints"), which counts an instance whose agent is briefly away.
+/// (SPEC §4 step 1; DG: the daemon scheduler "doesn't place any tasks on instances that have a
+/// DRAINING status"), its launch type matches (SPEC §4 step 1), it has every required attribute,
+/// and every `memberOf` constraint holds (SPEC §4 step 3). This is the DAEMON scheduler's "where"
+/// (DG: one task "on each active container instance that meets all of the task placement
+/// constraints"). Resources, ports and `distinctInstance` are not asked (one task per instance is
+/// the scheduler's own rule), nor, RULE (as the engine's DAEMON pass has it), the agent's
+/// connection: an instance whose agent is away still counts toward the service's desired count,
+/// and placing on it fails with AGENT until the agent is back.
 pub fn eligible(world: &World, inst: &ContainerInstance, req: &PlacementRequest) -> bool {
     inst.status == InstanceStatus::Active
         && launch_type_matches(inst, req.launch_type)
