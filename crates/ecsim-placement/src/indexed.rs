@@ -276,6 +276,39 @@ pub(crate) fn subset(
     d
 }
 
+/// When no candidate of the values in `group` is free of the request's group (spread(instanceId)
+/// found no level 0), every candidate there holds it: spread(instanceId), at `level` in the
+/// strategies, and what follows run over the group's instances of those values.
+#[allow(clippy::too_many_arguments)] // the decision's context, as `subset` takes it, plus the tier
+pub(crate) fn holders(
+    world: &World,
+    index: &ClusterIndex,
+    req: &PlacementRequest,
+    plan: &Plan,
+    group: &[(u32, u32)],
+    level: usize,
+    rng: &mut Stream,
+    s: &mut Scratch,
+) -> Option<Decision> {
+    let occupied = index.occupied(req.group).filter(|&id| {
+        value_of(index, plan, id)
+            .is_some_and(|v| group.binary_search_by_key(&v, |&(_, x)| x).is_ok())
+    });
+    let d = subset(
+        world,
+        index,
+        req,
+        occupied,
+        &req.strategies[level..],
+        rng,
+        s,
+    );
+    if d.is_some() {
+        s.set_served(Served::Subset);
+    }
+    d
+}
+
 /// Step 4 of the scan (`pipeline::apply_strategies`) over `set` in place, with the spread counts
 /// read from the index: each strategy keeps its best tier; `random` ends the refinement.
 pub(crate) fn apply_rest(

@@ -1,7 +1,7 @@
 //! Count and select: chains `[spread(attribute:X)] [spread(instanceId)]` with nothing after them
 //! (or `random`), and the empty chain.
 
-use super::{partition, subset, value_of, values_by_count, Plan, Scratch, Served};
+use super::{holders, partition, value_of, values_by_count, Plan, Scratch, Served};
 use crate::pipeline::{first_failed_check, Decision, PlacementRequest};
 use ecsim_kernel::Stream;
 use ecsim_model::index::{
@@ -141,23 +141,8 @@ pub(crate) fn count(
             break;
         }
         if let (Some(level), false) = (plan.level, distinct) {
-            // Every candidate of these values holds the group: spread(instanceId) runs over the
-            // group's instances there.
-            let occupied = index
-                .occupied(req.group)
-                .filter(|&id| position(id).is_some());
-            let d = subset(
-                world,
-                index,
-                req,
-                occupied,
-                &req.strategies[level..],
-                rng,
-                s,
-            );
-            if d.is_some() {
-                s.set_served(Served::Subset);
-                result = d;
+            if let Some(d) = holders(world, index, req, plan, group, level, rng, s) {
+                result = Some(d);
                 break;
             }
         }

@@ -1,8 +1,7 @@
 //! The binpack walk: chains `[spread(attribute:X)] [spread(instanceId)] binpack(R) ...`.
 
 use super::{
-    apply_rest, choose, partition, resource, subset, value_of, values_by_count, Plan, Scratch,
-    Served,
+    apply_rest, choose, holders, partition, resource, values_by_count, Plan, Scratch, Served,
 };
 use crate::pipeline::{first_failed_check, Decision, PlacementRequest};
 use crate::strategy::BinpackField;
@@ -124,25 +123,9 @@ pub(crate) fn walk(
             break;
         }
         if let Some(level) = plan.level {
-            // Every candidate of these values holds the group: spread(instanceId) and what follows
-            // run over the group's instances there.
             let group = &values[start..end];
-            let occupied = index.occupied(req.group).filter(|&id| {
-                value_of(index, plan, id)
-                    .is_some_and(|v| group.binary_search_by_key(&v, |&(_, x)| x).is_ok())
-            });
-            let d = subset(
-                world,
-                index,
-                req,
-                occupied,
-                &req.strategies[level..],
-                rng,
-                s,
-            );
-            if d.is_some() {
-                s.set_served(Served::Subset);
-                result = d;
+            if let Some(d) = holders(world, index, req, plan, group, level, rng, s) {
+                result = Some(d);
                 break;
             }
         }
