@@ -2,7 +2,8 @@
 //! (`filled_world(instances, 0.5, seed 1)`), where for every task placed one earlier task is stopped
 //! and released (oldest first, the fillers in a seeded shuffled order), so the cluster stays half
 //! full. Each placement is `prepare` + `place` + `World::place_task`, and the stop is
-//! `set_desired_stopped` + `release_task`; all of it is timed, creating the tasks is not.
+//! `set_desired_stopped` + `release_task` + STOPPED + `release_stopped_task`; all of it is timed,
+//! creating the tasks is not.
 //! Tasks belong to `instances / 5` groups in turn (about 37 live tasks per group in steady state,
 //! a service's worth), for the spreads over instances.
 //!
@@ -14,7 +15,8 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use ecsim_kernel::{RandomStreams, SimTime};
 use ecsim_model::task_definition::TaskOverride;
 use ecsim_model::{
-    ClusterId, GroupId, LaunchType, Task, TaskDefId, TaskId, TaskRequirements, World,
+    ClusterId, GroupId, LaunchType, SpecId, Task, TaskDefId, TaskId, TaskRequirements, TaskSpec,
+    TaskStatus, World,
 };
 use ecsim_placement::{
     place, place_scan, prepare, BinpackField, PlacementRequest, PlacementStrategy, SpreadField,
@@ -55,7 +57,8 @@ struct Churn {
     cluster: ClusterId,
     def: TaskDefId,
     requirements: TaskRequirements,
-    groups: Vec<GroupId>,
+    /// One task spec per group, the groups taken in turn.
+    specs: Vec<SpecId>,
     /// Live tasks, oldest first.
     live: VecDeque<TaskId>,
     next_group: usize,
@@ -66,7 +69,7 @@ impl Churn {
     fn new(instances: usize) -> Churn {
         let (mut world, cluster) = filled_world(instances, 0.5, SEED);
         // The fillers are all the tasks so far; stop them in a seeded random order.
-        let mut live: Vec<TaskId> = (0..world.tasks.len() as u32).map(TaskId).collect();
+        let mut live: Vec<TaskId> = world.tasks().map(|t| t.id).collect();
         let mut shuffle = RandomStreams::new(SEED).stream("churn");
         for k in (1..live.len()).rev() {
             live.swap(k, shuffle.below(k as u64 + 1) as usize);
@@ -76,8 +79,12 @@ impl Churn {
         let requirements = world
             .task_definition(def)
             .requirements(&TaskOverride::default());
-        let groups = (0..(instances / 5).max(1))
+        let groups: Vec<GroupId> = (0..(instances / 5).max(1))
             .map(|k| world.intern_group(&format!("service:web-{k}")))
+            .collect();
+        let specs = groups
+            .iter()
+            .map(|&g| world.add_spec(TaskSpec::simple(cluster, def, g, requirements.clone())))
             .collect();
         world.sync_index();
         Churn {
@@ -85,7 +92,7 @@ impl Churn {
             cluster,
             def,
             requirements,
-            groups,
+            specs,
             live: live.into(),
             next_group: 0,
             rng: RandomStreams::new(SEED).stream("placement"),
@@ -99,7 +106,7 @@ impl Churn {
             cluster: self.cluster,
             def: self.def,
             requirements: self.requirements.clone(),
-            groups: self.groups.clone(),
+            specs: self.specs.clone(),
             live: self.live.clone(),
             next_group: self.next_group,
             rng: RandomStreams::new(SEED).stream("placement"),
@@ -110,16 +117,10 @@ impl Churn {
     fn new_tasks(&mut self, n: u64) -> Vec<TaskId> {
         (0..n)
             .map(|_| {
-                let group = self.groups[self.next_group];
-                self.next_group = (self.next_group + 1) % self.groups.len();
-                self.world.add_task(Task::new(
-                    self.cluster,
-                    self.def,
-                    group,
-                    LaunchType::Ec2,
-                    self.requirements.clone(),
-                    SimTime::ZERO,
-                ))
+                let spec = self.specs[self.next_group];
+                self.next_group = (self.next_group + 1) % self.specs.len();
+                self.world
+                    .add_task(Task::new(spec, self.cluster, SimTime::ZERO))
             })
             .collect()
     }
@@ -132,7 +133,7 @@ impl Churn {
             let req = PlacementRequest {
                 cluster: self.cluster,
                 requirements: &requirements,
-                group: self.world.task(task).group,
+                group: self.world.task_spec(task).group,
                 launch_type: LaunchType::Ec2,
                 constraints: &[],
                 strategies,
@@ -151,6 +152,9 @@ impl Churn {
             let old = self.live.pop_front().expect("live tasks");
             self.world.set_desired_stopped(old);
             self.world.release_task(old);
+            // STOPPED, and forgotten (nothing names it any more), so memory follows the live tasks.
+            self.world.set_last_status(old, TaskStatus::Stopped);
+            self.world.release_stopped_task(old);
         }
         start.elapsed()
     }

@@ -22,10 +22,8 @@ fn world(instances: &[(&str, &str, u32, u32)]) -> (World, ClusterId) {
                 gpus: 0,
                 enis: 2,
             };
-            i.attributes
-                .insert("ecs.availability-zone".into(), Some(zone.into()));
-            i.attributes
-                .insert("ecs.instance-type".into(), Some(itype.into()));
+            i.attributes.insert("ecs.availability-zone", Some(zone));
+            i.attributes.insert("ecs.instance-type", Some(itype));
         });
     }
     w.sync_index();
@@ -320,9 +318,8 @@ fn member_of_task_group() {
         1,
     );
     let db = w
-        .tasks
-        .iter()
-        .find(|t| w.group_name(t.group) == "databases")
+        .tasks()
+        .find(|t| w.group_name(w.spec(t.spec).group) == "databases")
         .and_then(|t| t.instance)
         .unwrap()
         .0;

@@ -12,7 +12,7 @@ use ecsim_model::{LaunchType, PlacementConstraint, Task, TaskId};
 use ecsim_placement::{
     place, prepare, BinpackField, PlacementRequest, PlacementStrategy, Served, SpreadField,
 };
-use ecsim_tests::{filled_world, simple_task_definition};
+use ecsim_tests::{filled_world, simple_task_definition, spec_for};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -56,18 +56,13 @@ fn allocations_per_placement(
         .map(|k| world.intern_group(&format!("service:web-{k}")))
         .collect();
     // The fillers stop first, oldest first; then the tasks placed here.
-    let mut live: VecDeque<TaskId> = (0..world.tasks.len() as u32).map(TaskId).collect();
+    let mut live: VecDeque<TaskId> = world.tasks().map(|t| t.id).collect();
+    let specs: Vec<_> = groups
+        .iter()
+        .map(|&g| spec_for(&mut world, cluster, def, g, &requirements))
+        .collect();
     let tasks: Vec<TaskId> = (0..WARM_UP + MEASURED)
-        .map(|k| {
-            world.add_task(Task::new(
-                cluster,
-                def,
-                groups[k % groups.len()],
-                LaunchType::Ec2,
-                requirements.clone(),
-                SimTime::ZERO,
-            ))
-        })
+        .map(|k| world.add_task(Task::new(specs[k % specs.len()], cluster, SimTime::ZERO)))
         .collect();
     let mut rng = RandomStreams::new(7).stream("placement");
     let mut served = None;
@@ -77,7 +72,7 @@ fn allocations_per_placement(
         let req = PlacementRequest {
             cluster,
             requirements: &requirements,
-            group: world.task(task).group,
+            group: world.task_spec(task).group,
             launch_type: LaunchType::Ec2,
             constraints,
             strategies,

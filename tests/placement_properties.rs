@@ -23,7 +23,7 @@ use ecsim_placement::{
     first_failed_check, place, place_scan, place_with, prepare, BinpackField, PlacementRequest,
     PlacementStrategy, Scratch, Served, SpreadField,
 };
-use ecsim_tests::simple_task_definition;
+use ecsim_tests::{simple_task_definition, spec_for};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use std::cell::RefCell;
@@ -298,24 +298,21 @@ fn register(world: &mut World, c: ClusterId, spec: &InstanceSpec) -> InstanceId 
             InstanceStatus::Active
         };
         if let Some(z) = spec.zone {
-            i.attributes
-                .insert(AZ.into(), Some(ZONES[z as usize].into()));
+            i.attributes.insert(AZ, Some(ZONES[z as usize]));
         }
         if let Some(prod) = spec.stack {
-            i.attributes.insert(
-                "stack".into(),
-                Some(if prod { "prod" } else { "dev" }.into()),
-            );
+            i.attributes
+                .insert("stack", Some(if prod { "prod" } else { "dev" }));
         }
         if let Some(r) = spec.rack {
-            i.attributes.insert("rack".into(), Some(format!("r{r}")));
+            i.attributes.insert("rack", Some(&format!("r{r}")));
         }
         if spec.external {
             i.attributes
-                .insert(ecsim_model::instance::EXTERNAL_CAPABILITY.into(), None);
+                .insert(ecsim_model::instance::EXTERNAL_CAPABILITY, None);
         }
         if spec.eni_capable {
-            i.attributes.insert(TASK_ENI.into(), None);
+            i.attributes.insert(TASK_ENI, None);
         }
     })
 }
@@ -392,7 +389,7 @@ impl Run {
                     match z {
                         Some(z) => w
                             .instance_mut(i)
-                            .set_attribute(AZ, Some(ZONES[*z as usize].into())),
+                            .set_attribute(AZ, Some(ZONES[*z as usize])),
                         None => w.instance_mut(i).remove_attribute(AZ),
                     }
                 }
@@ -400,10 +397,9 @@ impl Run {
             Op::SetStack(k, s) => {
                 if let Some(i) = pick(&ids, *k) {
                     match s {
-                        Some(prod) => w.instance_mut(i).set_attribute(
-                            "stack",
-                            Some(if *prod { "prod" } else { "dev" }.into()),
-                        ),
+                        Some(prod) => w
+                            .instance_mut(i)
+                            .set_attribute("stack", Some(if *prod { "prod" } else { "dev" })),
                         None => w.instance_mut(i).remove_attribute("stack"),
                     }
                 }
@@ -555,14 +551,8 @@ impl Run {
             );
         }
         // place_task asserts no over-commit and no host port held twice.
-        let task = self.world.add_task(Task::new(
-            cluster,
-            def,
-            group,
-            launch_type,
-            requirements.clone(),
-            SimTime::ZERO,
-        ));
+        let spec = spec_for(&mut self.world, cluster, def, group, &requirements);
+        let task = self.world.add_task(Task::new(spec, cluster, SimTime::ZERO));
         self.world.place_task(task, d.instance);
         self.live.push(task);
         Ok(())
@@ -603,13 +593,13 @@ fn check_books(world: &World) -> Result<(), TestCaseError> {
         let held: u32 = inst
             .tasks
             .iter()
-            .map(|&t| world.task(t).requirements.memory_mib)
+            .map(|&t| world.task_spec(t).requirements.memory_mib)
             .sum();
         prop_assert_eq!(held, inst.reserved.memory_mib);
         let cpu: u32 = inst
             .tasks
             .iter()
-            .map(|&t| world.task(t).requirements.cpu)
+            .map(|&t| world.task_spec(t).requirements.cpu)
             .sum();
         prop_assert_eq!(cpu, inst.reserved.cpu);
         prop_assert!(
@@ -619,7 +609,7 @@ fn check_books(world: &World) -> Result<(), TestCaseError> {
         let mut ports: Vec<u16> = inst
             .tasks
             .iter()
-            .flat_map(|&t| world.task(t).network_bindings.iter().map(|b| b.host_port))
+            .flat_map(|&t| world.network_bindings(t).map(|b| b.host_port))
             .collect();
         let n = ports.len();
         ports.sort_unstable();

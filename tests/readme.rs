@@ -11,5 +11,5 @@ fn readme_example_scenario_loads_and_places_every_task() {
     let out = ecsim_engine::run(&loaded.scenario);
     assert_eq!(out.counts.placements, 10);
     assert!(out.assertions.iter().all(|a| a.passed));
-    assert_eq!(out.snapshots.len(), 1, "the Snapshot action");
+    assert_eq!(out.snapshots().count(), 1, "the Snapshot action");
 }

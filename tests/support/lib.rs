@@ -56,12 +56,9 @@ pub fn filled_world(instances: usize, fill: f64, seed: u64) -> (World, ClusterId
             };
             i.registered_tcp_ports = vec![22, 2375, 2376, 51678, 51679, 51680];
             i.agent_version = "1.101.2".into();
-            i.attributes.insert(
-                "ecs.availability-zone".into(),
-                Some(ZONES[k % 3].to_string()),
-            );
             i.attributes
-                .insert("ecs.instance-type".into(), Some("m5.xlarge".into()));
+                .insert("ecs.availability-zone", Some(ZONES[k % 3]));
+            i.attributes.insert("ecs.instance-type", Some("m5.xlarge"));
         });
     }
     let filler = world.register_task_definition(simple_task_definition("filler", 128, 256));
@@ -88,6 +85,29 @@ pub fn filled_world(instances: usize, fill: f64, seed: u64) -> (World, ClusterId
     (world, c)
 }
 
+/// The spec of tasks of `def` in `group` with these requirements: an existing one, or a new one.
+pub fn spec_for(
+    world: &mut World,
+    cluster: ClusterId,
+    def: TaskDefId,
+    group: GroupId,
+    requirements: &TaskRequirements,
+) -> SpecId {
+    let found = (0..world.spec_count())
+        .rev()
+        .map(|k| SpecId(k as u32))
+        .find(|&id| {
+            let s = world.spec(id);
+            s.cluster == cluster
+                && s.task_definition == def
+                && s.group == group
+                && s.requirements == *requirements
+        });
+    found.unwrap_or_else(|| {
+        world.add_spec(TaskSpec::simple(cluster, def, group, requirements.clone()))
+    })
+}
+
 /// Creates a task of `def` in `group` and places it on `instance` (as the engine would), for
 /// benches and tests that drive placement without the event loop.
 pub fn place_new_task(
@@ -98,14 +118,8 @@ pub fn place_new_task(
     requirements: &TaskRequirements,
     instance: InstanceId,
 ) -> TaskId {
-    let task = world.add_task(Task::new(
-        cluster,
-        def,
-        group,
-        LaunchType::Ec2,
-        requirements.clone(),
-        SimTime::ZERO,
-    ));
+    let spec = spec_for(world, cluster, def, group, requirements);
+    let task = world.add_task(Task::new(spec, cluster, SimTime::ZERO));
     world.place_task(task, instance);
     world.sync_index();
     task
@@ -175,6 +189,66 @@ pub fn services_scenario_json(instances: usize, services: usize) -> String {
             s,
             ",\n{{\"at\": \"{at_ms}ms\", \"action\": \"UpdateService\", \"input\": {{\"cluster\": \"perf\", \"service\": \"svc{k}\", \"taskDefinition\": \"svc{k}:2\"}}}}"
         );
+    }
+    s.push_str("\n],\n\"assertions\": [{\"type\": \"maxPlacementFailures\", \"atMost\": 0}]}\n");
+    s
+}
+
+/// The C1M shape (issue "The engine at scale"): `instances` m5.2xlarge across three zones, then
+/// `services` REPLICA services of `tasks` tasks each (32 CPU units, 128 MiB), all created at 2 minutes,
+/// placed by spread(zone) then binpack(memory); ten simulated minutes. With the defaults (5,000,
+/// 1,000, 1,000) it places a million tasks.
+pub fn c1m_scenario_json(instances: usize, services: usize, tasks: usize) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(services * 400 + 4096);
+    let _ = write!(
+        s,
+        r#"{{"schemaVersion": 1, "name": "c1m-{services}x{tasks}-on-{instances}", "seed": 1, "horizon": "10m", "sampleInterval": "60s",
+"actions": [
+{{"at": 0, "action": "CreateCluster", "input": {{"clusterName": "c1m"}}}},
+{{"at": 0, "action": "LaunchContainerInstances", "input": {{"cluster": "c1m", "instanceType": "m5.2xlarge", "count": {instances}, "availabilityZones": ["us-east-1a", "us-east-1b", "us-east-1c"]}}}},
+{{"at": 0, "action": "RegisterTaskDefinition", "input": {{"family": "app", "containerDefinitions": [{{"name": "app", "image": "app", "cpu": 32, "memory": 128}}]}}}}"#
+    );
+    for k in 0..services {
+        let _ = write!(
+            s,
+            ",\n{{\"at\": \"2m\", \"action\": \"CreateService\", \"input\": {{\"cluster\": \"c1m\", \"serviceName\": \"svc{k}\", \"taskDefinition\": \"app:1\", \"desiredCount\": {tasks}, \"placementStrategy\": [{{\"type\": \"spread\", \"field\": \"attribute:ecs.availability-zone\"}}, {{\"type\": \"binpack\", \"field\": \"memory\"}}]}}}}"
+        );
+    }
+    s.push_str("\n],\n\"assertions\": [{\"type\": \"maxPlacementFailures\", \"atMost\": 0}]}\n");
+    s
+}
+
+/// A simulated week (issue "The engine at scale"): `instances` m5.xlarge across three zones,
+/// `services` REPLICA services of `tasks` tasks each (256 CPU units, 512 MiB, a dynamic port) on the
+/// default strategy (spread zone, then instance), each redeployed once a day (forceNewDeployment),
+/// the redeployments of a day spread evenly over it; `days` simulated days.
+pub fn week_scenario_json(instances: usize, services: usize, tasks: usize, days: u64) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(services * (200 + 200 * days as usize) + 4096);
+    let _ = write!(
+        s,
+        r#"{{"schemaVersion": 1, "name": "week-{services}x{tasks}-on-{instances}", "seed": 1, "horizon": "{days}d", "sampleInterval": "60s",
+"actions": [
+{{"at": 0, "action": "CreateCluster", "input": {{"clusterName": "week"}}}},
+{{"at": 0, "action": "LaunchContainerInstances", "input": {{"cluster": "week", "instanceType": "m5.xlarge", "count": {instances}, "availabilityZones": ["us-east-1a", "us-east-1b", "us-east-1c"]}}}},
+{{"at": 0, "action": "RegisterTaskDefinition", "input": {{"family": "app", "containerDefinitions": [{{"name": "app", "image": "app", "cpu": 256, "memory": 512, "portMappings": [{{"containerPort": 8080, "hostPort": 0}}]}}]}}}}"#
+    );
+    for k in 0..services {
+        let _ = write!(
+            s,
+            ",\n{{\"at\": \"2m\", \"action\": \"CreateService\", \"input\": {{\"cluster\": \"week\", \"serviceName\": \"svc{k}\", \"taskDefinition\": \"app:1\", \"desiredCount\": {tasks}}}}}"
+        );
+    }
+    for day in 0..days {
+        for k in 0..services {
+            // From 10 minutes into each day, spread evenly over the rest of it.
+            let at_ms = day * 86_400_000 + 600_000 + (k as u64 * 85_000_000) / services as u64;
+            let _ = write!(
+                s,
+                ",\n{{\"at\": \"{at_ms}ms\", \"action\": \"UpdateService\", \"input\": {{\"cluster\": \"week\", \"service\": \"svc{k}\", \"forceNewDeployment\": true}}}}"
+            );
+        }
     }
     s.push_str("\n],\n\"assertions\": [{\"type\": \"maxPlacementFailures\", \"atMost\": 0}]}\n");
     s

@@ -1,14 +1,23 @@
 //! The `ecsim` binary: parses arguments, reads scenario files, runs the engine and writes the run
-//! directory atomically. The only crate that touches files, the clock or the process.
+//! directory atomically. The only crate that touches files, the clock, threads or the process.
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use ecsim_engine::Engine;
 use ecsim_kernel::SimTime;
 use ecsim_placement::Check;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
+
+/// Prints to stdout, ignoring a closed pipe (`ecsim run X | head -1` must not panic).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        let _ = std::io::Write::write_fmt(&mut std::io::stdout().lock(), format_args!("{}\n", format_args!($($arg)*)));
+    }};
+}
+
+mod run;
+mod rundir;
 
 #[derive(Parser)]
 #[command(
@@ -19,6 +28,17 @@ use std::time::Instant;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+/// Which events `events.jsonl` holds.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum EventsArg {
+    /// Every event.
+    All,
+    /// Without ECS Task State Change and ECS Placement Decision.
+    NoTasks,
+    /// None (an empty file).
+    None,
 }
 
 #[derive(Subcommand)]
@@ -33,6 +53,17 @@ enum Command {
         /// The run directory (default: results/<scenario name>/).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Which events events.jsonl holds; the fingerprint and every other file are the same.
+        #[arg(long, value_enum, default_value = "all")]
+        events: EventsArg,
+        /// The most events the run may process; beyond it the run ends with exit code 2 and
+        /// nothing written.
+        #[arg(long, default_value_t = 1_000_000_000)]
+        max_events: u64,
+        /// The most bytes events.jsonl may hold (default 4 GiB); beyond it the run ends with exit
+        /// code 2 and nothing written.
+        #[arg(long, default_value_t = 4 << 30)]
+        max_output_bytes: u64,
     },
     /// Checks a scenario without running it.
     Validate { scenario: PathBuf },
@@ -67,15 +98,8 @@ enum Command {
     },
 }
 
-/// Prints to stdout, ignoring a closed pipe (`ecsim run X | head -1` must not panic).
-macro_rules! out {
-    ($($arg:tt)*) => {{
-        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
-    }};
-}
-
 /// An error that ends the command with exit code 2 (invalid input or usage).
-struct UsageError(String);
+pub(crate) struct UsageError(pub String);
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -91,7 +115,23 @@ fn main() -> ExitCode {
             scenario,
             seed,
             out,
-        } => run(&scenario, seed, out),
+            events,
+            max_events,
+            max_output_bytes,
+        } => run::run(
+            &scenario,
+            run::RunOptions {
+                seed,
+                out,
+                events: match events {
+                    EventsArg::All => ecsim_report::EventsMode::All,
+                    EventsArg::NoTasks => ecsim_report::EventsMode::NoTasks,
+                    EventsArg::None => ecsim_report::EventsMode::None,
+                },
+                max_events,
+                max_output_bytes,
+            },
+        ),
         Command::Validate { scenario } => validate(&scenario),
         Command::Explain {
             scenario,
@@ -123,7 +163,7 @@ fn main() -> ExitCode {
 }
 
 /// Reads and validates a scenario file; every error names the file, line, column and JSON path.
-fn load(path: &Path) -> Result<ecsim_scenario::Loaded, UsageError> {
+pub(crate) fn load(path: &Path) -> Result<ecsim_scenario::Loaded, UsageError> {
     let src = std::fs::read(path).map_err(|e| {
         UsageError(format!(
             "error: {}: cannot read the scenario file: {e}",
@@ -148,211 +188,6 @@ fn load(path: &Path) -> Result<ecsim_scenario::Loaded, UsageError> {
             .collect();
         UsageError(lines.join("\n"))
     })
-}
-
-fn run(path: &Path, seed: Option<u64>, out: Option<PathBuf>) -> Result<u8, UsageError> {
-    let started = Instant::now();
-    let mut loaded = load(path)?;
-    if let Some(seed) = seed {
-        loaded.scenario.seed = seed;
-    }
-    let out_dir = out.unwrap_or_else(|| PathBuf::from("results").join(&loaded.scenario.name));
-    check_out_dir(&out_dir)?;
-    let output = ecsim_engine::run(&loaded.scenario);
-    let simulated = started.elapsed();
-    write_run_dir(&out_dir, &output, &loaded)?;
-    let failed: Vec<_> = output.assertions.iter().filter(|a| !a.passed).collect();
-    let failures: u64 = output.counts.placement_failures.values().sum();
-    out!(
-        "{}: seed {}, {} placements, {} placement failures, {} tasks started, fingerprint {}",
-        output.scenario_name,
-        output.seed,
-        output.counts.placements,
-        failures,
-        output.counts.tasks_started,
-        output.fingerprint
-    );
-    if output.counts.action_errors > 0 {
-        out!(
-            "  {} actions rejected by the simulated state (ECS Action Error):",
-            output.counts.action_errors
-        );
-        let errors = output.events.iter().filter_map(|e| match &e.detail {
-            ecsim_engine::EventDetail::ActionError {
-                action_index,
-                action,
-                error,
-                message,
-            } => Some((e.t, *action_index, action, error, message)),
-            _ => None,
-        });
-        for (t, index, action, error, message) in errors.clone().take(10) {
-            out!(
-                "    at {}s actions[{index}] {action}: {error}: {message}",
-                t.ms() as f64 / 1000.0
-            );
-        }
-        if output.counts.action_errors > 10 {
-            out!(
-                "    ... and {} more in events.jsonl",
-                output.counts.action_errors - 10
-            );
-        }
-    }
-    // One line per service (at most 10): where it ended and how its deployments went.
-    for s in output.services.iter().take(10) {
-        let deployments: Vec<&str> = s
-            .service
-            .deployments
-            .iter()
-            .map(|d| output.deployments[d.index()].rollout_state.as_str())
-            .collect();
-        let desired = match s.service.scheduling_strategy {
-            ecsim_engine::service::SchedulingStrategy::Daemon => "one per instance (DAEMON)".into(),
-            _ => format!("{} desired", s.service.desired_count),
-        };
-        out!(
-            "  service {}: {} running, {} healthy, {desired}; deployments {}; {:.0} s below minHealthy",
-            s.service.name,
-            s.running_count,
-            s.healthy_count,
-            deployments.join(", "),
-            s.record.below_min_healthy_ms as f64 / 1000.0
-        );
-    }
-    if output.services.len() > 10 {
-        out!(
-            "  ... and {} more services in summary.json",
-            output.services.len() - 10
-        );
-    }
-    for a in &output.assertions {
-        out!(
-            "  assertion {}: {} ({})",
-            a.type_name,
-            if a.passed { "passed" } else { "FAILED" },
-            a.detail
-        );
-    }
-    out!("  wrote {}", out_dir.display());
-    eprintln!(
-        "wall time: {:.3}s (simulation {:.3}s)",
-        started.elapsed().as_secs_f64(),
-        simulated.as_secs_f64()
-    );
-    if !failed.is_empty() {
-        let program = std::env::args().next().unwrap_or_else(|| "ecsim".into());
-        eprintln!(
-            "reproduce: {program} run {} --seed {}",
-            path.display(),
-            output.seed
-        );
-        return Ok(1);
-    }
-    Ok(0)
-}
-
-/// Writes every file into a temporary sibling directory, then renames it into place, so a failed
-/// Checks, before anything runs, that `--out` names a directory to create or an earlier run
-/// directory (holding nothing but run files), so that replacing it destroys nothing of the user's.
-fn check_out_dir(dir: &Path) -> Result<(), UsageError> {
-    let refuse = |why: String| {
-        UsageError(format!(
-            "error: --out {}: {why}; choose a new directory, or an earlier run directory to replace",
-            dir.display()
-        ))
-    };
-    match dir.file_name() {
-        None => return Err(refuse("names no directory of its own".into())),
-        Some(n) if n == "." || n == ".." => {
-            return Err(refuse("names no directory of its own".into()))
-        }
-        Some(_) => {}
-    }
-    if !dir.exists() {
-        return Ok(());
-    }
-    if !dir.is_dir() {
-        return Err(refuse("exists and is not a directory".into()));
-    }
-    let entries = std::fs::read_dir(dir).map_err(|e| refuse(format!("cannot be read ({e})")))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| refuse(format!("cannot be read ({e})")))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if !ecsim_report::RUN_FILES.contains(&name.as_str()) || !entry.path().is_file() {
-            return Err(refuse(format!(
-                "exists and holds '{name}', so it is not an ecsim run directory"
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// Writes every file into a temporary sibling directory, then renames it into place (replacing an
-/// earlier run directory that `check_out_dir` accepted), so a failed or interrupted run never leaves a
-/// half-written result.
-fn write_run_dir(
-    dir: &Path,
-    output: &ecsim_engine::RunOutput,
-    loaded: &ecsim_scenario::Loaded,
-) -> Result<(), UsageError> {
-    let err = |what: &str, e: std::io::Error| {
-        UsageError(format!(
-            "error: {}: cannot write the run directory ({what}): {e}",
-            dir.display()
-        ))
-    };
-    let parent = dir
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(|e| err("creating its parent", e))?;
-    let name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "run".into());
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir(&tmp).map_err(|e| err("creating a temporary directory", e))?;
-    let written = (|| -> std::io::Result<()> {
-        let meta = ecsim_report::SummaryMeta {
-            scenario_sha256: &loaded.sha256,
-            ignored_fields: &loaded.ignored_fields,
-        };
-        let file = |n: &str| -> std::io::Result<std::io::BufWriter<std::fs::File>> {
-            Ok(std::io::BufWriter::with_capacity(
-                1 << 20,
-                std::fs::File::create(tmp.join(n))?,
-            ))
-        };
-        // Every run file, by name: a new file cannot be forgotten here.
-        for name in ecsim_report::RUN_FILES {
-            let mut w = file(name)?;
-            ecsim_report::write_run_file(name, output, &meta, &mut w)?;
-            w.flush()?;
-        }
-        Ok(())
-    })()
-    .map_err(|e| err("writing files", e))
-    .and_then(|()| {
-        let replacing = dir.exists();
-        if replacing {
-            std::fs::rename(dir, &old).map_err(|e| err("moving the previous run aside", e))?;
-        }
-        std::fs::rename(&tmp, dir).map_err(|e| {
-            // Put the previous run back: a failed run leaves things as they were.
-            if replacing {
-                let _ = std::fs::rename(&old, dir);
-            }
-            err("renaming the finished run into place", e)
-        })
-    });
-    let _ = std::fs::remove_dir_all(&tmp);
-    if written.is_ok() {
-        let _ = std::fs::remove_dir_all(&old);
-    }
-    written
 }
 
 fn validate(path: &Path) -> Result<u8, UsageError> {
@@ -412,7 +247,9 @@ fn explain(
             engine.horizon().seconds()
         )));
     }
-    engine.run_until(at_time);
+    engine
+        .run_until(at_time)
+        .map_err(|h| UsageError(format!("error: {}: {h}", path.display())))?;
     let world = engine.world();
     let active: Vec<&ecsim_model::Cluster> = world
         .clusters
@@ -519,7 +356,7 @@ fn explain(
         Err(f) => {
             let closest = f
                 .closest
-                .map(|i| world.instance(i).arn.clone())
+                .map(|i| world.instance_arn(i))
                 .unwrap_or_else(|| "-".into());
             let _ = writeln!(
                 out,

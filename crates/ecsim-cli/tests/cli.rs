@@ -192,6 +192,14 @@ fn bad_input_is_exit_2_with_path_and_nothing_written() {
                 "8080",
             ],
         ),
+        (
+            "horizon-over-3660-days.json",
+            &["horizon", "4294967296", "at most 3660 days"],
+        ),
+        (
+            "too-many-samples.json",
+            &["sampleInterval", "horizon", "1000000"],
+        ),
     ];
     let dir = tempfile::tempdir().expect("tempdir");
     let corpus = std::fs::read_dir(root().join("tests/bad-input"))
@@ -414,4 +422,91 @@ fn every_action_is_deterministic() {
     }
     let snapshots = std::fs::read_to_string(runs[0].join("snapshots.jsonl")).expect("snapshots");
     assert!(snapshots.contains("\"action\":\"DescribeServices\""));
+}
+
+/// A run that reaches a budget (SPEC §3 run limits: `--max-events`, `--max-output-bytes`) ends with
+/// exit code 2, a message naming the simulated time and the flag, and nothing written.
+#[test]
+fn budgets_end_the_run_with_nothing_written() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases: &[(&[&str], &[&str])] = &[
+        (
+            &["--max-events", "50"],
+            &[
+                "event budget of 50 events",
+                "--max-events",
+                "simulated time",
+            ],
+        ),
+        (
+            &["--max-output-bytes", "2000"],
+            &[
+                "budget of 2000 bytes",
+                "--max-output-bytes",
+                "simulated time",
+            ],
+        ),
+    ];
+    for (k, (flags, fragments)) in cases.iter().enumerate() {
+        let out_dir = dir.path().join(format!("run-{k}"));
+        let mut args = vec![
+            "run",
+            "scenarios/quickstart.json",
+            "--out",
+            out_dir.to_str().expect("utf-8"),
+        ];
+        args.extend_from_slice(flags);
+        let out = ecsim(&args);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flags:?}: {err}");
+        for f in *fragments {
+            assert!(err.contains(f), "{flags:?}: mentions {f:?}: {err}");
+        }
+        assert!(!out_dir.exists(), "{flags:?}: nothing written");
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert!(
+            leftovers.is_empty(),
+            "{flags:?}: no temporary directory left: {leftovers:?}"
+        );
+    }
+}
+
+/// Zero-time churn (issue 9, bounds): tasks of a service that start and stop without time passing
+/// cannot run the machine out of memory; the event budget ends the run, naming the cause and the
+/// flag to raise.
+#[test]
+fn zero_time_churn_ends_at_the_event_budget() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let scenario = dir.path().join("churn.json");
+    std::fs::write(
+        &scenario,
+        r#"{"schemaVersion": 1, "name": "churn", "horizon": "1h", "timings": {"pending": 0, "stopping": 0},
+  "actions": [
+    {"at": 0, "action": "CreateCluster", "input": {"clusterName": "c"}},
+    {"at": 0, "action": "RegisterContainerInstance", "input": {"cluster": "c", "totalResources": [{"name": "CPU", "type": "INTEGER", "integerValue": 4096}, {"name": "MEMORY", "type": "INTEGER", "integerValue": 8192}]}},
+    {"at": 0, "action": "RegisterTaskDefinition", "input": {"family": "spin", "containerDefinitions": [{"name": "s", "image": "s", "memory": 128}]},
+     "simulation": {"runDuration": {"dist": "fixed", "value": 0}}},
+    {"at": 1, "action": "CreateService", "input": {"cluster": "c", "serviceName": "spin", "taskDefinition": "spin", "desiredCount": 3}}
+  ]}"#,
+    )
+    .expect("write");
+    let out_dir = dir.path().join("out");
+    let out = ecsim(&[
+        "run",
+        scenario.to_str().expect("utf-8"),
+        "--out",
+        out_dir.to_str().expect("utf-8"),
+        "--max-events",
+        "200000",
+    ]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--max-events") && err.contains("without time passing"),
+        "{err}"
+    );
+    assert!(!out_dir.exists());
 }

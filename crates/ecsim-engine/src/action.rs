@@ -82,7 +82,7 @@ pub enum Action {
     StopTask {
         cluster: String,
         task: String,
-        reason: Option<String>,
+        reason: Option<Arc<String>>,
     },
     TerminateContainerInstances {
         cluster: String,
@@ -142,22 +142,25 @@ pub enum Action {
     UpdateTaskSet {
         cluster: String,
         service: String,
-        /// The task set's id (`ecs-svc/...`), resolved by the loader from an id, ARN or externalId.
-        task_set: String,
+        /// The task set, named by the index of the CreateTaskSet action that creates it (the
+        /// loader resolves the request's reference to it).
+        task_set: usize,
         scale_percent: f64,
     },
     /// API: DeleteTaskSet.
     DeleteTaskSet {
         cluster: String,
         service: String,
-        task_set: String,
+        /// As in UpdateTaskSet.
+        task_set: usize,
         force: bool,
     },
     /// API: UpdateServicePrimaryTaskSet.
     UpdateServicePrimaryTaskSet {
         cluster: String,
         service: String,
-        primary_task_set: String,
+        /// As in UpdateTaskSet.
+        primary_task_set: usize,
     },
     /// API: DescribeServices (a query: its response goes to `snapshots.jsonl`).
     DescribeServices {
@@ -210,8 +213,6 @@ pub struct UpdateService {
 pub struct CreateTaskSet {
     pub cluster: String,
     pub service: String,
-    /// The id the loader assigned (`ecs-svc/` + 19 digits), so later actions can name it.
-    pub id: String,
     pub task_definition: String,
     pub external_id: Option<String>,
     /// Default 100 (RULE: API Scale.value defaults are not given; a task set without a scale runs
@@ -262,7 +263,7 @@ pub struct RunTask {
     pub task_definition: String,
     pub count: u32,
     pub group: Option<String>,
-    pub started_by: Option<String>,
+    pub started_by: Option<Arc<str>>,
     pub launch_type: Option<LaunchType>,
     pub overrides: TaskOverride,
     pub placement_constraints: Vec<PlacementConstraint>,
@@ -279,7 +280,7 @@ pub struct StartTask {
     pub task_definition: String,
     pub container_instances: Vec<String>,
     pub group: Option<String>,
-    pub started_by: Option<String>,
+    pub started_by: Option<Arc<str>>,
     pub overrides: TaskOverride,
     pub simulation: Option<TaskSimulation>,
 }

@@ -1,9 +1,88 @@
-//! Scenario assertions, evaluated at the end of a run.
+//! Scenario assertions: evaluated at the end of a run, from figures kept while it ran. What an
+//! assertion needs of a service's history (its lowest healthy count over a window, its steady state
+//! at a time) is watched as the history is written ([`Watch`]), so no history is kept.
 
 use crate::output::{Counts, ServiceOutput};
 use crate::service::{Deployment, RolloutState};
 use ecsim_kernel::{SimDuration, SimTime};
 use ecsim_model::World;
+
+/// The lowest healthy count over `[from, until]` and the first time it was reached, from the
+/// entries of a healthy-count history given in time order (one per millisecond, the last value of
+/// that millisecond). Before `from` only the value at `from` matters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LowestHealthy {
+    from: SimTime,
+    until: SimTime,
+    /// The value of the last entry at or before `from` (0 before the first).
+    at_from: u32,
+    lowest: Option<(u32, SimTime)>,
+}
+
+impl LowestHealthy {
+    pub fn new(from: SimTime, until: SimTime) -> LowestHealthy {
+        LowestHealthy {
+            from,
+            until,
+            at_from: 0,
+            lowest: None,
+        }
+    }
+
+    /// The next entry of the history.
+    pub fn entry(&mut self, t: SimTime, n: u32) {
+        if t <= self.from {
+            self.at_from = n;
+        } else if t <= self.until {
+            let lowest = self.lowest.get_or_insert((self.at_from, self.from));
+            if n < lowest.0 {
+                *lowest = (n, t);
+            }
+        }
+    }
+
+    /// The lowest value and when it was first reached.
+    pub fn lowest(&self) -> (u32, SimTime) {
+        self.lowest.unwrap_or((self.at_from, self.from))
+    }
+}
+
+/// The steady state at a time point, from a history of (time, steady) entries in time order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SteadyAt {
+    by: SimTime,
+    last: Option<(SimTime, bool)>,
+}
+
+impl SteadyAt {
+    pub fn new(by: SimTime) -> SteadyAt {
+        SteadyAt { by, last: None }
+    }
+
+    pub fn entry(&mut self, t: SimTime, steady: bool) {
+        if t <= self.by {
+            self.last = Some((t, steady));
+        }
+    }
+
+    /// Whether the service was steady at `by`, and since when.
+    pub fn steady_since(&self) -> Option<SimTime> {
+        self.last.and_then(|(t, steady)| steady.then_some(t))
+    }
+}
+
+/// What one assertion watches of one service's history.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Watch {
+    Healthy {
+        assertion: usize,
+        window: LowestHealthy,
+    },
+    Steady {
+        assertion: usize,
+        at: SteadyAt,
+    },
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Assertion {
@@ -35,11 +114,13 @@ pub enum Assertion {
     },
 }
 
-/// What the service assertions read: the run's services and deployments, and its end.
+/// What the service assertions read: the run's services and deployments, the watches of each
+/// service (by `ServiceId`), and its end.
 pub struct RunFacts<'a> {
     pub counts: &'a Counts,
     pub world: &'a World,
     pub services: &'a [ServiceOutput],
+    pub watches: &'a [Vec<Watch>],
     pub deployments: &'a [Deployment],
     pub end: SimTime,
 }
@@ -52,6 +133,18 @@ impl RunFacts<'_> {
             .iter()
             .rev()
             .find(|s| s.service.cluster == c && s.service.name == name)
+    }
+
+    /// The watch of assertion `index` on service `s`.
+    fn watch(&self, s: &ServiceOutput, index: usize) -> Option<&Watch> {
+        self.watches
+            .get(s.service.id.index())?
+            .iter()
+            .find(|w| match w {
+                Watch::Healthy { assertion, .. } | Watch::Steady { assertion, .. } => {
+                    *assertion == index
+                }
+            })
     }
 }
 
@@ -82,7 +175,40 @@ impl Assertion {
         }
     }
 
-    pub fn evaluate(&self, facts: &RunFacts<'_>) -> AssertionResult {
+    /// The service this assertion names, if it watches one: (cluster, service).
+    pub fn service(&self) -> Option<(&str, &str)> {
+        match self {
+            Assertion::MinHealthyTasks {
+                cluster, service, ..
+            }
+            | Assertion::DeploymentCompletes {
+                cluster, service, ..
+            }
+            | Assertion::ServiceSteadyBy {
+                cluster, service, ..
+            } => Some((cluster, service)),
+            _ => None,
+        }
+    }
+
+    /// What this assertion (the `index`-th of the scenario) watches of a service's history, in a run
+    /// that ends at `end`.
+    pub fn watch(&self, index: usize, end: SimTime) -> Option<Watch> {
+        match self {
+            Assertion::MinHealthyTasks { from, until, .. } => Some(Watch::Healthy {
+                assertion: index,
+                window: LowestHealthy::new(*from, until.unwrap_or(end).min(end)),
+            }),
+            Assertion::ServiceSteadyBy { by, .. } => Some(Watch::Steady {
+                assertion: index,
+                at: SteadyAt::new(*by),
+            }),
+            _ => None,
+        }
+    }
+
+    /// Evaluates the `index`-th assertion of the scenario.
+    pub fn evaluate(&self, index: usize, facts: &RunFacts<'_>) -> AssertionResult {
         let counts = facts.counts;
         let result = |passed: bool, detail: String| AssertionResult {
             type_name: self.type_name(),
@@ -104,7 +230,10 @@ impl Assertion {
                     );
                 };
                 let until = until.unwrap_or(facts.end).min(facts.end);
-                let (lowest, at) = s.record.lowest_between(*from, until);
+                let (lowest, at) = match facts.watch(s, index) {
+                    Some(Watch::Healthy { window, .. }) => window.lowest(),
+                    _ => unreachable!("a minHealthyTasks assertion watches its service"),
+                };
                 let passed = lowest >= *at_least;
                 let detail = if passed {
                     format!("service {service} kept at least {at_least} healthy tasks from {} to {} (lowest {lowest})", seconds(*from), seconds(until))
@@ -154,7 +283,7 @@ impl Assertion {
                     };
                     problems.push(format!(
                         "deployment {} (created at {}): {why}",
-                        d.ecs_id,
+                        d.id.ecs_id(),
                         seconds(d.created_at)
                     ));
                 }
@@ -181,7 +310,11 @@ impl Assertion {
                         format!("service {service} was never created in cluster {cluster}"),
                     );
                 };
-                match s.record.steady_at(*by) {
+                let since = match facts.watch(s, index) {
+                    Some(Watch::Steady { at, .. }) => at.steady_since(),
+                    _ => unreachable!("a serviceSteadyBy assertion watches its service"),
+                };
+                match since {
                     Some(since) => result(
                         true,
                         format!(

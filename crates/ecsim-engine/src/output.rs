@@ -1,234 +1,12 @@
-//! What a run produces: events, samples, snapshots, counts and the final state. Plain data; the
-//! report crate turns it into files.
-
-use ecsim_kernel::SimTime;
-use ecsim_model::{
-    ClusterId, ContainerInstance, DesiredStatus, GroupId, InstanceId, InstanceStatus, StopCode,
-    Task, TaskDefId, TaskId, TaskStatus, World,
-};
-use std::collections::BTreeMap;
+//! What a run ends with: its figures ([`RunSummary`]) and, when the records were collected, the
+//! whole output ([`RunOutput`]). Plain data; the report crate turns it into files.
 
 use crate::assertions::AssertionResult;
-use crate::service::{Deployment, RolloutState, Service, ServiceRecord};
-use ecsim_model::{DeploymentId, ServiceId};
-
-/// One event of `events.jsonl`.
-#[derive(Clone, Debug)]
-pub struct EventRecord {
-    pub t: SimTime,
-    pub detail: EventDetail,
-}
-
-/// The event kinds (SPEC §9 detail-types). Ids resolve against the run's final [`World`], whose
-/// arenas never drop anything; fields that change over time are captured here.
-#[derive(Clone, Debug)]
-pub enum EventDetail {
-    /// `ECS Task State Change`.
-    TaskStateChange {
-        task: TaskId,
-        last_status: TaskStatus,
-        desired_status: DesiredStatus,
-        stop_code: Option<StopCode>,
-        stopped_reason: Option<String>,
-    },
-    /// `ECS Container Instance State Change`.
-    ContainerInstanceStateChange {
-        instance: InstanceId,
-        status: InstanceStatus,
-        agent_connected: bool,
-        running_tasks_count: u32,
-        pending_tasks_count: u32,
-        /// Why it changed, e.g. "registered", "draining", "terminated", "agent disconnected".
-        reason: &'static str,
-    },
-    /// `ECS Placement Decision`: one per placed task.
-    PlacementDecision {
-        task: TaskId,
-        instance: InstanceId,
-        /// How many instances the strategies left for the final draw.
-        finalists: u32,
-    },
-    /// `ECS Placement Failure`: one per unplaced task.
-    PlacementFailure {
-        cluster: ClusterId,
-        group: GroupId,
-        task_definition: TaskDefId,
-        started_by: Option<String>,
-        /// The closest matching instance (None when the cluster has none).
-        instance: Option<InstanceId>,
-        /// The instance StartTask named, when it names no instance of the cluster (echoed as the
-        /// failure's ARN, as ECS echoes `failures[].arn`).
-        requested: Option<String>,
-        reason: String,
-    },
-    /// `ECS Service Action`: a service event (reference §3.2 wording in `message`; §3.3 names).
-    ServiceAction {
-        service: ServiceId,
-        /// EventBridge eventName, e.g. `SERVICE_STEADY_STATE`, `SERVICE_TASK_PLACEMENT_FAILURE`.
-        event_name: &'static str,
-        /// `INFO`, `WARN` or `ERROR`.
-        event_type: &'static str,
-        message: String,
-        /// For placement failures: the failure reason (`RESOURCE:MEMORY`) and the closest instance.
-        reason: Option<String>,
-        instance: Option<InstanceId>,
-    },
-    /// `ECS Deployment State Change`.
-    DeploymentStateChange {
-        service: ServiceId,
-        deployment: DeploymentId,
-        /// `SERVICE_DEPLOYMENT_IN_PROGRESS`, `SERVICE_DEPLOYMENT_COMPLETED` or `SERVICE_DEPLOYMENT_FAILED`.
-        event_name: &'static str,
-        rollout_state: RolloutState,
-        reason: String,
-    },
-    /// `ECS Action Error`: an action the simulated state rejected; the run goes on.
-    ActionError {
-        action_index: usize,
-        action: String,
-        error: String,
-        message: String,
-    },
-}
-
-impl EventDetail {
-    /// The EventBridge detail-type.
-    pub fn detail_type(&self) -> &'static str {
-        match self {
-            EventDetail::TaskStateChange { .. } => "ECS Task State Change",
-            EventDetail::ContainerInstanceStateChange { .. } => {
-                "ECS Container Instance State Change"
-            }
-            EventDetail::PlacementDecision { .. } => "ECS Placement Decision",
-            EventDetail::PlacementFailure { .. } => "ECS Placement Failure",
-            EventDetail::ServiceAction { .. } => "ECS Service Action",
-            EventDetail::DeploymentStateChange { .. } => "ECS Deployment State Change",
-            EventDetail::ActionError { .. } => "ECS Action Error",
-        }
-    }
-}
-
-/// One row of `timeseries.csv`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TimeseriesRow {
-    pub t_s: u64,
-    pub cluster: ClusterId,
-    /// None is written as `-`.
-    pub capacity_provider: Option<String>,
-    pub instances_active: u32,
-    pub instances_draining: u32,
-    pub cpu_registered: u64,
-    pub cpu_reserved: u64,
-    pub memory_registered_mib: u64,
-    pub memory_reserved_mib: u64,
-    pub tasks_provisioning: u32,
-    pub tasks_pending: u32,
-    pub tasks_running: u32,
-    /// Empty when no managed scaling applies.
-    pub capacity_provider_reservation: Option<f64>,
-}
-
-/// One row of `services.csv` (SPEC §9).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ServiceRow {
-    pub t_s: u64,
-    pub cluster: ClusterId,
-    pub service: ServiceId,
-    pub desired: u32,
-    /// Desired RUNNING and not yet RUNNING (PROVISIONING, PENDING, ACTIVATING).
-    pub pending: u32,
-    /// lastStatus RUNNING.
-    pub running: u32,
-    /// Running tasks counted healthy.
-    pub healthy: u32,
-    /// Running tasks of the primary deployment (or primary task set).
-    pub primary_running: u32,
-    /// Deployments (or task sets) not INACTIVE.
-    pub deployments: u32,
-    pub below_min_healthy: bool,
-}
-
-/// A service as DescribeServices shows it at a time point.
-#[derive(Clone, Debug)]
-pub struct ServiceSnapshot {
-    pub service: Service,
-    pub running_count: u32,
-    pub pending_count: u32,
-    /// Its deployments (or task sets) not INACTIVE, newest first, with their task counts.
-    pub deployments: Vec<DeploymentSnapshot>,
-}
-
-/// A deployment or task set with its counts at a time point.
-#[derive(Clone, Debug)]
-pub struct DeploymentSnapshot {
-    pub deployment: Deployment,
-    /// The deployment's share of the desired count (API Deployment.desiredCount /
-    /// TaskSet.computedDesiredCount).
-    pub desired_count: u32,
-    pub pending_count: u32,
-    pub running_count: u32,
-}
-
-/// One API failure entry (API: Failure).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ApiFailure {
-    pub arn: String,
-    pub reason: String,
-    pub detail: Option<String>,
-}
-
-/// A cluster as DescribeClusters would show it at a time point.
-#[derive(Clone, Debug)]
-pub struct ClusterSnapshot {
-    pub cluster: ClusterId,
-    pub status: &'static str,
-    pub registered_container_instances_count: u32,
-    pub running_tasks_count: u32,
-    pub pending_tasks_count: u32,
-}
-
-/// The response of a query action, or a Snapshot's state, captured at its time.
-#[derive(Clone, Debug)]
-pub enum SnapshotResponse {
-    ListContainerInstances {
-        container_instance_arns: Vec<String>,
-        next_token: Option<String>,
-    },
-    DescribeContainerInstances {
-        container_instances: Vec<ContainerInstance>,
-        failures: Vec<ApiFailure>,
-    },
-    DescribeTasks {
-        tasks: Vec<Task>,
-        failures: Vec<ApiFailure>,
-    },
-    /// (name, value, targetId = container-instance ARN).
-    ListAttributes {
-        attributes: Vec<(String, Option<String>, String)>,
-    },
-    DescribeServices {
-        services: Vec<ServiceSnapshot>,
-        failures: Vec<ApiFailure>,
-    },
-    Snapshot {
-        clusters: Vec<ClusterSnapshot>,
-        container_instances: Vec<ContainerInstance>,
-        services: Vec<ServiceSnapshot>,
-        /// Tasks not stopped, plus those stopped in the last hour (DG: stopped tasks stay visible
-        /// "for at least 1 hour").
-        tasks: Vec<Task>,
-    },
-}
-
-/// One line of `snapshots.jsonl`.
-#[derive(Clone, Debug)]
-pub struct SnapshotRecord {
-    pub t: SimTime,
-    pub action: String,
-    pub label: Option<String>,
-    pub input_json: String,
-    pub response: SnapshotResponse,
-}
+use crate::record::{EventRecord, Record, ServiceRow, SnapshotRecord, TimeseriesRow};
+use crate::service::{Deployment, Service, ServiceRecord};
+use ecsim_kernel::SimTime;
+use ecsim_model::World;
+use std::collections::BTreeMap;
 
 /// The run's counters (`summary.json` `counts`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -239,15 +17,24 @@ pub struct Counts {
     /// By stopCode.
     pub tasks_stopped: BTreeMap<&'static str, u64>,
     /// By failure reason.
-    pub placement_failures: BTreeMap<String, u64>,
+    pub placement_failures: BTreeMap<&'static str, u64>,
     /// Actions the simulated state rejected (`ECS Action Error` events).
     pub action_errors: u64,
+}
+
+impl Counts {
+    /// Placement failures of every reason.
+    pub fn placement_failures_total(&self) -> u64 {
+        self.placement_failures.values().sum()
+    }
 }
 
 /// A service at the end of the run, with its figures (`summary.json` `services`).
 #[derive(Clone, Debug)]
 pub struct ServiceOutput {
     pub service: Service,
+    /// The name of its cluster.
+    pub cluster_name: String,
     pub running_count: u32,
     pub healthy_count: u32,
     pub record: ServiceRecord,
@@ -262,25 +49,108 @@ pub struct Utilization {
     pub memory_reserved_peak: f64,
 }
 
-/// Everything a run produced.
+/// Why a run ended before its horizon (SPEC §3 run limits); nothing of it is written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Halt {
+    /// `--max-events`: the run would process more events than this.
+    EventBudget { max_events: u64, at: SimTime },
+    /// A bound on what a run may hold (live tasks, pending events) was reached.
+    Bound { what: String, at: SimTime },
+    /// The sink refused a record (its output budget, or a write error).
+    Sink { message: String, at: SimTime },
+}
+
+impl Halt {
+    /// The simulated time reached.
+    pub fn at(&self) -> SimTime {
+        match self {
+            Halt::EventBudget { at, .. } | Halt::Bound { at, .. } | Halt::Sink { at, .. } => *at,
+        }
+    }
+}
+
+impl std::fmt::Display for Halt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let at = self.at().ms() as f64 / 1000.0;
+        match self {
+            Halt::EventBudget { max_events, .. } => write!(
+                f,
+                "the run reached its event budget of {max_events} events at simulated time {at} s (a scenario whose tasks start and stop without time passing churns forever); raise it with --max-events N if the run is meant to be this long"
+            ),
+            Halt::Bound { what, .. } => write!(f, "{what}, at simulated time {at} s"),
+            Halt::Sink { message, .. } => write!(f, "{message}, at simulated time {at} s"),
+        }
+    }
+}
+
+/// A run's figures: everything `summary.json` holds but the scenario's digest and ignored fields.
 #[derive(Clone, Debug)]
-pub struct RunOutput {
+pub struct RunSummary {
     pub scenario_name: String,
     pub seed: u64,
     pub start_time_unix_ms: i64,
     pub simulated_ms: u64,
     pub fingerprint: String,
-    pub world: World,
-    pub events: Vec<EventRecord>,
-    pub timeseries: Vec<TimeseriesRow>,
-    pub snapshots: Vec<SnapshotRecord>,
-    /// One row per sample per service (`services.csv`).
-    pub service_rows: Vec<ServiceRow>,
-    /// Every service of the run, in creation order.
+    pub counts: Counts,
+    /// Every service of the run, in creation order (`services[i]` is `ServiceId(i)`).
     pub services: Vec<ServiceOutput>,
     /// Every deployment and task set, by `DeploymentId`.
     pub deployments: Vec<Deployment>,
-    pub counts: Counts,
+    /// The ARN of every task definition revision, by `TaskDefId`.
+    pub task_definition_arns: Vec<String>,
     pub utilization: Utilization,
     pub assertions: Vec<AssertionResult>,
+}
+
+/// A whole run held in memory: its records in order, its summary and its final world (which, for a
+/// collected run, keeps every task, stopped ones included). For tests and small runs; a large run
+/// streams its records to a [`crate::Sink`] instead.
+#[derive(Clone, Debug)]
+pub struct RunOutput {
+    pub records: Vec<Record>,
+    pub summary: RunSummary,
+    pub world: World,
+    /// Why the run ended early, if it did (its records end there).
+    pub halt: Option<Halt>,
+}
+
+impl std::ops::Deref for RunOutput {
+    type Target = RunSummary;
+    fn deref(&self) -> &RunSummary {
+        &self.summary
+    }
+}
+
+impl RunOutput {
+    /// The events, in order.
+    pub fn events(&self) -> impl Iterator<Item = &EventRecord> {
+        self.records.iter().filter_map(|r| match r {
+            Record::Event(e) => Some(e),
+            _ => None,
+        })
+    }
+
+    /// The `timeseries.csv` rows, in order.
+    pub fn timeseries(&self) -> impl Iterator<Item = &TimeseriesRow> {
+        self.records.iter().filter_map(|r| match r {
+            Record::Sample(s) => Some(s),
+            _ => None,
+        })
+    }
+
+    /// The `services.csv` rows, in order.
+    pub fn service_rows(&self) -> impl Iterator<Item = &ServiceRow> {
+        self.records.iter().filter_map(|r| match r {
+            Record::ServiceRow(s) => Some(s),
+            _ => None,
+        })
+    }
+
+    /// The `snapshots.jsonl` lines, in order.
+    pub fn snapshots(&self) -> impl Iterator<Item = &SnapshotRecord> {
+        self.records.iter().filter_map(|r| match r {
+            Record::Snapshot(s) => Some(&**s),
+            _ => None,
+        })
+    }
 }

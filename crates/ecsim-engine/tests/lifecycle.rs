@@ -57,8 +57,7 @@ fn tasks_walk_pending_running_stopping_stopped_and_release_everything() {
         assert!(inst.group_counts.is_empty());
     }
     let states: Vec<&str> = out
-        .events
-        .iter()
+        .events()
         .filter_map(|e| match &e.detail {
             EventDetail::TaskStateChange {
                 task, last_status, ..
@@ -76,8 +75,7 @@ fn same_seed_same_fingerprint_different_seed_different_placements() {
     let c = run(&batch_scenario(8));
     assert_eq!(a.fingerprint, b.fingerprint);
     let placements = |o: &RunOutput| -> Vec<u32> {
-        o.events
-            .iter()
+        o.events()
             .filter_map(|e| match e.detail {
                 EventDetail::PlacementDecision { instance, .. } => Some(instance.0),
                 _ => None,
@@ -121,7 +119,7 @@ fn binpack_fills_one_instance_before_the_next() {
     );
     let out = run(&sc);
     let mut per_instance = vec![0; 3];
-    for t in &out.world.tasks {
+    for t in out.world.tasks() {
         per_instance[t.instance.unwrap().index()] += 1;
     }
     per_instance.sort();
@@ -190,9 +188,9 @@ fn a_tasks_own_ports_never_collide() {
     run_task(&mut sc, at(100), "prod", "mixed", 1, vec![]);
     run_task(&mut sc, at(100), "prod", "twice", 1, vec![]);
     let out = run(&sc);
-    let ports: Vec<u16> = out.world.tasks[0]
-        .network_bindings
-        .iter()
+    let ports: Vec<u16> = out
+        .world
+        .network_bindings(TaskId(0))
         .map(|b| b.host_port)
         .collect();
     assert!(
@@ -207,8 +205,7 @@ fn a_tasks_own_ports_never_collide() {
 }
 
 fn stop_times(out: &RunOutput) -> Vec<(u64, &'static str)> {
-    out.events
-        .iter()
+    out.events()
         .filter_map(|e| match &e.detail {
             EventDetail::TaskStateChange {
                 task, last_status, ..
@@ -411,5 +408,5 @@ fn a_cluster_holds_at_most_5000_instances() {
     let out = run(&sc);
     assert_eq!(out.world.instances.len(), 5000);
     assert_eq!(out.counts.action_errors, 1);
-    assert!(out.events.iter().any(|e| matches!(&e.detail, EventDetail::ActionError { error, .. } if error == "LimitExceededException")));
+    assert!(out.events().any(|e| matches!(&e.detail, EventDetail::ActionError { error, .. } if *error == "LimitExceededException")));
 }

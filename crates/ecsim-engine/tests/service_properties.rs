@@ -281,9 +281,11 @@ proptest! {
     #[test]
     fn scheduler_invariants(c in case()) {
         let sc = build(&c);
-        let mut engine = Engine::new(&sc);
+        let mut sink = Collector::default();
+        let mut engine = Engine::with_sink(std::sync::Arc::new(sc.clone()), &mut sink);
         engine.enable_audit();
-        engine.run_to_end();
+        engine.keep_history();
+        engine.run_to_end().unwrap();
         let daemons: Vec<bool> = engine.services().iter().map(|s| s.scheduling_strategy == SchedulingStrategy::Daemon).collect();
         for a in engine.audit() {
             if let Some((n, desired)) = a.completed {
@@ -299,14 +301,18 @@ proptest! {
             }
         }
         // A DAEMON service never has two tasks not yet STOPPED on one instance.
-        let out = engine.finish();
+        let (out, world) = engine.finish_with_world();
         let mut live: BTreeMap<(u32, InstanceId), u32> = BTreeMap::new();
         let mut seen: BTreeMap<TaskId, bool> = BTreeMap::new();
-        for e in &out.events {
+        let events = sink.records.iter().filter_map(|r| match r {
+            Record::Event(e) => Some(e),
+            _ => None,
+        });
+        for e in events {
             if let EventDetail::TaskStateChange { task, last_status, .. } = &e.detail {
-                let t = out.world.task(*task);
+                let t = world.task(*task);
                 let Some(i) = t.instance else { continue };
-                let group = t.group.0;
+                let group = world.spec(t.spec).group.0;
                 let daemon_group = out.services.iter().any(|s| daemons[s.service.id.index()] && s.service.group.0 == group);
                 if !daemon_group {
                     continue;

@@ -12,13 +12,13 @@ use support::*;
 const OLD: DeploymentId = DeploymentId(0);
 const NEW: DeploymentId = DeploymentId(1);
 
-fn facts(n: u32, deployment: DeploymentId, healthy: bool) -> Vec<TaskFacts> {
+fn facts(n: u32, deployment: DeploymentId, healthy: bool) -> Vec<TaskFacts<'static>> {
     (0..n)
         .map(|k| TaskFacts {
             task: TaskId(k + 100 * deployment.0),
             deployment,
             instance: InstanceId(k),
-            zone: Some(["a", "b", "c"][k as usize % 3].to_string()),
+            zone: Some(["a", "b", "c"][k as usize % 3]),
             spread_value: None,
             running: true,
             healthy,
@@ -30,7 +30,7 @@ fn facts(n: u32, deployment: DeploymentId, healthy: bool) -> Vec<TaskFacts> {
         .collect()
 }
 
-fn view(desired: u32, min: u32, max: u32, tasks: &[TaskFacts]) -> ReplicaView<'_> {
+fn view<'a>(desired: u32, min: u32, max: u32, tasks: &'a [TaskFacts<'a>]) -> ReplicaView<'a> {
     ReplicaView {
         desired,
         configuration: DeploymentConfiguration {
@@ -182,7 +182,11 @@ fn deploy(sc: &mut Scenario, t: u64, td: &str) {
 }
 
 fn lowest_healthy_after(out: &RunOutput, from: u64) -> u32 {
-    out.services[0].record.lowest_between(at(from), at(3600)).0
+    out.services[0]
+        .record
+        .lowest_between(at(from), at(3600))
+        .expect("kept history")
+        .0
 }
 
 #[test]
@@ -207,7 +211,7 @@ fn a_new_service_starts_its_tasks_and_reaches_a_steady_state() {
     assert_eq!(d.completed_at, Some(at(170)));
     // Six tasks spread over three zones: two per zone (the REPLICA default strategy).
     let mut per_zone = std::collections::BTreeMap::new();
-    for t in out.world.tasks.iter() {
+    for t in out.world.tasks() {
         let zone = out
             .world
             .instance(t.instance.unwrap())
@@ -233,14 +237,15 @@ fn rolling_100_200_never_drops_below_desired_and_completes() {
     assert_eq!(out.deployments[0].status, DeploymentStatus::Inactive);
     let running: Vec<_> = out
         .world
-        .tasks
-        .iter()
+        .tasks()
         .filter(|t| t.last_status == TaskStatus::Running)
         .collect();
     assert_eq!(running.len(), 6);
-    assert!(running
-        .iter()
-        .all(|t| out.world.task_definition(t.task_definition).revision == 2));
+    assert!(running.iter().all(|t| out
+        .world
+        .task_definition(out.world.spec(t.spec).task_definition)
+        .revision
+        == 2));
 }
 
 #[test]
@@ -294,8 +299,7 @@ fn draining_at_100_100_never_completes() {
     let out = run(&sc);
     let live = out
         .world
-        .tasks
-        .iter()
+        .tasks()
         .filter(|t| t.last_status == TaskStatus::Running)
         .count();
     assert_eq!(live, 2, "the draining tasks can never be replaced");
@@ -321,8 +325,7 @@ fn draining_one_instance_replaces_its_tasks_elsewhere() {
     let drained = InstanceId(0);
     assert!(out
         .world
-        .tasks
-        .iter()
+        .tasks()
         .filter(|t| t.instance == Some(drained))
         .all(|t| t.last_status == TaskStatus::Stopped));
     assert_eq!(out.services[0].healthy_count, 6);
@@ -368,10 +371,9 @@ fn the_circuit_breaker_rolls_back_to_the_last_completed_deployment() {
     );
     assert_eq!(out.services[0].healthy_count, 4);
     let reasons: Vec<_> = out
-        .events
-        .iter()
+        .events()
         .filter_map(|e| match &e.detail {
-            EventDetail::DeploymentStateChange { reason, .. } => Some(reason.clone()),
+            EventDetail::DeploymentStateChange { reason, .. } => Some(reason.to_string()),
             _ => None,
         })
         .collect();
@@ -382,7 +384,7 @@ fn the_circuit_breaker_rolls_back_to_the_last_completed_deployment() {
     assert!(
         reasons.contains(&format!(
             "ECS deployment circuit breaker: rolling back to deploymentId {}.",
-            first.ecs_id
+            first.id.ecs_id()
         )),
         "{reasons:?}"
     );
@@ -402,9 +404,8 @@ fn without_rollback_a_failed_deployment_stops_launching() {
     );
     let attempts = out
         .world
-        .tasks
-        .iter()
-        .filter(|t| t.task_definition == TaskDefId(2))
+        .tasks()
+        .filter(|t| out.world.spec(t.spec).task_definition == TaskDefId(2))
         .count();
     assert_eq!(
         attempts, 4,
@@ -433,12 +434,7 @@ fn repeated_start_failures_are_throttled() {
     );
     horizon(&mut sc, 3600);
     let out = run(&sc);
-    let starts: Vec<u64> = out
-        .world
-        .tasks
-        .iter()
-        .map(|t| t.created_at.seconds())
-        .collect();
+    let starts: Vec<u64> = out.world.tasks().map(|t| t.created_at.seconds()).collect();
     // Each attempt fails after 10 s of PENDING; waits 15, 30, 60, 120, ... capped at 900 s.
     let gaps: Vec<u64> = starts.windows(2).map(|w| w[1] - w[0] - 10).collect();
     assert_eq!(&gaps[..6], &[15, 30, 60, 120, 240, 480], "{starts:?}");
@@ -471,7 +467,11 @@ fn a_daemon_service_follows_the_fleet() {
     let agent = out.world.group_id("service:agent").unwrap();
     let web = out.world.group_id("service:web").unwrap();
     let mut per_instance = std::collections::BTreeMap::new();
-    for t in out.world.tasks.iter().filter(|t| t.group == agent) {
+    for t in out
+        .world
+        .tasks()
+        .filter(|t| out.world.spec(t.spec).group == agent)
+    {
         *per_instance.entry(t.instance.unwrap()).or_insert(0) += 1;
     }
     assert_eq!(
@@ -483,11 +483,14 @@ fn a_daemon_service_follows_the_fleet() {
     // Daemon tasks are placed before replica tasks created at the same time.
     let first_agent = out
         .world
-        .tasks
-        .iter()
-        .position(|t| t.group == agent)
+        .tasks()
+        .position(|t| out.world.spec(t.spec).group == agent)
         .unwrap();
-    let first_web = out.world.tasks.iter().position(|t| t.group == web).unwrap();
+    let first_web = out
+        .world
+        .tasks()
+        .position(|t| out.world.spec(t.spec).group == web)
+        .unwrap();
     assert!(first_agent < first_web);
 }
 
@@ -507,18 +510,19 @@ fn protected_tasks_hold_a_deployment_until_their_protection_expires() {
     );
     deploy(&mut sc, 1200, "web:2");
     let out = run(&sc);
-    let protected = &out.world.tasks[0];
+    let protected = out.world.task(TaskId(0));
     let stopped_at = protected
         .stopping_at
-        .or(protected.stopped_at)
+        .get()
+        .or(protected.stopped_at.get())
         .expect("stopped after expiry");
     assert_eq!(
         stopped_at,
         at(600 + 1200),
         "stopped when its protection expired, not before"
     );
-    let other = &out.world.tasks[1];
-    assert!(other.stopped_at.unwrap() < at(1800));
+    let other = out.world.task(TaskId(1));
+    assert!(other.stopped_at.get().unwrap() < at(1800));
     assert_eq!(out.deployments[1].completed_at, Some(at(1800)));
 }
 
@@ -553,15 +557,16 @@ fn a_task_failing_its_health_check_is_replaced_after_the_grace_period() {
     }
     horizon(&mut sc, 900);
     let out = run(&sc);
-    let first = &out.world.tasks[0];
+    let first = out.world.task(TaskId(0));
     // RUNNING at 110 s; unhealthy after 3 × 30 s, ignored until the 300 s grace has passed.
-    assert_eq!(first.stopping_at, Some(at(410)));
+    assert_eq!(first.stopping_at.get(), Some(at(410)));
     assert_eq!(first.health_status, HealthStatus::Unhealthy);
     assert_eq!(
-        first.stopped_reason.as_deref(),
-        Some("Task failed container health checks")
+        first.stopped_reason,
+        Some(StoppedReason::FailedHealthChecks),
+        "Task failed container health checks"
     );
-    assert!(out.world.tasks.len() >= 2, "replaced");
+    assert!(out.world.tasks_created() as usize >= 2, "replaced");
     assert_eq!(
         out.deployments[0].failed_tasks, 2,
         "each unhealthy stop counts: 410 s and 720 s"
@@ -636,8 +641,7 @@ fn delete_service_needs_zero_or_force_then_drains_to_inactive() {
     assert_eq!(out.services[0].service.status, ServiceStatus::Inactive);
     assert!(out
         .world
-        .tasks
-        .iter()
+        .tasks()
         .all(|t| t.last_status == TaskStatus::Stopped));
 }
 
@@ -672,29 +676,21 @@ fn task_sets_keep_their_scaled_share_and_switch_primary() {
             )
         })),
     );
-    let set = |id: &str, td: &str, scale: f64| {
+    let set = |td: &str, scale: f64| {
         Action::CreateTaskSet(Box::new(CreateTaskSet {
             cluster: "prod".into(),
             service: "web".into(),
-            id: id.into(),
             task_definition: td.into(),
             external_id: None,
             scale_percent: scale,
             launch_type: LaunchType::Ec2,
         }))
     };
-    push(
-        &mut sc,
-        at(110),
-        "CreateTaskSet",
-        set("ecs-svc/blue", "web:1", 100.0),
-    );
-    push(
-        &mut sc,
-        at(400),
-        "CreateTaskSet",
-        set("ecs-svc/green", "web:2", 50.0),
-    );
+    // Later actions name a task set by the index of the CreateTaskSet action.
+    let blue = sc.actions.len();
+    push(&mut sc, at(110), "CreateTaskSet", set("web:1", 100.0));
+    let green = sc.actions.len();
+    push(&mut sc, at(400), "CreateTaskSet", set("web:2", 50.0));
     push(
         &mut sc,
         at(700),
@@ -702,7 +698,7 @@ fn task_sets_keep_their_scaled_share_and_switch_primary() {
         Action::UpdateServicePrimaryTaskSet {
             cluster: "prod".into(),
             service: "web".into(),
-            primary_task_set: "ecs-svc/green".into(),
+            primary_task_set: green,
         },
     );
     push(
@@ -712,7 +708,7 @@ fn task_sets_keep_their_scaled_share_and_switch_primary() {
         Action::UpdateTaskSet {
             cluster: "prod".into(),
             service: "web".into(),
-            task_set: "ecs-svc/green".into(),
+            task_set: green,
             scale_percent: 100.0,
         },
     );
@@ -723,7 +719,7 @@ fn task_sets_keep_their_scaled_share_and_switch_primary() {
         Action::DeleteTaskSet {
             cluster: "prod".into(),
             service: "web".into(),
-            task_set: "ecs-svc/blue".into(),
+            task_set: blue,
             force: true,
         },
     );
@@ -739,16 +735,18 @@ fn task_sets_keep_their_scaled_share_and_switch_primary() {
     );
     let live: Vec<_> = out
         .world
-        .tasks
-        .iter()
+        .tasks()
         .filter(|t| t.last_status == TaskStatus::Running)
         .collect();
     assert_eq!(live.len(), 4);
-    assert!(live
-        .iter()
-        .all(|t| t.started_by.as_deref() == Some("ecs-svc/green")));
+    assert!(
+        live.iter()
+            .all(|t| out.world.spec(t.spec).started_by
+                == Some(StartedBy::Deployment(DeploymentId(1)))),
+        "green, the second task set, is DeploymentId(1)"
+    );
     // Between 400 s and 700 s: blue 4 tasks, green ceil(4 × 50%) = 2.
-    let green_at_600 = out.service_rows.iter().find(|r| r.t_s == 600).unwrap();
+    let green_at_600 = out.service_rows().find(|r| r.t_s == 600).unwrap();
     assert_eq!(green_at_600.running, 6);
 }
 
@@ -803,9 +801,8 @@ fn a_failure_model_moves_no_placement_and_no_duration() {
     let (plain, with_crash) = (build(false), build(true));
     let shape = |out: &RunOutput| -> Vec<(u32, Option<InstanceId>, Option<u64>)> {
         out.world
-            .tasks
-            .iter()
-            .map(|t| (t.id.0, t.instance, t.stopped_at.map(|s| s.ms())))
+            .tasks()
+            .map(|t| (t.id.0, t.instance, t.stopped_at.get().map(|s| s.ms())))
             .collect()
     };
     assert_eq!(shape(&plain), shape(&with_crash));
@@ -834,7 +831,7 @@ fn every_protection_expiry_wakes_the_scheduler() {
     protect(&mut sc, 600, 2, 20);
     deploy(&mut sc, 700, "web:2");
     let out = run(&sc);
-    assert_eq!(out.world.tasks[1].stopping_at, Some(at(1800)));
+    assert_eq!(out.world.task(TaskId(1)).stopping_at.get(), Some(at(1800)));
     assert_eq!(out.deployments[1].rollout_state, RolloutState::Completed);
 
     let mut sc = base(1, 100, 200);
@@ -842,7 +839,10 @@ fn every_protection_expiry_wakes_the_scheduler() {
     deploy(&mut sc, 700, "web:2");
     horizon(&mut sc, 60_000);
     let out = run(&sc);
-    assert_eq!(out.world.tasks[0].stopping_at, Some(at(600 + 480 * 60)));
+    assert_eq!(
+        out.world.task(TaskId(0)).stopping_at.get(),
+        Some(at(600 + 480 * 60))
+    );
     assert_eq!(out.deployments[1].rollout_state, RolloutState::Completed);
 }
 
@@ -876,7 +876,7 @@ fn instant_exits_do_not_stop_time() {
     horizon(&mut sc, 101);
     let out = run(&sc);
     // One launch per millisecond from 100 s to 101 s.
-    assert_eq!(out.world.tasks.len(), 1001);
+    assert_eq!(out.world.tasks_created() as usize, 1001);
 }
 
 /// Review finding: a DAEMON service's placement retries fail instance by instance; each target's

@@ -212,10 +212,11 @@ pub fn percent(min: u32, max: u32) -> ecsim_engine::service::DeploymentConfigura
 
 /// The `ECS Service Action` messages of a run, with their times in seconds.
 pub fn service_messages(out: &RunOutput) -> Vec<(u64, String)> {
-    out.events
-        .iter()
+    out.events()
         .filter_map(|e| match &e.detail {
-            EventDetail::ServiceAction { message, .. } => Some((e.t.seconds(), message.clone())),
+            EventDetail::ServiceAction { message, .. } => {
+                Some((e.t.seconds(), message.to_string()))
+            }
             _ => None,
         })
         .collect()

@@ -27,15 +27,25 @@ impl Fingerprint {
         }
     }
 
-    /// Absorbs a record's bytes.
+    /// Absorbs a whole record's bytes: [`Fingerprint::write`] then [`Fingerprint::end`].
     pub fn absorb(&mut self, bytes: &[u8]) {
+        self.write(bytes);
+        self.end();
+    }
+
+    /// Absorbs part of a record. A record written in several parts hashes exactly as its
+    /// concatenation, so callers need no buffer to assemble one.
+    pub fn write(&mut self, bytes: &[u8]) {
         for &x in bytes {
             self.a ^= x as u64;
             self.a = self.a.wrapping_mul(0x0000_0100_0000_01b3);
             self.b ^= (x as u64).rotate_left(5) ^ 0x9e;
             self.b = self.b.wrapping_mul(0x0000_0100_0000_01b3).rotate_left(1);
         }
-        // A record separator, so ("ab","c") and ("a","bc") differ.
+    }
+
+    /// Ends a record: a separator, so ("ab","c") and ("a","bc") differ.
+    pub fn end(&mut self) {
         self.a = (self.a ^ 0xff).wrapping_mul(0x0000_0100_0000_01b3);
         self.b = (self.b ^ 0x1ff).wrapping_mul(0x0000_0100_0000_01b3);
         self.count += 1;
@@ -68,5 +78,18 @@ mod tests {
         assert_eq!(h(&[b"a", b"b"]), h(&[b"a", b"b"]));
         assert_ne!(h(&[b"a", b"b"]), h(&[b"b", b"a"]));
         assert_ne!(h(&[b"ab", b"c"]), h(&[b"a", b"bc"]));
+    }
+
+    #[test]
+    fn a_record_in_parts_hashes_as_a_whole() {
+        let mut whole = Fingerprint::new();
+        whole.absorb(b"abcdef");
+        let mut parts = Fingerprint::new();
+        parts.write(b"ab");
+        parts.write(b"cd");
+        parts.write(b"ef");
+        parts.end();
+        assert_eq!(whole.hex(), parts.hex());
+        assert_eq!(parts.count(), 1);
     }
 }

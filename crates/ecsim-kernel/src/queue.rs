@@ -1,51 +1,52 @@
-//! The event queue: a min-heap ordered by (time, phase, insertion sequence), with cancellation.
+//! The event queue, ordered by (time, phase, insertion sequence), with cancellation.
 //!
 //! The payload never decides the order: two events at the same time and phase come out in the order
-//! they were scheduled. Cancellation is lazy (a tombstone per sequence number), so cancelling is O(1)
-//! and a cancelled event is skipped when it reaches the top.
+//! they were scheduled. Events are kept in one first-in first-out bucket per (time, phase): a
+//! simulation schedules many events for the same millisecond (every task a pass starts ends its
+//! PENDING state at the same time), so most schedules append to a bucket and most pops take from
+//! the front of one, in O(1), and the order within a bucket is the insertion order by construction.
+//! Emptied buckets are recycled, so a run in steady state allocates nothing here.
+//!
+//! Cancellation is lazy: a cancelled event stays in its bucket and is skipped when it reaches the
+//! front. Each scheduled event owns a slot, reused once the event has come out, and a key names
+//! (slot, generation), so the bookkeeping is bounded by the events pending at once, not by the
+//! events of the whole run.
 
 use crate::time::SimTime;
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BTreeMap, VecDeque};
+use std::num::NonZeroU32;
 
 /// Identifies one scheduled event, for cancellation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct EventKey(pub u64);
+pub struct EventKey {
+    slot: u32,
+    generation: NonZeroU32,
+}
 
-struct Entry<E> {
-    time: SimTime,
-    phase: u8,
-    seq: u64,
+/// A slot's state: the generation of the event that holds it, and whether that event is still
+/// pending (scheduled, neither cancelled nor come out). A slot is freed only when its event leaves
+/// its bucket, so a cancelled event's slot is never reused while the event is still queued.
+#[derive(Clone, Copy)]
+struct Slot {
+    generation: NonZeroU32,
+    pending: bool,
+}
+
+struct Queued<E> {
+    slot: u32,
     payload: E,
-}
-
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.seq == other.seq
-    }
-}
-impl<E> Eq for Entry<E> {}
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<E> Ord for Entry<E> {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // BinaryHeap is a max-heap: reverse so the earliest (time, phase, seq) is on top.
-        (other.time, other.phase, other.seq).cmp(&(self.time, self.phase, self.seq))
-    }
 }
 
 /// A discrete-event queue. `phase` orders events scheduled for the same millisecond
 /// (lower phases first); the insertion sequence breaks the remaining ties.
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
-    next_seq: u64,
-    /// `cancelled[seq]` for every sequence number issued; a bit vector would do, but a Vec<bool>
-    /// is simpler and the queue's lifetime is one run.
-    cancelled: Vec<bool>,
+    buckets: BTreeMap<(SimTime, u8), VecDeque<Queued<E>>>,
+    /// Emptied buckets, kept for reuse.
+    spare: Vec<VecDeque<Queued<E>>>,
+    slots: Vec<Slot>,
+    free: Vec<u32>,
     live: usize,
+    held: usize,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -54,37 +55,59 @@ impl<E> Default for EventQueue<E> {
     }
 }
 
+/// Buckets kept for reuse at most, and the capacity each keeps: a burst (a pass that starts a
+/// million tasks) leaves no large bucket behind.
+const SPARE_MAX: usize = 64;
+const SPARE_CAPACITY: usize = 1024;
+
 impl<E> EventQueue<E> {
     pub fn new() -> Self {
         EventQueue {
-            heap: BinaryHeap::new(),
-            next_seq: 0,
-            cancelled: Vec::new(),
+            buckets: BTreeMap::new(),
+            spare: Vec::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
             live: 0,
+            held: 0,
         }
     }
 
     /// Schedules `payload` at `time` in `phase`; returns the key that cancels it.
     pub fn schedule(&mut self, time: SimTime, phase: u8, payload: E) -> EventKey {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        self.cancelled.push(false);
+        let slot = match self.free.pop() {
+            Some(s) => s,
+            None => {
+                self.slots.push(Slot {
+                    generation: NonZeroU32::MAX,
+                    pending: false,
+                });
+                u32::try_from(self.slots.len() - 1).expect("fewer than 2^32 pending events")
+            }
+        };
+        let s = &mut self.slots[slot as usize];
+        // Generations wrap from u32::MAX to 1: a key is never 0, so `Option<EventKey>` is 8 bytes.
+        s.generation = s.generation.checked_add(1).unwrap_or(NonZeroU32::MIN);
+        s.pending = true;
+        let key = EventKey {
+            slot,
+            generation: s.generation,
+        };
         self.live += 1;
-        self.heap.push(Entry {
-            time,
-            phase,
-            seq,
-            payload,
-        });
-        EventKey(seq)
+        self.held += 1;
+        let spare = &mut self.spare;
+        self.buckets
+            .entry((time, phase))
+            .or_insert_with(|| spare.pop().unwrap_or_default())
+            .push_back(Queued { slot, payload });
+        key
     }
 
     /// Cancels a scheduled event. Returns false if it already ran or was cancelled.
     pub fn cancel(&mut self, key: EventKey) -> bool {
-        match self.cancelled.get_mut(key.0 as usize) {
-            Some(flag) if !*flag => {
-                // An event that already ran has its flag set by `pop`, so this is a live one.
-                *flag = true;
+        match self.slots.get_mut(key.slot as usize) {
+            // A reused slot has moved on to another generation, so an old key matches nothing.
+            Some(s) if s.generation == key.generation && s.pending => {
+                s.pending = false;
                 self.live -= 1;
                 true
             }
@@ -92,30 +115,51 @@ impl<E> EventQueue<E> {
         }
     }
 
+    /// Drops cancelled events from the front until a live one leads; returns its (time, phase).
+    fn front(&mut self) -> Option<(SimTime, u8)> {
+        loop {
+            let mut entry = self.buckets.first_entry()?;
+            let bucket = entry.get_mut();
+            while let Some(q) = bucket.front() {
+                if self.slots[q.slot as usize].pending {
+                    return Some(*entry.key());
+                }
+                let slot = q.slot;
+                bucket.pop_front();
+                self.held -= 1;
+                self.free.push(slot);
+            }
+            let emptied = entry.remove();
+            self.recycle(emptied);
+        }
+    }
+
+    fn recycle(&mut self, mut bucket: VecDeque<Queued<E>>) {
+        if self.spare.len() < SPARE_MAX {
+            bucket.shrink_to(SPARE_CAPACITY);
+            self.spare.push(bucket);
+        }
+    }
+
     /// Removes and returns the earliest live event.
     pub fn pop(&mut self) -> Option<(SimTime, u8, E)> {
-        while let Some(entry) = self.heap.pop() {
-            let flag = &mut self.cancelled[entry.seq as usize];
-            if *flag {
-                continue;
-            }
-            *flag = true; // mark as consumed so a late cancel is a no-op
-            self.live -= 1;
-            return Some((entry.time, entry.phase, entry.payload));
+        let (time, phase) = self.front()?;
+        let mut entry = self.buckets.first_entry().expect("a front bucket");
+        let q = entry.get_mut().pop_front().expect("a live event");
+        if entry.get().is_empty() {
+            let emptied = entry.remove();
+            self.recycle(emptied);
         }
-        None
+        self.slots[q.slot as usize].pending = false;
+        self.free.push(q.slot);
+        self.live -= 1;
+        self.held -= 1;
+        Some((time, phase, q.payload))
     }
 
     /// The time of the earliest live event, if any.
     pub fn peek_time(&mut self) -> Option<SimTime> {
-        while let Some(top) = self.heap.peek() {
-            if self.cancelled[top.seq as usize] {
-                self.heap.pop();
-            } else {
-                return Some(top.time);
-            }
-        }
-        None
+        self.front().map(|(t, _)| t)
     }
 
     /// Number of live (scheduled, not cancelled, not yet popped) events.
@@ -125,6 +169,11 @@ impl<E> EventQueue<E> {
 
     pub fn is_empty(&self) -> bool {
         self.live == 0
+    }
+
+    /// Events held, cancelled ones not yet dropped included (what the queue costs in memory).
+    pub fn held(&self) -> usize {
+        self.held
     }
 }
 
@@ -141,6 +190,18 @@ mod tests {
         q.schedule(SimTime(5), 1, "a2");
         let order: Vec<_> = std::iter::from_fn(|| q.pop().map(|(_, _, p)| p)).collect();
         assert_eq!(order, vec!["a1", "a2", "b", "c"]);
+    }
+
+    #[test]
+    fn an_earlier_phase_scheduled_later_still_comes_first() {
+        let mut q = EventQueue::new();
+        q.schedule(SimTime(5), 3, "pass");
+        q.schedule(SimTime(5), 3, "pass2");
+        assert_eq!(q.pop().map(|e| e.2), Some("pass"));
+        // Scheduled while the (5, 3) bucket is being consumed, for the same millisecond.
+        q.schedule(SimTime(5), 0, "task");
+        assert_eq!(q.pop().map(|e| e.2), Some("task"));
+        assert_eq!(q.pop().map(|e| e.2), Some("pass2"));
     }
 
     #[test]
@@ -163,5 +224,59 @@ mod tests {
         assert!(q.pop().is_some());
         assert!(!q.cancel(a));
         assert_eq!(q.len(), 0);
+        // The slot is reused; the old key still names nothing.
+        let b = q.schedule(SimTime(2), 0, 2);
+        assert!(!q.cancel(a));
+        assert!(q.cancel(b));
+    }
+
+    #[test]
+    fn bookkeeping_is_bounded_by_pending_events() {
+        let mut q = EventQueue::new();
+        for t in 0..100_000u64 {
+            let k = q.schedule(SimTime(t), 0, t);
+            if t % 2 == 0 {
+                q.cancel(k);
+            }
+            q.schedule(SimTime(t), 1, t);
+            while q.pop().is_some() {}
+        }
+        assert!(q.slots.len() <= 4, "slots are reused: {}", q.slots.len());
+        assert_eq!(q.held(), 0);
+    }
+
+    /// The bucketed queue gives exactly a binary heap's order on (time, phase, insertion).
+    #[test]
+    fn agrees_with_a_sorted_reference() {
+        let mut q = EventQueue::new();
+        let mut reference: Vec<(u64, u8, u64)> = Vec::new();
+        let mut x: u64 = 12345;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut seq = 0u64;
+        let mut out = Vec::new();
+        let mut expected = Vec::new();
+        for round in 0..200 {
+            for _ in 0..50 {
+                let t = round * 10 + next() % 30;
+                let phase = (next() % 5) as u8;
+                q.schedule(SimTime(t), phase, seq);
+                reference.push((t, phase, seq));
+                seq += 1;
+            }
+            for _ in 0..40 {
+                reference.sort();
+                if reference.is_empty() {
+                    break;
+                }
+                expected.push(reference.remove(0).2);
+                out.push(q.pop().expect("an event").2);
+            }
+        }
+        assert_eq!(out, expected);
     }
 }

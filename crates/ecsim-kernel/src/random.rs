@@ -7,6 +7,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 /// A purpose's random stream.
+#[derive(Clone)]
 pub struct Stream {
     rng: ChaCha8Rng,
 }

@@ -49,6 +49,45 @@ impl SimDuration {
     }
 }
 
+/// An optional point in simulated time in 8 bytes (no time is `u64::MAX`, a time a run never
+/// reaches): for the moments an object may not have reached yet (a task's start, its stop).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Stamp(u64);
+
+impl Stamp {
+    /// Not reached.
+    pub const NONE: Stamp = Stamp(u64::MAX);
+
+    pub fn at(t: SimTime) -> Stamp {
+        debug_assert!(t.0 != u64::MAX, "the end of time is not a stamp");
+        Stamp(t.0)
+    }
+
+    pub fn get(self) -> Option<SimTime> {
+        (self.0 != u64::MAX).then_some(SimTime(self.0))
+    }
+
+    pub fn is_none(self) -> bool {
+        self.0 == u64::MAX
+    }
+
+    pub fn is_some(self) -> bool {
+        !self.is_none()
+    }
+}
+
+impl Default for Stamp {
+    fn default() -> Self {
+        Stamp::NONE
+    }
+}
+
+impl fmt::Debug for Stamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.get().fmt(f)
+    }
+}
+
 impl Add<SimDuration> for SimTime {
     type Output = SimTime;
     fn add(self, d: SimDuration) -> SimTime {

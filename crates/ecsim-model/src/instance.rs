@@ -2,7 +2,8 @@
 
 use crate::ids::{ClusterId, GroupId, InstanceId, TaskId};
 use ecsim_kernel::SimTime;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+use std::sync::Arc;
 
 /// API: ContainerInstance.status. REGISTERING and DEREGISTERING are instantaneous here.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -47,6 +48,80 @@ pub const DYNAMIC_PORT_LAST: u16 = 65535;
 /// API: PortMapping — "A container instance can have up to 100 reserved ports at a time".
 pub const MAX_RESERVED_PORTS: usize = 100;
 
+/// An instance's attributes (API: ContainerInstance.attributes), sorted by name: a capability has
+/// no value. Names and values are shared strings (the world shares one copy among the instances
+/// that have them), so the thousands of instances of a fleet hold a few hundred bytes each.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Attributes {
+    entries: Vec<(Arc<str>, Option<Arc<str>>)>,
+}
+
+impl Attributes {
+    fn find(&self, name: &str) -> Result<usize, usize> {
+        self.entries.binary_search_by(|(n, _)| (**n).cmp(name))
+    }
+
+    /// The attribute: `Some(None)` for a capability, `Some(Some(v))` for a value.
+    pub fn get(&self, name: &str) -> Option<Option<&str>> {
+        self.find(name).ok().map(|k| self.entries[k].1.as_deref())
+    }
+
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.find(name).is_ok()
+    }
+
+    /// Sets (or replaces) an attribute.
+    pub fn insert(&mut self, name: &str, value: Option<&str>) {
+        self.insert_shared(Arc::from(name), value.map(Arc::from));
+    }
+
+    /// Sets (or replaces) an attribute with strings already shared.
+    pub fn insert_shared(&mut self, name: Arc<str>, value: Option<Arc<str>>) {
+        match self.find(&name) {
+            Ok(k) => self.entries[k].1 = value,
+            Err(k) => self.entries.insert(k, (name, value)),
+        }
+    }
+
+    pub fn remove(&mut self, name: &str) {
+        if let Ok(k) = self.find(name) {
+            self.entries.remove(k);
+        }
+    }
+
+    /// The attributes in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
+        self.entries.iter().map(|(n, v)| (&**n, v.as_deref()))
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Replaces each name and value by the shared copy `share` gives for its text.
+    pub fn share(&mut self, mut share: impl FnMut(&str) -> Arc<str>) {
+        for (n, v) in &mut self.entries {
+            *n = share(n);
+            if let Some(v) = v {
+                *v = share(v);
+            }
+        }
+        self.entries.shrink_to_fit();
+    }
+}
+
+impl<'a> IntoIterator for &'a Attributes {
+    type Item = (&'a str, Option<&'a str>);
+    type IntoIter = Box<dyn Iterator<Item = (&'a str, Option<&'a str>)> + 'a>;
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
 /// One container instance of a cluster.
 #[derive(Clone, Debug)]
 pub struct ContainerInstance {
@@ -54,11 +129,13 @@ pub struct ContainerInstance {
     pub cluster: ClusterId,
     /// The n-th instance of the run: `i-` + 17 hex digits of n (SPEC §9).
     pub ec2_instance_id: String,
-    pub arn: String,
+    /// Its number in the run: its ARN ends in it as 32 hex digits (`World::instance_arn`).
+    pub number: u64,
     pub status: InstanceStatus,
     pub agent_connected: bool,
-    pub agent_version: String,
-    pub capacity_provider: Option<String>,
+    /// Shared with the other instances of that version.
+    pub agent_version: Arc<str>,
+    pub capacity_provider: Option<Arc<str>>,
     pub registered_at: SimTime,
     /// When it left the cluster (deregistered or terminated).
     pub deregistered_at: Option<SimTime>,
@@ -79,9 +156,9 @@ pub struct ContainerInstance {
     /// automatically assigned ports "do not count toward the 100 reserved ports limit").
     pub reserved_tcp_ports: BTreeSet<u16>,
     pub reserved_udp_ports: BTreeSet<u16>,
-    /// Change with [`ContainerInstance::set_attribute`] / [`ContainerInstance::remove_attribute`],
-    /// which keep `external` in step.
-    pub attributes: BTreeMap<String, Option<String>>,
+    /// Change with [`ContainerInstance::set_attribute`] / [`ContainerInstance::remove_attribute`]
+    /// (or the world's, which share the strings), which keep `external` in step.
+    pub attributes: Attributes,
     /// Derived: the instance has `ecs.capability.external` (an ECS Anywhere instance).
     pub external: bool,
     /// API: runningTasksCount — tasks on the instance whose desired status is RUNNING.
@@ -116,8 +193,8 @@ impl ContainerInstance {
         self.attribute("ecs.instance-type").flatten()
     }
 
-    pub fn set_attribute(&mut self, name: &str, value: Option<String>) {
-        self.attributes.insert(name.to_string(), value);
+    pub fn set_attribute(&mut self, name: &str, value: Option<&str>) {
+        self.attributes.insert(name, value);
         self.refresh_derived();
     }
 
@@ -137,7 +214,7 @@ impl ContainerInstance {
     }
 
     pub fn attribute(&self, name: &str) -> Option<Option<&str>> {
-        self.attributes.get(name).map(|v| v.as_deref())
+        self.attributes.get(name)
     }
 
     pub fn group_count(&self, group: GroupId) -> u32 {

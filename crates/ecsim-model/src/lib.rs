@@ -4,20 +4,26 @@
 //! The model holds state and keeps its books (every reservation is asserted when made and when
 //! released); it decides nothing. Placement reads it, the engine changes it.
 
+pub mod arn;
 pub mod catalog;
 pub mod ids;
 pub mod index;
 pub mod instance;
+pub mod spec;
 pub mod task;
 pub mod task_definition;
 pub mod timings;
 pub mod world;
 
 pub use catalog::{AmiCatalog, AmiMetadata, InstanceType, InstanceTypeCatalog};
-pub use ids::{ClusterId, DeploymentId, GroupId, InstanceId, ServiceId, TaskDefId, TaskId};
-pub use instance::{Attribute, ContainerInstance, InstanceStatus, Resources};
+pub use ids::{
+    ClusterId, DeploymentId, EcsSvcId, GroupId, Hex32, InstanceId, ServiceId, SpecId, TaskDefId,
+    TaskId,
+};
+pub use instance::{Attribute, Attributes, ContainerInstance, InstanceStatus, Resources};
+pub use spec::{StartedBy, TaskSpec};
 pub use task::{
-    DesiredStatus, HealthStatus, LaunchType, NetworkBinding, StopCode, Task, TaskStatus,
+    DesiredStatus, HealthStatus, LaunchType, StopCode, StoppedReason, Task, TaskStatus,
 };
 pub use task_definition::{
     Compatibility, ContainerDefinition, DependencyCondition, HealthCheck, NetworkMode,
@@ -25,4 +31,7 @@ pub use task_definition::{
     TaskSimulation,
 };
 pub use timings::Timings;
-pub use world::{ec2_instance_id_for as ec2_instance_id, Cluster, ClusterStatus, World};
+pub use world::{
+    ec2_instance_id_for as ec2_instance_id, network_bindings, Cluster, ClusterStatus,
+    NetworkBinding, World,
+};

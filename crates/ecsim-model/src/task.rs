@@ -1,8 +1,8 @@
 //! Tasks: lifecycle status, desired status, where they run and what they hold.
 
-use crate::ids::{ClusterId, GroupId, InstanceId, TaskDefId, TaskId};
-use crate::task_definition::{Protocol, TaskOverride, TaskRequirements};
-use ecsim_kernel::SimTime;
+use crate::ids::{ClusterId, DeploymentId, InstanceId, SpecId, TaskId};
+use ecsim_kernel::{SimTime, Stamp};
+use std::sync::Arc;
 
 /// API: Task.lastStatus, in lifecycle order (SPEC §6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -126,88 +126,135 @@ impl HealthStatus {
     }
 }
 
-/// API: NetworkBinding — a host port a container was given.
+/// API: Task.stoppedReason, as the scheduler, the agent or the user gave it. Kept as a small value;
+/// [`StoppedReason::write`] renders ECS's text.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NetworkBinding {
-    pub container: String,
-    pub container_port: Option<u16>,
-    pub host_port: u16,
-    pub protocol: Protocol,
-    /// Taken from the dynamic range (hostPort 0 or absent in bridge mode).
-    pub dynamic: bool,
+pub enum StoppedReason {
+    /// `failToStartProbability` decided it.
+    FailedToStart,
+    /// `crashAfter` decided it.
+    Crashed,
+    /// Its run duration ended.
+    Exited,
+    ServiceDeleted,
+    FailedHealthChecks,
+    /// The service scheduler stopped it for a deployment (or task set).
+    ScalingActivity(DeploymentId),
+    /// Its EC2 instance was terminated.
+    HostTerminated(InstanceId),
+    InstanceDeregistered,
+    /// StopTask without a reason.
+    StoppedByUser,
+    /// StopTask's `reason` (a thin pointer, so that a task's reason is 16 bytes).
+    User(Arc<String>),
 }
 
-/// One task.
-#[derive(Clone, Debug)]
-pub struct Task {
-    pub id: TaskId,
-    /// `arn:aws:ecs:REGION:ACCOUNT:task/CLUSTER/` + 32 hex digits (SPEC §9).
-    pub arn: String,
-    pub cluster: ClusterId,
-    pub task_definition: TaskDefId,
-    pub instance: Option<InstanceId>,
-    pub group: GroupId,
-    pub started_by: Option<String>,
-    pub launch_type: LaunchType,
-    pub capacity_provider: Option<String>,
-    pub last_status: TaskStatus,
-    pub desired_status: DesiredStatus,
-    pub stop_code: Option<StopCode>,
-    pub stopped_reason: Option<String>,
-    pub overrides: TaskOverride,
-    pub requirements: TaskRequirements,
-    /// Host ports actually held (static and dynamic), for release and for DescribeTasks.
-    pub network_bindings: Vec<NetworkBinding>,
-    pub created_at: SimTime,
-    pub started_at: Option<SimTime>,
-    pub stopping_at: Option<SimTime>,
-    pub stopped_at: Option<SimTime>,
-    /// True while the task holds a reservation on its instance.
-    pub holds_resources: bool,
-    /// API: Task.healthStatus.
-    pub health_status: HealthStatus,
-    pub version: u64,
-}
-
-impl Task {
-    /// A new task: PROVISIONING, desired RUNNING, not placed. `World::add_task` assigns its id and ARN.
-    pub fn new(
-        cluster: ClusterId,
-        task_definition: TaskDefId,
-        group: GroupId,
-        launch_type: LaunchType,
-        requirements: TaskRequirements,
-        created_at: SimTime,
-    ) -> Task {
-        Task {
-            id: TaskId(0),
-            arn: String::new(),
-            cluster,
-            task_definition,
-            instance: None,
-            group,
-            started_by: None,
-            launch_type,
-            capacity_provider: None,
-            last_status: TaskStatus::Provisioning,
-            desired_status: DesiredStatus::Running,
-            stop_code: None,
-            stopped_reason: None,
-            overrides: TaskOverride::default(),
-            requirements,
-            network_bindings: Vec::new(),
-            created_at,
-            started_at: None,
-            stopping_at: None,
-            stopped_at: None,
-            holds_resources: false,
-            health_status: HealthStatus::Unknown,
-            version: 1,
+impl StoppedReason {
+    /// The instance whose EC2 id the text names, if any.
+    pub fn instance(&self) -> Option<InstanceId> {
+        match self {
+            StoppedReason::HostTerminated(i) => Some(*i),
+            _ => None,
         }
     }
 
-    /// The 32-hex-digit task id at the end of the ARN.
-    pub fn short_id(&self) -> &str {
-        self.arn.rsplit('/').next().unwrap_or(&self.arn)
+    /// ECS's text, given the EC2 id of [`StoppedReason::instance`] (ignored by the other reasons).
+    pub fn text<'a>(&'a self, ec2_instance_id: &'a str) -> StoppedReasonText<'a> {
+        StoppedReasonText {
+            reason: self,
+            ec2_instance_id,
+        }
+    }
+}
+
+/// A stopped reason rendered as ECS's text (through `Display`, without allocating).
+pub struct StoppedReasonText<'a> {
+    reason: &'a StoppedReason,
+    ec2_instance_id: &'a str,
+}
+
+impl std::fmt::Display for StoppedReasonText<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.reason {
+            StoppedReason::FailedToStart => {
+                f.write_str("Task failed to start (simulated: failToStartProbability).")
+            }
+            StoppedReason::Crashed => {
+                f.write_str("Essential container in task exited (simulated crash).")
+            }
+            StoppedReason::Exited => f.write_str("Essential container in task exited."),
+            StoppedReason::ServiceDeleted => f.write_str("Service deleted."),
+            StoppedReason::FailedHealthChecks => f.write_str("Task failed container health checks"),
+            StoppedReason::ScalingActivity(d) => {
+                write!(
+                    f,
+                    "Scaling activity initiated by (deployment {})",
+                    d.ecs_id()
+                )
+            }
+            StoppedReason::HostTerminated(_) => {
+                write!(
+                    f,
+                    "Host EC2 (instance {}) terminated.",
+                    self.ec2_instance_id
+                )
+            }
+            StoppedReason::InstanceDeregistered => f.write_str("Container instance deregistered."),
+            StoppedReason::StoppedByUser => f.write_str("Task stopped by user."),
+            StoppedReason::User(text) => f.write_str(text),
+        }
+    }
+}
+
+/// One task. What it shares with the other tasks of its call or deployment is in its [`TaskSpec`]
+/// (`spec`); what is its own is here, kept small (SPEC §9 ids are derived, not stored).
+///
+/// [`TaskSpec`]: crate::spec::TaskSpec
+#[derive(Clone, Debug)]
+pub struct Task {
+    pub id: TaskId,
+    pub spec: SpecId,
+    pub cluster: ClusterId,
+    pub instance: Option<InstanceId>,
+    pub last_status: TaskStatus,
+    pub desired_status: DesiredStatus,
+    pub stop_code: Option<StopCode>,
+    /// API: Task.healthStatus.
+    pub health_status: HealthStatus,
+    /// True while the task holds a reservation on its instance.
+    pub holds_resources: bool,
+    pub stopped_reason: Option<StoppedReason>,
+    /// The host port of each of its task definition's port mappings that binds one, in container
+    /// start order (see `World::network_bindings`); empty when none does.
+    pub host_ports: Box<[u16]>,
+    pub created_at: SimTime,
+    pub started_at: Stamp,
+    pub stopping_at: Stamp,
+    pub stopped_at: Stamp,
+    pub version: u32,
+}
+
+impl Task {
+    /// A new task of `spec`: PROVISIONING, desired RUNNING, not placed. `World::add_task` assigns
+    /// its id.
+    pub fn new(spec: SpecId, cluster: ClusterId, created_at: SimTime) -> Task {
+        Task {
+            id: TaskId(0),
+            spec,
+            cluster,
+            instance: None,
+            last_status: TaskStatus::Provisioning,
+            desired_status: DesiredStatus::Running,
+            stop_code: None,
+            health_status: HealthStatus::Unknown,
+            holds_resources: false,
+            stopped_reason: None,
+            host_ports: Box::default(),
+            created_at,
+            started_at: Stamp::NONE,
+            stopping_at: Stamp::NONE,
+            stopped_at: Stamp::NONE,
+            version: 1,
+        }
     }
 }

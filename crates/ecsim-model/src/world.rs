@@ -1,12 +1,18 @@
-//! The world: arenas of clusters, container instances, task definitions and tasks, with the
-//! resource books. Every reservation is asserted when it is made and again when it is released.
+//! The world: arenas of clusters, container instances, task definitions, task specs and tasks, with
+//! the resource books. Every reservation is asserted when it is made and again when it is released.
+//!
+//! Tasks live in a slab: a STOPPED task can be released once no output can name it any more (the
+//! engine releases it an hour after it stopped), so the world's memory follows the live tasks.
 
-use crate::ids::{ClusterId, GroupId, InstanceId, TaskDefId, TaskId};
+use crate::arn::Ref;
+use crate::ids::{ClusterId, GroupId, InstanceId, SpecId, TaskDefId, TaskId};
 use crate::index::{ClusterIndex, Condition};
 use crate::instance::{ContainerInstance, InstanceStatus, MAX_RESERVED_PORTS};
-use crate::task::{DesiredStatus, NetworkBinding, Task, TaskStatus};
-use crate::task_definition::{Protocol, TaskDefStatus, TaskDefinition};
-use std::collections::BTreeMap;
+use crate::spec::TaskSpec;
+use crate::task::{DesiredStatus, Task, TaskStatus};
+use crate::task_definition::{PortMapping, Protocol, TaskDefStatus, TaskDefinition};
+use ecsim_kernel::Slab;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,14 +52,19 @@ pub struct World {
     pub start_time_unix_ms: i64,
     pub clusters: Vec<Cluster>,
     pub instances: Vec<ContainerInstance>,
-    pub task_definitions: Vec<TaskDefinition>,
-    pub tasks: Vec<Task>,
+    task_definitions: Vec<Arc<TaskDefinition>>,
+    specs: Vec<Arc<TaskSpec>>,
+    tasks: Slab<Task>,
     cluster_names: BTreeMap<String, ClusterId>,
     families: BTreeMap<String, Vec<TaskDefId>>,
     groups: Vec<String>,
     group_ids: BTreeMap<String, GroupId>,
-    /// Lookup of instances by ec2InstanceId, ARN and ARN suffix.
-    instance_refs: BTreeMap<String, InstanceId>,
+    /// Instances by number (their ARN's id and, unless given one, their EC2 id derive from it).
+    instance_numbers_map: BTreeMap<u64, InstanceId>,
+    /// Instances registered with an EC2 id of their own (an identity document's).
+    instance_ec2_ids: BTreeMap<Box<str>, InstanceId>,
+    /// Attribute names and values, shared by the instances that have them.
+    strings: BTreeSet<Arc<str>>,
     /// The placement index per cluster, and the instances changed since it was last refreshed.
     indexes: Vec<ClusterIndex>,
     dirty: Vec<InstanceId>,
@@ -75,12 +86,15 @@ impl World {
             clusters: Vec::new(),
             instances: Vec::new(),
             task_definitions: Vec::new(),
-            tasks: Vec::new(),
+            specs: Vec::new(),
+            tasks: Slab::new(),
             cluster_names: BTreeMap::new(),
             families: BTreeMap::new(),
             groups: Vec::new(),
             group_ids: BTreeMap::new(),
-            instance_refs: BTreeMap::new(),
+            instance_numbers_map: BTreeMap::new(),
+            instance_ec2_ids: BTreeMap::new(),
+            strings: BTreeSet::new(),
             indexes: Vec::new(),
             dirty: Vec::new(),
             instance_numbers: 0,
@@ -210,7 +224,7 @@ impl World {
 
     /// A cluster by name or ARN.
     pub fn cluster_by_ref(&self, r: &str) -> Option<ClusterId> {
-        let name = r.rsplit_once(":cluster/").map(|(_, n)| n).unwrap_or(r);
+        let name = Ref::parse(r, "cluster").ok()?.rest();
         self.cluster_names.get(name).copied()
     }
 
@@ -230,7 +244,40 @@ impl World {
 
     /// Whether an instance of the run already has this ec2InstanceId.
     pub fn ec2_instance_id_in_use(&self, ec2_instance_id: &str) -> bool {
-        self.instance_refs.contains_key(ec2_instance_id)
+        self.instance_by_ec2_instance_id(ec2_instance_id).is_some()
+    }
+
+    /// The instance with this ec2InstanceId: one registered with it, or the one whose number it
+    /// derives from.
+    fn instance_by_ec2_instance_id(&self, ec2_instance_id: &str) -> Option<InstanceId> {
+        if let Some(&i) = self.instance_ec2_ids.get(ec2_instance_id) {
+            return Some(i);
+        }
+        let hex = ec2_instance_id.strip_prefix("i-")?;
+        if hex.len() != 17 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let n = u64::from_str_radix(hex, 16).ok()?;
+        let &i = self.instance_numbers_map.get(&n)?;
+        (self.instances[i.index()].ec2_instance_id == ec2_instance_id).then_some(i)
+    }
+
+    /// An attribute name or value, shared with every instance that has it.
+    pub fn intern(&mut self, text: &str) -> Arc<str> {
+        shared(&mut self.strings, text)
+    }
+
+    /// Sets an instance's attribute (PutAttributes), sharing its strings.
+    pub fn set_attribute(&mut self, id: InstanceId, name: &str, value: Option<&str>) {
+        let name = self.intern(name);
+        let value = value.map(|v| self.intern(v));
+        self.instance_mut(id).attributes.insert_shared(name, value);
+        self.instances[id.index()].refresh_derived();
+    }
+
+    /// Removes an instance's attribute (DeleteAttributes).
+    pub fn remove_attribute(&mut self, id: InstanceId, name: &str) {
+        self.instance_mut(id).remove_attribute(name);
     }
 
     /// Adds a registered container instance with the next instance number. `fill` sets everything
@@ -254,16 +301,14 @@ impl World {
         fill: impl FnOnce(&mut ContainerInstance),
     ) -> InstanceId {
         let id = InstanceId(self.instances.len() as u32);
-        let cluster_name = self.clusters[cluster.index()].name.clone();
-        let arn = self.arn(&format!("container-instance/{cluster_name}/{n:032x}"));
         let mut inst = ContainerInstance {
             id,
             cluster,
             ec2_instance_id: ec2_instance_id.unwrap_or_else(|| ec2_instance_id_for(n)),
-            arn,
+            number: n,
             status: InstanceStatus::Active,
             agent_connected: true,
-            agent_version: String::new(),
+            agent_version: Arc::from(""),
             capacity_provider: None,
             registered_at: Default::default(),
             deregistered_at: None,
@@ -276,7 +321,7 @@ impl World {
             used_udp_ports: Default::default(),
             reserved_tcp_ports: Default::default(),
             reserved_udp_ports: Default::default(),
-            attributes: BTreeMap::new(),
+            attributes: Default::default(),
             external: false,
             running_tasks_count: 0,
             pending_tasks_count: 0,
@@ -290,21 +335,53 @@ impl World {
         inst.used_udp_ports = inst.registered_udp_ports.iter().copied().collect();
         inst.reserved_tcp_ports = inst.used_tcp_ports.clone();
         inst.reserved_udp_ports = inst.used_udp_ports.clone();
-        self.instance_refs.insert(inst.ec2_instance_id.clone(), id);
-        self.instance_refs.insert(inst.arn.clone(), id);
-        self.instance_refs.insert(format!("{n:032x}"), id);
+        if inst.ec2_instance_id != ec2_instance_id_for(n) {
+            self.instance_ec2_ids
+                .insert(inst.ec2_instance_id.clone().into_boxed_str(), id);
+        }
+        self.instance_numbers_map.insert(n, id);
+        // The instance's attribute strings are shared with the other instances that have them.
+        let strings = &mut self.strings;
+        inst.agent_version = shared(strings, &inst.agent_version);
+        inst.attributes.share(|text| shared(strings, text));
         self.clusters[cluster.index()].instances.push(id);
         self.instances.push(inst);
         self.touch(id);
         id
     }
 
-    /// An instance of `cluster` by ec2InstanceId, ARN or ARN id.
+    /// An instance of `cluster` by ec2InstanceId, ARN or ARN id (32 hex digits).
     pub fn instance_by_ref(&self, cluster: ClusterId, r: &str) -> Option<InstanceId> {
-        self.instance_refs
-            .get(r)
-            .copied()
-            .filter(|&i| self.instances[i.index()].cluster == cluster)
+        let found = match Ref::parse(r, "container-instance").ok()? {
+            Ref::Arn(_) => {
+                let i = self.instance_by_number_hex(Ref::Name(r).last())?;
+                (self.instance_arn(i) == r).then_some(i)
+            }
+            Ref::Name(name) => self
+                .instance_by_ec2_instance_id(name)
+                .or_else(|| self.instance_by_number_hex(name)),
+        };
+        found.filter(|&i| self.instances[i.index()].cluster == cluster)
+    }
+
+    /// The instance whose ARN id is `hex` (32 hex digits of its number).
+    fn instance_by_number_hex(&self, hex: &str) -> Option<InstanceId> {
+        if hex.len() != 32 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let n = u64::try_from(u128::from_str_radix(hex, 16).ok()?).ok()?;
+        self.instance_numbers_map.get(&n).copied()
+    }
+
+    /// An instance's ARN, `arn:aws:ecs:REGION:ACCOUNT:container-instance/CLUSTER/` + its number as
+    /// 32 hex digits (SPEC §9).
+    pub fn instance_arn(&self, id: InstanceId) -> String {
+        let inst = &self.instances[id.index()];
+        let cluster = &self.clusters[inst.cluster.index()].name;
+        self.arn(&format!(
+            "container-instance/{cluster}/{:032x}",
+            inst.number
+        ))
     }
 
     pub fn instance(&self, id: InstanceId) -> &ContainerInstance {
@@ -334,16 +411,33 @@ impl World {
             self.region, self.account_id, def.family, def.revision
         );
         revisions.push(id);
-        self.task_definitions.push(def);
+        self.task_definitions.push(Arc::new(def));
         id
+    }
+
+    /// Task definition revisions registered so far.
+    pub fn task_definition_count(&self) -> usize {
+        self.task_definitions.len()
+    }
+
+    /// Every task definition revision registered so far, in registration order.
+    pub fn task_definitions(&self) -> impl Iterator<Item = &TaskDefinition> {
+        self.task_definitions.iter().map(|d| &**d)
+    }
+
+    /// A revision shared as its outputs hold it.
+    pub fn task_definition_arc(&self, id: TaskDefId) -> &Arc<TaskDefinition> {
+        &self.task_definitions[id.index()]
+    }
+
+    /// API: DeregisterTaskDefinition sets the revision INACTIVE (tasks already running keep it).
+    pub fn set_task_definition_status(&mut self, id: TaskDefId, status: TaskDefStatus) {
+        Arc::make_mut(&mut self.task_definitions[id.index()]).status = status;
     }
 
     /// `family` (latest ACTIVE revision), `family:revision`, or a task-definition ARN.
     pub fn task_definition_by_ref(&self, r: &str) -> Option<TaskDefId> {
-        let r = r
-            .rsplit_once(":task-definition/")
-            .map(|(_, x)| x)
-            .unwrap_or(r);
+        let r = Ref::parse(r, "task-definition").ok()?.rest();
         match r.rsplit_once(':') {
             Some((family, rev)) if rev.chars().all(|c| c.is_ascii_digit()) && !rev.is_empty() => {
                 let rev: usize = rev.parse().ok()?;
@@ -379,86 +473,155 @@ impl World {
         self.group_ids.get(name).copied()
     }
 
+    /// Task groups interned so far.
+    pub fn group_count(&self) -> usize {
+        self.groups.len()
+    }
+
     pub fn group_name(&self, g: GroupId) -> &str {
         &self.groups[g.index()]
     }
 
-    // ----- tasks -----
+    // ----- task specs -----
 
-    /// Creates a task in PROVISIONING with desired status RUNNING, not yet placed.
-    /// Adds a task built with [`Task::new`]; assigns its id and ARN (the n-th task of the run is n as
-    /// 32 hex digits, SPEC §9).
-    pub fn add_task(&mut self, task: Task) -> TaskId {
-        let id = TaskId(self.tasks.len() as u32);
-        let n = id.0 as u64 + 1;
-        let cluster_name = &self.clusters[task.cluster.index()].name;
-        let arn = format!(
-            "arn:aws:ecs:{}:{}:task/{}/{n:032x}",
-            self.region, self.account_id, cluster_name
-        );
-        let mut task = task;
-        task.id = id;
-        task.arn = arn;
-        debug_assert_eq!(task.last_status, TaskStatus::Provisioning);
-        let c = &mut self.clusters[task.cluster.index()];
-        c.tasks_by_status[task.last_status as usize] += 1;
-        self.tasks.push(task);
+    /// Adds the shared part of a call's or a deployment's tasks.
+    pub fn add_spec(&mut self, spec: TaskSpec) -> SpecId {
+        let id = SpecId(u32::try_from(self.specs.len()).expect("fewer than 2^32 specs"));
+        self.specs.push(Arc::new(spec));
         id
     }
 
-    pub fn task(&self, id: TaskId) -> &Task {
-        &self.tasks[id.index()]
+    /// Specs added so far.
+    pub fn spec_count(&self) -> usize {
+        self.specs.len()
     }
 
-    /// A task of `cluster` by ARN or id.
+    pub fn spec(&self, id: SpecId) -> &TaskSpec {
+        &self.specs[id.index()]
+    }
+
+    /// A spec shared as its outputs hold it.
+    pub fn spec_arc(&self, id: SpecId) -> &Arc<TaskSpec> {
+        &self.specs[id.index()]
+    }
+
+    /// The spec of a task.
+    pub fn task_spec(&self, task: TaskId) -> &TaskSpec {
+        &self.specs[self.task(task).spec.index()]
+    }
+
+    // ----- tasks -----
+
+    /// Adds a task built with [`Task::new`] and assigns its id: the n-th task of the run has id n-1
+    /// and ARN `.../task/CLUSTER/` + n as 32 hex digits (SPEC §9).
+    pub fn add_task(&mut self, task: Task) -> TaskId {
+        let id = TaskId(self.tasks.next_id());
+        let mut task = task;
+        task.id = id;
+        debug_assert_eq!(task.last_status, TaskStatus::Provisioning);
+        debug_assert_eq!(self.specs[task.spec.index()].cluster, task.cluster);
+        let c = &mut self.clusters[task.cluster.index()];
+        c.tasks_by_status[task.last_status as usize] += 1;
+        let pushed = self.tasks.push(task);
+        debug_assert_eq!(pushed, id.0);
+        id
+    }
+
+    /// A task that has not been released. Panics on a released task: holding the id of one is a bug.
+    pub fn task(&self, id: TaskId) -> &Task {
+        self.tasks
+            .get(id.0)
+            .unwrap_or_else(|| panic!("task {} was released", id.hex()))
+    }
+
+    /// A task, if it has not been released.
+    pub fn get_task(&self, id: TaskId) -> Option<&Task> {
+        self.tasks.get(id.0)
+    }
+
+    /// A task's fields that no book depends on (times, stop code and reason, health). Status,
+    /// placement and desired status change through the methods that keep the books.
+    pub fn task_mut(&mut self, id: TaskId) -> &mut Task {
+        self.tasks
+            .get_mut(id.0)
+            .unwrap_or_else(|| panic!("task {} was released", id.hex()))
+    }
+
+    /// The tasks not yet released, in id order.
+    pub fn tasks(&self) -> impl Iterator<Item = &Task> {
+        self.tasks.iter().map(|(_, t)| t)
+    }
+
+    /// Tasks created so far (released ones included).
+    pub fn tasks_created(&self) -> u32 {
+        self.tasks.issued()
+    }
+
+    /// Tasks held in memory (not released).
+    pub fn tasks_held(&self) -> usize {
+        self.tasks.len()
+    }
+
+    /// Forgets a STOPPED task (nothing can name it any more).
+    pub fn release_stopped_task(&mut self, id: TaskId) {
+        let t = self.tasks.remove(id.0).expect("released once");
+        assert_eq!(
+            t.last_status,
+            TaskStatus::Stopped,
+            "only STOPPED tasks are released"
+        );
+        debug_assert!(!t.holds_resources);
+    }
+
+    /// The task's ARN, `arn:aws:ecs:REGION:ACCOUNT:task/CLUSTER/` + 32 hex digits (SPEC §9).
+    pub fn task_arn(&self, id: TaskId) -> String {
+        let cluster = &self.clusters[self.task(id).cluster.index()].name;
+        format!("{}{}", self.arn(&format!("task/{cluster}/")), id.hex())
+    }
+
+    /// A task of `cluster` by ARN or id, if it has not been released.
     /// Task ids are deterministic (the n-th task is n as 32 hex digits), so a reference is parsed,
     /// not looked up: a full ARN must match the task's exactly, a bare id only its number.
     pub fn task_by_ref(&self, cluster: ClusterId, r: &str) -> Option<TaskId> {
-        let hex = r.rsplit('/').next()?;
+        let hex = Ref::parse(r, "task").ok()?.last();
         if hex.len() != 32 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
         }
         let n = u128::from_str_radix(hex, 16).ok()?;
-        let task = self.tasks.get(usize::try_from(n.checked_sub(1)?).ok()?)?;
-        let same = if r.contains('/') { task.arn == r } else { true };
-        (same && task.cluster == cluster).then_some(task.id)
+        let id = TaskId(u32::try_from(n.checked_sub(1)?).ok()?);
+        let task = self.get_task(id)?;
+        let same = !r.contains('/') || self.task_arn(id) == r;
+        (same && task.cluster == cluster).then_some(id)
+    }
+
+    /// The network bindings of a placed task (see [`network_bindings`]).
+    pub fn network_bindings(&self, id: TaskId) -> impl Iterator<Item = NetworkBinding<'_>> {
+        let task = self.task(id);
+        let def = &self.task_definitions[self.specs[task.spec.index()].task_definition.index()];
+        network_bindings(def, task)
     }
 
     /// Places a not-yet-placed task on `instance`: reserves CPU, memory, GPUs, ENIs and host ports,
     /// and counts it in the instance's task groups. The caller has checked that it fits; a task that
     /// does not fit here is a bug.
     pub fn place_task(&mut self, task: TaskId, instance: InstanceId) {
-        let (group, req, desired, last_status, containers_ports) = {
-            let t = &self.tasks[task.index()];
-            assert!(
-                t.instance.is_none() && !t.holds_resources,
-                "task placed twice"
-            );
-            let def = &self.task_definitions[t.task_definition.index()];
-            // Containers start in dependency order, and take their dynamic ports in that order.
-            let mode = def.network_mode;
-            let ports: Vec<(String, Option<u16>, Option<u16>, Protocol)> = def
-                .containers_in_start_order()
-                .flat_map(|c| {
-                    c.port_mappings.iter().map(move |pm| {
-                        (
-                            c.name.clone(),
-                            pm.container_port,
-                            pm.static_host_port(mode),
-                            pm.protocol,
-                        )
-                    })
-                })
-                .collect();
-            (
-                t.group,
-                t.requirements.clone(),
-                t.desired_status,
-                t.last_status,
-                (def.network_mode, ports),
-            )
-        };
-        let inst = &mut self.instances[instance.index()];
+        let World {
+            tasks,
+            specs,
+            task_definitions,
+            instances,
+            indexes,
+            ..
+        } = self;
+        let t = tasks.get_mut(task.0).expect("placing a released task");
+        assert!(
+            t.instance.is_none() && !t.holds_resources,
+            "task placed twice"
+        );
+        let spec = &specs[t.spec.index()];
+        let req = &spec.requirements;
+        let def = &task_definitions[spec.task_definition.index()];
+        let inst = &mut instances[instance.index()];
         let rem = inst.remaining();
         assert!(
             rem.cpu >= req.cpu
@@ -477,14 +640,13 @@ impl World {
         inst.reserved.memory_mib += req.memory_mib;
         inst.reserved.gpus += req.gpus;
         inst.reserved.enis += req.enis;
-        let mut bindings = Vec::new();
-        let (mode, ports) = containers_ports;
-        if mode.binds_host_ports() {
+        let mut host_ports = Vec::new();
+        if def.network_mode.binds_host_ports() {
             // Static ports first, so that the dynamic ones (lowest free, SPEC §4) never take a port
             // the task itself asks for.
-            for &(_, _, fixed, proto) in &ports {
+            for (_, pm, fixed) in host_port_mappings(def) {
                 if let Some(p) = fixed {
-                    let (used, reserved) = match proto {
+                    let (used, reserved) = match pm.protocol {
                         Protocol::Tcp => (&mut inst.used_tcp_ports, &mut inst.reserved_tcp_ports),
                         Protocol::Udp => (&mut inst.used_udp_ports, &mut inst.reserved_udp_ports),
                     };
@@ -498,11 +660,11 @@ impl World {
             }
             let mut next_tcp = crate::instance::DYNAMIC_PORT_FIRST;
             let mut next_udp = crate::instance::DYNAMIC_PORT_FIRST;
-            for (container, cport, fixed, proto) in ports {
+            for (_, pm, fixed) in host_port_mappings(def) {
                 let host_port = match fixed {
                     Some(p) => p,
                     None => {
-                        let (used, next) = match proto {
+                        let (used, next) = match pm.protocol {
                             Protocol::Tcp => (&mut inst.used_tcp_ports, &mut next_tcp),
                             Protocol::Udp => (&mut inst.used_udp_ports, &mut next_udp),
                         };
@@ -513,13 +675,7 @@ impl World {
                         p
                     }
                 };
-                bindings.push(NetworkBinding {
-                    container,
-                    container_port: cport,
-                    host_port,
-                    protocol: proto,
-                    dynamic: fixed.is_none(),
-                });
+                host_ports.push(host_port);
             }
             assert!(
                 inst.reserved_port_count() <= MAX_RESERVED_PORTS,
@@ -528,35 +684,41 @@ impl World {
             );
         }
         inst.tasks.insert(task);
-        if desired == DesiredStatus::Running {
-            inst.add_running(group);
-            let after = inst.group_count(group);
-            self.indexes[inst.cluster.index()].note_group(instance, group, 1, after);
+        if t.desired_status == DesiredStatus::Running {
+            inst.add_running(spec.group);
+            let after = inst.group_count(spec.group);
+            indexes[inst.cluster.index()].note_group(instance, spec.group, 1, after);
         }
-        if last_status == TaskStatus::Pending {
+        if t.last_status == TaskStatus::Pending {
             inst.pending_tasks_count += 1;
         }
         inst.version += 1;
-        self.touch(instance);
-        let t = &mut self.tasks[task.index()];
         t.instance = Some(instance);
         t.holds_resources = true;
-        t.network_bindings = bindings;
+        t.host_ports = host_ports.into_boxed_slice();
+        self.touch(instance);
     }
 
     /// Releases everything the task holds on its instance (it has reached STOPPED).
     pub fn release_task(&mut self, task: TaskId) {
-        let t = &mut self.tasks[task.index()];
+        let World {
+            tasks,
+            specs,
+            task_definitions,
+            instances,
+            indexes,
+            ..
+        } = self;
+        let t = tasks.get_mut(task.0).expect("releasing a released task");
         if !t.holds_resources {
             return;
         }
         t.holds_resources = false;
         let Some(instance) = t.instance else { return };
-        let req = t.requirements.clone();
-        let bindings = std::mem::take(&mut t.network_bindings);
-        let desired = t.desired_status;
-        let group = t.group;
-        let inst = &mut self.instances[instance.index()];
+        let spec = &specs[t.spec.index()];
+        let req = &spec.requirements;
+        let def = &task_definitions[spec.task_definition.index()];
+        let inst = &mut instances[instance.index()];
         assert!(
             inst.reserved.cpu >= req.cpu
                 && inst.reserved.memory_mib >= req.memory_mib
@@ -569,44 +731,40 @@ impl World {
         inst.reserved.memory_mib -= req.memory_mib;
         inst.reserved.gpus -= req.gpus;
         inst.reserved.enis -= req.enis;
-        for b in &bindings {
-            let (used, reserved) = match b.protocol {
+        // The host ports pair with the mappings that bind one, in the order they were given.
+        for ((_, pm, fixed), &port) in host_port_mappings(def).zip(t.host_ports.iter()) {
+            let (used, reserved) = match pm.protocol {
                 Protocol::Tcp => (&mut inst.used_tcp_ports, &mut inst.reserved_tcp_ports),
                 Protocol::Udp => (&mut inst.used_udp_ports, &mut inst.reserved_udp_ports),
             };
-            assert!(
-                used.remove(&b.host_port),
-                "releasing host port {} not held",
-                b.host_port
-            );
-            if !b.dynamic {
+            assert!(used.remove(&port), "releasing host port {port} not held");
+            if fixed.is_some() {
                 assert!(
-                    reserved.remove(&b.host_port),
-                    "releasing reserved port {} not held",
-                    b.host_port
+                    reserved.remove(&port),
+                    "releasing reserved port {port} not held"
                 );
             }
         }
         assert!(inst.tasks.remove(&task), "task not on its instance");
-        if desired == DesiredStatus::Running {
-            inst.remove_running(group);
-            let after = inst.group_count(group);
-            self.indexes[inst.cluster.index()].note_group(instance, group, -1, after);
+        if t.desired_status == DesiredStatus::Running {
+            inst.remove_running(spec.group);
+            let after = inst.group_count(spec.group);
+            indexes[inst.cluster.index()].note_group(instance, spec.group, -1, after);
         }
         inst.version += 1;
         self.touch(instance);
-        self.tasks[task.index()].network_bindings = bindings;
     }
 
     /// Sets the desired status to STOPPED (once), updating the instance's counts.
     pub fn set_desired_stopped(&mut self, task: TaskId) -> bool {
-        let t = &mut self.tasks[task.index()];
+        let t = self.tasks.get_mut(task.0).expect("a released task");
         if t.desired_status == DesiredStatus::Stopped {
             return false;
         }
         t.desired_status = DesiredStatus::Stopped;
         t.version += 1;
-        let (instance, group, holds) = (t.instance, t.group, t.holds_resources);
+        let (instance, holds) = (t.instance, t.holds_resources);
+        let group = self.specs[t.spec.index()].group;
         if let (Some(i), true) = (instance, holds) {
             let inst = &mut self.instances[i.index()];
             inst.remove_running(group);
@@ -620,7 +778,7 @@ impl World {
 
     /// Moves a task to `status`, keeping the cluster's and instance's counters.
     pub fn set_last_status(&mut self, task: TaskId, status: TaskStatus) {
-        let t = &mut self.tasks[task.index()];
+        let t = self.tasks.get_mut(task.0).expect("a released task");
         let old = t.last_status;
         if old == status {
             return;
@@ -645,4 +803,58 @@ impl World {
             }
         }
     }
+}
+
+/// The copy of `text` in `strings`, added if it is not there yet.
+fn shared(strings: &mut BTreeSet<Arc<str>>, text: &str) -> Arc<str> {
+    if let Some(s) = strings.get(text) {
+        return Arc::clone(s);
+    }
+    let s: Arc<str> = Arc::from(text);
+    strings.insert(Arc::clone(&s));
+    s
+}
+
+/// The port mappings of a task definition that bind a host port, in container start order, with
+/// their container's name and static host port (None: a dynamic one). A placed task's `host_ports`
+/// pair with these, one by one.
+fn host_port_mappings(
+    def: &TaskDefinition,
+) -> impl Iterator<Item = (&str, &PortMapping, Option<u16>)> + '_ {
+    let mode = def.network_mode;
+    def.containers_in_start_order()
+        .filter(move |_| mode.binds_host_ports())
+        .flat_map(move |c| {
+            c.port_mappings
+                .iter()
+                .map(move |pm| (c.name.as_str(), pm, pm.static_host_port(mode)))
+        })
+}
+
+/// The network bindings of a placed task of `def` (API: NetworkBinding): one per port mapping that
+/// binds a host port, in container start order, with the port it was given.
+pub fn network_bindings<'a>(
+    def: &'a TaskDefinition,
+    task: &'a Task,
+) -> impl Iterator<Item = NetworkBinding<'a>> + 'a {
+    host_port_mappings(def).zip(task.host_ports.iter()).map(
+        |((container, pm, fixed), &host_port)| NetworkBinding {
+            container,
+            container_port: pm.container_port,
+            host_port,
+            protocol: pm.protocol,
+            dynamic: fixed.is_none(),
+        },
+    )
+}
+
+/// API: NetworkBinding — a host port a container was given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NetworkBinding<'a> {
+    pub container: &'a str,
+    pub container_port: Option<u16>,
+    pub host_port: u16,
+    pub protocol: Protocol,
+    /// Taken from the dynamic range (hostPort 0 or absent in bridge mode).
+    pub dynamic: bool,
 }

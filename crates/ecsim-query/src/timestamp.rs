@@ -1,8 +1,10 @@
 //! Parses the four `registeredAt` date formats the ECS docs list into Unix epoch milliseconds (UTC).
 //!
 //! Source: `[DG23:cluster-query-language.md]` "Valid date formats: 2018-06-18T22:28:28+00:00,
-//! 2018-06-18T22:28:28Z, 2018-06-18T22:28:28, 2018-06-18". Written by hand (days-from-civil)
-//! so the crate needs no date library.
+//! 2018-06-18T22:28:28Z, 2018-06-18T22:28:28, 2018-06-18". The calendar arithmetic is the
+//! kernel's (`ecsim_kernel::calendar`).
+
+use ecsim_kernel::calendar::{days_from_civil, is_date};
 
 /// Milliseconds in one second.
 const MS_PER_SECOND: i64 = 1_000;
@@ -26,7 +28,7 @@ pub(crate) fn parse_epoch_ms(text: &str) -> Option<i64> {
     let month = digits(bytes, 5, 2)?;
     expect_byte(bytes, 7, b'-')?;
     let day = digits(bytes, 8, 2)?;
-    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+    if !is_date(year, month, day) {
         return None;
     }
     let days = days_from_civil(year, month, day);
@@ -82,30 +84,6 @@ fn digits(bytes: &[u8], start: usize, count: usize) -> Option<i64> {
 
 fn expect_byte(bytes: &[u8], index: usize, expected: u8) -> Option<()> {
     (bytes.get(index) == Some(&expected)).then_some(())
-}
-
-fn is_leap_year(year: i64) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if is_leap_year(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month_from_march = (month + 9) % 12;
-    let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
 }
 
 #[cfg(test)]

@@ -1,21 +1,26 @@
 //! The ECS API data types (API reference, "Data Types": ContainerInstance, Resource, Attribute, Task,
 //! Container, NetworkBinding, Cluster, Failure; the service types are in [`service`]) as borrowed
-//! serde views over the model.
+//! serde views over the model's captured objects, with names resolved through [`Names`].
 //!
 //! The model's types carry no serde derives (STYLE: serde at the edges); these views are built by
 //! hand from them, field by field, in the order the API shows them.
 
+use crate::names::{AsStr, Names, StartedByText, TaskArn};
 use crate::time::epoch_seconds;
 use ecsim_engine::{ApiFailure, ClusterSnapshot};
+use ecsim_model::task::StoppedReasonText;
 use ecsim_model::task_definition::TaskOverride;
-use ecsim_model::{ContainerInstance, Protocol, Task, TaskStatus, World};
+use ecsim_model::{ContainerInstance, Protocol, StoppedReason, Task, TaskStatus};
 use serde::Serialize;
 
 pub(crate) mod service;
 
-/// The instance's Availability Zone (its `ecs.availability-zone` attribute).
-pub(crate) fn instance_az(inst: &ContainerInstance) -> Option<&str> {
-    inst.availability_zone()
+/// A stopped reason's text, with the EC2 id it names resolved.
+pub(crate) fn stopped_reason<'a>(names: &'a Names, r: &'a StoppedReason) -> StoppedReasonText<'a> {
+    let ec2 = r
+        .instance()
+        .map_or("", |i| &*names.instance(i).ec2_instance_id);
+    r.text(ec2)
 }
 
 /// API: Resource. Field order and the zero `doubleValue`/`longValue` follow the
@@ -128,9 +133,9 @@ pub(crate) struct ContainerInstanceJson<'a> {
 }
 
 impl<'a> ContainerInstanceJson<'a> {
-    pub(crate) fn new(world: &World, inst: &'a ContainerInstance) -> ContainerInstanceJson<'a> {
+    pub(crate) fn new(names: &'a Names, inst: &'a ContainerInstance) -> ContainerInstanceJson<'a> {
         ContainerInstanceJson {
-            container_instance_arn: &inst.arn,
+            container_instance_arn: &names.instance(inst.id).arn,
             ec2_instance_id: &inst.ec2_instance_id,
             capacity_provider_name: inst.capacity_provider.as_deref(),
             version: inst.version,
@@ -146,12 +151,9 @@ impl<'a> ContainerInstanceJson<'a> {
             attributes: inst
                 .attributes
                 .iter()
-                .map(|(name, value)| AttributeJson {
-                    name,
-                    value: value.as_deref(),
-                })
+                .map(|(name, value)| AttributeJson { name, value })
                 .collect(),
-            registered_at: epoch_seconds(world.start_time_unix_ms, inst.registered_at.ms()),
+            registered_at: epoch_seconds(names.start_time_unix_ms, inst.registered_at.ms()),
         }
     }
 }
@@ -222,7 +224,7 @@ pub(crate) fn protocol_str(p: Protocol) -> &'static str {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct TaskJson<'a> {
-    task_arn: &'a str,
+    task_arn: TaskArn<'a>,
     cluster_arn: &'a str,
     task_definition_arn: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -239,8 +241,8 @@ pub(crate) struct TaskJson<'a> {
     containers: Vec<ContainerJson<'a>>,
     group: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    started_by: Option<&'a str>,
-    version: u64,
+    started_by: Option<AsStr<StartedByText<'a>>>,
+    version: u32,
     created_at: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     started_at: Option<f64>,
@@ -251,27 +253,28 @@ pub(crate) struct TaskJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     stop_code: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    stopped_reason: Option<&'a str>,
+    stopped_reason: Option<AsStr<StoppedReasonText<'a>>>,
     health_status: &'static str,
     overrides: TaskOverrideJson<'a>,
 }
 
 impl<'a> TaskJson<'a> {
-    /// `task` is the captured copy; the task definition, cluster and instance (which do not change
-    /// in the fields shown) resolve against the run's final world.
-    pub(crate) fn new(world: &'a World, task: &'a Task) -> TaskJson<'a> {
-        let start = world.start_time_unix_ms;
-        let def = world.task_definition(task.task_definition);
-        let inst = task.instance.map(|i| world.instance(i));
+    /// `task` is the captured copy; its spec, task definition, cluster and instance (which do not
+    /// change in the fields shown) resolve through the declared names.
+    pub(crate) fn new(names: &'a Names, task: &'a Task) -> TaskJson<'a> {
+        let start = names.start_time_unix_ms;
+        let spec = names.spec(task.spec);
+        let def = names.task_definition(spec.task_definition);
+        let inst = task.instance.map(|i| names.instance(i));
         let last_status = container_status(task.last_status);
+        let bindings: Vec<_> = ecsim_model::network_bindings(def, task).collect();
         // Containers in their start order (dependencies first, from the dependsOn DAG).
         let containers = def
             .containers_in_start_order()
             .map(|c| ContainerJson {
                 name: &c.name,
                 last_status,
-                network_bindings: task
-                    .network_bindings
+                network_bindings: bindings
                     .iter()
                     .filter(|b| b.container == c.name)
                     .map(|b| NetworkBindingJson {
@@ -284,29 +287,32 @@ impl<'a> TaskJson<'a> {
             })
             .collect();
         TaskJson {
-            task_arn: &task.arn,
-            cluster_arn: &world.cluster(task.cluster).arn,
+            task_arn: names.task_arn(task.id, task.cluster),
+            cluster_arn: &names.cluster(task.cluster).arn,
             task_definition_arn: &def.arn,
-            container_instance_arn: inst.map(|i| i.arn.as_str()),
-            availability_zone: inst.and_then(instance_az),
-            capacity_provider_name: task.capacity_provider.as_deref(),
-            launch_type: task.launch_type.as_str(),
+            container_instance_arn: inst.map(|i| &*i.arn),
+            availability_zone: inst.and_then(|i| i.availability_zone.as_deref()),
+            capacity_provider_name: spec.capacity_provider.as_deref(),
+            launch_type: spec.launch_type.as_str(),
             last_status: task.last_status.as_str(),
             desired_status: task.desired_status.as_str(),
-            cpu: task.requirements.cpu.to_string(),
-            memory: task.requirements.memory_mib.to_string(),
+            cpu: spec.requirements.cpu.to_string(),
+            memory: spec.requirements.memory_mib.to_string(),
             containers,
-            group: world.group_name(task.group),
-            started_by: task.started_by.as_deref(),
+            group: names.group(spec.group),
+            started_by: spec.started_by.as_ref().map(|s| AsStr(StartedByText(s))),
             version: task.version,
             created_at: epoch_seconds(start, task.created_at.ms()),
-            started_at: task.started_at.map(|t| epoch_seconds(start, t.ms())),
-            stopping_at: task.stopping_at.map(|t| epoch_seconds(start, t.ms())),
-            stopped_at: task.stopped_at.map(|t| epoch_seconds(start, t.ms())),
+            started_at: task.started_at.get().map(|t| epoch_seconds(start, t.ms())),
+            stopping_at: task.stopping_at.get().map(|t| epoch_seconds(start, t.ms())),
+            stopped_at: task.stopped_at.get().map(|t| epoch_seconds(start, t.ms())),
             stop_code: task.stop_code.map(|c| c.as_str()),
-            stopped_reason: task.stopped_reason.as_deref(),
+            stopped_reason: task
+                .stopped_reason
+                .as_ref()
+                .map(|r| AsStr(stopped_reason(names, r))),
             health_status: task.health_status.as_str(),
-            overrides: task_override(def, &task.overrides),
+            overrides: task_override(def, &spec.overrides),
         }
     }
 }
@@ -364,11 +370,11 @@ pub(crate) struct ClusterJson<'a> {
 impl<'a> ClusterJson<'a> {
     /// `active_services_count` is the caller's: ClusterSnapshot does not carry it.
     pub(crate) fn new(
-        world: &'a World,
+        names: &'a Names,
         c: &ClusterSnapshot,
         active_services_count: u32,
     ) -> ClusterJson<'a> {
-        let cluster = world.cluster(c.cluster);
+        let cluster = names.cluster(c.cluster);
         ClusterJson {
             cluster_arn: &cluster.arn,
             cluster_name: &cluster.name,

@@ -1,13 +1,15 @@
 //! `events.jsonl`: one EventBridge-shaped line per event, in simulation order (SPEC §9).
 //!
-//! A run can have a million events, so each line is serialized from small borrowed structs into
-//! one reused buffer and handed to the writer with a single `write_all`: no `serde_json::Value`,
-//! no allocation per line once the buffer has grown to the longest line.
+//! A run can have tens of millions of events, so each line is serialized from small borrowed
+//! structs into one reused buffer and handed to the writer in 64 KiB pieces: no
+//! `serde_json::Value`, no allocation per line once the buffer has grown to the longest line.
 
-use crate::ecs::instance_az;
-use crate::ecs::service::{deployment, service};
+use crate::ecs::stopped_reason;
+use crate::names::{AsStr, Names, StartedByText, TaskArn};
 use crate::time::IsoTime;
-use ecsim_engine::{EventDetail, EventRecord, RunOutput};
+use ecsim_engine::{EventDetail, EventRecord};
+use ecsim_model::task::StoppedReasonText;
+use ecsim_model::EcsSvcId;
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -36,13 +38,13 @@ enum Detail<'a> {
     ActionError(ActionError<'a>),
 }
 
-/// `ECS Task State Change`. The status fields are those of the event; the rest resolve against
-/// the final world (they do not change over a task's life).
+/// `ECS Task State Change`. The status fields are those of the event; the rest resolve through
+/// the task's spec (they do not change over a task's life).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct TaskStateChange<'a> {
     cluster_arn: &'a str,
-    task_arn: &'a str,
+    task_arn: TaskArn<'a>,
     task_definition_arn: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     container_instance_arn: Option<&'a str>,
@@ -50,7 +52,7 @@ struct TaskStateChange<'a> {
     ec2_instance_id: Option<&'a str>,
     group: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    started_by: Option<&'a str>,
+    started_by: Option<AsStr<StartedByText<'a>>>,
     launch_type: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     capacity_provider_name: Option<&'a str>,
@@ -59,7 +61,7 @@ struct TaskStateChange<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     stop_code: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    stopped_reason: Option<&'a str>,
+    stopped_reason: Option<AsStr<StoppedReasonText<'a>>>,
     cpu: U32Str,
     memory: U32Str,
 }
@@ -83,11 +85,11 @@ struct ContainerInstanceStateChange<'a> {
 #[serde(rename_all = "camelCase")]
 struct PlacementDecision<'a> {
     cluster_arn: &'a str,
-    task_arn: &'a str,
+    task_arn: TaskArn<'a>,
     task_definition_arn: &'a str,
     group: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    started_by: Option<&'a str>,
+    started_by: Option<AsStr<StartedByText<'a>>>,
     container_instance_arn: &'a str,
     ec2_instance_id: &'a str,
     availability_zone: Option<&'a str>,
@@ -102,7 +104,7 @@ struct PlacementFailure<'a> {
     group: &'a str,
     task_definition_arn: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    started_by: Option<&'a str>,
+    started_by: Option<AsStr<StartedByText<'a>>>,
     container_instance_arn: Option<&'a str>,
     reason: &'a str,
 }
@@ -130,7 +132,7 @@ struct ServiceAction<'a> {
 struct DeploymentStateChange<'a> {
     event_type: &'static str,
     event_name: &'static str,
-    deployment_id: &'a str,
+    deployment_id: AsStr<EcsSvcId>,
     updated_at: IsoTime,
     rollout_state: &'static str,
     reason: &'a str,
@@ -168,37 +170,38 @@ impl Serialize for U32Str {
 
 /// The detail of `d`, which happened at `time`, and the envelope's `resources`.
 fn detail<'a>(
-    out: &'a RunOutput,
+    names: &'a Names,
     time: IsoTime,
     d: &'a EventDetail,
 ) -> (Detail<'a>, Option<[&'a str; 1]>) {
-    let world = &out.world;
     let detail = match d {
         EventDetail::TaskStateChange {
             task,
+            spec,
+            instance,
             last_status,
             desired_status,
             stop_code,
-            stopped_reason,
+            stopped_reason: reason,
         } => {
-            let task = world.task(*task);
-            let inst = task.instance.map(|i| world.instance(i));
+            let spec = names.spec(*spec);
+            let inst = instance.map(|i| names.instance(i));
             Detail::TaskStateChange(TaskStateChange {
-                cluster_arn: &world.cluster(task.cluster).arn,
-                task_arn: &task.arn,
-                task_definition_arn: &world.task_definition(task.task_definition).arn,
-                container_instance_arn: inst.map(|i| i.arn.as_str()),
-                ec2_instance_id: inst.map(|i| i.ec2_instance_id.as_str()),
-                group: world.group_name(task.group),
-                started_by: task.started_by.as_deref(),
-                launch_type: task.launch_type.as_str(),
-                capacity_provider_name: task.capacity_provider.as_deref(),
+                cluster_arn: &names.cluster(spec.cluster).arn,
+                task_arn: names.task_arn(*task, spec.cluster),
+                task_definition_arn: &names.task_definition(spec.task_definition).arn,
+                container_instance_arn: inst.map(|i| &*i.arn),
+                ec2_instance_id: inst.map(|i| &*i.ec2_instance_id),
+                group: names.group(spec.group),
+                started_by: spec.started_by.as_ref().map(|s| AsStr(StartedByText(s))),
+                launch_type: spec.launch_type.as_str(),
+                capacity_provider_name: spec.capacity_provider.as_deref(),
                 last_status: last_status.as_str(),
                 desired_status: desired_status.as_str(),
                 stop_code: stop_code.map(|c| c.as_str()),
-                stopped_reason: stopped_reason.as_deref(),
-                cpu: U32Str(task.requirements.cpu),
-                memory: U32Str(task.requirements.memory_mib),
+                stopped_reason: reason.as_ref().map(|r| AsStr(stopped_reason(names, r))),
+                cpu: U32Str(spec.requirements.cpu),
+                memory: U32Str(spec.requirements.memory_mib),
             })
         }
         EventDetail::ContainerInstanceStateChange {
@@ -209,9 +212,9 @@ fn detail<'a>(
             pending_tasks_count,
             reason,
         } => {
-            let inst = world.instance(*instance);
+            let inst = names.instance(*instance);
             Detail::ContainerInstanceStateChange(ContainerInstanceStateChange {
-                cluster_arn: &world.cluster(inst.cluster).arn,
+                cluster_arn: &names.cluster(inst.cluster).arn,
                 container_instance_arn: &inst.arn,
                 ec2_instance_id: &inst.ec2_instance_id,
                 status: status.as_str(),
@@ -223,41 +226,42 @@ fn detail<'a>(
         }
         EventDetail::PlacementDecision {
             task,
+            spec,
             instance,
             finalists,
         } => {
-            let task = world.task(*task);
-            let inst = world.instance(*instance);
+            let spec = names.spec(*spec);
+            let inst = names.instance(*instance);
             Detail::PlacementDecision(PlacementDecision {
-                cluster_arn: &world.cluster(task.cluster).arn,
-                task_arn: &task.arn,
-                task_definition_arn: &world.task_definition(task.task_definition).arn,
-                group: world.group_name(task.group),
-                started_by: task.started_by.as_deref(),
+                cluster_arn: &names.cluster(spec.cluster).arn,
+                task_arn: names.task_arn(*task, spec.cluster),
+                task_definition_arn: &names.task_definition(spec.task_definition).arn,
+                group: names.group(spec.group),
+                started_by: spec.started_by.as_ref().map(|s| AsStr(StartedByText(s))),
                 container_instance_arn: &inst.arn,
                 ec2_instance_id: &inst.ec2_instance_id,
-                availability_zone: instance_az(inst),
+                availability_zone: inst.availability_zone.as_deref(),
                 finalists: *finalists,
             })
         }
         EventDetail::PlacementFailure {
-            cluster,
-            group,
-            task_definition,
-            started_by,
+            spec,
             instance,
             requested,
             reason,
-        } => Detail::PlacementFailure(PlacementFailure {
-            cluster_arn: &world.cluster(*cluster).arn,
-            group: world.group_name(*group),
-            task_definition_arn: &world.task_definition(*task_definition).arn,
-            started_by: started_by.as_deref(),
-            container_instance_arn: instance
-                .map(|i| world.instance(i).arn.as_str())
-                .or(requested.as_deref()),
-            reason,
-        }),
+        } => {
+            let spec = names.spec(*spec);
+            Detail::PlacementFailure(PlacementFailure {
+                cluster_arn: &names.cluster(spec.cluster).arn,
+                group: names.group(spec.group),
+                task_definition_arn: &names.task_definition(spec.task_definition).arn,
+                started_by: spec.started_by.as_ref().map(|s| AsStr(StartedByText(s))),
+                container_instance_arn: instance
+                    .map(|i| &*names.instance(i).arn)
+                    .or(requested.as_deref()),
+                reason,
+            })
+        }
         EventDetail::ServiceAction {
             service: id,
             event_name,
@@ -266,28 +270,26 @@ fn detail<'a>(
             reason,
             instance,
         } => {
-            let s = service(out, *id);
+            let s = names.service(*id);
             let detail = Detail::ServiceAction(ServiceAction {
                 event_type,
                 event_name,
-                cluster_arn: &world.cluster(s.cluster).arn,
+                cluster_arn: &names.cluster(s.cluster).arn,
                 created_at: time,
                 message,
-                reason: reason.as_deref(),
-                container_instance_arns: instance.map(|i| [world.instance(i).arn.as_str()]),
+                reason: *reason,
+                container_instance_arns: instance.map(|i| [&*names.instance(i).arn]),
             });
-            return (detail, Some([s.arn.as_str()]));
+            return (detail, Some([&*s.arn]));
         }
         EventDetail::DeploymentStateChange {
             service: id,
-            deployment: dep,
+            deployment,
             event_name,
             rollout_state,
             reason,
         } => {
-            let s = service(out, *id);
-            let dep = deployment(out, *dep);
-            debug_assert_eq!(dep.service, *id, "deployment of another service");
+            let s = names.service(*id);
             let detail = Detail::DeploymentStateChange(DeploymentStateChange {
                 event_type: if *event_name == "SERVICE_DEPLOYMENT_FAILED" {
                     "ERROR"
@@ -295,12 +297,12 @@ fn detail<'a>(
                     "INFO"
                 },
                 event_name,
-                deployment_id: &dep.ecs_id,
+                deployment_id: AsStr(deployment.ecs_id()),
                 updated_at: time,
                 rollout_state: rollout_state.as_str(),
                 reason,
             });
-            return (detail, Some([s.arn.as_str()]));
+            return (detail, Some([&*s.arn]));
         }
         EventDetail::ActionError {
             action_index,
@@ -317,45 +319,87 @@ fn detail<'a>(
     (detail, None)
 }
 
-/// Appends one event line (with its newline) to `buf`.
-fn push_line(buf: &mut Vec<u8>, out: &RunOutput, time: IsoTime, e: &EventRecord) -> io::Result<()> {
-    let (detail, resources) = detail(out, time, &e.detail);
-    let line = EventLine {
-        t: e.t.ms(),
-        time,
-        detail_type: e.detail.detail_type(),
-        resources,
-        detail,
-    };
-    serde_json::to_writer(&mut *buf, &line).map_err(io::Error::from)?;
-    buf.push(b'\n');
-    Ok(())
+/// Which events `events.jsonl` holds (SPEC §10 `--events`); every other file and the fingerprint
+/// are the same whichever is chosen.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EventsMode {
+    #[default]
+    All,
+    /// Without `ECS Task State Change` and `ECS Placement Decision`.
+    NoTasks,
+    /// An empty file.
+    None,
 }
 
 /// Lines are gathered into a buffer of about this size before each write.
 const FLUSH_BYTES: usize = 64 * 1024;
 
-/// Writes `events.jsonl`.
-pub fn write_events(out: &RunOutput, mut w: impl Write) -> io::Result<()> {
-    let mut buf = Vec::with_capacity(FLUSH_BYTES + 4096);
-    // Events come in time order with many sharing a time: render each time once.
-    let mut last: Option<(u64, IsoTime)> = None;
-    for e in &out.events {
+/// Writes `events.jsonl` line by line as events arrive.
+pub struct EventsWriter<W: Write> {
+    w: W,
+    mode: EventsMode,
+    buf: Vec<u8>,
+    /// Events come in time order with many sharing a time: each time is rendered once.
+    last: Option<(u64, IsoTime)>,
+    /// Bytes of the file so far (written and buffered).
+    bytes: u64,
+}
+
+impl<W: Write> EventsWriter<W> {
+    pub fn new(w: W, mode: EventsMode) -> EventsWriter<W> {
+        EventsWriter {
+            w,
+            mode,
+            buf: Vec::with_capacity(FLUSH_BYTES + 4096),
+            last: None,
+            bytes: 0,
+        }
+    }
+
+    /// Bytes of `events.jsonl` so far.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Writes one event's line (unless the mode leaves it out).
+    pub fn event(&mut self, names: &Names, e: &EventRecord) -> io::Result<()> {
+        match self.mode {
+            EventsMode::None => return Ok(()),
+            EventsMode::NoTasks if e.detail.is_task_event() => return Ok(()),
+            _ => {}
+        }
         let t = e.t.ms();
-        let time = match last {
+        let time = match self.last {
             Some((lt, time)) if lt == t => time,
             _ => {
-                let time = IsoTime::new(out.start_time_unix_ms, t);
-                last = Some((t, time));
+                let time = IsoTime::new(names.start_time_unix_ms, t);
+                self.last = Some((t, time));
                 time
             }
         };
-        push_line(&mut buf, out, time, e)?;
-        if buf.len() >= FLUSH_BYTES {
-            w.write_all(&buf)?;
-            buf.clear();
+        let before = self.buf.len();
+        let (detail, resources) = detail(names, time, &e.detail);
+        let line = EventLine {
+            t,
+            time,
+            detail_type: e.detail.detail_type(),
+            resources,
+            detail,
+        };
+        serde_json::to_writer(&mut self.buf, &line).map_err(io::Error::from)?;
+        self.buf.push(b'\n');
+        self.bytes += (self.buf.len() - before) as u64;
+        if self.buf.len() >= FLUSH_BYTES {
+            self.w.write_all(&self.buf)?;
+            self.buf.clear();
         }
+        Ok(())
     }
-    w.write_all(&buf)?;
-    w.flush()
+
+    /// Writes what is buffered and returns the writer.
+    pub fn finish(mut self) -> io::Result<W> {
+        self.w.write_all(&self.buf)?;
+        self.w.flush()?;
+        Ok(self.w)
+    }
 }

@@ -3,11 +3,11 @@
 
 use crate::ecs::service::ServiceJson;
 use crate::ecs::{ClusterJson, ContainerInstanceJson, FailureJson, TaskJson};
+use crate::names::Names;
 use crate::time::IsoTime;
 use ecsim_engine::service::ServiceStatus;
-use ecsim_engine::{RunOutput, ServiceSnapshot, SnapshotRecord, SnapshotResponse};
+use ecsim_engine::{ServiceSnapshot, SnapshotRecord, SnapshotResponse};
 use ecsim_model::ClusterId;
-use ecsim_model::World;
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -103,7 +103,7 @@ fn active_services_count(services: &[ServiceSnapshot], cluster: ClusterId) -> u3
     u32::try_from(n).expect("fewer than 2^32 services")
 }
 
-fn response<'a>(world: &'a World, r: &'a SnapshotResponse) -> Response<'a> {
+fn response<'a>(names: &'a Names, r: &'a SnapshotResponse) -> Response<'a> {
     match r {
         SnapshotResponse::ListContainerInstances {
             container_instance_arns,
@@ -118,13 +118,13 @@ fn response<'a>(world: &'a World, r: &'a SnapshotResponse) -> Response<'a> {
         } => Response::DescribeContainerInstances(DescribeContainerInstances {
             container_instances: container_instances
                 .iter()
-                .map(|i| ContainerInstanceJson::new(world, i))
+                .map(|i| ContainerInstanceJson::new(names, i))
                 .collect(),
             failures: failures.iter().map(FailureJson::new).collect(),
         }),
         SnapshotResponse::DescribeTasks { tasks, failures } => {
             Response::DescribeTasks(DescribeTasks {
-                tasks: tasks.iter().map(|t| TaskJson::new(world, t)).collect(),
+                tasks: tasks.iter().map(|t| TaskJson::new(names, t)).collect(),
                 failures: failures.iter().map(FailureJson::new).collect(),
             })
         }
@@ -145,7 +145,7 @@ fn response<'a>(world: &'a World, r: &'a SnapshotResponse) -> Response<'a> {
             Response::DescribeServices(DescribeServices {
                 services: services
                     .iter()
-                    .map(|s| ServiceJson::new(world, s))
+                    .map(|s| ServiceJson::new(names, s))
                     .collect(),
                 failures: failures.iter().map(FailureJson::new).collect(),
             })
@@ -158,23 +158,23 @@ fn response<'a>(world: &'a World, r: &'a SnapshotResponse) -> Response<'a> {
         } => Response::Snapshot(Snapshot {
             clusters: clusters
                 .iter()
-                .map(|c| ClusterJson::new(world, c, active_services_count(services, c.cluster)))
+                .map(|c| ClusterJson::new(names, c, active_services_count(services, c.cluster)))
                 .collect(),
             container_instances: container_instances
                 .iter()
-                .map(|i| ContainerInstanceJson::new(world, i))
+                .map(|i| ContainerInstanceJson::new(names, i))
                 .collect(),
             services: services
                 .iter()
-                .map(|s| ServiceJson::new(world, s))
+                .map(|s| ServiceJson::new(names, s))
                 .collect(),
-            tasks: tasks.iter().map(|t| TaskJson::new(world, t)).collect(),
+            tasks: tasks.iter().map(|t| TaskJson::new(names, t)).collect(),
             capacity_providers: [],
         }),
     }
 }
 
-fn push_line(buf: &mut Vec<u8>, out: &RunOutput, s: &SnapshotRecord) -> io::Result<()> {
+fn push_line(buf: &mut Vec<u8>, names: &Names, s: &SnapshotRecord) -> io::Result<()> {
     let input: serde_json::Value = serde_json::from_str(&s.input_json).map_err(|e| {
         io::Error::new(
             io::ErrorKind::InvalidData,
@@ -187,24 +187,36 @@ fn push_line(buf: &mut Vec<u8>, out: &RunOutput, s: &SnapshotRecord) -> io::Resu
     })?;
     let line = SnapshotLine {
         t: s.t.ms(),
-        time: IsoTime::new(out.start_time_unix_ms, s.t.ms()),
+        time: IsoTime::new(names.start_time_unix_ms, s.t.ms()),
         action: &s.action,
         label: s.label.as_deref(),
         input,
-        response: response(&out.world, &s.response),
+        response: response(names, &s.response),
     };
     serde_json::to_writer(&mut *buf, &line).map_err(io::Error::from)?;
     buf.push(b'\n');
     Ok(())
 }
 
-/// Writes `snapshots.jsonl`.
-pub fn write_snapshots(out: &RunOutput, mut w: impl Write) -> io::Result<()> {
-    let mut buf = Vec::new();
-    for s in &out.snapshots {
-        buf.clear();
-        push_line(&mut buf, out, s)?;
-        w.write_all(&buf)?;
+/// Writes `snapshots.jsonl` line by line.
+pub struct SnapshotsWriter<W: Write> {
+    w: W,
+    buf: Vec<u8>,
+}
+
+impl<W: Write> SnapshotsWriter<W> {
+    pub fn new(w: W) -> SnapshotsWriter<W> {
+        SnapshotsWriter { w, buf: Vec::new() }
     }
-    w.flush()
+
+    pub fn snapshot(&mut self, names: &Names, s: &SnapshotRecord) -> io::Result<()> {
+        self.buf.clear();
+        push_line(&mut self.buf, names, s)?;
+        self.w.write_all(&self.buf)
+    }
+
+    pub fn finish(mut self) -> io::Result<W> {
+        self.w.flush()?;
+        Ok(self.w)
+    }
 }

@@ -1,8 +1,9 @@
 //! `summary.json`: the run's figures, in exactly the shape and key order of SPEC §9.
 
-use crate::ecs::service::{deployment, deployment_status};
-use ecsim_engine::{RunOutput, ServiceOutput};
-use ecsim_model::World;
+use crate::ecs::service::deployment_status;
+use crate::names::AsStr;
+use ecsim_engine::{RunSummary, ServiceOutput};
+use ecsim_model::EcsSvcId;
 use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -15,6 +16,16 @@ pub struct SummaryMeta<'a> {
     pub scenario_sha256: &'a str,
     /// Each ignored field's JSON path, once, in the order the scenario crate reports them.
     pub ignored_fields: &'a [String],
+}
+
+impl SummaryMeta<'static> {
+    /// No digest and no ignored fields (for writing the other files).
+    pub fn none() -> SummaryMeta<'static> {
+        SummaryMeta {
+            scenario_sha256: "",
+            ignored_fields: &[],
+        }
+    }
 }
 
 /// The `summary.json` schema version (SPEC §9).
@@ -50,7 +61,7 @@ struct CountsJson<'a> {
     placements: u64,
     tasks_started: u64,
     tasks_stopped: &'a BTreeMap<&'static str, u64>,
-    placement_failures: &'a BTreeMap<String, u64>,
+    placement_failures: &'a BTreeMap<&'static str, u64>,
     action_errors: u64,
 }
 
@@ -72,7 +83,7 @@ struct ServiceJson<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct DeploymentJson<'a> {
-    id: &'a str,
+    id: AsStr<EcsSvcId>,
     status: &'static str,
     rollout_state: &'static str,
     task_definition: &'a str,
@@ -100,10 +111,10 @@ impl Serialize for SecondsFromMs {
 
 impl<'a> ServiceJson<'a> {
     /// Deployments in the service's creation order, each in its final state.
-    fn new(out: &'a RunOutput, world: &'a World, o: &'a ServiceOutput) -> ServiceJson<'a> {
+    fn new(summary: &'a RunSummary, o: &'a ServiceOutput) -> ServiceJson<'a> {
         let s = &o.service;
         ServiceJson {
-            cluster: &world.cluster(s.cluster).name,
+            cluster: &o.cluster_name,
             service_name: &s.name,
             desired_count: s.desired_count,
             running_count: o.running_count,
@@ -113,13 +124,13 @@ impl<'a> ServiceJson<'a> {
                 .deployments
                 .iter()
                 .map(|&id| {
-                    let d = deployment(out, id);
+                    let d = &summary.deployments[id.index()];
                     debug_assert_eq!(d.service, s.id, "deployment of another service");
                     DeploymentJson {
-                        id: &d.ecs_id,
+                        id: AsStr(d.id.ecs_id()),
                         status: deployment_status(d),
                         rollout_state: d.rollout_state.as_str(),
-                        task_definition: &world.task_definition(d.task_definition).arn,
+                        task_definition: &summary.task_definition_arns[d.task_definition.index()],
                         created_ms: d.created_at.ms(),
                         completed_ms: d.completed_at.map(|t| t.ms()),
                         failed_tasks: d.failed_tasks,
@@ -158,7 +169,7 @@ pub(crate) fn round6(x: f64) -> f64 {
 }
 
 /// Writes `summary.json`: pretty-printed with two-space indents and a trailing newline.
-pub fn write_summary(out: &RunOutput, meta: &SummaryMeta, mut w: impl Write) -> io::Result<()> {
+pub fn write_summary(out: &RunSummary, meta: &SummaryMeta, mut w: impl Write) -> io::Result<()> {
     let u = &out.utilization;
     let summary = Summary {
         schema_version: SCHEMA_VERSION,
@@ -180,7 +191,7 @@ pub fn write_summary(out: &RunOutput, meta: &SummaryMeta, mut w: impl Write) -> 
         services: out
             .services
             .iter()
-            .map(|o| ServiceJson::new(out, &out.world, o))
+            .map(|o| ServiceJson::new(out, o))
             .collect(),
         capacity_providers: [],
         utilization: UtilizationJson {

@@ -1,7 +1,8 @@
 //! `timeseries.csv`: one row per sample per cluster and capacity provider (SPEC §9).
 
+use crate::names::Names;
 use crate::summary::round6;
-use ecsim_engine::{RunOutput, TimeseriesRow};
+use ecsim_engine::TimeseriesRow;
 use std::io::{self, Write};
 
 /// The header, in column order (SPEC §9).
@@ -27,38 +28,81 @@ pub(crate) fn reservation_str(x: f64) -> String {
     format!("{}", round6(x))
 }
 
-fn record(out: &RunOutput, r: &TimeseriesRow) -> [String; 13] {
-    [
-        r.t_s.to_string(),
-        out.world.cluster(r.cluster).name.clone(),
-        r.capacity_provider
-            .clone()
-            .unwrap_or_else(|| "-".to_string()),
-        r.instances_active.to_string(),
-        r.instances_draining.to_string(),
-        r.cpu_registered.to_string(),
-        r.cpu_reserved.to_string(),
-        r.memory_registered_mib.to_string(),
-        r.memory_reserved_mib.to_string(),
-        r.tasks_provisioning.to_string(),
-        r.tasks_pending.to_string(),
-        r.tasks_running.to_string(),
-        r.capacity_provider_reservation
-            .map(reservation_str)
-            .unwrap_or_default(),
-    ]
+/// One row, field by field, with numbers rendered on the stack (no allocation per row).
+fn write_row<W: Write>(
+    csv: &mut csv::Writer<W>,
+    names: &Names,
+    r: &TimeseriesRow,
+) -> csv::Result<()> {
+    let mut n = Digits::default();
+    csv.write_field(n.u64(r.t_s))?;
+    csv.write_field(&*names.cluster(r.cluster).name)?;
+    csv.write_field(r.capacity_provider.as_deref().unwrap_or("-"))?;
+    for v in [
+        u64::from(r.instances_active),
+        u64::from(r.instances_draining),
+        r.cpu_registered,
+        r.cpu_reserved,
+        r.memory_registered_mib,
+        r.memory_reserved_mib,
+        u64::from(r.tasks_provisioning),
+        u64::from(r.tasks_pending),
+        u64::from(r.tasks_running),
+    ] {
+        csv.write_field(n.u64(v))?;
+    }
+    match r.capacity_provider_reservation {
+        Some(x) => csv.write_field(reservation_str(x))?,
+        None => csv.write_field("")?,
+    }
+    csv.write_record(None::<&[u8]>)
 }
 
-/// Writes `timeseries.csv`: the header, then the rows in the run's order.
-pub fn write_timeseries(out: &RunOutput, w: impl Write) -> io::Result<()> {
-    let mut csv = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(w);
-    csv.write_record(TIMESERIES_HEADER).map_err(csv_error)?;
-    for r in &out.timeseries {
-        csv.write_record(record(out, r)).map_err(csv_error)?;
+/// An unsigned integer's decimal digits, rendered into a buffer of its own.
+#[derive(Default)]
+pub(crate) struct Digits {
+    buf: [u8; 20],
+}
+
+impl Digits {
+    pub(crate) fn u64(&mut self, mut v: u64) -> &[u8] {
+        let mut i = self.buf.len();
+        loop {
+            i -= 1;
+            self.buf[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        &self.buf[i..]
     }
-    csv.flush()
+}
+
+/// Writes `timeseries.csv` row by row: the header first, then the rows as they come.
+pub struct TimeseriesWriter<W: Write> {
+    csv: csv::Writer<W>,
+}
+
+impl<W: Write> TimeseriesWriter<W> {
+    pub fn new(w: W) -> io::Result<TimeseriesWriter<W>> {
+        let mut csv = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(w);
+        csv.write_record(TIMESERIES_HEADER).map_err(csv_error)?;
+        Ok(TimeseriesWriter { csv })
+    }
+
+    pub fn row(&mut self, names: &Names, r: &TimeseriesRow) -> io::Result<()> {
+        write_row(&mut self.csv, names, r).map_err(csv_error)
+    }
+
+    pub fn finish(mut self) -> io::Result<W> {
+        self.csv.flush()?;
+        self.csv
+            .into_inner()
+            .map_err(|e| io::Error::other(e.to_string()))
+    }
 }
 
 pub(crate) fn csv_error(e: csv::Error) -> io::Error {

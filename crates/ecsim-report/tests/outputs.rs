@@ -150,8 +150,8 @@ fn every_event_line_is_json_in_order() {
     let text = events();
     assert!(text.ends_with('\n'));
     let out = fixture::run_output();
-    assert_eq!(text.lines().count(), out.events.len());
-    for (l, e) in text.lines().zip(&out.events) {
+    assert_eq!(text.lines().count(), out.events().count());
+    for (l, e) in text.lines().zip(out.events()) {
         let v: Value = serde_json::from_str(l).unwrap();
         let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
         // The service detail-types add the envelope's `resources` (the service ARN).
@@ -419,8 +419,8 @@ fn snapshot_state() {
 fn every_snapshot_line_is_json() {
     let text = snapshots();
     let out = fixture::run_output();
-    assert_eq!(text.lines().count(), out.snapshots.len());
-    for (l, s) in text.lines().zip(&out.snapshots) {
+    assert_eq!(text.lines().count(), out.snapshots().count());
+    for (l, s) in text.lines().zip(out.snapshots()) {
         let v: Value = serde_json::from_str(l).unwrap();
         assert_eq!(
             keys(&v),
@@ -434,7 +434,15 @@ fn every_snapshot_line_is_json() {
 #[test]
 fn bad_snapshot_input_is_an_error_not_a_panic() {
     let mut out = fixture::run_output();
-    out.snapshots[0].input_json = "{not json".to_string();
+    let first = out
+        .records
+        .iter_mut()
+        .find_map(|r| match r {
+            ecsim_engine::Record::Snapshot(s) => Some(s),
+            _ => None,
+        })
+        .unwrap();
+    first.input_json = "{not json".to_string();
     let err = write_snapshots(&out, Vec::new()).unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
 }
@@ -456,9 +464,8 @@ fn outputs_are_byte_identical_across_calls() {
 #[test]
 fn empty_run() {
     let mut out = fixture::run_output();
-    out.events.clear();
-    out.snapshots.clear();
-    out.timeseries.clear();
+    out.records
+        .retain(|r| matches!(r, ecsim_engine::Record::Declare(_)));
     let mut v = Vec::new();
     write_events(&out, &mut v).unwrap();
     write_snapshots(&out, &mut v).unwrap();

@@ -12,15 +12,17 @@ proptest! {
     #[test]
     fn event_strings_round_trip(action in ".*", error in "\\PC*", message in any::<String>()) {
         let mut out = fixture::run_output();
-        out.events = vec![EventRecord {
+        // Error names are static in the engine; a test may leak a few.
+        let error_name: &'static str = Box::leak(error.clone().into_boxed_str());
+        fixture::set_events(&mut out, vec![EventRecord {
             t: SimTime(1),
             detail: EventDetail::ActionError {
                 action_index: 0,
-                action: action.clone(),
-                error: error.clone(),
+                action: std::sync::Arc::from(action.as_str()),
+                error: error_name,
                 message: message.clone(),
             },
-        }];
+        }]);
         let mut v = Vec::new();
         write_events(&out, &mut v).unwrap();
         let text = String::from_utf8(v).unwrap();

@@ -126,24 +126,19 @@ fn other_events_have_no_resources() {
     }
 }
 
-/// `RunOutput.services[i]` must be ServiceId(i): a mis-indexed run is a bug, caught in debug builds.
+/// `RunSummary.deployments[i]` must be DeploymentId(i): a mis-indexed summary is a bug, caught in
+/// debug builds.
 #[cfg(debug_assertions)]
 #[test]
-#[should_panic(expected = "not indexed by ServiceId")]
-fn misindexed_services_panic_in_debug() {
-    let mut out = fixture::run_output();
-    out.services.swap(0, 1);
-    write_events(&out, Vec::new()).unwrap();
-}
-
-/// Likewise `RunOutput.deployments[i]` must be DeploymentId(i).
-#[cfg(debug_assertions)]
-#[test]
-#[should_panic(expected = "not indexed by DeploymentId")]
+#[should_panic(expected = "deployment of another service")]
 fn misindexed_deployments_panic_in_debug() {
     let mut out = fixture::run_output();
-    out.deployments.swap(0, 1);
-    write_events(&out, Vec::new()).unwrap();
+    out.summary.deployments.swap(0, 2);
+    let meta = SummaryMeta {
+        scenario_sha256: "",
+        ignored_fields: &[],
+    };
+    write_summary(&out, &meta, Vec::new()).unwrap();
 }
 
 // ---- services.csv -------------------------------------------------------------------------------
@@ -164,7 +159,8 @@ fn services_csv_header_and_rows() {
 #[test]
 fn services_csv_without_services_is_the_header() {
     let mut out = fixture::run_output();
-    out.service_rows.clear();
+    out.records
+        .retain(|r| !matches!(r, ecsim_engine::Record::ServiceRow(_)));
     let mut v = Vec::new();
     write_services(&out, &mut v).unwrap();
     assert_eq!(
@@ -264,7 +260,7 @@ fn summary_seconds_below_min_healthy_text() {
     assert!(text.contains("\"secondsBelowMinHealthy\": 12.345,\n"));
     assert!(text.contains("\"secondsBelowMinHealthy\": 60,\n"));
     for (ms, shown) in [(0, "0"), (1, "0.001"), (1_500, "1.5"), (7_200_000, "7200")] {
-        out.services[0].record.below_min_healthy_ms = ms;
+        out.summary.services[0].record.below_min_healthy_ms = ms;
         assert!(
             render(&out).contains(&format!("\"secondsBelowMinHealthy\": {shown},\n")),
             "{ms} ms"
@@ -365,10 +361,11 @@ fn describe_services_events_newest_first_at_most_100() {
     assert_eq!(events.len(), 100);
     assert_eq!(
         events[0],
-        json!({"id": "00000000-0000-0000-0000-000000000102", "createdAt": T0_S + 162.0,
+        // The id is derived from the service (0) and the event's number in the run (102 = 0x66).
+        json!({"id": "00000000-0000-4000-8000-000000000066", "createdAt": T0_S + 162.0,
                "message": "(service web) event 102."})
     );
-    assert_eq!(events[99]["id"], "00000000-0000-0000-0000-000000000003");
+    assert_eq!(events[99]["id"], "00000000-0000-4000-8000-000000000003");
     assert_eq!(v["response"]["services"][1]["events"], json!([]));
 }
 

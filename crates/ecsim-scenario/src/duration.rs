@@ -1,6 +1,7 @@
 //! Durations (`"500ms"`, `"90s"`, `"15m"`, `"2h"`, `"1d"` or a number of seconds) and the
 //! scenario's `startTime` (RFC 3339), parsed by hand.
 
+use ecsim_kernel::calendar::{days_from_civil, is_date};
 use ecsim_kernel::SimDuration;
 
 /// What a duration looks like, for error messages.
@@ -166,7 +167,7 @@ pub fn parse_start_time(s: &str) -> Result<i64, String> {
     let Some((year, month, day, hour, minute, second, millis, offset_minutes)) = parsed else {
         return Err(EXPECTED_TIME.to_string());
     };
-    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+    if !is_date(year, month, day) {
         return Err(format!("{s} is not a calendar date; {EXPECTED_TIME}"));
     }
     if hour > 23 || minute > 59 || second > 59 {
@@ -175,30 +176,6 @@ pub fn parse_start_time(s: &str) -> Result<i64, String> {
     let days = days_from_civil(year, month, day);
     let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
     Ok(seconds * 1000 + millis)
-}
-
-fn is_leap(year: i64) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if is_leap(year) => 29,
-        _ => 28,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]

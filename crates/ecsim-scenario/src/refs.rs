@@ -6,6 +6,7 @@
 use crate::cx::{closest, Cx};
 use crate::path::Path;
 use ecsim_engine::service::{DeploymentController, SchedulingStrategy};
+use ecsim_model::arn::Ref;
 use ecsim_model::{AmiCatalog, Compatibility, InstanceTypeCatalog, NetworkMode};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -22,11 +23,13 @@ pub(crate) struct Revision {
     pub compatibilities: Vec<Compatibility>,
 }
 
-/// A task set created by CreateTaskSet.
+/// A task set created by CreateTaskSet. Its API id is the engine's to give when the run creates it
+/// (deployments and task sets take their ids from one counter), so later actions name it by its
+/// externalId (RULE), and the loader lowers that to the CreateTaskSet action's index.
 #[derive(Clone, Debug)]
 pub(crate) struct TaskSetRef {
-    /// The id the loader assigned (`ecs-svc/` + 19 digits).
-    pub id: String,
+    /// The index of the CreateTaskSet action in the file.
+    pub action: usize,
     pub external_id: Option<String>,
     /// False once an earlier DeleteTaskSet removed it.
     pub live: bool,
@@ -57,13 +60,9 @@ pub(crate) struct Refs {
     services: BTreeMap<String, BTreeMap<String, ServiceRef>>,
     /// Every (cluster, service) some CreateService so far created, deleted ones included.
     created_services: BTreeSet<(String, String)>,
-    /// How many CreateTaskSet actions the replay has seen: the next task set is number + 1.
-    task_sets_created: u64,
+    /// The file index of the action being lowered.
+    pub current_action: usize,
 }
-
-/// The first task set id is `ecs-svc/` and this plus 1, as 19 digits: far from the ids the engine
-/// gives deployments of the ECS controller.
-const TASK_SET_ID_BASE: u64 = 5_000_000_000_000_000_000;
 
 /// The most names listed in an "unknown ..." message.
 const LIST_MAX: usize = 12;
@@ -96,40 +95,25 @@ impl Refs {
             families: BTreeMap::new(),
             services: BTreeMap::new(),
             created_services: BTreeSet::new(),
-            task_sets_created: 0,
+            current_action: 0,
         }
     }
 
     /// The part after `arn:PARTITION:ecs:REGION:ACCOUNT:<kind>/`, when `text` is such an ARN of
     /// this scenario's region and account. `Err` explains what is wrong with an ARN.
     fn arn_rest<'t>(&self, text: &'t str, kind: &str) -> Result<Option<&'t str>, String> {
-        if !text.starts_with("arn:") {
-            return Ok(None);
-        }
-        let parts: Vec<&str> = text.splitn(6, ':').collect();
-        let resource = parts.get(5).copied().unwrap_or("");
-        let Some(rest) = resource
-            .strip_prefix(kind)
-            .and_then(|r| r.strip_prefix('/'))
-        else {
-            return Err(format!(
-                "expected a {kind} name or an ARN like arn:aws:ecs:{}:{}:{kind}/NAME",
-                self.region, self.account_id
-            ));
-        };
-        if parts.len() != 6 || !parts[1].starts_with("aws") || parts[2] != "ecs" {
-            return Err(format!(
-                "expected a {kind} name or an ARN like arn:aws:ecs:{}:{}:{kind}/NAME",
-                self.region, self.account_id
-            ));
-        }
-        if parts[3] != self.region || parts[4] != self.account_id {
-            return Err(format!(
+        match Ref::parse(text, kind) {
+            Ok(Ref::Name(_)) => Ok(None),
+            Ok(Ref::Arn(a)) if a.region != self.region || a.account != self.account_id => Err(format!(
                 "the ARN names region {} and account {}, but this scenario runs in region {} and account {}",
-                parts[3], parts[4], self.region, self.account_id
-            ));
+                a.region, a.account, self.region, self.account_id
+            )),
+            Ok(Ref::Arn(a)) => Ok(Some(a.rest)),
+            Err(_) => Err(format!(
+                "expected a {kind} name or an ARN like arn:aws:ecs:{}:{}:{kind}/NAME",
+                self.region, self.account_id
+            )),
         }
-        Ok(Some(rest))
     }
 
     /// Resolves a cluster name or ARN that must exist now; returns its name.
@@ -444,40 +428,39 @@ impl Refs {
         ))
     }
 
-    /// Assigns the next task set id (SPEC: the n-th CreateTaskSet of the scenario in (at, file
-    /// index) order gets `ecs-svc/` + (5000000000000000000 + n), 19 digits) and records the task
-    /// set on its service, if that service exists.
+    /// Records a task set that the CreateTaskSet being lowered creates on its service, if that
+    /// service exists.
     pub(crate) fn create_task_set(
         &mut self,
         cluster: Option<&str>,
         service: Option<&str>,
         external_id: Option<&str>,
-    ) -> String {
-        self.task_sets_created += 1;
-        let id = format!("ecs-svc/{:019}", TASK_SET_ID_BASE + self.task_sets_created);
+    ) {
+        let action = self.current_action;
         if let (Some(c), Some(s)) = (cluster, service) {
             if let Some(svc) = self.service_mut(c, s) {
                 svc.task_sets.push(TaskSetRef {
-                    id: id.clone(),
+                    action,
                     external_id: external_id.map(str::to_string),
                     live: true,
                 });
             }
         }
-        id
     }
 
-    pub(crate) fn delete_task_set(&mut self, cluster: &str, service: &str, id: &str) {
+    pub(crate) fn delete_task_set(&mut self, cluster: &str, service: &str, action: usize) {
         if let Some(svc) = self.service_mut(cluster, service) {
-            for t in svc.task_sets.iter_mut().filter(|t| t.id == id) {
+            for t in svc.task_sets.iter_mut().filter(|t| t.action == action) {
                 t.live = false;
             }
         }
     }
 
-    /// Resolves a task set reference of `service` in `cluster`: its id, its ARN
-    /// (`arn:aws:ecs:REGION:ACCOUNT:task-set/CLUSTER/SERVICE/ID`), or the externalId of exactly one
-    /// of its task sets that exist now (RULE). Returns the id.
+    /// Resolves a task set reference of `service` in `cluster`: the externalId of exactly one of
+    /// its task sets that exist now, or an ARN (`arn:aws:ecs:REGION:ACCOUNT:task-set/CLUSTER/
+    /// SERVICE/EXTERNAL_ID`) ending in one (RULE: a task set's own id is given when the run
+    /// creates it, so a scenario names it by the externalId it gave). Returns the index of the
+    /// CreateTaskSet action.
     pub(crate) fn task_set(
         &self,
         cx: &mut Cx,
@@ -486,9 +469,9 @@ impl Refs {
         text: &str,
         cluster: &str,
         service: &str,
-    ) -> Option<String> {
+    ) -> Option<usize> {
         let example = format!(
-            "arn:aws:ecs:{}:{}:task-set/{cluster}/{service}/ecs-svc/NNN",
+            "arn:aws:ecs:{}:{}:task-set/{cluster}/{service}/EXTERNAL_ID",
             self.region, self.account_id
         );
         let wanted = match self.arn_rest(text, "task-set") {
@@ -509,7 +492,7 @@ impl Refs {
                         cx.error_value(
                             path,
                             value,
-                            format!("expected a task set id, externalId or an ARN like {example}"),
+                            format!("expected a task set's externalId or an ARN like {example}"),
                         );
                         return None;
                     }
@@ -519,7 +502,7 @@ impl Refs {
                 let message = if message.starts_with("the ARN names region") {
                     message
                 } else {
-                    format!("expected a task set id, externalId or an ARN like {example}")
+                    format!("expected a task set's externalId or an ARN like {example}")
                 };
                 cx.error_value(path, value, message);
                 return None;
@@ -529,52 +512,53 @@ impl Refs {
             .live_service(cluster, service)
             .map(|s| s.task_sets.as_slice())
             .unwrap_or(&[]);
-        if let Some(t) = sets.iter().find(|t| t.id == wanted) {
-            if t.live {
-                return Some(t.id.clone());
-            }
-            cx.error_value(
-                path,
-                value,
-                format!("task set {wanted} of service '{service}' was deleted by an earlier DeleteTaskSet"),
-            );
-            return None;
-        }
-        let by_external: Vec<&TaskSetRef> = sets
+        let named: Vec<&TaskSetRef> = sets
             .iter()
-            .filter(|t| t.live && t.external_id.as_deref() == Some(wanted))
+            .filter(|t| t.external_id.as_deref() == Some(wanted))
             .collect();
-        match by_external.as_slice() {
-            [one] => return Some(one.id.clone()),
+        let live: Vec<&&TaskSetRef> = named.iter().filter(|t| t.live).collect();
+        match live.as_slice() {
+            [one] => return Some(one.action),
+            [] if !named.is_empty() => {
+                cx.error_value(
+                    path,
+                    value,
+                    format!("task set '{wanted}' of service '{service}' was deleted by an earlier DeleteTaskSet"),
+                );
+                return None;
+            }
             [] => {}
             several => {
-                let ids: Vec<String> = several.iter().map(|t| t.id.clone()).collect();
+                let actions: Vec<String> = several
+                    .iter()
+                    .map(|t| format!("actions[{}]", t.action))
+                    .collect();
                 cx.error_value(
                     path,
                     value,
                     format!(
-                        "externalId '{wanted}' names {} task sets of service '{service}' ({}); name one by its id",
+                        "externalId '{wanted}' names {} task sets of service '{service}' (created by {}); give each task set its own externalId",
                         several.len(),
-                        list(&ids)
+                        list(&actions)
                     ),
                 );
                 return None;
             }
         }
-        let live: Vec<String> = sets
+        let known: Vec<String> = sets
             .iter()
             .filter(|t| t.live)
             .map(|t| match &t.external_id {
-                Some(e) => format!("{} (externalId {e})", t.id),
-                None => t.id.clone(),
+                Some(e) => format!("'{e}'"),
+                None => format!("the one actions[{}] creates (no externalId)", t.action),
             })
             .collect();
-        let message = if live.is_empty() {
+        let message = if known.is_empty() {
             format!("unknown task set '{wanted}'; service '{service}' has no task set at this point; add a CreateTaskSet action with an earlier 'at'")
         } else {
             format!(
-                "unknown task set '{wanted}' of service '{service}'; its task sets at this point: {}",
-                list(&live)
+                "unknown task set '{wanted}' of service '{service}'; its task sets at this point (by externalId): {}; a task set is named by the externalId its CreateTaskSet gives",
+                list(&known)
             )
         };
         cx.error_value(path, value, message);

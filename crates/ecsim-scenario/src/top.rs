@@ -114,12 +114,48 @@ pub(crate) fn lower(cx: &mut Cx, doc: &Value) -> Option<Scenario> {
             Err(message) => o.error_field(cx, "startTime", message),
         }
     }
-    let horizon = positive_duration(cx, &o, "horizon");
+    let mut horizon = positive_duration(cx, &o, "horizon");
     if let Some(h) = horizon {
-        scenario.horizon = h;
+        if h > MAX_HORIZON {
+            // RULE (SPEC §3 run limits): a run simulates at most 3,660 days.
+            o.error_field(
+                cx,
+                "horizon",
+                format!(
+                    "horizon is {} days, more than a run may simulate (at most 3660 days); shorten it",
+                    h.ms() / MS_PER_DAY
+                ),
+            );
+            horizon = None;
+        } else {
+            scenario.horizon = h;
+        }
     }
-    if let Some(s) = positive_duration(cx, &o, "sampleInterval") {
+    let sample_interval = positive_duration(cx, &o, "sampleInterval");
+    if let Some(s) = sample_interval {
         scenario.sample_interval = s;
+    }
+    if horizon.is_some() || sample_interval.is_some() {
+        // RULE (SPEC §3 run limits): at most 1,000,000 sample times, checked before the run, so
+        // that a horizon over a tiny interval is an input error rather than an exhausted memory.
+        let samples = scenario.horizon.ms() / scenario.sample_interval.ms() + 1;
+        if samples > MAX_SAMPLES {
+            let field = if sample_interval.is_some() {
+                "sampleInterval"
+            } else {
+                "horizon"
+            };
+            o.error_field(
+                cx,
+                field,
+                format!(
+                    "horizon ({} ms) over sampleInterval ({} ms) makes {samples} sample times, more than a run may take ({MAX_SAMPLES}); raise sampleInterval to at least {} ms or shorten horizon",
+                    scenario.horizon.ms(),
+                    scenario.sample_interval.ms(),
+                    scenario.horizon.ms().div_ceil(MAX_SAMPLES - 1)
+                ),
+            );
+        }
     }
     if let Some(v) = o.get("timings") {
         scenario.timings = timings(cx, v, &o.at("timings"));
@@ -172,6 +208,12 @@ fn valid_name(name: &str) -> bool {
 }
 
 /// A duration that must be greater than zero.
+/// The longest horizon a run may simulate (SPEC §3 run limits): 3,660 days.
+const MAX_HORIZON: SimDuration = SimDuration::from_seconds(3660 * 86_400);
+const MS_PER_DAY: u64 = 86_400_000;
+/// The most sample times a run may take (SPEC §3 run limits).
+const MAX_SAMPLES: u64 = 1_000_000;
+
 fn positive_duration(cx: &mut Cx, o: &Obj<'_>, name: &str) -> Option<SimDuration> {
     let d = o.duration(cx, name)?;
     if d.ms() == 0 {

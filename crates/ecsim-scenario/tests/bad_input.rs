@@ -32,7 +32,7 @@ fn every_file_is_refused() {
     }
 }
 
-/// Each service file: exactly one error, at this path, quoting this value (when it has one) and
+/// Each service (and run-limit) file: exactly one error, at this path, quoting this value (when it has one) and
 /// saying this.
 #[test]
 fn service_files_have_the_one_error_they_are_about() {
@@ -144,6 +144,19 @@ fn service_files_have_the_one_error_they_are_about() {
             "actions[2].input.services",
             Some("[]"),
             "expected from 1 to 10 service names or ARNs",
+        ),
+        // Run limits (SPEC §3): checked before the run, naming both fields.
+        (
+            "horizon-over-3660-days.json",
+            "horizon",
+            Some("4294967296"),
+            "horizon is 49710 days, more than a run may simulate (at most 3660 days)",
+        ),
+        (
+            "too-many-samples.json",
+            "sampleInterval",
+            Some("\"1ms\""),
+            "horizon (86400000 ms) over sampleInterval (1 ms) makes 86400001 sample times, more than a run may take (1000000)",
         ),
         (
             "assertion-unknown-service.json",

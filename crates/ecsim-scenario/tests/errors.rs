@@ -1562,16 +1562,16 @@ fn task_set_references() {
     find(
         &update(scale),
         "actions[6].input.taskSet",
-        "missing required field 'taskSet'; the task set's id, ARN or externalId",
+        "missing required field 'taskSet'; the task set's externalId or ARN",
     );
     find(
         &update(&format!(r#""taskSet": "green", {scale}"#)),
         "actions[6].input.taskSet",
-        "unknown task set 'green' of service 'ext'; its task sets at this point: ecs-svc/5000000000000000001 (externalId blue)",
+        "unknown task set 'green' of service 'ext'; its task sets at this point (by externalId): 'blue'; a task set is named by the externalId its CreateTaskSet gives",
     );
     find(
         &update(&format!(
-            r#""taskSet": "arn:aws:ecs:us-east-1:123456789012:task-set/prod/web/ecs-svc/5000000000000000001", {scale}"#
+            r#""taskSet": "arn:aws:ecs:us-east-1:123456789012:task-set/prod/web/blue", {scale}"#
         )),
         "actions[6].input.taskSet",
         "the ARN names a task set of service 'web' in cluster 'prod', but this request is on service 'ext' in cluster 'prod'",
@@ -1581,7 +1581,7 @@ fn task_set_references() {
             r#""taskSet": "arn:aws:ecs:us-east-1:123456789012:task-set/prod", {scale}"#
         )),
         "actions[6].input.taskSet",
-        "expected a task set id, externalId or an ARN like arn:aws:ecs:us-east-1:123456789012:task-set/prod/ext/ecs-svc/NNN",
+        "expected a task set's externalId or an ARN like arn:aws:ecs:us-east-1:123456789012:task-set/prod/ext/EXTERNAL_ID",
     );
     let src = service_action(
         "UpdateTaskSet",
@@ -1595,7 +1595,7 @@ fn task_set_references() {
     // A deleted task set, and an externalId two task sets share.
     let src = with_services(
         r#"{ "at": 2, "action": "DeleteTaskSet", "input": { "cluster": "prod", "service": "ext", "taskSet": "blue" } },
-    { "at": 3, "action": "UpdateServicePrimaryTaskSet", "input": { "cluster": "prod", "service": "ext", "primaryTaskSet": "ecs-svc/5000000000000000001" } },
+    { "at": 3, "action": "UpdateServicePrimaryTaskSet", "input": { "cluster": "prod", "service": "ext", "primaryTaskSet": "blue" } },
     { "at": 3, "action": "CreateTaskSet", "input": { "cluster": "prod", "service": "ext", "taskDefinition": "web", "externalId": "green" } },
     { "at": 3, "action": "CreateTaskSet", "input": { "cluster": "prod", "service": "ext", "taskDefinition": "web", "externalId": "green" } },
     { "at": 4, "action": "DeleteTaskSet", "input": { "cluster": "prod", "service": "ext", "taskSet": "green", "force": 1 } }"#,
@@ -1603,12 +1603,12 @@ fn task_set_references() {
     find(
         &src,
         "actions[7].input.primaryTaskSet",
-        "task set ecs-svc/5000000000000000001 of service 'ext' was deleted by an earlier DeleteTaskSet",
+        "task set 'blue' of service 'ext' was deleted by an earlier DeleteTaskSet",
     );
     find(
         &src,
         "actions[10].input.taskSet",
-        "externalId 'green' names 2 task sets of service 'ext' (ecs-svc/5000000000000000002, ecs-svc/5000000000000000003); name one by its id",
+        "externalId 'green' names 2 task sets of service 'ext' (created by actions[8], actions[9]); give each task set its own externalId",
     );
     find(&src, "actions[10].input.force", "expected true or false");
     let src = service_action(

@@ -10,6 +10,8 @@ use ecsim_model::{
     TaskSimulation,
 };
 use ecsim_placement::PlacementStrategy;
+use std::collections::VecDeque;
+use std::sync::Arc;
 
 /// API: Service.schedulingStrategy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -182,18 +184,18 @@ impl StabilityStatus {
 }
 
 /// A deployment (ECS controller) or a task set (EXTERNAL controller): a task definition and the
-/// tasks started for it. Both are kept in one arena, told apart by `task_set`.
+/// tasks started for it. Both are kept in one arena, told apart by `task_set`; the arena index is
+/// the one counter their API ids come from (`DeploymentId::ecs_id`: `ecs-svc/` + 19 digits, also
+/// their tasks' `startedBy`).
 #[derive(Clone, Debug)]
 pub struct Deployment {
     pub id: DeploymentId,
     pub service: ServiceId,
-    /// `ecs-svc/` + 19 digits: the API's Deployment.id / TaskSet.id, and its tasks' `startedBy`.
-    pub ecs_id: String,
     pub status: DeploymentStatus,
     pub task_definition: TaskDefId,
     pub launch_type: LaunchType,
     pub rollout_state: RolloutState,
-    pub rollout_state_reason: String,
+    pub rollout_state_reason: Arc<str>,
     /// API: Deployment.failedTasks (consecutive; SPEC §7 RULE).
     pub failed_tasks: u32,
     pub created_at: SimTime,
@@ -230,10 +232,25 @@ impl TaskSetState {
 /// API: ServiceEvent.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ServiceEvent {
-    /// A deterministic id (the event's number in the run, as a UUID-shaped string).
-    pub id: String,
+    /// The event's number in the run (from 1): its id is derived from it (see
+    /// [`ServiceEvent::id`]).
+    pub number: u64,
+    pub service: ServiceId,
     pub created_at: SimTime,
-    pub message: String,
+    pub message: Arc<str>,
+}
+
+impl ServiceEvent {
+    /// A deterministic id: the service and the event's number in the run, as a UUID-shaped string.
+    pub fn id(&self) -> String {
+        let n = self.number;
+        format!(
+            "{:08x}-{:04x}-4000-8000-{:012x}",
+            self.service.0,
+            (n >> 48) & 0xffff,
+            n & 0xffff_ffff_ffff
+        )
+    }
 }
 
 /// One service.
@@ -261,8 +278,8 @@ pub struct Service {
     pub created_at: SimTime,
     /// Deployments (ECS) or task sets (EXTERNAL), in creation order.
     pub deployments: Vec<DeploymentId>,
-    /// Newest first, as DescribeServices lists them.
-    pub events: Vec<ServiceEvent>,
+    /// The 100 most recent, newest first, as DescribeServices lists them.
+    pub events: VecDeque<ServiceEvent>,
 }
 
 impl Service {
@@ -276,42 +293,31 @@ impl Service {
     }
 }
 
-/// A service's figures over the run, for `summary.json` and the assertions.
+/// A service's figures over the run, for `summary.json` and the assertions. The histories of its
+/// healthy count and steady state are not kept (they grow with the run): each entry, once final,
+/// goes to the assertions that watch it ([`crate::assertions::Watch`]); only the last entry is held.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceRecord {
-    /// (time, healthy count) at every change, from creation.
-    pub healthy: Vec<(SimTime, u32)>,
+    /// The last (time, healthy count) entry, merged within a millisecond; earlier ones are final.
+    pub healthy_last: Option<(SimTime, u32)>,
+    /// Every entry, when the run keeps its history (collected runs, for tests): the changes of the
+    /// healthy count from creation, one per millisecond.
+    pub healthy: Option<Vec<(SimTime, u32)>>,
     /// Milliseconds with healthy < minHealthy (SPEC §9 `secondsBelowMinHealthy`, in ms).
     pub below_min_healthy_ms: u64,
-    /// (time, steady) at every change of the steady state.
-    pub steady: Vec<(SimTime, bool)>,
+    /// The last (time, steady) entry, merged within a millisecond.
+    pub steady_last: Option<(SimTime, bool)>,
 }
 
 impl ServiceRecord {
-    /// The healthy count at `t` (after every change at `t`).
-    pub fn healthy_at(&self, t: SimTime) -> u32 {
-        match self.healthy.partition_point(|&(s, _)| s <= t) {
-            0 => 0,
-            k => self.healthy[k - 1].1,
+    /// The lowest healthy count over `[from, until]`, with the first time it was reached, from the
+    /// kept history (None when the run did not keep it).
+    pub fn lowest_between(&self, from: SimTime, until: SimTime) -> Option<(u32, SimTime)> {
+        let history = self.healthy.as_ref()?;
+        let mut watch = crate::assertions::LowestHealthy::new(from, until);
+        for &(t, n) in history {
+            watch.entry(t, n);
         }
-    }
-
-    /// The lowest healthy count over `[from, until]`, with the first time it was reached.
-    pub fn lowest_between(&self, from: SimTime, until: SimTime) -> (u32, SimTime) {
-        let mut lowest = (self.healthy_at(from), from);
-        for &(t, n) in &self.healthy {
-            if t > from && t <= until && n < lowest.0 {
-                lowest = (n, t);
-            }
-        }
-        lowest
-    }
-
-    /// Whether the service was steady at `t`, and since when.
-    pub fn steady_at(&self, t: SimTime) -> Option<SimTime> {
-        match self.steady.partition_point(|&(s, _)| s <= t) {
-            0 => None,
-            k => self.steady[k - 1].1.then_some(self.steady[k - 1].0),
-        }
+        Some(watch.lowest())
     }
 }

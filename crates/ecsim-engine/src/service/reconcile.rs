@@ -16,14 +16,14 @@ use std::collections::BTreeMap;
 
 /// What the reconciler needs to know of one of the service's tasks whose desired status is RUNNING.
 #[derive(Clone, Debug, PartialEq)]
-pub struct TaskFacts {
+pub struct TaskFacts<'a> {
     pub task: TaskId,
     pub deployment: DeploymentId,
     pub instance: InstanceId,
     /// The instance's Availability Zone (None: it has no zone attribute).
-    pub zone: Option<String>,
+    pub zone: Option<&'a str>,
     /// The value of the service's first strategy's spread field on the instance (None: absent).
-    pub spread_value: Option<String>,
+    pub spread_value: Option<&'a str>,
     /// Its last status is RUNNING or later.
     pub running: bool,
     /// Counted healthy (SPEC §7 health).
@@ -59,7 +59,7 @@ pub struct ReplicaView<'a> {
     /// False when the primary may not launch: FAILED, stalled, or throttled.
     pub may_launch: bool,
     /// Every task of the service with desired status RUNNING.
-    pub tasks: &'a [TaskFacts],
+    pub tasks: &'a [TaskFacts<'a>],
     pub scale_in: ScaleInRule,
 }
 
@@ -225,8 +225,8 @@ fn pick_victims(
         if stopped[k] {
             continue;
         }
-        *zone_count.entry(t.zone.as_deref()).or_default() += 1;
-        *value_count.entry(t.spread_value.as_deref()).or_default() += 1;
+        *zone_count.entry(t.zone).or_default() += 1;
+        *value_count.entry(t.spread_value).or_default() += 1;
         *instance_count.entry(t.instance).or_default() += 1;
         remaining.entry(t.instance).or_insert(t.instance_remaining);
     }
@@ -235,11 +235,11 @@ fn pick_victims(
             let t = &view.tasks[k];
             let (a, b) = match view.scale_in {
                 ScaleInRule::Default => (
-                    zone_count[&t.zone.as_deref()] as u64,
+                    zone_count[&t.zone] as u64,
                     instance_count[&t.instance] as u64,
                 ),
                 ScaleInRule::Spread => (
-                    value_count[&t.spread_value.as_deref()] as u64,
+                    value_count[&t.spread_value] as u64,
                     instance_count[&t.instance] as u64,
                 ),
                 ScaleInRule::BinpackCpu => (remaining[&t.instance].0 + t.reservation.0, 0),
@@ -254,10 +254,8 @@ fn pick_victims(
             .expect("pool is not empty");
         pool.swap_remove(pos);
         let t = &view.tasks[k];
-        *zone_count.get_mut(&t.zone.as_deref()).expect("counted") -= 1;
-        *value_count
-            .get_mut(&t.spread_value.as_deref())
-            .expect("counted") -= 1;
+        *zone_count.get_mut(&t.zone).expect("counted") -= 1;
+        *value_count.get_mut(&t.spread_value).expect("counted") -= 1;
         *instance_count.get_mut(&t.instance).expect("counted") -= 1;
         let r = remaining.get_mut(&t.instance).expect("counted");
         r.0 += t.reservation.0;
@@ -290,7 +288,7 @@ pub struct DaemonView<'a> {
     /// The cluster's registered instances (not INACTIVE), in id order.
     pub instances: &'a [DaemonInstance],
     /// Every task of the service with desired status RUNNING.
-    pub tasks: &'a [TaskFacts],
+    pub tasks: &'a [TaskFacts<'a>],
 }
 
 /// What a DAEMON pass does.
@@ -324,11 +322,11 @@ pub fn plan_daemon(view: &DaemonView<'_>) -> DaemonPlan {
     let min_healthy = view.configuration.min_healthy(desired);
     let healthy = view.tasks.iter().filter(|t| t.healthy).count() as u32;
     let mut budget = healthy.saturating_sub(min_healthy);
-    let mut by_instance: BTreeMap<InstanceId, Vec<&TaskFacts>> = BTreeMap::new();
+    let mut by_instance: BTreeMap<InstanceId, Vec<&TaskFacts<'_>>> = BTreeMap::new();
     for t in view.tasks {
         by_instance.entry(t.instance).or_default().push(t);
     }
-    let stop = |t: &TaskFacts, why: DaemonStopWhy, plan: &mut DaemonPlan, budget: &mut u32| {
+    let stop = |t: &TaskFacts<'_>, why: DaemonStopWhy, plan: &mut DaemonPlan, budget: &mut u32| {
         // Protected tasks are never stopped by the scheduler, whatever the reason (SPEC §7).
         if t.protected {
             plan.blocked_by_protection = true;
@@ -360,7 +358,7 @@ pub fn plan_daemon(view: &DaemonView<'_>) -> DaemonPlan {
             }
             continue;
         }
-        let mut primary: Vec<&TaskFacts> = tasks
+        let mut primary: Vec<&TaskFacts<'_>> = tasks
             .iter()
             .copied()
             .filter(|t| t.deployment == view.primary)
@@ -370,7 +368,7 @@ pub fn plan_daemon(view: &DaemonView<'_>) -> DaemonPlan {
         for t in primary.iter().skip(1) {
             stop(t, DaemonStopWhy::Duplicate, &mut plan, &mut budget);
         }
-        let old: Vec<&TaskFacts> = tasks
+        let old: Vec<&TaskFacts<'_>> = tasks
             .iter()
             .copied()
             .filter(|t| t.deployment != view.primary)
@@ -413,14 +411,14 @@ mod tests {
     const OLD: DeploymentId = DeploymentId(0);
     const NEW: DeploymentId = DeploymentId(1);
 
-    fn task(id: u32, deployment: DeploymentId, instance: u32, healthy: bool) -> TaskFacts {
+    fn task(id: u32, deployment: DeploymentId, instance: u32, healthy: bool) -> TaskFacts<'static> {
         let zone = ["a", "b", "c"][instance as usize % 3];
         TaskFacts {
             task: TaskId(id),
             deployment,
             instance: InstanceId(instance),
-            zone: Some(zone.to_string()),
-            spread_value: Some(zone.to_string()),
+            zone: Some(zone),
+            spread_value: Some(zone),
             running: true,
             healthy,
             on_draining: false,
@@ -438,7 +436,7 @@ mod tests {
         }
     }
 
-    fn view(desired: u32, min: u32, max: u32, tasks: &[TaskFacts]) -> ReplicaView<'_> {
+    fn view<'a>(desired: u32, min: u32, max: u32, tasks: &'a [TaskFacts<'a>]) -> ReplicaView<'a> {
         ReplicaView {
             desired,
             configuration: config(min, max),

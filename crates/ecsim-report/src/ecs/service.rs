@@ -7,33 +7,16 @@
 //! crate renders them (API: `"createdAt": number`; DescribeServices sample
 //! `"createdAt": 1432829320.611`). Only EventBridge details use ISO-8601 strings.
 
+use crate::names::{AsStr, Names};
 use crate::time::epoch_seconds;
 use ecsim_engine::service::{Deployment, DeploymentController, DeploymentStatus, Service};
-use ecsim_engine::{DeploymentSnapshot, RunOutput, ServiceSnapshot};
-use ecsim_model::{DeploymentId, PlacementConstraint, ServiceId, World};
+use ecsim_engine::{DeploymentSnapshot, ServiceSnapshot};
+use ecsim_model::{EcsSvcId, PlacementConstraint};
 use serde::Serialize;
 
 /// API: ServiceEvent. DescribeServices shows at most this many, newest first (DG
 /// service-event-messages: "the 100 most recent events").
 pub(crate) const SERVICE_EVENTS_MAX: usize = 100;
-
-/// The service `id` of the run. `RunOutput.services` is in creation order, so `services[i]` is
-/// `ServiceId(i)`.
-pub(crate) fn service(out: &RunOutput, id: ServiceId) -> &Service {
-    let s = &out.services[id.index()].service;
-    debug_assert_eq!(s.id, id, "RunOutput.services is not indexed by ServiceId");
-    s
-}
-
-/// The deployment or task set `id` of the run (`RunOutput.deployments` is indexed by it).
-pub(crate) fn deployment(out: &RunOutput, id: DeploymentId) -> &Deployment {
-    let d = &out.deployments[id.index()];
-    debug_assert_eq!(
-        d.id, id,
-        "RunOutput.deployments is not indexed by DeploymentId"
-    );
-    d
-}
 
 /// The status a deployment shows: API Deployment.status, or for a task set API TaskSet.status,
 /// where a deleted task set whose tasks are still stopping is DRAINING ("The tasks in the task set
@@ -72,7 +55,7 @@ struct DeploymentControllerJson {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct DeploymentJson<'a> {
-    id: &'a str,
+    id: AsStr<EcsSvcId>,
     status: &'static str,
     task_definition: &'a str,
     desired_count: u32,
@@ -98,7 +81,7 @@ struct ScaleJson {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct TaskSetJson<'a> {
-    id: &'a str,
+    id: AsStr<EcsSvcId>,
     /// `arn:aws:ecs:REGION:ACCOUNT:task-set/CLUSTER/SERVICE/ID`, with the task set's `ecs-svc/...`
     /// id as ID.
     task_set_arn: String,
@@ -123,7 +106,7 @@ struct TaskSetJson<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ServiceEventJson<'a> {
-    id: &'a str,
+    id: String,
     created_at: f64,
     message: &'a str,
 }
@@ -192,11 +175,11 @@ pub(crate) struct ServiceJson<'a> {
 
 impl<'a> ServiceJson<'a> {
     /// `snap` is the captured service; cluster and task definition ARNs (which never change)
-    /// resolve against the run's final world.
-    pub(crate) fn new(world: &'a World, snap: &'a ServiceSnapshot) -> ServiceJson<'a> {
-        let start = world.start_time_unix_ms;
+    /// resolve through the declared names.
+    pub(crate) fn new(names: &'a Names, snap: &'a ServiceSnapshot) -> ServiceJson<'a> {
+        let start = names.start_time_unix_ms;
         let s = &snap.service;
-        let cluster = world.cluster(s.cluster);
+        let cluster = names.cluster(s.cluster);
         debug_assert!(
             snap.deployments
                 .iter()
@@ -205,7 +188,7 @@ impl<'a> ServiceJson<'a> {
             "service {}: task sets belong to EXTERNAL services, deployments to ECS ones",
             s.name
         );
-        let def_arn = |d: &Deployment| -> &'a str { &world.task_definition(d.task_definition).arn };
+        let def_arn = |d: &Deployment| -> &'a str { &names.task_definition(d.task_definition).arn };
         let (task_definition, deployments, task_sets) = match s.controller {
             DeploymentController::Ecs => (
                 snap.deployments
@@ -226,7 +209,7 @@ impl<'a> ServiceJson<'a> {
                 Some(
                     snap.deployments
                         .iter()
-                        .map(|d| task_set_json(world, s, def_arn(&d.deployment), d))
+                        .map(|d| task_set_json(names, s, def_arn(&d.deployment), d))
                         .collect(),
                 ),
             ),
@@ -257,7 +240,7 @@ impl<'a> ServiceJson<'a> {
                 .iter()
                 .take(SERVICE_EVENTS_MAX)
                 .map(|e| ServiceEventJson {
-                    id: &e.id,
+                    id: e.id(),
                     created_at: epoch_seconds(start, e.created_at.ms()),
                     message: &e.message,
                 })
@@ -293,7 +276,7 @@ fn deployment_json<'a>(
 ) -> DeploymentJson<'a> {
     let dep = &d.deployment;
     DeploymentJson {
-        id: &dep.ecs_id,
+        id: AsStr(dep.id.ecs_id()),
         status: dep.status.as_str(),
         task_definition,
         desired_count: d.desired_count,
@@ -309,23 +292,27 @@ fn deployment_json<'a>(
 }
 
 fn task_set_json<'a>(
-    world: &'a World,
+    names: &'a Names,
     s: &'a Service,
     task_definition: &'a str,
     d: &'a DeploymentSnapshot,
 ) -> TaskSetJson<'a> {
-    let start = world.start_time_unix_ms;
+    let start = names.start_time_unix_ms;
     let dep = &d.deployment;
-    let cluster = world.cluster(s.cluster);
+    let cluster = names.cluster(s.cluster);
     let ts = dep
         .task_set
         .as_ref()
         .expect("an EXTERNAL service's deployments are task sets");
     TaskSetJson {
-        id: &dep.ecs_id,
+        id: AsStr(dep.id.ecs_id()),
         task_set_arn: format!(
             "arn:aws:ecs:{}:{}:task-set/{}/{}/{}",
-            world.region, world.account_id, cluster.name, s.name, dep.ecs_id
+            names.region,
+            names.account_id,
+            cluster.name,
+            s.name,
+            dep.id.ecs_id()
         ),
         service_arn: &s.arn,
         cluster_arn: &cluster.arn,

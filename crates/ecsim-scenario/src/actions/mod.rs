@@ -138,6 +138,7 @@ pub(crate) fn lower(
         let input = e.input.unwrap_or(&empty);
         let input_path = e.path.key("input");
         let simulation = e.simulation.map(|v| (v, e.path.key("simulation")));
+        refs.current_action = e.index;
         lowered[k] = lower_one(cx, refs, name, input, &input_path, simulation);
     }
 

@@ -900,24 +900,26 @@ fn task_set_service(
 }
 
 /// The cluster, the EXTERNAL service and the task set (named in field `name`, required; resolved
-/// to its id) an UpdateTaskSet, DeleteTaskSet or UpdateServicePrimaryTaskSet acts on.
+/// to the index of the CreateTaskSet action that creates it) an UpdateTaskSet, DeleteTaskSet or
+/// UpdateServicePrimaryTaskSet acts on.
 fn task_set_target(
     cx: &mut Cx,
     refs: &Refs,
     o: &Obj<'_>,
     api: &str,
     name: &str,
-) -> (Option<String>, Option<String>, Option<String>) {
+) -> (Option<String>, Option<String>, Option<usize>) {
     let (cluster, service) = task_set_service(cx, refs, o, api);
     let task_set = (|| {
-        let text = o.req_str(cx, name, "the task set's id, ARN or externalId")?;
+        let text = o.req_str(cx, name, "the task set's externalId or ARN")?;
         let (c, s) = (cluster.as_deref()?, service.as_deref()?);
         refs.task_set(cx, &o.at(name), o.get(name)?, text, c, s)
     })();
     (cluster, service, task_set)
 }
 
-/// API: CreateTaskSet. The loader assigns the task set's id (see [`Refs::create_task_set`]).
+/// API: CreateTaskSet. Later actions name the task set by its externalId (see
+/// [`Refs::task_set`]).
 pub(crate) fn create_task_set(
     cx: &mut Cx,
     refs: &mut Refs,
@@ -950,14 +952,13 @@ pub(crate) fn create_task_set(
     )
     .unwrap_or(LaunchType::Ec2);
     let scale_percent = scale(cx, &o, false);
-    let id = refs.create_task_set(cluster.as_deref(), service.as_deref(), external_id);
+    refs.create_task_set(cluster.as_deref(), service.as_deref(), external_id);
     if cx.error_count() > errors {
         return None;
     }
     Some(Action::CreateTaskSet(Box::new(CreateTaskSet {
         cluster: cluster?,
         service: service?,
-        id,
         task_definition: task_definition?,
         external_id: external_id.map(str::to_string),
         scale_percent: scale_percent?,
@@ -1026,7 +1027,7 @@ pub(crate) fn delete_task_set(
     let (cluster, service, task_set) = task_set_target(cx, refs, &o, "DeleteTaskSet", "taskSet");
     let force = o.bool(cx, "force").unwrap_or(false);
     let (cluster, service, task_set) = (cluster?, service?, task_set?);
-    refs.delete_task_set(&cluster, &service, &task_set);
+    refs.delete_task_set(&cluster, &service, task_set);
     if cx.error_count() > errors {
         return None;
     }

@@ -467,7 +467,7 @@ pub(crate) fn run_task(
         task_definition: task_definition?,
         count,
         group,
-        started_by,
+        started_by: started_by.map(std::sync::Arc::from),
         launch_type,
         overrides,
         placement_constraints,
@@ -511,7 +511,7 @@ pub(crate) fn start_task(
         task_definition: task_definition?,
         container_instances: container_instances?,
         group,
-        started_by,
+        started_by: started_by.map(std::sync::Arc::from),
         overrides,
         simulation,
     }))
@@ -537,6 +537,6 @@ pub(crate) fn stop_task(
     Some(Action::StopTask {
         cluster: cluster?,
         task: task?,
-        reason,
+        reason: reason.map(std::sync::Arc::new),
     })
 }

@@ -1,0 +1,187 @@
+//! The run directory (SPEC §9): written into a temporary sibling directory while the run streams,
+//! synced, and renamed into place at the end, so a failed or interrupted run never leaves a
+//! half-written result; `--out` may name a new directory or an earlier run directory (holding
+//! nothing but run files), which is replaced.
+
+use crate::UsageError;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Checks, before anything runs, that `--out` names a directory to create or an earlier run
+/// directory, so that replacing it destroys nothing of the user's.
+pub fn check_out_dir(dir: &Path) -> Result<(), UsageError> {
+    let refuse = |why: String| {
+        UsageError(format!(
+            "error: --out {}: {why}; choose a new directory, or an earlier run directory to replace",
+            dir.display()
+        ))
+    };
+    match dir.file_name() {
+        None => return Err(refuse("names no directory of its own".into())),
+        Some(n) if n == "." || n == ".." => {
+            return Err(refuse("names no directory of its own".into()))
+        }
+        Some(_) => {}
+    }
+    if !dir.exists() {
+        return Ok(());
+    }
+    if !dir.is_dir() {
+        return Err(refuse("exists and is not a directory".into()));
+    }
+    let entries = std::fs::read_dir(dir).map_err(|e| refuse(format!("cannot be read ({e})")))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| refuse(format!("cannot be read ({e})")))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !ecsim_report::RUN_FILES.contains(&name.as_str()) || !entry.path().is_file() {
+            return Err(refuse(format!(
+                "exists and holds '{name}', so it is not an ecsim run directory"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A run directory being written: the temporary directory beside the target, removed unless
+/// [`TempRunDir::commit`] renames it into place.
+pub struct TempRunDir {
+    dir: PathBuf,
+    tmp: PathBuf,
+    committed: bool,
+}
+
+pub type RunFile = std::io::BufWriter<std::fs::File>;
+
+impl TempRunDir {
+    pub fn create(dir: &Path) -> Result<TempRunDir, UsageError> {
+        let parent = parent(dir);
+        std::fs::create_dir_all(parent).map_err(|e| write_error(dir, "creating its parent", e))?;
+        let tmp = parent.join(format!(".{}.tmp-{}", name(dir), std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        std::fs::create_dir(&tmp)
+            .map_err(|e| write_error(dir, "creating a temporary directory", e))?;
+        Ok(TempRunDir {
+            dir: dir.to_path_buf(),
+            tmp,
+            committed: false,
+        })
+    }
+
+    /// Creates one of the run's files.
+    pub fn file(&self, name: &str) -> Result<RunFile, UsageError> {
+        std::fs::File::create(self.tmp.join(name))
+            .map(|f| std::io::BufWriter::with_capacity(1 << 20, f))
+            .map_err(|e| write_error(&self.dir, "creating its files", e))
+    }
+
+    /// A second handle on one of the run's files, to sync it while it is being written.
+    pub fn handle(&self, file: &RunFile) -> Result<std::fs::File, UsageError> {
+        file.get_ref()
+            .try_clone()
+            .map_err(|e| write_error(&self.dir, "opening its files", e))
+    }
+
+    /// Flushes and syncs a finished file.
+    pub fn close(&self, file: RunFile) -> Result<(), UsageError> {
+        let f = file
+            .into_inner()
+            .map_err(|e| write_error(&self.dir, "writing its files", e.into_error()))?;
+        f.sync_all()
+            .map_err(|e| write_error(&self.dir, "syncing its files", e))
+    }
+
+    /// Renames the finished directory into place, replacing an earlier run directory that
+    /// [`check_out_dir`] accepted.
+    pub fn commit(mut self) -> Result<(), UsageError> {
+        let dir = self.dir.clone();
+        let old = parent(&dir).join(format!(".{}.old-{}", name(&dir), std::process::id()));
+        let replacing = dir.exists();
+        if replacing {
+            std::fs::rename(&dir, &old)
+                .map_err(|e| write_error(&dir, "moving the previous run aside", e))?;
+        }
+        if let Err(e) = std::fs::rename(&self.tmp, &dir) {
+            // Put the previous run back: a failed run leaves things as they were.
+            if replacing {
+                let _ = std::fs::rename(&old, &dir);
+            }
+            return Err(write_error(&dir, "renaming the finished run into place", e));
+        }
+        self.committed = true;
+        let _ = std::fs::remove_dir_all(&old);
+        Ok(())
+    }
+}
+
+impl Drop for TempRunDir {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.tmp);
+        }
+    }
+}
+
+fn parent(dir: &Path) -> &Path {
+    dir.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+fn name(dir: &Path) -> String {
+    dir.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "run".into())
+}
+
+pub fn write_error(dir: &Path, what: &str, e: std::io::Error) -> UsageError {
+    UsageError(format!(
+        "error: {}: cannot write the run directory ({what}): {e}",
+        dir.display()
+    ))
+}
+
+/// Writes `summary.json` into the directory.
+pub fn write_summary(
+    tmp: &TempRunDir,
+    summary: &ecsim_engine::RunSummary,
+    meta: &ecsim_report::SummaryMeta,
+) -> Result<(), UsageError> {
+    let mut f = tmp.file("summary.json")?;
+    ecsim_report::write_summary(summary, meta, &mut f)
+        .and_then(|()| f.flush())
+        .map_err(|e| write_error(&tmp.dir, "writing summary.json", e))?;
+    tmp.close(f)
+}
+
+/// Syncs a file that is being written, every `period`, until dropped: the kernel writes a large
+/// `events.jsonl` back while the run goes on, so the sync before the rename has little left to do.
+pub struct Syncer {
+    stop: std::sync::mpsc::Sender<()>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Syncer {
+    pub fn start(file: std::fs::File, period: std::time::Duration) -> Syncer {
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(period)
+            {
+                // A failure here is found again by the final sync, which reports it.
+                let _ = file.sync_data();
+            }
+        });
+        Syncer {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Syncer {
+    fn drop(&mut self) {
+        let _ = self.stop.send(());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}

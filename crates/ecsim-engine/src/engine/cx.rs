@@ -1,0 +1,153 @@
+//! The context every subsystem works in: the clock, the event queue, the ECS state, the recorder
+//! and the notices subsystems leave for each other. It holds no subsystem's own state.
+
+use super::recording::{Recorder, SinkRef};
+use super::Ev;
+use crate::output::Halt;
+use crate::scenario::Scenario;
+use ecsim_kernel::{EventKey, EventQueue, SimDuration, SimTime};
+use ecsim_model::{ClusterId, ClusterStatus, InstanceId, TaskDefId, TaskDefStatus, TaskId, World};
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+/// Event phases within one millisecond, in the order they run (SPEC §11: events are ordered by
+/// time, phase, then insertion). A sample comes last, so it shows the state after everything that
+/// happened at its time; the scheduler's pass comes after the actions and lifecycle changes it
+/// reacts to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Phase {
+    /// Task lifecycle transitions and health decisions.
+    Task = 0,
+    /// Launched instances registering.
+    Launch = 1,
+    /// Scenario actions, in file order for equal times.
+    Action = 2,
+    /// The service scheduler's pass, and service retries.
+    Service = 3,
+    /// Samples.
+    Sample = 4,
+}
+
+/// What one subsystem tells the others happened (SPEC §7: the scheduler reacts to every task and
+/// instance change). Notices are delivered in the order they were left, after the call that left
+/// them returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Notice {
+    /// The task's lastStatus changed (to the status it now has, STOPPED included).
+    TaskStatus(TaskId),
+    /// The task's desired status became STOPPED.
+    TaskDesiredStopped(TaskId),
+    /// The task's health was decided: healthy, or failing its health checks.
+    TaskHealth(TaskId, bool),
+    /// The instance changed: registered, status, agent, attributes.
+    InstanceChanged(InstanceId),
+}
+
+/// The shared context.
+pub(crate) struct Cx<'s> {
+    pub scenario: Arc<Scenario>,
+    pub now: SimTime,
+    pub horizon: SimTime,
+    pub queue: EventQueue<Ev>,
+    pub world: World,
+    pub rec: Recorder<'s>,
+    pub notices: VecDeque<Notice>,
+    /// Set when a bound of the run is reached; the event loop stops after the current event.
+    pub halt: Option<Halt>,
+}
+
+impl<'s> Cx<'s> {
+    pub fn new(scenario: Arc<Scenario>, sink: SinkRef<'s>) -> Cx<'s> {
+        let world = World::new(
+            &scenario.region,
+            &scenario.account_id,
+            scenario.start_time_unix_ms,
+        );
+        Cx {
+            horizon: SimTime::ZERO + scenario.horizon,
+            scenario,
+            now: SimTime::ZERO,
+            queue: EventQueue::new(),
+            world,
+            rec: Recorder::new(sink),
+            notices: VecDeque::new(),
+            halt: None,
+        }
+    }
+
+    /// Schedules `ev` after `delay` in `phase`.
+    pub fn schedule_in(&mut self, delay: SimDuration, phase: Phase, ev: Ev) -> EventKey {
+        self.queue.schedule(self.now + delay, phase as u8, ev)
+    }
+
+    /// Schedules `ev` at `at` in `phase`.
+    pub fn schedule_at(&mut self, at: SimTime, phase: Phase, ev: Ev) -> EventKey {
+        self.queue.schedule(at, phase as u8, ev)
+    }
+
+    pub fn notice(&mut self, n: Notice) {
+        self.notices.push_back(n);
+    }
+
+    /// Records that action `index` was rejected by the simulated state (`ECS Action Error`).
+    pub fn action_error(&mut self, index: usize, error: &'static str, message: String) {
+        let now = self.now;
+        let action = Arc::from(self.scenario.actions[index].name.as_str());
+        self.rec.emit(
+            now,
+            &self.world,
+            crate::record::EventDetail::ActionError {
+                action_index: index,
+                action,
+                error,
+                message,
+            },
+        );
+    }
+
+    /// The ACTIVE cluster `name` (name or ARN) names, or an action error for `index`.
+    pub fn cluster(&mut self, index: usize, name: &str) -> Option<ClusterId> {
+        match self.world.cluster_by_ref(name) {
+            Some(c) if self.world.cluster(c).status == ClusterStatus::Active => Some(c),
+            _ => {
+                self.action_error(
+                    index,
+                    "ClusterNotFoundException",
+                    "Cluster not found.".to_string(),
+                );
+                None
+            }
+        }
+    }
+
+    /// The ACTIVE task definition revision `r` names, or an action error for `index`.
+    pub fn task_definition(&mut self, index: usize, r: &str) -> Option<TaskDefId> {
+        match self.world.task_definition_by_ref(r) {
+            Some(id) if self.world.task_definition(id).status == TaskDefStatus::Active => Some(id),
+            Some(_) => {
+                self.action_error(
+                    index,
+                    "ClientException",
+                    format!("TaskDefinition {r} is inactive."),
+                );
+                None
+            }
+            None => {
+                self.action_error(
+                    index,
+                    "ClientException",
+                    format!("Unable to describe task definition {r}."),
+                );
+                None
+            }
+        }
+    }
+
+    /// Stops the run after the current event.
+    pub fn halt(&mut self, what: String) {
+        if self.halt.is_none() {
+            self.halt = Some(Halt::Bound { what, at: self.now });
+        }
+    }
+}

@@ -1,0 +1,487 @@
+//! The fleet: container instances joining (RegisterContainerInstance, and launched EC2 instances
+//! booting), their state (DRAINING, ACTIVE), attributes and agent, and leaving (deregistered,
+//! terminated). It tells the others through [`Notice::InstanceChanged`]; stopping an instance's
+//! tasks when it leaves is the event loop's (see `Engine::remove_instance`).
+
+use super::cx::{Cx, Notice, Phase};
+use super::Ev;
+use crate::action::{InstanceSelector, LaunchContainerInstances, RegisterContainerInstance};
+use crate::record::EventDetail;
+use crate::TargetedAttribute;
+use ecsim_kernel::{SimDuration, Slab};
+use ecsim_model::{Attribute, ClusterId, InstanceId, InstanceStatus, Resources};
+use std::sync::Arc;
+
+/// Service quota: container instances per cluster (DG service-quotas; SPEC §3 limits).
+pub(crate) const MAX_INSTANCES_PER_CLUSTER: usize = 5000;
+
+/// The agent's default reserved TCP ports (DG: ecs-agent-config, ECS_RESERVED_PORTS since 2023-02).
+pub const AGENT_RESERVED_TCP_PORTS: [u16; 6] = [22, 2375, 2376, 51678, 51679, 51680];
+
+/// The awsvpc capability appeared in agent 1.15.0 (awsvpc network mode launch).
+const TASK_ENI_MIN_AGENT: &str = "1.15.0";
+
+/// What an instance registers with (see [`Fleet::register`]).
+struct InstanceSpec {
+    number: u64,
+    /// From an identity document; None = the run's `i-` + 17 hex digits of `number`.
+    ec2_instance_id: Option<String>,
+    capacity_provider: Option<String>,
+    resources: Resources,
+    tcp_ports: Vec<u16>,
+    udp_ports: Vec<u16>,
+    agent_version: String,
+    /// Built-in attributes first, then the request's or launch's own (which may override them).
+    attributes: Vec<(String, Option<String>)>,
+}
+
+/// An instance that is booting.
+#[derive(Clone, Debug)]
+struct PendingLaunch {
+    /// The LaunchContainerInstances action, for errors when the instance comes up.
+    action_index: usize,
+    /// Taken at launch (SPEC §9: "the n-th instance launched").
+    number: u64,
+    cluster: String,
+    instance_type: String,
+    availability_zone: String,
+    attributes: Vec<Attribute>,
+    image_id: String,
+    capacity_provider: Option<String>,
+}
+
+#[derive(Default)]
+pub(crate) struct Fleet {
+    /// Launches by the number their `InstanceReady` event names, until they come up.
+    launches: Slab<PendingLaunch>,
+}
+
+impl Fleet {
+    fn emit_state(cx: &mut Cx, instance: InstanceId, reason: &'static str) {
+        let i = cx.world.instance(instance);
+        let detail = EventDetail::ContainerInstanceStateChange {
+            instance,
+            status: i.status,
+            agent_connected: i.agent_connected,
+            running_tasks_count: i.running_tasks_count,
+            pending_tasks_count: i.pending_tasks_count,
+            reason,
+        };
+        cx.rec.emit(cx.now, &cx.world, detail);
+        // Every service of the cluster reacts to an instance's change (SPEC §7).
+        cx.notice(Notice::InstanceChanged(instance));
+    }
+
+    /// The cluster has a container instance that is not INACTIVE.
+    pub fn has_registered_instances(cx: &Cx, c: ClusterId) -> bool {
+        cx.world
+            .cluster(c)
+            .instances
+            .iter()
+            .any(|&i| cx.world.instance(i).status != InstanceStatus::Inactive)
+    }
+
+    pub fn register_container_instance(
+        &mut self,
+        cx: &mut Cx,
+        index: usize,
+        r: &RegisterContainerInstance,
+    ) {
+        let Some(c) = cx.cluster(index, &r.cluster) else {
+            return;
+        };
+        let max_enis = r
+            .instance_type
+            .as_deref()
+            .and_then(|t| cx.scenario.instance_types.get(t))
+            .map_or(1, |t| t.max_enis);
+        let mut attributes = Vec::new();
+        if let Some(t) = &r.instance_type {
+            attributes.push(("ecs.instance-type".to_string(), Some(t.clone())));
+        }
+        if let Some(az) = &r.availability_zone {
+            attributes.push(("ecs.availability-zone".to_string(), Some(az.clone())));
+        }
+        attributes.extend(
+            r.attributes
+                .iter()
+                .map(|a| (a.name.clone(), a.value.clone())),
+        );
+        let spec = InstanceSpec {
+            number: cx.world.next_instance_number(),
+            ec2_instance_id: r.ec2_instance_id.clone(),
+            capacity_provider: None,
+            resources: Resources {
+                cpu: r.cpu,
+                memory_mib: r.memory_mib,
+                gpus: r.gpus,
+                enis: max_enis.saturating_sub(1),
+            },
+            tcp_ports: r
+                .tcp_ports
+                .clone()
+                .unwrap_or_else(|| AGENT_RESERVED_TCP_PORTS.to_vec()),
+            udp_ports: r.udp_ports.clone().unwrap_or_default(),
+            agent_version: r
+                .agent_version
+                .clone()
+                .unwrap_or_else(|| cx.scenario.amis.recommended().ecs_agent_version.clone()),
+            attributes,
+        };
+        Self::register(cx, index, c, spec);
+    }
+
+    /// The one way an instance joins a cluster, whether registered by a request or booted by a
+    /// launch: checks that it may (its EC2 id is free, the cluster has room), adds it, and says so.
+    fn register(cx: &mut Cx, index: usize, cluster: ClusterId, spec: InstanceSpec) {
+        let ec2 = spec
+            .ec2_instance_id
+            .clone()
+            .unwrap_or_else(|| ecsim_model::ec2_instance_id(spec.number));
+        if !Self::may_register(cx, index, cluster, &ec2) {
+            return;
+        }
+        let now = cx.now;
+        let id =
+            cx.world
+                .add_numbered_instance(cluster, spec.number, spec.ec2_instance_id, |inst| {
+                    inst.registered_at = now;
+                    inst.capacity_provider = spec.capacity_provider.map(Arc::from);
+                    inst.registered = spec.resources;
+                    inst.registered_tcp_ports = spec.tcp_ports;
+                    inst.registered_udp_ports = spec.udp_ports;
+                    // The awsvpc capability came with agent 1.15.0 (awsvpc network mode launch).
+                    if version_at_least(&spec.agent_version, TASK_ENI_MIN_AGENT) {
+                        inst.attributes.insert("ecs.capability.task-eni", None);
+                    }
+                    inst.agent_version = Arc::from(spec.agent_version);
+                    // Built-in attributes first, then the request's or launch's own.
+                    for (name, value) in &spec.attributes {
+                        inst.attributes.insert(name, value.as_deref());
+                    }
+                });
+        Self::emit_state(cx, id, "registered");
+    }
+
+    /// Whether an instance may join `c`: its EC2 id is not taken, and the cluster has room (API
+    /// quota: 5,000 container instances per cluster). Otherwise an `ECS Action Error` for `index`.
+    fn may_register(cx: &mut Cx, index: usize, c: ClusterId, ec2_instance_id: &str) -> bool {
+        if cx.world.ec2_instance_id_in_use(ec2_instance_id) {
+            cx.action_error(
+                index,
+                "InvalidParameterException",
+                format!("An instance with ec2InstanceId {ec2_instance_id} is already registered; an EC2 instance registers once."),
+            );
+            return false;
+        }
+        let cluster = cx.world.cluster(c);
+        let registered = if cluster.instances.len() < MAX_INSTANCES_PER_CLUSTER {
+            cluster.instances.len()
+        } else {
+            cluster
+                .instances
+                .iter()
+                .filter(|&&i| cx.world.instance(i).status != InstanceStatus::Inactive)
+                .count()
+        };
+        if registered >= MAX_INSTANCES_PER_CLUSTER {
+            cx.action_error(
+                index,
+                "LimitExceededException",
+                format!("The cluster already has {MAX_INSTANCES_PER_CLUSTER} registered container instances, the most a cluster can have."),
+            );
+            return false;
+        }
+        true
+    }
+
+    /// Launches `l.count` EC2 instances that register after the `instanceLaunch` time.
+    pub fn launch(&mut self, cx: &mut Cx, index: usize, l: &LaunchContainerInstances) {
+        if cx.cluster(index, &l.cluster).is_none() {
+            return;
+        }
+        let launch = l
+            .timings
+            .instance_launch
+            .or(cx.scenario.timings.instance_launch)
+            .unwrap_or(SimDuration::from_seconds(90));
+        let zones = if l.availability_zones.is_empty() {
+            // RULE: no zones given means the region's first zone.
+            vec![format!("{}a", cx.scenario.region)]
+        } else {
+            l.availability_zones.clone()
+        };
+        let image_id = l
+            .image_id
+            .clone()
+            .unwrap_or_else(|| cx.scenario.amis.recommended().image_id.clone());
+        for k in 0..l.count as usize {
+            let number = cx.world.next_instance_number();
+            let i = self.launches.push(PendingLaunch {
+                action_index: index,
+                number,
+                cluster: l.cluster.clone(),
+                instance_type: l.instance_type.clone(),
+                availability_zone: zones[k % zones.len()].clone(),
+                attributes: l.attributes.clone(),
+                image_id: image_id.clone(),
+                capacity_provider: l.capacity_provider.clone(),
+            });
+            cx.schedule_in(launch, Phase::Launch, Ev::InstanceReady(i as usize));
+        }
+    }
+
+    /// A launched instance has booted: it registers with the built-in attributes of its type and
+    /// AMI (SPEC §3).
+    pub fn instance_ready(&mut self, cx: &mut Cx, i: usize) {
+        let Some(l) = u32::try_from(i).ok().and_then(|i| self.launches.remove(i)) else {
+            return;
+        };
+        // The cluster may have been deleted while the instance booted; it then never registers.
+        let Some(c) = cx
+            .world
+            .cluster_by_ref(&l.cluster)
+            .filter(|&c| cx.world.cluster(c).status == ecsim_model::ClusterStatus::Active)
+        else {
+            return;
+        };
+        // A scenario lowered by ecsim-scenario names only known types; one built in code might not.
+        let Some(t) = cx.scenario.instance_types.get(&l.instance_type).cloned() else {
+            let message = format!("Unknown instance type {}.", l.instance_type);
+            cx.action_error(l.action_index, "InvalidParameterException", message);
+            return;
+        };
+        let ami = cx
+            .scenario
+            .amis
+            .get(&l.image_id)
+            .unwrap_or_else(|| cx.scenario.amis.recommended())
+            .clone();
+        // One subnet per zone, numbered by the zone letter (a = 1).
+        let zone_index = l
+            .availability_zone
+            .bytes()
+            .last()
+            .filter(u8::is_ascii_lowercase)
+            .map_or(0, |b| (b - b'a' + 1) as u32);
+        let mut attributes: Vec<(String, Option<String>)> = [
+            ("ecs.availability-zone", l.availability_zone.clone()),
+            ("ecs.instance-type", t.name.clone()),
+            ("ecs.os-type", ami.os_type().to_string()),
+            ("ecs.os-family", ami.os_family()),
+            ("ecs.cpu-architecture", t.cpu_architecture.to_string()),
+            ("ecs.ami-id", ami.image_id.clone()),
+            // RULE: one VPC per run, one subnet per zone.
+            ("ecs.vpc-id", "vpc-00000000000000001".to_string()),
+            ("ecs.subnet-id", format!("subnet-{zone_index:017x}")),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), Some(v)))
+        .collect();
+        attributes.extend(
+            l.attributes
+                .iter()
+                .map(|a| (a.name.clone(), a.value.clone())),
+        );
+        let spec = InstanceSpec {
+            number: l.number,
+            ec2_instance_id: None,
+            capacity_provider: l.capacity_provider.clone(),
+            resources: Resources {
+                cpu: t.registered_cpu(),
+                memory_mib: t.registered_memory_mib,
+                gpus: t.gpus,
+                enis: t.max_enis.saturating_sub(1),
+            },
+            tcp_ports: AGENT_RESERVED_TCP_PORTS.to_vec(),
+            udp_ports: Vec::new(),
+            agent_version: ami.ecs_agent_version.clone(),
+            attributes,
+        };
+        Self::register(cx, l.action_index, c, spec);
+    }
+
+    /// The instances `refs` name (ec2InstanceId, ARN or ARN id); an action error for each that
+    /// names none.
+    pub fn resolve(
+        cx: &mut Cx,
+        index: usize,
+        cluster: ClusterId,
+        refs: &[String],
+    ) -> Vec<InstanceId> {
+        let mut out = Vec::new();
+        for r in refs {
+            match cx.world.instance_by_ref(cluster, r) {
+                Some(i) => out.push(i),
+                None => cx.action_error(
+                    index,
+                    "InvalidParameterException",
+                    format!("Container instance {r} not found (MISSING)."),
+                ),
+            }
+        }
+        out
+    }
+
+    /// The instances a simulator action names: by id, or every registered instance its filter
+    /// matches.
+    pub fn select(
+        cx: &mut Cx,
+        index: usize,
+        cluster: ClusterId,
+        selector: &InstanceSelector,
+    ) -> Vec<InstanceId> {
+        match selector {
+            InstanceSelector::Ids(ids) => Self::resolve(cx, index, cluster, ids),
+            InstanceSelector::Filter(expr) => {
+                let w = &cx.world;
+                w.cluster(cluster)
+                    .instances
+                    .iter()
+                    .copied()
+                    .filter(|&i| w.instance(i).status != InstanceStatus::Inactive)
+                    .filter(|&i| {
+                        expr.matches(&ecsim_placement::InstanceRef {
+                            world: w,
+                            instance: w.instance(i),
+                        })
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// An instance has left: its tasks are already stopped. Deregistered: INACTIVE; terminated:
+    /// INACTIVE, agent gone.
+    pub fn left(cx: &mut Cx, id: InstanceId, terminated: bool) {
+        let now = cx.now;
+        let inst = cx.world.instance_mut(id);
+        inst.status = InstanceStatus::Inactive;
+        inst.deregistered_at = Some(now);
+        if terminated {
+            inst.agent_connected = false;
+            inst.terminated = true;
+        }
+        Self::emit_state(
+            cx,
+            id,
+            if terminated {
+                "terminated"
+            } else {
+                "deregistered"
+            },
+        );
+    }
+
+    pub fn update_state(
+        cx: &mut Cx,
+        index: usize,
+        cluster: &str,
+        refs: &[String],
+        status: InstanceStatus,
+    ) {
+        let Some(c) = cx.cluster(index, cluster) else {
+            return;
+        };
+        for id in Self::resolve(cx, index, c, refs) {
+            let current = cx.world.instance(id).status;
+            let allowed = match (current, status) {
+                (a, b) if a == b => continue,
+                // API: "You can change the status of a container instance to DRAINING only if it is ACTIVE".
+                (InstanceStatus::Active, InstanceStatus::Draining)
+                | (InstanceStatus::Draining, InstanceStatus::Active) => true,
+                _ => false,
+            };
+            if !allowed {
+                let arn = cx.world.instance_arn(id);
+                cx.action_error(
+                    index,
+                    "InvalidParameterException",
+                    format!(
+                        "Container instance {arn} is {} and cannot be set to {}.",
+                        current.as_str(),
+                        status.as_str()
+                    ),
+                );
+                continue;
+            }
+            cx.world.instance_mut(id).status = status;
+            let reason = if status == InstanceStatus::Draining {
+                "draining"
+            } else {
+                "activated"
+            };
+            Self::emit_state(cx, id, reason);
+        }
+    }
+
+    /// PutAttributes (`delete` false) and DeleteAttributes.
+    pub fn put_attributes(
+        cx: &mut Cx,
+        index: usize,
+        cluster: &str,
+        attributes: &[TargetedAttribute],
+        delete: bool,
+    ) {
+        let Some(c) = cx.cluster(index, cluster) else {
+            return;
+        };
+        for a in attributes {
+            let Some(target) = a.target_id.as_deref() else {
+                cx.action_error(
+                    index,
+                    "InvalidParameterException",
+                    format!("Attribute {} has no targetId.", a.name),
+                );
+                continue;
+            };
+            let Some(&id) = Self::resolve(cx, index, c, &[target.to_string()]).first() else {
+                continue;
+            };
+            if delete {
+                cx.world.remove_attribute(id, &a.name);
+            } else {
+                cx.world.set_attribute(id, &a.name, a.value.as_deref());
+            }
+            if a.name == "ecs.availability-zone" {
+                cx.rec.instance_zone(&cx.world, id);
+            }
+            // DAEMON services re-evaluate their constraints (reference §4.1).
+            cx.notice(Notice::InstanceChanged(id));
+        }
+    }
+
+    /// DisconnectAgent / ReconnectAgent.
+    pub fn set_agent(
+        cx: &mut Cx,
+        index: usize,
+        cluster: &str,
+        selector: &InstanceSelector,
+        connected: bool,
+    ) {
+        let Some(c) = cx.cluster(index, cluster) else {
+            return;
+        };
+        for id in Self::select(cx, index, c, selector) {
+            let inst = cx.world.instance(id);
+            if inst.status == InstanceStatus::Inactive || inst.agent_connected == connected {
+                continue;
+            }
+            cx.world.instance_mut(id).agent_connected = connected;
+            Self::emit_state(
+                cx,
+                id,
+                if connected {
+                    "agent connected"
+                } else {
+                    "agent disconnected"
+                },
+            );
+        }
+    }
+}
+
+/// `v` is `min` or newer, compared as the query language compares `agentVersion`.
+fn version_at_least(v: &str, min: &str) -> bool {
+    ecsim_query::compare_agent_version(v, min).is_some_and(|o| o != std::cmp::Ordering::Less)
+}

@@ -1,0 +1,191 @@
+//! Placing: a call's (or a deployment's) task spec resolved once — requirements, group,
+//! constraints, timings — and `place_one`, which asks placement where one task of it goes and, if
+//! somewhere, creates it there and starts its lifecycle. The engine decides what to start;
+//! placement decides where (STYLE: what is separate from where).
+
+use super::cx::Cx;
+use super::tasks::Tasks;
+use crate::record::EventDetail;
+use ecsim_kernel::{RandomStreams, SimDuration, Stream};
+use ecsim_model::task_definition::TaskOverride;
+use ecsim_model::{
+    ClusterId, DeploymentId, GroupId, InstanceId, LaunchType, NetworkMode, PlacementConstraint,
+    ServiceId, SpecId, StartedBy, TaskDefId, TaskId, TaskSimulation, TaskSpec, Timings,
+};
+use ecsim_placement::{place, Decision, PlacementRequest, PlacementStrategy, SpreadField};
+use std::sync::Arc;
+
+/// What a call asks its tasks to be; resolved into a [`TaskSpec`] by [`Placing::resolve`].
+pub(crate) struct SpecRequest<'a> {
+    pub cluster: ClusterId,
+    pub task_definition: TaskDefId,
+    /// The task group (a call's default is `family:FAMILY`).
+    pub group: GroupId,
+    pub started_by: Option<StartedBy>,
+    pub launch_type: LaunchType,
+    pub overrides: &'a TaskOverride,
+    /// The request's (or service's) constraints; the task definition's are added.
+    pub constraints: &'a [PlacementConstraint],
+    pub strategies: Vec<PlacementStrategy>,
+    /// The action's `simulation` block.
+    pub simulation: Option<&'a TaskSimulation>,
+    pub service: Option<(ServiceId, DeploymentId)>,
+}
+
+/// Why a task was not placed: the closest instance and the reason (SPEC §4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Unplaced {
+    pub closest: Option<InstanceId>,
+    pub reason: &'static str,
+}
+
+pub(crate) struct Placing {
+    rng: Stream,
+    /// Each spec's placement strategies (placement's types, which the model's spec cannot hold).
+    strategies: Vec<Vec<PlacementStrategy>>,
+}
+
+impl Placing {
+    pub fn new(streams: &RandomStreams) -> Placing {
+        Placing {
+            rng: streams.stream("placement"),
+            strategies: Vec::new(),
+        }
+    }
+
+    /// Resolves a call's or a deployment's spec, once for all its tasks.
+    pub fn resolve(&mut self, cx: &mut Cx, r: SpecRequest<'_>) -> SpecId {
+        let def = cx.world.task_definition(r.task_definition);
+        let requirements = def.requirements(r.overrides);
+        let mut constraints = def.placement_constraints.clone();
+        constraints.extend(r.constraints.iter().cloned());
+        // Timings precedence (SPEC §3): the action's, the task definition's, the scenario's, then
+        // §6 defaults.
+        let simulation = r
+            .simulation
+            .cloned()
+            .unwrap_or_default()
+            .or(&def.simulation);
+        let mut timings = simulation
+            .timings
+            .or(&cx.scenario.timings)
+            .or(&default_timings(def.network_mode, def.stop_timeout_s()));
+        // SPEC §6: STOPPING is capped by stopTimeout, whoever set it (the agent kills the
+        // containers then).
+        let cap = SimDuration::from_seconds(def.stop_timeout_s() as u64);
+        timings.stopping = timings.stopping.map(|d| d.min(cap));
+        for s in &r.strategies {
+            if let PlacementStrategy::Spread(SpreadField::Attribute(a)) = s {
+                cx.world.track_attribute(r.cluster, a);
+            }
+        }
+        let id = cx.world.add_spec(TaskSpec {
+            cluster: r.cluster,
+            task_definition: r.task_definition,
+            group: r.group,
+            started_by: r.started_by,
+            launch_type: r.launch_type,
+            capacity_provider: None,
+            overrides: r.overrides.clone(),
+            requirements,
+            constraints,
+            timings,
+            simulation,
+            service: r.service,
+        });
+        debug_assert_eq!(id.index(), self.strategies.len());
+        self.strategies.push(r.strategies);
+        id
+    }
+
+    /// Places one task of `spec` (on `only` when given): if an instance can take it, creates the
+    /// task there, records the decision and starts its lifecycle. A failure is returned, not
+    /// recorded (the caller decides: a service does not record a retry that fails the same way).
+    pub fn place_one(
+        &mut self,
+        cx: &mut Cx,
+        tasks: &mut Tasks,
+        spec: SpecId,
+        only: Option<InstanceId>,
+        grace_period_s: u32,
+    ) -> Result<TaskId, Unplaced> {
+        cx.world.sync_index();
+        let only_ids = only.map(|i| [i]);
+        let result = {
+            let s = cx.world.spec(spec);
+            let req = PlacementRequest {
+                cluster: s.cluster,
+                requirements: &s.requirements,
+                group: s.group,
+                launch_type: s.launch_type,
+                constraints: &s.constraints,
+                strategies: &self.strategies[spec.index()],
+                only: only_ids.as_ref().map(|a| &a[..]),
+                explain: false,
+            };
+            place(&cx.world, &req, &mut self.rng)
+        };
+        match result {
+            Ok(Decision {
+                instance,
+                finalists,
+                ..
+            }) => {
+                let task = tasks.create(cx, spec, grace_period_s);
+                cx.world.place_task(task, instance);
+                cx.rec.emit(
+                    cx.now,
+                    &cx.world,
+                    EventDetail::PlacementDecision {
+                        task,
+                        spec,
+                        instance,
+                        finalists,
+                    },
+                );
+                tasks.start_lifecycle(cx, task);
+                Ok(task)
+            }
+            Err(f) => Err(Unplaced {
+                closest: f.closest,
+                reason: f.reason,
+            }),
+        }
+    }
+
+    /// Records that a task of `spec` found no instance (`ECS Placement Failure`).
+    pub fn record_failure(
+        cx: &mut Cx,
+        spec: SpecId,
+        instance: Option<InstanceId>,
+        requested: Option<Arc<str>>,
+        reason: &'static str,
+    ) {
+        cx.rec.emit(
+            cx.now,
+            &cx.world,
+            EventDetail::PlacementFailure {
+                spec,
+                instance,
+                requested,
+                reason,
+            },
+        );
+    }
+}
+
+/// SPEC §6 default durations for a task of this network mode.
+fn default_timings(mode: NetworkMode, stop_timeout_s: u32) -> Timings {
+    let awsvpc = mode == NetworkMode::Awsvpc;
+    Timings {
+        provisioning: Some(SimDuration::from_seconds(if awsvpc { 5 } else { 0 })),
+        pending: Some(SimDuration::from_seconds(10)),
+        activating: Some(SimDuration::ZERO),
+        deactivating: Some(SimDuration::ZERO),
+        // STOPPING 5 s, capped by stopTimeout (SPEC §6).
+        stopping: Some(SimDuration::from_seconds(5.min(stop_timeout_s as u64))),
+        deprovisioning: Some(SimDuration::from_seconds(if awsvpc { 5 } else { 0 })),
+        instance_launch: Some(SimDuration::from_seconds(90)),
+        healthy_after: Some(SimDuration::from_seconds(40)),
+    }
+}

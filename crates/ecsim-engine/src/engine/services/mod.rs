@@ -1,0 +1,380 @@
+//! The service scheduler in the event loop (SPEC §7): the services' state and what the scheduler
+//! keeps beside ECS's view of them, the service actions (`actions`), the scheduler's passes from
+//! facts to a plan to its application (`pass`), health, the circuit breaker and throttling
+//! (`health`), service event messages and their de-duplication (`messages`), and the records
+//! behind `services.csv`, the summary and the service assertions (`records`).
+//!
+//! It learns what happened to tasks and instances from notices ([`Notice`]), never from the task
+//! lifecycle calling into it; it starts and stops tasks through `Placing` and `Tasks`.
+
+mod actions;
+mod health;
+mod messages;
+mod pass;
+mod records;
+
+pub use pass::PassAudit;
+
+use super::cx::{Cx, Notice, Phase};
+use super::placing::{Placing, Unplaced};
+use super::tasks::Tasks;
+use super::Ev;
+use crate::assertions::Watch;
+use crate::service::{Deployment, SchedulingStrategy, Service, ServiceRecord, ServiceStatus};
+use ecsim_kernel::SimTime;
+use ecsim_model::{
+    ClusterId, DeploymentId, InstanceId, InstanceStatus, ServiceId, SpecId, TaskId, TaskStatus,
+};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// The subsystems a service operation works through.
+pub(crate) struct Ops<'a, 's> {
+    pub cx: &'a mut Cx<'s>,
+    pub tasks: &'a mut Tasks,
+    pub placing: &'a mut Placing,
+}
+
+/// What the scheduler keeps of one of a service's tasks.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ServiceTask {
+    pub deployment: DeploymentId,
+    /// Counted healthy (SPEC §7 health).
+    pub healthy: bool,
+    /// How the tally counts it now.
+    pub class: Class,
+}
+
+/// How a task counts in its service's tally (DescribeServices' pendingCount and runningCount).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Class {
+    /// Desired RUNNING and not yet RUNNING.
+    Pending,
+    /// lastStatus RUNNING.
+    Running,
+    /// Neither (stopping, or stopped before it ran).
+    Other,
+}
+
+impl Class {
+    pub fn of(task: &ecsim_model::Task) -> Class {
+        if task.last_status == TaskStatus::Running {
+            Class::Running
+        } else if task.last_status < TaskStatus::Running
+            && task.desired_status == ecsim_model::DesiredStatus::Running
+        {
+            Class::Pending
+        } else {
+            Class::Other
+        }
+    }
+}
+
+/// The counts behind a service's tally, kept as its tasks change.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Counted {
+    pub pending: u32,
+    pub running: u32,
+    /// (pending, running) per deployment.
+    pub by_deployment: BTreeMap<DeploymentId, (u32, u32)>,
+}
+
+impl Counted {
+    fn add(&mut self, d: DeploymentId, class: Class, sign: i32) {
+        let e = self.by_deployment.entry(d).or_default();
+        let apply = |x: &mut u32| *x = x.checked_add_signed(sign).expect("tally in step");
+        match class {
+            Class::Pending => {
+                apply(&mut self.pending);
+                apply(&mut e.0);
+            }
+            Class::Running => {
+                apply(&mut self.running);
+                apply(&mut e.1);
+            }
+            Class::Other => {}
+        }
+        if *e == (0, 0) {
+            self.by_deployment.remove(&d);
+        }
+    }
+}
+
+/// What the event loop keeps per service beside the API's view of it.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ServiceRuntime {
+    /// The service's tasks not yet STOPPED.
+    pub tasks: BTreeMap<TaskId, ServiceTask>,
+    /// The tally of `tasks`, kept in step with them.
+    pub counted: Counted,
+    /// Tasks scale-in protected (UpdateTaskProtection), until when; few, so kept apart.
+    pub protected: BTreeMap<TaskId, SimTime>,
+    /// Tasks with desired status RUNNING counted healthy.
+    pub healthy: u32,
+    pub record: ServiceRecord,
+    /// What the scenario's assertions watch of this service's history.
+    pub watches: Vec<Watch>,
+    below_since: Option<SimTime>,
+    /// The current minHealthy (from D, or the eligible instances of a DAEMON service).
+    min_healthy: u32,
+    /// D of the last pass (DAEMON: the eligible instances; EXTERNAL: the task sets' counts).
+    desired_effective: u32,
+    steady: bool,
+    /// Throttling (SPEC §7 RULE): consecutive tasks that stopped before RUNNING, and the last one's
+    /// time.
+    consecutive_failures: u32,
+    last_failure_at: SimTime,
+    /// Retries already scheduled (one event per distinct time).
+    retries: BTreeSet<SimTime>,
+    /// The last placement failure recorded per target instance (None: any instance), so an
+    /// identical retry is not recorded again (RULE).
+    last_placement_failure: BTreeMap<Option<InstanceId>, Unplaced>,
+    /// Service event de-duplication: (cause, message) → time of its last emission.
+    messages: BTreeMap<(&'static str, Arc<str>), SimTime>,
+    /// The last millisecond in which a pass started tasks (one launching pass per millisecond),
+    /// and whether the current pass may not launch because of it.
+    launched_at: Option<SimTime>,
+    launch_blocked: bool,
+    /// The primary deployment (ECS) or primary task set (EXTERNAL; None until one is set).
+    pub primary: Option<DeploymentId>,
+}
+
+pub(crate) struct Services {
+    pub services: Vec<Service>,
+    pub rt: Vec<ServiceRuntime>,
+    /// Every deployment and task set, by id (one counter: SPEC §9 ids).
+    pub deployments: Vec<Deployment>,
+    /// Each deployment's task spec, resolved at its first launch (and again after a placement
+    /// change of an EXTERNAL service).
+    specs: Vec<Option<SpecId>>,
+    /// The task set each CreateTaskSet action (by its index) created.
+    task_sets: BTreeMap<usize, DeploymentId>,
+    /// Services to visit at the next scheduler pass.
+    dirty: BTreeSet<ServiceId>,
+    pass_scheduled: bool,
+    next_service_event: u64,
+    audit: Option<Vec<PassAudit>>,
+    /// Keep each service's healthy-count history (collected runs, for tests).
+    keep_history: bool,
+}
+
+impl ServiceRuntime {
+    /// Whether the task is scale-in protected at `now`.
+    pub fn is_protected(&self, t: TaskId, now: SimTime) -> bool {
+        self.protected.get(&t).is_some_and(|&u| u > now)
+    }
+}
+
+impl Services {
+    pub fn new() -> Services {
+        Services {
+            services: Vec::new(),
+            rt: Vec::new(),
+            deployments: Vec::new(),
+            specs: Vec::new(),
+            task_sets: BTreeMap::new(),
+            dirty: BTreeSet::new(),
+            pass_scheduled: false,
+            next_service_event: 0,
+            audit: None,
+            keep_history: false,
+        }
+    }
+
+    pub fn keep_history(&mut self, keep: bool) {
+        self.keep_history = keep;
+    }
+
+    pub fn enable_audit(&mut self) {
+        self.audit.get_or_insert_with(Vec::new);
+    }
+
+    pub fn audit(&self) -> &[PassAudit] {
+        self.audit.as_deref().unwrap_or(&[])
+    }
+
+    /// The service of a task, if it is a service task that has not stopped.
+    fn task(&self, cx: &Cx, task: TaskId) -> Option<(ServiceId, ServiceTask)> {
+        let (s, _) = cx
+            .world
+            .get_task(task)
+            .map(|t| cx.world.spec(t.spec).service)??;
+        self.rt[s.index()].tasks.get(&task).map(|st| (s, *st))
+    }
+
+    /// Whether the service counts the task healthy now.
+    pub fn task_counted_healthy(&self, cx: &Cx, t: TaskId) -> bool {
+        self.task(cx, t).is_some_and(|(_, st)| st.healthy)
+    }
+
+    /// Whether the task is scale-in protected now.
+    pub fn task_protected(&self, cx: &Cx, t: TaskId) -> bool {
+        self.task(cx, t)
+            .is_some_and(|(s, _)| self.rt[s.index()].is_protected(t, cx.now))
+    }
+
+    /// Handles every notice left so far, in order. Called after each call into the task lifecycle
+    /// or placement, so the scheduler sees a change before it goes on (a task that failed to start
+    /// within a pass may have tripped the circuit breaker).
+    pub fn absorb(&mut self, op: &mut Ops<'_, '_>) {
+        while let Some(n) = op.cx.notices.pop_front() {
+            match n {
+                Notice::TaskStatus(t) => self.task_status(op, t),
+                Notice::TaskDesiredStopped(t) => self.task_desired_stopped(op.cx, t),
+                Notice::TaskHealth(t, healthy) => self.task_health(op, t, healthy),
+                Notice::InstanceChanged(i) => {
+                    let c = op.cx.world.instance(i).cluster;
+                    self.mark_cluster(op.cx, c);
+                }
+            }
+        }
+    }
+
+    fn task_status(&mut self, op: &mut Ops<'_, '_>, task: TaskId) {
+        let status = op.cx.world.task(task).last_status;
+        if status == TaskStatus::Stopped {
+            self.task_stopped(op, task);
+            return;
+        }
+        if let Some((s, _)) = self.task(op.cx, task) {
+            if status == TaskStatus::Running {
+                // Reaching RUNNING ends a run of failed starts (reference §4.6).
+                self.rt[s.index()].consecutive_failures = 0;
+            }
+            self.reclassify(op.cx, s, task);
+            self.mark_service(op.cx, s);
+        }
+    }
+
+    /// A service task joins its service's books (just placed).
+    pub(super) fn add_task(
+        &mut self,
+        cx: &Cx,
+        s: ServiceId,
+        task: TaskId,
+        deployment: DeploymentId,
+    ) {
+        let class = Class::of(cx.world.task(task));
+        let rt = &mut self.rt[s.index()];
+        rt.tasks.insert(
+            task,
+            ServiceTask {
+                deployment,
+                healthy: false,
+                class,
+            },
+        );
+        rt.counted.add(deployment, class, 1);
+    }
+
+    /// Counts the task as it is now.
+    fn reclassify(&mut self, cx: &Cx, s: ServiceId, task: TaskId) {
+        let class = Class::of(cx.world.task(task));
+        let rt = &mut self.rt[s.index()];
+        let st = rt.tasks.get_mut(&task).expect("a service task");
+        if st.class != class {
+            let (old, d) = (st.class, st.deployment);
+            st.class = class;
+            rt.counted.add(d, old, -1);
+            rt.counted.add(d, class, 1);
+        }
+    }
+
+    /// A healthy task no longer counts once its desired status is STOPPED.
+    fn task_desired_stopped(&mut self, cx: &mut Cx, task: TaskId) {
+        let Some((s, _)) = self.task(cx, task) else {
+            return;
+        };
+        let st = self.rt[s.index()]
+            .tasks
+            .get_mut(&task)
+            .expect("a service task");
+        if std::mem::take(&mut st.healthy) {
+            self.rt[s.index()].healthy -= 1;
+            self.record_healthy(cx, s);
+        }
+        self.mark_service(cx, s);
+    }
+
+    fn task_stopped(&mut self, op: &mut Ops<'_, '_>, task: TaskId) {
+        // A DRAINING instance's daemon task waits for the replica tasks there (reference §4.1).
+        if let Some(i) = op.cx.world.task(task).instance {
+            let inst = op.cx.world.instance(i);
+            if inst.status == InstanceStatus::Draining {
+                let c = inst.cluster;
+                let daemons: Vec<ServiceId> = self
+                    .services
+                    .iter()
+                    .filter(|s| {
+                        s.cluster == c
+                            && s.scheduling_strategy == SchedulingStrategy::Daemon
+                            && s.status == ServiceStatus::Active
+                    })
+                    .map(|s| s.id)
+                    .collect();
+                for s in daemons {
+                    self.mark_service(op.cx, s);
+                }
+            }
+        }
+        let Some((s, st)) = self.task(op.cx, task) else {
+            return;
+        };
+        let rt = &mut self.rt[s.index()];
+        rt.tasks.remove(&task);
+        rt.protected.remove(&task);
+        rt.counted.add(st.deployment, st.class, -1);
+        let t = op.cx.world.task(task);
+        if t.started_at.is_none() && t.stop_code == Some(ecsim_model::StopCode::TaskFailedToStart) {
+            // Throttling (reference §4.6) and the circuit breaker's first stage (reference §4.4).
+            let rt = &mut self.rt[s.index()];
+            rt.consecutive_failures += 1;
+            rt.last_failure_at = op.cx.now;
+            self.deployment_task_failed(op.cx, s, st.deployment);
+        }
+        self.mark_service(op.cx, s);
+    }
+
+    // ----- marking and passes -----
+
+    /// The service takes part in the next scheduler pass (at this millisecond).
+    pub fn mark_service(&mut self, cx: &mut Cx, s: ServiceId) {
+        self.dirty.insert(s);
+        if !self.pass_scheduled {
+            self.pass_scheduled = true;
+            cx.schedule_at(cx.now, Phase::Service, Ev::SchedulerPass);
+        }
+    }
+
+    fn mark_cluster(&mut self, cx: &mut Cx, c: ClusterId) {
+        for k in 0..self.services.len() {
+            let s = &self.services[k];
+            if s.cluster == c && s.status != ServiceStatus::Inactive {
+                let id = s.id;
+                self.mark_service(cx, id);
+            }
+        }
+    }
+
+    fn schedule_retry(&mut self, cx: &mut Cx, s: ServiceId, at: SimTime) {
+        if self.rt[s.index()].retries.insert(at) {
+            cx.schedule_at(at, Phase::Service, Ev::ServiceRetry(s));
+        }
+    }
+
+    /// A service's retry (placement retry, throttling, protection expiry, steady-state reminder).
+    pub fn retry(&mut self, cx: &mut Cx, s: ServiceId) {
+        let now = cx.now;
+        self.rt[s.index()].retries.remove(&now);
+        if self.services[s.index()].status != ServiceStatus::Inactive {
+            self.mark_service(cx, s);
+        }
+    }
+
+    /// Whether the cluster has a service that is not INACTIVE.
+    pub fn cluster_has_services(&self, c: ClusterId) -> bool {
+        self.services
+            .iter()
+            .any(|s| s.cluster == c && s.status != ServiceStatus::Inactive)
+    }
+}

@@ -1,0 +1,676 @@
+//! The scheduler's pass: for each service marked since the last one, the facts of its tasks, the
+//! pure reconciler's plan (what to stop, how many to start), and the plan applied — stops through
+//! the task lifecycle, starts through `Placing::place_one`, the same "where" as RunTask — then the
+//! deployments and steady state settled.
+
+use super::health::RETRY;
+use super::{Ops, Services};
+use crate::engine::cx::Cx;
+use crate::engine::placing::{Placing, SpecRequest};
+use crate::record::EventDetail;
+use crate::service::reconcile::{
+    plan_daemon, plan_replica, DaemonInstance, DaemonView, Figures, ReplicaView, ScaleInRule,
+    TaskFacts,
+};
+use crate::service::{
+    DeploymentController, DeploymentStatus, RolloutState, SchedulingStrategy, ServiceStatus,
+    StabilityStatus,
+};
+use ecsim_kernel::{SimDuration, SimTime};
+use ecsim_model::task_definition::TaskOverride;
+use ecsim_model::{
+    DeploymentId, DesiredStatus, InstanceId, InstanceStatus, PlacementConstraint, ServiceId,
+    SpecId, StartedBy, StopCode, StoppedReason, TaskId, TaskStatus,
+};
+use ecsim_placement::{BinpackField, PlacementStrategy, SpreadField};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// One scheduler pass as the audit log records it (see `Engine::enable_audit`): the figures the
+/// invariants of SPEC §7 are stated in, before and after the pass's own stops and starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PassAudit {
+    pub t: SimTime,
+    pub service: ServiceId,
+    /// D (DAEMON: the eligible instances; a task set: its computed desired count, summed).
+    pub desired: u32,
+    pub min_healthy: u32,
+    pub max_tasks: u32,
+    /// Healthy tasks before the pass, and after its stops.
+    pub healthy_before: u32,
+    pub healthy_after: u32,
+    /// Tasks counted against maxTasks before the pass, and after its stops and starts.
+    pub counted_before: u32,
+    pub counted_after: u32,
+    /// Protected tasks the pass stopped (must be none).
+    pub protected_stopped: u32,
+    /// Set when the pass completed the primary deployment: (its live tasks of the primary task
+    /// definition, D).
+    pub completed: Option<(u32, u32)>,
+}
+
+/// What a plan says to do, once the facts it was made from are gone.
+struct Applied {
+    stops: Vec<TaskId>,
+    start: u32,
+    stuck: bool,
+    blocked_by_protection: bool,
+    /// Protected tasks among the stops (for the audit; the reconciler never chooses one).
+    protected_stopped: u32,
+}
+
+impl Services {
+    /// Visits every marked service: DAEMON services first, so that their tasks are placed before
+    /// replica tasks (reference §4.1), then the others, each in creation order.
+    pub fn pass(&mut self, op: &mut Ops<'_, '_>) {
+        self.pass_scheduled = false;
+        let dirty = std::mem::take(&mut self.dirty);
+        let (daemons, others): (Vec<ServiceId>, Vec<ServiceId>) =
+            dirty.into_iter().partition(|s| {
+                self.services[s.index()].scheduling_strategy == SchedulingStrategy::Daemon
+            });
+        for s in daemons.into_iter().chain(others) {
+            self.reconcile(op, s);
+        }
+    }
+
+    fn reconcile(&mut self, op: &mut Ops<'_, '_>, s: ServiceId) {
+        let svc = &self.services[s.index()];
+        match svc.status {
+            ServiceStatus::Inactive => return,
+            ServiceStatus::Draining => {
+                // Reference §4.9: INACTIVE once every task is stopping or stopped.
+                let left = self.rt[s.index()]
+                    .tasks
+                    .keys()
+                    .any(|&t| op.cx.world.task(t).last_status < TaskStatus::Stopping);
+                if !left {
+                    self.services[s.index()].status = ServiceStatus::Inactive;
+                    let now = op.cx.now;
+                    for &d in &self.services[s.index()].deployments {
+                        let dep = &mut self.deployments[d.index()];
+                        if dep.status != DeploymentStatus::Inactive {
+                            dep.status = DeploymentStatus::Inactive;
+                            dep.updated_at = now;
+                        }
+                    }
+                    self.set_steady(op.cx, s, false);
+                    self.update_below(op.cx, s);
+                }
+                return;
+            }
+            ServiceStatus::Active => {}
+        }
+        let (controller, strategy) = (svc.controller, svc.scheduling_strategy);
+        let now = op.cx.now;
+        let rt = &mut self.rt[s.index()];
+        rt.launch_blocked = rt.launched_at == Some(now);
+        match (controller, strategy) {
+            (DeploymentController::External, _) => self.task_set_pass(op, s),
+            (_, SchedulingStrategy::Daemon) => self.daemon_pass(op, s),
+            (_, SchedulingStrategy::Replica) => self.replica_pass(op, s),
+        }
+        self.settle(op.cx, s);
+    }
+
+    /// The facts of the service's tasks with desired status RUNNING (of deployment `only`, when
+    /// given), in task id order.
+    fn facts<'w>(
+        &self,
+        cx: &'w Cx,
+        s: ServiceId,
+        only: Option<DeploymentId>,
+    ) -> Vec<TaskFacts<'w>> {
+        let svc = &self.services[s.index()];
+        let spread = match (svc.scheduling_strategy, svc.placement_strategy.first()) {
+            // The REPLICA default spreads over zones first (SPEC §4).
+            (SchedulingStrategy::Replica, None) => {
+                Some(SpreadField::Attribute("ecs.availability-zone".into()))
+            }
+            (_, Some(PlacementStrategy::Spread(f))) => Some(f.clone()),
+            _ => None,
+        };
+        let w = &cx.world;
+        let now = cx.now;
+        let rt = &self.rt[s.index()];
+        rt.tasks
+            .iter()
+            .filter_map(|(&t, st)| {
+                let task = w.task(t);
+                if task.desired_status != DesiredStatus::Running
+                    || only.is_some_and(|d| d != st.deployment)
+                {
+                    return None;
+                }
+                let inst = w.instance(task.instance?);
+                let spread_value = match &spread {
+                    Some(SpreadField::Instance) => Some(inst.ec2_instance_id.as_str()),
+                    Some(SpreadField::Attribute(a)) => inst.attribute(a).flatten(),
+                    None => None,
+                };
+                let req = &w.spec(task.spec).requirements;
+                Some(TaskFacts {
+                    task: t,
+                    deployment: st.deployment,
+                    instance: inst.id,
+                    zone: inst.availability_zone(),
+                    spread_value,
+                    running: task.last_status >= TaskStatus::Running,
+                    healthy: st.healthy,
+                    on_draining: inst.status != InstanceStatus::Active,
+                    protected: rt.is_protected(t, now),
+                    instance_remaining: (
+                        inst.registered.cpu.saturating_sub(inst.reserved.cpu) as u64,
+                        inst.registered
+                            .memory_mib
+                            .saturating_sub(inst.reserved.memory_mib)
+                            as u64,
+                    ),
+                    reservation: (req.cpu as u64, req.memory_mib as u64),
+                })
+            })
+            .collect()
+    }
+
+    fn scale_in_rule(&self, s: ServiceId) -> ScaleInRule {
+        match self.services[s.index()].placement_strategy.first() {
+            Some(PlacementStrategy::Spread(_)) => ScaleInRule::Spread,
+            Some(PlacementStrategy::Binpack(BinpackField::Cpu)) => ScaleInRule::BinpackCpu,
+            Some(PlacementStrategy::Binpack(BinpackField::Memory)) => ScaleInRule::BinpackMemory,
+            // RULE: random has no "best result" to keep; it scales in as with no strategy.
+            Some(PlacementStrategy::Random) | None => ScaleInRule::Default,
+        }
+    }
+
+    /// Tasks counted against maxTasks: desired status RUNNING.
+    fn counted(&self, cx: &Cx, s: ServiceId) -> u32 {
+        self.rt[s.index()]
+            .tasks
+            .keys()
+            .filter(|&&t| cx.world.task(t).desired_status == DesiredStatus::Running)
+            .count() as u32
+    }
+
+    /// The plan for a REPLICA service (or one task set, `only`), with the facts it was made from
+    /// already dropped.
+    fn replica_plan(
+        &self,
+        cx: &Cx,
+        s: ServiceId,
+        deployment: DeploymentId,
+        desired: u32,
+        may_launch: bool,
+        only: Option<DeploymentId>,
+    ) -> (Applied, Figures) {
+        let facts = self.facts(cx, s, only);
+        let svc = &self.services[s.index()];
+        let view = ReplicaView {
+            desired,
+            configuration: svc.configuration,
+            primary: deployment,
+            may_launch,
+            tasks: &facts,
+            scale_in: self.scale_in_rule(s),
+        };
+        let plan = plan_replica(&view);
+        let applied = Applied {
+            protected_stopped: protected_among(&facts, plan.stop.iter().map(|&(t, _)| t)),
+            stops: plan.stop.iter().map(|&(t, _)| t).collect(),
+            start: plan.start,
+            stuck: plan.stuck,
+            blocked_by_protection: plan.blocked_by_protection,
+        };
+        (applied, view.figures())
+    }
+
+    fn replica_pass(&mut self, op: &mut Ops<'_, '_>, s: ServiceId) {
+        let Some(primary) = self.rt[s.index()].primary else {
+            return;
+        };
+        let may_launch = self.may_launch(op.cx, s, primary);
+        let desired = self.services[s.index()].desired_count;
+        let (plan, figures) = self.replica_plan(op.cx, s, primary, desired, may_launch, None);
+        self.rt[s.index()].desired_effective = desired;
+        self.rt[s.index()].min_healthy = figures.min_healthy;
+        let audit = self.audit_begin(op.cx, s, desired, &figures);
+        self.stop_service_tasks(op, s, &plan.stops);
+        let mut placed = Vec::new();
+        self.start_service_tasks(op, s, primary, plan.start, None, &mut placed);
+        self.audit_end(op.cx, audit, plan.protected_stopped);
+        self.report_started(op.cx, s, &placed);
+        self.report_blocked(op.cx, s, plan.stuck, plan.blocked_by_protection);
+    }
+
+    fn audit_begin(&self, cx: &Cx, s: ServiceId, desired: u32, f: &Figures) -> Option<PassAudit> {
+        self.audit.as_ref()?;
+        Some(PassAudit {
+            t: cx.now,
+            service: s,
+            desired,
+            min_healthy: f.min_healthy,
+            max_tasks: f.max_tasks,
+            healthy_before: self.rt[s.index()].healthy,
+            healthy_after: 0,
+            counted_before: f.counted,
+            counted_after: 0,
+            protected_stopped: 0,
+            completed: None,
+        })
+    }
+
+    fn audit_end(&mut self, cx: &Cx, audit: Option<PassAudit>, protected_stopped: u32) {
+        let Some(mut a) = audit else { return };
+        let s = a.service;
+        a.protected_stopped = protected_stopped;
+        // Healthy after the stops: a healthy task stopped by the pass no longer counts.
+        a.healthy_after = self.rt[s.index()].healthy;
+        a.counted_after = self.counted(cx, s);
+        if let Some(log) = self.audit.as_mut() {
+            log.push(a);
+        }
+    }
+
+    fn daemon_pass(&mut self, op: &mut Ops<'_, '_>, s: ServiceId) {
+        let Some(primary) = self.rt[s.index()].primary else {
+            return;
+        };
+        let may_launch = self.may_launch(op.cx, s, primary);
+        let instances = self.daemon_instances(op.cx, s);
+        let eligible = instances.iter().filter(|i| i.eligible).count() as u32;
+        let configuration = self.services[s.index()].configuration;
+        let (plan, figures, start) = {
+            let facts = self.facts(op.cx, s, None);
+            let view = DaemonView {
+                configuration,
+                primary,
+                may_launch,
+                instances: &instances,
+                tasks: &facts,
+            };
+            let plan = plan_daemon(&view);
+            let figures = Figures {
+                max_tasks: configuration.max_tasks(eligible),
+                min_healthy: configuration.min_healthy(eligible),
+                counted: facts.len() as u32,
+                healthy: facts.iter().filter(|t| t.healthy).count() as u32,
+                primary: 0,
+                old: 0,
+            };
+            let applied = Applied {
+                protected_stopped: protected_among(&facts, plan.stop.iter().map(|&(t, _)| t)),
+                stops: plan.stop.iter().map(|&(t, _)| t).collect(),
+                start: 0,
+                stuck: plan.stuck,
+                blocked_by_protection: plan.blocked_by_protection,
+            };
+            (applied, figures, plan.start)
+        };
+        self.rt[s.index()].desired_effective = eligible;
+        self.rt[s.index()].min_healthy = configuration.min_healthy(eligible);
+        let audit = self.audit_begin(op.cx, s, eligible, &figures);
+        self.stop_service_tasks(op, s, &plan.stops);
+        self.audit_end(op.cx, audit, plan.protected_stopped);
+        let mut placed = Vec::new();
+        for i in start {
+            // Reference §4.1: a placement that fails is an event, and ECS keeps retrying on that
+            // instance; the other instances still get theirs.
+            self.start_service_tasks(op, s, primary, 1, Some(i), &mut placed);
+        }
+        self.report_started(op.cx, s, &placed);
+        self.report_blocked(op.cx, s, plan.stuck, plan.blocked_by_protection);
+    }
+
+    /// How the cluster's instances look to a DAEMON service.
+    fn daemon_instances(&self, cx: &Cx, s: ServiceId) -> Vec<DaemonInstance> {
+        let svc = &self.services[s.index()];
+        let w = &cx.world;
+        let def = self.rt[s.index()]
+            .primary
+            .map(|d| w.task_definition(self.deployments[d.index()].task_definition));
+        let mut constraints: Vec<&PlacementConstraint> = svc.placement_constraints.iter().collect();
+        let mut required: Vec<String> = Vec::new();
+        if let Some(def) = def {
+            constraints.extend(def.placement_constraints.iter());
+            required = def
+                .requirements(&TaskOverride::default())
+                .required_attributes;
+        }
+        let holding: BTreeSet<InstanceId> = self.rt[s.index()]
+            .tasks
+            .keys()
+            .filter_map(|&t| w.task(t).instance)
+            .collect();
+        w.cluster(svc.cluster)
+            .instances
+            .iter()
+            .map(|&i| w.instance(i))
+            .filter(|i| i.status != InstanceStatus::Inactive)
+            .map(|inst| {
+                let view = ecsim_placement::InstanceRef {
+                    world: w,
+                    instance: inst,
+                };
+                let meets = constraints.iter().all(|c| match c {
+                    PlacementConstraint::MemberOf(e) => e.matches(&view),
+                    PlacementConstraint::DistinctInstance => true,
+                }) && required.iter().all(|a| inst.attribute(a).is_some());
+                let replica_tasks_left = inst.tasks.iter().any(|&t| {
+                    w.task_spec(t).service.is_some_and(|(o, _)| {
+                        self.services[o.index()].scheduling_strategy == SchedulingStrategy::Replica
+                    })
+                });
+                DaemonInstance {
+                    instance: inst.id,
+                    eligible: inst.status == InstanceStatus::Active && meets,
+                    draining: inst.status == InstanceStatus::Draining,
+                    replica_tasks_left,
+                    holding: holding.contains(&inst.id),
+                }
+            })
+            .collect()
+    }
+
+    /// EXTERNAL controller: each task set keeps its computed desired count, with the replica rules
+    /// applied to it alone (its tasks on DRAINING instances are replaced within min/max).
+    fn task_set_pass(&mut self, op: &mut Ops<'_, '_>, s: ServiceId) {
+        let sets: Vec<DeploymentId> = self.services[s.index()]
+            .deployments
+            .iter()
+            .copied()
+            .filter(|d| self.deployments[d.index()].status != DeploymentStatus::Inactive)
+            .collect();
+        let mut placed = Vec::new();
+        let mut stuck = false;
+        let mut blocked = false;
+        let mut min_healthy = 0;
+        let mut desired_total = 0;
+        for d in sets {
+            let desired = self.task_set_desired(s, d);
+            let may_launch = self.may_launch(op.cx, s, d);
+            let (plan, figures) = self.replica_plan(op.cx, s, d, desired, may_launch, Some(d));
+            min_healthy += figures.min_healthy;
+            desired_total += desired;
+            self.stop_service_tasks(op, s, &plan.stops);
+            self.start_service_tasks(op, s, d, plan.start, None, &mut placed);
+            stuck |= plan.stuck;
+            blocked |= plan.blocked_by_protection;
+        }
+        self.rt[s.index()].desired_effective = desired_total;
+        self.rt[s.index()].min_healthy = min_healthy;
+        self.report_started(op.cx, s, &placed);
+        self.report_blocked(op.cx, s, stuck, blocked);
+    }
+
+    /// Stops tasks for the scheduler, with ECS's stopped reason, and reports them.
+    fn stop_service_tasks(&mut self, op: &mut Ops<'_, '_>, s: ServiceId, stops: &[TaskId]) {
+        if stops.is_empty() {
+            return;
+        }
+        let mut running = Vec::new();
+        for &t in stops {
+            let Some(st) = self.rt[s.index()].tasks.get(&t) else {
+                continue;
+            };
+            let deployment = st.deployment;
+            if op.cx.world.task(t).last_status == TaskStatus::Running {
+                running.push(t);
+            }
+            op.tasks.begin_stop(
+                op.cx,
+                t,
+                StopCode::ServiceSchedulerInitiated,
+                StoppedReason::ScalingActivity(deployment),
+            );
+            self.absorb(op);
+        }
+        self.report_stopped(op.cx, s, &running);
+    }
+
+    /// The spec of deployment `d`'s tasks, resolved at its first launch.
+    fn deployment_spec(
+        &mut self,
+        cx: &mut Cx,
+        placing: &mut Placing,
+        s: ServiceId,
+        d: DeploymentId,
+    ) -> SpecId {
+        if self.specs.len() <= d.index() {
+            self.specs.resize(d.index() + 1, None);
+        }
+        if let Some(spec) = self.specs[d.index()] {
+            return spec;
+        }
+        let svc = &self.services[s.index()];
+        let dep = &self.deployments[d.index()];
+        let spec = placing.resolve(
+            cx,
+            SpecRequest {
+                cluster: svc.cluster,
+                task_definition: dep.task_definition,
+                group: svc.group,
+                started_by: Some(StartedBy::Deployment(d)),
+                launch_type: dep.launch_type,
+                overrides: &TaskOverride::default(),
+                constraints: &svc.placement_constraints,
+                strategies: svc.effective_strategy(),
+                simulation: svc.simulation.as_ref(),
+                service: Some((s, d)),
+            },
+        );
+        self.specs[d.index()] = Some(spec);
+        spec
+    }
+
+    /// A placement change applies to the deployments' next tasks.
+    pub(super) fn forget_specs(&mut self, s: ServiceId) {
+        for &d in &self.services[s.index()].deployments {
+            if let Some(spec) = self.specs.get_mut(d.index()) {
+                *spec = None;
+            }
+        }
+    }
+
+    /// Places up to `n` tasks of deployment `d` (on `only` when given); returns false when a
+    /// placement failed (a retry is then scheduled).
+    fn start_service_tasks(
+        &mut self,
+        op: &mut Ops<'_, '_>,
+        s: ServiceId,
+        d: DeploymentId,
+        n: u32,
+        only: Option<InstanceId>,
+        placed: &mut Vec<TaskId>,
+    ) -> bool {
+        if n == 0 {
+            return true;
+        }
+        // RULE: one launching pass per service per millisecond; a later pass in the same
+        // millisecond (tasks that started and stopped at once) launches a millisecond later, so
+        // simulated time always moves.
+        let now = op.cx.now;
+        if self.rt[s.index()].launch_blocked {
+            self.schedule_retry(op.cx, s, now + SimDuration::from_ms(1));
+            return true;
+        }
+        let spec = self.deployment_spec(op.cx, op.placing, s, d);
+        let grace = self.services[s.index()].health_check_grace_period_s;
+        self.rt[s.index()].launched_at = Some(now);
+        let failures_before = self.rt[s.index()].consecutive_failures;
+        for k in 0..n {
+            if k > 0 && !self.may_still_launch(s, d, failures_before) {
+                self.schedule_retry(op.cx, s, now + SimDuration::from_ms(1));
+                break;
+            }
+            let previous = self.rt[s.index()]
+                .last_placement_failure
+                .get(&only)
+                .copied();
+            match op.placing.place_one(op.cx, op.tasks, spec, only, grace) {
+                Ok(task) => {
+                    self.add_task(op.cx, s, task, d);
+                    self.absorb(op);
+                    self.rt[s.index()].last_placement_failure.remove(&only);
+                    self.clear_cause(s, "placement");
+                    placed.push(task);
+                }
+                Err(unplaced) => {
+                    self.rt[s.index()]
+                        .last_placement_failure
+                        .insert(only, unplaced);
+                    // RULE: a retry that fails exactly as the previous attempt adds nothing to the
+                    // run's record; otherwise this task and the rest of the pass fail the same way
+                    // (as RunTask's rest of a call).
+                    if previous != Some(unplaced) {
+                        for _ in k..n {
+                            Placing::record_failure(
+                                op.cx,
+                                spec,
+                                unplaced.closest,
+                                None,
+                                unplaced.reason,
+                            );
+                        }
+                    }
+                    self.placement_failed_event(op.cx, s, unplaced.closest, unplaced.reason);
+                    self.schedule_retry(op.cx, s, now + RETRY);
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    /// Deployments with no tasks left become INACTIVE; a primary with its desired count healthy
+    /// and alone completes; the steady state is recorded.
+    fn settle(&mut self, cx: &mut Cx, s: ServiceId) {
+        let now = cx.now;
+        let mut live_by: BTreeMap<DeploymentId, (u32, u32)> = BTreeMap::new();
+        let mut old_left = false;
+        let primary = self.rt[s.index()].primary;
+        for (&t, st) in &self.rt[s.index()].tasks {
+            let task = cx.world.task(t);
+            if task.desired_status != DesiredStatus::Running {
+                continue;
+            }
+            let d = st.deployment;
+            let e = live_by.entry(d).or_default();
+            e.0 += 1;
+            let on_draining = task
+                .instance
+                .is_some_and(|i| cx.world.instance(i).status != InstanceStatus::Active);
+            if st.healthy && !on_draining {
+                e.1 += 1;
+            }
+            if Some(d) != primary || on_draining {
+                old_left = true;
+            }
+        }
+        let external = self.services[s.index()].controller == DeploymentController::External;
+        let desired_count = self.services[s.index()].desired_count;
+        for k in 0..self.services[s.index()].deployments.len() {
+            let d = self.services[s.index()].deployments[k];
+            let dep = &mut self.deployments[d.index()];
+            let (n, healthy) = live_by.get(&d).copied().unwrap_or_default();
+            if external {
+                let Some(ts) = dep.task_set.as_mut() else {
+                    continue;
+                };
+                let computed = if ts.deleted {
+                    0
+                } else {
+                    ts.computed_desired(desired_count)
+                };
+                let steady = n == computed && healthy == computed;
+                let status = if steady {
+                    StabilityStatus::SteadyState
+                } else {
+                    StabilityStatus::Stabilizing
+                };
+                if ts.stability_status != status {
+                    ts.stability_status = status;
+                    ts.stability_status_at = now;
+                }
+                if ts.deleted && n == 0 && dep.status != DeploymentStatus::Inactive {
+                    dep.status = DeploymentStatus::Inactive;
+                    dep.updated_at = now;
+                }
+                continue;
+            }
+            if dep.status == DeploymentStatus::Active && n == 0 {
+                dep.status = DeploymentStatus::Inactive;
+                dep.updated_at = now;
+            }
+        }
+        let desired = self.rt[s.index()].desired_effective;
+        let steady = match (external, primary) {
+            (true, _) => self.services[s.index()].deployments.iter().all(|d| {
+                self.deployments[d.index()]
+                    .task_set
+                    .as_ref()
+                    .is_none_or(|ts| ts.stability_status == StabilityStatus::SteadyState)
+            }),
+            (false, Some(p)) => {
+                let (n, healthy) = live_by.get(&p).copied().unwrap_or_default();
+                !old_left && n == desired && healthy == desired
+            }
+            (false, None) => false,
+        };
+        if let (false, Some(p), true) = (external, primary, steady) {
+            let dep = &mut self.deployments[p.index()];
+            if dep.rollout_state == RolloutState::InProgress {
+                dep.rollout_state = RolloutState::Completed;
+                let reason: Arc<str> =
+                    Arc::from(format!("ECS deployment {} completed.", p.ecs_id()));
+                dep.rollout_state_reason = Arc::clone(&reason);
+                // The first completion is kept (a rollback may complete it again).
+                dep.completed_at.get_or_insert(now);
+                dep.updated_at = now;
+                let def = dep.task_definition;
+                if let Some(log) = self.audit.as_mut() {
+                    let n = self.rt[s.index()]
+                        .tasks
+                        .keys()
+                        .filter(|&&t| {
+                            let task = cx.world.task(t);
+                            task.desired_status == DesiredStatus::Running
+                                && cx.world.spec(task.spec).task_definition == def
+                        })
+                        .count() as u32;
+                    log.push(PassAudit {
+                        t: now,
+                        service: s,
+                        desired,
+                        min_healthy: 0,
+                        max_tasks: 0,
+                        healthy_before: 0,
+                        healthy_after: 0,
+                        counted_before: 0,
+                        counted_after: 0,
+                        protected_stopped: 0,
+                        completed: Some((n, desired)),
+                    });
+                }
+                cx.rec.emit(
+                    now,
+                    &cx.world,
+                    EventDetail::DeploymentStateChange {
+                        service: s,
+                        deployment: p,
+                        event_name: "SERVICE_DEPLOYMENT_COMPLETED",
+                        rollout_state: RolloutState::Completed,
+                        reason,
+                    },
+                );
+            }
+        }
+        self.set_steady(cx, s, steady);
+        self.update_below(cx, s);
+    }
+}
+
+/// How many of `stops` the facts show protected.
+fn protected_among<'a>(facts: &[TaskFacts<'a>], stops: impl Iterator<Item = TaskId>) -> u32 {
+    stops
+        .filter(|t| facts.iter().any(|f| f.task == *t && f.protected))
+        .count() as u32
+}
