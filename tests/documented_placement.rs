@@ -4,7 +4,9 @@
 use ecsim_kernel::RandomStreams;
 use ecsim_model::task_definition::TaskOverride;
 use ecsim_model::*;
-use ecsim_placement::{place, BinpackField, PlacementRequest, PlacementStrategy as S, SpreadField};
+use ecsim_placement::{
+    eligible, place, prepare, BinpackField, PlacementRequest, PlacementStrategy as S, SpreadField,
+};
 use ecsim_tests::{place_new_task, simple_task_definition};
 use std::sync::Arc;
 
@@ -46,11 +48,6 @@ fn run(
         .task_definition(def)
         .requirements(&TaskOverride::default());
     let g = w.intern_group(group);
-    for s in strategies {
-        if let S::Spread(SpreadField::Attribute(a)) = s {
-            w.track_attribute(c, a);
-        }
-    }
     let mut rng = RandomStreams::new(seed).stream("placement");
     (0..n)
         .map(|_| {
@@ -64,6 +61,8 @@ fn run(
                 only: None,
                 explain: false,
             };
+            // As the engine does: prepare the index, then place (through it where it serves).
+            prepare(w, &req);
             match place(w, &req, &mut rng) {
                 Ok(d) => {
                     place_new_task(w, c, def, g, &requirements, d.instance);
@@ -378,4 +377,64 @@ fn one_copy_per_instance_when_resources_allow_only_one() {
     ]);
     let placed = run(&mut w, c, "mem", (10, 1000), 3, &[S::Random], &[], 1);
     assert_eq!(placed[2], Err("RESOURCE:MEMORY"));
+}
+
+/// Reference §4.1 (DG ecs_services.md): DAEMON "deploys exactly one task on each active container
+/// instance that meets all of the task placement constraints", and "doesn't place any tasks on
+/// instances that have a `DRAINING` status". `eligible` is that "where": ACTIVE, the launch type's
+/// instances, required attributes present, every memberOf holding; resources, the agent and
+/// distinctInstance are not asked (one task per instance is the scheduler's rule).
+#[test]
+fn daemon_eligibility_is_active_instances_meeting_the_constraints() {
+    let (mut w, c) = world(&[
+        ("us-east-1a", "t2.micro", 1024, 1024),
+        ("us-east-1a", "m5.large", 2048, 8192),
+        ("us-east-1b", "t2.micro", 1024, 1024),
+        ("us-east-1b", "t2.small", 1024, 2048),
+        ("us-east-1c", "t2.micro", 1024, 1024),
+    ]);
+    w.instance_mut(InstanceId(2)).status = InstanceStatus::Draining;
+    w.instance_mut(InstanceId(3)).agent_connected = false;
+    w.instance_mut(InstanceId(4))
+        .set_attribute(ecsim_model::instance::EXTERNAL_CAPABILITY, None);
+    w.sync_index();
+    // A task far larger than any instance: resources are not the daemon's question.
+    let mut requirements =
+        simple_task_definition("d", 99_999, 99_999).requirements(&TaskOverride::default());
+    let member_of = PlacementConstraint::MemberOf(Arc::new(
+        ecsim_query::Expression::parse("attribute:ecs.instance-type =~ t2.*").expect("valid"),
+    ));
+    let constraints = [member_of, PlacementConstraint::DistinctInstance];
+    let eligible_ids = |w: &World, requirements: &TaskRequirements, launch_type| {
+        let req = PlacementRequest {
+            cluster: c,
+            requirements,
+            group: GroupId(0),
+            launch_type,
+            constraints: &constraints,
+            strategies: &[],
+            only: None,
+            explain: false,
+        };
+        w.cluster(c)
+            .instances
+            .iter()
+            .filter(|&&i| eligible(w, w.instance(i), &req))
+            .map(|i| i.0)
+            .collect::<Vec<_>>()
+    };
+    // 1 is not a t2, 2 is DRAINING, 4 is an ECS Anywhere instance; 3's agent is away but counts.
+    assert_eq!(eligible_ids(&w, &requirements, LaunchType::Ec2), vec![0, 3]);
+    assert_eq!(
+        eligible_ids(&w, &requirements, LaunchType::External),
+        vec![4]
+    );
+    // A required attribute no instance has (awsvpc's task ENI capability) leaves none.
+    requirements
+        .required_attributes
+        .push("ecs.capability.task-eni".into());
+    assert_eq!(
+        eligible_ids(&w, &requirements, LaunchType::Ec2),
+        Vec::<u32>::new()
+    );
 }

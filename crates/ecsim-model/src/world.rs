@@ -6,7 +6,7 @@
 
 use crate::arn::Ref;
 use crate::ids::{ClusterId, GroupId, InstanceId, SpecId, TaskDefId, TaskId};
-use crate::index::ClusterIndex;
+use crate::index::{ClusterIndex, Condition};
 use crate::instance::{ContainerInstance, InstanceStatus, MAX_RESERVED_PORTS};
 use crate::spec::TaskSpec;
 use crate::task::{DesiredStatus, Task, TaskStatus};
@@ -117,11 +117,62 @@ impl World {
         let mut dirty = std::mem::take(&mut self.dirty);
         dirty.sort_unstable();
         dirty.dedup();
-        for id in dirty {
-            self.instances[id.index()].refresh_derived();
+        for &id in &dirty {
+            // Derived fields follow the attributes, which change only through `instance_mut`.
+            let cluster = self.instances[id.index()].cluster;
+            if self.indexes[cluster.index()].static_stale(id) {
+                self.instances[id.index()].refresh_derived();
+            }
             let inst = &self.instances[id.index()];
-            self.indexes[inst.cluster.index()].refresh(inst);
+            self.indexes[inst.cluster.index()].refresh(inst, self.start_time_unix_ms);
         }
+        // The buffer is kept, so that steady-state placement allocates nothing here.
+        dirty.clear();
+        self.dirty = dirty;
+    }
+
+    /// Caches the verdicts of a `memberOf` expression in `cluster`'s index (placement's
+    /// preparation step; a no-op beyond marking it used when already cached).
+    pub fn track_member_of(&mut self, cluster: ClusterId, expr: &Arc<ecsim_query::Expression>) {
+        self.indexes[cluster.index()].track_condition(
+            |c| c.is_member_of(expr),
+            || Condition::MemberOf(expr.clone()),
+            &self.instances,
+            self.start_time_unix_ms,
+        );
+    }
+
+    /// Keeps, per partition of `cluster`'s index, the instances with at least this much CPU and
+    /// memory remaining (placement's preparation step for counted spread chains).
+    pub fn track_fit_class(&mut self, cluster: ClusterId, cpu: u32, memory_mib: u32) {
+        self.indexes[cluster.index()].track_fit_class(cpu, memory_mib);
+    }
+
+    /// From now on `cluster`'s index keeps only the orderings [`World::track_ordering`] asks for
+    /// (until this call it keeps them all, for callers that place without preparing).
+    pub fn index_on_demand(&mut self, cluster: ClusterId) {
+        self.indexes[cluster.index()].keep_on_demand();
+    }
+
+    /// Keeps, in `cluster`'s index, the instances of each value of `attribute` (None: of the whole
+    /// cluster) ordered by remaining `resource` (placement's preparation step for binpack walks).
+    pub fn track_ordering(
+        &mut self,
+        cluster: ClusterId,
+        attribute: Option<&str>,
+        resource: crate::index::Resource,
+    ) {
+        self.indexes[cluster.index()].keep_ordering(attribute, resource);
+    }
+
+    /// Caches which instances of `cluster` have attribute `name` (a required attribute).
+    pub fn track_required_attribute(&mut self, cluster: ClusterId, name: &str) {
+        self.indexes[cluster.index()].track_condition(
+            |c| c.is_attribute(name),
+            || Condition::HasAttribute(name.to_string()),
+            &self.instances,
+            self.start_time_unix_ms,
+        );
     }
 
     /// Starts indexing attribute `name` in `cluster` (for spread strategies on it).
@@ -339,6 +390,9 @@ impl World {
 
     pub fn instance_mut(&mut self, id: InstanceId) -> &mut ContainerInstance {
         self.touch(id);
+        // Attributes, agent and status change only here: the index re-reads them at the next sync.
+        let cluster = self.instances[id.index()].cluster;
+        self.indexes[cluster.index()].mark_static(id);
         let inst = &mut self.instances[id.index()];
         inst.version += 1;
         inst
@@ -556,6 +610,7 @@ impl World {
             specs,
             task_definitions,
             instances,
+            indexes,
             ..
         } = self;
         let t = tasks.get_mut(task.0).expect("placing a released task");
@@ -631,6 +686,8 @@ impl World {
         inst.tasks.insert(task);
         if t.desired_status == DesiredStatus::Running {
             inst.add_running(spec.group);
+            let after = inst.group_count(spec.group);
+            indexes[inst.cluster.index()].note_group(instance, spec.group, 1, after);
         }
         if t.last_status == TaskStatus::Pending {
             inst.pending_tasks_count += 1;
@@ -649,6 +706,7 @@ impl World {
             specs,
             task_definitions,
             instances,
+            indexes,
             ..
         } = self;
         let t = tasks.get_mut(task.0).expect("releasing a released task");
@@ -690,6 +748,8 @@ impl World {
         assert!(inst.tasks.remove(&task), "task not on its instance");
         if t.desired_status == DesiredStatus::Running {
             inst.remove_running(spec.group);
+            let after = inst.group_count(spec.group);
+            indexes[inst.cluster.index()].note_group(instance, spec.group, -1, after);
         }
         inst.version += 1;
         self.touch(instance);
@@ -708,6 +768,8 @@ impl World {
         if let (Some(i), true) = (instance, holds) {
             let inst = &mut self.instances[i.index()];
             inst.remove_running(group);
+            let after = inst.group_count(group);
+            self.indexes[inst.cluster.index()].note_group(i, group, -1, after);
             inst.version += 1;
             self.touch(i);
         }

@@ -1,122 +1,422 @@
-//! The indexed path for strategy chains that begin `[spread(attribute:X)] binpack(R)`: instead of
-//! checking every instance, walk each zone's (or the cluster's) instances in order of remaining R
-//! from the smallest that could fit, and stop at the first that passes every check.
+//! The indexed path: the scan's decision without looking at every instance.
 //!
-//! Architecture invariant: for any world and request, this path returns exactly what the scan
-//! returns and draws the same random numbers (proptest `indexed_equals_scan`).
+//! A request's strategy chain is first normalised without changing its meaning: a spread on a field
+//! already spread on is a no-op (its survivors all share the best score), and `random` after other
+//! strategies is the final draw (the scan stops there). What is left is served when it has the form
+//!
+//! ```text
+//! [spread(attribute:X)] [spread(instanceId)] ( binpack(R) then anything | nothing )
+//! ```
+//!
+//! (the REPLICA default is spread(zone), spread(instanceId), SPEC §4 "Defaults"; a leading `random`
+//! that missed its samples is the empty chain). The rules it reproduces are the scan's: candidates
+//! pass every check of SPEC §4 steps 1–3; each strategy keeps its best tier (SPEC §4 step 4);
+//! spread counts the group's tasks over every instance of the cluster, instances without the
+//! attribute forming one value (DG task-placement-strategies; RULE, `pipeline::spread_counts`);
+//! the final pick is one uniform draw among the finalists sorted by id, none for one (RULE, SPEC §4
+//! "Final tie-break"). Two ways, both exact:
+//! - **walk** (a binpack follows): per value of X with the fewest tasks of the group (over the
+//!   cluster), walk the value's instances in order of remaining R from the smallest that could fit,
+//!   skipping those holding the group when spread(instanceId) came first, and stop at the first that
+//!   passes every check; the finalists are the few with that remaining amount, and whatever strategies
+//!   follow are applied to them as the scan would ([`apply_rest`]).
+//! - **count** (nothing follows): the candidates of the tier are the members of the tier's values
+//!   with room for the task (the partitions' fit-class sets for its size, which `prepare`
+//!   registered), less an enumerated exclusion list: those of the index's small exception sets and
+//!   of the conditions' non-matching sets that fail a check, and those holding the group, for
+//!   spread(instanceId) or distinctInstance. Counting them is a subtraction, and the k-th by id, k
+//!   being the scan's one draw, is an order-statistics walk over the union of the values' sets that
+//!   steps over the exclusions ([`ecsim_model::index::select_union`]).
+//!
+//! When every candidate holds the group already (spread(instanceId) cannot be served at level 0),
+//! or a `memberOf`/required attribute matches fewer instances than it rejects, the candidates are
+//! listed from the group's occupied instances or the condition's matching set, and the scan's
+//! strategies run over that short list (**subset**).
+//!
+//! Falls back to the scan (correct, slower) for: `explain`, StartTask's `only`, a chain of another
+//! form (two different spread attributes, spread(instanceId) before spread(attribute); a spread
+//! after binpack is fine), and what [`crate::prepare`] was not asked to ready: an untracked spread
+//! attribute, an uncached condition, a walk whose ordering is not kept, a counted request whose task
+//! size has no fit class (more than [`ecsim_model::index::MAX_FIT_CLASSES`] sizes in rotation evict
+//! one another). For *count* only, also requests outside what the exception sets enumerate: a
+//! launch type other than EC2, GPUs, more than one ENI, more than
+//! [`ecsim_model::index::ODD_STATIC_PORTS_MAX`] static ports or a static port in the dynamic range or
+//! registered by an agent, more than [`ecsim_model::index::ODD_DYNAMIC_PORTS_MAX`] dynamic ports.
+//! A request no instance can take always ends in the scan, which names the closest instance.
+//!
+//! Architecture Invariant: for any world and request, this path returns exactly what
+//! [`crate::place_scan`] returns (instance and finalist count) and leaves the random stream where the
+//! scan leaves it (proptest `indexed_equals_scan_under_churn`).
+//! Architecture Invariant: in steady state it allocates nothing: every list lives in [`Scratch`].
+//!
+//! Costs, n instances, v values of X, b non-empty buckets (at most 33), E exclusions (the group's
+//! occupied instances, for spread(instanceId), plus exceptions): walk O(v × b × log n + instances
+//! checked, usually one per value); count O(v + E log E + v log n × select iterations, few unless
+//! exclusions crowd the pick); subset O(list × checks).
 
-use crate::pipeline::{apply_strategies, choose, first_failed_check, Decision, PlacementRequest};
+mod count;
+mod walk;
+
+use crate::pipeline::{first_failed_check, spread_counts, Decision, PlacementRequest};
 use crate::strategy::{BinpackField, PlacementStrategy, SpreadField};
 use ecsim_kernel::Stream;
-use ecsim_model::index::{Ordering, Partition};
-use ecsim_model::{InstanceId, World};
-use std::ops::Bound;
+use ecsim_model::index::{AttributeIndex, ClusterIndex, ConditionCache, Partition, Resource};
+use ecsim_model::{InstanceId, PlacementConstraint, World};
 
-/// The index can serve this request: returns the spread attribute (if any), the binpack field and
-/// how many strategies the index covers.
-pub(crate) fn plan<'a>(
-    world: &'a World,
-    req: &PlacementRequest<'a>,
-) -> Option<(Option<&'a str>, BinpackField, usize)> {
+/// Which path served a decision (for tests and benches that must know the index was used).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Served {
+    /// `random` sampled an instance.
+    Sampled,
+    /// The binpack walk.
+    Walk,
+    /// Count and select.
+    Count,
+    /// A short list of candidates (occupied instances or a narrow condition), then the strategies.
+    Subset,
+    /// The reference scan.
+    Scan,
+}
+
+/// Buffers reused across decisions, so that the indexed path allocates nothing in steady state.
+/// One per thread is kept by [`crate::place`]; a caller may keep its own for [`crate::place_with`].
+#[derive(Debug, Default)]
+pub struct Scratch {
+    /// (task count of the group, value id) of the values of X, sorted.
+    pub(crate) values: Vec<(u32, u32)>,
+    /// Per value of the tier being looked at: (value id, candidates at level 0 or the best
+    /// remaining amount).
+    pub(crate) tier: Vec<(u32, u32)>,
+    /// Per value of a walked tier, the buckets that may hold its finalists.
+    pub(crate) masks: Vec<u64>,
+    /// Exclusions of a counted tier: (instance, position of its value in the tier).
+    pub(crate) excluded: Vec<(InstanceId, u32)>,
+    pub(crate) finalists: Vec<InstanceId>,
+    pub(crate) scores: Vec<i64>,
+    served: Option<Served>,
+}
+
+impl Scratch {
+    /// The path of the last decision made with this scratch.
+    pub fn served(&self) -> Option<Served> {
+        self.served
+    }
+
+    pub(crate) fn set_served(&mut self, s: Served) {
+        self.served = Some(s);
+    }
+}
+
+/// The served form of a chain, read from the strategies alone.
+pub(crate) struct Shape<'a> {
+    /// spread(attribute:X) first.
+    pub attribute: Option<&'a str>,
+    /// spread(instanceId) next; its position in the request's strategies.
+    pub level: Option<usize>,
+    /// binpack(R) next (a walk); the strategies after it are `rest`. None: counted.
+    pub binpack: Option<BinpackField>,
+    pub rest: &'a [PlacementStrategy],
+}
+
+/// The chain normalised (see the module doc), if it has a served form.
+pub(crate) fn shape(strategies: &[PlacementStrategy]) -> Option<Shape<'_>> {
+    let mut shape = Shape {
+        attribute: None,
+        level: None,
+        binpack: None,
+        rest: &[],
+    };
+    if strategies.first() == Some(&PlacementStrategy::Random) {
+        // Sampling missed: the scan's `random` keeps every candidate for the final draw.
+        return Some(shape);
+    }
+    let mut pos = 0;
+    // A spread on a field spread on before keeps every survivor; skip it.
+    let skip_repeats = |pos: &mut usize, shape: &Shape| {
+        while let Some(PlacementStrategy::Spread(f)) = strategies.get(*pos) {
+            let repeat = match f {
+                SpreadField::Instance => shape.level.is_some(),
+                SpreadField::Attribute(a) => shape.attribute == Some(a.as_str()),
+            };
+            if !repeat {
+                break;
+            }
+            *pos += 1;
+        }
+    };
+    if let Some(PlacementStrategy::Spread(SpreadField::Attribute(a))) = strategies.get(pos) {
+        shape.attribute = Some(a);
+        pos += 1;
+        skip_repeats(&mut pos, &shape);
+    }
+    if let Some(PlacementStrategy::Spread(SpreadField::Instance)) = strategies.get(pos) {
+        shape.level = Some(pos);
+        pos += 1;
+        skip_repeats(&mut pos, &shape);
+    }
+    match strategies.get(pos) {
+        None | Some(PlacementStrategy::Random) => {}
+        Some(PlacementStrategy::Binpack(f)) => {
+            shape.binpack = Some(*f);
+            shape.rest = &strategies[pos + 1..];
+        }
+        Some(PlacementStrategy::Spread(_)) => return None,
+    }
+    Some(shape)
+}
+
+/// The normalised chain, with the index's attribute.
+pub(crate) struct Plan<'a> {
+    pub attribute: Option<&'a AttributeIndex>,
+    pub level: Option<usize>,
+    pub binpack: Option<BinpackField>,
+    pub rest: &'a [PlacementStrategy],
+}
+
+fn plan<'a>(index: &'a ClusterIndex, strategies: &'a [PlacementStrategy]) -> Option<Plan<'a>> {
+    let s = shape(strategies)?;
+    Some(Plan {
+        attribute: match s.attribute {
+            Some(a) => Some(index.attribute(a)?),
+            None => None,
+        },
+        level: s.level,
+        binpack: s.binpack,
+        rest: s.rest,
+    })
+}
+
+/// The index's name for a binpack field.
+pub(crate) fn resource(field: BinpackField) -> Resource {
+    match field {
+        BinpackField::Cpu => Resource::Cpu,
+        BinpackField::Memory => Resource::Memory,
+    }
+}
+
+/// The indexed decision, or None: no candidate (the scan then names the closest instance), or a
+/// request this path does not serve. Records the path in `scratch`.
+pub(crate) fn place_indexed(
+    world: &World,
+    req: &PlacementRequest,
+    rng: &mut Stream,
+    scratch: &mut Scratch,
+) -> Option<Decision> {
     if req.explain || req.only.is_some() {
         return None;
     }
     let index = world.index(req.cluster)?;
-    match req.strategies {
-        [PlacementStrategy::Binpack(f), ..] => Some((None, *f, 1)),
-        [PlacementStrategy::Spread(SpreadField::Attribute(a)), PlacementStrategy::Binpack(f), ..] =>
-        {
-            index.attribute(a)?;
-            Some((Some(a.as_str()), *f, 2))
-        }
-        _ => None,
+    // A condition that rejects more instances than it admits: list the admitted ones (any chain).
+    if let Some(narrow) = narrowest_condition(index, req) {
+        let candidates = merge(narrow.matching.iter(), narrow.depends.iter());
+        let d = subset(world, index, req, candidates, req.strategies, rng, scratch);
+        scratch.set_served(Served::Subset);
+        return d;
+    }
+    let plan = plan(index, req.strategies)?;
+    match plan.binpack {
+        Some(field) => walk::walk(world, index, req, &plan, field, rng, scratch),
+        None => count::count(world, index, req, &plan, rng, scratch),
     }
 }
 
-/// Some(decision) when a candidate exists; None when no instance passes every check (the caller
-/// then runs the scan, which names the closest instance and the reason).
-pub(crate) fn place_indexed(
-    world: &World,
+/// The cached condition with the fewest admitted instances, if it admits fewer than it rejects
+/// (an uncached one is left to the checks: the walk does not need it, the count declines).
+fn narrowest_condition<'i>(
+    index: &'i ClusterIndex,
     req: &PlacementRequest,
-    attribute: Option<&str>,
-    field: BinpackField,
-    covered: usize,
+) -> Option<&'i ConditionCache> {
+    let admitted = |c: &ConditionCache| c.matching.len() + c.depends.len();
+    let member_of = req.constraints.iter().filter_map(|c| match c {
+        PlacementConstraint::MemberOf(e) => index.member_of(e),
+        PlacementConstraint::DistinctInstance => None,
+    });
+    let required =
+        (req.requirements.required_attributes.iter()).filter_map(|a| index.required_attribute(a));
+    member_of
+        .chain(required)
+        .filter(|&c| admitted(c) < c.non_matching.len())
+        .min_by_key(|&c| admitted(c))
+}
+
+/// Two sorted id sequences as one.
+fn merge<'a>(
+    a: impl Iterator<Item = &'a InstanceId> + 'a,
+    b: impl Iterator<Item = &'a InstanceId> + 'a,
+) -> impl Iterator<Item = InstanceId> + 'a {
+    let (mut a, mut b) = (a.copied().peekable(), b.copied().peekable());
+    std::iter::from_fn(move || match (a.peek(), b.peek()) {
+        (Some(&x), Some(&y)) if x <= y => a.next(),
+        (Some(_), Some(_)) => b.next(),
+        (Some(_), None) => a.next(),
+        (None, _) => b.next(),
+    })
+}
+
+/// The scan over a short list of instances (sorted by id, a superset of the candidates), with the
+/// spread counts read from the index.
+pub(crate) fn subset(
+    world: &World,
+    index: &ClusterIndex,
+    req: &PlacementRequest,
+    ids: impl Iterator<Item = InstanceId>,
+    strategies: &[PlacementStrategy],
     rng: &mut Stream,
+    s: &mut Scratch,
 ) -> Option<Decision> {
-    let index = world.index(req.cluster).expect("planned");
+    let mut finalists = std::mem::take(&mut s.finalists);
+    finalists.clear();
+    finalists.extend(ids.filter(|&id| {
+        index.entry(id).is_some_and(|e| e.placeable)
+            && first_failed_check(world, world.instance(id), req).is_none()
+    }));
+    apply_rest(world, index, req, strategies, &mut finalists, &mut s.scores);
+    let d = choose(&finalists, rng);
+    s.finalists = finalists;
+    d
+}
+
+/// When no candidate of the values in `group` is free of the request's group (spread(instanceId)
+/// found no level 0), every candidate there holds it: spread(instanceId), at `level` in the
+/// strategies, and what follows run over the group's instances of those values.
+#[allow(clippy::too_many_arguments)] // the decision's context, as `subset` takes it, plus the tier
+pub(crate) fn holders(
+    world: &World,
+    index: &ClusterIndex,
+    req: &PlacementRequest,
+    plan: &Plan,
+    group: &[(u32, u32)],
+    level: usize,
+    rng: &mut Stream,
+    s: &mut Scratch,
+) -> Option<Decision> {
+    let occupied = index.occupied(req.group).filter(|&id| {
+        value_of(index, plan, id)
+            .is_some_and(|v| group.binary_search_by_key(&v, |&(_, x)| x).is_ok())
+    });
+    let d = subset(
+        world,
+        index,
+        req,
+        occupied,
+        &req.strategies[level..],
+        rng,
+        s,
+    );
+    if d.is_some() {
+        s.set_served(Served::Subset);
+    }
+    d
+}
+
+/// Step 4 of the scan (`pipeline::apply_strategies`) over `set` in place, with the spread counts
+/// read from the index: each strategy keeps its best tier; `random` ends the refinement.
+pub(crate) fn apply_rest(
+    world: &World,
+    index: &ClusterIndex,
+    req: &PlacementRequest,
+    strategies: &[PlacementStrategy],
+    set: &mut Vec<InstanceId>,
+    scores: &mut Vec<i64>,
+) {
     let r = req.requirements;
-    let (need, other_need) = match field {
-        BinpackField::Cpu => (r.cpu, r.memory_mib),
-        BinpackField::Memory => (r.memory_mib, r.cpu),
-    };
-    fn ordering(p: &Partition, field: BinpackField) -> &Ordering {
-        match field {
-            BinpackField::Cpu => &p.by_cpu,
-            BinpackField::Memory => &p.by_memory,
+    for strategy in strategies {
+        if set.len() <= 1 {
+            break;
         }
-    }
-    let fits = |id: InstanceId| first_failed_check(world, world.instance(id), req).is_none();
-    // The smallest remaining amount that fits, per partition: in each bucket that may have enough of
-    // the other resource, the first instance from `need` up that passes every check.
-    let best_in = |p: &Partition| -> Option<u32> {
-        let mut best: Option<u32> = None;
-        for set in ordering(p, field).candidates(other_need) {
-            let found = set
-                .range((Bound::Included((need, InstanceId(0))), Bound::Unbounded))
-                .take_while(|&&(rem, _)| best.is_none_or(|b| rem < b))
-                .find(|&&(_, id)| fits(id));
-            if let Some(&(rem, _)) = found {
-                best = Some(rem);
+        scores.clear();
+        match strategy {
+            PlacementStrategy::Random => break,
+            PlacementStrategy::Binpack(field) => scores.extend(set.iter().map(|&id| {
+                let rem = world.instance(id).remaining();
+                match field {
+                    BinpackField::Cpu => rem.cpu as i64 - r.cpu as i64,
+                    BinpackField::Memory => rem.memory_mib as i64 - r.memory_mib as i64,
+                }
+            })),
+            PlacementStrategy::Spread(SpreadField::Instance) => scores.extend(
+                set.iter()
+                    .map(|&id| world.instance(id).group_count(req.group) as i64),
+            ),
+            PlacementStrategy::Spread(SpreadField::Attribute(name)) => {
+                match index.attribute(name) {
+                    Some(a) => scores.extend(set.iter().map(|&id| {
+                        let e = index.entry(id).expect("a candidate has an entry");
+                        a.group_count(req.group, e.values[a.slot()]) as i64
+                    })),
+                    None => {
+                        let counts = spread_counts(world, req.cluster, req.group, name);
+                        scores.extend(set.iter().map(|&id| {
+                            let v = world.instance(id).attribute(name).flatten();
+                            counts.get(&v).copied().unwrap_or(0) as i64
+                        }))
+                    }
+                }
             }
         }
-        best
+        let best = *scores.iter().min().expect("non-empty set");
+        let mut k = 0;
+        set.retain(|_| {
+            k += 1;
+            scores[k - 1] == best
+        });
+    }
+}
+
+/// The scan's final pick over finalists sorted by id: no draw for one, else one uniform draw.
+pub(crate) fn choose(finalists: &[InstanceId], rng: &mut Stream) -> Option<Decision> {
+    let pick = match finalists.len() {
+        0 => return None,
+        1 => 0,
+        n => rng.below(n as u64) as usize,
     };
-    // Partitions in play and their best remaining amount.
-    let mut tied: Vec<(&Partition, u32)> = Vec::new();
-    match attribute {
+    Some(Decision {
+        instance: finalists[pick],
+        finalists: finalists.len() as u32,
+        explanation: None,
+    })
+}
+
+/// A partition of the plan: the value's, or the whole cluster's.
+pub(crate) fn partition<'i>(index: &'i ClusterIndex, plan: &Plan<'i>, value: u32) -> &'i Partition {
+    match plan.attribute {
+        Some(a) => &a.partitions[value as usize],
+        None => &index.all,
+    }
+}
+
+/// The values to look at, by increasing task count of the group: the attribute's non-empty values,
+/// or the single whole-cluster partition (value 0).
+pub(crate) fn values_by_count(
+    index: &ClusterIndex,
+    plan: &Plan,
+    req: &PlacementRequest,
+    s: &mut Scratch,
+) {
+    s.values.clear();
+    match plan.attribute {
         None => {
-            if let Some(r) = best_in(&index.all) {
-                tied.push((&index.all, r));
+            if !index.all.is_empty() {
+                s.values.push((0, 0));
             }
         }
-        Some(name) => {
-            let a = index.attribute(name).expect("planned");
-            // spread: the values with the fewest tasks of the group (over the whole cluster).
-            let mut best_count = u32::MAX;
-            for (value, p) in a.partitions.iter().enumerate() {
-                let count = a.group_count(req.group, value as u32);
-                if count > best_count || p.is_empty() {
-                    continue;
+        Some(a) => {
+            for (v, p) in a.partitions.iter().enumerate() {
+                if !p.is_empty() {
+                    s.values
+                        .push((a.group_count(req.group, v as u32), v as u32));
                 }
-                let Some(r) = best_in(p) else { continue };
-                if count < best_count {
-                    best_count = count;
-                    tied.clear();
-                }
-                tied.push((p, r));
             }
+            s.values.sort_unstable();
         }
     }
-    // binpack: the least remaining amount among the tied partitions.
-    let least = tied.iter().map(|&(_, r)| r).min()?;
-    let mut finalists: Vec<InstanceId> = Vec::new();
-    for (p, r) in tied {
-        if r != least {
-            continue;
-        }
-        for set in ordering(p, field).candidates(other_need) {
-            let range = set.range((
-                Bound::Included((least, InstanceId(0))),
-                Bound::Included((least, InstanceId(u32::MAX))),
-            ));
-            finalists.extend(range.map(|&(_, id)| id).filter(|&id| fits(id)));
-        }
-    }
-    finalists.sort_unstable();
-    let rest = PlacementRequest {
-        strategies: &req.strategies[covered..],
-        ..*req
-    };
-    let finalists = apply_strategies(world, &rest, finalists, None);
-    Some(choose(finalists, rng, None))
+}
+
+/// The value of an entry under the plan (0 without an attribute).
+pub(crate) fn value_of(index: &ClusterIndex, plan: &Plan, id: InstanceId) -> Option<u32> {
+    let e = index.entry(id)?;
+    Some(match plan.attribute {
+        Some(a) => e.values[a.slot()],
+        None => 0,
+    })
 }

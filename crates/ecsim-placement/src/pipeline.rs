@@ -1,6 +1,7 @@
 //! The pipeline itself: checks per instance, strategies over the survivors, a seeded final draw.
 
 use crate::explain::{Check, Explanation, InstanceVerdict, StrategyStep};
+use crate::indexed::{Scratch, Served};
 use crate::strategy::{BinpackField, PlacementStrategy, SpreadField};
 use crate::view::InstanceRef;
 use ecsim_kernel::Stream;
@@ -48,18 +49,35 @@ pub struct Failure {
 /// The reason when the cluster has no ACTIVE container instance to consider.
 pub const NO_INSTANCES: &str = "No Container Instances were found in your cluster.";
 
-/// Places one task, or says why it cannot be placed.
+thread_local! {
+    /// The scratch of [`place`]: buffers only, never state that could change a decision.
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+/// Places one task, or says why it cannot be placed: [`place_with`] with a per-thread scratch.
+/// Call [`crate::prepare`] first, or the index may not serve the request (the scan then does).
 pub fn place(world: &World, req: &PlacementRequest, rng: &mut Stream) -> Result<Decision, Failure> {
+    SCRATCH.with(|s| place_with(world, req, rng, &mut s.borrow_mut()))
+}
+
+/// Places one task through the index when it can serve the request (see `indexed`), else the scan;
+/// either way the decision and the draws are the scan's. `scratch` records which path served.
+pub fn place_with(
+    world: &World,
+    req: &PlacementRequest,
+    rng: &mut Stream,
+    scratch: &mut Scratch,
+) -> Result<Decision, Failure> {
     if req.only.is_none() && req.strategies.first() == Some(&PlacementStrategy::Random) {
         if let Some(d) = sample_random(world, req, rng) {
+            scratch.set_served(Served::Sampled);
             return Ok(d);
         }
     }
-    if let Some((attribute, field, covered)) = crate::indexed::plan(world, req) {
-        if let Some(d) = crate::indexed::place_indexed(world, req, attribute, field, covered, rng) {
-            return Ok(d);
-        }
+    if let Some(d) = crate::indexed::place_indexed(world, req, rng, scratch) {
+        return Ok(d);
     }
+    scratch.set_served(Served::Scan);
     place_scan(world, req, rng)
 }
 
@@ -262,7 +280,7 @@ pub fn first_failed_check(
     None
 }
 
-fn launch_type_matches(inst: &ContainerInstance, launch_type: LaunchType) -> bool {
+pub(crate) fn launch_type_matches(inst: &ContainerInstance, launch_type: LaunchType) -> bool {
     // ECS Anywhere instances carry `ecs.capability.external`; EC2 tasks never go there and
     // EXTERNAL tasks only go there.
     let external = inst.external;
