@@ -12,7 +12,9 @@ use ecsim_model::{
     ClusterId, DeploymentId, GroupId, InstanceId, LaunchType, NetworkMode, PlacementConstraint,
     ServiceId, SpecId, StartedBy, TaskDefId, TaskId, TaskSimulation, TaskSpec, Timings,
 };
-use ecsim_placement::{place, Decision, PlacementRequest, PlacementStrategy, SpreadField};
+use ecsim_placement::{
+    place_with, prepare, Decision, PlacementRequest, PlacementStrategy, Scratch,
+};
 use std::sync::Arc;
 
 /// What a call asks its tasks to be; resolved into a [`TaskSpec`] by [`Placing::resolve`].
@@ -43,6 +45,8 @@ pub(crate) struct Placing {
     rng: Stream,
     /// Each spec's placement strategies (placement's types, which the model's spec cannot hold).
     strategies: Vec<Vec<PlacementStrategy>>,
+    /// Placement's working buffers, reused by every decision.
+    scratch: Scratch,
 }
 
 impl Placing {
@@ -50,6 +54,7 @@ impl Placing {
         Placing {
             rng: streams.stream("placement"),
             strategies: Vec::new(),
+            scratch: Scratch::default(),
         }
     }
 
@@ -74,11 +79,6 @@ impl Placing {
         // containers then).
         let cap = SimDuration::from_seconds(def.stop_timeout_s() as u64);
         timings.stopping = timings.stopping.map(|d| d.min(cap));
-        for s in &r.strategies {
-            if let PlacementStrategy::Spread(SpreadField::Attribute(a)) = s {
-                cx.world.track_attribute(r.cluster, a);
-            }
-        }
         let id = cx.world.add_spec(TaskSpec {
             cluster: r.cluster,
             task_definition: r.task_definition,
@@ -109,10 +109,11 @@ impl Placing {
         only: Option<InstanceId>,
         grace_period_s: u32,
     ) -> Result<TaskId, Unplaced> {
-        cx.world.sync_index();
         let only_ids = only.map(|i| [i]);
         let result = {
-            let s = cx.world.spec(spec);
+            // The spec is shared (a count, not a copy), so the request can borrow it while the
+            // index gets ready in the world.
+            let s = Arc::clone(cx.world.spec_arc(spec));
             let req = PlacementRequest {
                 cluster: s.cluster,
                 requirements: &s.requirements,
@@ -123,7 +124,8 @@ impl Placing {
                 only: only_ids.as_ref().map(|a| &a[..]),
                 explain: false,
             };
-            place(&cx.world, &req, &mut self.rng)
+            prepare(&mut cx.world, &req);
+            place_with(&cx.world, &req, &mut self.rng, &mut self.scratch)
         };
         match result {
             Ok(Decision {

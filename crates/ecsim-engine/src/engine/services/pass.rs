@@ -19,10 +19,10 @@ use crate::service::{
 use ecsim_kernel::{SimDuration, SimTime};
 use ecsim_model::task_definition::TaskOverride;
 use ecsim_model::{
-    DeploymentId, DesiredStatus, InstanceId, InstanceStatus, PlacementConstraint, ServiceId,
-    SpecId, StartedBy, StopCode, StoppedReason, TaskId, TaskStatus,
+    DeploymentId, DesiredStatus, InstanceId, InstanceStatus, ServiceId, SpecId, StartedBy,
+    StopCode, StoppedReason, TaskId, TaskStatus,
 };
-use ecsim_placement::{BinpackField, PlacementStrategy, SpreadField};
+use ecsim_placement::{eligible, BinpackField, PlacementRequest, PlacementStrategy, SpreadField};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -275,7 +275,7 @@ impl Services {
             return;
         };
         let may_launch = self.may_launch(op.cx, s, primary);
-        let instances = self.daemon_instances(op.cx, s);
+        let instances = self.daemon_instances(op, s, primary);
         let eligible = instances.iter().filter(|i| i.eligible).count() as u32;
         let configuration = self.services[s.index()].configuration;
         let (plan, figures, start) = {
@@ -320,40 +320,39 @@ impl Services {
         self.report_blocked(op.cx, s, plan.stuck, plan.blocked_by_protection);
     }
 
-    /// How the cluster's instances look to a DAEMON service.
-    fn daemon_instances(&self, cx: &Cx, s: ServiceId) -> Vec<DaemonInstance> {
-        let svc = &self.services[s.index()];
-        let w = &cx.world;
-        let def = self.rt[s.index()]
-            .primary
-            .map(|d| w.task_definition(self.deployments[d.index()].task_definition));
-        let mut constraints: Vec<&PlacementConstraint> = svc.placement_constraints.iter().collect();
-        let mut required: Vec<String> = Vec::new();
-        if let Some(def) = def {
-            constraints.extend(def.placement_constraints.iter());
-            required = def
-                .requirements(&TaskOverride::default())
-                .required_attributes;
-        }
+    /// How the cluster's instances look to a DAEMON service: which could host its primary
+    /// deployment's task (placement's answer, `eligible`), which are DRAINING and still hold replica
+    /// tasks, which hold a task of the service.
+    fn daemon_instances(
+        &mut self,
+        op: &mut Ops<'_, '_>,
+        s: ServiceId,
+        primary: DeploymentId,
+    ) -> Vec<DaemonInstance> {
+        let spec = self.deployment_spec(op.cx, op.placing, s, primary);
+        let spec = Arc::clone(op.cx.world.spec_arc(spec));
+        let req = PlacementRequest {
+            cluster: spec.cluster,
+            requirements: &spec.requirements,
+            group: spec.group,
+            launch_type: spec.launch_type,
+            constraints: &spec.constraints,
+            strategies: &[],
+            only: None,
+            explain: false,
+        };
+        let w = &op.cx.world;
         let holding: BTreeSet<InstanceId> = self.rt[s.index()]
             .tasks
             .keys()
             .filter_map(|&t| w.task(t).instance)
             .collect();
-        w.cluster(svc.cluster)
+        w.cluster(spec.cluster)
             .instances
             .iter()
             .map(|&i| w.instance(i))
             .filter(|i| i.status != InstanceStatus::Inactive)
             .map(|inst| {
-                let view = ecsim_placement::InstanceRef {
-                    world: w,
-                    instance: inst,
-                };
-                let meets = constraints.iter().all(|c| match c {
-                    PlacementConstraint::MemberOf(e) => e.matches(&view),
-                    PlacementConstraint::DistinctInstance => true,
-                }) && required.iter().all(|a| inst.attribute(a).is_some());
                 let replica_tasks_left = inst.tasks.iter().any(|&t| {
                     w.task_spec(t).service.is_some_and(|(o, _)| {
                         self.services[o.index()].scheduling_strategy == SchedulingStrategy::Replica
@@ -361,7 +360,7 @@ impl Services {
                 });
                 DaemonInstance {
                     instance: inst.id,
-                    eligible: inst.status == InstanceStatus::Active && meets,
+                    eligible: eligible(w, inst, &req),
                     draining: inst.status == InstanceStatus::Draining,
                     replica_tasks_left,
                     holding: holding.contains(&inst.id),
