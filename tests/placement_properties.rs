@@ -290,7 +290,7 @@ fn register(world: &mut World, c: ClusterId, spec: &InstanceSpec) -> InstanceId 
             gpus: 0,
             enis: 2,
         };
-        i.registered_tcp_ports = vec![22, 2375, 2376, 51678, 51679, 51680];
+        i.registered_tcp_ports = Box::new([22, 2375, 2376, 51678, 51679, 51680]);
         i.agent_connected = spec.connected;
         i.status = if spec.draining {
             InstanceStatus::Draining

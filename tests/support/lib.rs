@@ -54,7 +54,7 @@ pub fn filled_world(instances: usize, fill: f64, seed: u64) -> (World, ClusterId
                 gpus: 0,
                 enis: t.max_enis - 1,
             };
-            i.registered_tcp_ports = vec![22, 2375, 2376, 51678, 51679, 51680];
+            i.registered_tcp_ports = Box::new([22, 2375, 2376, 51678, 51679, 51680]);
             i.agent_version = "1.101.2".into();
             i.attributes
                 .insert("ecs.availability-zone", Some(ZONES[k % 3]));

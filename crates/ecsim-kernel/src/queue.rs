@@ -5,7 +5,8 @@
 //! simulation schedules many events for the same millisecond (every task a pass starts ends its
 //! PENDING state at the same time), so most schedules append to a bucket and most pops take from
 //! the front of one, in O(1), and the order within a bucket is the insertion order by construction.
-//! Emptied buckets are recycled, so a run in steady state allocates nothing here.
+//! A bucket holds its first event inline, so the many buckets of one event (an action, a timer)
+//! allocate nothing; emptied buckets are recycled, so a run in steady state allocates nothing here.
 //!
 //! Cancellation is lazy: a cancelled event stays in its bucket and is skipped when it reaches the
 //! front. Each scheduled event owns a slot, reused once the event has come out, and a key names
@@ -37,11 +38,41 @@ struct Queued<E> {
     payload: E,
 }
 
+/// The events of one (time, phase) in insertion order: the first inline, the rest after it.
+struct Bucket<E> {
+    head: Option<Queued<E>>,
+    rest: VecDeque<Queued<E>>,
+}
+
+impl<E> Bucket<E> {
+    fn push_back(&mut self, q: Queued<E>) {
+        // The head is only ever empty before the first push or once it has come out; in the
+        // second case every later event belongs behind the ones still in `rest`.
+        if self.head.is_none() && self.rest.is_empty() {
+            self.head = Some(q);
+        } else {
+            self.rest.push_back(q);
+        }
+    }
+
+    fn front(&self) -> Option<&Queued<E>> {
+        self.head.as_ref().or_else(|| self.rest.front())
+    }
+
+    fn pop_front(&mut self) -> Option<Queued<E>> {
+        self.head.take().or_else(|| self.rest.pop_front())
+    }
+
+    fn is_empty(&self) -> bool {
+        self.head.is_none() && self.rest.is_empty()
+    }
+}
+
 /// A discrete-event queue. `phase` orders events scheduled for the same millisecond
 /// (lower phases first); the insertion sequence breaks the remaining ties.
 pub struct EventQueue<E> {
-    buckets: BTreeMap<(SimTime, u8), VecDeque<Queued<E>>>,
-    /// Emptied buckets, kept for reuse.
+    buckets: BTreeMap<(SimTime, u8), Bucket<E>>,
+    /// The storage of emptied buckets' `rest`, kept for reuse.
     spare: Vec<VecDeque<Queued<E>>>,
     slots: Vec<Slot>,
     free: Vec<u32>,
@@ -97,7 +128,10 @@ impl<E> EventQueue<E> {
         let spare = &mut self.spare;
         self.buckets
             .entry((time, phase))
-            .or_insert_with(|| spare.pop().unwrap_or_default())
+            .or_insert_with(|| Bucket {
+                head: None,
+                rest: spare.pop().unwrap_or_default(),
+            })
             .push_back(Queued { slot, payload });
         key
     }
@@ -134,8 +168,9 @@ impl<E> EventQueue<E> {
         }
     }
 
-    fn recycle(&mut self, mut bucket: VecDeque<Queued<E>>) {
-        if self.spare.len() < SPARE_MAX {
+    fn recycle(&mut self, bucket: Bucket<E>) {
+        let mut bucket = bucket.rest;
+        if bucket.capacity() > 0 && self.spare.len() < SPARE_MAX {
             bucket.shrink_to(SPARE_CAPACITY);
             self.spare.push(bucket);
         }

@@ -95,15 +95,15 @@ impl AmiMetadata {
     }
 
     pub fn is_windows(&self) -> bool {
-        self.os.to_ascii_lowercase().contains("windows")
-            || self.image_name.to_ascii_lowercase().contains("windows")
+        contains_ignoring_case(&self.os, "windows")
+            || contains_ignoring_case(&self.image_name, "windows")
     }
 
     /// `ecs.os-family`: `LINUX`, or `WINDOWS_SERVER_<release>_<FULL|CORE>` from the image name
     /// (DG: task-placement-constraints, ecs.os-family).
-    pub fn os_family(&self) -> String {
+    pub fn os_family(&self) -> std::borrow::Cow<'static, str> {
         if !self.is_windows() {
-            return "LINUX".to_string();
+            return "LINUX".into();
         }
         let name = self.image_name.to_ascii_uppercase();
         let release = ["2022", "2019", "2016", "20H2", "2004", "1909"]
@@ -115,7 +115,7 @@ impl AmiMetadata {
         } else {
             "FULL"
         };
-        format!("WINDOWS_SERVER_{release}_{sku}")
+        format!("WINDOWS_SERVER_{release}_{sku}").into()
     }
 }
 
@@ -151,6 +151,13 @@ impl AmiCatalog {
     pub fn iter(&self) -> impl Iterator<Item = &AmiMetadata> {
         self.amis.values()
     }
+}
+
+/// Whether `text` contains `needle` (ASCII lower case), ignoring ASCII case.
+fn contains_ignoring_case(text: &str, needle: &str) -> bool {
+    text.as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 #[cfg(test)]

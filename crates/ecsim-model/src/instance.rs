@@ -1,7 +1,7 @@
 //! Container instances: status, agent, registered and reserved resources, ports, attributes, task groups.
 
 use crate::ids::{ClusterId, GroupId, InstanceId, TaskId};
-use ecsim_kernel::SimTime;
+use ecsim_kernel::{SimTime, Stamp};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -48,15 +48,42 @@ pub const DYNAMIC_PORT_LAST: u16 = 65535;
 /// API: PortMapping — "A container instance can have up to 100 reserved ports at a time".
 pub const MAX_RESERVED_PORTS: usize = 100;
 
+/// One attribute of a set: its name and, unless it is a capability, its value.
+pub type AttributeEntry = (Arc<str>, Option<Arc<str>>);
+
 /// An instance's attributes (API: ContainerInstance.attributes), sorted by name: a capability has
-/// no value. Names and values are shared strings (the world shares one copy among the instances
-/// that have them), so the thousands of instances of a fleet hold a few hundred bytes each.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// no value. A set is immutable and shared: the world keeps one copy of each set its instances
+/// registered with (a fleet of one launch template holds one set per zone), and a change makes
+/// the changed instance its own copy. Names and values are shared strings too.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Attributes {
-    entries: Vec<(Arc<str>, Option<Arc<str>>)>,
+    entries: Arc<[AttributeEntry]>,
+}
+
+impl Default for Attributes {
+    fn default() -> Self {
+        Attributes {
+            entries: Arc::from(Vec::new()),
+        }
+    }
+}
+
+impl std::borrow::Borrow<[AttributeEntry]> for Attributes {
+    fn borrow(&self) -> &[AttributeEntry] {
+        &self.entries
+    }
 }
 
 impl Attributes {
+    /// The set of `entries` given in order of precedence: a later entry replaces an earlier one
+    /// of the same name.
+    pub fn from_entries(mut entries: Vec<AttributeEntry>) -> Attributes {
+        sort_entries(&mut entries);
+        Attributes {
+            entries: Arc::from(entries),
+        }
+    }
+
     fn find(&self, name: &str) -> Result<usize, usize> {
         self.entries.binary_search_by(|(n, _)| (**n).cmp(name))
     }
@@ -77,21 +104,29 @@ impl Attributes {
 
     /// Sets (or replaces) an attribute with strings already shared.
     pub fn insert_shared(&mut self, name: Arc<str>, value: Option<Arc<str>>) {
+        let mut entries = self.entries.to_vec();
         match self.find(&name) {
-            Ok(k) => self.entries[k].1 = value,
-            Err(k) => self.entries.insert(k, (name, value)),
+            Ok(k) => entries[k].1 = value,
+            Err(k) => entries.insert(k, (name, value)),
         }
+        self.entries = Arc::from(entries);
     }
 
     pub fn remove(&mut self, name: &str) {
         if let Ok(k) = self.find(name) {
-            self.entries.remove(k);
+            let mut entries = self.entries.to_vec();
+            entries.remove(k);
+            self.entries = Arc::from(entries);
         }
     }
 
     /// The attributes in name order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
         self.entries.iter().map(|(n, v)| (&**n, v.as_deref()))
+    }
+
+    pub fn entries(&self) -> &[AttributeEntry] {
+        &self.entries
     }
 
     pub fn len(&self) -> usize {
@@ -101,17 +136,21 @@ impl Attributes {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
+}
 
-    /// Replaces each name and value by the shared copy `share` gives for its text.
-    pub fn share(&mut self, mut share: impl FnMut(&str) -> Arc<str>) {
-        for (n, v) in &mut self.entries {
-            *n = share(n);
-            if let Some(v) = v {
-                *v = share(v);
-            }
+/// Sorts entries given in order of precedence by name, keeping the last of each name.
+pub fn sort_entries(entries: &mut Vec<AttributeEntry>) {
+    // A stable sort keeps equal names in precedence order; the last of each run wins.
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut w = 0;
+    for r in 0..entries.len() {
+        if r + 1 < entries.len() && entries[r + 1].0 == entries[r].0 {
+            continue;
         }
-        self.entries.shrink_to_fit();
+        entries.swap(w, r);
+        w += 1;
     }
+    entries.truncate(w);
 }
 
 impl<'a> IntoIterator for &'a Attributes {
@@ -122,13 +161,80 @@ impl<'a> IntoIterator for &'a Attributes {
     }
 }
 
+/// An instance's EC2 id: the run's own (`i-` + 17 hex digits of its number, SPEC §9), held
+/// inline, or one given by an identity document.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Ec2InstanceId {
+    Run([u8; 19]),
+    Given(Box<str>),
+}
+
+impl Ec2InstanceId {
+    /// The run's id of the n-th instance.
+    pub fn for_number(n: u64) -> Ec2InstanceId {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        // 17 digits: a u64 has 16, so the first is always 0.
+        let mut b = *b"i-00000000000000000";
+        let mut v = n;
+        for byte in b[3..].iter_mut().rev() {
+            *byte = HEX[(v & 0xf) as usize];
+            v >>= 4;
+        }
+        Ec2InstanceId::Run(b)
+    }
+
+    /// An id given by an identity document.
+    pub fn given(id: &str) -> Ec2InstanceId {
+        Ec2InstanceId::Given(Box::from(id))
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            // Built of ASCII digits by `for_number`.
+            Ec2InstanceId::Run(b) => std::str::from_utf8(b).expect("ASCII"),
+            Ec2InstanceId::Given(s) => s,
+        }
+    }
+}
+
+impl std::ops::Deref for Ec2InstanceId {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for Ec2InstanceId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Debug for Ec2InstanceId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl PartialEq<str> for Ec2InstanceId {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Ec2InstanceId {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// One container instance of a cluster.
 #[derive(Clone, Debug)]
 pub struct ContainerInstance {
     pub id: InstanceId,
     pub cluster: ClusterId,
-    /// The n-th instance of the run: `i-` + 17 hex digits of n (SPEC §9).
-    pub ec2_instance_id: String,
+    /// The n-th instance of the run: `i-` + 17 hex digits of n (SPEC §9), unless given.
+    pub ec2_instance_id: Ec2InstanceId,
     /// Its number in the run: its ARN ends in it as 32 hex digits (`World::instance_arn`).
     pub number: u64,
     pub status: InstanceStatus,
@@ -138,7 +244,7 @@ pub struct ContainerInstance {
     pub capacity_provider: Option<Arc<str>>,
     pub registered_at: SimTime,
     /// When it left the cluster (deregistered or terminated).
-    pub deregistered_at: Option<SimTime>,
+    pub deregistered_at: Stamp,
     /// True for an EC2 instance that was terminated (not just deregistered).
     pub terminated: bool,
     /// Registered resources (API: registeredResources).
@@ -146,8 +252,8 @@ pub struct ContainerInstance {
     /// What tasks hold now; remaining = registered - reserved (API: remainingResources).
     pub reserved: Resources,
     /// Ports the agent reserves (API: registeredResources PORTS / PORTS_UDP).
-    pub registered_tcp_ports: Vec<u16>,
-    pub registered_udp_ports: Vec<u16>,
+    pub registered_tcp_ports: Box<[u16]>,
+    pub registered_udp_ports: Box<[u16]>,
     /// Every TCP/UDP host port in use: registered, static task ports and dynamic task ports.
     pub used_tcp_ports: BTreeSet<u16>,
     pub used_udp_ports: BTreeSet<u16>,
@@ -282,5 +388,44 @@ impl ContainerInstance {
             candidate = p + 1;
         }
         Some(candidate)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(n: &str, v: Option<&str>) -> AttributeEntry {
+        (Arc::from(n), v.map(Arc::from))
+    }
+
+    #[test]
+    fn a_later_entry_of_a_name_wins_and_names_come_out_sorted() {
+        let set = Attributes::from_entries(vec![
+            entry("b", Some("1")),
+            entry("a", None),
+            entry("b", Some("2")),
+            entry("c", Some("x")),
+            entry("b", Some("3")),
+        ]);
+        let got: Vec<_> = set.iter().collect();
+        assert_eq!(got, vec![("a", None), ("b", Some("3")), ("c", Some("x"))]);
+    }
+
+    #[test]
+    fn a_change_leaves_the_shared_set_alone() {
+        let shared = Attributes::from_entries(vec![entry("a", Some("1"))]);
+        let mut mine = shared.clone();
+        mine.insert("b", None);
+        mine.remove("a");
+        assert_eq!(shared.iter().collect::<Vec<_>>(), vec![("a", Some("1"))]);
+        assert_eq!(mine.iter().collect::<Vec<_>>(), vec![("b", None)]);
+    }
+
+    #[test]
+    fn the_run_ec2_id_is_17_hex_digits_of_the_number() {
+        for n in [0u64, 1, 0xabc, 1 << 40, u64::MAX] {
+            assert_eq!(Ec2InstanceId::for_number(n).as_str(), format!("i-{n:017x}"));
+        }
     }
 }

@@ -20,7 +20,10 @@ pub use ids::{
     ClusterId, DeploymentId, EcsSvcId, GroupId, Hex32, InstanceId, ServiceId, SpecId, TaskDefId,
     TaskId,
 };
-pub use instance::{Attribute, Attributes, ContainerInstance, InstanceStatus, Resources};
+pub use instance::{
+    Attribute, AttributeEntry, Attributes, ContainerInstance, Ec2InstanceId, InstanceStatus,
+    Resources,
+};
 pub use spec::{StartedBy, TaskSpec};
 pub use task::{
     DesiredStatus, HealthStatus, LaunchType, StopCode, StoppedReason, Task, TaskStatus,

@@ -7,11 +7,14 @@
 use crate::arn::Ref;
 use crate::ids::{ClusterId, GroupId, InstanceId, SpecId, TaskDefId, TaskId};
 use crate::index::{ClusterIndex, Condition};
-use crate::instance::{ContainerInstance, InstanceStatus, MAX_RESERVED_PORTS};
+use crate::instance::{
+    sort_entries, AttributeEntry, Attributes, ContainerInstance, Ec2InstanceId, InstanceStatus,
+    MAX_RESERVED_PORTS,
+};
 use crate::spec::TaskSpec;
 use crate::task::{DesiredStatus, Task, TaskStatus};
 use crate::task_definition::{PortMapping, Protocol, TaskDefStatus, TaskDefinition};
-use ecsim_kernel::Slab;
+use ecsim_kernel::{Slab, Stamp};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -65,6 +68,8 @@ pub struct World {
     instance_ec2_ids: BTreeMap<Box<str>, InstanceId>,
     /// Attribute names and values, shared by the instances that have them.
     strings: BTreeSet<Arc<str>>,
+    /// The attribute sets instances registered with, shared (a change makes its own copy).
+    attribute_sets: BTreeSet<Attributes>,
     /// The placement index per cluster, and the instances changed since it was last refreshed.
     indexes: Vec<ClusterIndex>,
     dirty: Vec<InstanceId>,
@@ -73,8 +78,8 @@ pub struct World {
 }
 
 /// The EC2 id of the n-th instance of a run (from 1): `i-` + 17 hex digits of n (SPEC §9).
-pub fn ec2_instance_id_for(n: u64) -> String {
-    format!("i-{n:017x}")
+pub fn ec2_instance_id_for(n: u64) -> Ec2InstanceId {
+    Ec2InstanceId::for_number(n)
 }
 
 impl World {
@@ -95,6 +100,7 @@ impl World {
             instance_numbers_map: BTreeMap::new(),
             instance_ec2_ids: BTreeMap::new(),
             strings: BTreeSet::new(),
+            attribute_sets: BTreeSet::new(),
             indexes: Vec::new(),
             dirty: Vec::new(),
             instance_numbers: 0,
@@ -267,6 +273,32 @@ impl World {
         shared(&mut self.strings, text)
     }
 
+    /// The attribute set of `pairs` (given in order of precedence: a later pair replaces an earlier
+    /// one of the same name), shared with every instance that registered with the same set.
+    pub fn attribute_set(&mut self, pairs: &[(&str, Option<&str>)]) -> Attributes {
+        let strings = &mut self.strings;
+        let mut entries: Vec<AttributeEntry> = pairs
+            .iter()
+            .map(|&(n, v)| (shared(strings, n), v.map(|v| shared(strings, v))))
+            .collect();
+        sort_entries(&mut entries);
+        if let Some(set) = self.attribute_sets.get(&entries[..]) {
+            return set.clone();
+        }
+        let set = Attributes::from_entries(entries);
+        self.attribute_sets.insert(set.clone());
+        set
+    }
+
+    /// The shared copy of an attribute set (see [`World::attribute_set`]).
+    fn share_attributes(&mut self, set: Attributes) -> Attributes {
+        if let Some(shared) = self.attribute_sets.get(set.entries()) {
+            return shared.clone();
+        }
+        let pairs: Vec<(&str, Option<&str>)> = set.iter().collect();
+        self.attribute_set(&pairs)
+    }
+
     /// Sets an instance's attribute (PutAttributes), sharing its strings.
     pub fn set_attribute(&mut self, id: InstanceId, name: &str, value: Option<&str>) {
         let name = self.intern(name);
@@ -304,19 +336,22 @@ impl World {
         let mut inst = ContainerInstance {
             id,
             cluster,
-            ec2_instance_id: ec2_instance_id.unwrap_or_else(|| ec2_instance_id_for(n)),
+            ec2_instance_id: match ec2_instance_id {
+                Some(given) if *ec2_instance_id_for(n) != *given => Ec2InstanceId::given(&given),
+                _ => ec2_instance_id_for(n),
+            },
             number: n,
             status: InstanceStatus::Active,
             agent_connected: true,
             agent_version: Arc::from(""),
             capacity_provider: None,
             registered_at: Default::default(),
-            deregistered_at: None,
+            deregistered_at: Stamp::NONE,
             terminated: false,
             registered: Default::default(),
             reserved: Default::default(),
-            registered_tcp_ports: Vec::new(),
-            registered_udp_ports: Vec::new(),
+            registered_tcp_ports: Box::default(),
+            registered_udp_ports: Box::default(),
             used_tcp_ports: Default::default(),
             used_udp_ports: Default::default(),
             reserved_tcp_ports: Default::default(),
@@ -335,15 +370,14 @@ impl World {
         inst.used_udp_ports = inst.registered_udp_ports.iter().copied().collect();
         inst.reserved_tcp_ports = inst.used_tcp_ports.clone();
         inst.reserved_udp_ports = inst.used_udp_ports.clone();
-        if inst.ec2_instance_id != ec2_instance_id_for(n) {
-            self.instance_ec2_ids
-                .insert(inst.ec2_instance_id.clone().into_boxed_str(), id);
+        if let Ec2InstanceId::Given(given) = &inst.ec2_instance_id {
+            self.instance_ec2_ids.insert(given.clone(), id);
         }
         self.instance_numbers_map.insert(n, id);
-        // The instance's attribute strings are shared with the other instances that have them.
-        let strings = &mut self.strings;
-        inst.agent_version = shared(strings, &inst.agent_version);
-        inst.attributes.share(|text| shared(strings, text));
+        // The instance's strings and attribute set are shared with the other instances that have
+        // them.
+        inst.agent_version = shared(&mut self.strings, &inst.agent_version);
+        inst.attributes = self.share_attributes(inst.attributes.clone());
         self.clusters[cluster.index()].instances.push(id);
         self.instances.push(inst);
         self.touch(id);

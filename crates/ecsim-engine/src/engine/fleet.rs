@@ -8,7 +8,7 @@ use super::Ev;
 use crate::action::{InstanceSelector, LaunchContainerInstances, RegisterContainerInstance};
 use crate::record::EventDetail;
 use crate::TargetedAttribute;
-use ecsim_kernel::{SimDuration, Slab};
+use ecsim_kernel::{SimDuration, Slab, Stamp};
 use ecsim_model::{Attribute, ClusterId, InstanceId, InstanceStatus, Resources};
 use std::sync::Arc;
 
@@ -21,33 +21,44 @@ pub const AGENT_RESERVED_TCP_PORTS: [u16; 6] = [22, 2375, 2376, 51678, 51679, 51
 /// The awsvpc capability appeared in agent 1.15.0 (awsvpc network mode launch).
 const TASK_ENI_MIN_AGENT: &str = "1.15.0";
 
-/// What an instance registers with (see [`Fleet::register`]).
-struct InstanceSpec {
+/// What an instance registers with (see [`Fleet::register`]), borrowed from the request or the
+/// launch it comes from.
+struct InstanceSpec<'a> {
     number: u64,
     /// From an identity document; None = the run's `i-` + 17 hex digits of `number`.
-    ec2_instance_id: Option<String>,
-    capacity_provider: Option<String>,
+    ec2_instance_id: Option<&'a str>,
+    capacity_provider: Option<&'a str>,
     resources: Resources,
-    tcp_ports: Vec<u16>,
-    udp_ports: Vec<u16>,
-    agent_version: String,
+    tcp_ports: &'a [u16],
+    udp_ports: &'a [u16],
+    agent_version: &'a str,
     /// Built-in attributes first, then the request's or launch's own (which may override them).
-    attributes: Vec<(String, Option<String>)>,
+    attributes: Vec<(&'a str, Option<&'a str>)>,
+}
+
+/// One launch of instances (a LaunchContainerInstances action), shared by every instance it
+/// launches until they come up.
+#[derive(Debug)]
+struct LaunchPlan {
+    /// The LaunchContainerInstances action, for errors when an instance comes up.
+    action_index: usize,
+    cluster: String,
+    instance_type: String,
+    /// Round-robin over the instances.
+    availability_zones: Vec<String>,
+    attributes: Vec<Attribute>,
+    image_id: String,
+    capacity_provider: Option<String>,
 }
 
 /// An instance that is booting.
 #[derive(Clone, Debug)]
 struct PendingLaunch {
-    /// The LaunchContainerInstances action, for errors when the instance comes up.
-    action_index: usize,
+    plan: Arc<LaunchPlan>,
     /// Taken at launch (SPEC §9: "the n-th instance launched").
     number: u64,
-    cluster: String,
-    instance_type: String,
-    availability_zone: String,
-    attributes: Vec<Attribute>,
-    image_id: String,
-    capacity_provider: Option<String>,
+    /// Its zone in the plan's `availability_zones`.
+    zone: usize,
 }
 
 #[derive(Default)]
@@ -97,19 +108,20 @@ impl Fleet {
             .map_or(1, |t| t.max_enis);
         let mut attributes = Vec::new();
         if let Some(t) = &r.instance_type {
-            attributes.push(("ecs.instance-type".to_string(), Some(t.clone())));
+            attributes.push(("ecs.instance-type", Some(t.as_str())));
         }
         if let Some(az) = &r.availability_zone {
-            attributes.push(("ecs.availability-zone".to_string(), Some(az.clone())));
+            attributes.push(("ecs.availability-zone", Some(az.as_str())));
         }
         attributes.extend(
             r.attributes
                 .iter()
-                .map(|a| (a.name.clone(), a.value.clone())),
+                .map(|a| (a.name.as_str(), a.value.as_deref())),
         );
+        let scenario = Arc::clone(&cx.scenario);
         let spec = InstanceSpec {
             number: cx.world.next_instance_number(),
-            ec2_instance_id: r.ec2_instance_id.clone(),
+            ec2_instance_id: r.ec2_instance_id.as_deref(),
             capacity_provider: None,
             resources: Resources {
                 cpu: r.cpu,
@@ -117,15 +129,12 @@ impl Fleet {
                 gpus: r.gpus,
                 enis: max_enis.saturating_sub(1),
             },
-            tcp_ports: r
-                .tcp_ports
-                .clone()
-                .unwrap_or_else(|| AGENT_RESERVED_TCP_PORTS.to_vec()),
-            udp_ports: r.udp_ports.clone().unwrap_or_default(),
+            tcp_ports: r.tcp_ports.as_deref().unwrap_or(&AGENT_RESERVED_TCP_PORTS),
+            udp_ports: r.udp_ports.as_deref().unwrap_or(&[]),
             agent_version: r
                 .agent_version
-                .clone()
-                .unwrap_or_else(|| cx.scenario.amis.recommended().ecs_agent_version.clone()),
+                .as_deref()
+                .unwrap_or(&scenario.amis.recommended().ecs_agent_version),
             attributes,
         };
         Self::register(cx, index, c, spec);
@@ -134,32 +143,41 @@ impl Fleet {
     /// The one way an instance joins a cluster, whether registered by a request or booted by a
     /// launch: checks that it may (its EC2 id is free, the cluster has room), adds it, and says so.
     fn register(cx: &mut Cx, index: usize, cluster: ClusterId, spec: InstanceSpec) {
-        let ec2 = spec
-            .ec2_instance_id
-            .clone()
-            .unwrap_or_else(|| ecsim_model::ec2_instance_id(spec.number));
-        if !Self::may_register(cx, index, cluster, &ec2) {
+        let derived;
+        let ec2 = match spec.ec2_instance_id {
+            Some(id) => id,
+            None => {
+                derived = ecsim_model::ec2_instance_id(spec.number);
+                &*derived
+            }
+        };
+        if !Self::may_register(cx, index, cluster, ec2) {
             return;
         }
         let now = cx.now;
-        let id =
-            cx.world
-                .add_numbered_instance(cluster, spec.number, spec.ec2_instance_id, |inst| {
-                    inst.registered_at = now;
-                    inst.capacity_provider = spec.capacity_provider.map(Arc::from);
-                    inst.registered = spec.resources;
-                    inst.registered_tcp_ports = spec.tcp_ports;
-                    inst.registered_udp_ports = spec.udp_ports;
-                    // The awsvpc capability came with agent 1.15.0 (awsvpc network mode launch).
-                    if version_at_least(&spec.agent_version, TASK_ENI_MIN_AGENT) {
-                        inst.attributes.insert("ecs.capability.task-eni", None);
-                    }
-                    inst.agent_version = Arc::from(spec.agent_version);
-                    // Built-in attributes first, then the request's or launch's own.
-                    for (name, value) in &spec.attributes {
-                        inst.attributes.insert(name, value.as_deref());
-                    }
-                });
+        let mut attributes = spec.attributes;
+        // The awsvpc capability came with agent 1.15.0 (awsvpc network mode launch); built-in
+        // attributes come first, so the request's or launch's own may override them.
+        if version_at_least(spec.agent_version, TASK_ENI_MIN_AGENT) {
+            attributes.insert(0, ("ecs.capability.task-eni", None));
+        }
+        let attributes = cx.world.attribute_set(&attributes);
+        let agent_version = cx.world.intern(spec.agent_version);
+        let capacity_provider = spec.capacity_provider.map(|p| cx.world.intern(p));
+        let id = cx.world.add_numbered_instance(
+            cluster,
+            spec.number,
+            spec.ec2_instance_id.map(str::to_string),
+            |inst| {
+                inst.registered_at = now;
+                inst.capacity_provider = capacity_provider;
+                inst.registered = spec.resources;
+                inst.registered_tcp_ports = spec.tcp_ports.into();
+                inst.registered_udp_ports = spec.udp_ports.into();
+                inst.agent_version = agent_version;
+                inst.attributes = attributes;
+            },
+        );
         Self::emit_state(cx, id, "registered");
     }
 
@@ -215,17 +233,21 @@ impl Fleet {
             .image_id
             .clone()
             .unwrap_or_else(|| cx.scenario.amis.recommended().image_id.clone());
+        let plan = Arc::new(LaunchPlan {
+            action_index: index,
+            cluster: l.cluster.clone(),
+            instance_type: l.instance_type.clone(),
+            availability_zones: zones,
+            attributes: l.attributes.clone(),
+            image_id,
+            capacity_provider: l.capacity_provider.clone(),
+        });
         for k in 0..l.count as usize {
             let number = cx.world.next_instance_number();
             let i = self.launches.push(PendingLaunch {
-                action_index: index,
+                plan: Arc::clone(&plan),
                 number,
-                cluster: l.cluster.clone(),
-                instance_type: l.instance_type.clone(),
-                availability_zone: zones[k % zones.len()].clone(),
-                attributes: l.attributes.clone(),
-                image_id: image_id.clone(),
-                capacity_provider: l.capacity_provider.clone(),
+                zone: k % plan.availability_zones.len(),
             });
             cx.schedule_in(launch, Phase::Launch, Ev::InstanceReady(i as usize));
         }
@@ -237,68 +259,67 @@ impl Fleet {
         let Some(l) = u32::try_from(i).ok().and_then(|i| self.launches.remove(i)) else {
             return;
         };
+        let plan = &*l.plan;
         // The cluster may have been deleted while the instance booted; it then never registers.
         let Some(c) = cx
             .world
-            .cluster_by_ref(&l.cluster)
+            .cluster_by_ref(&plan.cluster)
             .filter(|&c| cx.world.cluster(c).status == ecsim_model::ClusterStatus::Active)
         else {
             return;
         };
+        let scenario = Arc::clone(&cx.scenario);
         // A scenario lowered by ecsim-scenario names only known types; one built in code might not.
-        let Some(t) = cx.scenario.instance_types.get(&l.instance_type).cloned() else {
-            let message = format!("Unknown instance type {}.", l.instance_type);
-            cx.action_error(l.action_index, "InvalidParameterException", message);
+        let Some(t) = scenario.instance_types.get(&plan.instance_type) else {
+            let message = format!("Unknown instance type {}.", plan.instance_type);
+            cx.action_error(plan.action_index, "InvalidParameterException", message);
             return;
         };
-        let ami = cx
-            .scenario
+        let ami = scenario
             .amis
-            .get(&l.image_id)
-            .unwrap_or_else(|| cx.scenario.amis.recommended())
-            .clone();
+            .get(&plan.image_id)
+            .unwrap_or_else(|| scenario.amis.recommended());
+        let zone = &plan.availability_zones[l.zone];
         // One subnet per zone, numbered by the zone letter (a = 1).
-        let zone_index = l
-            .availability_zone
+        let zone_index = zone
             .bytes()
             .last()
             .filter(u8::is_ascii_lowercase)
             .map_or(0, |b| (b - b'a' + 1) as u32);
-        let mut attributes: Vec<(String, Option<String>)> = [
-            ("ecs.availability-zone", l.availability_zone.clone()),
-            ("ecs.instance-type", t.name.clone()),
-            ("ecs.os-type", ami.os_type().to_string()),
-            ("ecs.os-family", ami.os_family()),
-            ("ecs.cpu-architecture", t.cpu_architecture.to_string()),
-            ("ecs.ami-id", ami.image_id.clone()),
+        let subnet = format!("subnet-{zone_index:017x}");
+        let os_family = ami.os_family();
+        let mut attributes: Vec<(&str, Option<&str>)> = vec![
+            ("ecs.availability-zone", Some(zone.as_str())),
+            ("ecs.instance-type", Some(t.name.as_str())),
+            ("ecs.os-type", Some(ami.os_type())),
+            ("ecs.os-family", Some(&os_family)),
+            ("ecs.cpu-architecture", Some(t.cpu_architecture)),
+            ("ecs.ami-id", Some(ami.image_id.as_str())),
             // RULE: one VPC per run, one subnet per zone.
-            ("ecs.vpc-id", "vpc-00000000000000001".to_string()),
-            ("ecs.subnet-id", format!("subnet-{zone_index:017x}")),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), Some(v)))
-        .collect();
+            ("ecs.vpc-id", Some("vpc-00000000000000001")),
+            ("ecs.subnet-id", Some(subnet.as_str())),
+        ];
         attributes.extend(
-            l.attributes
+            plan.attributes
                 .iter()
-                .map(|a| (a.name.clone(), a.value.clone())),
+                .map(|a| (a.name.as_str(), a.value.as_deref())),
         );
         let spec = InstanceSpec {
             number: l.number,
             ec2_instance_id: None,
-            capacity_provider: l.capacity_provider.clone(),
+            capacity_provider: plan.capacity_provider.as_deref(),
             resources: Resources {
                 cpu: t.registered_cpu(),
                 memory_mib: t.registered_memory_mib,
                 gpus: t.gpus,
                 enis: t.max_enis.saturating_sub(1),
             },
-            tcp_ports: AGENT_RESERVED_TCP_PORTS.to_vec(),
-            udp_ports: Vec::new(),
-            agent_version: ami.ecs_agent_version.clone(),
+            tcp_ports: &AGENT_RESERVED_TCP_PORTS,
+            udp_ports: &[],
+            agent_version: &ami.ecs_agent_version,
             attributes,
         };
-        Self::register(cx, l.action_index, c, spec);
+        Self::register(cx, plan.action_index, c, spec);
     }
 
     /// The instances `refs` name (ec2InstanceId, ARN or ARN id); an action error for each that
@@ -357,7 +378,7 @@ impl Fleet {
         let now = cx.now;
         let inst = cx.world.instance_mut(id);
         inst.status = InstanceStatus::Inactive;
-        inst.deregistered_at = Some(now);
+        inst.deregistered_at = Stamp::at(now);
         if terminated {
             inst.agent_connected = false;
             inst.terminated = true;
