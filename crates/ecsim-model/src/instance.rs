@@ -39,6 +39,9 @@ pub struct Attribute {
     pub value: Option<String>,
 }
 
+/// The attribute that says where an instance is.
+pub const ZONE_ATTRIBUTE: &str = "ecs.availability-zone";
+
 /// The attribute of ECS Anywhere instances.
 pub const EXTERNAL_CAPABILITY: &str = "ecs.capability.external";
 
@@ -91,6 +94,13 @@ impl Attributes {
     /// The attribute: `Some(None)` for a capability, `Some(Some(v))` for a value.
     pub fn get(&self, name: &str) -> Option<Option<&str>> {
         self.find(name).ok().map(|k| self.entries[k].1.as_deref())
+    }
+
+    /// The shared string of an attribute's value.
+    pub fn get_shared(&self, name: &str) -> Option<&Arc<str>> {
+        self.find(name)
+            .ok()
+            .and_then(|k| self.entries[k].1.as_ref())
     }
 
     pub fn contains_key(&self, name: &str) -> bool {
@@ -267,6 +277,8 @@ pub struct ContainerInstance {
     pub attributes: Attributes,
     /// Derived: the instance has `ecs.capability.external` (an ECS Anywhere instance).
     pub external: bool,
+    /// Derived: its `ecs.availability-zone` value, read on every scheduler pass.
+    pub(crate) zone: Option<Arc<str>>,
     /// API: runningTasksCount — tasks on the instance whose desired status is RUNNING.
     pub running_tasks_count: u32,
     /// API: pendingTasksCount — tasks in the PENDING state.
@@ -289,9 +301,9 @@ impl ContainerInstance {
         }
     }
 
-    /// `ecs.availability-zone`: the attributes are the one record of where an instance is.
+    /// `ecs.availability-zone` (kept from the attributes, the one record of where an instance is).
     pub fn availability_zone(&self) -> Option<&str> {
-        self.attribute("ecs.availability-zone").flatten()
+        self.zone.as_deref()
     }
 
     /// `ecs.instance-type`.
@@ -312,6 +324,7 @@ impl ContainerInstance {
     /// Recomputes the fields derived from attributes.
     pub fn refresh_derived(&mut self) {
         self.external = self.attributes.contains_key(EXTERNAL_CAPABILITY);
+        self.zone = self.attributes.get_shared(ZONE_ATTRIBUTE).cloned();
     }
 
     /// Reserved ports of both protocols (at most 100 may be held).

@@ -358,6 +358,7 @@ impl World {
             reserved_udp_ports: Default::default(),
             attributes: Default::default(),
             external: false,
+            zone: None,
             running_tasks_count: 0,
             pending_tasks_count: 0,
             group_counts: Vec::new(),
