@@ -1,6 +1,9 @@
 //! Scenario actions, validated and lowered: ECS API requests (only the fields that matter to
 //! placement and scheduling) and the simulator's own actions (SPEC §2).
 
+use crate::capacity::{
+    CreateCapacityProvider, FargateSpotSimulation, SpotAmount, StrategyItem, UpdateCapacityProvider,
+};
 use crate::service::{DeploymentConfigurationInput, DeploymentController, SchedulingStrategy};
 use ecsim_kernel::SimTime;
 use ecsim_model::task_definition::TaskOverride;
@@ -44,11 +47,41 @@ pub struct TargetedAttribute {
 
 #[derive(Clone, Debug)]
 pub enum Action {
-    CreateCluster {
-        cluster_name: String,
-    },
+    CreateCluster(Box<CreateCluster>),
     DeleteCluster {
         cluster: String,
+    },
+    /// API: PutClusterCapacityProviders: replaces the cluster's providers and default strategy.
+    PutClusterCapacityProviders {
+        cluster: String,
+        capacity_providers: Vec<String>,
+        default_strategy: Vec<StrategyItem>,
+    },
+    CreateCapacityProvider(Box<CreateCapacityProvider>),
+    UpdateCapacityProvider(Box<UpdateCapacityProvider>),
+    /// API: DeleteCapacityProvider (by name or ARN).
+    DeleteCapacityProvider {
+        capacity_provider: String,
+    },
+    /// API: DescribeCapacityProviders (a query); empty = every provider, Fargate's included.
+    DescribeCapacityProviders {
+        capacity_providers: Vec<String>,
+    },
+    /// Simulator: a spot interruption of FARGATE_SPOT tasks or of a spot group's instances
+    /// (SPEC §2, §8): a two-minute warning, then they stop.
+    InterruptSpot {
+        capacity_provider: String,
+        /// FARGATE_SPOT: the cluster whose tasks (None: every cluster's).
+        cluster: Option<String>,
+        amount: SpotAmount,
+    },
+    /// Simulator: every instance in the zone terminates, Fargate tasks there stop, and no group
+    /// launches there (nor Fargate task takes it) until it is restored.
+    FailAvailabilityZone {
+        availability_zone: String,
+    },
+    RestoreAvailabilityZone {
+        availability_zone: String,
     },
     /// Accepted, no effect (UpdateClusterSettings).
     NoEffect,
@@ -169,6 +202,19 @@ pub enum Action {
     },
 }
 
+/// API: CreateCluster, lowered.
+#[derive(Clone, Debug, Default)]
+pub struct CreateCluster {
+    pub cluster_name: String,
+    pub capacity_providers: Vec<String>,
+    pub default_strategy: Vec<StrategyItem>,
+    /// The action's `simulation` block.
+    pub fargate_spot: FargateSpotSimulation,
+}
+
+/// API: awsvpcConfiguration's subnets (Fargate tasks take their zone from them).
+pub type Subnets = Vec<String>;
+
 /// API: CreateService, lowered.
 #[derive(Clone, Debug)]
 pub struct CreateService {
@@ -180,8 +226,12 @@ pub struct CreateService {
     pub desired_count: u32,
     pub scheduling_strategy: SchedulingStrategy,
     pub controller: DeploymentController,
-    /// Default EC2.
-    pub launch_type: LaunchType,
+    /// None: the capacity provider strategy, else the cluster's default strategy, else EC2.
+    pub launch_type: Option<LaunchType>,
+    /// Exclusive of `launch_type` (API).
+    pub capacity_provider_strategy: Option<Vec<StrategyItem>>,
+    /// `networkConfiguration.awsvpcConfiguration.subnets`.
+    pub subnets: Subnets,
     pub deployment_configuration: DeploymentConfigurationInput,
     pub placement_constraints: Vec<PlacementConstraint>,
     /// Empty = the REPLICA default (spread AZ, then instance).
@@ -206,6 +256,10 @@ pub struct UpdateService {
     pub health_check_grace_period_s: Option<u32>,
     /// `networkConfiguration` was given (a change of network starts a deployment).
     pub network_configuration: bool,
+    /// `networkConfiguration.awsvpcConfiguration.subnets`, when given.
+    pub subnets: Option<Subnets>,
+    /// A new strategy starts a deployment (API: "a new deployment is triggered").
+    pub capacity_provider_strategy: Option<Vec<StrategyItem>>,
 }
 
 /// API: CreateTaskSet, lowered.
@@ -218,7 +272,10 @@ pub struct CreateTaskSet {
     /// Default 100 (RULE: API Scale.value defaults are not given; a task set without a scale runs
     /// the service's whole desired count).
     pub scale_percent: f64,
-    pub launch_type: LaunchType,
+    /// None: the strategy, else the cluster's default strategy, else EC2.
+    pub launch_type: Option<LaunchType>,
+    pub capacity_provider_strategy: Option<Vec<StrategyItem>>,
+    pub subnets: Subnets,
 }
 
 /// API: RegisterContainerInstance, lowered. The instance is ACTIVE at once (SPEC §2).
@@ -251,6 +308,8 @@ pub struct LaunchContainerInstances {
     pub availability_zones: Vec<String>,
     pub attributes: Vec<Attribute>,
     pub image_id: Option<String>,
+    /// The instances join this provider's Auto Scaling group (RULE: as EC2 Auto Scaling's
+    /// attach-instances does, raising its desired capacity by `count`).
     pub capacity_provider: Option<String>,
     /// `simulation.timings` (instanceLaunch).
     pub timings: Timings,
@@ -264,7 +323,12 @@ pub struct RunTask {
     pub count: u32,
     pub group: Option<String>,
     pub started_by: Option<Arc<str>>,
+    /// None: the capacity provider strategy, else the cluster's default strategy, else EC2.
     pub launch_type: Option<LaunchType>,
+    /// Exclusive of `launch_type` (API).
+    pub capacity_provider_strategy: Option<Vec<StrategyItem>>,
+    /// `networkConfiguration.awsvpcConfiguration.subnets`.
+    pub subnets: Subnets,
     pub overrides: TaskOverride,
     pub placement_constraints: Vec<PlacementConstraint>,
     /// Empty = the default (random).

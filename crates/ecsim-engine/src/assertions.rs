@@ -112,6 +112,21 @@ pub enum Assertion {
         service: String,
         by: SimTime,
     },
+    /// At no time more than `at_most` instances running (launched or registered, not yet
+    /// terminated or deregistered), in the cluster, the provider's group, or both, or the run.
+    MaxInstances {
+        cluster: Option<String>,
+        capacity_provider: Option<String>,
+        at_most: u32,
+    },
+    /// At no sample the run rate (every instance and Fargate task running then) above `at_most`
+    /// dollars per hour.
+    MaxCostPerHour { at_most: f64 },
+    /// At no time more than `at_most` tasks in PROVISIONING (in the cluster, or in all).
+    MaxTasksProvisioning {
+        cluster: Option<String>,
+        at_most: u32,
+    },
 }
 
 /// What the service assertions read: the run's services and deployments, the watches of each
@@ -172,6 +187,9 @@ impl Assertion {
             Assertion::MinHealthyTasks { .. } => "minHealthyTasks",
             Assertion::DeploymentCompletes { .. } => "deploymentCompletes",
             Assertion::ServiceSteadyBy { .. } => "serviceSteadyBy",
+            Assertion::MaxInstances { .. } => "maxInstances",
+            Assertion::MaxCostPerHour { .. } => "maxCostPerHour",
+            Assertion::MaxTasksProvisioning { .. } => "maxTasksProvisioning",
         }
     }
 

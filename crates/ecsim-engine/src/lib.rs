@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod assertions;
+pub mod capacity;
 pub mod engine;
 pub mod output;
 pub mod record;

@@ -49,6 +49,37 @@ pub struct Utilization {
     pub memory_reserved_peak: f64,
 }
 
+/// A capacity provider's figures over the run (`summary.json` `capacityProviders[]`), per cluster
+/// it served.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ProviderSummary {
+    pub cluster: String,
+    pub name: String,
+    /// Most of its instances running (launched, not terminated) at once.
+    pub instances_peak: u32,
+    pub instance_hours: f64,
+    /// Most of its tasks (desired RUNNING) at once.
+    pub tasks_peak: u32,
+    /// What its instances (or, for Fargate, its tasks) cost over the run, $.
+    pub cost: f64,
+}
+
+/// What the run cost (`summary.json` `costs`), USD.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Costs {
+    pub instance_hours: f64,
+    pub ec2: f64,
+    pub fargate_vcpu_hours: f64,
+    pub fargate_gb_hours: f64,
+    pub fargate: f64,
+}
+
+impl Costs {
+    pub fn total(&self) -> f64 {
+        self.ec2 + self.fargate
+    }
+}
+
 /// Why a run ended before its horizon (SPEC §3 run limits); nothing of it is written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Halt {
@@ -99,6 +130,11 @@ pub struct RunSummary {
     /// The ARN of every task definition revision, by `TaskDefId`.
     pub task_definition_arns: Vec<String>,
     pub utilization: Utilization,
+    /// Per provider and cluster, in order of (cluster, provider name).
+    pub capacity_providers: Vec<ProviderSummary>,
+    pub costs: Costs,
+    /// The run rate at the end of the run, $/hour (the console line).
+    pub cost_per_hour_at_end: f64,
     pub assertions: Vec<AssertionResult>,
 }
 

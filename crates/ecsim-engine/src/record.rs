@@ -6,12 +6,13 @@
 //! resolves names keeps its own table from the [`Declaration`]s, which always come before the first
 //! record that uses them.
 
+use crate::capacity::{AsgProvider, StrategyItem};
 use crate::service::{Deployment, RolloutState, Service};
 use ecsim_kernel::SimTime;
 use ecsim_model::{
     ClusterId, ContainerInstance, DeploymentId, DesiredStatus, GroupId, InstanceId, InstanceStatus,
     ServiceId, SpecId, StopCode, StoppedReason, Task, TaskDefId, TaskDefinition, TaskId, TaskSpec,
-    TaskStatus,
+    TaskStatus, ZoneId,
 };
 use std::sync::Arc;
 
@@ -67,6 +68,11 @@ pub enum Declaration {
         name: Arc<str>,
         arn: Arc<str>,
     },
+    /// A zone a Fargate task runs in.
+    Zone {
+        id: ZoneId,
+        name: Arc<str>,
+    },
 }
 
 /// One event of `events.jsonl`.
@@ -85,6 +91,8 @@ pub enum EventDetail {
         task: TaskId,
         spec: SpecId,
         instance: Option<InstanceId>,
+        /// A Fargate task's zone (an EC2 task's is its instance's).
+        zone: Option<ZoneId>,
         last_status: TaskStatus,
         desired_status: DesiredStatus,
         stop_code: Option<StopCode>,
@@ -139,6 +147,36 @@ pub enum EventDetail {
         rollout_state: RolloutState,
         reason: Arc<str>,
     },
+    /// `ECS Scaling Activity`: an Auto Scaling group provider launching, draining or terminating
+    /// instances (managed scaling, replacements, spot interruptions, zone failures, attached
+    /// instances).
+    ScalingActivity {
+        cluster: Option<ClusterId>,
+        capacity_provider: Arc<str>,
+        activity: ScalingActivityKind,
+        /// How many instances.
+        count: u32,
+        /// The group's desired capacity after the activity.
+        desired_capacity: u32,
+        /// The instances, when they exist (drains and terminations; launches register later).
+        instances: Vec<InstanceId>,
+        /// Why, in words (e.g. "CapacityProviderReservation 200 is above the target 100").
+        cause: Arc<str>,
+    },
+    /// `ECS Capacity Provider Reservation`: one managed-scaling evaluation (SPEC §8).
+    CapacityProviderReservation {
+        cluster: ClusterId,
+        capacity_provider: Arc<str>,
+        /// M / N × 100 (with SPEC §8's special cases).
+        reservation: f64,
+        /// M: instances needed.
+        needed: u32,
+        /// N: instances running.
+        running: u32,
+        target_capacity: u32,
+        /// Instances the evaluation launches (> 0) or terminates (< 0).
+        change: i32,
+    },
     /// `ECS Action Error`: an action the simulated state rejected; the run goes on.
     ActionError {
         action_index: usize,
@@ -161,6 +199,8 @@ impl EventDetail {
             EventDetail::PlacementFailure { .. } => "ECS Placement Failure",
             EventDetail::ServiceAction { .. } => "ECS Service Action",
             EventDetail::DeploymentStateChange { .. } => "ECS Deployment State Change",
+            EventDetail::ScalingActivity { .. } => "ECS Scaling Activity",
+            EventDetail::CapacityProviderReservation { .. } => "ECS Capacity Provider Reservation",
             EventDetail::ActionError { .. } => "ECS Action Error",
         }
     }
@@ -171,6 +211,26 @@ impl EventDetail {
             self,
             EventDetail::TaskStateChange { .. } | EventDetail::PlacementDecision { .. }
         )
+    }
+}
+
+/// What an `ECS Scaling Activity` does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScalingActivityKind {
+    /// Instances launched (they register after `instanceLaunch`).
+    Launch,
+    /// Instances set DRAINING before they terminate (managed draining, a spot warning).
+    Drain,
+    Terminate,
+}
+
+impl ScalingActivityKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScalingActivityKind::Launch => "LAUNCH",
+            ScalingActivityKind::Drain => "DRAIN",
+            ScalingActivityKind::Terminate => "TERMINATE",
+        }
     }
 }
 
@@ -192,6 +252,9 @@ pub struct TimeseriesRow {
     pub tasks_running: u32,
     /// Empty when no managed scaling applies.
     pub capacity_provider_reservation: Option<f64>,
+    /// The run rate at the sample, $/hour: the row's instances (launched, not terminated) and, on
+    /// the Fargate providers' rows, its running Fargate tasks.
+    pub cost_per_hour: f64,
 }
 
 /// One row of `services.csv` (SPEC §9).
@@ -251,6 +314,21 @@ pub struct ClusterSnapshot {
     pub registered_container_instances_count: u32,
     pub running_tasks_count: u32,
     pub pending_tasks_count: u32,
+    pub capacity_providers: Vec<String>,
+    pub default_capacity_provider_strategy: Vec<StrategyItem>,
+}
+
+/// A capacity provider as DescribeCapacityProviders shows it (API: CapacityProvider).
+#[derive(Clone, Debug)]
+pub struct CapacityProviderSnapshot {
+    pub name: String,
+    pub arn: String,
+    /// `ACTIVE` or `INACTIVE` (deleted).
+    pub status: &'static str,
+    /// None for FARGATE and FARGATE_SPOT.
+    pub auto_scaling_group_provider: Option<AsgProvider>,
+    /// `UPDATE_COMPLETE` after an update, `DELETE_COMPLETE` after a delete.
+    pub update_status: Option<&'static str>,
 }
 
 /// The response of a query action, or a Snapshot's state, captured at its time.
@@ -276,6 +354,10 @@ pub enum SnapshotResponse {
         services: Vec<ServiceSnapshot>,
         failures: Vec<ApiFailure>,
     },
+    DescribeCapacityProviders {
+        capacity_providers: Vec<CapacityProviderSnapshot>,
+        failures: Vec<ApiFailure>,
+    },
     Snapshot {
         clusters: Vec<ClusterSnapshot>,
         container_instances: Vec<ContainerInstance>,
@@ -283,6 +365,8 @@ pub enum SnapshotResponse {
         /// Tasks not stopped, plus those stopped in the last hour (DG: stopped tasks stay visible
         /// "for at least 1 hour").
         tasks: Vec<Task>,
+        /// Every provider the clusters of the snapshot are associated with, by name.
+        capacity_providers: Vec<CapacityProviderSnapshot>,
     },
 }
 

@@ -2,8 +2,10 @@
 
 use crate::action::ScheduledAction;
 use crate::assertions::Assertion;
+use crate::capacity::Pricing;
 use ecsim_kernel::SimDuration;
 use ecsim_model::{AmiCatalog, InstanceTypeCatalog, Timings};
+use std::collections::BTreeMap;
 
 /// Everything a run needs. Built by `ecsim-scenario` (or by hand in tests).
 #[derive(Clone, Debug)]
@@ -20,6 +22,10 @@ pub struct Scenario {
     pub timings: Timings,
     pub instance_types: InstanceTypeCatalog,
     pub amis: AmiCatalog,
+    /// The scenario's `pricing` over the catalog's (SPEC §3, §8).
+    pub pricing: Pricing,
+    /// The scenario's `subnets`: subnet id → availability zone (SPEC §8, Fargate).
+    pub subnets: BTreeMap<String, String>,
     /// In file order; the engine applies equal `at` in this order.
     pub actions: Vec<ScheduledAction>,
     pub assertions: Vec<Assertion>,
@@ -39,6 +45,8 @@ impl Scenario {
             timings: Timings::default(),
             instance_types: InstanceTypeCatalog::builtin(),
             amis: AmiCatalog::builtin(),
+            pricing: Pricing::default(),
+            subnets: BTreeMap::new(),
             actions: Vec::new(),
             assertions: Vec::new(),
         }

@@ -120,9 +120,10 @@ fn build(c: &Case) -> Scenario {
         &mut sc,
         0,
         "CreateCluster",
-        Action::CreateCluster {
+        Action::CreateCluster(Box::new(ecsim_engine::CreateCluster {
             cluster_name: "prod".into(),
-        },
+            ..Default::default()
+        })),
     );
     let zones: Vec<String> = (0..c.zones)
         .map(|z| format!("us-east-1{}", (b'a' + z as u8) as char))
@@ -180,7 +181,9 @@ fn build(c: &Case) -> Scenario {
                     SchedulingStrategy::Replica
                 },
                 controller: DeploymentController::Ecs,
-                launch_type: LaunchType::Ec2,
+                launch_type: Some(LaunchType::Ec2),
+                capacity_provider_strategy: None,
+                subnets: Vec::new(),
                 deployment_configuration: DeploymentConfigurationInput {
                     minimum_healthy_percent: Some(s.min),
                     maximum_percent: Some(s.max),

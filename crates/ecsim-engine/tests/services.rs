@@ -683,7 +683,9 @@ fn task_sets_keep_their_scaled_share_and_switch_primary() {
             task_definition: td.into(),
             external_id: None,
             scale_percent: scale,
-            launch_type: LaunchType::Ec2,
+            launch_type: Some(LaunchType::Ec2),
+            capacity_provider_strategy: None,
+            subnets: Vec::new(),
         }))
     };
     // Later actions name a task set by the index of the CreateTaskSet action.

@@ -26,9 +26,10 @@ pub fn cluster(sc: &mut Scenario, name: &str) {
         sc,
         SimTime::ZERO,
         "CreateCluster",
-        Action::CreateCluster {
+        Action::CreateCluster(Box::new(ecsim_engine::CreateCluster {
             cluster_name: name.to_string(),
-        },
+            ..Default::default()
+        })),
     );
 }
 
@@ -131,6 +132,8 @@ pub fn run_task(
             group: None,
             started_by: None,
             launch_type: None,
+            capacity_provider_strategy: None,
+            subnets: Vec::new(),
             overrides: TaskOverride::default(),
             placement_constraints: vec![],
             placement_strategy: strategy,
@@ -159,7 +162,9 @@ pub fn service_request(
         desired_count: desired,
         scheduling_strategy: strategy,
         controller: ecsim_engine::service::DeploymentController::Ecs,
-        launch_type: LaunchType::Ec2,
+        launch_type: Some(LaunchType::Ec2),
+        capacity_provider_strategy: None,
+        subnets: Vec::new(),
         deployment_configuration: config,
         placement_constraints: vec![],
         placement_strategy: vec![],

@@ -22,6 +22,7 @@ id!(TaskDefId, "task definition revision");
 id!(GroupId, "task group name");
 id!(ServiceId, "service");
 id!(DeploymentId, "deployment or task set");
+id!(ZoneId, "availability zone name (Fargate tasks carry one)");
 id!(
     SpecId,
     "task spec (what the tasks of one call or one deployment share)"

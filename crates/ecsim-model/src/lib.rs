@@ -18,7 +18,7 @@ pub mod world;
 pub use catalog::{AmiCatalog, AmiMetadata, InstanceType, InstanceTypeCatalog};
 pub use ids::{
     ClusterId, DeploymentId, EcsSvcId, GroupId, Hex32, InstanceId, ServiceId, SpecId, TaskDefId,
-    TaskId,
+    TaskId, ZoneId,
 };
 pub use instance::{
     Attribute, AttributeEntry, Attributes, ContainerInstance, Ec2InstanceId, InstanceStatus,

@@ -1,6 +1,6 @@
 //! Tasks: lifecycle status, desired status, where they run and what they hold.
 
-use crate::ids::{ClusterId, DeploymentId, InstanceId, SpecId, TaskId};
+use crate::ids::{ClusterId, DeploymentId, InstanceId, SpecId, TaskId, ZoneId};
 use ecsim_kernel::{SimTime, Stamp};
 use std::sync::Arc;
 
@@ -216,6 +216,8 @@ pub struct Task {
     pub spec: SpecId,
     pub cluster: ClusterId,
     pub instance: Option<InstanceId>,
+    /// A Fargate task's zone (from its subnets); an EC2 task's is its instance's.
+    pub zone: Option<ZoneId>,
     pub last_status: TaskStatus,
     pub desired_status: DesiredStatus,
     pub stop_code: Option<StopCode>,
@@ -243,6 +245,7 @@ impl Task {
             spec,
             cluster,
             instance: None,
+            zone: None,
             last_status: TaskStatus::Provisioning,
             desired_status: DesiredStatus::Running,
             stop_code: None,

@@ -5,7 +5,7 @@
 //! engine releases it an hour after it stopped), so the world's memory follows the live tasks.
 
 use crate::arn::Ref;
-use crate::ids::{ClusterId, GroupId, InstanceId, SpecId, TaskDefId, TaskId};
+use crate::ids::{ClusterId, GroupId, InstanceId, SpecId, TaskDefId, TaskId, ZoneId};
 use crate::index::{ClusterIndex, Condition};
 use crate::instance::{
     sort_entries, AttributeEntry, Attributes, ContainerInstance, Ec2InstanceId, InstanceStatus,
@@ -70,6 +70,8 @@ pub struct World {
     strings: BTreeSet<Arc<str>>,
     /// The attribute sets instances registered with, shared (a change makes its own copy).
     attribute_sets: BTreeSet<Attributes>,
+    /// Zone names Fargate tasks carry, by `ZoneId`.
+    zones: Vec<Arc<str>>,
     /// The placement index per cluster, and the instances changed since it was last refreshed.
     indexes: Vec<ClusterIndex>,
     dirty: Vec<InstanceId>,
@@ -101,6 +103,7 @@ impl World {
             instance_ec2_ids: BTreeMap::new(),
             strings: BTreeSet::new(),
             attribute_sets: BTreeSet::new(),
+            zones: Vec::new(),
             indexes: Vec::new(),
             dirty: Vec::new(),
             instance_numbers: 0,
@@ -297,6 +300,25 @@ impl World {
         }
         let pairs: Vec<(&str, Option<&str>)> = set.iter().collect();
         self.attribute_set(&pairs)
+    }
+
+    /// The id of a zone name (for Fargate tasks), added if new.
+    pub fn intern_zone(&mut self, name: &str) -> ZoneId {
+        if let Some(k) = self.zones.iter().position(|z| **z == *name) {
+            return ZoneId(k as u32);
+        }
+        let name = self.intern(name);
+        self.zones.push(name);
+        ZoneId(self.zones.len() as u32 - 1)
+    }
+
+    pub fn zone_name(&self, id: ZoneId) -> &Arc<str> {
+        &self.zones[id.index()]
+    }
+
+    /// Zones named so far (ids `0..zone_count()`).
+    pub fn zone_count(&self) -> usize {
+        self.zones.len()
     }
 
     /// Sets an instance's attribute (PutAttributes), sharing its strings.

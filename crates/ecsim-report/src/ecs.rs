@@ -13,6 +13,7 @@ use ecsim_model::task_definition::TaskOverride;
 use ecsim_model::{ContainerInstance, Protocol, StoppedReason, Task, TaskStatus};
 use serde::Serialize;
 
+pub(crate) mod capacity;
 pub(crate) mod service;
 
 /// A stopped reason's text, with the EC2 id it names resolved.
@@ -365,13 +366,17 @@ pub(crate) struct ClusterJson<'a> {
     running_tasks_count: u32,
     pending_tasks_count: u32,
     active_services_count: u32,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    capacity_providers: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    default_capacity_provider_strategy: Vec<capacity::StrategyItemJson<'a>>,
 }
 
 impl<'a> ClusterJson<'a> {
     /// `active_services_count` is the caller's: ClusterSnapshot does not carry it.
     pub(crate) fn new(
         names: &'a Names,
-        c: &ClusterSnapshot,
+        c: &'a ClusterSnapshot,
         active_services_count: u32,
     ) -> ClusterJson<'a> {
         let cluster = names.cluster(c.cluster);
@@ -383,6 +388,12 @@ impl<'a> ClusterJson<'a> {
             running_tasks_count: c.running_tasks_count,
             pending_tasks_count: c.pending_tasks_count,
             active_services_count,
+            capacity_providers: c.capacity_providers.iter().map(|p| p.as_str()).collect(),
+            default_capacity_provider_strategy: c
+                .default_capacity_provider_strategy
+                .iter()
+                .map(capacity::StrategyItemJson::new)
+                .collect(),
         }
     }
 }

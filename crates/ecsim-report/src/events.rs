@@ -5,7 +5,7 @@
 //! `serde_json::Value`, no allocation per line once the buffer has grown to the longest line.
 
 use crate::ecs::stopped_reason;
-use crate::names::{AsStr, Names, StartedByText, TaskArn};
+use crate::names::{AsStr, Names, ProviderArn, StartedByText, TaskArn};
 use crate::time::IsoTime;
 use ecsim_engine::{EventDetail, EventRecord};
 use ecsim_model::task::StoppedReasonText;
@@ -35,6 +35,8 @@ enum Detail<'a> {
     PlacementFailure(PlacementFailure<'a>),
     ServiceAction(ServiceAction<'a>),
     DeploymentStateChange(DeploymentStateChange<'a>),
+    ScalingActivity(ScalingActivity<'a>),
+    CapacityProviderReservation(CapacityProviderReservation<'a>),
     ActionError(ActionError<'a>),
 }
 
@@ -50,6 +52,9 @@ struct TaskStateChange<'a> {
     container_instance_arn: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     ec2_instance_id: Option<&'a str>,
+    /// A Fargate task's zone (EC2 tasks: see their instance).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    availability_zone: Option<&'a str>,
     group: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     started_by: Option<AsStr<StartedByText<'a>>>,
@@ -138,6 +143,38 @@ struct DeploymentStateChange<'a> {
     reason: &'a str,
 }
 
+/// `ECS Scaling Activity`: an Auto Scaling group provider's launch, drain or termination.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ScalingActivity<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cluster_arn: Option<&'a str>,
+    capacity_provider_arn: ProviderArn<'a>,
+    capacity_provider_name: &'a str,
+    activity: &'static str,
+    count: u32,
+    desired_capacity: u32,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    ec2_instance_ids: Vec<&'a str>,
+    cause: &'a str,
+}
+
+/// `ECS Capacity Provider Reservation`: one managed-scaling evaluation (SPEC §8).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CapacityProviderReservation<'a> {
+    cluster_arn: &'a str,
+    capacity_provider_arn: ProviderArn<'a>,
+    capacity_provider_name: &'a str,
+    /// M / N × 100.
+    capacity_provider_reservation: f64,
+    instances_needed: u32,
+    instances_running: u32,
+    target_capacity: u32,
+    /// Instances launched (> 0) or terminated (< 0) by this evaluation.
+    scaling_change: i32,
+}
+
 /// `ECS Action Error`: an action the simulated state rejected.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -179,6 +216,7 @@ fn detail<'a>(
             task,
             spec,
             instance,
+            zone,
             last_status,
             desired_status,
             stop_code,
@@ -192,6 +230,7 @@ fn detail<'a>(
                 task_definition_arn: &names.task_definition(spec.task_definition).arn,
                 container_instance_arn: inst.map(|i| &*i.arn),
                 ec2_instance_id: inst.map(|i| &*i.ec2_instance_id),
+                availability_zone: zone.map(|z| names.zone(z)),
                 group: names.group(spec.group),
                 started_by: spec.started_by.as_ref().map(|s| AsStr(StartedByText(s))),
                 launch_type: spec.launch_type.as_str(),
@@ -304,6 +343,51 @@ fn detail<'a>(
             });
             return (detail, Some([&*s.arn]));
         }
+        EventDetail::ScalingActivity {
+            cluster,
+            capacity_provider,
+            activity,
+            count,
+            desired_capacity,
+            instances,
+            cause,
+        } => Detail::ScalingActivity(ScalingActivity {
+            cluster_arn: cluster.map(|c| &*names.cluster(c).arn),
+            capacity_provider_arn: ProviderArn {
+                names,
+                name: capacity_provider,
+            },
+            capacity_provider_name: capacity_provider,
+            activity: activity.as_str(),
+            count: *count,
+            desired_capacity: *desired_capacity,
+            ec2_instance_ids: instances
+                .iter()
+                .map(|&i| &*names.instance(i).ec2_instance_id)
+                .collect(),
+            cause,
+        }),
+        EventDetail::CapacityProviderReservation {
+            cluster,
+            capacity_provider,
+            reservation,
+            needed,
+            running,
+            target_capacity,
+            change,
+        } => Detail::CapacityProviderReservation(CapacityProviderReservation {
+            cluster_arn: &names.cluster(*cluster).arn,
+            capacity_provider_arn: ProviderArn {
+                names,
+                name: capacity_provider,
+            },
+            capacity_provider_name: capacity_provider,
+            capacity_provider_reservation: *reservation,
+            instances_needed: *needed,
+            instances_running: *running,
+            target_capacity: *target_capacity,
+            scaling_change: *change,
+        }),
         EventDetail::ActionError {
             action_index,
             action,

@@ -5,7 +5,7 @@
 use ecsim_engine::Declaration;
 use ecsim_model::{
     ClusterId, GroupId, InstanceId, ServiceId, SpecId, StartedBy, TaskDefId, TaskDefinition,
-    TaskId, TaskSpec, World,
+    TaskId, TaskSpec, World, ZoneId,
 };
 use serde::{Serialize, Serializer};
 use std::fmt;
@@ -49,6 +49,7 @@ pub struct Names {
     groups: Vec<Arc<str>>,
     specs: Vec<Arc<TaskSpec>>,
     services: Vec<ServiceName>,
+    zones: Vec<Arc<str>>,
 }
 
 /// Puts `value` at `id` of a table declared in id order.
@@ -77,6 +78,7 @@ impl Names {
             groups: Vec::new(),
             specs: Vec::new(),
             services: Vec::new(),
+            zones: Vec::new(),
         }
     }
 
@@ -118,6 +120,7 @@ impl Names {
             ),
             Declaration::Group { id, name } => put(&mut self.groups, id.index(), Arc::clone(name)),
             Declaration::Spec { id, spec } => put(&mut self.specs, id.index(), Arc::clone(spec)),
+            Declaration::Zone { id, name } => put(&mut self.zones, id.index(), Arc::clone(name)),
             Declaration::Service {
                 id,
                 cluster,
@@ -167,7 +170,17 @@ impl Names {
                 .specs
                 .push(Arc::clone(world.spec_arc(SpecId(k as u32))));
         }
+        for k in 0..world.zone_count() {
+            names
+                .zones
+                .push(Arc::clone(world.zone_name(ZoneId(k as u32))));
+        }
         names
+    }
+
+    /// A Fargate task's zone.
+    pub fn zone(&self, id: ZoneId) -> &str {
+        &self.zones[id.index()]
     }
 
     pub fn cluster(&self, id: ClusterId) -> &ClusterName {
@@ -226,6 +239,28 @@ impl fmt::Display for TaskArn<'_> {
 }
 
 impl Serialize for TaskArn<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A capacity provider's ARN (API: `arn:aws:ecs:REGION:ACCOUNT:capacity-provider/NAME`).
+pub struct ProviderArn<'a> {
+    pub names: &'a Names,
+    pub name: &'a str,
+}
+
+impl fmt::Display for ProviderArn<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "arn:aws:ecs:{}:{}:capacity-provider/{}",
+            self.names.region, self.names.account_id, self.name
+        )
+    }
+}
+
+impl Serialize for ProviderArn<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
     }

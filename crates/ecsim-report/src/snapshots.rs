@@ -1,6 +1,7 @@
 //! `snapshots.jsonl`: one line per query action or Snapshot, with the response body the ECS API
 //! would return at that time (SPEC §9).
 
+use crate::ecs::capacity::CapacityProviderJson;
 use crate::ecs::service::ServiceJson;
 use crate::ecs::{ClusterJson, ContainerInstanceJson, FailureJson, TaskJson};
 use crate::names::Names;
@@ -30,7 +31,16 @@ enum Response<'a> {
     DescribeTasks(DescribeTasks<'a>),
     ListAttributes(ListAttributes<'a>),
     DescribeServices(DescribeServices<'a>),
+    DescribeCapacityProviders(DescribeCapacityProviders<'a>),
     Snapshot(Snapshot<'a>),
+}
+
+/// API: DescribeCapacityProviders response.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DescribeCapacityProviders<'a> {
+    capacity_providers: Vec<CapacityProviderJson<'a>>,
+    failures: Vec<FailureJson<'a>>,
 }
 
 /// API: ListContainerInstances response.
@@ -82,7 +92,6 @@ struct DescribeServices<'a> {
 }
 
 /// A Snapshot action's state: each element in the shape of the ECS data type of that name.
-/// Capacity providers are always empty until that subsystem exists.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Snapshot<'a> {
@@ -90,7 +99,7 @@ struct Snapshot<'a> {
     container_instances: Vec<ContainerInstanceJson<'a>>,
     services: Vec<ServiceJson<'a>>,
     tasks: Vec<TaskJson<'a>>,
-    capacity_providers: [(); 0],
+    capacity_providers: Vec<CapacityProviderJson<'a>>,
 }
 
 /// API Cluster.activeServicesCount: the snapshot's ACTIVE services in `cluster` (ClusterSnapshot
@@ -155,6 +164,7 @@ fn response<'a>(names: &'a Names, r: &'a SnapshotResponse) -> Response<'a> {
             container_instances,
             services,
             tasks,
+            capacity_providers,
         } => Response::Snapshot(Snapshot {
             clusters: clusters
                 .iter()
@@ -169,7 +179,20 @@ fn response<'a>(names: &'a Names, r: &'a SnapshotResponse) -> Response<'a> {
                 .map(|s| ServiceJson::new(names, s))
                 .collect(),
             tasks: tasks.iter().map(|t| TaskJson::new(names, t)).collect(),
-            capacity_providers: [],
+            capacity_providers: capacity_providers
+                .iter()
+                .map(|p| CapacityProviderJson::new(names, p))
+                .collect(),
+        }),
+        SnapshotResponse::DescribeCapacityProviders {
+            capacity_providers,
+            failures,
+        } => Response::DescribeCapacityProviders(DescribeCapacityProviders {
+            capacity_providers: capacity_providers
+                .iter()
+                .map(|p| CapacityProviderJson::new(names, p))
+                .collect(),
+            failures: failures.iter().map(FailureJson::new).collect(),
         }),
     }
 }

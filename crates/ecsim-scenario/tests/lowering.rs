@@ -121,9 +121,7 @@ fn actions_keep_file_order_with_times_and_inputs() {
         l.scenario.actions[1].input_json,
         r#"{"cluster":"prod","settings":[{"name":"containerInsights","value":"disabled"}]}"#
     );
-    assert!(
-        matches!(action(&l, 0), Action::CreateCluster { cluster_name } if cluster_name == "prod")
-    );
+    assert!(matches!(action(&l, 0), Action::CreateCluster(c) if c.cluster_name == "prod"));
     assert!(matches!(action(&l, 1), Action::NoEffect));
 }
 
@@ -448,7 +446,7 @@ fn services() {
     assert_eq!(api.desired_count, 4);
     assert_eq!(api.scheduling_strategy, SchedulingStrategy::Replica);
     assert_eq!(api.controller, DeploymentController::Ecs);
-    assert_eq!(api.launch_type, LaunchType::Ec2);
+    assert_eq!(api.launch_type, Some(LaunchType::Ec2));
     assert_eq!(
         api.deployment_configuration,
         DeploymentConfigurationInput {
@@ -572,7 +570,7 @@ fn task_sets() {
     assert_eq!(ts.task_definition, "api:1");
     assert_eq!(ts.external_id.as_deref(), Some("blue"));
     assert_eq!(ts.scale_percent, 50.0);
-    assert_eq!(ts.launch_type, LaunchType::Ec2);
+    assert_eq!(ts.launch_type, Some(LaunchType::Ec2));
     // By externalId (with the service named by its ARN too), and by an ARN ending in it.
     assert!(matches!(action(&l, 29),
         Action::UpdateTaskSet { service, task_set, scale_percent, .. }
@@ -673,7 +671,7 @@ fn service_defaults() {
     assert_eq!(web.desired_count, 0);
     assert_eq!(web.scheduling_strategy, SchedulingStrategy::Replica);
     assert_eq!(web.controller, DeploymentController::Ecs);
-    assert_eq!(web.launch_type, LaunchType::Ec2);
+    assert_eq!(web.launch_type, Some(LaunchType::Ec2));
     assert!(web.placement_constraints.is_empty() && web.placement_strategy.is_empty());
     assert_eq!(
         web.deployment_configuration,

@@ -307,6 +307,9 @@ impl<'s> Engine<'s> {
                 .map(|d| d.arn.clone())
                 .collect(),
             utilization: self.sampling.utilization(),
+            capacity_providers: Vec::new(),
+            costs: Default::default(),
+            cost_per_hour_at_end: 0.0,
             assertions,
         };
         (summary, self.cx.world)
@@ -319,9 +322,18 @@ impl<'s> Engine<'s> {
         let action = &scenario.actions[index].action;
         let cx = &mut self.cx;
         match action {
-            Action::CreateCluster { cluster_name } => {
-                cx.world.create_cluster(cluster_name);
+            Action::CreateCluster(c) => {
+                cx.world.create_cluster(&c.cluster_name);
             }
+            // In progress: the capacity subsystem takes these.
+            Action::PutClusterCapacityProviders { .. }
+            | Action::CreateCapacityProvider(_)
+            | Action::UpdateCapacityProvider(_)
+            | Action::DeleteCapacityProvider { .. }
+            | Action::DescribeCapacityProviders { .. }
+            | Action::InterruptSpot { .. }
+            | Action::FailAvailabilityZone { .. }
+            | Action::RestoreAvailabilityZone { .. } => {}
             Action::DeleteCluster { cluster } => self.delete_cluster(index, cluster),
             Action::NoEffect => {}
             Action::RegisterContainerInstance(r) => {

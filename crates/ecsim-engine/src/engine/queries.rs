@@ -209,6 +209,8 @@ fn snapshot(cx: &Cx, services: &Services, clusters: &[ClusterId]) -> SnapshotRes
             registered_container_instances_count: live.len() as u32,
             running_tasks_count: cl.tasks_by_status[TaskStatus::Running as usize],
             pending_tasks_count: cl.tasks_by_status[TaskStatus::Pending as usize],
+            capacity_providers: Vec::new(),
+            default_capacity_provider_strategy: Vec::new(),
         });
         instances.extend(live.into_iter().cloned());
     }
@@ -235,5 +237,6 @@ fn snapshot(cx: &Cx, services: &Services, clusters: &[ClusterId]) -> SnapshotRes
             .map(|s| services.service_snapshot(cx, s.id))
             .collect(),
         tasks,
+        capacity_providers: Vec::new(),
     }
 }

@@ -9,7 +9,7 @@ use crate::record::{
     TimeseriesRow,
 };
 use ecsim_kernel::{Fingerprint, SimTime};
-use ecsim_model::{GroupId, InstanceId, SpecId, TaskDefId, TaskStatus, World};
+use ecsim_model::{GroupId, InstanceId, SpecId, TaskDefId, TaskStatus, World, ZoneId};
 use std::sync::Arc;
 
 /// How many of each kind of name have been declared.
@@ -20,6 +20,7 @@ struct Declared {
     task_definitions: usize,
     groups: usize,
     specs: usize,
+    zones: usize,
 }
 
 /// Where the records go: a sink the engine owns, or one its caller lends it.
@@ -118,6 +119,14 @@ impl<'s> Recorder<'s> {
             self.push(Record::Declare(Declaration::Group {
                 id,
                 name: Arc::from(world.group_name(id)),
+            }));
+        }
+        while self.declared.zones < world.zone_count() {
+            let id = ZoneId(self.declared.zones as u32);
+            self.declared.zones += 1;
+            self.push(Record::Declare(Declaration::Zone {
+                id,
+                name: Arc::clone(world.zone_name(id)),
             }));
         }
         while self.declared.specs < world.spec_count() {
@@ -231,6 +240,27 @@ impl<'s> Recorder<'s> {
                 f.write(&[7, *rollout_state as u8]);
                 f.write(&service.0.to_le_bytes());
                 f.write(&deployment.0.to_le_bytes());
+            }
+            EventDetail::ScalingActivity {
+                activity,
+                count,
+                desired_capacity,
+                ..
+            } => {
+                f.write(&[8, *activity as u8]);
+                f.write(&count.to_le_bytes());
+                f.write(&desired_capacity.to_le_bytes());
+            }
+            EventDetail::CapacityProviderReservation {
+                needed,
+                running,
+                change,
+                ..
+            } => {
+                f.write(&[9]);
+                f.write(&needed.to_le_bytes());
+                f.write(&running.to_le_bytes());
+                f.write(&change.to_le_bytes());
             }
             EventDetail::ActionError {
                 action_index,

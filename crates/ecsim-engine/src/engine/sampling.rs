@@ -41,6 +41,7 @@ impl Sampling {
                 tasks_pending: c.tasks_by_status[TaskStatus::Pending as usize],
                 tasks_running: c.tasks_by_status[TaskStatus::Running as usize],
                 capacity_provider_reservation: None,
+                cost_per_hour: 0.0,
             };
             for &i in &c.instances {
                 let inst = cx.world.instance(i);

@@ -148,6 +148,7 @@ impl Tasks {
             task,
             spec: t.spec,
             instance: t.instance,
+            zone: t.zone,
             last_status: t.last_status,
             desired_status: t.desired_status,
             stop_code: t.stop_code,

@@ -88,9 +88,12 @@ pub(crate) fn create_cluster(
     if cx.error_count() > errors {
         return None;
     }
-    Some(Action::CreateCluster {
-        cluster_name: name.to_string(),
-    })
+    Some(Action::CreateCluster(Box::new(
+        ecsim_engine::CreateCluster {
+            cluster_name: name.to_string(),
+            ..Default::default()
+        },
+    )))
 }
 
 /// API: DeleteCluster. The cluster must exist; deregistering its instances first is the engine's

@@ -536,7 +536,9 @@ pub(crate) fn create_service(
         desired_count,
         scheduling_strategy: strategy,
         controller,
-        launch_type,
+        launch_type: Some(launch_type),
+        capacity_provider_strategy: None,
+        subnets: Vec::new(),
         deployment_configuration,
         placement_constraints,
         placement_strategy,
@@ -709,6 +711,8 @@ pub(crate) fn update_service(
         force_new_deployment,
         health_check_grace_period_s,
         network_configuration,
+        subnets: None,
+        capacity_provider_strategy: None,
     })))
 }
 
@@ -962,7 +966,9 @@ pub(crate) fn create_task_set(
         task_definition: task_definition?,
         external_id: external_id.map(str::to_string),
         scale_percent: scale_percent?,
-        launch_type,
+        launch_type: Some(launch_type),
+        capacity_provider_strategy: None,
+        subnets: Vec::new(),
     })))
 }
 

@@ -469,6 +469,8 @@ pub(crate) fn run_task(
         group,
         started_by: started_by.map(std::sync::Arc::from),
         launch_type,
+        capacity_provider_strategy: None,
+        subnets: Vec::new(),
         overrides,
         placement_constraints,
         placement_strategy,

@@ -160,7 +160,7 @@ impl Services {
             desired_count: c.desired_count,
             scheduling_strategy: c.scheduling_strategy,
             controller: c.controller,
-            launch_type: c.launch_type,
+            launch_type: c.launch_type.unwrap_or(ecsim_model::LaunchType::Ec2),
             configuration,
             placement_constraints: c.placement_constraints.clone(),
             placement_strategy: c.placement_strategy.clone(),
@@ -440,7 +440,7 @@ impl Services {
                 DeploymentStatus::Active
             },
             task_definition: def,
-            launch_type: t.launch_type,
+            launch_type: t.launch_type.unwrap_or(ecsim_model::LaunchType::Ec2),
             rollout_state: RolloutState::InProgress,
             rollout_state_reason: Arc::from(""),
             failed_tasks: 0,
