@@ -178,12 +178,15 @@ fn run(
     let simulated = outcome.simulated;
     let failures = summary.counts.placement_failures_total();
     out!(
-        "{}: seed {}, {} placements, {} placement failures, {} tasks started, fingerprint {}",
+        "{}: seed {}, {} placements, {} placement failures, {} tasks started, ${:.4}/hour at the end, {:.2} instance-hours (${:.2}), fingerprint {}",
         summary.scenario_name,
         summary.seed,
         summary.counts.placements,
         failures,
         summary.counts.tasks_started,
+        summary.cost_per_hour_at_end,
+        summary.costs.instance_hours,
+        summary.costs.total(),
         summary.fingerprint
     );
     if outcome.error_count > 0 {

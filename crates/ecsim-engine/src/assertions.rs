@@ -138,6 +138,11 @@ pub struct RunFacts<'a> {
     pub watches: &'a [Vec<Watch>],
     pub deployments: &'a [Deployment],
     pub end: SimTime,
+    /// The most instances running at once (launched or registered, not yet gone): of a cluster,
+    /// a provider, both, or the run.
+    pub instances_peak: &'a dyn Fn(Option<ecsim_model::ClusterId>, Option<&str>) -> u32,
+    /// The highest run rate at a sample, $/hour, and when.
+    pub max_cost_per_hour: Option<(f64, SimTime)>,
 }
 
 impl RunFacts<'_> {
@@ -349,6 +354,50 @@ impl Assertion {
                         ),
                     ),
                 }
+            }
+            Assertion::MaxInstances {
+                cluster,
+                capacity_provider,
+                at_most,
+            } => {
+                let c = cluster.as_deref().and_then(|n| facts.world.cluster_by_ref(n));
+                let peak = (facts.instances_peak)(c, capacity_provider.as_deref());
+                let of = match (cluster, capacity_provider) {
+                    (Some(c), Some(p)) => format!(" of provider {p} in cluster {c}"),
+                    (Some(c), None) => format!(" in cluster {c}"),
+                    (None, Some(p)) => format!(" of provider {p}"),
+                    (None, None) => String::new(),
+                };
+                result(
+                    peak <= *at_most,
+                    format!("at most {peak} instances{of} at once (at most {at_most} allowed)"),
+                )
+            }
+            Assertion::MaxCostPerHour { at_most } => match facts.max_cost_per_hour {
+                Some((rate, at)) => result(
+                    rate <= *at_most + 1e-9,
+                    format!(
+                        "the run rate peaked at ${rate:.4}/hour at {} (at most ${at_most}/hour allowed)",
+                        seconds(at)
+                    ),
+                ),
+                None => result(true, "no sample was taken".to_string()),
+            },
+            Assertion::MaxTasksProvisioning { cluster, at_most } => {
+                let peak = match cluster {
+                    Some(name) => facts
+                        .world
+                        .cluster_by_ref(name)
+                        .map_or(0, |c| facts.world.cluster(c).provisioning_peak),
+                    None => facts.world.provisioning_peak,
+                };
+                let of = cluster
+                    .as_deref()
+                    .map_or(String::new(), |c| format!(" in cluster {c}"));
+                result(
+                    peak <= *at_most,
+                    format!("at most {peak} tasks in PROVISIONING{of} at once (at most {at_most} allowed)"),
+                )
             }
             _ => self.evaluate_counts(counts),
         }

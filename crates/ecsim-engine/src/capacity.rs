@@ -186,11 +186,11 @@ pub fn fargate_size_is_valid(cpu: u32, memory: u32) -> bool {
     match cpu {
         256 => matches!(memory, 512 | 1024 | 2048),
         512 => matches!(memory, 1024 | 2048 | 3072 | 4096),
-        1024 => (gb(2)..=gb(8)).contains(&memory) && memory % 1024 == 0,
-        2048 => (gb(4)..=gb(16)).contains(&memory) && memory % 1024 == 0,
-        4096 => (gb(8)..=gb(30)).contains(&memory) && memory % 1024 == 0,
-        8192 => (gb(16)..=gb(60)).contains(&memory) && memory % gb(4) == 0,
-        16384 => (gb(32)..=gb(120)).contains(&memory) && memory % gb(8) == 0,
+        1024 => (gb(2)..=gb(8)).contains(&memory) && memory.is_multiple_of(1024),
+        2048 => (gb(4)..=gb(16)).contains(&memory) && memory.is_multiple_of(1024),
+        4096 => (gb(8)..=gb(30)).contains(&memory) && memory.is_multiple_of(1024),
+        8192 => (gb(16)..=gb(60)).contains(&memory) && memory.is_multiple_of(gb(4)),
+        16384 => (gb(32)..=gb(120)).contains(&memory) && memory.is_multiple_of(gb(8)),
         _ => false,
     }
 }

@@ -112,7 +112,9 @@ pub enum EventDetail {
     PlacementDecision {
         task: TaskId,
         spec: SpecId,
-        instance: InstanceId,
+        /// None for a Fargate task, which has a zone instead.
+        instance: Option<InstanceId>,
+        zone: Option<ZoneId>,
         /// How many instances the strategies left for the final draw.
         finalists: u32,
     },
@@ -322,7 +324,6 @@ pub struct ClusterSnapshot {
 #[derive(Clone, Debug)]
 pub struct CapacityProviderSnapshot {
     pub name: String,
-    pub arn: String,
     /// `ACTIVE` or `INACTIVE` (deleted).
     pub status: &'static str,
     /// None for FARGATE and FARGATE_SPOT.

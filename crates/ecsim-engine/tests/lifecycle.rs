@@ -77,7 +77,7 @@ fn same_seed_same_fingerprint_different_seed_different_placements() {
     let placements = |o: &RunOutput| -> Vec<u32> {
         o.events()
             .filter_map(|e| match e.detail {
-                EventDetail::PlacementDecision { instance, .. } => Some(instance.0),
+                EventDetail::PlacementDecision { instance, .. } => instance.map(|i| i.0),
                 _ => None,
             })
             .collect()

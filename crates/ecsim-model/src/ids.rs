@@ -22,7 +22,16 @@ id!(TaskDefId, "task definition revision");
 id!(GroupId, "task group name");
 id!(ServiceId, "service");
 id!(DeploymentId, "deployment or task set");
-id!(ZoneId, "availability zone name (Fargate tasks carry one)");
+/// Index of an availability zone name in the world's list (Fargate tasks carry one; 16 bits, so a
+/// task that has one stays small).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ZoneId(pub u16);
+
+impl ZoneId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
 id!(
     SpecId,
     "task spec (what the tasks of one call or one deployment share)"

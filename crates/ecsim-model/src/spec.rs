@@ -38,6 +38,8 @@ pub struct TaskSpec {
     pub simulation: TaskSimulation,
     /// A service task's service and deployment (or task set).
     pub service: Option<(ServiceId, DeploymentId)>,
+    /// A DAEMON service's tasks (an instance holding only these counts as empty for scale-in).
+    pub daemon: bool,
 }
 
 impl TaskSpec {
@@ -62,6 +64,7 @@ impl TaskSpec {
             timings: Timings::default(),
             simulation: TaskSimulation::default(),
             service: None,
+            daemon: false,
         }
     }
 }

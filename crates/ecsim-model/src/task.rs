@@ -147,6 +147,43 @@ pub enum StoppedReason {
     StoppedByUser,
     /// StopTask's `reason` (a thin pointer, so that a task's reason is 16 bytes).
     User(Arc<String>),
+    /// It waited 30 minutes in PROVISIONING for capacity: `TaskFailedToStart: R`, R the
+    /// [`PROVISIONING_REASONS`] entry at this index.
+    ProvisioningTimedOut(u8),
+    /// A FARGATE_SPOT interruption.
+    SpotInterrupted,
+    /// Its zone failed (FailAvailabilityZone) under a Fargate task.
+    ZoneFailed,
+}
+
+/// Why a task that waited in PROVISIONING could not start (reference §3.1, the capacity-provider
+/// path): the placement failure reasons and the capacity provider's own.
+pub const PROVISIONING_REASONS: [&str; 13] = [
+    "RESOURCE:CPU",
+    "RESOURCE:MEMORY",
+    "RESOURCE:GPU",
+    "RESOURCE:PORTS",
+    "RESOURCE:PORTS_UDP",
+    "RESOURCE:ENI",
+    "AGENT",
+    "ATTRIBUTE",
+    "MemberOf placement constraint unsatisfied.",
+    "DistinctInstance placement constraint unsatisfied.",
+    "EMPTY CAPACITY PROVIDER",
+    "NO ACTIVE INSTANCES",
+    "RESOURCE:FARGATE",
+];
+
+impl StoppedReason {
+    /// `TaskFailedToStart: R` for one of [`PROVISIONING_REASONS`] (another reason reads as the
+    /// capacity provider's `NO ACTIVE INSTANCES`).
+    pub fn provisioning_timed_out(reason: &str) -> StoppedReason {
+        let k = PROVISIONING_REASONS
+            .iter()
+            .position(|r| *r == reason)
+            .unwrap_or(11);
+        StoppedReason::ProvisioningTimedOut(k as u8)
+    }
 }
 
 impl StoppedReason {
@@ -202,6 +239,16 @@ impl std::fmt::Display for StoppedReasonText<'_> {
             StoppedReason::InstanceDeregistered => f.write_str("Container instance deregistered."),
             StoppedReason::StoppedByUser => f.write_str("Task stopped by user."),
             StoppedReason::User(text) => f.write_str(text),
+            StoppedReason::ProvisioningTimedOut(k) => write!(
+                f,
+                "TaskFailedToStart: {}",
+                PROVISIONING_REASONS[*k as usize % PROVISIONING_REASONS.len()]
+            ),
+            // DG fargate-capacity-providers: the stopped reason of an interrupted Spot task.
+            StoppedReason::SpotInterrupted => f.write_str("Your Spot Task was interrupted."),
+            StoppedReason::ZoneFailed => {
+                f.write_str("Its Availability Zone failed (simulated outage).")
+            }
         }
     }
 }

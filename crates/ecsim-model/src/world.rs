@@ -44,6 +44,8 @@ pub struct Cluster {
     pub instances: Vec<InstanceId>,
     /// Tasks per lastStatus (index: `TaskStatus as usize`), for the time series.
     pub tasks_by_status: [u32; TaskStatus::COUNT],
+    /// The most tasks it had in PROVISIONING at once.
+    pub provisioning_peak: u32,
 }
 
 /// All ECS state of a run.
@@ -72,6 +74,9 @@ pub struct World {
     attribute_sets: BTreeSet<Attributes>,
     /// Zone names Fargate tasks carry, by `ZoneId`.
     zones: Vec<Arc<str>>,
+    /// Tasks in PROVISIONING in every cluster, now and at most at once.
+    provisioning_now: u32,
+    pub provisioning_peak: u32,
     /// The placement index per cluster, and the instances changed since it was last refreshed.
     indexes: Vec<ClusterIndex>,
     dirty: Vec<InstanceId>,
@@ -104,6 +109,8 @@ impl World {
             strings: BTreeSet::new(),
             attribute_sets: BTreeSet::new(),
             zones: Vec::new(),
+            provisioning_now: 0,
+            provisioning_peak: 0,
             indexes: Vec::new(),
             dirty: Vec::new(),
             instance_numbers: 0,
@@ -222,6 +229,7 @@ impl World {
             status: ClusterStatus::Active,
             instances: Vec::new(),
             tasks_by_status: [0; TaskStatus::COUNT],
+            provisioning_peak: 0,
         });
         self.cluster_names.insert(name.to_string(), id);
         let mut index = ClusterIndex::default();
@@ -305,11 +313,14 @@ impl World {
     /// The id of a zone name (for Fargate tasks), added if new.
     pub fn intern_zone(&mut self, name: &str) -> ZoneId {
         if let Some(k) = self.zones.iter().position(|z| **z == *name) {
-            return ZoneId(k as u32);
+            return ZoneId(k as u16);
         }
+        // Zones come from a scenario's subnets, a few dozen at most (a scenario's size bounds
+        // them far below 2^16).
+        let k = u16::try_from(self.zones.len()).expect("fewer than 65536 zones");
         let name = self.intern(name);
         self.zones.push(name);
-        ZoneId(self.zones.len() as u32 - 1)
+        ZoneId(k)
     }
 
     pub fn zone_name(&self, id: ZoneId) -> &Arc<str> {
@@ -579,6 +590,10 @@ impl World {
         debug_assert_eq!(self.specs[task.spec.index()].cluster, task.cluster);
         let c = &mut self.clusters[task.cluster.index()];
         c.tasks_by_status[task.last_status as usize] += 1;
+        let provisioning = c.tasks_by_status[TaskStatus::Provisioning as usize];
+        c.provisioning_peak = c.provisioning_peak.max(provisioning);
+        self.provisioning_now += 1;
+        self.provisioning_peak = self.provisioning_peak.max(self.provisioning_now);
         let pushed = self.tasks.push(task);
         debug_assert_eq!(pushed, id.0);
         id
@@ -850,6 +865,9 @@ impl World {
         let c = &mut self.clusters[cluster.index()];
         c.tasks_by_status[old as usize] -= 1;
         c.tasks_by_status[status as usize] += 1;
+        if old == TaskStatus::Provisioning {
+            self.provisioning_now -= 1;
+        }
         if let Some(i) = instance {
             let inst = &mut self.instances[i.index()];
             if old == TaskStatus::Pending && inst.tasks.contains(&task) {

@@ -292,7 +292,10 @@ impl<'a> TaskJson<'a> {
             cluster_arn: &names.cluster(task.cluster).arn,
             task_definition_arn: &def.arn,
             container_instance_arn: inst.map(|i| &*i.arn),
-            availability_zone: inst.and_then(|i| i.availability_zone.as_deref()),
+            availability_zone: match task.zone {
+                Some(z) => Some(names.zone(z)),
+                None => inst.and_then(|i| i.availability_zone.as_deref()),
+            },
             capacity_provider_name: spec.capacity_provider.as_deref(),
             launch_type: spec.launch_type.as_str(),
             last_status: task.last_status.as_str(),

@@ -95,9 +95,14 @@ struct PlacementDecision<'a> {
     group: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     started_by: Option<AsStr<StartedByText<'a>>>,
-    container_instance_arn: &'a str,
-    ec2_instance_id: &'a str,
+    /// None for a Fargate task.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    container_instance_arn: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ec2_instance_id: Option<&'a str>,
     availability_zone: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    capacity_provider_name: Option<&'a str>,
     finalists: u32,
 }
 
@@ -267,19 +272,24 @@ fn detail<'a>(
             task,
             spec,
             instance,
+            zone,
             finalists,
         } => {
             let spec = names.spec(*spec);
-            let inst = names.instance(*instance);
+            let inst = instance.map(|i| names.instance(i));
             Detail::PlacementDecision(PlacementDecision {
                 cluster_arn: &names.cluster(spec.cluster).arn,
                 task_arn: names.task_arn(*task, spec.cluster),
                 task_definition_arn: &names.task_definition(spec.task_definition).arn,
                 group: names.group(spec.group),
                 started_by: spec.started_by.as_ref().map(|s| AsStr(StartedByText(s))),
-                container_instance_arn: &inst.arn,
-                ec2_instance_id: &inst.ec2_instance_id,
-                availability_zone: inst.availability_zone.as_deref(),
+                container_instance_arn: inst.map(|i| &*i.arn),
+                ec2_instance_id: inst.map(|i| &*i.ec2_instance_id),
+                availability_zone: match zone {
+                    Some(z) => Some(names.zone(*z)),
+                    None => inst.and_then(|i| i.availability_zone.as_deref()),
+                },
+                capacity_provider_name: spec.capacity_provider.as_deref(),
                 finalists: *finalists,
             })
         }

@@ -173,7 +173,7 @@ impl Names {
         for k in 0..world.zone_count() {
             names
                 .zones
-                .push(Arc::clone(world.zone_name(ZoneId(k as u32))));
+                .push(Arc::clone(world.zone_name(ZoneId(k as u16))));
         }
         names
     }

@@ -41,8 +41,8 @@ struct Summary<'a> {
     simulated_ms: u64,
     counts: CountsJson<'a>,
     services: Vec<ServiceJson<'a>>,
-    /// Per-capacity-provider figures arrive with capacity providers; an empty array until then.
-    capacity_providers: [(); 0],
+    capacity_providers: Vec<ProviderJson<'a>>,
+    costs: CostsJson,
     utilization: UtilizationJson,
     assertions: Vec<AssertionJson<'a>>,
     ignored_fields: &'a [String],
@@ -141,6 +141,31 @@ impl<'a> ServiceJson<'a> {
     }
 }
 
+/// One provider in one cluster over the run (SPEC §9 `capacityProviders[]`).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProviderJson<'a> {
+    cluster: &'a str,
+    name: &'a str,
+    instances_peak: u32,
+    instance_hours: f64,
+    tasks_peak: u32,
+    cost: f64,
+}
+
+/// What the run cost (SPEC §9 `costs`), rounded to 6 decimals.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CostsJson {
+    instance_hours: f64,
+    ec2: f64,
+    fargate_vcpu_hours: f64,
+    fargate_gb_hours: f64,
+    fargate: f64,
+    total: f64,
+    currency: &'static str,
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct UtilizationJson {
@@ -193,7 +218,27 @@ pub fn write_summary(out: &RunSummary, meta: &SummaryMeta, mut w: impl Write) ->
             .iter()
             .map(|o| ServiceJson::new(out, o))
             .collect(),
-        capacity_providers: [],
+        capacity_providers: out
+            .capacity_providers
+            .iter()
+            .map(|p| ProviderJson {
+                cluster: &p.cluster,
+                name: &p.name,
+                instances_peak: p.instances_peak,
+                instance_hours: round6(p.instance_hours),
+                tasks_peak: p.tasks_peak,
+                cost: round6(p.cost),
+            })
+            .collect(),
+        costs: CostsJson {
+            instance_hours: round6(out.costs.instance_hours),
+            ec2: round6(out.costs.ec2),
+            fargate_vcpu_hours: round6(out.costs.fargate_vcpu_hours),
+            fargate_gb_hours: round6(out.costs.fargate_gb_hours),
+            fargate: round6(out.costs.fargate),
+            total: round6(out.costs.total()),
+            currency: "USD",
+        },
         utilization: UtilizationJson {
             cpu_reserved_mean: round6(u.cpu_reserved_mean),
             cpu_reserved_peak: round6(u.cpu_reserved_peak),

@@ -6,7 +6,7 @@ use ecsim_engine::TimeseriesRow;
 use std::io::{self, Write};
 
 /// The header, in column order (SPEC §9).
-pub const TIMESERIES_HEADER: [&str; 13] = [
+pub const TIMESERIES_HEADER: [&str; 14] = [
     "t_s",
     "cluster",
     "capacity_provider",
@@ -20,6 +20,7 @@ pub const TIMESERIES_HEADER: [&str; 13] = [
     "tasks_pending",
     "tasks_running",
     "capacity_provider_reservation",
+    "cost_per_hour",
 ];
 
 /// A CapacityProviderReservation value: rounded to 6 decimals, then the shortest decimal that
@@ -55,7 +56,19 @@ fn write_row<W: Write>(
         Some(x) => csv.write_field(reservation_str(x))?,
         None => csv.write_field("")?,
     }
+    let mut buf = [0u8; 40];
+    csv.write_field(decimal6(&mut buf, r.cost_per_hour))?;
     csv.write_record(None::<&[u8]>)
+}
+
+/// `x` rounded to 6 decimals, as its shortest decimal (`0`, `0.192`, `1.536`), rendered into `buf`
+/// (no allocation per row).
+fn decimal6(buf: &mut [u8; 40], x: f64) -> &[u8] {
+    let mut cursor = std::io::Cursor::new(&mut buf[..]);
+    // 40 bytes hold any f64's shortest rendering.
+    let _ = write!(cursor, "{}", round6(x));
+    let n = cursor.position() as usize;
+    &buf[..n]
 }
 
 /// An unsigned integer's decimal digits, rendered into a buffer of its own.

@@ -172,13 +172,13 @@ fn timeseries_header_and_rows() {
     let mut lines = text.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "t_s,cluster,capacity_provider,instances_active,instances_draining,cpu_registered,cpu_reserved,memory_registered_mib,memory_reserved_mib,tasks_provisioning,tasks_pending,tasks_running,capacity_provider_reservation"
+        "t_s,cluster,capacity_provider,instances_active,instances_draining,cpu_registered,cpu_reserved,memory_registered_mib,memory_reserved_mib,tasks_provisioning,tasks_pending,tasks_running,capacity_provider_reservation,cost_per_hour"
     );
     assert_eq!(TIMESERIES_HEADER.join(","), line(&text, 0));
-    assert_eq!(lines.next().unwrap(), "0,prod,-,0,0,0,0,0,0,0,0,0,");
+    assert_eq!(lines.next().unwrap(), "0,prod,-,0,0,0,0,0,0,0,0,0,,0");
     assert_eq!(
         lines.next().unwrap(),
-        "180,prod,cp-gpu,1,0,2048,128,7680,320,0,1,0,66.666667"
+        "180,prod,cp-gpu,1,0,2048,128,7680,320,0,1,0,66.666667,0.526"
     );
     assert_eq!(lines.next(), None);
     assert!(text.ends_with('\n') && !text.contains('\r'));
@@ -204,6 +204,7 @@ fn summary_shape_and_key_order() {
             "counts",
             "services",
             "capacityProviders",
+            "costs",
             "utilization",
             "assertions",
             "ignoredFields"
@@ -230,7 +231,14 @@ fn summary_shape_and_key_order() {
     assert_eq!(v["seed"], 7);
     assert_eq!(v["simulatedMs"], 3_600_000);
     assert_eq!(v["services"].as_array().unwrap().len(), 2);
-    assert_eq!(v["capacityProviders"], serde_json::json!([]));
+    assert_eq!(
+        v["capacityProviders"],
+        serde_json::json!([{"cluster": "prod", "name": "cp-gpu", "instancesPeak": 1,
+            "instanceHours": 0.95, "tasksPeak": 1, "cost": 0.4997}])
+    );
+    assert!(text.contains(
+        "  \"costs\": {\n    \"instanceHours\": 1.333333,\n    \"ec2\": 0.563333,\n    \"fargateVcpuHours\": 0.0,\n    \"fargateGbHours\": 0.0,\n    \"fargate\": 0.0,\n    \"total\": 0.563333,\n    \"currency\": \"USD\"\n  },\n"
+    ));
     assert!(text.contains(
         "    \"tasksStopped\": {\n      \"EssentialContainerExited\": 0,\n      \"UserInitiated\": 1\n    },\n    \"placementFailures\": {\n      \"RESOURCE:MEMORY\": 1,\n      \"RESOURCE:PORTS\": 1\n    },\n    \"actionErrors\": 0\n"
     ));

@@ -25,8 +25,37 @@ pub enum Phase {
     Action = 2,
     /// The service scheduler's pass, and service retries.
     Service = 3,
+    /// Managed scaling's evaluation (SPEC §8: after the scheduler pass).
+    Scaling = 4,
     /// Samples.
-    Sample = 4,
+    Sample = 5,
+}
+
+impl Phase {
+    /// The phase of a queue position.
+    pub fn from_order(order: u8) -> Phase {
+        match order {
+            0 => Phase::Task,
+            1 => Phase::Launch,
+            2 => Phase::Action,
+            3 => Phase::Service,
+            4 => Phase::Scaling,
+            _ => Phase::Sample,
+        }
+    }
+
+    /// The phase's code in the fingerprint: the phases that existed before managed scaling keep
+    /// theirs, so adding a phase changed no run's fingerprint.
+    pub fn fingerprint_code(self) -> u8 {
+        match self {
+            Phase::Task => 0,
+            Phase::Launch => 1,
+            Phase::Action => 2,
+            Phase::Service => 3,
+            Phase::Sample => 4,
+            Phase::Scaling => 5,
+        }
+    }
 }
 
 /// What one subsystem tells the others happened (SPEC §7: the scheduler reacts to every task and
@@ -42,6 +71,15 @@ pub(crate) enum Notice {
     TaskHealth(TaskId, bool),
     /// The instance changed: registered, status, agent, attributes.
     InstanceChanged(InstanceId),
+}
+
+/// The subsystems an operation on tasks works through: placing them, their lifecycle, and the
+/// capacity they run on.
+pub(crate) struct Ops<'a, 's> {
+    pub cx: &'a mut Cx<'s>,
+    pub tasks: &'a mut super::tasks::Tasks,
+    pub placing: &'a mut super::placing::Placing,
+    pub capacity: &'a mut super::capacity::Capacity,
 }
 
 /// The shared context.

@@ -36,19 +36,20 @@ struct InstanceSpec<'a> {
     attributes: Vec<(&'a str, Option<&'a str>)>,
 }
 
-/// One launch of instances (a LaunchContainerInstances action), shared by every instance it
-/// launches until they come up.
+/// One launch of instances (a LaunchContainerInstances action, or an Auto Scaling group's
+/// launches), shared by every instance it launches until they come up.
 #[derive(Debug)]
-struct LaunchPlan {
-    /// The LaunchContainerInstances action, for errors when an instance comes up.
-    action_index: usize,
-    cluster: String,
-    instance_type: String,
-    /// Round-robin over the instances.
-    availability_zones: Vec<String>,
-    attributes: Vec<Attribute>,
-    image_id: String,
-    capacity_provider: Option<String>,
+pub(crate) struct LaunchPlan {
+    /// The LaunchContainerInstances action, for errors when an instance comes up (None: a
+    /// group's).
+    pub action_index: Option<usize>,
+    pub cluster: String,
+    pub instance_type: String,
+    /// Round-robin over the instances (a group picks one per launch).
+    pub availability_zones: Vec<String>,
+    pub attributes: Vec<Attribute>,
+    pub image_id: String,
+    pub capacity_provider: Option<String>,
 }
 
 /// An instance that is booting.
@@ -59,6 +60,8 @@ struct PendingLaunch {
     number: u64,
     /// Its zone in the plan's `availability_zones`.
     zone: usize,
+    /// Its `InstanceReady` event (a zone failure cancels it).
+    key: Option<ecsim_kernel::EventKey>,
 }
 
 #[derive(Default)]
@@ -97,10 +100,8 @@ impl Fleet {
         cx: &mut Cx,
         index: usize,
         r: &RegisterContainerInstance,
-    ) {
-        let Some(c) = cx.cluster(index, &r.cluster) else {
-            return;
-        };
+    ) -> Option<InstanceId> {
+        let c = cx.cluster(index, &r.cluster)?;
         let max_enis = r
             .instance_type
             .as_deref()
@@ -137,12 +138,17 @@ impl Fleet {
                 .unwrap_or(&scenario.amis.recommended().ecs_agent_version),
             attributes,
         };
-        Self::register(cx, index, c, spec);
+        Self::register(cx, Some(index), c, spec)
     }
 
     /// The one way an instance joins a cluster, whether registered by a request or booted by a
     /// launch: checks that it may (its EC2 id is free, the cluster has room), adds it, and says so.
-    fn register(cx: &mut Cx, index: usize, cluster: ClusterId, spec: InstanceSpec) {
+    fn register(
+        cx: &mut Cx,
+        index: Option<usize>,
+        cluster: ClusterId,
+        spec: InstanceSpec,
+    ) -> Option<InstanceId> {
         let derived;
         let ec2 = match spec.ec2_instance_id {
             Some(id) => id,
@@ -152,7 +158,7 @@ impl Fleet {
             }
         };
         if !Self::may_register(cx, index, cluster, ec2) {
-            return;
+            return None;
         }
         let now = cx.now;
         let mut attributes = spec.attributes;
@@ -179,17 +185,25 @@ impl Fleet {
             },
         );
         Self::emit_state(cx, id, "registered");
+        Some(id)
     }
 
     /// Whether an instance may join `c`: its EC2 id is not taken, and the cluster has room (API
     /// quota: 5,000 container instances per cluster). Otherwise an `ECS Action Error` for `index`.
-    fn may_register(cx: &mut Cx, index: usize, c: ClusterId, ec2_instance_id: &str) -> bool {
+    fn may_register(
+        cx: &mut Cx,
+        index: Option<usize>,
+        c: ClusterId,
+        ec2_instance_id: &str,
+    ) -> bool {
         if cx.world.ec2_instance_id_in_use(ec2_instance_id) {
-            cx.action_error(
-                index,
-                "InvalidParameterException",
-                format!("An instance with ec2InstanceId {ec2_instance_id} is already registered; an EC2 instance registers once."),
-            );
+            if let Some(index) = index {
+                cx.action_error(
+                    index,
+                    "InvalidParameterException",
+                    format!("An instance with ec2InstanceId {ec2_instance_id} is already registered; an EC2 instance registers once."),
+                );
+            }
             return false;
         }
         let cluster = cx.world.cluster(c);
@@ -203,21 +217,26 @@ impl Fleet {
                 .count()
         };
         if registered >= MAX_INSTANCES_PER_CLUSTER {
-            cx.action_error(
-                index,
-                "LimitExceededException",
-                format!("The cluster already has {MAX_INSTANCES_PER_CLUSTER} registered container instances, the most a cluster can have."),
-            );
+            if let Some(index) = index {
+                cx.action_error(
+                    index,
+                    "LimitExceededException",
+                    format!("The cluster already has {MAX_INSTANCES_PER_CLUSTER} registered container instances, the most a cluster can have."),
+                );
+            }
             return false;
         }
         true
     }
 
-    /// Launches `l.count` EC2 instances that register after the `instanceLaunch` time.
-    pub fn launch(&mut self, cx: &mut Cx, index: usize, l: &LaunchContainerInstances) {
-        if cx.cluster(index, &l.cluster).is_none() {
-            return;
-        }
+    /// Launches `l.count` EC2 instances that register after the `instanceLaunch` time (the
+    /// caller has checked the cluster). Returns each launch's slot, event and zone.
+    pub fn launch(
+        &mut self,
+        cx: &mut Cx,
+        index: usize,
+        l: &LaunchContainerInstances,
+    ) -> Vec<(usize, ecsim_kernel::EventKey, String)> {
         let launch = l
             .timings
             .instance_launch
@@ -234,7 +253,7 @@ impl Fleet {
             .clone()
             .unwrap_or_else(|| cx.scenario.amis.recommended().image_id.clone());
         let plan = Arc::new(LaunchPlan {
-            action_index: index,
+            action_index: Some(index),
             cluster: l.cluster.clone(),
             instance_type: l.instance_type.clone(),
             availability_zones: zones,
@@ -242,38 +261,77 @@ impl Fleet {
             image_id,
             capacity_provider: l.capacity_provider.clone(),
         });
-        for k in 0..l.count as usize {
-            let number = cx.world.next_instance_number();
-            let i = self.launches.push(PendingLaunch {
-                plan: Arc::clone(&plan),
-                number,
-                zone: k % plan.availability_zones.len(),
-            });
-            cx.schedule_in(launch, Phase::Launch, Ev::InstanceReady(i as usize));
+        (0..l.count as usize)
+            .map(|k| {
+                let zone = k % plan.availability_zones.len();
+                let (slot, key) = self.launch_one(cx, &plan, zone, launch);
+                (slot, key, plan.availability_zones[zone].clone())
+            })
+            .collect()
+    }
+
+    /// Launches one instance of `plan` in its zone `zone`; it registers after `delay`. Returns
+    /// the launch's slot (what its `InstanceReady` event names) and the event, which cancels it.
+    pub fn launch_one(
+        &mut self,
+        cx: &mut Cx,
+        plan: &Arc<LaunchPlan>,
+        zone: usize,
+        delay: SimDuration,
+    ) -> (usize, ecsim_kernel::EventKey) {
+        let number = cx.world.next_instance_number();
+        let i = self.launches.push(PendingLaunch {
+            plan: Arc::clone(plan),
+            number,
+            zone,
+            key: None,
+        });
+        let key = cx.schedule_in(delay, Phase::Launch, Ev::InstanceReady(i as usize));
+        if let Some(l) = self.launches.get_mut(i) {
+            l.key = Some(key);
         }
+        (i as usize, key)
+    }
+
+    /// Every launch booting in `zone` fails with it (FailAvailabilityZone): it never comes up.
+    /// Returns their slots.
+    pub fn abort_zone(&mut self, cx: &mut Cx, zone: &str) -> Vec<usize> {
+        let slots: Vec<u32> = self
+            .launches
+            .iter()
+            .filter(|(_, l)| l.plan.availability_zones[l.zone] == zone)
+            .map(|(i, _)| i)
+            .collect();
+        for &i in &slots {
+            if let Some(l) = self.launches.remove(i) {
+                if let Some(key) = l.key {
+                    cx.queue.cancel(key);
+                }
+            }
+        }
+        slots.into_iter().map(|i| i as usize).collect()
     }
 
     /// A launched instance has booted: it registers with the built-in attributes of its type and
-    /// AMI (SPEC §3).
-    pub fn instance_ready(&mut self, cx: &mut Cx, i: usize) {
-        let Some(l) = u32::try_from(i).ok().and_then(|i| self.launches.remove(i)) else {
-            return;
-        };
+    /// AMI (SPEC §3). Returns the instance, if it registered.
+    pub fn instance_ready(&mut self, cx: &mut Cx, i: usize) -> Option<InstanceId> {
+        let l = u32::try_from(i)
+            .ok()
+            .and_then(|i| self.launches.remove(i))?;
         let plan = &*l.plan;
         // The cluster may have been deleted while the instance booted; it then never registers.
-        let Some(c) = cx
+        let c = cx
             .world
             .cluster_by_ref(&plan.cluster)
-            .filter(|&c| cx.world.cluster(c).status == ecsim_model::ClusterStatus::Active)
-        else {
-            return;
-        };
+            .filter(|&c| cx.world.cluster(c).status == ecsim_model::ClusterStatus::Active)?;
         let scenario = Arc::clone(&cx.scenario);
         // A scenario lowered by ecsim-scenario names only known types; one built in code might not.
         let Some(t) = scenario.instance_types.get(&plan.instance_type) else {
-            let message = format!("Unknown instance type {}.", plan.instance_type);
-            cx.action_error(plan.action_index, "InvalidParameterException", message);
-            return;
+            if let Some(index) = plan.action_index {
+                let message = format!("Unknown instance type {}.", plan.instance_type);
+                cx.action_error(index, "InvalidParameterException", message);
+            }
+            return None;
         };
         let ami = scenario
             .amis
@@ -319,7 +377,7 @@ impl Fleet {
             agent_version: &ami.ecs_agent_version,
             attributes,
         };
-        Self::register(cx, plan.action_index, c, spec);
+        Self::register(cx, plan.action_index, c, spec)
     }
 
     /// The instances `refs` name (ec2InstanceId, ARN or ARN id); an action error for each that
@@ -392,6 +450,16 @@ impl Fleet {
                 "deregistered"
             },
         );
+    }
+
+    /// An instance the simulated cloud drains (a scale-in with managed draining, a spot warning):
+    /// DRAINING if it is ACTIVE.
+    pub fn drain(cx: &mut Cx, id: InstanceId, reason: &'static str) {
+        if cx.world.instance(id).status != InstanceStatus::Active {
+            return;
+        }
+        cx.world.instance_mut(id).status = InstanceStatus::Draining;
+        Self::emit_state(cx, id, reason);
     }
 
     pub fn update_state(

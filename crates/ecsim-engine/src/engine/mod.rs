@@ -8,12 +8,15 @@
 //! - `tasks`: task creation, the lifecycle state machine, exit and health timers;
 //! - `placing`: task specs resolved once, and `place_one` (placement decides where);
 //! - `services`: the service scheduler (what to start and stop);
+//! - `capacity`: capacity providers, their Auto Scaling groups and managed scaling, tasks waiting
+//!   in PROVISIONING, Fargate, spot interruptions, zone faults, and costs;
 //! - `queries`, `sampling`: what the outputs show at a time point;
 //! - `recording`: every record, counted and fingerprinted as it happens.
 //!
 //! The loop itself is the mediator: scenario actions that span subsystems (RunTask, an instance
 //! leaving with its tasks) are sequenced here.
 
+mod capacity;
 mod cx;
 mod fleet;
 mod placing;
@@ -32,7 +35,9 @@ use crate::output::{Halt, RunOutput, RunSummary};
 use crate::record::{Collector, Discard, Sink};
 use crate::scenario::Scenario;
 use crate::service::{Deployment, Service};
+use capacity::{Capacity, Command, Route};
 use cx::Cx;
+use cx::Ops;
 use ecsim_kernel::{RandomStreams, SimTime};
 use ecsim_model::task_definition::TaskOverride;
 use ecsim_model::{
@@ -45,9 +50,26 @@ use fleet::Fleet;
 use placing::{Placing, SpecRequest};
 use recording::SinkRef;
 use sampling::Sampling;
-use services::{Ops, Services};
+use services::Services;
 use std::sync::Arc;
 use tasks::{TaskEv, Tasks};
+
+/// Capacity's timed events.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum CapEv {
+    /// Managed scaling's evaluation, every 60 s.
+    Evaluate,
+    /// A task's 30 minutes in PROVISIONING are up.
+    ProvisioningTimeout(TaskId),
+    /// A FARGATE_SPOT task's drawn interruption.
+    SpotTaskInterrupt(TaskId),
+    /// The end of a FARGATE_SPOT task's two-minute warning.
+    SpotTaskStop(TaskId),
+    /// A spot instance's drawn interruption.
+    SpotInstanceInterrupt(InstanceId),
+    /// The end of a spot instance's two-minute warning.
+    SpotInstanceTerminate(InstanceId),
+}
 
 /// The events of the queue, by the subsystem that handles them.
 #[derive(Clone, Copy, Debug)]
@@ -62,6 +84,7 @@ pub(crate) enum Ev {
     /// A service's retry (placement retry, throttling, protection expiry, steady-state reminder).
     ServiceRetry(ServiceId),
     Sample,
+    Capacity(CapEv),
 }
 
 impl Ev {
@@ -74,6 +97,14 @@ impl Ev {
             Ev::Sample => (6, 0),
             Ev::SchedulerPass => (7, 0),
             Ev::ServiceRetry(s) => (8, s.0 as u64),
+            Ev::Capacity(c) => match c {
+                CapEv::Evaluate => (11, 0),
+                CapEv::ProvisioningTimeout(t) => (12, t.0 as u64),
+                CapEv::SpotTaskInterrupt(t) => (13, t.0 as u64),
+                CapEv::SpotTaskStop(t) => (14, t.0 as u64),
+                CapEv::SpotInstanceInterrupt(i) => (15, i.0 as u64),
+                CapEv::SpotInstanceTerminate(i) => (16, i.0 as u64),
+            },
         }
     }
 }
@@ -108,6 +139,7 @@ pub struct Engine<'s> {
     tasks: Tasks,
     placing: Placing,
     services: Services,
+    capacity: Capacity,
     sampling: Sampling,
     limits: Limits,
 }
@@ -151,6 +183,7 @@ impl<'s> Engine<'s> {
             tasks: Tasks::new(&streams),
             placing: Placing::new(&streams),
             services: Services::new(),
+            capacity: Capacity::new(&streams, &scenario),
             sampling: Sampling::default(),
             limits: Limits::default(),
         }
@@ -199,10 +232,12 @@ impl<'s> Engine<'s> {
             let (t, phase, ev) = self.cx.queue.pop().expect("peeked");
             self.cx.now = t;
             let (kind, id) = ev.fingerprint();
-            self.cx.rec.processed(t, phase, kind, id);
+            let code = Phase::from_order(phase).fingerprint_code();
+            self.cx.rec.processed(t, code, kind, id);
             self.tasks.release_expired(&mut self.cx);
             self.dispatch(ev);
             self.deliver();
+            self.carry_out();
             self.check_bounds();
             if let Some(e) = self.cx.rec.take_refusal() {
                 return Err(Halt::Sink {
@@ -243,26 +278,101 @@ impl<'s> Engine<'s> {
         match ev {
             Ev::Action(i) => self.apply_action(i),
             Ev::Task(e) => self.tasks.handle(&mut self.cx, e),
-            Ev::InstanceReady(i) => self.fleet.instance_ready(&mut self.cx, i),
+            Ev::InstanceReady(i) => {
+                let registered = self.fleet.instance_ready(&mut self.cx, i);
+                self.capacity.launch_ready(&mut self.cx, i, registered);
+            }
             Ev::SchedulerPass => {
                 let mut ops = Ops {
                     cx: &mut self.cx,
                     tasks: &mut self.tasks,
                     placing: &mut self.placing,
+                    capacity: &mut self.capacity,
                 };
                 self.services.pass(&mut ops);
             }
             Ev::ServiceRetry(s) => self.services.retry(&mut self.cx, s),
-            Ev::Sample => self.sampling.sample(&mut self.cx, &self.services),
+            Ev::Sample => self
+                .sampling
+                .sample(&mut self.cx, &self.services, &mut self.capacity),
+            Ev::Capacity(e) => {
+                let mut ops = Ops {
+                    cx: &mut self.cx,
+                    tasks: &mut self.tasks,
+                    placing: &mut self.placing,
+                    capacity: &mut self.capacity,
+                };
+                Capacity::handle(&mut ops, e);
+            }
         }
     }
 
-    /// Hands the notices left so far to the service scheduler.
+    /// Carries out what capacity asked for (launches, drains, terminations) and starts the
+    /// waiting tasks that may now start, delivering each change before the next, until nothing
+    /// is left.
+    fn carry_out(&mut self) {
+        loop {
+            let started = {
+                let mut ops = Ops {
+                    cx: &mut self.cx,
+                    tasks: &mut self.tasks,
+                    placing: &mut self.placing,
+                    capacity: &mut self.capacity,
+                };
+                Capacity::work(&mut ops)
+            };
+            if started {
+                self.deliver();
+            }
+            let Some(cmd) = self.capacity.commands.pop_front() else {
+                if !self.capacity.waiting.has_dirty() {
+                    return;
+                }
+                continue;
+            };
+            match cmd {
+                Command::Launch { provider, zone } => self.launch_for_group(provider, &zone),
+                Command::Terminate { instance } => {
+                    if self.cx.world.instance(instance).status != InstanceStatus::Inactive {
+                        self.remove_instance(instance, true);
+                    }
+                }
+                Command::Drain { instance, reason } => Fleet::drain(&mut self.cx, instance, reason),
+            }
+            self.deliver();
+        }
+    }
+
+    /// One launch of a provider's group, in `zone`.
+    fn launch_for_group(&mut self, p: capacity::ProviderIx, zone: &str) {
+        let Some(g) = self.capacity.providers[p].group() else {
+            return;
+        };
+        let (Some(plan), Some(cluster)) = (g.plan.clone(), g.cluster) else {
+            return;
+        };
+        let Some(z) = plan.availability_zones.iter().position(|x| x == zone) else {
+            return;
+        };
+        let delay = g
+            .config
+            .group
+            .instance_launch
+            .or(self.cx.scenario.timings.instance_launch)
+            .unwrap_or(ecsim_kernel::SimDuration::from_seconds(90));
+        let (slot, _) = self.fleet.launch_one(&mut self.cx, &plan, z, delay);
+        let instance_type = plan.instance_type.clone();
+        self.capacity
+            .launched(&self.cx, slot, Some(p), cluster, &instance_type, zone);
+    }
+
+    /// Hands the notices left so far to the service scheduler (and capacity).
     fn deliver(&mut self) {
         let mut ops = Ops {
             cx: &mut self.cx,
             tasks: &mut self.tasks,
             placing: &mut self.placing,
+            capacity: &mut self.capacity,
         };
         self.services.absorb(&mut ops);
     }
@@ -277,6 +387,8 @@ impl<'s> Engine<'s> {
         let end = self.cx.horizon;
         let (services, watches) = self.services.outputs(&self.cx, end);
         let scenario = Arc::clone(&self.cx.scenario);
+        let billing = &self.capacity.billing;
+        let instances_peak = |c: Option<ClusterId>, p: Option<&str>| billing.instances_peak(c, p);
         let facts = crate::assertions::RunFacts {
             counts: &self.cx.rec.counts,
             world: &self.cx.world,
@@ -284,6 +396,8 @@ impl<'s> Engine<'s> {
             watches: &watches,
             deployments: &self.services.deployments,
             end,
+            instances_peak: &instances_peak,
+            max_cost_per_hour: billing.max_rate,
         };
         let assertions = scenario
             .assertions
@@ -291,6 +405,11 @@ impl<'s> Engine<'s> {
             .enumerate()
             .map(|(k, a)| a.evaluate(k, &facts))
             .collect();
+        let world = &self.cx.world;
+        let (costs, capacity_providers) = self
+            .capacity
+            .billing
+            .summary(end, &|c| world.cluster(c).name.clone());
         let summary = RunSummary {
             scenario_name: scenario.name.clone(),
             seed: scenario.seed,
@@ -307,9 +426,9 @@ impl<'s> Engine<'s> {
                 .map(|d| d.arn.clone())
                 .collect(),
             utilization: self.sampling.utilization(),
-            capacity_providers: Vec::new(),
-            costs: Default::default(),
-            cost_per_hour_at_end: 0.0,
+            capacity_providers,
+            costs,
+            cost_per_hour_at_end: self.capacity.billing.rate(None),
             assertions,
         };
         (summary, self.cx.world)
@@ -323,23 +442,83 @@ impl<'s> Engine<'s> {
         let cx = &mut self.cx;
         match action {
             Action::CreateCluster(c) => {
-                cx.world.create_cluster(&c.cluster_name);
+                let id = cx.world.create_cluster(&c.cluster_name);
+                self.capacity.cluster_created(cx, index, id, c);
             }
-            // In progress: the capacity subsystem takes these.
-            Action::PutClusterCapacityProviders { .. }
-            | Action::CreateCapacityProvider(_)
-            | Action::UpdateCapacityProvider(_)
-            | Action::DeleteCapacityProvider { .. }
-            | Action::DescribeCapacityProviders { .. }
-            | Action::InterruptSpot { .. }
-            | Action::FailAvailabilityZone { .. }
-            | Action::RestoreAvailabilityZone { .. } => {}
+            Action::PutClusterCapacityProviders {
+                cluster,
+                capacity_providers,
+                default_strategy,
+            } => {
+                let Some(c) = cx.cluster(index, cluster) else {
+                    return;
+                };
+                let in_use = self.services.providers_in_use(Some(c));
+                self.capacity.put_cluster_capacity_providers(
+                    cx,
+                    index,
+                    c,
+                    capacity_providers,
+                    default_strategy,
+                    &in_use,
+                );
+            }
+            Action::CreateCapacityProvider(c) => self.capacity.create_provider(cx, index, c),
+            Action::UpdateCapacityProvider(u) => self.capacity.update_provider(cx, index, u),
+            Action::DeleteCapacityProvider { capacity_provider } => {
+                let in_use = self.services.providers_in_use(None);
+                self.capacity
+                    .delete_provider(cx, index, capacity_provider, &in_use);
+            }
+            Action::InterruptSpot {
+                capacity_provider,
+                cluster,
+                amount,
+            } => {
+                let c = match cluster {
+                    Some(name) => match cx.cluster(index, name) {
+                        Some(c) => Some(c),
+                        None => return,
+                    },
+                    None => None,
+                };
+                let mut ops = Ops {
+                    cx: &mut self.cx,
+                    tasks: &mut self.tasks,
+                    placing: &mut self.placing,
+                    capacity: &mut self.capacity,
+                };
+                Capacity::interrupt_spot(&mut ops, index, capacity_provider, c, *amount);
+                self.deliver();
+            }
+            Action::FailAvailabilityZone { availability_zone } => {
+                let aborted = self.fleet.abort_zone(&mut self.cx, availability_zone);
+                let mut ops = Ops {
+                    cx: &mut self.cx,
+                    tasks: &mut self.tasks,
+                    placing: &mut self.placing,
+                    capacity: &mut self.capacity,
+                };
+                Capacity::fail_zone(&mut ops, availability_zone, &aborted);
+                self.deliver();
+            }
+            Action::RestoreAvailabilityZone { availability_zone } => {
+                let mut ops = Ops {
+                    cx: &mut self.cx,
+                    tasks: &mut self.tasks,
+                    placing: &mut self.placing,
+                    capacity: &mut self.capacity,
+                };
+                Capacity::restore_zone(&mut ops, availability_zone);
+            }
             Action::DeleteCluster { cluster } => self.delete_cluster(index, cluster),
             Action::NoEffect => {}
             Action::RegisterContainerInstance(r) => {
-                self.fleet.register_container_instance(cx, index, r)
+                if let Some(i) = self.fleet.register_container_instance(cx, index, r) {
+                    self.capacity.registered(cx, i);
+                }
             }
-            Action::LaunchContainerInstances(l) => self.fleet.launch(cx, index, l),
+            Action::LaunchContainerInstances(l) => self.launch_container_instances(index, l),
             Action::DeregisterContainerInstance {
                 cluster,
                 container_instance,
@@ -399,7 +578,10 @@ impl<'s> Engine<'s> {
             | Action::DescribeTasks { .. }
             | Action::ListAttributes { .. }
             | Action::DescribeServices { .. }
-            | Action::Snapshot { .. } => queries::query(cx, &self.services, index, action),
+            | Action::DescribeCapacityProviders { .. }
+            | Action::Snapshot { .. } => {
+                queries::query(cx, &self.services, &self.capacity, index, action)
+            }
             Action::CreateService(_)
             | Action::UpdateService(_)
             | Action::DeleteService { .. }
@@ -412,9 +594,45 @@ impl<'s> Engine<'s> {
                     cx: &mut self.cx,
                     tasks: &mut self.tasks,
                     placing: &mut self.placing,
+                    capacity: &mut self.capacity,
                 };
                 self.services.action(&mut ops, index, action);
             }
+        }
+    }
+
+    /// LaunchContainerInstances: the instances boot (billed from now); into a provider, they join
+    /// its group (RULE: as EC2 Auto Scaling's attach-instances, raising its desired capacity, up
+    /// to its maxSize).
+    fn launch_container_instances(&mut self, index: usize, l: &LaunchContainerInstances) {
+        let Some(c) = self.cx.cluster(index, &l.cluster) else {
+            return;
+        };
+        let provider = match &l.capacity_provider {
+            Some(name) => {
+                let Some(p) = self.capacity.provider_ix(name) else {
+                    self.cx.action_error(
+                        index,
+                        "ClientException",
+                        format!("The specified capacity provider {name} does not exist."),
+                    );
+                    return;
+                };
+                if let Err(max) = capacity::attach(&mut self.capacity, p, l.count) {
+                    self.cx.action_error(
+                        index,
+                        "ValidationError",
+                        format!("Attaching {} instances to the Auto Scaling group of {name} would exceed its maxSize of {max}.", l.count),
+                    );
+                    return;
+                }
+                Some(p)
+            }
+            None => None,
+        };
+        for (slot, _, zone) in self.fleet.launch(&mut self.cx, index, l) {
+            self.capacity
+                .launched(&self.cx, slot, provider, c, &l.instance_type, &zone);
         }
     }
 
@@ -442,6 +660,7 @@ impl<'s> Engine<'s> {
             return;
         }
         self.cx.world.clusters[c.index()].status = ClusterStatus::Inactive;
+        self.capacity.cluster_deleted(c);
     }
 
     fn run_task(&mut self, index: usize, r: &RunTask) {
@@ -451,9 +670,26 @@ impl<'s> Engine<'s> {
         let Some(def) = self.cx.task_definition(index, &r.task_definition) else {
             return;
         };
-        if !Fleet::has_registered_instances(&self.cx, c) {
+        let Some(route) = self.capacity.route(
+            &mut self.cx,
+            index,
+            c,
+            r.launch_type,
+            r.capacity_provider_strategy.as_deref(),
+        ) else {
+            return;
+        };
+        if !self
+            .capacity
+            .check_fargate(&mut self.cx, index, def, &route, &r.subnets)
+        {
+            return;
+        }
+        if matches!(route, Route::LaunchType(lt) if lt != LaunchType::Fargate)
+            && !Fleet::has_registered_instances(&self.cx, c)
+        {
             // RunTask on a cluster with no registered instances is an API error, not a failure
-            // entry.
+            // entry (with a capacity provider strategy the tasks wait or fail per provider).
             self.cx.action_error(
                 index,
                 "InvalidParameterException",
@@ -467,31 +703,73 @@ impl<'s> Engine<'s> {
             r.placement_strategy.clone()
         };
         let group = self.group(def, r.group.as_deref());
-        let spec = self.placing.resolve(
-            &mut self.cx,
-            SpecRequest {
-                cluster: c,
-                task_definition: def,
-                group,
-                started_by: r.started_by.clone().map(StartedBy::Text),
-                launch_type: r.launch_type.unwrap_or(LaunchType::Ec2),
-                overrides: &r.overrides,
-                constraints: &r.placement_constraints,
-                strategies,
-                simulation: r.simulation.as_ref(),
-                service: None,
-            },
-        );
+        let (launch_type, items) = route.split();
+        // One spec per strategy item (one in all without a strategy), resolved at first use.
+        let mut specs: Vec<Option<ecsim_model::SpecId>> = vec![None; items.len().max(1)];
+        let mut counts = vec![0u32; items.len()];
         for k in 0..r.count {
-            match self
-                .placing
-                .place_one(&mut self.cx, &mut self.tasks, spec, None, 0)
-            {
-                Ok(_) => self.deliver(),
+            let item = if items.is_empty() {
+                0
+            } else {
+                match capacity::split::choose(&items, &counts) {
+                    Some(i) => i,
+                    None => break,
+                }
+            };
+            let spec = match specs[item] {
+                Some(spec) => spec,
+                None => {
+                    let provider = items
+                        .get(item)
+                        .map(|i| Arc::<str>::from(i.capacity_provider.as_str()));
+                    let lt = match &provider {
+                        Some(p) => self.capacity.provider_launch_type(p),
+                        None => launch_type,
+                    };
+                    let spec = self.placing.resolve(
+                        &mut self.cx,
+                        SpecRequest {
+                            cluster: c,
+                            task_definition: def,
+                            group,
+                            started_by: r.started_by.clone().map(StartedBy::Text),
+                            launch_type: lt,
+                            capacity_provider: provider,
+                            overrides: &r.overrides,
+                            constraints: &r.placement_constraints,
+                            strategies: strategies.clone(),
+                            simulation: r.simulation.as_ref(),
+                            service: None,
+                            daemon: false,
+                        },
+                    );
+                    if lt == LaunchType::Fargate {
+                        self.capacity.fargate_spec(&mut self.cx, spec, &r.subnets);
+                    }
+                    specs[item] = Some(spec);
+                    spec
+                }
+            };
+            let placed = {
+                let mut ops = Ops {
+                    cx: &mut self.cx,
+                    tasks: &mut self.tasks,
+                    placing: &mut self.placing,
+                    capacity: &mut self.capacity,
+                };
+                Capacity::place_task(&mut ops, spec, 0)
+            };
+            match placed {
+                Ok(_) => {
+                    if let Some(n) = counts.get_mut(item) {
+                        *n += 1;
+                    }
+                    self.deliver();
+                }
                 Err(u) => {
                     // RULE: a task of the call found no instance and nothing has changed since, so
-                    // the rest of the call fails the same way; it is recorded without running the
-                    // pipeline again.
+                    // the rest of the call fails the same way (the split gives them the same
+                    // provider); it is recorded without running the pipeline again.
                     for _ in k..r.count {
                         Placing::record_failure(&mut self.cx, spec, u.closest, None, u.reason);
                     }
@@ -528,11 +806,13 @@ impl<'s> Engine<'s> {
                 group,
                 started_by: s.started_by.clone().map(StartedBy::Text),
                 launch_type: LaunchType::Ec2,
+                capacity_provider: None,
                 overrides: &s.overrides,
                 constraints: &[],
                 strategies: Vec::new(),
                 simulation: s.simulation.as_ref(),
                 service: None,
+                daemon: false,
             },
         );
         for r in &s.container_instances {

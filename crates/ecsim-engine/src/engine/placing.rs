@@ -25,6 +25,8 @@ pub(crate) struct SpecRequest<'a> {
     pub group: GroupId,
     pub started_by: Option<StartedBy>,
     pub launch_type: LaunchType,
+    /// The provider the tasks run on (SPEC §8): placed only among its instances.
+    pub capacity_provider: Option<Arc<str>>,
     pub overrides: &'a TaskOverride,
     /// The request's (or service's) constraints; the task definition's are added.
     pub constraints: &'a [PlacementConstraint],
@@ -32,6 +34,8 @@ pub(crate) struct SpecRequest<'a> {
     /// The action's `simulation` block.
     pub simulation: Option<&'a TaskSimulation>,
     pub service: Option<(ServiceId, DeploymentId)>,
+    /// A DAEMON service's tasks.
+    pub daemon: bool,
 }
 
 /// Why a task was not placed: the closest instance and the reason (SPEC §4).
@@ -74,7 +78,11 @@ impl Placing {
         let mut timings = simulation
             .timings
             .or(&cx.scenario.timings)
-            .or(&default_timings(def.network_mode, def.stop_timeout_s()));
+            .or(&default_timings(
+                def.network_mode,
+                r.launch_type,
+                def.stop_timeout_s(),
+            ));
         // SPEC §6: STOPPING is capped by stopTimeout, whoever set it (the agent kills the
         // containers then).
         let cap = SimDuration::from_seconds(def.stop_timeout_s() as u64);
@@ -85,13 +93,14 @@ impl Placing {
             group: r.group,
             started_by: r.started_by,
             launch_type: r.launch_type,
-            capacity_provider: None,
+            capacity_provider: r.capacity_provider,
             overrides: r.overrides.clone(),
             requirements,
             constraints,
             timings,
             simulation,
             service: r.service,
+            daemon: r.daemon,
         });
         debug_assert_eq!(id.index(), self.strategies.len());
         self.strategies.push(r.strategies);
@@ -141,12 +150,60 @@ impl Placing {
                     EventDetail::PlacementDecision {
                         task,
                         spec,
-                        instance,
+                        instance: Some(instance),
+                        zone: None,
                         finalists,
                     },
                 );
                 tasks.start_lifecycle(cx, task);
                 Ok(task)
+            }
+            Err(f) => Err(Unplaced {
+                closest: f.closest,
+                reason: f.reason,
+            }),
+        }
+    }
+
+    /// Places a task that already exists (one waiting in PROVISIONING) if an instance can take it
+    /// now: reserves it there and records the decision; its lifecycle is the caller's.
+    pub fn place_existing(
+        &mut self,
+        cx: &mut Cx,
+        spec: SpecId,
+        task: TaskId,
+    ) -> Result<InstanceId, Unplaced> {
+        let s = Arc::clone(cx.world.spec_arc(spec));
+        let req = PlacementRequest {
+            cluster: s.cluster,
+            requirements: &s.requirements,
+            group: s.group,
+            launch_type: s.launch_type,
+            constraints: &s.constraints,
+            strategies: &self.strategies[spec.index()],
+            only: None,
+            explain: false,
+        };
+        prepare(&mut cx.world, &req);
+        match place_with(&cx.world, &req, &mut self.rng, &mut self.scratch) {
+            Ok(Decision {
+                instance,
+                finalists,
+                ..
+            }) => {
+                cx.world.place_task(task, instance);
+                cx.rec.emit(
+                    cx.now,
+                    &cx.world,
+                    EventDetail::PlacementDecision {
+                        task,
+                        spec,
+                        instance: Some(instance),
+                        zone: None,
+                        finalists,
+                    },
+                );
+                Ok(instance)
             }
             Err(f) => Err(Unplaced {
                 closest: f.closest,
@@ -176,12 +233,13 @@ impl Placing {
     }
 }
 
-/// SPEC §6 default durations for a task of this network mode.
-fn default_timings(mode: NetworkMode, stop_timeout_s: u32) -> Timings {
-    let awsvpc = mode == NetworkMode::Awsvpc;
+/// SPEC §6 default durations for a task of this network mode and launch type.
+fn default_timings(mode: NetworkMode, launch_type: LaunchType, stop_timeout_s: u32) -> Timings {
+    let fargate = launch_type == LaunchType::Fargate;
+    let awsvpc = mode == NetworkMode::Awsvpc || fargate;
     Timings {
         provisioning: Some(SimDuration::from_seconds(if awsvpc { 5 } else { 0 })),
-        pending: Some(SimDuration::from_seconds(10)),
+        pending: Some(SimDuration::from_seconds(if fargate { 30 } else { 10 })),
         activating: Some(SimDuration::ZERO),
         deactivating: Some(SimDuration::ZERO),
         // STOPPING 5 s, capped by stopTimeout (SPEC §6).

@@ -1,6 +1,7 @@
 //! Query actions and Snapshot (SPEC §2): the state at a time point in the API's response shapes,
 //! written to `snapshots.jsonl`. They change nothing.
 
+use super::capacity::Capacity;
 use super::cx::Cx;
 use super::services::Services;
 use super::tasks::STOPPED_VISIBLE;
@@ -43,7 +44,13 @@ pub(crate) fn visible_task(cx: &Cx, cluster: ClusterId, r: &str) -> Option<TaskI
 }
 
 /// Answers query action `index` (or takes its Snapshot) and records the response.
-pub(crate) fn query(cx: &mut Cx, services: &Services, index: usize, action: &Action) {
+pub(crate) fn query(
+    cx: &mut Cx,
+    services: &Services,
+    capacity: &Capacity,
+    index: usize,
+    action: &Action,
+) {
     let response = match action {
         Action::ListContainerInstances {
             cluster,
@@ -171,7 +178,10 @@ pub(crate) fn query(cx: &mut Cx, services: &Services, index: usize, action: &Act
                     .map(|c| c.id)
                     .collect(),
             };
-            snapshot(cx, services, &clusters)
+            snapshot(cx, services, capacity, &clusters)
+        }
+        Action::DescribeCapacityProviders { capacity_providers } => {
+            capacity.describe(cx, capacity_providers)
         }
         _ => unreachable!("not a query action"),
     };
@@ -190,7 +200,12 @@ pub(crate) fn query(cx: &mut Cx, services: &Services, index: usize, action: &Act
 }
 
 /// The state of `clusters` as the Describe* actions would show it now.
-fn snapshot(cx: &Cx, services: &Services, clusters: &[ClusterId]) -> SnapshotResponse {
+fn snapshot(
+    cx: &Cx,
+    services: &Services,
+    capacity: &Capacity,
+    clusters: &[ClusterId],
+) -> SnapshotResponse {
     let w = &cx.world;
     let mut out_clusters = Vec::new();
     let mut instances = Vec::new();
@@ -209,8 +224,8 @@ fn snapshot(cx: &Cx, services: &Services, clusters: &[ClusterId]) -> SnapshotRes
             registered_container_instances_count: live.len() as u32,
             running_tasks_count: cl.tasks_by_status[TaskStatus::Running as usize],
             pending_tasks_count: cl.tasks_by_status[TaskStatus::Pending as usize],
-            capacity_providers: Vec::new(),
-            default_capacity_provider_strategy: Vec::new(),
+            capacity_providers: capacity.cluster_view(c).0,
+            default_capacity_provider_strategy: capacity.cluster_view(c).1,
         });
         instances.extend(live.into_iter().cloned());
     }
@@ -237,6 +252,6 @@ fn snapshot(cx: &Cx, services: &Services, clusters: &[ClusterId]) -> SnapshotRes
             .map(|s| services.service_snapshot(cx, s.id))
             .collect(),
         tasks,
-        capacity_providers: Vec::new(),
+        capacity_providers: capacity.snapshots_for(clusters),
     }
 }

@@ -122,7 +122,7 @@ impl<'s> Recorder<'s> {
             }));
         }
         while self.declared.zones < world.zone_count() {
-            let id = ZoneId(self.declared.zones as u32);
+            let id = ZoneId(self.declared.zones as u16);
             self.declared.zones += 1;
             self.push(Record::Declare(Declaration::Zone {
                 id,
@@ -197,12 +197,20 @@ impl<'s> Recorder<'s> {
             EventDetail::PlacementDecision {
                 task,
                 instance,
+                zone,
                 finalists,
                 ..
             } => {
                 f.write(&[3]);
                 f.write(&task.0.to_le_bytes());
-                f.write(&instance.0.to_le_bytes());
+                match instance {
+                    Some(i) => f.write(&i.0.to_le_bytes()),
+                    // A Fargate task: its zone, marked apart from every instance id.
+                    None => {
+                        f.write(&[0xfe]);
+                        f.write(&zone.map_or(u32::MAX, |z| z.0 as u32).to_le_bytes());
+                    }
+                }
                 f.write(&finalists.to_le_bytes());
                 self.counts.placements += 1;
             }

@@ -1,6 +1,7 @@
 //! Sampling: every `sampleInterval`, one `timeseries.csv` row per cluster and one `services.csv`
 //! row per service (SPEC §9), and the utilization figures of the summary.
 
+use super::capacity::Capacity;
 use super::cx::{Cx, Phase};
 use super::services::Services;
 use super::Ev;
@@ -8,6 +9,7 @@ use crate::output::Utilization;
 use crate::record::TimeseriesRow;
 use ecsim_kernel::SimDuration;
 use ecsim_model::{ClusterStatus, InstanceStatus, TaskStatus};
+use std::sync::Arc;
 
 #[derive(Default)]
 pub(crate) struct Sampling {
@@ -19,7 +21,7 @@ pub(crate) struct Sampling {
 }
 
 impl Sampling {
-    pub fn sample(&mut self, cx: &mut Cx, services: &Services) {
+    pub fn sample(&mut self, cx: &mut Cx, services: &Services, capacity: &mut Capacity) {
         let mut total_cpu = (0u64, 0u64);
         let mut total_mem = (0u64, 0u64);
         for k in 0..cx.world.clusters.len() {
@@ -27,24 +29,72 @@ impl Sampling {
             if c.status != ClusterStatus::Active {
                 continue;
             }
-            let mut row = TimeseriesRow {
-                t_s: cx.now.seconds(),
-                cluster: c.id,
-                capacity_provider: None,
-                instances_active: 0,
-                instances_draining: 0,
-                cpu_registered: 0,
-                cpu_reserved: 0,
-                memory_registered_mib: 0,
-                memory_reserved_mib: 0,
-                tasks_provisioning: c.tasks_by_status[TaskStatus::Provisioning as usize],
-                tasks_pending: c.tasks_by_status[TaskStatus::Pending as usize],
-                tasks_running: c.tasks_by_status[TaskStatus::Running as usize],
-                capacity_provider_reservation: None,
-                cost_per_hour: 0.0,
+            let id = c.id;
+            // One row for what runs on no provider, then one per provider of the cluster (SPEC
+            // §9); a cluster without providers has the one row, of everything.
+            let providers: Vec<Option<Arc<str>>> = std::iter::once(None)
+                .chain(
+                    capacity
+                        .cluster_providers(id)
+                        .iter()
+                        .map(|&p| Some(Arc::clone(&capacity.providers[p].name))),
+                )
+                .collect();
+            let split = providers.len() > 1;
+            let mut rows: Vec<TimeseriesRow> = providers
+                .iter()
+                .map(|p| TimeseriesRow {
+                    t_s: cx.now.seconds(),
+                    cluster: id,
+                    capacity_provider: p.clone(),
+                    instances_active: 0,
+                    instances_draining: 0,
+                    cpu_registered: 0,
+                    cpu_reserved: 0,
+                    memory_registered_mib: 0,
+                    memory_reserved_mib: 0,
+                    tasks_provisioning: 0,
+                    tasks_pending: 0,
+                    tasks_running: 0,
+                    capacity_provider_reservation: p
+                        .as_deref()
+                        .and_then(|name| capacity.provider_ix(name))
+                        .and_then(|ix| capacity.last_reading.get(&ix).copied()),
+                    cost_per_hour: capacity.billing.rate(Some(&(id, p.clone()))),
+                })
+                .collect();
+            let row_of = |p: Option<&str>| -> usize {
+                providers
+                    .iter()
+                    .position(|x| x.as_deref() == p)
+                    .unwrap_or(0)
             };
+            if split {
+                for t in cx.world.tasks() {
+                    if t.cluster != id {
+                        continue;
+                    }
+                    let row = &mut rows[row_of(cx.world.spec(t.spec).capacity_provider.as_deref())];
+                    match t.last_status {
+                        TaskStatus::Provisioning => row.tasks_provisioning += 1,
+                        TaskStatus::Pending => row.tasks_pending += 1,
+                        TaskStatus::Running => row.tasks_running += 1,
+                        _ => {}
+                    }
+                }
+            } else {
+                let row = &mut rows[0];
+                row.tasks_provisioning = c.tasks_by_status[TaskStatus::Provisioning as usize];
+                row.tasks_pending = c.tasks_by_status[TaskStatus::Pending as usize];
+                row.tasks_running = c.tasks_by_status[TaskStatus::Running as usize];
+            }
             for &i in &c.instances {
                 let inst = cx.world.instance(i);
+                let row = &mut rows[if split {
+                    row_of(inst.capacity_provider.as_deref())
+                } else {
+                    0
+                }];
                 match inst.status {
                     InstanceStatus::Active => row.instances_active += 1,
                     InstanceStatus::Draining => row.instances_draining += 1,
@@ -55,12 +105,16 @@ impl Sampling {
                 row.memory_registered_mib += inst.registered.memory_mib as u64;
                 row.memory_reserved_mib += inst.reserved.memory_mib as u64;
             }
-            total_cpu.0 += row.cpu_reserved;
-            total_cpu.1 += row.cpu_registered;
-            total_mem.0 += row.memory_reserved_mib;
-            total_mem.1 += row.memory_registered_mib;
-            cx.rec.sample(&cx.world, row);
+            for row in rows {
+                total_cpu.0 += row.cpu_reserved;
+                total_cpu.1 += row.cpu_registered;
+                total_mem.0 += row.memory_reserved_mib;
+                total_mem.1 += row.memory_registered_mib;
+                cx.rec.sample(&cx.world, row);
+            }
         }
+        let rate = capacity.billing.rate(None);
+        capacity.billing.sampled(rate, cx.now);
         if total_cpu.1 > 0 && total_mem.1 > 0 {
             let cpu = total_cpu.0 as f64 / total_cpu.1 as f64;
             let mem = total_mem.0 as f64 / total_mem.1 as f64;

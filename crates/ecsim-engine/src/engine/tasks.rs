@@ -162,6 +162,61 @@ impl Tasks {
         self.enter(cx, task, TaskStatus::Provisioning);
     }
 
+    /// A task with nowhere to go yet waits in PROVISIONING for capacity (SPEC §8): its state is
+    /// said once, and nothing is timed until it is placed.
+    pub fn wait_in_provisioning(&mut self, cx: &mut Cx, task: TaskId) {
+        self.emit_state(cx, task);
+        cx.notice(Notice::TaskStatus(task));
+    }
+
+    /// A waiting task was placed (or given a Fargate zone): its PROVISIONING runs its own duration
+    /// from now (already said: no new state change), then the lifecycle goes on.
+    pub fn resume_provisioning(&mut self, cx: &mut Cx, task: TaskId) {
+        let d =
+            Self::state_duration(cx, task, TaskStatus::Provisioning).unwrap_or(SimDuration::ZERO);
+        if d > SimDuration::ZERO {
+            let key = cx.schedule_in(
+                d,
+                Phase::Task,
+                Ev::Task(TaskEv::Advance(task, TaskStatus::Provisioning)),
+            );
+            self.rt(task).timer = Some(key);
+        } else {
+            let next = Self::next_status(cx, task, TaskStatus::Provisioning);
+            self.enter(cx, task, next);
+        }
+    }
+
+    /// A spot interruption's two-minute warning (SPEC §8): desired STOPPED with stopCode
+    /// `SpotInterruption` now, said in a state change; the task keeps running until
+    /// [`Tasks::proceed_stop`]. False if it was already stopping.
+    pub fn spot_warning(&mut self, cx: &mut Cx, task: TaskId) -> bool {
+        if !self.mark_stopping(
+            cx,
+            task,
+            StopCode::SpotInterruption,
+            StoppedReason::SpotInterrupted,
+        ) {
+            return false;
+        }
+        if let Some(key) = self.rt(task).timer.take() {
+            cx.queue.cancel(key);
+        }
+        self.emit_state(cx, task);
+        true
+    }
+
+    /// The end of a spot warning: a task still RUNNING goes down its lifecycle.
+    pub fn proceed_stop(&mut self, cx: &mut Cx, task: TaskId) {
+        if cx.world.task(task).last_status != TaskStatus::Running {
+            return;
+        }
+        if let Some(key) = self.rt(task).timer.take() {
+            cx.queue.cancel(key);
+        }
+        self.enter(cx, task, TaskStatus::Deactivating);
+    }
+
     fn state_duration(cx: &Cx, task: TaskId, status: TaskStatus) -> Option<SimDuration> {
         let t = &cx.world.task_spec(task).timings;
         match status {

@@ -194,6 +194,10 @@ pub struct Deployment {
     pub status: DeploymentStatus,
     pub task_definition: TaskDefId,
     pub launch_type: LaunchType,
+    /// Its tasks' capacity provider strategy (empty: they use `launch_type`).
+    pub capacity_provider_strategy: Vec<crate::capacity::StrategyItem>,
+    /// `networkConfiguration.awsvpcConfiguration.subnets` (Fargate tasks take their zone there).
+    pub subnets: Vec<String>,
     pub rollout_state: RolloutState,
     pub rollout_state_reason: Arc<str>,
     /// API: Deployment.failedTasks (consecutive; SPEC §7 RULE).
@@ -266,6 +270,9 @@ pub struct Service {
     pub scheduling_strategy: SchedulingStrategy,
     pub controller: DeploymentController,
     pub launch_type: LaunchType,
+    /// Empty: its tasks use `launch_type`.
+    pub capacity_provider_strategy: Vec<crate::capacity::StrategyItem>,
+    pub subnets: Vec<String>,
     pub configuration: DeploymentConfiguration,
     pub placement_constraints: Vec<PlacementConstraint>,
     /// As given (empty: the REPLICA default applies when placing).

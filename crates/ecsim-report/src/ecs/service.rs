@@ -64,7 +64,11 @@ struct DeploymentJson<'a> {
     failed_tasks: u32,
     created_at: f64,
     updated_at: f64,
-    launch_type: &'static str,
+    /// Absent when the tasks use a capacity provider strategy (the API shows one or the other).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    launch_type: Option<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    capacity_provider_strategy: Vec<super::capacity::StrategyItemJson<'a>>,
     rollout_state: &'static str,
     #[serde(skip_serializing_if = "str::is_empty")]
     rollout_state_reason: &'a str,
@@ -96,7 +100,11 @@ struct TaskSetJson<'a> {
     running_count: u32,
     created_at: f64,
     updated_at: f64,
-    launch_type: &'static str,
+    /// Absent when the tasks use a capacity provider strategy (the API shows one or the other).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    launch_type: Option<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    capacity_provider_strategy: Vec<super::capacity::StrategyItemJson<'a>>,
     scale: ScaleJson,
     stability_status: &'static str,
     stability_status_at: f64,
@@ -156,7 +164,11 @@ pub(crate) struct ServiceJson<'a> {
     desired_count: u32,
     running_count: u32,
     pending_count: u32,
-    launch_type: &'static str,
+    /// Absent when the tasks use a capacity provider strategy (the API shows one or the other).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    launch_type: Option<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    capacity_provider_strategy: Vec<super::capacity::StrategyItemJson<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     task_definition: Option<&'a str>,
     deployment_configuration: DeploymentConfigurationJson,
@@ -223,7 +235,15 @@ impl<'a> ServiceJson<'a> {
             desired_count: s.desired_count,
             running_count: snap.running_count,
             pending_count: snap.pending_count,
-            launch_type: s.launch_type.as_str(),
+            launch_type: s
+                .capacity_provider_strategy
+                .is_empty()
+                .then(|| s.launch_type.as_str()),
+            capacity_provider_strategy: s
+                .capacity_provider_strategy
+                .iter()
+                .map(super::capacity::StrategyItemJson::new)
+                .collect(),
             task_definition,
             deployment_configuration: DeploymentConfigurationJson {
                 deployment_circuit_breaker: DeploymentCircuitBreakerJson {
@@ -285,7 +305,15 @@ fn deployment_json<'a>(
         failed_tasks: dep.failed_tasks,
         created_at: epoch_seconds(start, dep.created_at.ms()),
         updated_at: epoch_seconds(start, dep.updated_at.ms()),
-        launch_type: dep.launch_type.as_str(),
+        launch_type: dep
+            .capacity_provider_strategy
+            .is_empty()
+            .then(|| dep.launch_type.as_str()),
+        capacity_provider_strategy: dep
+            .capacity_provider_strategy
+            .iter()
+            .map(super::capacity::StrategyItemJson::new)
+            .collect(),
         rollout_state: dep.rollout_state.as_str(),
         rollout_state_reason: &dep.rollout_state_reason,
     }
@@ -324,7 +352,15 @@ fn task_set_json<'a>(
         running_count: d.running_count,
         created_at: epoch_seconds(start, dep.created_at.ms()),
         updated_at: epoch_seconds(start, dep.updated_at.ms()),
-        launch_type: dep.launch_type.as_str(),
+        launch_type: dep
+            .capacity_provider_strategy
+            .is_empty()
+            .then(|| dep.launch_type.as_str()),
+        capacity_provider_strategy: dep
+            .capacity_provider_strategy
+            .iter()
+            .map(super::capacity::StrategyItemJson::new)
+            .collect(),
         scale: ScaleJson {
             value: ts.scale_percent,
             unit: "PERCENT",

@@ -21,7 +21,7 @@ impl Services {
     /// Applies service action `index`.
     pub fn action(&mut self, op: &mut Ops<'_, '_>, index: usize, action: &Action) {
         match action {
-            Action::CreateService(c) => self.create_service(op.cx, index, c),
+            Action::CreateService(c) => self.create_service(op, index, c),
             Action::UpdateService(u) => self.update_service(op, index, u),
             Action::DeleteService {
                 cluster,
@@ -41,7 +41,7 @@ impl Services {
                 *protection_enabled,
                 *expires_in_minutes,
             ),
-            Action::CreateTaskSet(t) => self.create_task_set(op.cx, index, t),
+            Action::CreateTaskSet(t) => self.create_task_set(op.cx, op.capacity, index, t),
             Action::UpdateTaskSet {
                 cluster,
                 service,
@@ -114,10 +114,32 @@ impl Services {
         }
     }
 
-    fn create_service(&mut self, cx: &mut Cx, index: usize, c: &CreateService) {
-        let Some(cluster) = cx.cluster(index, &c.cluster) else {
+    fn create_service(&mut self, op: &mut Ops<'_, '_>, index: usize, c: &CreateService) {
+        let Some(cluster) = op.cx.cluster(index, &c.cluster) else {
             return;
         };
+        // RULE: a DAEMON service runs on its launch type (EC2 unless given); capacity provider
+        // strategies, the cluster's default included, are for REPLICA services.
+        let (launch_type, strategy) = if c.scheduling_strategy == SchedulingStrategy::Daemon {
+            if c.capacity_provider_strategy.is_some() {
+                op.cx.action_error(
+                    index,
+                    "InvalidParameterException",
+                    "A capacity provider strategy is not supported for services using the DAEMON scheduling strategy.".to_string(),
+                );
+                return;
+            }
+            (c.launch_type.or(Some(ecsim_model::LaunchType::Ec2)), None)
+        } else {
+            (c.launch_type, c.capacity_provider_strategy.as_deref())
+        };
+        let Some(route) = op
+            .capacity
+            .route(op.cx, index, cluster, launch_type, strategy)
+        else {
+            return;
+        };
+        let cx = &mut *op.cx;
         if self.live_service(cluster, &c.service_name).is_some() {
             cx.action_error(
                 index,
@@ -131,6 +153,15 @@ impl Services {
         else {
             return;
         };
+        if let Some(def) = task_definition {
+            if !op
+                .capacity
+                .check_fargate(cx, index, def, &route, &c.subnets)
+            {
+                return;
+            }
+        }
+        let (launch_type, capacity_provider_strategy) = route.split();
         let id = ServiceId(self.services.len() as u32);
         let cluster_name = cx.world.cluster(cluster).name.clone();
         let group = cx
@@ -160,7 +191,9 @@ impl Services {
             desired_count: c.desired_count,
             scheduling_strategy: c.scheduling_strategy,
             controller: c.controller,
-            launch_type: c.launch_type.unwrap_or(ecsim_model::LaunchType::Ec2),
+            launch_type,
+            capacity_provider_strategy,
+            subnets: c.subnets.clone(),
             configuration,
             placement_constraints: c.placement_constraints.clone(),
             placement_strategy: c.placement_strategy.clone(),
@@ -219,6 +252,8 @@ impl Services {
             status: DeploymentStatus::Primary,
             task_definition: def,
             launch_type: self.services[s.index()].launch_type,
+            capacity_provider_strategy: self.services[s.index()].capacity_provider_strategy.clone(),
+            subnets: self.services[s.index()].subnets.clone(),
             rollout_state: RolloutState::InProgress,
             rollout_state_reason: Arc::clone(&reason),
             failed_tasks: 0,
@@ -265,8 +300,38 @@ impl Services {
                 op.tasks.set_grace_period(t, g);
             }
         }
+        if let Some(strategy) = &u.capacity_provider_strategy {
+            let cluster = self.services[s.index()].cluster;
+            let route = op
+                .capacity
+                .route(op.cx, index, cluster, None, Some(strategy));
+            let Some(route) = route else {
+                return;
+            };
+            if let Some(d) = def.or(self.rt[s.index()]
+                .primary
+                .map(|d| self.deployments[d.index()].task_definition))
+            {
+                let subnets = u
+                    .subnets
+                    .clone()
+                    .unwrap_or_else(|| self.services[s.index()].subnets.clone());
+                if !op.capacity.check_fargate(op.cx, index, d, &route, &subnets) {
+                    return;
+                }
+            }
+            let (launch_type, items) = route.split();
+            let svc = &mut self.services[s.index()];
+            svc.launch_type = launch_type;
+            svc.capacity_provider_strategy = items;
+        }
+        if let Some(subnets) = &u.subnets {
+            self.services[s.index()].subnets = subnets.clone();
+        }
         let svc = &mut self.services[s.index()];
-        let mut redeploy = u.force_new_deployment || u.network_configuration;
+        let mut redeploy = u.force_new_deployment
+            || u.network_configuration
+            || u.capacity_provider_strategy.is_some();
         let mut placement_changed = false;
         if let Some(pc) = &u.placement_constraints {
             svc.placement_constraints = pc.clone();
@@ -412,7 +477,13 @@ impl Services {
         found.map(|d| (s, d))
     }
 
-    fn create_task_set(&mut self, cx: &mut Cx, index: usize, t: &CreateTaskSet) {
+    fn create_task_set(
+        &mut self,
+        cx: &mut Cx,
+        capacity: &crate::engine::capacity::Capacity,
+        index: usize,
+        t: &CreateTaskSet,
+    ) {
         let Some(s) = self.service_ref(cx, index, &t.cluster, &t.service) else {
             return;
         };
@@ -428,6 +499,20 @@ impl Services {
         let Some(def) = cx.task_definition(index, &t.task_definition) else {
             return;
         };
+        let cluster = self.services[s.index()].cluster;
+        let Some(route) = capacity.route(
+            cx,
+            index,
+            cluster,
+            t.launch_type,
+            t.capacity_provider_strategy.as_deref(),
+        ) else {
+            return;
+        };
+        if !capacity.check_fargate(cx, index, def, &route, &t.subnets) {
+            return;
+        }
+        let (launch_type, capacity_provider_strategy) = route.split();
         let id = DeploymentId(self.deployments.len() as u32);
         let first = self.rt[s.index()].primary.is_none();
         self.deployments.push(Deployment {
@@ -440,7 +525,9 @@ impl Services {
                 DeploymentStatus::Active
             },
             task_definition: def,
-            launch_type: t.launch_type.unwrap_or(ecsim_model::LaunchType::Ec2),
+            launch_type,
+            capacity_provider_strategy,
+            subnets: t.subnets.clone(),
             rollout_state: RolloutState::InProgress,
             rollout_state_reason: Arc::from(""),
             failed_tasks: 0,

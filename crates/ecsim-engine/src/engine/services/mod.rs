@@ -16,8 +16,7 @@ mod records;
 pub use pass::PassAudit;
 
 use super::cx::{Cx, Notice, Phase};
-use super::placing::{Placing, Unplaced};
-use super::tasks::Tasks;
+use super::placing::Unplaced;
 use super::Ev;
 use crate::assertions::Watch;
 use crate::service::{Deployment, SchedulingStrategy, Service, ServiceRecord, ServiceStatus};
@@ -28,12 +27,7 @@ use ecsim_model::{
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-/// The subsystems a service operation works through.
-pub(crate) struct Ops<'a, 's> {
-    pub cx: &'a mut Cx<'s>,
-    pub tasks: &'a mut Tasks,
-    pub placing: &'a mut Placing,
-}
+pub(crate) use super::cx::Ops;
 
 /// What the scheduler keeps of one of a service's tasks.
 #[derive(Clone, Copy, Debug)]
@@ -137,6 +131,8 @@ pub(crate) struct ServiceRuntime {
     launch_blocked: bool,
     /// The primary deployment (ECS) or primary task set (EXTERNAL; None until one is set).
     pub primary: Option<DeploymentId>,
+    /// Tasks with desired status RUNNING per capacity provider (the split counts these).
+    pub by_provider: BTreeMap<Arc<str>, u32>,
 }
 
 pub(crate) struct Services {
@@ -144,9 +140,9 @@ pub(crate) struct Services {
     pub rt: Vec<ServiceRuntime>,
     /// Every deployment and task set, by id (one counter: SPEC §9 ids).
     pub deployments: Vec<Deployment>,
-    /// Each deployment's task spec, resolved at its first launch (and again after a placement
-    /// change of an EXTERNAL service).
-    specs: Vec<Option<SpecId>>,
+    /// Each deployment's task spec per item of its capacity provider strategy (0 without one),
+    /// resolved at its first launch there (and again after a placement change).
+    specs: BTreeMap<(DeploymentId, usize), SpecId>,
     /// The task set each CreateTaskSet action (by its index) created.
     task_sets: BTreeMap<usize, DeploymentId>,
     /// Services to visit at the next scheduler pass.
@@ -171,7 +167,7 @@ impl Services {
             services: Vec::new(),
             rt: Vec::new(),
             deployments: Vec::new(),
-            specs: Vec::new(),
+            specs: BTreeMap::new(),
             task_sets: BTreeMap::new(),
             dirty: BTreeSet::new(),
             pass_scheduled: false,
@@ -218,6 +214,8 @@ impl Services {
     /// within a pass may have tripped the circuit breaker).
     pub fn absorb(&mut self, op: &mut Ops<'_, '_>) {
         while let Some(n) = op.cx.notices.pop_front() {
+            // Capacity keeps its books from the same notices.
+            op.capacity.observe(op.cx, n);
             match n {
                 Notice::TaskStatus(t) => self.task_status(op, t),
                 Notice::TaskDesiredStopped(t) => self.task_desired_stopped(op.cx, t),
@@ -256,6 +254,9 @@ impl Services {
     ) {
         let class = Class::of(cx.world.task(task));
         let rt = &mut self.rt[s.index()];
+        if let Some(p) = &cx.world.task_spec(task).capacity_provider {
+            *rt.by_provider.entry(Arc::clone(p)).or_default() += 1;
+        }
         rt.tasks.insert(
             task,
             ServiceTask {
@@ -285,6 +286,11 @@ impl Services {
         let Some((s, _)) = self.task(cx, task) else {
             return;
         };
+        if let Some(p) = &cx.world.task_spec(task).capacity_provider {
+            if let Some(n) = self.rt[s.index()].by_provider.get_mut(p) {
+                *n -= 1;
+            }
+        }
         let st = self.rt[s.index()]
             .tasks
             .get_mut(&task)
@@ -369,6 +375,26 @@ impl Services {
         if self.services[s.index()].status != ServiceStatus::Inactive {
             self.mark_service(cx, s);
         }
+    }
+
+    /// The providers the strategies of the services not INACTIVE name (of cluster `c`, or of
+    /// every cluster): they may not be deleted or taken from the cluster.
+    pub fn providers_in_use(&self, c: Option<ClusterId>) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for s in &self.services {
+            if s.status == ServiceStatus::Inactive || c.is_some_and(|c| c != s.cluster) {
+                continue;
+            }
+            for i in &s.capacity_provider_strategy {
+                out.insert(i.capacity_provider.clone());
+            }
+            for &d in &s.deployments {
+                for i in &self.deployments[d.index()].capacity_provider_strategy {
+                    out.insert(i.capacity_provider.clone());
+                }
+            }
+        }
+        out
     }
 
     /// Whether the cluster has a service that is not INACTIVE.

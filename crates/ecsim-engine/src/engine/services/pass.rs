@@ -329,7 +329,7 @@ impl Services {
         s: ServiceId,
         primary: DeploymentId,
     ) -> Vec<DaemonInstance> {
-        let spec = self.deployment_spec(op.cx, op.placing, s, primary);
+        let spec = self.deployment_spec(op, s, primary, 0);
         let spec = Arc::clone(op.cx.world.spec_arc(spec));
         let req = PlacementRequest {
             cluster: spec.cluster,
@@ -425,48 +425,78 @@ impl Services {
         self.report_stopped(op.cx, s, &running);
     }
 
-    /// The spec of deployment `d`'s tasks, resolved at its first launch.
+    /// The spec of deployment `d`'s tasks on item `item` of its capacity provider strategy (0
+    /// without one), resolved at its first launch there.
     fn deployment_spec(
         &mut self,
-        cx: &mut Cx,
-        placing: &mut Placing,
+        op: &mut Ops<'_, '_>,
         s: ServiceId,
         d: DeploymentId,
+        item: usize,
     ) -> SpecId {
-        if self.specs.len() <= d.index() {
-            self.specs.resize(d.index() + 1, None);
-        }
-        if let Some(spec) = self.specs[d.index()] {
+        if let Some(&spec) = self.specs.get(&(d, item)) {
             return spec;
         }
         let svc = &self.services[s.index()];
         let dep = &self.deployments[d.index()];
-        let spec = placing.resolve(
-            cx,
+        let provider = dep
+            .capacity_provider_strategy
+            .get(item)
+            .map(|i| Arc::<str>::from(i.capacity_provider.as_str()));
+        let launch_type = match &provider {
+            Some(p) => op.capacity.provider_launch_type(p),
+            None => dep.launch_type,
+        };
+        let subnets = dep.subnets.clone();
+        let spec = op.placing.resolve(
+            op.cx,
             SpecRequest {
                 cluster: svc.cluster,
                 task_definition: dep.task_definition,
                 group: svc.group,
                 started_by: Some(StartedBy::Deployment(d)),
-                launch_type: dep.launch_type,
+                launch_type,
+                capacity_provider: provider,
                 overrides: &TaskOverride::default(),
                 constraints: &svc.placement_constraints,
                 strategies: svc.effective_strategy(),
                 simulation: svc.simulation.as_ref(),
                 service: Some((s, d)),
+                daemon: svc.scheduling_strategy == SchedulingStrategy::Daemon,
             },
         );
-        self.specs[d.index()] = Some(spec);
+        if launch_type == ecsim_model::LaunchType::Fargate {
+            op.capacity.fargate_spec(op.cx, spec, &subnets);
+        }
+        self.specs.insert((d, item), spec);
         spec
     }
 
     /// A placement change applies to the deployments' next tasks.
     pub(super) fn forget_specs(&mut self, s: ServiceId) {
         for &d in &self.services[s.index()].deployments {
-            if let Some(spec) = self.specs.get_mut(d.index()) {
-                *spec = None;
-            }
+            self.specs.retain(|&(x, _), _| x != d);
         }
+    }
+
+    /// The strategy item the service's next task of deployment `d` goes to (SPEC §8 split over
+    /// the service's tasks with desired status RUNNING); 0 without a strategy.
+    fn next_item(&self, s: ServiceId, d: DeploymentId) -> Option<usize> {
+        let strategy = &self.deployments[d.index()].capacity_provider_strategy;
+        if strategy.is_empty() {
+            return Some(0);
+        }
+        let counts: Vec<u32> = strategy
+            .iter()
+            .map(|i| {
+                self.rt[s.index()]
+                    .by_provider
+                    .get(i.capacity_provider.as_str())
+                    .copied()
+                    .unwrap_or(0)
+            })
+            .collect();
+        crate::engine::capacity::split::choose(strategy, &counts)
     }
 
     /// Places up to `n` tasks of deployment `d` (on `only` when given); returns false when a
@@ -491,7 +521,6 @@ impl Services {
             self.schedule_retry(op.cx, s, now + SimDuration::from_ms(1));
             return true;
         }
-        let spec = self.deployment_spec(op.cx, op.placing, s, d);
         let grace = self.services[s.index()].health_check_grace_period_s;
         self.rt[s.index()].launched_at = Some(now);
         let failures_before = self.rt[s.index()].consecutive_failures;
@@ -504,7 +533,19 @@ impl Services {
                 .last_placement_failure
                 .get(&only)
                 .copied();
-            match op.placing.place_one(op.cx, op.tasks, spec, only, grace) {
+            // RULE: every weight 0 and the base met leaves no provider (the loader refuses such a
+            // strategy; a service can still reach it): the task fails as an empty provider does.
+            let Some(item) = self.next_item(s, d) else {
+                self.placement_failed_event(op.cx, s, None, "EMPTY CAPACITY PROVIDER");
+                self.schedule_retry(op.cx, s, now + RETRY);
+                return false;
+            };
+            let spec = self.deployment_spec(op, s, d, item);
+            let result = match only {
+                Some(_) => op.placing.place_one(op.cx, op.tasks, spec, only, grace),
+                None => crate::engine::capacity::Capacity::place_task(op, spec, grace),
+            };
+            match result {
                 Ok(task) => {
                     self.add_task(op.cx, s, task, d);
                     self.absorb(op);
