@@ -23,6 +23,7 @@
 //! ```
 
 mod actions;
+mod assertions;
 mod cx;
 mod duration;
 mod error;
