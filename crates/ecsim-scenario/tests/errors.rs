@@ -3,9 +3,13 @@
 
 use ecsim_scenario::{load, ScenarioError};
 
-/// Capacity providers, strategies, Fargate, spot and zone faults, pricing and subnets.
+/// Capacity providers and their groups, clusters' providers, capacity faults, pricing, subnets
+/// and the capacity assertions.
 #[path = "errors/capacity.rs"]
 mod capacity;
+/// Capacity provider strategies, Fargate tasks and network configurations.
+#[path = "errors/fargate.rs"]
+mod fargate;
 
 /// A valid scenario around `actions` (appended after a cluster `prod` and task definition `web`
 /// registered at time 0). Action indices in `actions` start at 2.

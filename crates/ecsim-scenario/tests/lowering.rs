@@ -76,16 +76,6 @@ fn top_level_settings() {
                 service: "api".to_string(),
                 by: SimTime(2_400_000),
             },
-            Assertion::MaxInstances {
-                cluster: Some("cp".to_string()),
-                capacity_provider: Some("od".to_string()),
-                at_most: 20,
-            },
-            Assertion::MaxCostPerHour { at_most: 50.0 },
-            Assertion::MaxTasksProvisioning {
-                cluster: Some("cp".to_string()),
-                at_most: 300,
-            },
         ]
     );
     assert_eq!(l.sha256.len(), 64);

@@ -185,7 +185,7 @@ fn provider_name<'v>(cx: &mut Cx, refs: &Refs, o: &Obj<'v>) -> Option<&'v str> {
         o.error_field(
             cx,
             "name",
-            format!("{name} is reserved: \"Only capacity providers that use an Auto Scaling group can be created. Amazon ECS tasks on AWS Fargate use the FARGATE and FARGATE_SPOT capacity providers.\" (API: CreateCapacityProvider); choose another name"),
+            format!("the name {name} is reserved: \"Only capacity providers that use an Auto Scaling group can be created. Amazon ECS tasks on AWS Fargate use the FARGATE and FARGATE_SPOT capacity providers.\" (API: CreateCapacityProvider); choose another name"),
         );
         return None;
     }
@@ -373,7 +373,11 @@ fn group_provider(
     let text = o.req_str(cx, name, "the capacity provider's name")?;
     let (provider, kind) = refs.capacity_provider(cx, &o.at(name), o.get(name)?, text, how)?;
     if kind != ProviderKind::AutoScalingGroup {
-        o.error_field(cx, name, format!("{provider} {fargate_message}"));
+        o.error_field(
+            cx,
+            name,
+            format!("capacity provider {provider} {fargate_message}"),
+        );
         return None;
     }
     Some(provider)

@@ -55,7 +55,7 @@ pub(crate) fn interrupt_spot(
             o.error_field(
                 cx,
                 "capacityProvider",
-                format!("{name} is on-demand capacity and is never interrupted; name FARGATE_SPOT or a spot group's provider"),
+                format!("capacity provider {name} is on-demand capacity and is never interrupted; name FARGATE_SPOT or a spot group's provider"),
             );
             None
         }

@@ -341,7 +341,7 @@ pub(crate) fn check_fargate_placement(cx: &mut Cx, o: &Obj<'_>) {
         if given {
             cx.error_key(
                 &o.at(field),
-                format!("Fargate tasks take no {what}: Fargate spreads them across the zones of their subnets (SPEC §4); remove {field}"),
+                format!("tasks on Fargate take no {what}: Fargate spreads them across the zones of their subnets (SPEC §4); remove {field}"),
             );
         }
     }

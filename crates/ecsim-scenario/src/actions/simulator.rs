@@ -132,7 +132,7 @@ pub(crate) fn launch(
                     o.error_field(
                         cx,
                         "capacityProvider",
-                        format!("{name} runs tasks without container instances; name an Auto Scaling group provider, whose group the instances join"),
+                        format!("capacity provider {name} runs tasks without container instances; name an Auto Scaling group provider, whose group the instances join"),
                     );
                     None
                 } else {

@@ -169,7 +169,7 @@ impl Refs {
         }
         if name == FARGATE || name == FARGATE_SPOT {
             return Err(format!(
-                "{name} runs tasks without container instances, so it has no instances to count; name an Auto Scaling group provider"
+                "capacity provider {name} runs tasks without container instances, so it has no instances to count; name an Auto Scaling group provider"
             ));
         }
         let names: Vec<&str> = self.providers.keys().map(String::as_str).collect();

@@ -6,7 +6,7 @@ use ecsim_engine::capacity::{
     AsgProvider, AutoScalingGroup, FargateSpotSimulation, ManagedScaling, ManagedScalingUpdate,
     Pricing, SpotAmount, StrategyItem, UpdateCapacityProvider,
 };
-use ecsim_engine::Action;
+use ecsim_engine::{Action, Assertion};
 use ecsim_kernel::SimDuration;
 use ecsim_model::{Attribute, LaunchType};
 
@@ -308,6 +308,48 @@ fn group_tags_without_a_value() {
         .map(|a| (a.name.as_str(), a.value.as_deref()))
         .collect();
     assert_eq!(attributes, [("gpu", None), ("tier", None)]);
+}
+
+#[test]
+fn capacity_assertions() {
+    // Names by name or ARN, each of a cluster or Auto Scaling group provider the scenario creates
+    // (whenever); absent names mean the whole run.
+    let src = with(&format!(
+        r#"{{ "at": 1, "action": "CreateCapacityProvider", "input": {{ "name": "cp", "autoScalingGroupProvider": {{ "autoScalingGroupArn": "a" }} }}, {GROUP} }}"#
+    ))
+    .replace(
+        "\"name\": \"capacity\",",
+        r#""name": "capacity", "assertions": [
+    { "type": "maxInstances", "cluster": "prod", "capacityProvider": "cp", "atMost": 20 },
+    { "type": "maxInstances", "atMost": 40 },
+    { "type": "maxCostPerHour", "atMost": 12.5 },
+    { "type": "maxTasksProvisioning", "cluster": "arn:aws:ecs:us-east-1:123456789012:cluster/prod", "atMost": 300 },
+    { "type": "maxTasksProvisioning", "atMost": 0 } ],"#,
+    );
+    assert_eq!(
+        load_ok(&src).scenario.assertions,
+        [
+            Assertion::MaxInstances {
+                cluster: Some("prod".to_string()),
+                capacity_provider: Some("cp".to_string()),
+                at_most: 20,
+            },
+            Assertion::MaxInstances {
+                cluster: None,
+                capacity_provider: None,
+                at_most: 40,
+            },
+            Assertion::MaxCostPerHour { at_most: 12.5 },
+            Assertion::MaxTasksProvisioning {
+                cluster: Some("prod".to_string()),
+                at_most: 300,
+            },
+            Assertion::MaxTasksProvisioning {
+                cluster: None,
+                at_most: 0,
+            },
+        ]
+    );
 }
 
 #[test]
