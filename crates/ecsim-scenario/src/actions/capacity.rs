@@ -529,7 +529,16 @@ pub(crate) fn describe(cx: &mut Cx, refs: &mut Refs, input: &Value, path: &Path)
                     "expected a capacity provider name or ARN, not an empty string",
                 ),
                 Ok(rest) => names.push(rest.unwrap_or(text).to_string()),
-                Err(message) => cx.error(&p, message),
+                Err(message) if message.starts_with("the ARN names region") => {
+                    cx.error(&p, message)
+                }
+                Err(_) => cx.error(
+                    &p,
+                    format!(
+                        "expected a capacity provider name or an ARN like arn:aws:ecs:{}:{}:capacity-provider/NAME",
+                        refs.region, refs.account_id
+                    ),
+                ),
             }
         }
     }

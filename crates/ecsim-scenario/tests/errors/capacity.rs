@@ -457,6 +457,11 @@ fn delete_and_describe_capacity_providers() {
         "expected a capacity provider name or ARN, not an empty string",
     );
     find(
+        &describe(r#""capacityProviders": ["arn:aws:ecs:us-east-1:123456789012:service/cp"]"#),
+        "actions[5].input.capacityProviders[0]",
+        "expected a capacity provider name or an ARN like arn:aws:ecs:us-east-1:123456789012:capacity-provider/NAME",
+    );
+    find(
         &describe(r#""maxResults": 11"#),
         "actions[5].input.maxResults",
         "expected from 1 to 10: \"This value can be between 1 and 10.\" (API: DescribeCapacityProviders.maxResults)",
