@@ -89,17 +89,6 @@ fn bad_input_is_exit_2_with_path_and_nothing_written() {
             &["actions[2].input.deploymentController.type", "CODE_DEPLOY"],
         ),
         (
-            "service-fargate-launch-type.json",
-            &["actions[2].input.launchType", "FARGATE"],
-        ),
-        (
-            "service-capacity-provider-strategy.json",
-            &[
-                "actions[2].input.capacityProviderStrategy",
-                "capacity providers",
-            ],
-        ),
-        (
             "external-service-task-definition.json",
             &["actions[2].input.taskDefinition", "EXTERNAL"],
         ),
@@ -131,6 +120,128 @@ fn bad_input_is_exit_2_with_path_and_nothing_written() {
         (
             "assertion-unknown-service.json",
             &["assertions[0].service", "wbe"],
+        ),
+        (
+            "fargate-bridge-network-mode.json",
+            &["actions[2].input.taskDefinition", "awsvpc"],
+        ),
+        (
+            "fargate-invalid-task-size.json",
+            &["actions[2].input.taskDefinition", "ClientException"],
+        ),
+        (
+            "fargate-placement-strategy.json",
+            &["actions[2].input.placementStrategy", "Fargate"],
+        ),
+        (
+            "fargate-without-subnets.json",
+            &["actions[2].input.networkConfiguration", "subnets"],
+        ),
+        (
+            "subnets-over-16.json",
+            &[
+                "actions[2].input.networkConfiguration.awsvpcConfiguration.subnets",
+                "16",
+            ],
+        ),
+        (
+            "launch-type-with-strategy.json",
+            &["actions[2].input.capacityProviderStrategy", "launchType"],
+        ),
+        (
+            "strategy-mixes-fargate-and-group.json",
+            &["actions[3].input.capacityProviderStrategy", "FARGATE_SPOT"],
+        ),
+        (
+            "strategy-all-weights-zero.json",
+            &["actions[3].input.capacityProviderStrategy", "weight"],
+        ),
+        (
+            "strategy-two-bases.json",
+            &["actions[2].input.capacityProviderStrategy[1].base", "base"],
+        ),
+        (
+            "unknown-capacity-provider.json",
+            &[
+                "actions[3].input.capacityProviderStrategy[0].capacityProvider",
+                "cpp",
+            ],
+        ),
+        (
+            "capacity-provider-reserved-prefix.json",
+            &["actions[0].input.name", "ecs-on-demand"],
+        ),
+        (
+            "capacity-provider-without-group.json",
+            &["actions[0].simulation.autoScalingGroup"],
+        ),
+        (
+            "termination-protection-without-managed-scaling.json",
+            &[
+                "actions[0].input.autoScalingGroupProvider.managedTerminationProtection",
+                "managed scaling",
+            ],
+        ),
+        (
+            "target-capacity-over-100.json",
+            &[
+                "actions[0].input.autoScalingGroupProvider.managedScaling.targetCapacity",
+                "120",
+            ],
+        ),
+        (
+            "group-desired-above-max.json",
+            &[
+                "actions[0].simulation.autoScalingGroup.desiredCapacity",
+                "6",
+            ],
+        ),
+        (
+            "group-image-from-ssm.json",
+            &[
+                "actions[0].simulation.autoScalingGroup.imageId",
+                "resolve:ssm:",
+            ],
+        ),
+        (
+            "provider-in-two-clusters.json",
+            &["actions[2].input.capacityProviders[0]", "cp"],
+        ),
+        (
+            "default-strategy-not-in-providers.json",
+            &[
+                "actions[1].input.defaultCapacityProviderStrategy[0].capacityProvider",
+                "capacityProviders",
+            ],
+        ),
+        (
+            "put-cluster-providers-without-default-strategy.json",
+            &["actions[2].input.defaultCapacityProviderStrategy"],
+        ),
+        (
+            "delete-fargate-provider.json",
+            &["actions[0].input.capacityProvider", "FARGATE_SPOT"],
+        ),
+        (
+            "interrupt-on-demand-provider.json",
+            &["actions[1].input.capacityProvider", "spot"],
+        ),
+        (
+            "fail-zone-of-another-region.json",
+            &["actions[0].input.availabilityZone", "eu-west-1a"],
+        ),
+        (
+            "launch-into-fargate-provider.json",
+            &["actions[1].input.capacityProvider", "FARGATE"],
+        ),
+        ("spot-discount-of-1.json", &["pricing.spotDiscount", "1.0"]),
+        (
+            "subnet-in-another-region.json",
+            &["subnets.subnet-0abc", "eu-west-1a"],
+        ),
+        (
+            "assertion-unknown-capacity-provider.json",
+            &["assertions[0].capacityProvider", "cq"],
         ),
         ("empty-file.json", &["empty"]),
         ("malformed-json.json", &[":2:"]),

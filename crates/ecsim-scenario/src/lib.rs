@@ -4,9 +4,10 @@
 //! The scenario format's serde-free types live here at the edge: the file is parsed into a
 //! `serde_json::Value` and walked by hand against tables of the fields each ECS request accepts,
 //! so that unknown fields are errors, ignored fields are listed, and every error carries its JSON
-//! path, line and column. References (clusters, task definitions, services, task sets, instance
-//! types, AMIs) resolve in (at, file index) order: an action may only name what an earlier action
-//! defined. The loader also assigns task set ids, so that later actions can name them.
+//! path, line and column. References (clusters, task definitions, services, task sets, capacity
+//! providers, instance types, AMIs) resolve in (at, file index) order: an action may only name
+//! what an earlier action defined. The loader also assigns task set ids, so that later actions
+//! can name them.
 //!
 //! ```
 //! let loaded = ecsim_scenario::load(r#"{
@@ -23,6 +24,7 @@
 //! ```
 
 mod actions;
+mod assertions;
 mod cx;
 mod duration;
 mod error;

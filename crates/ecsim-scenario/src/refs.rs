@@ -1,7 +1,12 @@
 //! What earlier actions have defined, replayed in (at, file index) order: clusters, task
-//! definition revisions, services and their task sets, and the instance-type and AMI catalogs. References to anything not
-//! defined by an earlier action are input errors (SPEC §3); whatever depends on the simulated
-//! state at that moment is left to the engine.
+//! definition revisions, services and their task sets, capacity providers and their clusters
+//! ([`providers`]), and the instance-type and AMI catalogs. References to anything not defined by
+//! an earlier action are input errors (SPEC §3); whatever depends on the simulated state at that
+//! moment is left to the engine.
+
+mod providers;
+
+pub(crate) use providers::{ProviderKind, ProviderName, ProviderRef};
 
 use crate::cx::{closest, Cx};
 use crate::path::Path;
@@ -21,6 +26,21 @@ pub(crate) struct Revision {
     pub containers: Vec<String>,
     /// `requiresCompatibilities` as registered (empty: not given).
     pub compatibilities: Vec<Compatibility>,
+    /// Task-level `cpu` (units) and `memory` (MiB), when given (Fargate needs both).
+    pub task_cpu: Option<u32>,
+    pub task_memory_mib: Option<u32>,
+}
+
+/// Where a request's tasks run, as far as the request says (SPEC §8): with neither a launch type
+/// nor a strategy, the cluster's default strategy decides at run time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Runs {
+    /// Not known from the request (the cluster's default strategy, or the EC2 launch type).
+    Unknown,
+    /// The EC2 launch type, or a strategy of Auto Scaling group providers.
+    OnEc2,
+    /// The FARGATE launch type, or a strategy of FARGATE and FARGATE_SPOT.
+    OnFargate,
 }
 
 /// A task set created by CreateTaskSet. Its API id is the engine's to give when the run creates it
@@ -46,6 +66,13 @@ pub(crate) struct ServiceRef {
     pub request_constraints: usize,
     /// In creation order, deleted ones included (so that a reference to one says so).
     pub task_sets: Vec<TaskSetRef>,
+    /// Where its tasks run, as its CreateService and UpdateServices said.
+    pub runs: Runs,
+    /// Its CreateService or an UpdateService gave a (non-empty) capacity provider strategy.
+    pub has_strategy: bool,
+    /// Its current task definition (`family:revision` and what is known of it), when one
+    /// revision applies.
+    pub task_definition: Option<(String, Revision)>,
 }
 
 /// The scenario's declared world at one point of the (at, index) replay.
@@ -55,6 +82,14 @@ pub(crate) struct Refs {
     pub instance_types: InstanceTypeCatalog,
     pub amis: AmiCatalog,
     clusters: BTreeSet<String>,
+    /// Every cluster some CreateCluster so far created, deleted ones included.
+    created_clusters: BTreeSet<String>,
+    /// Every Auto Scaling group provider some CreateCapacityProvider so far created (the latest
+    /// of each name), deleted ones included.
+    providers: BTreeMap<String, ProviderRef>,
+    /// The cluster each Auto Scaling group provider is associated with now, as the earlier
+    /// CreateCluster and PutClusterCapacityProviders actions left it.
+    associations: BTreeMap<String, String>,
     families: BTreeMap<String, Vec<Revision>>,
     /// The services that exist now, per cluster, by name.
     services: BTreeMap<String, BTreeMap<String, ServiceRef>>,
@@ -67,7 +102,7 @@ pub(crate) struct Refs {
 /// The most names listed in an "unknown ..." message.
 const LIST_MAX: usize = 12;
 
-fn list(names: &[String]) -> String {
+pub(crate) fn list(names: &[String]) -> String {
     if names.len() <= LIST_MAX {
         names.join(", ")
     } else {
@@ -92,6 +127,9 @@ impl Refs {
             instance_types,
             amis,
             clusters: BTreeSet::new(),
+            created_clusters: BTreeSet::new(),
+            providers: BTreeMap::new(),
+            associations: BTreeMap::new(),
             families: BTreeMap::new(),
             services: BTreeMap::new(),
             created_services: BTreeSet::new(),
@@ -101,7 +139,11 @@ impl Refs {
 
     /// The part after `arn:PARTITION:ecs:REGION:ACCOUNT:<kind>/`, when `text` is such an ARN of
     /// this scenario's region and account. `Err` explains what is wrong with an ARN.
-    fn arn_rest<'t>(&self, text: &'t str, kind: &str) -> Result<Option<&'t str>, String> {
+    pub(crate) fn arn_rest<'t>(
+        &self,
+        text: &'t str,
+        kind: &str,
+    ) -> Result<Option<&'t str>, String> {
         match Ref::parse(text, kind) {
             Ok(Ref::Name(_)) => Ok(None),
             Ok(Ref::Arn(a)) if a.region != self.region || a.account != self.account_id => Err(format!(
@@ -152,13 +194,39 @@ impl Refs {
 
     pub(crate) fn create_cluster(&mut self, name: &str) {
         self.clusters.insert(name.to_string());
+        self.created_clusters.insert(name.to_string());
     }
 
-    /// Deletes a cluster and, with it, the services it holds (a cluster created again later
-    /// starts empty).
+    /// Deletes a cluster and, with it, the services it holds and its capacity provider
+    /// associations (a cluster created again later starts empty).
     pub(crate) fn delete_cluster(&mut self, name: &str) {
         self.clusters.remove(name);
         self.services.remove(name);
+        self.associations.retain(|_, cluster| cluster != name);
+    }
+
+    /// Resolves the cluster of an assertion: a name or ARN of a cluster some action of the
+    /// scenario creates (whenever). `Err` explains why not.
+    pub(crate) fn created_cluster(&self, text: &str) -> Result<String, String> {
+        let name = match self.arn_rest(text, "cluster")? {
+            Some(rest) => rest,
+            None => text,
+        };
+        if self.created_clusters.contains(name) {
+            return Ok(name.to_string());
+        }
+        let names: Vec<&str> = self.created_clusters.iter().map(String::as_str).collect();
+        Err(if let Some(close) = closest(name, &names) {
+            format!("no action creates cluster '{name}'; did you mean '{close}'?")
+        } else if names.is_empty() {
+            format!("no action creates cluster '{name}'; an assertion needs a CreateCluster of that name in the scenario")
+        } else {
+            let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+            format!(
+                "no action creates cluster '{name}'; clusters the scenario creates: {}",
+                list(&names)
+            )
+        })
     }
 
     pub(crate) fn register(&mut self, family: &str, revision: Revision) {

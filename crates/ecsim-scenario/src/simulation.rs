@@ -3,6 +3,7 @@
 
 use crate::cx::{as_duration, object, Cx, Field, Obj};
 use crate::path::Path;
+use ecsim_engine::capacity::FargateSpotSimulation;
 use ecsim_kernel::{Distribution, SimDuration};
 use ecsim_model::{TaskSimulation, Timings};
 use serde_json::Value;
@@ -155,27 +156,37 @@ pub(crate) fn launch_simulation(cx: &mut Cx, value: &Value, path: &Path) -> Timi
     }
 }
 
-/// The `simulation` block of CreateCluster: the FARGATE_SPOT interruption rate, accepted and
-/// ignored (Fargate is not simulated by this version).
-pub(crate) fn cluster_simulation(cx: &mut Cx, value: &Value, path: &Path) {
+/// The `simulation` block of CreateCluster (SPEC §8): `fargateSpotCapacity`, the most
+/// FARGATE_SPOT tasks running at once in the cluster (absent: unlimited; RULE: 0 is allowed, a
+/// cluster with no spot capacity), and `fargateSpotInterruptionsPerHour`, the Poisson rate of
+/// interruptions per running FARGATE_SPOT task (default 0).
+pub(crate) fn cluster_simulation(cx: &mut Cx, value: &Value, path: &Path) -> FargateSpotSimulation {
+    let mut sim = FargateSpotSimulation::default();
     let Some(o) = object(
         cx,
         value,
         path,
-        "a simulation block",
-        &[("spotInterruptionRate", Field::Checked)],
+        "a simulation block {\"fargateSpotCapacity\": ..., \"fargateSpotInterruptionsPerHour\": ...}",
+        &[
+            ("fargateSpotCapacity", Field::Used),
+            ("fargateSpotInterruptionsPerHour", Field::Used),
+        ],
     ) else {
-        return;
+        return sim;
     };
-    if let Some(rate) = o.number(cx, "spotInterruptionRate") {
+    sim.capacity = o.u32(cx, "fargateSpotCapacity");
+    if let Some(rate) = o.number(cx, "fargateSpotInterruptionsPerHour") {
         if rate < 0.0 {
             o.error_field(
                 cx,
-                "spotInterruptionRate",
-                "expected a non-negative rate (interruptions per task-hour)",
+                "fargateSpotInterruptionsPerHour",
+                "expected a rate of at least 0 (interruptions per running FARGATE_SPOT task per hour)",
             );
+        } else {
+            sim.interruptions_per_hour = rate;
         }
     }
+    sim
 }
 
 /// `{"dist": "fixed"|"uniform"|"exponential"|"lognormal", ...}`.

@@ -2,19 +2,22 @@
 //! AMI catalog extensions, the actions and the assertions.
 
 use crate::actions;
-use crate::cx::{as_array, object, unknown_message, Cx, Field, Obj};
+use crate::assertions;
+use crate::cx::{as_array, object, Cx, Field, Obj};
 use crate::duration::parse_start_time;
 use crate::path::Path;
 use crate::refs::Refs;
 use crate::simulation::timings;
-use ecsim_engine::{Assertion, Scenario};
-use ecsim_kernel::{SimDuration, SimTime};
+use ecsim_engine::capacity::Pricing;
+use ecsim_engine::Scenario;
+use ecsim_kernel::SimDuration;
 use ecsim_model::{AmiCatalog, AmiMetadata, InstanceType, InstanceTypeCatalog};
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 use Field::Used;
 
-const TOP_FIELDS: [(&str, Field); 14] = [
+const TOP_FIELDS: [(&str, Field); 16] = [
     ("schemaVersion", Used),
     ("name", Used),
     ("description", Used),
@@ -27,6 +30,8 @@ const TOP_FIELDS: [(&str, Field); 14] = [
     ("timings", Used),
     ("instanceTypes", Used),
     ("amis", Used),
+    ("pricing", Used),
+    ("subnets", Used),
     ("actions", Used),
     ("assertions", Used),
 ];
@@ -169,6 +174,13 @@ pub(crate) fn lower(cx: &mut Cx, doc: &Value) -> Option<Scenario> {
         read_amis(cx, v, &o.at("amis"), &mut amis);
     }
 
+    if let Some(v) = o.get("pricing") {
+        scenario.pricing = read_pricing(cx, v, &o.at("pricing"));
+    }
+    if let Some(v) = o.get("subnets") {
+        scenario.subnets = read_subnets(cx, v, &o.at("subnets"), &scenario.region);
+    }
+
     let mut refs = Refs::new(
         scenario.region.clone(),
         scenario.account_id.clone(),
@@ -190,7 +202,7 @@ pub(crate) fn lower(cx: &mut Cx, doc: &Value) -> Option<Scenario> {
         } else {
             Some(scenario.horizon)
         };
-        scenario.assertions = read_assertions(cx, v, &o.at("assertions"), &refs, horizon);
+        scenario.assertions = assertions::read(cx, v, &o.at("assertions"), &refs, horizon);
     }
     scenario.instance_types = refs.instance_types;
     scenario.amis = refs.amis;
@@ -439,216 +451,84 @@ fn read_amis(cx: &mut Cx, value: &Value, path: &Path, catalog: &mut AmiCatalog) 
     }
 }
 
-/// The assertion types, in the order SPEC §3 shows them.
-const ASSERTIONS: [&str; 5] = [
-    "minHealthyTasks",
-    "deploymentCompletes",
-    "serviceSteadyBy",
-    "maxPlacementFailures",
-    "maxActionErrors",
-];
-
-fn read_assertions(
-    cx: &mut Cx,
-    value: &Value,
-    path: &Path,
-    refs: &Refs,
-    horizon: Option<SimDuration>,
-) -> Vec<Assertion> {
-    let Some(items) = as_array(cx, value, path) else {
-        return Vec::new();
+/// `pricing` (SPEC §3, §8): overrides of the catalog's prices, each optional.
+/// `spotDiscount` from 0 up to 1 (not 1: spot capacity is never free), the Fargate prices at
+/// least 0.
+fn read_pricing(cx: &mut Cx, value: &Value, path: &Path) -> Pricing {
+    let mut pricing = Pricing::default();
+    let Some(o) = object(
+        cx,
+        value,
+        path,
+        "pricing {\"spotDiscount\": ..., \"fargateVcpuHour\": ..., \"fargateGbHour\": ...}",
+        &[
+            ("spotDiscount", Used),
+            ("fargateVcpuHour", Used),
+            ("fargateGbHour", Used),
+        ],
+    ) else {
+        return pricing;
     };
-    let mut out = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        let p = path.index(i);
-        let Value::Object(map) = item else {
-            cx.error_value(&p, item, "expected an assertion object like {\"type\": \"maxPlacementFailures\", \"atMost\": 0}");
-            continue;
-        };
-        let kind_value = map.get("type").filter(|v| !v.is_null());
-        let Some(kind) = kind_value.and_then(Value::as_str) else {
-            match kind_value {
-                Some(v) => {
-                    cx.error_value(&p.key("type"), v, "expected the assertion type as a string")
-                }
-                None => cx.error(
-                    &p.key("type"),
-                    "missing required field 'type'; e.g. \"type\": \"maxPlacementFailures\"",
-                ),
-            }
-            continue;
-        };
-        let assertion = match kind {
-            "maxPlacementFailures" | "maxActionErrors" => count_assertion(cx, item, &p, kind),
-            "minHealthyTasks" | "deploymentCompletes" | "serviceSteadyBy" => {
-                service_assertion(cx, item, &p, kind, refs, horizon)
-            }
-            other => {
-                cx.error_value(
-                    &p.key("type"),
-                    kind_value.unwrap_or(&Value::Null),
-                    unknown_message("assertion type", other, &ASSERTIONS),
+    if let Some(d) = o.number(cx, "spotDiscount") {
+        if (0.0..1.0).contains(&d) {
+            pricing.spot_discount = d;
+        } else {
+            o.error_field(
+                cx,
+                "spotDiscount",
+                "expected a discount from 0 up to, not including, 1 (0.7: spot capacity costs 30% of the on-demand price)",
+            );
+        }
+    }
+    for (key, slot, unit) in [
+        (
+            "fargateVcpuHour",
+            &mut pricing.fargate_vcpu_hour,
+            "vCPU-hour",
+        ),
+        ("fargateGbHour", &mut pricing.fargate_gb_hour, "GB-hour"),
+    ] {
+        if let Some(price) = o.number(cx, key) {
+            if price >= 0.0 {
+                *slot = price;
+            } else {
+                o.error_field(
+                    cx,
+                    key,
+                    format!("expected a price of at least 0 dollars per {unit}"),
                 );
-                None
             }
+        }
+    }
+    pricing
+}
+
+/// `subnets` (SPEC §8): subnet id → Availability Zone of the scenario's region, where Fargate
+/// tasks in that subnet run.
+fn read_subnets(cx: &mut Cx, value: &Value, path: &Path, region: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let Value::Object(map) = value else {
+        cx.error_value(
+            path,
+            value,
+            format!("expected an object of subnet ids and their zones, e.g. {{\"subnet-0abc\": \"{region}a\"}}"),
+        );
+        return out;
+    };
+    for (subnet, zone) in map {
+        let p = path.key(subnet);
+        if subnet.is_empty() {
+            cx.error_key(&p, "expected a subnet id, not an empty string");
+            continue;
+        }
+        let Some(zone) = crate::cx::as_str(cx, zone, &p) else {
+            continue;
         };
-        out.extend(assertion);
+        if actions::check_zone(cx, region, &p, zone) {
+            out.insert(subnet.clone(), zone.to_string());
+        }
     }
     out
-}
-
-/// maxPlacementFailures and maxActionErrors: `atMost`, required.
-fn count_assertion(cx: &mut Cx, item: &Value, p: &Path, kind: &str) -> Option<Assertion> {
-    let a = object(
-        cx,
-        item,
-        p,
-        "an assertion",
-        &[("type", Used), ("atMost", Used)],
-    )?;
-    if !a.has("atMost") {
-        a.missing(cx, "atMost", "the most allowed, e.g. \"atMost\": 0");
-        return None;
-    }
-    let n = a.int(cx, "atMost", 0, i64::MAX, None)? as u64;
-    Some(if kind == "maxActionErrors" {
-        Assertion::MaxActionErrors { at_most: n }
-    } else {
-        Assertion::MaxPlacementFailures { at_most: n }
-    })
-}
-
-/// A required duration field of an assertion.
-fn required_duration(cx: &mut Cx, a: &Obj<'_>, name: &str, hint: &str) -> Option<SimDuration> {
-    if !a.has(name) {
-        a.missing(cx, name, hint);
-        return None;
-    }
-    a.duration(cx, name)
-}
-
-/// A time point of an assertion, which must not be after the horizon (RULE: it would never be
-/// reached, so the assertion could not be evaluated as written).
-fn within_horizon(
-    cx: &mut Cx,
-    a: &Obj<'_>,
-    name: &str,
-    at: Option<SimDuration>,
-    horizon: Option<SimDuration>,
-) -> Option<SimDuration> {
-    let at = at?;
-    if let Some(h) = horizon {
-        if at.ms() > h.ms() {
-            a.error_field(
-                cx,
-                name,
-                format!(
-                    "{name} is {} ms, after the horizon ({} ms), so the run never reaches it; make it earlier or raise horizon",
-                    at.ms(),
-                    h.ms()
-                ),
-            );
-            return None;
-        }
-    }
-    Some(at)
-}
-
-/// minHealthyTasks, deploymentCompletes and serviceSteadyBy: a `cluster` (default `default`) and
-/// a `service` that some action of the scenario creates in it, plus their own fields.
-fn service_assertion(
-    cx: &mut Cx,
-    item: &Value,
-    p: &Path,
-    kind: &str,
-    refs: &Refs,
-    horizon: Option<SimDuration>,
-) -> Option<Assertion> {
-    let own: &[(&str, Field)] = match kind {
-        "minHealthyTasks" => &[("atLeast", Used), ("from", Used), ("until", Used)],
-        "deploymentCompletes" => &[("within", Used)],
-        _ => &[("by", Used)],
-    };
-    let mut fields = vec![("type", Used), ("cluster", Used), ("service", Used)];
-    fields.extend_from_slice(own);
-    let a = object(cx, item, p, "an assertion", &fields)?;
-    let errors = cx.error_count();
-    let cluster_text = match a.get("cluster") {
-        Some(_) => a.str(cx, "cluster"),
-        None => Some("default"),
-    };
-    let service_text = a.req_str(cx, "service", "the name of a service the scenario creates");
-    let names = match (cluster_text, service_text) {
-        (Some(c), Some(s)) => match refs.created_service(c, s) {
-            Ok(names) => Some(names),
-            Err((field, message)) => {
-                a.error_field(cx, field, message);
-                None
-            }
-        },
-        _ => None,
-    };
-    let assertion = match kind {
-        "minHealthyTasks" => {
-            let at_least = if a.has("atLeast") {
-                a.u32(cx, "atLeast")
-            } else {
-                a.missing(
-                    cx,
-                    "atLeast",
-                    "the fewest healthy tasks allowed, e.g. \"atLeast\": 4",
-                );
-                None
-            };
-            let from = a.duration(cx, "from").unwrap_or(SimDuration::ZERO);
-            let from = within_horizon(cx, &a, "from", Some(from), horizon);
-            let until = a.duration(cx, "until");
-            if let (Some(f), Some(u)) = (from, until) {
-                if u < f {
-                    // RULE: an empty window is a mistake in the scenario.
-                    a.error_field(cx, "until", "until must not be before from");
-                }
-            }
-            let (cluster, service) = names?;
-            Assertion::MinHealthyTasks {
-                cluster,
-                service,
-                at_least: at_least?,
-                from: SimTime(from?.ms()),
-                until: until.map(|u| SimTime(u.ms())),
-            }
-        }
-        "deploymentCompletes" => {
-            let within = required_duration(
-                cx,
-                &a,
-                "within",
-                "how long each deployment may take to complete, e.g. \"within\": \"15m\"",
-            );
-            let (cluster, service) = names?;
-            Assertion::DeploymentCompletes {
-                cluster,
-                service,
-                within: within?,
-            }
-        }
-        _ => {
-            let by = required_duration(
-                cx,
-                &a,
-                "by",
-                "the time by which the service is steady, e.g. \"by\": \"20m\"",
-            );
-            let by = within_horizon(cx, &a, "by", by, horizon);
-            let (cluster, service) = names?;
-            Assertion::ServiceSteadyBy {
-                cluster,
-                service,
-                by: SimTime(by?.ms()),
-            }
-        }
-    };
-    (cx.error_count() == errors).then_some(assertion)
 }
 
 #[cfg(test)]

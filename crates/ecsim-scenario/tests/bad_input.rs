@@ -1,6 +1,6 @@
 //! The top-level corpus of broken scenarios (`tests/bad-input/`, run end to end by the CLI's
-//! tests) seen from the loader: every file is refused, and the service files each with the one
-//! error they are about.
+//! tests) seen from the loader: every file is refused, and the service and capacity files each with
+//! the one error they are about.
 
 use std::path::PathBuf;
 
@@ -32,7 +32,7 @@ fn every_file_is_refused() {
     }
 }
 
-/// Each service (and run-limit) file: exactly one error, at this path, quoting this value (when it has one) and
+/// Each service, capacity (and run-limit) file: exactly one error, at this path, quoting this value (when it has one) and
 /// saying this.
 #[test]
 fn service_files_have_the_one_error_they_are_about() {
@@ -86,18 +86,6 @@ fn service_files_have_the_one_error_they_are_about() {
             "the CODE_DEPLOY (blue/green) deployment controller is not simulated",
         ),
         (
-            "service-fargate-launch-type.json",
-            "actions[2].input.launchType",
-            Some("\"FARGATE\""),
-            "the FARGATE launch type is not simulated by this version of ecsim",
-        ),
-        (
-            "service-capacity-provider-strategy.json",
-            "actions[2].input.capacityProviderStrategy",
-            None,
-            "capacity providers are not simulated by this version of ecsim; remove capacityProviderStrategy (the service then uses the EC2 launch type)",
-        ),
-        (
             "external-service-task-definition.json",
             "actions[2].input.taskDefinition",
             None,
@@ -144,6 +132,163 @@ fn service_files_have_the_one_error_they_are_about() {
             "actions[2].input.services",
             Some("[]"),
             "expected from 1 to 10 service names or ARNs",
+        ),
+        // Capacity providers, strategies, Fargate, spot and zone faults (SPEC §8).
+        (
+            "fargate-bridge-network-mode.json",
+            "actions[2].input.taskDefinition",
+            None,
+            "task definition web:1 uses the bridge network mode, but \"For Amazon ECS tasks on Fargate, the awsvpc network mode is required.\"",
+        ),
+        (
+            "fargate-invalid-task-size.json",
+            "actions[2].input.taskDefinition",
+            None,
+            "\"ClientException: Invalid 'cpu' setting for task. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.\"",
+        ),
+        (
+            "fargate-placement-strategy.json",
+            "actions[2].input.placementStrategy",
+            None,
+            "tasks on Fargate take no placement strategies",
+        ),
+        (
+            "fargate-without-subnets.json",
+            "actions[2].input.networkConfiguration",
+            None,
+            "missing required field 'networkConfiguration'; Fargate tasks need awsvpcConfiguration subnets",
+        ),
+        (
+            "subnets-over-16.json",
+            "actions[2].input.networkConfiguration.awsvpcConfiguration.subnets",
+            None,
+            "expected from 1 to 16 subnet ids",
+        ),
+        (
+            "launch-type-with-strategy.json",
+            "actions[2].input.capacityProviderStrategy",
+            None,
+            "launchType and capacityProviderStrategy can't both be given",
+        ),
+        (
+            "strategy-mixes-fargate-and-group.json",
+            "actions[3].input.capacityProviderStrategy",
+            None,
+            "a capacity provider strategy can't mix the Fargate providers with Auto Scaling group providers (here FARGATE_SPOT and cp)",
+        ),
+        (
+            "strategy-all-weights-zero.json",
+            "actions[3].input.capacityProviderStrategy",
+            None,
+            "every provider of this strategy has weight 0",
+        ),
+        (
+            "strategy-two-bases.json",
+            "actions[2].input.capacityProviderStrategy[1].base",
+            Some("1"),
+            "\"Only one capacity provider in a capacity provider strategy can have a base defined.\"",
+        ),
+        (
+            "unknown-capacity-provider.json",
+            "actions[3].input.capacityProviderStrategy[0].capacityProvider",
+            Some("\"cpp\""),
+            "unknown capacity provider 'cpp'; did you mean 'cp'?",
+        ),
+        (
+            "capacity-provider-reserved-prefix.json",
+            "actions[0].input.name",
+            Some("\"ecs-on-demand\""),
+            "a capacity provider's name can't start with 'ecs'",
+        ),
+        (
+            "capacity-provider-without-group.json",
+            "actions[0].simulation.autoScalingGroup",
+            None,
+            "missing required field 'autoScalingGroup'; ecsim needs the Auto Scaling group described",
+        ),
+        (
+            "termination-protection-without-managed-scaling.json",
+            "actions[0].input.autoScalingGroupProvider.managedTerminationProtection",
+            None,
+            "\"When using managed termination protection, managed scaling must also be used otherwise managed termination protection doesn't work.\"",
+        ),
+        (
+            "target-capacity-over-100.json",
+            "actions[0].input.autoScalingGroupProvider.managedScaling.targetCapacity",
+            Some("120"),
+            "expected a target capacity from 1 to 100 percent",
+        ),
+        (
+            "group-desired-above-max.json",
+            "actions[0].simulation.autoScalingGroup.desiredCapacity",
+            Some("6"),
+            "desiredCapacity (6) must lie from minSize (1) to maxSize (4)",
+        ),
+        (
+            "group-image-from-ssm.json",
+            "actions[0].simulation.autoScalingGroup.imageId",
+            None,
+            "an imageId of the form resolve:ssm:NAME is not simulated by this version of ecsim",
+        ),
+        (
+            "provider-in-two-clusters.json",
+            "actions[2].input.capacityProviders[0]",
+            Some("\"cp\""),
+            "capacity provider 'cp' is associated with cluster 'a' by an earlier action",
+        ),
+        (
+            "default-strategy-not-in-providers.json",
+            "actions[1].input.defaultCapacityProviderStrategy[0].capacityProvider",
+            None,
+            "capacity provider 'cp' is not in this request's capacityProviders",
+        ),
+        (
+            "put-cluster-providers-without-default-strategy.json",
+            "actions[2].input.defaultCapacityProviderStrategy",
+            None,
+            "missing required field 'defaultCapacityProviderStrategy'",
+        ),
+        (
+            "delete-fargate-provider.json",
+            "actions[0].input.capacityProvider",
+            Some("\"FARGATE_SPOT\""),
+            "capacity provider FARGATE_SPOT is reserved",
+        ),
+        (
+            "interrupt-on-demand-provider.json",
+            "actions[1].input.capacityProvider",
+            Some("\"cp\""),
+            "capacity provider 'cp' has an on-demand group",
+        ),
+        (
+            "fail-zone-of-another-region.json",
+            "actions[0].input.availabilityZone",
+            None,
+            "'eu-west-1a' is not an Availability Zone of region us-east-1",
+        ),
+        (
+            "launch-into-fargate-provider.json",
+            "actions[1].input.capacityProvider",
+            Some("\"FARGATE\""),
+            "capacity provider FARGATE runs tasks without container instances",
+        ),
+        (
+            "spot-discount-of-1.json",
+            "pricing.spotDiscount",
+            Some("1.0"),
+            "expected a discount from 0 up to, not including, 1",
+        ),
+        (
+            "subnet-in-another-region.json",
+            "subnets.subnet-0abc",
+            None,
+            "'eu-west-1a' is not an Availability Zone of region us-east-1",
+        ),
+        (
+            "assertion-unknown-capacity-provider.json",
+            "assertions[0].capacityProvider",
+            Some("\"cq\""),
+            "no action creates capacity provider 'cq'; did you mean 'cp'?",
         ),
         // Run limits (SPEC §3): checked before the run, naming both fields.
         (

@@ -3,6 +3,14 @@
 
 use ecsim_scenario::{load, ScenarioError};
 
+/// Capacity providers and their groups, clusters' providers, capacity faults, pricing, subnets
+/// and the capacity assertions.
+#[path = "errors/capacity.rs"]
+mod capacity;
+/// Capacity provider strategies, Fargate tasks and network configurations.
+#[path = "errors/fargate.rs"]
+mod fargate;
+
 /// A valid scenario around `actions` (appended after a cluster `prod` and task definition `web`
 /// registered at time 0). Action indices in `actions` start at 2.
 fn with_actions(actions: &str) -> String {
@@ -190,21 +198,22 @@ fn unknown_action() {
 #[test]
 fn action_not_simulated() {
     let src = with_actions(
-        r#"{ "at": 0, "action": "CreateCapacityProvider", "input": { "name": "cp", "autoScalingGroupProvider": {} } }"#,
+        r#"{ "at": 0, "action": "StartInstanceRefresh", "input": { "capacityProvider": "cp", "imageId": "ami-1" } }"#,
     );
     let e = find(
         &src,
         "actions[2].action",
-        "action 'CreateCapacityProvider' is part of the ECS API but not simulated by this version of ecsim",
+        "action 'StartInstanceRefresh' is part of ecsim's scenario format but not simulated by this version of ecsim",
     );
-    assert_eq!(at(&e), pos(&src, "\"CreateCapacityProvider\""));
+    assert_eq!(at(&e), pos(&src, "\"StartInstanceRefresh\""));
     // Its input is not read: only that one error.
     assert_eq!(errors(&src).len(), 1);
-    let src = with_actions(r#"{ "at": 0, "action": "InterruptSpot", "input": {} }"#);
+    let src =
+        with_actions(r#"{ "at": 0, "action": "DescribeInstanceImageMetadata", "input": {} }"#);
     find(
         &src,
         "actions[2].action",
-        "not simulated by this version of ecsim",
+        "action 'DescribeInstanceImageMetadata' is part of the ECS API but not simulated by this version of ecsim",
     );
 }
 
@@ -634,28 +643,27 @@ fn cluster_deleted_earlier() {
 
 #[test]
 fn launch_type_and_capacity_providers() {
-    let src = run_task(r#""launchType": "FARGATE""#);
+    let src = run_task(r#""launchType": "EXTERNAL""#);
     find(
         &src,
         "actions[2].input.launchType",
-        "the FARGATE launch type is not simulated by this version of ecsim",
+        "the EXTERNAL launch type is not simulated by this version of ecsim; use EC2 or FARGATE",
     );
-    let src = run_task(
-        r#""capacityProviderStrategy": [ { "capacityProvider": "FARGATE", "weight": 1 } ]"#,
-    );
+    let src = run_task(r#""launchType": "SPOT""#);
     find(
         &src,
-        "actions[2].input.capacityProviderStrategy",
-        "capacity providers are not simulated by this version of ecsim",
+        "actions[2].input.launchType",
+        "expected EC2, FARGATE or EXTERNAL (API: RunTask.launchType)",
     );
     let src = run_task(
-        r#""launchType": "EC2", "capacityProviderStrategy": [ { "capacityProvider": "cp", "weight": 1 } ]"#,
+        r#""launchType": "EC2", "capacityProviderStrategy": [ { "capacityProvider": "FARGATE", "weight": 1 } ]"#,
     );
-    find(
+    let e = find(
         &src,
         "actions[2].input.capacityProviderStrategy",
-        "the launchType parameter must be omitted",
+        "launchType and capacityProviderStrategy can't both be given: \"If a capacityProviderStrategy is specified, the launchType parameter must be omitted.\" (API: RunTask.capacityProviderStrategy); remove one",
     );
+    assert_eq!(at(&e), pos(&src, "\"capacityProviderStrategy\""));
 }
 
 #[test]
@@ -1078,13 +1086,6 @@ fn deployment_controller() {
 
 #[test]
 fn create_service_launch_type_and_capacity_providers() {
-    let src =
-        create_service(r#""taskDefinition": "web", "desiredCount": 1, "launchType": "FARGATE""#);
-    find(
-        &src,
-        "actions[2].input.launchType",
-        "the FARGATE launch type is not simulated by this version of ecsim; use EC2",
-    );
     let src = create_service(r#""taskDefinition": "web", "desiredCount": 1, "launchType": "SPOT""#);
     find(
         &src,
@@ -1096,12 +1097,12 @@ fn create_service_launch_type_and_capacity_providers() {
     );
     let e = find(
         &src,
-        "actions[2].input.capacityProviderStrategy",
-        "capacity providers are not simulated by this version of ecsim; remove capacityProviderStrategy (the service then uses the EC2 launch type)",
+        "actions[2].input.capacityProviderStrategy[0].capacityProvider",
+        "unknown capacity provider 'cp'; the Fargate providers are FARGATE and FARGATE_SPOT, and no CreateCapacityProvider creates another before this action",
     );
-    assert_eq!(at(&e), pos(&src, "\"capacityProviderStrategy\""));
+    assert_eq!(at(&e), pos(&src, "\"cp\""));
     let src = create_service(
-        r#""taskDefinition": "web", "desiredCount": 1, "launchType": "EC2", "capacityProviderStrategy": [ { "capacityProvider": "cp" } ]"#,
+        r#""taskDefinition": "web", "desiredCount": 1, "launchType": "EC2", "capacityProviderStrategy": [ { "capacityProvider": "FARGATE", "weight": 1 } ]"#,
     );
     find(
         &src,
@@ -1251,7 +1252,7 @@ fn create_service_simulation_block() {
     find(
         &src,
         "actions[6].simulation",
-        "action UpdateService takes no simulation block; only CreateCluster, RegisterTaskDefinition, RunTask, StartTask, CreateService, LaunchContainerInstances do",
+        "action UpdateService takes no simulation block; only CreateCluster, CreateCapacityProvider, RegisterTaskDefinition, RunTask, StartTask, CreateService, LaunchContainerInstances do",
     );
 }
 
@@ -1408,9 +1409,16 @@ fn update_service_rules() {
     // EXTERNAL services may change their desired count and placement.
     assert!(load(&update(r#""service": "ext", "desiredCount": 5, "placementStrategy": [], "forceNewDeployment": false"#)).is_ok());
     find(
-        &update(r#""service": "web", "capacityProviderStrategy": [ { "capacityProvider": "cp" } ]"#),
+        &update(
+            r#""service": "web", "capacityProviderStrategy": [ { "capacityProvider": "cp", "weight": 1 } ]"#,
+        ),
+        "actions[6].input.capacityProviderStrategy[0].capacityProvider",
+        "unknown capacity provider 'cp'",
+    );
+    find(
+        &update(r#""service": "ext", "capacityProviderStrategy": [ { "capacityProvider": "FARGATE", "weight": 1 } ]"#),
         "actions[6].input.capacityProviderStrategy",
-        "capacity providers are not simulated by this version of ecsim; remove capacityProviderStrategy (the service then keeps the EC2 launch type)",
+        "service 'ext' uses the EXTERNAL deployment controller, whose capacityProviderStrategy can't be updated",
     );
     find(
         &update(r#""service": "web", "taskDefinition": "web:2""#),
@@ -1514,17 +1522,17 @@ fn create_task_set() {
     );
     find(
         &create(
-            r#""cluster": "prod", "service": "ext", "taskDefinition": "web", "launchType": "FARGATE""#,
+            r#""cluster": "prod", "service": "ext", "taskDefinition": "web", "launchType": "EXTERNAL""#,
         ),
         "actions[6].input.launchType",
-        "the FARGATE launch type is not simulated by this version of ecsim",
+        "the EXTERNAL launch type is not simulated by this version of ecsim",
     );
     find(
         &create(
-            r#""cluster": "prod", "service": "ext", "taskDefinition": "web", "capacityProviderStrategy": [ { "capacityProvider": "FARGATE" } ]"#,
+            r#""cluster": "prod", "service": "ext", "taskDefinition": "web", "launchType": "FARGATE", "capacityProviderStrategy": [ { "capacityProvider": "FARGATE", "weight": 1 } ]"#,
         ),
         "actions[6].input.capacityProviderStrategy",
-        "remove capacityProviderStrategy (the task set then uses the EC2 launch type)",
+        "launchType and capacityProviderStrategy can't both be given: \"If a capacityProviderStrategy is specified, the launchType parameter must be omitted.\" (API: CreateTaskSet.capacityProviderStrategy)",
     );
     find(
         &create(

@@ -12,6 +12,10 @@ use ecsim_model::{
 use ecsim_placement::{BinpackField, PlacementStrategy, SpreadField};
 use ecsim_scenario::{load, parse_duration, parse_start_time, Loaded};
 
+/// Capacity providers, Fargate, spot and zone faults.
+#[path = "lowering/capacity.rs"]
+mod capacity;
+
 const EVERY_ACTION: &str = include_str!("every_action.json");
 
 fn loaded() -> Loaded {
@@ -110,10 +114,11 @@ fn catalogs_are_extended() {
 fn actions_keep_file_order_with_times_and_inputs() {
     let l = loaded();
     let names: Vec<&str> = l.scenario.actions.iter().map(|a| a.name.as_str()).collect();
-    assert_eq!(names.len(), 36);
+    assert_eq!(names.len(), 54);
     assert_eq!(names[0], "CreateCluster");
     assert_eq!(names[23], "DeleteCluster");
     assert_eq!(names[35], "DeleteService");
+    assert_eq!(names[53], "DeleteCapacityProvider");
     let a = &l.scenario.actions[6];
     assert_eq!(a.at, SimTime(60_000));
     assert_eq!(l.scenario.actions[23].at, SimTime(3_600_000));
@@ -357,6 +362,9 @@ fn run_task_and_start_task() {
     );
     assert_eq!(batch.count, 1);
     assert_eq!(batch.launch_type, None);
+    assert_eq!(batch.capacity_provider_strategy, None);
+    assert_eq!(batch.subnets, ["subnet-1"]);
+    assert!(run.subnets.is_empty());
     assert!(batch.placement_strategy.is_empty());
     assert!(batch.simulation.is_none());
 
@@ -447,6 +455,7 @@ fn services() {
     assert_eq!(api.scheduling_strategy, SchedulingStrategy::Replica);
     assert_eq!(api.controller, DeploymentController::Ecs);
     assert_eq!(api.launch_type, Some(LaunchType::Ec2));
+    assert_eq!(api.capacity_provider_strategy, None);
     assert_eq!(
         api.deployment_configuration,
         DeploymentConfigurationInput {
@@ -532,6 +541,8 @@ fn services() {
     assert!(update.force_new_deployment);
     assert_eq!(update.health_check_grace_period_s, Some(60));
     assert!(update.network_configuration);
+    assert_eq!(update.subnets, Some(vec!["subnet-1".to_string()]));
+    assert_eq!(update.capacity_provider_strategy, None);
 
     let Action::UpdateTaskProtection {
         cluster,
@@ -656,6 +667,8 @@ fn a_deleted_service_frees_its_name() {
     assert_eq!(u.task_definition, None);
     assert!(u.placement_constraints.is_none());
     assert!(!u.network_configuration);
+    assert_eq!(u.subnets, None);
+    assert_eq!(u.capacity_provider_strategy, None);
 }
 
 #[test]
@@ -671,7 +684,11 @@ fn service_defaults() {
     assert_eq!(web.desired_count, 0);
     assert_eq!(web.scheduling_strategy, SchedulingStrategy::Replica);
     assert_eq!(web.controller, DeploymentController::Ecs);
-    assert_eq!(web.launch_type, Some(LaunchType::Ec2));
+    // No launch type and an empty strategy: the engine resolves them against the cluster's
+    // default strategy.
+    assert_eq!(web.launch_type, None);
+    assert_eq!(web.capacity_provider_strategy, None);
+    assert!(web.subnets.is_empty());
     assert!(web.placement_constraints.is_empty() && web.placement_strategy.is_empty());
     assert_eq!(
         web.deployment_configuration,
@@ -727,7 +744,6 @@ fn ignored_fields_in_document_order() {
         [
             "actions[0].input.tags",
             "actions[0].input.settings",
-            "actions[0].simulation.spotInterruptionRate",
             "actions[1].input.settings",
             "actions[3].input.versionInfo.dockerVersion",
             "actions[3].input.tags",
@@ -741,7 +757,6 @@ fn ignored_fields_in_document_order() {
             "actions[6].input.enableECSManagedTags",
             "actions[6].input.overrides.taskRoleArn",
             "actions[6].input.overrides.containerOverrides[0].environment",
-            "actions[7].input.networkConfiguration",
             "actions[8].input.tags",
             "actions[10].input.include",
             "actions[25].input.deploymentConfiguration.alarms",
@@ -751,9 +766,14 @@ fn ignored_fields_in_document_order() {
             "actions[25].input.tags",
             "actions[25].input.clientToken",
             "actions[28].input.clientToken",
-            "actions[31].input.networkConfiguration.awsvpcConfiguration",
             "actions[31].input.serviceRegistries",
             "actions[33].input.include",
+            "actions[36].input.tags",
+            "actions[42].input.platformVersion",
+            "actions[42].input.networkConfiguration.awsvpcConfiguration.securityGroups",
+            "actions[42].input.networkConfiguration.awsvpcConfiguration.assignPublicIp",
+            "actions[46].input.include",
+            "actions[46].input.maxResults",
         ]
     );
 }

@@ -1,10 +1,13 @@
-//! CreateCluster, DeleteCluster and UpdateClusterSettings.
+//! CreateCluster, DeleteCluster and UpdateClusterSettings (PutClusterCapacityProviders is with
+//! the capacity providers, in [`super::capacity`]).
 
+use super::capacity::cluster_capacity;
 use super::cluster_ref;
 use crate::cx::{as_str, object, unknown_message, Cx, Field, Obj};
 use crate::path::Path;
 use crate::refs::Refs;
 use crate::simulation::cluster_simulation;
+use ecsim_engine::capacity::FargateSpotSimulation;
 use ecsim_engine::Action;
 use serde_json::Value;
 
@@ -17,10 +20,10 @@ pub(crate) fn is_name(s: &str, max: usize) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
-/// The capacity providers every account has (API: CreateCluster.capacityProviders).
-const FARGATE_PROVIDERS: [&str; 2] = ["FARGATE", "FARGATE_SPOT"];
-
-/// API: CreateCluster. `clusterName` defaults to `default`.
+/// API: CreateCluster. `clusterName` defaults to `default`; `capacityProviders` and
+/// `defaultCapacityProviderStrategy` as PutClusterCapacityProviders takes them (see
+/// [`cluster_capacity`]); the action's `simulation` block holds Fargate Spot's capacity and
+/// interruption rate in this cluster.
 pub(crate) fn create_cluster(
     cx: &mut Cx,
     refs: &mut Refs,
@@ -34,7 +37,7 @@ pub(crate) fn create_cluster(
         path,
         "the CreateCluster request",
         &[
-            ("capacityProviders", Field::Checked),
+            ("capacityProviders", Field::Used),
             ("clusterName", Field::Used),
             ("configuration", Field::Ignored),
             ("defaultCapacityProviderStrategy", Field::Used),
@@ -43,45 +46,29 @@ pub(crate) fn create_cluster(
             ("tags", Field::Ignored),
         ],
     )?;
-    if let Some((v, p)) = &simulation {
-        cluster_simulation(cx, v, p);
-    }
     let errors = cx.error_count();
-    if let Some(providers) = o.strings(cx, "capacityProviders") {
-        for (i, name) in providers.iter().enumerate() {
-            if !FARGATE_PROVIDERS.contains(name) {
-                cx.error(
-                    &o.at("capacityProviders").index(i),
-                    format!(
-                        "unknown capacity provider '{name}'; capacity providers are not simulated by this version of ecsim (only FARGATE and FARGATE_SPOT exist, and they are accepted and ignored)"
-                    ),
-                );
-            }
-        }
-    }
-    if let Some(strategy) = o.array(cx, "defaultCapacityProviderStrategy") {
-        if !strategy.is_empty() {
-            cx.error(
-                &o.at("defaultCapacityProviderStrategy"),
-                "capacity providers are not simulated by this version of ecsim; leave defaultCapacityProviderStrategy out, and RunTask uses the EC2 launch type",
-            );
-        }
-    }
+    let fargate_spot = match &simulation {
+        Some((v, p)) => cluster_simulation(cx, v, p),
+        None => FargateSpotSimulation::default(),
+    };
     if o.has("settings") {
         settings(cx, &o);
     }
     let name = match o.get("clusterName") {
-        Some(_) => {
-            let name = o.str(cx, "clusterName")?;
-            if !is_name(name, 255) {
+        Some(_) => match o.str(cx, "clusterName") {
+            Some(name) if is_name(name, 255) => Some(name),
+            Some(_) => {
                 o.error_field(cx, "clusterName", "expected up to 255 letters, numbers, underscores and hyphens (API: CreateCluster.clusterName)",
                 );
-                return None;
+                None
             }
-            name
-        }
-        None => "default",
+            None => None,
+        },
+        None => Some("default"),
     };
+    let (capacity_providers, default_strategy) =
+        cluster_capacity(cx, refs, &o, name, false, "CreateCluster");
+    let name = name?;
     // The cluster exists for later references even when this request has other errors, so that
     // one mistake does not cascade into an "unknown cluster" on every later action.
     refs.create_cluster(name);
@@ -91,7 +78,9 @@ pub(crate) fn create_cluster(
     Some(Action::CreateCluster(Box::new(
         ecsim_engine::CreateCluster {
             cluster_name: name.to_string(),
-            ..Default::default()
+            capacity_providers: capacity_providers?,
+            default_strategy: default_strategy?,
+            fargate_spot,
         },
     )))
 }

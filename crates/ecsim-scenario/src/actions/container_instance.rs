@@ -19,7 +19,7 @@ pub(crate) enum AttributeSite {
 
 /// API: Attribute.name — "between 1 and 128 characters ... letters (uppercase and lowercase),
 /// numbers, hyphens (-), underscores (_), forward slashes (/), back slashes (\), or periods (.)".
-fn valid_attribute_name(s: &str) -> bool {
+pub(crate) fn valid_attribute_name(s: &str) -> bool {
     (1..=128).contains(&s.chars().count())
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_/\\.".contains(c))
@@ -28,7 +28,7 @@ fn valid_attribute_name(s: &str) -> bool {
 /// API: Attribute.value — "between 1 and 128 characters ... letters, numbers, hyphens,
 /// underscores, periods, at signs (@), forward slashes, back slashes, colons, or spaces. The value
 /// can't start or end with a space."
-fn valid_attribute_value(s: &str) -> bool {
+pub(crate) fn valid_attribute_value(s: &str) -> bool {
     (1..=128).contains(&s.chars().count())
         && !s.starts_with(' ')
         && !s.ends_with(' ')

@@ -2,13 +2,17 @@
 //! request lowered into the engine's [`Action`], replayed in (at, file index) order so that
 //! references resolve against what earlier actions defined.
 
+mod capacity;
 mod cluster;
 mod container_instance;
+mod faults;
+mod launch;
 mod query;
 mod service;
 mod simulator;
 mod task;
 mod task_definition;
+mod task_set;
 
 use crate::cx::{as_duration, object, unknown_message, Cx, Field};
 use crate::path::Path;
@@ -18,10 +22,14 @@ use ecsim_kernel::{SimDuration, SimTime};
 use serde_json::{Map, Value};
 
 /// The actions this version simulates (SPEC §2), in the order the SPEC lists them.
-pub(crate) const SUPPORTED: [&str; 31] = [
+pub(crate) const SUPPORTED: [&str; 39] = [
     "CreateCluster",
     "DeleteCluster",
+    "PutClusterCapacityProviders",
     "UpdateClusterSettings",
+    "CreateCapacityProvider",
+    "UpdateCapacityProvider",
+    "DeleteCapacityProvider",
     "RegisterContainerInstance",
     "DeregisterContainerInstance",
     "UpdateContainerInstancesState",
@@ -45,27 +53,23 @@ pub(crate) const SUPPORTED: [&str; 31] = [
     "DescribeContainerInstances",
     "DescribeTasks",
     "ListAttributes",
+    "DescribeCapacityProviders",
     "LaunchContainerInstances",
     "TerminateContainerInstances",
     "DisconnectAgent",
     "ReconnectAgent",
+    "FailAvailabilityZone",
+    "RestoreAvailabilityZone",
+    "InterruptSpot",
     "Snapshot",
 ];
 
 /// Actions SPEC §2 names that this version does not simulate yet.
-pub(crate) const NOT_SIMULATED: [&str; 8] = [
-    "PutClusterCapacityProviders",
-    "CreateCapacityProvider",
-    "UpdateCapacityProvider",
-    "DeleteCapacityProvider",
-    "DescribeInstanceImageMetadata",
-    "FailAvailabilityZone",
-    "RestoreAvailabilityZone",
-    "InterruptSpot",
-];
+pub(crate) const NOT_SIMULATED: [&str; 2] =
+    ["DescribeInstanceImageMetadata", "StartInstanceRefresh"];
 
 /// The simulator's own actions (not part of the ECS API).
-const SIMULATOR_ACTIONS: [&str; 8] = [
+const SIMULATOR_ACTIONS: [&str; 9] = [
     "LaunchContainerInstances",
     "TerminateContainerInstances",
     "DisconnectAgent",
@@ -73,12 +77,14 @@ const SIMULATOR_ACTIONS: [&str; 8] = [
     "FailAvailabilityZone",
     "RestoreAvailabilityZone",
     "InterruptSpot",
+    "StartInstanceRefresh",
     "Snapshot",
 ];
 
 /// Actions that accept a `simulation` block (SPEC §3), among those simulated.
-const WITH_SIMULATION: [&str; 6] = [
+const WITH_SIMULATION: [&str; 7] = [
     "CreateCluster",
+    "CreateCapacityProvider",
     "RegisterTaskDefinition",
     "RunTask",
     "StartTask",
@@ -262,6 +268,13 @@ fn lower_one(
     match name {
         "CreateCluster" => cluster::create_cluster(cx, refs, input, path, simulation),
         "DeleteCluster" => cluster::delete_cluster(cx, refs, input, path),
+        "PutClusterCapacityProviders" => {
+            capacity::put_cluster_capacity_providers(cx, refs, input, path)
+        }
+        "CreateCapacityProvider" => capacity::create(cx, refs, input, path, simulation),
+        "UpdateCapacityProvider" => capacity::update(cx, refs, input, path),
+        "DeleteCapacityProvider" => capacity::delete(cx, refs, input, path),
+        "DescribeCapacityProviders" => capacity::describe(cx, refs, input, path),
         "UpdateClusterSettings" => cluster::update_cluster_settings(cx, refs, input, path),
         "RegisterContainerInstance" => container_instance::register(cx, refs, input, path),
         "DeregisterContainerInstance" => container_instance::deregister(cx, refs, input, path),
@@ -277,10 +290,10 @@ fn lower_one(
         "CreateService" => service::create_service(cx, refs, input, path, simulation),
         "UpdateService" => service::update_service(cx, refs, input, path),
         "DeleteService" => service::delete_service(cx, refs, input, path),
-        "CreateTaskSet" => service::create_task_set(cx, refs, input, path),
-        "UpdateTaskSet" => service::update_task_set(cx, refs, input, path),
-        "DeleteTaskSet" => service::delete_task_set(cx, refs, input, path),
-        "UpdateServicePrimaryTaskSet" => service::update_primary_task_set(cx, refs, input, path),
+        "CreateTaskSet" => task_set::create_task_set(cx, refs, input, path),
+        "UpdateTaskSet" => task_set::update_task_set(cx, refs, input, path),
+        "DeleteTaskSet" => task_set::delete_task_set(cx, refs, input, path),
+        "UpdateServicePrimaryTaskSet" => task_set::update_primary_task_set(cx, refs, input, path),
         "DescribeServices" => service::describe_services(cx, refs, input, path),
         "ListContainerInstances" => query::list_container_instances(cx, refs, input, path),
         "DescribeContainerInstances" => query::describe_container_instances(cx, refs, input, path),
@@ -290,6 +303,9 @@ fn lower_one(
         "TerminateContainerInstances" => simulator::terminate(cx, refs, input, path),
         "DisconnectAgent" => simulator::agent(cx, refs, input, path, false),
         "ReconnectAgent" => simulator::agent(cx, refs, input, path, true),
+        "FailAvailabilityZone" => faults::availability_zone(cx, refs, input, path, true),
+        "RestoreAvailabilityZone" => faults::availability_zone(cx, refs, input, path, false),
+        "InterruptSpot" => faults::interrupt_spot(cx, refs, input, path),
         "Snapshot" => simulator::snapshot(cx, refs, input, path),
         _ => None,
     }
@@ -313,6 +329,25 @@ pub(crate) fn cluster_ref(
         None => (&default, "default"),
     };
     refs.cluster(cx, &o.at("cluster"), value, text)
+}
+
+/// RULE: an Availability Zone name is the scenario's region followed by one lowercase letter
+/// (us-east-1a), which catches zones of another region.
+pub(crate) fn is_zone_of(region: &str, zone: &str) -> bool {
+    zone.strip_prefix(region)
+        .is_some_and(|rest| rest.len() == 1 && rest.bytes().all(|b| b.is_ascii_lowercase()))
+}
+
+/// Checks that `zone` (at `path`) is an Availability Zone of the scenario's region.
+pub(crate) fn check_zone(cx: &mut Cx, region: &str, path: &Path, zone: &str) -> bool {
+    if is_zone_of(region, zone) {
+        return true;
+    }
+    cx.error(
+        path,
+        format!("'{zone}' is not an Availability Zone of region {region}; expected a zone like {region}a or {region}b"),
+    );
+    false
 }
 
 /// A non-empty list of container instance ids or ARNs of at most `max` entries.

@@ -1,29 +1,28 @@
-//! Services (SPEC §7): CreateService, UpdateService, DeleteService and UpdateTaskProtection; the
-//! task set actions of the EXTERNAL deployment controller (CreateTaskSet, UpdateTaskSet,
-//! DeleteTaskSet, UpdateServicePrimaryTaskSet); and the DescribeServices query.
+//! Services (SPEC §7): CreateService, UpdateService, DeleteService and UpdateTaskProtection, and
+//! the DescribeServices query (the task set actions are in [`super::task_set`]).
 //!
 //! References resolve against what earlier actions defined ([`Refs`]): a service must be created
-//! by an earlier CreateService and not deleted by an earlier DeleteService; a task set must be
-//! created by an earlier CreateTaskSet of that service and not deleted. Whatever depends on the
-//! simulated state (a DeleteService of a service that still runs tasks, a task that is not a
-//! service task) is the engine's to decide.
+//! by an earlier CreateService and not deleted by an earlier DeleteService. Whatever depends on
+//! the simulated state (a DeleteService of a service that still runs tasks, a task that is not a
+//! service task, a capacity provider not associated with the cluster) is the engine's to decide.
 
 use super::cluster::is_name;
 use super::cluster_ref;
-use super::query::include;
-use super::task::{
-    check_ec2_compatible, check_task_definition, constraint_total, launch_type,
-    no_capacity_providers, simulation_block, task_definition, Resolved,
+use super::launch::{
+    check_ec2_compatible, check_fargate_placement, check_fargate_task_definition, launch, network,
+    network_configuration, request_strategy,
 };
+use super::query::include;
+use super::task::{constraint_total, simulation_block, task_definition, Resolved};
 use crate::cx::{object, Cx, Field, Obj};
 use crate::path::Path;
 use crate::placement::{constraints, strategies, ConstraintSite, CONSTRAINTS_MAX};
-use crate::refs::{Refs, ServiceRef};
+use crate::refs::{Refs, Runs, ServiceRef};
+use ecsim_engine::capacity::StrategyItem;
 use ecsim_engine::service::{
     CircuitBreaker, DeploymentConfigurationInput, DeploymentController, SchedulingStrategy,
 };
-use ecsim_engine::{Action, CreateService, CreateTaskSet, UpdateService};
-use ecsim_model::LaunchType;
+use ecsim_engine::{Action, CreateService, UpdateService};
 use serde_json::Value;
 
 use Field::{Checked, Ignored, Used};
@@ -44,7 +43,7 @@ const CREATE_SERVICE_FIELDS: [(&str, Field); 26] = [
     ("healthCheckGracePeriodSeconds", Used),
     ("launchType", Used),
     ("loadBalancers", Ignored),
-    ("networkConfiguration", Checked),
+    ("networkConfiguration", Used),
     ("placementConstraints", Used),
     ("placementStrategy", Used),
     ("platformVersion", Ignored),
@@ -87,23 +86,6 @@ const UPDATE_SERVICE_FIELDS: [(&str, Field); 21] = [
     ("vpcLatticeConfigurations", Ignored),
 ];
 
-/// API: CreateTaskSet request parameters.
-const CREATE_TASK_SET_FIELDS: [(&str, Field); 13] = [
-    ("capacityProviderStrategy", Used),
-    ("clientToken", Ignored),
-    ("cluster", Used),
-    ("externalId", Used),
-    ("launchType", Used),
-    ("loadBalancers", Ignored),
-    ("networkConfiguration", Checked),
-    ("platformVersion", Ignored),
-    ("scale", Used),
-    ("service", Used),
-    ("serviceRegistries", Ignored),
-    ("tags", Ignored),
-    ("taskDefinition", Used),
-];
-
 /// SPEC §3: "≤ 5000 tasks per service" (the ECS service quota).
 const DESIRED_COUNT_MAX: i64 = 5000;
 
@@ -126,11 +108,6 @@ const PROTECTION_TASKS_MAX: usize = 10;
 /// API: DescribeServices.services — "You may specify up to 10 services to describe in a single
 /// operation."
 const DESCRIBE_SERVICES_MAX: usize = 10;
-
-/// What the task set actions are for (API: CreateTaskSet, UpdateTaskSet, DeleteTaskSet,
-/// UpdateServicePrimaryTaskSet).
-const TASK_SETS_NEED_EXTERNAL: &str =
-    "\"This is used when a service uses the EXTERNAL deployment controller type.\"";
 
 /// API: CreateService.serviceName — "Up to 255 letters (uppercase and lowercase), numbers,
 /// underscores, and hyphens are allowed. Service names must be unique within a cluster".
@@ -260,6 +237,15 @@ fn no_daemon_strategy(cx: &mut Cx, o: &Obj<'_>) {
             "the DAEMON scheduling strategy does not support placement strategies: it places one task on each container instance that meets its placement constraints (API: CreateService.schedulingStrategy); remove placementStrategy",
         );
     }
+}
+
+/// A DAEMON service's tasks can't run on Fargate (API: CreateService.schedulingStrategy); the
+/// error points at `field`.
+fn fargate_daemon(cx: &mut Cx, o: &Obj<'_>, field: &str) {
+    cx.error_key(
+        &o.at(field),
+        "the DAEMON scheduling strategy can't run on Fargate: \"Tasks using the Fargate launch type or the CODE_DEPLOY or EXTERNAL deployment controller types don't support the DAEMON scheduling strategy.\" (API: CreateService.schedulingStrategy); use REPLICA, or run the service on EC2",
+    );
 }
 
 /// `healthCheckGracePeriodSeconds`: from 0 to 2147483647.
@@ -468,9 +454,6 @@ pub(crate) fn create_service(
         }
         DeploymentController::Ecs => task_definition(cx, refs, &o),
     };
-    if let Some(r) = &resolved {
-        check_task_definition(cx, &o, r, "CreateService");
-    }
 
     let desired_count = match strategy {
         SchedulingStrategy::Daemon => {
@@ -490,13 +473,40 @@ pub(crate) fn create_service(
             0
         }
     };
-    let launch_type = launch_type(
+    let launch = launch(cx, refs, &o, "CreateService");
+    if let Some(r) = &resolved {
+        match launch.runs {
+            Runs::OnFargate => check_fargate_task_definition(
+                cx,
+                &o,
+                &o.at("taskDefinition"),
+                &r.label(),
+                &r.info,
+                (None, None),
+            ),
+            Runs::OnEc2 => check_ec2_compatible(cx, &o, r),
+            Runs::Unknown => {}
+        }
+    }
+    if launch.runs == Runs::OnFargate {
+        check_fargate_placement(cx, &o);
+        if strategy == SchedulingStrategy::Daemon {
+            fargate_daemon(cx, &o, "schedulingStrategy");
+        }
+    }
+    // With the EXTERNAL controller the task sets launch the tasks, and carry their network.
+    let network_runs = match controller {
+        DeploymentController::External => Runs::Unknown,
+        DeploymentController::Ecs => launch.runs,
+    };
+    let subnets = network(
         cx,
         &o,
+        resolved.as_ref(),
+        network_runs,
         "CreateService",
-        "the service then uses the EC2 launch type",
-    )
-    .unwrap_or(LaunchType::Ec2);
+        true,
+    );
     let deployment_configuration =
         deployment_configuration(cx, &o, strategy, controller).unwrap_or_default();
     let placement_constraints = placement_constraints(cx, &o).unwrap_or_default();
@@ -523,6 +533,9 @@ pub(crate) fn create_service(
                 task_definition_constraints: resolved.as_ref().map_or(0, |r| r.info.constraints),
                 request_constraints: array_len(&o, "placementConstraints"),
                 task_sets: Vec::new(),
+                runs: launch.runs,
+                has_strategy: launch.strategy.is_some(),
+                task_definition: resolved.as_ref().map(|r| (r.label(), r.info.clone())),
             },
         );
     }
@@ -536,9 +549,9 @@ pub(crate) fn create_service(
         desired_count,
         scheduling_strategy: strategy,
         controller,
-        launch_type: Some(launch_type),
-        capacity_provider_strategy: None,
-        subnets: Vec::new(),
+        launch_type: launch.launch_type,
+        capacity_provider_strategy: launch.strategy,
+        subnets,
         deployment_configuration,
         placement_constraints,
         placement_strategy,
@@ -549,7 +562,7 @@ pub(crate) fn create_service(
 
 /// Resolves the request's service reference (field `name`, required) in `cluster`; returns its
 /// name and what is known of it.
-fn service_ref(
+pub(crate) fn service_ref(
     cx: &mut Cx,
     refs: &Refs,
     o: &Obj<'_>,
@@ -616,12 +629,17 @@ pub(crate) fn update_service(
         None
     } else {
         let (t, r) = task_definition(cx, refs, &o);
-        if let Some(r) = &r {
-            check_ec2_compatible(cx, &o, r);
-        }
         resolved = r;
         t
     };
+    let (capacity_provider_strategy, runs) = update_capacity(
+        cx,
+        refs,
+        &o,
+        service.as_ref().map(|(_, s)| s),
+        service_name,
+        resolved.as_ref(),
+    );
 
     // An unknown service is reported above; its configuration is still read (as a REPLICA
     // service's with the ECS controller, whose rules accept every valid configuration of the
@@ -665,26 +683,24 @@ pub(crate) fn update_service(
         not_on_external(cx, &o, "forceNewDeployment", service_name);
     }
     let health_check_grace_period_s = grace_period(cx, &o);
-    let network_configuration = match o.get("networkConfiguration") {
-        None => false,
+    let (network_configuration, subnets) = match o.get("networkConfiguration") {
+        None => (false, None),
         Some(_) if external => {
             not_on_external(cx, &o, "networkConfiguration", service_name);
-            false
+            (false, None)
         }
         Some(v) => {
-            // Its content (subnets, security groups) does not affect placement: listed as
-            // ignored.
-            object(
-                cx,
-                v,
-                &o.at("networkConfiguration"),
-                "a network configuration {\"awsvpcConfiguration\": {\"subnets\": [...]}}",
-                &[("awsvpcConfiguration", Ignored)],
-            );
-            true
+            let path = o.at("networkConfiguration");
+            let subnets = network_configuration(cx, v, &path);
+            if runs == Runs::OnFargate && v.is_object() && v.get("awsvpcConfiguration").is_none() {
+                cx.error(
+                    &path.key("awsvpcConfiguration"),
+                    "missing required field 'awsvpcConfiguration'; the service's Fargate tasks take their zones from its subnets, e.g. {\"awsvpcConfiguration\": {\"subnets\": [\"subnet-1\"]}}",
+                );
+            }
+            (true, subnets)
         }
     };
-    no_capacity_providers(cx, &o, "the service then keeps the EC2 launch type");
     propagate_tags(cx, &o, "UpdateService");
 
     if let (Some(c), Some((n, _))) = (&cluster, &service) {
@@ -695,6 +711,11 @@ pub(crate) fn update_service(
             if o.has("placementConstraints") {
                 s.request_constraints = array_len(&o, "placementConstraints");
             }
+            if let Some(r) = &resolved {
+                s.task_definition = Some((r.label(), r.info.clone()));
+            }
+            s.runs = runs;
+            s.has_strategy |= capacity_provider_strategy.is_some();
         }
     }
     if cx.error_count() > errors {
@@ -711,9 +732,78 @@ pub(crate) fn update_service(
         force_new_deployment,
         health_check_grace_period_s,
         network_configuration,
-        subnets: None,
-        capacity_provider_strategy: None,
+        subnets,
+        capacity_provider_strategy,
     })))
+}
+
+/// UpdateService's `capacityProviderStrategy`, and what Fargate asks of the update when the
+/// service's tasks run there after it. Returns the new strategy (`None`: unchanged) and where the
+/// tasks run after the update.
+fn update_capacity(
+    cx: &mut Cx,
+    refs: &Refs,
+    o: &Obj<'_>,
+    service: Option<&ServiceRef>,
+    service_name: &str,
+    resolved: Option<&Resolved>,
+) -> (Option<Vec<StrategyItem>>, Runs) {
+    let external = service.is_some_and(|s| s.controller == DeploymentController::External);
+    let current = service.map_or(Runs::Unknown, |s| s.runs);
+    let strategy = match o.get("capacityProviderStrategy") {
+        None => None,
+        Some(_) if external => {
+            not_on_external(cx, o, "capacityProviderStrategy", service_name);
+            None
+        }
+        Some(Value::Array(items)) if items.is_empty() => {
+            if service.is_some_and(|s| s.has_strategy) {
+                // API: UpdateService.capacityProviderStrategy.
+                cx.error_key(
+                    &o.at("capacityProviderStrategy"),
+                    format!("service '{service_name}' uses a capacity provider strategy of its own, and an empty one would mean the cluster's default: \"when a service is using a capacity provider strategy that's not the default capacity provider strategy, the service can't be updated to use the cluster's default capacity provider strategy\" (API: UpdateService.capacityProviderStrategy); give the strategy to use"),
+                );
+            }
+            // RULE: otherwise an empty strategy changes nothing (the service keeps the default).
+            None
+        }
+        Some(_) => request_strategy(cx, refs, o),
+    };
+    let runs = match &strategy {
+        Some(s) if s.fargate => Runs::OnFargate,
+        Some(_) => Runs::OnEc2,
+        None => current,
+    };
+    match runs {
+        Runs::OnFargate => {
+            // The task definition the update leaves: the new one, or the service's when the
+            // update moves it to Fargate.
+            let checked = match (resolved, service) {
+                (Some(r), _) => Some((o.at("taskDefinition"), r.label(), r.info.clone())),
+                (None, Some(s)) if current != Runs::OnFargate => s
+                    .task_definition
+                    .clone()
+                    .map(|(label, info)| (o.at("capacityProviderStrategy"), label, info)),
+                _ => None,
+            };
+            if let Some((anchor, label, info)) = checked {
+                check_fargate_task_definition(cx, o, &anchor, &label, &info, (None, None));
+            }
+            check_fargate_placement(cx, o);
+            if strategy.is_some()
+                && service.is_some_and(|s| s.strategy == SchedulingStrategy::Daemon)
+            {
+                fargate_daemon(cx, o, "capacityProviderStrategy");
+            }
+        }
+        Runs::OnEc2 => {
+            if let Some(r) = resolved {
+                check_ec2_compatible(cx, o, r);
+            }
+        }
+        Runs::Unknown => {}
+    }
+    (strategy.map(|s| s.items), runs)
 }
 
 /// API: DeleteService. The service's name is free again for a later CreateService (whether the
@@ -829,256 +919,6 @@ fn task_list(cx: &mut Cx, o: &Obj<'_>) -> Option<Vec<String>> {
         return None;
     }
     Some(list.into_iter().map(str::to_string).collect())
-}
-
-/// API: Scale — `unit` PERCENT (the only unit) and `value` from 0 to 100. When `value` is
-/// absent: 100 if `value_required` is false (RULE: a task set without a scale runs the service's
-/// whole desired count), else an error.
-fn scale(cx: &mut Cx, o: &Obj<'_>, value_required: bool) -> Option<f64> {
-    let Some(v) = o.get("scale") else {
-        return Some(100.0);
-    };
-    let s = object(
-        cx,
-        v,
-        &o.at("scale"),
-        "a scale {\"unit\": \"PERCENT\", \"value\": ...}",
-        &[("unit", Used), ("value", Used)],
-    )?;
-    match s.str(cx, "unit") {
-        None | Some("PERCENT") => {}
-        Some(_) => s.error_field(
-            cx,
-            "unit",
-            "expected PERCENT, the only unit (API: Scale.unit)",
-        ),
-    }
-    if !s.has("value") {
-        if value_required {
-            s.missing(
-                cx,
-                "value",
-                "the task set's share of the service's desiredCount, a percentage from 0 to 100",
-            );
-            return None;
-        }
-        return Some(100.0);
-    }
-    let value = s.number(cx, "value")?;
-    if !(0.0..=100.0).contains(&value) {
-        s.error_field(
-            cx,
-            "value",
-            "expected a percentage from 0 to 100: \"Accepted values are numbers between 0 and 100.\" (API: Scale.value)",
-        );
-        return None;
-    }
-    Some(value)
-}
-
-/// The cluster (required) and the service (required; it must use the EXTERNAL deployment
-/// controller) of a task set action.
-fn task_set_service(
-    cx: &mut Cx,
-    refs: &Refs,
-    o: &Obj<'_>,
-    api: &str,
-) -> (Option<String>, Option<String>) {
-    let cluster = cluster_ref(cx, refs, o, true);
-    let service = service_ref(cx, refs, o, "service", cluster.as_deref());
-    match service {
-        Some((name, s)) if s.controller != DeploymentController::External => {
-            o.error_field(
-                cx,
-                "service",
-                format!(
-                    "service '{name}' uses the {} deployment controller, but task sets need the EXTERNAL one: {TASK_SETS_NEED_EXTERNAL} (API: {api}); create the service with \"deploymentController\": {{\"type\": \"EXTERNAL\"}}",
-                    s.controller.as_str()
-                ),
-            );
-            (cluster, None)
-        }
-        Some((name, _)) => (cluster, Some(name)),
-        None => (cluster, None),
-    }
-}
-
-/// The cluster, the EXTERNAL service and the task set (named in field `name`, required; resolved
-/// to the index of the CreateTaskSet action that creates it) an UpdateTaskSet, DeleteTaskSet or
-/// UpdateServicePrimaryTaskSet acts on.
-fn task_set_target(
-    cx: &mut Cx,
-    refs: &Refs,
-    o: &Obj<'_>,
-    api: &str,
-    name: &str,
-) -> (Option<String>, Option<String>, Option<usize>) {
-    let (cluster, service) = task_set_service(cx, refs, o, api);
-    let task_set = (|| {
-        let text = o.req_str(cx, name, "the task set's externalId or ARN")?;
-        let (c, s) = (cluster.as_deref()?, service.as_deref()?);
-        refs.task_set(cx, &o.at(name), o.get(name)?, text, c, s)
-    })();
-    (cluster, service, task_set)
-}
-
-/// API: CreateTaskSet. Later actions name the task set by its externalId (see
-/// [`Refs::task_set`]).
-pub(crate) fn create_task_set(
-    cx: &mut Cx,
-    refs: &mut Refs,
-    input: &Value,
-    path: &Path,
-) -> Option<Action> {
-    let o = object(
-        cx,
-        input,
-        path,
-        "the CreateTaskSet request",
-        &CREATE_TASK_SET_FIELDS,
-    )?;
-    let errors = cx.error_count();
-    let (cluster, service) = task_set_service(cx, refs, &o, "CreateTaskSet");
-    let (task_definition, resolved) = task_definition(cx, refs, &o);
-    if let Some(r) = &resolved {
-        check_ec2_compatible(cx, &o, r);
-    }
-    let external_id = o.str(cx, "externalId");
-    if external_id == Some("") {
-        // RULE: later actions may name the task set by its externalId, so it can't be empty.
-        o.error_field(cx, "externalId", "expected a non-empty externalId");
-    }
-    let launch_type = launch_type(
-        cx,
-        &o,
-        "CreateTaskSet",
-        "the task set then uses the EC2 launch type",
-    )
-    .unwrap_or(LaunchType::Ec2);
-    let scale_percent = scale(cx, &o, false);
-    refs.create_task_set(cluster.as_deref(), service.as_deref(), external_id);
-    if cx.error_count() > errors {
-        return None;
-    }
-    Some(Action::CreateTaskSet(Box::new(CreateTaskSet {
-        cluster: cluster?,
-        service: service?,
-        task_definition: task_definition?,
-        external_id: external_id.map(str::to_string),
-        scale_percent: scale_percent?,
-        launch_type: Some(launch_type),
-        capacity_provider_strategy: None,
-        subnets: Vec::new(),
-    })))
-}
-
-/// API: UpdateTaskSet (`scale` required; RULE: its `value` too).
-pub(crate) fn update_task_set(
-    cx: &mut Cx,
-    refs: &mut Refs,
-    input: &Value,
-    path: &Path,
-) -> Option<Action> {
-    let o = object(
-        cx,
-        input,
-        path,
-        "the UpdateTaskSet request",
-        &[
-            ("cluster", Used),
-            ("scale", Used),
-            ("service", Used),
-            ("taskSet", Used),
-        ],
-    )?;
-    let errors = cx.error_count();
-    let (cluster, service, task_set) = task_set_target(cx, refs, &o, "UpdateTaskSet", "taskSet");
-    let scale_percent = if o.has("scale") {
-        scale(cx, &o, true)
-    } else {
-        o.missing(cx, "scale", "e.g. {\"unit\": \"PERCENT\", \"value\": 50}");
-        None
-    };
-    if cx.error_count() > errors {
-        return None;
-    }
-    Some(Action::UpdateTaskSet {
-        cluster: cluster?,
-        service: service?,
-        task_set: task_set?,
-        scale_percent: scale_percent?,
-    })
-}
-
-/// API: DeleteTaskSet.
-pub(crate) fn delete_task_set(
-    cx: &mut Cx,
-    refs: &mut Refs,
-    input: &Value,
-    path: &Path,
-) -> Option<Action> {
-    let o = object(
-        cx,
-        input,
-        path,
-        "the DeleteTaskSet request",
-        &[
-            ("cluster", Used),
-            ("force", Used),
-            ("service", Used),
-            ("taskSet", Used),
-        ],
-    )?;
-    let errors = cx.error_count();
-    let (cluster, service, task_set) = task_set_target(cx, refs, &o, "DeleteTaskSet", "taskSet");
-    let force = o.bool(cx, "force").unwrap_or(false);
-    let (cluster, service, task_set) = (cluster?, service?, task_set?);
-    refs.delete_task_set(&cluster, &service, task_set);
-    if cx.error_count() > errors {
-        return None;
-    }
-    Some(Action::DeleteTaskSet {
-        cluster,
-        service,
-        task_set,
-        force,
-    })
-}
-
-/// API: UpdateServicePrimaryTaskSet.
-pub(crate) fn update_primary_task_set(
-    cx: &mut Cx,
-    refs: &mut Refs,
-    input: &Value,
-    path: &Path,
-) -> Option<Action> {
-    let o = object(
-        cx,
-        input,
-        path,
-        "the UpdateServicePrimaryTaskSet request",
-        &[
-            ("cluster", Used),
-            ("primaryTaskSet", Used),
-            ("service", Used),
-        ],
-    )?;
-    let errors = cx.error_count();
-    let (cluster, service, primary_task_set) = task_set_target(
-        cx,
-        refs,
-        &o,
-        "UpdateServicePrimaryTaskSet",
-        "primaryTaskSet",
-    );
-    if cx.error_count() > errors {
-        return None;
-    }
-    Some(Action::UpdateServicePrimaryTaskSet {
-        cluster: cluster?,
-        service: service?,
-        primary_task_set: primary_task_set?,
-    })
 }
 
 /// API: DescribeServices. Services that do not exist are not input errors: the response lists

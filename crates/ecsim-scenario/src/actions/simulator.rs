@@ -1,12 +1,13 @@
 //! The simulator's own actions (SPEC §2): LaunchContainerInstances, TerminateContainerInstances,
-//! DisconnectAgent, ReconnectAgent and Snapshot.
+//! DisconnectAgent, ReconnectAgent and Snapshot (the faults of capacity are in
+//! [`super::faults`]).
 
-use super::cluster_ref;
 use super::container_instance::plain_attributes;
+use super::{check_zone, cluster_ref};
 use crate::cx::{object, Cx, Field, Obj};
 use crate::path::Path;
 use crate::placement::expression;
-use crate::refs::Refs;
+use crate::refs::{ProviderName, Refs};
 use crate::simulation::launch_simulation;
 use ecsim_engine::{Action, InstanceSelector, LaunchContainerInstances};
 use ecsim_model::Timings;
@@ -103,21 +104,8 @@ pub(crate) fn launch(
     let mut availability_zones = Vec::new();
     if let Some(zones) = o.strings(cx, "availabilityZones") {
         for (i, zone) in zones.iter().enumerate() {
-            // RULE: an Availability Zone name is the scenario's region followed by one lowercase
-            // letter (us-east-1a), which catches zones of another region.
-            let ok = zone.strip_prefix(refs.region.as_str()).is_some_and(|rest| {
-                rest.len() == 1 && rest.bytes().all(|b| b.is_ascii_lowercase())
-            });
-            if ok {
+            if check_zone(cx, &refs.region, &o.at("availabilityZones").index(i), zone) {
                 availability_zones.push(zone.to_string());
-            } else {
-                cx.error(
-                    &o.at("availabilityZones").index(i),
-                    format!(
-                        "'{zone}' is not an Availability Zone of region {}; expected a zone like {}a or {}b",
-                        refs.region, refs.region, refs.region
-                    ),
-                );
             }
         }
     }
@@ -134,12 +122,25 @@ pub(crate) fn launch(
             id,
         );
     }
-    if o.has("capacityProvider") {
-        cx.error_key(
-            &o.at("capacityProvider"),
-            "capacity providers are not simulated by this version of ecsim; leave capacityProvider out",
-        );
-    }
+    // RULE: the instances join the group of an Auto Scaling group provider created earlier, as
+    // EC2 Auto Scaling's attach-instances does (the group's desired capacity grows by `count`).
+    let capacity_provider = match (o.get("capacityProvider"), o.str(cx, "capacityProvider")) {
+        (Some(v), Some(text)) => refs
+            .capacity_provider(cx, &o.at("capacityProvider"), v, text, ProviderName::Short)
+            .and_then(|(name, kind)| {
+                if kind.is_fargate() {
+                    o.error_field(
+                        cx,
+                        "capacityProvider",
+                        format!("capacity provider {name} runs tasks without container instances; name an Auto Scaling group provider, whose group the instances join"),
+                    );
+                    None
+                } else {
+                    Some(name)
+                }
+            }),
+        _ => None,
+    };
     let timings = match &simulation {
         Some((v, p)) => launch_simulation(cx, v, p),
         None => Timings::default(),
@@ -154,7 +155,7 @@ pub(crate) fn launch(
         availability_zones,
         attributes,
         image_id: image_id.map(str::to_string),
-        capacity_provider: None,
+        capacity_provider,
         timings,
     }))
 }

@@ -1,16 +1,19 @@
 //! RunTask, StartTask and StopTask.
 
 use super::container_instance::non_empty;
+use super::launch::{
+    check_ec2_compatible, check_fargate_placement, check_fargate_task_definition, launch, network,
+};
 use super::task_definition::{parse_cpu, parse_memory, reference_value};
 use super::{cluster_ref, instance_list};
 use crate::cx::{as_array, object, Cx, Field, Obj};
 use crate::path::Path;
 use crate::placement::{constraints, strategies, ConstraintSite, CONSTRAINTS_MAX};
-use crate::refs::{Refs, Revision};
+use crate::refs::{Refs, Revision, Runs};
 use crate::simulation::task_simulation;
 use ecsim_engine::{Action, RunTask, StartTask};
 use ecsim_model::task_definition::{ContainerOverride, TaskOverride};
-use ecsim_model::{Compatibility, LaunchType, NetworkMode, TaskSimulation};
+use ecsim_model::{NetworkMode, TaskSimulation};
 use serde_json::Value;
 
 use Field::{Checked, Ignored, Used};
@@ -25,7 +28,7 @@ const RUN_TASK_FIELDS: [(&str, Field); 19] = [
     ("enableExecuteCommand", Ignored),
     ("group", Used),
     ("launchType", Used),
-    ("networkConfiguration", Checked),
+    ("networkConfiguration", Used),
     ("overrides", Used),
     ("placementConstraints", Used),
     ("placementStrategy", Used),
@@ -100,48 +103,29 @@ pub(crate) fn task_definition(
     }
 }
 
-/// Checks that the resolved task definition can run on EC2 instances, and that
-/// `networkConfiguration` is given exactly when it uses awsvpc (`api`: the request's action, for
-/// the citation; RunTask, StartTask and CreateService say the same).
-pub(crate) fn check_task_definition(cx: &mut Cx, o: &Obj<'_>, resolved: &Resolved, api: &str) {
+/// Checks, for StartTask (whose tasks run on the EC2 instances it names), that the resolved task
+/// definition can run on EC2 instances, and that `networkConfiguration` is given exactly when it
+/// uses awsvpc.
+fn check_start_task_definition(cx: &mut Cx, o: &Obj<'_>, resolved: &Resolved) {
     check_ec2_compatible(cx, o, resolved);
-    check_network_configuration(cx, o, resolved, api);
-}
-
-/// Checks that the resolved task definition can run on EC2 instances.
-pub(crate) fn check_ec2_compatible(cx: &mut Cx, o: &Obj<'_>, resolved: &Resolved) {
-    let compat = &resolved.info.compatibilities;
-    if !compat.is_empty() && !compat.contains(&Compatibility::Ec2) {
-        cx.error(
-            &o.at("taskDefinition"),
-            format!(
-                "task definition {}:{} does not list EC2 in requiresCompatibilities, and this version of ecsim runs tasks on EC2 container instances only",
-                resolved.family, resolved.revision
-            ),
-        );
-    }
-}
-
-/// Checks that `networkConfiguration` is given exactly when the task definition uses awsvpc.
-fn check_network_configuration(cx: &mut Cx, o: &Obj<'_>, resolved: &Resolved, api: &str) {
     let awsvpc = resolved.info.network_mode == NetworkMode::Awsvpc;
     match (awsvpc, o.has("networkConfiguration")) {
-        // API: RunTask.networkConfiguration — "This parameter is required for task definitions
-        // that use the awsvpc network mode ... and it isn't supported for other network modes."
+        // API: StartTask.networkConfiguration — as RunTask's, "This parameter is required for
+        // task definitions that use the awsvpc network mode ... and it isn't supported for other
+        // network modes."
         (true, false) => o.missing(
             cx,
             "networkConfiguration",
             &format!(
-                "task definition {}:{} uses the awsvpc network mode, which requires it (API: {api}.networkConfiguration); e.g. {{\"awsvpcConfiguration\": {{\"subnets\": [\"subnet-1\"]}}}}",
-                resolved.family, resolved.revision
+                "task definition {} uses the awsvpc network mode, which requires it (API: RunTask.networkConfiguration); e.g. {{\"awsvpcConfiguration\": {{\"subnets\": [\"subnet-1\"]}}}}",
+                resolved.label()
             ),
         ),
         (false, true) => cx.error_key(
             &o.at("networkConfiguration"),
             format!(
-                "task definition {}:{} uses the {} network mode, for which networkConfiguration isn't supported (API: {api}.networkConfiguration); remove it",
-                resolved.family,
-                resolved.revision,
+                "task definition {} uses the {} network mode, for which networkConfiguration isn't supported (API: RunTask.networkConfiguration); remove it",
+                resolved.label(),
                 resolved.info.network_mode.as_str()
             ),
         ),
@@ -153,64 +137,6 @@ fn check_network_configuration(cx: &mut Cx, o: &Obj<'_>, resolved: &Resolved, ap
             }
         }
     }
-}
-
-/// `capacityProviderStrategy` of a request without `launchType` (UpdateService): capacity
-/// providers are not simulated, so a non-empty strategy is an error; `then` says what happens
-/// without it.
-pub(crate) fn no_capacity_providers(cx: &mut Cx, o: &Obj<'_>, then: &str) {
-    match o.get("capacityProviderStrategy") {
-        None => {}
-        Some(Value::Array(items)) if items.is_empty() => {}
-        Some(_) => cx.error_key(
-            &o.at("capacityProviderStrategy"),
-            format!("capacity providers are not simulated by this version of ecsim; remove capacityProviderStrategy ({then})"),
-        ),
-    }
-}
-
-/// `launchType` and `capacityProviderStrategy` of RunTask, CreateService and CreateTaskSet:
-/// only EC2 is simulated. `None`: not given (or in error). `then` says what happens without a
-/// capacity provider strategy.
-pub(crate) fn launch_type(cx: &mut Cx, o: &Obj<'_>, api: &str, then: &str) -> Option<LaunchType> {
-    let has_strategy = o
-        .get("capacityProviderStrategy")
-        .is_some_and(|v| v.as_array().is_none_or(|a| !a.is_empty()));
-    let launch_type = match o.str(cx, "launchType") {
-        None => None,
-        Some("EC2") => Some(LaunchType::Ec2),
-        Some(lt @ ("FARGATE" | "EXTERNAL")) => {
-            if !has_strategy {
-                o.error_field(
-                    cx,
-                    "launchType",
-                    format!(
-                        "the {lt} launch type is not simulated by this version of ecsim; use EC2"
-                    ),
-                );
-            }
-            None
-        }
-        Some(_) => {
-            o.error_field(
-                cx,
-                "launchType",
-                format!("expected EC2, FARGATE or EXTERNAL (API: {api}.launchType)"),
-            );
-            None
-        }
-    };
-    if has_strategy && o.has("launchType") {
-        // API: RunTask / CreateService / CreateTaskSet .capacityProviderStrategy — "If a
-        // capacityProviderStrategy is specified, the launchType parameter must be omitted."
-        cx.error_key(
-            &o.at("capacityProviderStrategy"),
-            format!("launchType and capacityProviderStrategy can't both be given: \"If a capacityProviderStrategy is specified, the launchType parameter must be omitted.\" (API: {api}.capacityProviderStrategy); remove one"),
-        );
-    } else {
-        no_capacity_providers(cx, o, then);
-    }
-    launch_type
 }
 
 /// The placement constraints of a request plus those of its task definition: "You can specify up
@@ -430,9 +356,6 @@ pub(crate) fn run_task(
     let errors = cx.error_count();
     let cluster = cluster_ref(cx, refs, &o, false);
     let (task_definition, resolved) = task_definition(cx, refs, &o);
-    if let Some(r) = &resolved {
-        check_task_definition(cx, &o, r, "RunTask");
-    }
     // API: RunTask.count — "You can specify up to 10 tasks for each call."
     let count = o
         .int(cx, "count", 1, 10, Some("count must be from 1 to 10: \"You can specify up to 10 tasks for each call.\" (API: RunTask.count)"))
@@ -440,8 +363,26 @@ pub(crate) fn run_task(
     let group = group(cx, &o);
     let started_by = started_by(cx, &o, 128, "RunTask");
 
-    let launch_type = launch_type(cx, &o, "RunTask", "tasks then use the EC2 launch type");
+    let launch = launch(cx, refs, &o, "RunTask");
     let overrides = overrides(cx, &o, resolved.as_ref());
+    if let Some(r) = &resolved {
+        match launch.runs {
+            Runs::OnFargate => check_fargate_task_definition(
+                cx,
+                &o,
+                &o.at("taskDefinition"),
+                &r.label(),
+                &r.info,
+                (overrides.cpu, overrides.memory_mib),
+            ),
+            Runs::OnEc2 => check_ec2_compatible(cx, &o, r),
+            Runs::Unknown => {}
+        }
+    }
+    if launch.runs == Runs::OnFargate {
+        check_fargate_placement(cx, &o);
+    }
+    let subnets = network(cx, &o, resolved.as_ref(), launch.runs, "RunTask", true);
     let placement_constraints = match o.get("placementConstraints") {
         Some(v) => constraints(
             cx,
@@ -468,9 +409,9 @@ pub(crate) fn run_task(
         count,
         group,
         started_by: started_by.map(std::sync::Arc::from),
-        launch_type,
-        capacity_provider_strategy: None,
-        subnets: Vec::new(),
+        launch_type: launch.launch_type,
+        capacity_provider_strategy: launch.strategy,
+        subnets,
         overrides,
         placement_constraints,
         placement_strategy,
@@ -491,7 +432,7 @@ pub(crate) fn start_task(
     let cluster = cluster_ref(cx, refs, &o, false);
     let (task_definition, resolved) = task_definition(cx, refs, &o);
     if let Some(r) = &resolved {
-        check_task_definition(cx, &o, r, "RunTask");
+        check_start_task_definition(cx, &o, r);
     }
     // API: StartTask.containerInstances — "You can specify up to 10 container instances."
     let container_instances = instance_list(

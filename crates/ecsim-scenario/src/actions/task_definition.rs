@@ -8,6 +8,7 @@ use crate::path::Path;
 use crate::placement::{constraints, ConstraintSite};
 use crate::refs::{Refs, Revision};
 use crate::simulation::task_simulation;
+use ecsim_engine::capacity::fargate_size_is_valid;
 use ecsim_engine::Action;
 use ecsim_kernel::SimTime;
 use ecsim_model::{
@@ -129,23 +130,6 @@ fn parse_scaled(s: &str, units: &[&str], factor: u64) -> Option<u32> {
         value = value.checked_add(scaled / denominator)?;
     }
     u32::try_from(value).ok()
-}
-
-/// API: RegisterTaskDefinition.cpu — Fargate task sizes (cpu units, then the valid memory MiB).
-fn fargate_size_valid(cpu: u32, memory: u32) -> bool {
-    let steps = |from: u32, to: u32, step: u32| {
-        memory >= from && memory <= to && (memory - from).is_multiple_of(step)
-    };
-    match cpu {
-        256 => [512, 1024, 2048].contains(&memory),
-        512 => steps(1024, 4096, 1024),
-        1024 => steps(2048, 8192, 1024),
-        2048 => steps(4096, 16384, 1024),
-        4096 => steps(8192, 30720, 1024),
-        8192 => steps(16384, 61440, 4096),
-        16384 => steps(32768, 122880, 8192),
-        _ => false,
-    }
 }
 
 /// API: RegisterTaskDefinition.
@@ -286,7 +270,7 @@ pub(crate) fn register(
             );
         }
         match (task_cpu, task_memory) {
-            (Some(cpu), Some(memory)) if !fargate_size_valid(cpu, memory) => cx.error(
+            (Some(cpu), Some(memory)) if !fargate_size_is_valid(cpu, memory) => cx.error(
                 &o.at("cpu"),
                 format!("cpu {cpu} with memory {memory} MiB is not a Fargate task size (API ClientException: \"Invalid 'cpu' setting for task.\"); see RegisterTaskDefinition.cpu for the valid pairs"),
             ),
@@ -332,6 +316,8 @@ pub(crate) fn register(
                 .map(|l| l.iter().map(|c| c.name.clone()).collect())
                 .unwrap_or_default(),
             compatibilities: compatibilities.clone(),
+            task_cpu,
+            task_memory_mib: task_memory,
         },
     );
     if cx.error_count() > errors {
@@ -1004,15 +990,5 @@ mod tests {
         assert_eq!(parse_memory("0.3 GB"), None);
         assert_eq!(parse_memory("99999999999999 GB"), None);
         assert_eq!(parse_memory("1 TB"), None);
-    }
-
-    #[test]
-    fn fargate_sizes() {
-        assert!(fargate_size_valid(256, 512));
-        assert!(!fargate_size_valid(256, 4096));
-        assert!(fargate_size_valid(4096, 30720));
-        assert!(fargate_size_valid(8192, 20480));
-        assert!(!fargate_size_valid(8192, 18432));
-        assert!(!fargate_size_valid(128, 512));
     }
 }

@@ -1,0 +1,291 @@
+//! CreateCapacityProvider's `simulation` block: the Auto Scaling group the provider names (SPEC
+//! §8). ECS only has the group's name; ecsim needs the group itself: its instance types, zones,
+//! sizes, whether it is a spot group, its AMI, its tags and its launch time.
+
+use super::super::check_zone;
+use super::super::container_instance::{valid_attribute_name, valid_attribute_value};
+use crate::cx::{as_duration, object, Cx, Field, Obj};
+use crate::path::Path;
+use crate::refs::Refs;
+use ecsim_engine::capacity::AutoScalingGroup;
+use ecsim_model::Attribute;
+use serde_json::Value;
+
+use Field::Used;
+
+/// RULE: a group holds at most 5000 instances (SPEC §3: "≤ 5000 instances per cluster").
+const GROUP_SIZE_MAX: i64 = 5000;
+
+/// The prefix of an SSM parameter reference in an `imageId`.
+const SSM_PREFIX: &str = "resolve:ssm:";
+
+/// The `simulation` block of CreateCapacityProvider: `{"autoScalingGroup": {...}}`, required.
+pub(crate) fn simulation(
+    cx: &mut Cx,
+    refs: &Refs,
+    value: &Value,
+    path: &Path,
+) -> Option<AutoScalingGroup> {
+    let o = object(
+        cx,
+        value,
+        path,
+        "a simulation block {\"autoScalingGroup\": {...}}",
+        &[("autoScalingGroup", Used)],
+    )?;
+    let Some(group) = o.get("autoScalingGroup") else {
+        o.missing(
+            cx,
+            "autoScalingGroup",
+            &format!("ecsim needs the Auto Scaling group described, since the request only names it, e.g. {{\"instanceTypes\": [\"m5.large\"], \"availabilityZones\": [\"{}a\"], \"minSize\": 0, \"maxSize\": 10}}", refs.region),
+        );
+        return None;
+    };
+    auto_scaling_group(cx, refs, group, &o.at("autoScalingGroup"))
+}
+
+/// A required, non-empty list of distinct strings, each accepted by `check`.
+fn names<'v>(
+    cx: &mut Cx,
+    g: &Obj<'v>,
+    field: &str,
+    hint: &str,
+    mut check: impl FnMut(&mut Cx, &Path, &'v str) -> bool,
+) -> Option<Vec<String>> {
+    if !g.has(field) {
+        g.missing(cx, field, hint);
+        return None;
+    }
+    let list = g.strings(cx, field)?;
+    if list.is_empty() {
+        g.error_field(cx, field, format!("expected at least one entry; {hint}"));
+        return None;
+    }
+    let mut out: Vec<String> = Vec::new();
+    let mut ok = true;
+    for (i, item) in list.iter().enumerate() {
+        let p = g.at(field).index(i);
+        if !check(cx, &p, item) {
+            ok = false;
+        } else if out.iter().any(|x| x == item) {
+            cx.error(&p, format!("'{item}' is listed twice; list each once"));
+            ok = false;
+        } else {
+            out.push(item.to_string());
+        }
+    }
+    ok.then_some(out)
+}
+
+/// `simulation.autoScalingGroup`.
+fn auto_scaling_group(
+    cx: &mut Cx,
+    refs: &Refs,
+    value: &Value,
+    path: &Path,
+) -> Option<AutoScalingGroup> {
+    let g = object(
+        cx,
+        value,
+        path,
+        "an Auto Scaling group {\"instanceTypes\": [...], \"availabilityZones\": [...], \"minSize\": ..., \"maxSize\": ...}",
+        &[
+            ("availabilityZones", Used),
+            ("desiredCapacity", Used),
+            ("imageId", Used),
+            ("instanceTypes", Used),
+            ("interruptionsPerHour", Used),
+            ("maxSize", Used),
+            ("minSize", Used),
+            ("spot", Used),
+            ("tags", Used),
+            ("timings", Used),
+        ],
+    )?;
+    let errors = cx.error_count();
+    let instance_types = names(
+        cx,
+        &g,
+        "instanceTypes",
+        "the group's instance types, e.g. [\"m5.large\"] (RULE: launches use the first)",
+        |cx, p, t| refs.instance_type(cx, p, &Value::String(t.to_string()), t),
+    );
+    let region = refs.region.clone();
+    let availability_zones = names(
+        cx,
+        &g,
+        "availabilityZones",
+        &format!("the zones the group launches in, e.g. [\"{region}a\", \"{region}b\"]"),
+        |cx, p, z| check_zone(cx, &region, p, z),
+    );
+    let size = |cx: &mut Cx, field: &str, min: i64| -> Option<u32> {
+        let message = format!("expected a {field} from {min} to 5000 instances (RULE: a group holds at most 5000 instances)");
+        g.int(cx, field, min, GROUP_SIZE_MAX, Some(&message))
+            .map(|v| v as u32)
+    };
+    let min_size = if g.has("minSize") {
+        size(cx, "minSize", 0)
+    } else {
+        g.missing(
+            cx,
+            "minSize",
+            "the fewest instances the group keeps, e.g. \"minSize\": 0",
+        );
+        None
+    };
+    let max_size = if g.has("maxSize") {
+        // Developer Guide, Auto Scaling group capacity providers: the group's maximum capacity
+        // must be greater than 0.
+        size(cx, "maxSize", 1)
+    } else {
+        g.missing(
+            cx,
+            "maxSize",
+            "the most instances the group may hold (above 0), e.g. \"maxSize\": 10",
+        );
+        None
+    };
+    if let (Some(min), Some(max)) = (min_size, max_size) {
+        if min > max {
+            g.error_field(
+                cx,
+                "minSize",
+                format!("minSize ({min}) is above maxSize ({max})"),
+            );
+        }
+    }
+    let desired_capacity = size(cx, "desiredCapacity", 0);
+    if let (Some(d), Some(min), Some(max)) = (desired_capacity, min_size, max_size) {
+        if d < min || d > max {
+            g.error_field(
+                cx,
+                "desiredCapacity",
+                format!("desiredCapacity ({d}) must lie from minSize ({min}) to maxSize ({max})"),
+            );
+        }
+    }
+    let spot = g.bool(cx, "spot").unwrap_or(false);
+    let interruptions_per_hour = match g.number(cx, "interruptionsPerHour") {
+        Some(r) if r < 0.0 => {
+            g.error_field(
+                cx,
+                "interruptionsPerHour",
+                "expected a rate of at least 0 (interruptions per running instance per hour)",
+            );
+            0.0
+        }
+        Some(_) if !spot => {
+            cx.error_key(
+                &g.at("interruptionsPerHour"),
+                "interruptionsPerHour applies to spot groups only; add \"spot\": true or remove it",
+            );
+            0.0
+        }
+        Some(r) => r,
+        None => 0.0,
+    };
+    let image_id = image_id(cx, refs, &g);
+    let attributes = match g.get("tags") {
+        Some(v) => tags(cx, v, &g.at("tags")),
+        None => Vec::new(),
+    };
+    let instance_launch = match g.get("timings") {
+        Some(v) => object(
+            cx,
+            v,
+            &g.at("timings"),
+            "timings {\"instanceLaunch\": ...}",
+            &[("instanceLaunch", Used)],
+        )
+        .and_then(|t| {
+            let d = t.get("instanceLaunch")?;
+            as_duration(cx, d, &t.at("instanceLaunch"))
+        }),
+        None => None,
+    };
+    if cx.error_count() > errors {
+        return None;
+    }
+    let min_size = min_size?;
+    Some(AutoScalingGroup {
+        instance_types: instance_types?,
+        availability_zones: availability_zones?,
+        min_size,
+        max_size: max_size?,
+        desired_capacity: desired_capacity.unwrap_or(min_size),
+        spot,
+        image_id,
+        interruptions_per_hour,
+        attributes,
+        instance_launch,
+    })
+}
+
+/// The group's `imageId`: an AMI the scenario knows (None: the recommended one).
+fn image_id(cx: &mut Cx, refs: &Refs, g: &Obj<'_>) -> Option<String> {
+    let id = g.str(cx, "imageId")?;
+    let value = g.get("imageId")?;
+    if id.starts_with(SSM_PREFIX) {
+        cx.error_value(
+            &g.at("imageId"),
+            value,
+            "an imageId of the form resolve:ssm:NAME is not simulated by this version of ecsim (the scenario's ssmParameters come later); give an AMI id from amis or the built-in catalog, or leave imageId out for the recommended AMI",
+        );
+        return None;
+    }
+    refs.ami(cx, &g.at("imageId"), value, id)
+        .then(|| id.to_string())
+}
+
+/// The group's `tags`, `[{"Key": K, "Value": V}]` as EC2 Auto Scaling writes them; each becomes
+/// the attribute K=V of the group's instances (RULE), so keys and values follow the API's
+/// attribute patterns, and a key appears once.
+fn tags(cx: &mut Cx, value: &Value, path: &Path) -> Vec<Attribute> {
+    let Some(items) = crate::cx::as_array(cx, value, path) else {
+        return Vec::new();
+    };
+    let mut out: Vec<Attribute> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let Some(t) = object(
+            cx,
+            item,
+            &path.index(i),
+            "a tag {\"Key\": ..., \"Value\": ...}",
+            &[("Key", Used), ("Value", Used)],
+        ) else {
+            continue;
+        };
+        let Some(key) = t.req_str(
+            cx,
+            "Key",
+            "the tag's key; it becomes an attribute of the group's instances",
+        ) else {
+            continue;
+        };
+        if !valid_attribute_name(key) {
+            t.error_field(cx, "Key", "expected 1 to 128 letters, numbers, hyphens, underscores, slashes, back slashes or periods: the tag becomes an attribute of the group's instances (API: Attribute.name)");
+            continue;
+        }
+        // RULE: an empty Value (EC2 Auto Scaling allows one) is an attribute without a value.
+        let tag_value = t.str(cx, "Value").filter(|v| !v.is_empty());
+        if let Some(v) = tag_value {
+            if !valid_attribute_value(v) {
+                t.error_field(cx, "Value", "expected 1 to 128 letters, numbers, hyphens, underscores, periods, @, slashes, back slashes, colons or inner spaces: the tag becomes an attribute of the group's instances (API: Attribute.value)");
+                continue;
+            }
+        }
+        if out.iter().any(|a| a.name == key) {
+            t.error_field(
+                cx,
+                "Key",
+                format!("tag '{key}' is given twice: \"each tag key must be unique\"; keep one"),
+            );
+            continue;
+        }
+        out.push(Attribute {
+            name: key.to_string(),
+            value: tag_value.map(str::to_string),
+        });
+    }
+    out
+}
