@@ -17,7 +17,7 @@ fn facts(n: u32, deployment: DeploymentId, healthy: bool) -> Vec<TaskFacts<'stat
         .map(|k| TaskFacts {
             task: TaskId(k + 100 * deployment.0),
             deployment,
-            instance: InstanceId(k),
+            instance: Some(InstanceId(k)),
             zone: Some(["a", "b", "c"][k as usize % 3]),
             spread_value: None,
             running: true,
@@ -86,7 +86,7 @@ fn documented_max_200_of_4_starts_four_before_stopping() {
     // Once the four new tasks are healthy, the four old ones may stop.
     let mut all = old.clone();
     all.extend(facts(4, NEW, true).into_iter().map(|mut t| {
-        t.instance = InstanceId(t.instance.0 + 10);
+        t.instance = t.instance.map(|i| InstanceId(i.0 + 10));
         t
     }));
     let plan = plan_replica(&view(4, 100, 200, &all));

@@ -19,8 +19,10 @@ use std::collections::BTreeMap;
 pub struct TaskFacts<'a> {
     pub task: TaskId,
     pub deployment: DeploymentId,
-    pub instance: InstanceId,
-    /// The instance's Availability Zone (None: it has no zone attribute).
+    /// None for a task on no instance (a Fargate task, or one waiting in PROVISIONING for
+    /// capacity): RULE: such tasks count as one "instance" of their own when scale-in counts.
+    pub instance: Option<InstanceId>,
+    /// The instance's Availability Zone, or a Fargate task's (None: no zone attribute).
     pub zone: Option<&'a str>,
     /// The value of the service's first strategy's spread field on the instance (None: absent).
     pub spread_value: Option<&'a str>,
@@ -219,8 +221,8 @@ fn pick_victims(
     // Per-key counts over the remaining tasks, and per-instance remaining resources.
     let mut zone_count: BTreeMap<Option<&str>, u32> = BTreeMap::new();
     let mut value_count: BTreeMap<Option<&str>, u32> = BTreeMap::new();
-    let mut instance_count: BTreeMap<InstanceId, u32> = BTreeMap::new();
-    let mut remaining: BTreeMap<InstanceId, (u64, u64)> = BTreeMap::new();
+    let mut instance_count: BTreeMap<Option<InstanceId>, u32> = BTreeMap::new();
+    let mut remaining: BTreeMap<Option<InstanceId>, (u64, u64)> = BTreeMap::new();
     for (k, t) in view.tasks.iter().enumerate() {
         if stopped[k] {
             continue;
@@ -322,7 +324,7 @@ pub fn plan_daemon(view: &DaemonView<'_>) -> DaemonPlan {
     let min_healthy = view.configuration.min_healthy(desired);
     let healthy = view.tasks.iter().filter(|t| t.healthy).count() as u32;
     let mut budget = healthy.saturating_sub(min_healthy);
-    let mut by_instance: BTreeMap<InstanceId, Vec<&TaskFacts<'_>>> = BTreeMap::new();
+    let mut by_instance: BTreeMap<Option<InstanceId>, Vec<&TaskFacts<'_>>> = BTreeMap::new();
     for t in view.tasks {
         by_instance.entry(t.instance).or_default().push(t);
     }
@@ -343,7 +345,7 @@ pub fn plan_daemon(view: &DaemonView<'_>) -> DaemonPlan {
     };
     let mut waiting = false;
     for inst in view.instances {
-        let tasks = by_instance.remove(&inst.instance).unwrap_or_default();
+        let tasks = by_instance.remove(&Some(inst.instance)).unwrap_or_default();
         if inst.draining {
             if !inst.replica_tasks_left {
                 for t in &tasks {
@@ -416,7 +418,7 @@ mod tests {
         TaskFacts {
             task: TaskId(id),
             deployment,
-            instance: InstanceId(instance),
+            instance: Some(InstanceId(instance)),
             zone: Some(zone),
             spread_value: Some(zone),
             running: true,

@@ -328,7 +328,10 @@ impl Capacity {
             .placing
             .place_one(op.cx, op.tasks, spec, None, grace_period_s)
         {
-            Ok(task) => Ok(task),
+            Ok(task) => {
+                op.capacity.task_created(op.cx, task);
+                Ok(task)
+            }
             Err(unplaced) => {
                 let Some(p) = provider else {
                     return Err(unplaced);

@@ -142,32 +142,41 @@ impl Services {
                 {
                     return None;
                 }
-                let inst = w.instance(task.instance?);
-                let spread_value = match &spread {
-                    Some(SpreadField::Instance) => Some(inst.ec2_instance_id.as_str()),
-                    Some(SpreadField::Attribute(a)) => inst.attribute(a).flatten(),
-                    None => None,
-                };
                 let req = &w.spec(task.spec).requirements;
-                Some(TaskFacts {
+                let mut facts = TaskFacts {
                     task: t,
                     deployment: st.deployment,
-                    instance: inst.id,
-                    zone: inst.availability_zone(),
-                    spread_value,
+                    instance: None,
+                    zone: task.zone.map(|z| &**w.zone_name(z)),
+                    spread_value: None,
                     running: task.last_status >= TaskStatus::Running,
                     healthy: st.healthy,
-                    on_draining: inst.status != InstanceStatus::Active,
+                    on_draining: false,
                     protected: rt.is_protected(t, now),
-                    instance_remaining: (
+                    instance_remaining: (0, 0),
+                    reservation: (req.cpu as u64, req.memory_mib as u64),
+                };
+                // A task on no instance (Fargate, or waiting in PROVISIONING) has its zone, if
+                // any, and nothing else an instance would give it.
+                if let Some(i) = task.instance {
+                    let inst = w.instance(i);
+                    facts.instance = Some(i);
+                    facts.zone = inst.availability_zone();
+                    facts.spread_value = match &spread {
+                        Some(SpreadField::Instance) => Some(inst.ec2_instance_id.as_str()),
+                        Some(SpreadField::Attribute(a)) => inst.attribute(a).flatten(),
+                        None => None,
+                    };
+                    facts.on_draining = inst.status != InstanceStatus::Active;
+                    facts.instance_remaining = (
                         inst.registered.cpu.saturating_sub(inst.reserved.cpu) as u64,
                         inst.registered
                             .memory_mib
                             .saturating_sub(inst.reserved.memory_mib)
                             as u64,
-                    ),
-                    reservation: (req.cpu as u64, req.memory_mib as u64),
-                })
+                    );
+                }
+                Some(facts)
             })
             .collect()
     }
