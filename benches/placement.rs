@@ -138,6 +138,7 @@ impl Churn {
                 constraints: &[],
                 strategies,
                 only: None,
+                capacity_provider: None,
                 explain: false,
             };
             prepare(&mut self.world, &req);

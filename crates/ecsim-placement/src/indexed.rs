@@ -60,7 +60,9 @@ mod walk;
 use crate::pipeline::{first_failed_check, spread_counts, Decision, PlacementRequest};
 use crate::strategy::{BinpackField, PlacementStrategy, SpreadField};
 use ecsim_kernel::Stream;
-use ecsim_model::index::{AttributeIndex, ClusterIndex, ConditionCache, Partition, Resource};
+use ecsim_model::index::{
+    AttributeIndex, ClusterIndex, ConditionCache, Partition, Resource, Scope,
+};
 use ecsim_model::{InstanceId, PlacementConstraint, World};
 
 /// Which path served a decision (for tests and benches that must know the index was used).
@@ -165,19 +167,26 @@ pub(crate) fn shape(strategies: &[PlacementStrategy]) -> Option<Shape<'_>> {
     Some(shape)
 }
 
-/// The normalised chain, with the index's attribute.
+/// The normalised chain, in the request's scope, with the scope's attribute.
 pub(crate) struct Plan<'a> {
+    /// The cluster's, or the pool of the request's capacity provider.
+    pub scope: &'a Scope,
     pub attribute: Option<&'a AttributeIndex>,
     pub level: Option<usize>,
     pub binpack: Option<BinpackField>,
     pub rest: &'a [PlacementStrategy],
 }
 
-fn plan<'a>(index: &'a ClusterIndex, strategies: &'a [PlacementStrategy]) -> Option<Plan<'a>> {
+fn plan<'a>(
+    index: &'a ClusterIndex,
+    scope: &'a Scope,
+    strategies: &'a [PlacementStrategy],
+) -> Option<Plan<'a>> {
     let s = shape(strategies)?;
     Some(Plan {
+        scope,
         attribute: match s.attribute {
-            Some(a) => Some(index.attribute(a)?),
+            Some(a) => Some(scope.attribute(index.slot(a)?)),
             None => None,
         },
         level: s.level,
@@ -206,14 +215,25 @@ pub(crate) fn place_indexed(
         return None;
     }
     let index = world.index(req.cluster)?;
+    // The request's instances: a provider's pool (tracked by `prepare`), or the whole cluster.
+    let scope = index.scope(req.capacity_provider)?;
     // A condition that rejects more instances than it admits: list the admitted ones (any chain).
     if let Some(narrow) = narrowest_condition(index, req) {
         let candidates = merge(narrow.matching.iter(), narrow.depends.iter());
-        let d = subset(world, index, req, candidates, req.strategies, rng, scratch);
+        let d = subset(
+            world,
+            index,
+            scope,
+            req,
+            candidates,
+            req.strategies,
+            rng,
+            scratch,
+        );
         scratch.set_served(Served::Subset);
         return d;
     }
-    let plan = plan(index, req.strategies)?;
+    let plan = plan(index, scope, req.strategies)?;
     match plan.binpack {
         Some(field) => walk::walk(world, index, req, &plan, field, rng, scratch),
         None => count::count(world, index, req, &plan, rng, scratch),
@@ -221,7 +241,8 @@ pub(crate) fn place_indexed(
 }
 
 /// The cached condition with the fewest admitted instances, if it admits fewer than it rejects
-/// (an uncached one is left to the checks: the walk does not need it, the count declines).
+/// (an uncached one is left to the checks: the walk does not need it, the count declines). The
+/// figures are the cluster's: in a pool they only choose the path, the list is kept to the pool.
 fn narrowest_condition<'i>(
     index: &'i ClusterIndex,
     req: &PlacementRequest,
@@ -253,11 +274,13 @@ fn merge<'a>(
     })
 }
 
-/// The scan over a short list of instances (sorted by id, a superset of the candidates), with the
-/// spread counts read from the index.
+/// The scan over a short list of instances (sorted by id, a superset of the candidates), kept to
+/// the placeable instances of `scope`, with the spread counts read from the scope.
+#[allow(clippy::too_many_arguments)] // the decision's context, the list and the chain
 pub(crate) fn subset(
     world: &World,
     index: &ClusterIndex,
+    scope: &Scope,
     req: &PlacementRequest,
     ids: impl Iterator<Item = InstanceId>,
     strategies: &[PlacementStrategy],
@@ -267,10 +290,18 @@ pub(crate) fn subset(
     let mut finalists = std::mem::take(&mut s.finalists);
     finalists.clear();
     finalists.extend(ids.filter(|&id| {
-        index.entry(id).is_some_and(|e| e.placeable)
+        scope.all.members.contains(id)
             && first_failed_check(world, world.instance(id), req).is_none()
     }));
-    apply_rest(world, index, req, strategies, &mut finalists, &mut s.scores);
+    apply_rest(
+        world,
+        index,
+        scope,
+        req,
+        strategies,
+        &mut finalists,
+        &mut s.scores,
+    );
     let d = choose(&finalists, rng);
     s.finalists = finalists;
     d
@@ -290,13 +321,14 @@ pub(crate) fn holders(
     rng: &mut Stream,
     s: &mut Scratch,
 ) -> Option<Decision> {
-    let occupied = index.occupied(req.group).filter(|&id| {
+    let occupied = plan.scope.occupied(req.group).filter(|&id| {
         value_of(index, plan, id)
             .is_some_and(|v| group.binary_search_by_key(&v, |&(_, x)| x).is_ok())
     });
     let d = subset(
         world,
         index,
+        plan.scope,
         req,
         occupied,
         &req.strategies[level..],
@@ -310,10 +342,11 @@ pub(crate) fn holders(
 }
 
 /// Step 4 of the scan (`pipeline::apply_strategies`) over `set` in place, with the spread counts
-/// read from the index: each strategy keeps its best tier; `random` ends the refinement.
+/// read from the scope: each strategy keeps its best tier; `random` ends the refinement.
 pub(crate) fn apply_rest(
     world: &World,
     index: &ClusterIndex,
+    scope: &Scope,
     req: &PlacementRequest,
     strategies: &[PlacementStrategy],
     set: &mut Vec<InstanceId>,
@@ -339,13 +372,19 @@ pub(crate) fn apply_rest(
                     .map(|&id| world.instance(id).group_count(req.group) as i64),
             ),
             PlacementStrategy::Spread(SpreadField::Attribute(name)) => {
-                match index.attribute(name) {
+                match index.slot(name).map(|k| scope.attribute(k)) {
                     Some(a) => scores.extend(set.iter().map(|&id| {
                         let e = index.entry(id).expect("a candidate has an entry");
                         a.group_count(req.group, e.values[a.slot()]) as i64
                     })),
                     None => {
-                        let counts = spread_counts(world, req.cluster, req.group, name);
+                        let counts = spread_counts(
+                            world,
+                            req.cluster,
+                            req.capacity_provider,
+                            req.group,
+                            name,
+                        );
                         scores.extend(set.iter().map(|&id| {
                             let v = world.instance(id).attribute(name).flatten();
                             counts.get(&v).copied().unwrap_or(0) as i64
@@ -377,26 +416,21 @@ pub(crate) fn choose(finalists: &[InstanceId], rng: &mut Stream) -> Option<Decis
     })
 }
 
-/// A partition of the plan: the value's, or the whole cluster's.
-pub(crate) fn partition<'i>(index: &'i ClusterIndex, plan: &Plan<'i>, value: u32) -> &'i Partition {
+/// A partition of the plan: the value's, or the whole scope's.
+pub(crate) fn partition<'i>(plan: &Plan<'i>, value: u32) -> &'i Partition {
     match plan.attribute {
         Some(a) => &a.partitions[value as usize],
-        None => &index.all,
+        None => &plan.scope.all,
     }
 }
 
-/// The values to look at, by increasing task count of the group: the attribute's non-empty values,
-/// or the single whole-cluster partition (value 0).
-pub(crate) fn values_by_count(
-    index: &ClusterIndex,
-    plan: &Plan,
-    req: &PlacementRequest,
-    s: &mut Scratch,
-) {
+/// The values to look at, by increasing task count of the group: the attribute's non-empty values
+/// in the scope, or the single whole-scope partition (value 0).
+pub(crate) fn values_by_count(plan: &Plan, req: &PlacementRequest, s: &mut Scratch) {
     s.values.clear();
     match plan.attribute {
         None => {
-            if !index.all.is_empty() {
+            if !plan.scope.all.is_empty() {
                 s.values.push((0, 0));
             }
         }

@@ -29,7 +29,7 @@ pub mod view;
 pub use explain::{Check, Explanation, InstanceVerdict, StrategyStep};
 pub use indexed::{Scratch, Served};
 pub use pipeline::{
-    first_failed_check, place, place_scan, place_with, spread_counts, Decision, Failure,
+    first_failed_check, in_scope, place, place_scan, place_with, spread_counts, Decision, Failure,
     PlacementRequest, NO_INSTANCES,
 };
 pub use prepare::{eligible, prepare};
