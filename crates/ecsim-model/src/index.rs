@@ -284,11 +284,6 @@ impl ClusterIndex {
         self.entries.get(id.index()).filter(|e| e.present)
     }
 
-    /// The instances of the cluster holding tasks of `group` (desired RUNNING), sorted by id.
-    pub fn occupied(&self, group: GroupId) -> impl Iterator<Item = InstanceId> + '_ {
-        self.cluster.occupied(group)
-    }
-
     /// The cached verdicts of a `memberOf` expression, if prepared.
     pub fn member_of(&self, expr: &Arc<ecsim_query::Expression>) -> Option<&ConditionCache> {
         self.conditions.iter().find(|c| c.is_member_of(expr))

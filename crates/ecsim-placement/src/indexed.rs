@@ -11,12 +11,12 @@
 //! (the REPLICA default is spread(zone), spread(instanceId), SPEC §4 "Defaults"; a leading `random`
 //! that missed its samples is the empty chain). The rules it reproduces are the scan's: candidates
 //! pass every check of SPEC §4 steps 1–3; each strategy keeps its best tier (SPEC §4 step 4);
-//! spread counts the group's tasks over every instance of the cluster, instances without the
+//! spread counts the group's tasks over every instance of the scope, instances without the
 //! attribute forming one value (DG task-placement-strategies; RULE, `pipeline::spread_counts`);
 //! the final pick is one uniform draw among the finalists sorted by id, none for one (RULE, SPEC §4
 //! "Final tie-break"). Two ways, both exact:
 //! - **walk** (a binpack follows): per value of X with the fewest tasks of the group (over the
-//!   cluster), walk the value's instances in order of remaining R from the smallest that could fit,
+//!   scope), walk the value's instances in order of remaining R from the smallest that could fit,
 //!   skipping those holding the group when spread(instanceId) came first, and stop at the first that
 //!   passes every check; the finalists are the few with that remaining amount, and whatever strategies
 //!   follow are applied to them as the scan would ([`apply_rest`]).
@@ -33,7 +33,16 @@
 //! listed from the group's occupied instances or the condition's matching set, and the scan's
 //! strategies run over that short list (**subset**).
 //!
-//! Falls back to the scan (correct, slower) for: `explain`, StartTask's `only`, a chain of another
+//! Every way runs in the request's **scope** ([`ecsim_model::index::Scope`]): the whole cluster,
+//! or, for a request naming a capacity provider, the provider's pool, which `prepare` created. The
+//! values, their group counts, the partitions walked or counted and the occupied instances are the
+//! scope's, so they are the scan's over the instances it considers (`pipeline::in_scope`); what the
+//! index keeps cluster-wide (the exception sets, the conditions' verdicts) is enumerated whole and
+//! kept to the scope by its members (a bit test), so an instance of another provider is never
+//! counted, excluded or listed. A provider whose pool is not tracked is served by the scan.
+//!
+//! Falls back to the scan (correct, slower) for: `explain`, StartTask's `only`, an untracked pool, a
+//! chain of another
 //! form (two different spread attributes, spread(instanceId) before spread(attribute); a spread
 //! after binpack is fine), and what [`crate::prepare`] was not asked to ready: an untracked spread
 //! attribute, an uncached condition, a walk whose ordering is not kept, a counted request whose task
