@@ -10,6 +10,12 @@
 //! Each chain is measured through the index and, as `_scan`, through the reference scan on the same
 //! workload, so the index's gain is a ratio within one run. Names carry the chain, seed and size;
 //! the baselines are in results/BENCHMARKS.md.
+//!
+//! `_provider_pool` (binpack(memory) and the REPLICA default, at 10,000 instances): the same
+//! workload on a cluster whose instances are split over four capacity providers in turn
+//! (`filled_world_in_pools`), each group's tasks naming one provider (group k the k mod 4-th), so
+//! every decision is made in a provider's pool of 2,500 instances; its ratio to the chain's case
+//! without providers is the cost (or gain) of deciding in a pool.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use ecsim_kernel::{RandomStreams, SimTime};
@@ -21,11 +27,14 @@ use ecsim_model::{
 use ecsim_placement::{
     place, place_scan, prepare, BinpackField, PlacementRequest, PlacementStrategy, SpreadField,
 };
-use ecsim_tests::{filled_world, simple_task_definition};
+use ecsim_tests::{filled_world_in_pools, provider_name, simple_task_definition};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 const SEED: u64 = 1;
+
+/// Capacity providers of the `_provider_pool` cases.
+const PROVIDERS: usize = 4;
 
 fn chains() -> Vec<(&'static str, Vec<PlacementStrategy>)> {
     use PlacementStrategy::{Binpack, Random, Spread};
@@ -63,11 +72,14 @@ struct Churn {
     live: VecDeque<TaskId>,
     next_group: usize,
     rng: ecsim_kernel::Stream,
+    /// Per group, the capacity provider its tasks name (empty: none).
+    providers: Vec<String>,
 }
 
 impl Churn {
-    fn new(instances: usize) -> Churn {
-        let (mut world, cluster) = filled_world(instances, 0.5, SEED);
+    /// `providers` capacity providers (0: none), each group's tasks naming one in turn.
+    fn new(instances: usize, providers: usize) -> Churn {
+        let (mut world, cluster) = filled_world_in_pools(instances, 0.5, SEED, providers);
         // The fillers are all the tasks so far; stop them in a seeded random order.
         let mut live: Vec<TaskId> = world.tasks().map(|t| t.id).collect();
         let mut shuffle = RandomStreams::new(SEED).stream("churn");
@@ -86,6 +98,10 @@ impl Churn {
             .iter()
             .map(|&g| world.add_spec(TaskSpec::simple(cluster, def, g, requirements.clone())))
             .collect();
+        let providers = match providers {
+            0 => Vec::new(),
+            n => (0..groups.len()).map(|k| provider_name(k % n)).collect(),
+        };
         world.sync_index();
         Churn {
             world,
@@ -96,6 +112,7 @@ impl Churn {
             live: live.into(),
             next_group: 0,
             rng: RandomStreams::new(SEED).stream("placement"),
+            providers,
         }
     }
 
@@ -110,26 +127,34 @@ impl Churn {
             live: self.live.clone(),
             next_group: self.next_group,
             rng: RandomStreams::new(SEED).stream("placement"),
+            providers: self.providers.clone(),
         }
     }
 
-    /// New tasks to place (not timed), one group after another.
-    fn new_tasks(&mut self, n: u64) -> Vec<TaskId> {
+    /// New tasks to place (not timed), one group after another, with their group's position.
+    fn new_tasks(&mut self, n: u64) -> Vec<(TaskId, usize)> {
         (0..n)
             .map(|_| {
-                let spec = self.specs[self.next_group];
+                let k = self.next_group;
                 self.next_group = (self.next_group + 1) % self.specs.len();
-                self.world
-                    .add_task(Task::new(spec, self.cluster, SimTime::ZERO))
+                let task =
+                    (self.world).add_task(Task::new(self.specs[k], self.cluster, SimTime::ZERO));
+                (task, k)
             })
             .collect()
     }
 
     /// Places `tasks`, each followed by stopping the oldest live task; returns the time taken.
-    fn run(&mut self, tasks: &[TaskId], strategies: &[PlacementStrategy], scan: bool) -> Duration {
+    fn run(
+        &mut self,
+        tasks: &[(TaskId, usize)],
+        strategies: &[PlacementStrategy],
+        scan: bool,
+    ) -> Duration {
         let requirements = self.requirements.clone();
+        let providers = std::mem::take(&mut self.providers);
         let start = Instant::now();
-        for &task in tasks {
+        for &(task, group) in tasks {
             let req = PlacementRequest {
                 cluster: self.cluster,
                 requirements: &requirements,
@@ -138,6 +163,7 @@ impl Churn {
                 constraints: &[],
                 strategies,
                 only: None,
+                capacity_provider: providers.get(group).map(String::as_str),
                 explain: false,
             };
             prepare(&mut self.world, &req);
@@ -156,7 +182,9 @@ impl Churn {
             self.world.set_last_status(old, TaskStatus::Stopped);
             self.world.release_stopped_task(old);
         }
-        start.elapsed()
+        let elapsed = start.elapsed();
+        self.providers = providers;
+        elapsed
     }
 }
 
@@ -164,11 +192,29 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("placement");
     group.throughput(Throughput::Elements(1));
     for instances in [1000usize, 5000, 10_000, 100_000] {
-        let base = Churn::new(instances);
+        let base = Churn::new(instances, 0);
+        let pools = (instances == 10_000).then(|| Churn::new(instances, PROVIDERS));
         for (name, strategies) in chains() {
             // 5,000 instances is the REPLICA default's target only.
             if instances == 5000 && name != "spread_az_spread_instance" {
                 continue;
+            }
+            // In providers' pools: the two target chains, against their case without providers.
+            let pooled = ["binpack_memory", "spread_az_spread_instance"].contains(&name);
+            if let (Some(pools), true) = (&pools, pooled) {
+                let mut churn = pools.fork();
+                let tasks = churn.new_tasks(instances as u64);
+                churn.run(&tasks, &strategies, false);
+                let id = BenchmarkId::new(
+                    format!("{name}_provider_pool/seed={SEED}"),
+                    format!("instances={instances}"),
+                );
+                group.bench_function(id, |b| {
+                    b.iter_custom(|iters| {
+                        let tasks = churn.new_tasks(iters);
+                        churn.run(&tasks, &strategies, false)
+                    })
+                });
             }
             // Each chain starts from the same cluster, after one placement per instance under it
             // (through the index, which decides as the scan would), so that index and scan are

@@ -59,6 +59,7 @@ fn run(
                 constraints,
                 strategies,
                 only: None,
+                capacity_provider: None,
                 explain: false,
             };
             // As the engine does: prepare the index, then place (through it where it serves).
@@ -414,6 +415,7 @@ fn daemon_eligibility_is_active_instances_meeting_the_constraints() {
             constraints: &constraints,
             strategies: &[],
             only: None,
+            capacity_provider: None,
             explain: false,
         };
         w.cluster(c)

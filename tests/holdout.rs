@@ -82,6 +82,7 @@ fn binpack(weights: &[u32], capacity: u32, field: BinpackField, seed: u64) -> us
             constraints: &[],
             strategies: &strategy,
             only: None,
+            capacity_provider: None,
             explain: false,
         };
         let d = place(&world, &req, &mut rng).expect("one instance per item always suffices");

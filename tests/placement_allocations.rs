@@ -4,7 +4,9 @@
 //! `World::place_task` and the stop (`set_desired_stopped` + `release_task`) of an earlier task in a
 //! warmed-up, half-full cluster, for every chain the index serves: at most one allocation per
 //! placement in all (the bound), and next to none in `prepare` + `place`, where the index
-//! refresh of the instances changed and the decision happen.
+//! refresh of the instances changed and the decision happen. Each chain runs twice: on a cluster
+//! without capacity providers, and on one split over four providers where every request names its
+//! group's provider (decided in the provider's pool, refreshed alongside the cluster scope).
 
 use ecsim_kernel::{RandomStreams, SimTime};
 use ecsim_model::task_definition::TaskOverride;
@@ -12,7 +14,7 @@ use ecsim_model::{LaunchType, PlacementConstraint, Task, TaskId};
 use ecsim_placement::{
     place, prepare, BinpackField, PlacementRequest, PlacementStrategy, Served, SpreadField,
 };
-use ecsim_tests::{filled_world, simple_task_definition, spec_for};
+use ecsim_tests::{filled_world_in_pools, provider_name, simple_task_definition, spec_for};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -40,14 +42,17 @@ unsafe impl GlobalAlloc for Counting {
 static GLOBAL: Counting = Counting;
 
 /// Allocations per placement, after `WARM_UP` placements, over `MEASURED` more: in all, and in
-/// `prepare` + `place` alone (the index refresh and the decision).
+/// `prepare` + `place` alone (the index refresh and the decision). With `providers` > 0 the
+/// instances are split over that many capacity providers and each group's tasks name one.
 fn allocations_per_placement(
     strategies: &[PlacementStrategy],
     constraints: &[PlacementConstraint],
+    providers: usize,
 ) -> (f64, f64, Served) {
     const WARM_UP: usize = 3000;
     const MEASURED: usize = 3000;
-    let (mut world, cluster) = filled_world(600, 0.5, 7);
+    let (mut world, cluster) = filled_world_in_pools(600, 0.5, 7, providers);
+    let names: Vec<String> = (0..providers).map(provider_name).collect();
     let def = world.register_task_definition(simple_task_definition("web", 128, 256));
     let requirements = world
         .task_definition(def)
@@ -77,6 +82,8 @@ fn allocations_per_placement(
             constraints,
             strategies,
             only: None,
+            capacity_provider: (providers > 0)
+                .then(|| names[(k % specs.len()) % providers].as_str()),
             explain: false,
         };
         if k == WARM_UP {
@@ -153,8 +160,16 @@ fn steady_state_placement_allocates_at_most_once_per_task_on_average() {
         ("random", vec![Random], &[]),
     ];
     let mut report = Vec::new();
-    for (name, strategies, constraints) in &cases {
-        let (per_task, in_placement, served) = allocations_per_placement(strategies, constraints);
+    for ((name, strategies, constraints), providers) in
+        (cases.iter()).flat_map(|case| [(case, 0), (case, 4)])
+    {
+        let name = if providers > 0 {
+            format!("{name}, in a provider's pool")
+        } else {
+            name.to_string()
+        };
+        let (per_task, in_placement, served) =
+            allocations_per_placement(strategies, constraints, providers);
         assert_ne!(served, Served::Scan, "{name}: the index must serve it");
         report.push(format!(
             "{name}: {per_task:.3} in all, {in_placement:.4} in prepare + place, via {served:?}"

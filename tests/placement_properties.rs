@@ -13,12 +13,18 @@
 //! - `distinctInstance` groups never share an instance; `memberOf` tasks land only where the
 //!   expression holds; a strategy never empties a non-empty candidate set; a feasible request
 //!   never fails — all checked on the indexed decisions;
-//! - and the index does serve: most successful decisions, and every chain, go through it.
+//! - instances belong to 0–3 capacity providers (some to none) and requests name one of them, a
+//!   provider without instances, or none: a request naming a provider is decided among that
+//!   provider's instances only (chosen, closest, spread counts, `random`'s draws), through the
+//!   provider's pool in the index, and still exactly as the scan decides; the pools' counts,
+//!   occupied sets and instance lists are the scan's recount too;
+//! - and the index does serve: most successful decisions, and every chain, go through it, with a
+//!   provider or without.
 
 use ecsim_kernel::{RandomStreams, SimTime};
 use ecsim_model::task_definition::TaskOverride;
 use ecsim_model::*;
-use ecsim_placement::pipeline::sample_random;
+use ecsim_placement::pipeline::sample_random_scan;
 use ecsim_placement::{
     first_failed_check, place, place_scan, place_with, prepare, BinpackField, PlacementRequest,
     PlacementStrategy, Scratch, Served, SpreadField,
@@ -41,6 +47,8 @@ struct InstanceSpec {
     draining: bool,
     external: bool,
     eni_capable: bool,
+    /// Its capacity provider `cp{n}`, if n is below the case's number of providers.
+    provider: Option<u8>,
 }
 
 #[derive(Clone, Debug)]
@@ -56,6 +64,8 @@ struct RequestSpec {
     awsvpc: bool,
     require_stack: bool,
     external: bool,
+    /// The capacity provider named, `cp{n}` (`cp3` never has instances).
+    provider: Option<u8>,
 }
 
 /// What happens between decisions.
@@ -88,11 +98,13 @@ fn instance_spec() -> impl Strategy<Value = InstanceSpec> {
         ),
         prop::option::weighted(0.9, 0u8..3),
         prop::option::of(any::<bool>()),
-        prop::option::of(0u8..3),
+        // Up to six values with None: a tier of more than four values finds its members by entry.
+        prop::option::of(0u8..5),
         prop::bool::weighted(0.9),
         prop::bool::weighted(0.1),
         prop::bool::weighted(0.05),
         prop::bool::weighted(0.8),
+        prop::option::weighted(0.8, 0u8..3),
     )
         .prop_map(
             |(
@@ -104,6 +116,7 @@ fn instance_spec() -> impl Strategy<Value = InstanceSpec> {
                 draining,
                 external,
                 eni_capable,
+                provider,
             )| {
                 InstanceSpec {
                     vcpu,
@@ -115,6 +128,7 @@ fn instance_spec() -> impl Strategy<Value = InstanceSpec> {
                     draining,
                     external,
                     eni_capable,
+                    provider,
                 }
             },
         )
@@ -141,6 +155,7 @@ fn request_spec() -> impl Strategy<Value = RequestSpec> {
         prop::bool::weighted(0.15),
         prop::bool::weighted(0.1),
         prop::bool::weighted(0.05),
+        prop::option::weighted(0.5, prop_oneof![6 => 0u8..3, 1 => Just(3u8)]),
     )
         .prop_map(
             |(
@@ -154,6 +169,7 @@ fn request_spec() -> impl Strategy<Value = RequestSpec> {
                 awsvpc,
                 require_stack,
                 external,
+                provider,
             )| {
                 ports.sort_unstable();
                 ports.dedup();
@@ -169,6 +185,7 @@ fn request_spec() -> impl Strategy<Value = RequestSpec> {
                     awsvpc,
                     require_stack,
                     external,
+                    provider,
                 }
             },
         )
@@ -233,7 +250,7 @@ fn chain(code: u8, extra: &[u8]) -> Vec<PlacementStrategy> {
     }
 }
 
-const CONSTRAINTS: u8 = 8;
+const CONSTRAINTS: u8 = 9;
 fn constraints(code: u8) -> Vec<PlacementConstraint> {
     let expr = |s: &str| {
         PlacementConstraint::MemberOf(Arc::new(ecsim_query::Expression::parse(s).expect("valid")))
@@ -252,6 +269,8 @@ fn constraints(code: u8) -> Vec<PlacementConstraint> {
         6 => vec![expr(
             "attribute:ecs.availability-zone == us-east-1c and attribute:stack == dev",
         )],
+        // Narrow too, across zones: the short list's spread is scored from its scope's counts.
+        7 => vec![expr("attribute:rack in [r0, r1]")],
         _ => vec![],
     }
 }
@@ -282,8 +301,18 @@ fn port_task_definition(
     def
 }
 
-fn register(world: &mut World, c: ClusterId, spec: &InstanceSpec) -> InstanceId {
+/// The name of capacity provider `n`.
+fn provider_name(n: u8) -> String {
+    format!("cp{n}")
+}
+
+/// Registers an instance; its provider only if below `providers` (the case's count, 0–3).
+fn register(world: &mut World, c: ClusterId, spec: &InstanceSpec, providers: u8) -> InstanceId {
     world.add_instance(c, None, |i| {
+        i.capacity_provider = spec
+            .provider
+            .filter(|&n| n < providers)
+            .map(|n| Arc::from(provider_name(n)));
         i.registered = Resources {
             cpu: spec.vcpu * 1024,
             memory_mib: spec.memory_mib,
@@ -317,11 +346,11 @@ fn register(world: &mut World, c: ClusterId, spec: &InstanceSpec) -> InstanceId 
     })
 }
 
-fn build_world(instances: &[InstanceSpec]) -> (World, ClusterId) {
+fn build_world(instances: &[InstanceSpec], providers: u8) -> (World, ClusterId) {
     let mut world = World::new("us-east-1", "123456789012", 0);
     let c = world.create_cluster("prop");
     for spec in instances {
-        register(&mut world, c, spec);
+        register(&mut world, c, spec, providers);
     }
     world.track_attribute(c, "stack");
     world.sync_index();
@@ -333,6 +362,11 @@ fn build_world(instances: &[InstanceSpec]) -> (World, ClusterId) {
 struct Tally {
     by_path: BTreeMap<Served, u64>,
     indexed_by_chain: BTreeMap<u8, u64>,
+    /// The same, for requests naming a provider.
+    provider_by_path: BTreeMap<Served, u64>,
+    provider_indexed_by_chain: BTreeMap<u8, u64>,
+    /// Failures of requests naming a provider with no ACTIVE instance it considers.
+    empty_provider_failures: u64,
 }
 
 /// Live tasks (holding resources), in placement order.
@@ -346,6 +380,8 @@ struct Run {
     requests: usize,
     /// Never `prepare`: place as a caller that only tracks spread attributes and syncs.
     legacy: bool,
+    /// Capacity providers instances may belong to (0–3).
+    providers: u8,
 }
 
 fn pick(ids: &[InstanceId], k: usize) -> Option<InstanceId> {
@@ -405,7 +441,7 @@ impl Run {
                 }
             }
             Op::Register(spec) => {
-                register(w, self.cluster, spec);
+                register(w, self.cluster, spec, self.providers);
             }
         }
         Ok(())
@@ -441,6 +477,7 @@ impl Run {
         } else {
             LaunchType::Ec2
         };
+        let provider = r.provider.map(provider_name);
         let req = PlacementRequest {
             cluster,
             requirements: &requirements,
@@ -449,6 +486,7 @@ impl Run {
             constraints: &cons,
             strategies: &strategies,
             only: None,
+            capacity_provider: provider.as_deref(),
             explain: false,
         };
         if self.legacy {
@@ -466,7 +504,7 @@ impl Run {
         let world = &self.world;
         let indexed = place_with(world, &req, &mut self.indexed_rng, &mut self.scratch);
         let reference = match strategies.first() {
-            Some(PlacementStrategy::Random) => sample_random(world, &req, &mut self.scan_rng)
+            Some(PlacementStrategy::Random) => sample_random_scan(world, &req, &mut self.scan_rng)
                 .map(Ok)
                 .unwrap_or_else(|| place_scan(world, &req, &mut self.scan_rng)),
             _ => place_scan(world, &req, &mut self.scan_rng),
@@ -487,25 +525,51 @@ impl Run {
             served
         );
 
-        let feasible: Vec<InstanceId> = world
-            .cluster(cluster)
-            .instances
-            .iter()
-            .copied()
-            .filter(|&i| {
-                world.instance(i).status == InstanceStatus::Active
-                    && first_failed_check(world, world.instance(i), &req).is_none()
-            })
+        // The instances the request considers: the provider's, or the whole cluster.
+        let of_provider = |i: InstanceId| {
+            provider.is_none()
+                || world.instance(i).capacity_provider.as_deref() == provider.as_deref()
+        };
+        let considered: Vec<InstanceId> = (world.cluster(cluster).instances.iter().copied())
+            .filter(|&i| of_provider(i) && world.instance(i).status == InstanceStatus::Active)
+            .collect();
+        let feasible: Vec<InstanceId> = (considered.iter().copied())
+            .filter(|&i| first_failed_check(world, world.instance(i), &req).is_none())
             .collect();
         prop_assert_eq!(
             indexed.is_ok(),
             !feasible.is_empty(),
             "a feasible request never fails; an infeasible one never succeeds"
         );
-        let Ok(d) = indexed else { return Ok(()) };
+        let d = match indexed {
+            Ok(d) => d,
+            Err(f) => {
+                // The closest instance is one the request considers; none when it considers none.
+                prop_assert_eq!(f.closest.is_none(), considered.is_empty());
+                if let Some(c) = f.closest {
+                    prop_assert!(
+                        considered.contains(&c),
+                        "the closest instance is considered"
+                    );
+                }
+                if considered.is_empty() {
+                    prop_assert_eq!(f.reason, ecsim_placement::NO_INSTANCES);
+                    if provider.is_some() {
+                        tally.empty_provider_failures += 1;
+                    }
+                }
+                return Ok(());
+            }
+        };
         *tally.by_path.entry(served).or_insert(0) += 1;
         if served != Served::Scan {
             *tally.indexed_by_chain.entry(r.chain).or_insert(0) += 1;
+        }
+        if provider.is_some() {
+            *tally.provider_by_path.entry(served).or_insert(0) += 1;
+            if served != Served::Scan {
+                *tally.provider_indexed_by_chain.entry(r.chain).or_insert(0) += 1;
+            }
         }
         prop_assert!(
             feasible.contains(&d.instance),
@@ -543,7 +607,13 @@ impl Run {
             &mut RandomStreams::new(0).stream("explain"),
         )
         .expect("feasible");
-        for step in &explained.explanation.expect("explain").steps {
+        let explanation = explained.explanation.expect("explain");
+        prop_assert_eq!(explanation.restriction.is_some(), provider.is_some());
+        prop_assert!(
+            explanation.verdicts.iter().all(|v| of_provider(v.instance)),
+            "only the instances the request considers have verdicts"
+        );
+        for step in &explanation.steps {
             prop_assert!(
                 !step.survivors.is_empty(),
                 "strategy {} emptied the candidate set",
@@ -558,30 +628,60 @@ impl Run {
         Ok(())
     }
 
-    /// The index's per-(group, value) counts are the scan's recount.
+    /// The index's per-(group, value) counts, in the cluster scope and in every pool, are the
+    /// scan's recount, and each scope's occupied sets and each pool's instances are the world's.
     fn check_counts(&mut self) -> Result<(), TestCaseError> {
         self.world.sync_index();
         let world = &self.world;
         let index = world.index(self.cluster).expect("synced");
-        for (name, a) in &index.attributes {
+        let instances = &world.cluster(self.cluster).instances;
+        let scopes = std::iter::once((None, &index.cluster))
+            .chain(index.pools.iter().map(|p| (Some(&*p.name), &p.scope)));
+        for (provider, scope) in scopes {
+            let of_scope = |i: InstanceId| {
+                provider.is_none() || world.instance(i).capacity_provider.as_deref() == provider
+            };
+            if let Some(p) = provider {
+                let listed = &index.pool(p).expect("listed").instances;
+                let expected: Vec<InstanceId> =
+                    instances.iter().copied().filter(|&i| of_scope(i)).collect();
+                prop_assert_eq!(listed, &expected, "pool {}: its instances", p);
+            }
             for g in 0..3 {
                 let Some(g) = world.group_id(&format!("g{g}")) else {
                     continue;
                 };
-                let counts = ecsim_placement::spread_counts(world, self.cluster, g, name);
-                for (value, n) in &counts {
-                    let id = a.value_id(*value).expect("a value with tasks is interned");
-                    prop_assert_eq!(a.group_count(g, id), *n, "{} = {:?}", name, value);
+                let occupied: Vec<InstanceId> = scope.occupied(g).collect();
+                let expected: Vec<InstanceId> = (instances.iter().copied())
+                    .filter(|&i| of_scope(i) && world.instance(i).group_count(g) > 0)
+                    .collect();
+                prop_assert_eq!(occupied, expected, "{:?}: occupied", provider);
+                for (slot, (name, ids)) in index.attributes.iter().enumerate() {
+                    let a = scope.attribute(slot);
+                    let counts =
+                        ecsim_placement::spread_counts(world, self.cluster, provider, g, name);
+                    for (value, n) in &counts {
+                        let id = ids
+                            .value_id(*value)
+                            .expect("a value with tasks is interned");
+                        prop_assert_eq!(
+                            a.group_count(g, id),
+                            *n,
+                            "{:?}: {} = {:?}",
+                            provider,
+                            name,
+                            value
+                        );
+                    }
+                    let total: u32 = (0..ids.len()).map(|v| a.group_count(g, v)).sum();
+                    prop_assert_eq!(
+                        total,
+                        counts.values().sum::<u32>(),
+                        "{:?}: {}: no stale counts",
+                        provider,
+                        name
+                    );
                 }
-                let total: u32 = (0..a.partitions.len() as u32)
-                    .map(|v| a.group_count(g, v))
-                    .sum();
-                prop_assert_eq!(
-                    total,
-                    counts.values().sum::<u32>(),
-                    "{}: no stale counts",
-                    name
-                );
             }
         }
         Ok(())
@@ -626,7 +726,7 @@ fn check_books(world: &World) -> Result<(), TestCaseError> {
 #[test]
 fn indexed_equals_scan_under_churn() {
     let config = Config {
-        cases: 320,
+        cases: 1000,
         source_file: Some(file!()),
         ..Config::default()
     };
@@ -636,10 +736,11 @@ fn indexed_equals_scan_under_churn() {
         prop::collection::vec(op(), 1..80),
         0u64..1000,
         prop::bool::weighted(0.15),
+        0u8..=3,
     );
     TestRunner::new(config)
-        .run(&case, |(instances, ops, seed, legacy)| {
-            let (world, cluster) = build_world(&instances);
+        .run(&case, |(instances, ops, seed, legacy, providers)| {
+            let (world, cluster) = build_world(&instances, providers);
             let streams = RandomStreams::new(seed);
             let mut run = Run {
                 world,
@@ -650,6 +751,7 @@ fn indexed_equals_scan_under_churn() {
                 scratch: Scratch::default(),
                 requests: 0,
                 legacy,
+                providers,
             };
             let mut tally = tally.borrow_mut();
             for op in &ops {
@@ -683,11 +785,41 @@ fn indexed_equals_scan_under_churn() {
             tally.indexed_by_chain
         );
     }
+    // And with a provider: through its pool, for every chain.
+    let total: u64 = tally.provider_by_path.values().sum();
+    let scanned = tally
+        .provider_by_path
+        .get(&Served::Scan)
+        .copied()
+        .unwrap_or(0);
+    assert!(
+        scanned * 3 < total,
+        "the scan served {scanned} of {total} decisions naming a provider: {:?}",
+        tally.provider_by_path
+    );
+    for code in 0..CHAINS - 1 {
+        assert!(
+            tally
+                .provider_indexed_by_chain
+                .get(&code)
+                .copied()
+                .unwrap_or(0)
+                >= 8,
+            "chain {:?} rarely reached a pool: {:?}",
+            chain(code, &[]),
+            tally.provider_indexed_by_chain
+        );
+    }
+    assert!(
+        tally.empty_provider_failures >= 10,
+        "requests naming a provider without instances: {}",
+        tally.empty_provider_failures
+    );
 }
 
 #[test]
 fn no_instances_gives_no_closest() {
-    let (world, cluster) = build_world(&[]);
+    let (world, cluster) = build_world(&[], 0);
     let def = simple_task_definition("x", 1, 1);
     let requirements = def.requirements(&TaskOverride::default());
     let req = PlacementRequest {
@@ -698,6 +830,7 @@ fn no_instances_gives_no_closest() {
         constraints: &[],
         strategies: &[],
         only: None,
+        capacity_provider: None,
         explain: false,
     };
     let f = place(&world, &req, &mut RandomStreams::new(1).stream("p")).unwrap_err();

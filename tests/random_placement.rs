@@ -47,6 +47,7 @@ fn picks(
         constraints: &[],
         strategies: &strategy,
         only: None,
+        capacity_provider: None,
         explain: false,
     };
     prepare(w, &req);
@@ -107,6 +108,7 @@ fn when_nothing_fits_the_failure_is_the_scans() {
         constraints: &[],
         strategies: &strategy,
         only: None,
+        capacity_provider: None,
         explain: false,
     };
     let sampled = place(&w, &req, &mut RandomStreams::new(1).stream("p")).unwrap_err();

@@ -42,12 +42,35 @@ pub fn simple_task_definition(family: &str, cpu: u32, memory_mib: u32) -> TaskDe
 /// A cluster of `instances` m5.xlarge across three zones, with about `fill` of each instance's
 /// memory already taken by tasks of group `family:filler` (random per instance, from `seed`).
 pub fn filled_world(instances: usize, fill: f64, seed: u64) -> (World, ClusterId) {
+    filled_world_in_pools(instances, fill, seed, 0)
+}
+
+/// The name of the k-th capacity provider of [`filled_world_in_pools`].
+pub fn provider_name(k: usize) -> String {
+    format!("cp-{k}")
+}
+
+/// [`filled_world`] with the instances registered with `providers` capacity providers in turn
+/// (instance k with [`provider_name`]`(k % providers)`, so each provider spans the three zones);
+/// none for 0.
+pub fn filled_world_in_pools(
+    instances: usize,
+    fill: f64,
+    seed: u64,
+    providers: usize,
+) -> (World, ClusterId) {
     let mut world = World::new("us-east-1", "123456789012", 0);
     let c = world.create_cluster("bench");
     let catalog = InstanceTypeCatalog::builtin();
     let t = catalog.get("m5.xlarge").expect("m5.xlarge").clone();
+    let names: Vec<std::sync::Arc<str>> = (0..providers)
+        .map(|k| std::sync::Arc::from(provider_name(k)))
+        .collect();
     for k in 0..instances {
         world.add_instance(c, None, |i| {
+            if providers > 0 {
+                i.capacity_provider = Some(names[k % providers].clone());
+            }
             i.registered = Resources {
                 cpu: t.registered_cpu(),
                 memory_mib: t.registered_memory_mib,

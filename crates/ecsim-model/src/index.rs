@@ -2,52 +2,80 @@
 //! gives the same answers, and the index lets it find them without looking at every instance.
 //!
 //! What it holds, per cluster:
-//! - **Partitions**: `all`, and one per value of each tracked attribute (`ecs.availability-zone`
-//!   always, any other spread attribute from its first use; values interned as `u32`). A partition
-//!   holds its *placeable* instances (ACTIVE, agent connected): `members`, an order-statistics set
-//!   by instance id ([`RankSet`]: count, rank and k-th in O(log n)); per **fit class** (a task size
-//!   `prepare` registered, at most [`MAX_FIT_CLASSES`]) the members with at least that much CPU and
-//!   memory left, another [`RankSet`]; and, when kept, two [`Ordering`]s, by remaining CPU and by
-//!   remaining memory, each split into 33 buckets by the log2 of the *other* resource (so a walk for
-//!   a CPU-hungry task skips CPU-full instances wholesale), in pooled [`SortedBlocks`].
-//! - **Which orderings are kept** ([`Kept`], per scope: `all`, or one attribute's partitions): all
-//!   of them until the first `World::index_on_demand` (placement's `prepare`), then only those a
-//!   prepared binpack walk reads. Counted chains need none: their fit class answers "has room".
-//! - **Groups**: per task group, the instances holding its tasks (desired RUNNING, any status),
-//!   sorted by id, and the task count per (tracked attribute, value) over every instance. The world
-//!   reports each change as it happens (`note_group`, from `place_task`,
-//!   `release_task`, `set_desired_stopped`).
-//! - **Exception sets**, small in practice, that let placement enumerate every placeable instance a
-//!   check other than CPU and memory could reject: `odd` (ECS Anywhere instances, instances near the
-//!   100 reserved ports or out of dynamic ports), `no_eni` (no ENI left), `port_users` (task static
-//!   host ports per port) and the registered (agent) ports of any instance.
+//! - **Scopes** ([`Scope`], `scope.rs`): the instances a request may be placed on. The cluster
+//!   scope holds every instance; a **pool** ([`Pool`]) holds one capacity provider's instances (the
+//!   cluster's instances registered with it: a task assigned to the provider is placed only among
+//!   them, SPEC §8). Pools are created by placement's `prepare` the first time a request names the
+//!   provider (`World::track_pool`); a run without providers has none and pays nothing for them.
+//!   An instance of a provider with a pool is in two scopes, the cluster's and its pool's, and each
+//!   refresh and group change updates both; no instance is in two pools (its provider is fixed at
+//!   registration). Each scope has:
+//!   - **Partitions**: `all`, and one per value of each tracked attribute (`ecs.availability-zone`
+//!     always, any other spread attribute from its first use; values interned as `u32`, the same
+//!     ids in every scope). A partition holds its *placeable* instances (ACTIVE, agent connected):
+//!     `members`, an order-statistics set by instance id ([`RankSet`]: count, rank and k-th in
+//!     O(log n)); per **fit class** (a task size `prepare` registered, at most
+//!     [`MAX_FIT_CLASSES`], shared by every scope) the members with at least that much CPU and
+//!     memory left, another [`RankSet`]; and, when kept, two [`Ordering`]s, by remaining CPU and by
+//!     remaining memory, each split into 33 buckets by the log2 of the *other* resource (so a walk
+//!     for a CPU-hungry task skips CPU-full instances wholesale), in pooled [`SortedBlocks`].
+//!   - **Which orderings are kept** ([`Kept`], per scope and per scope's attribute): all of them
+//!     until the first `World::index_on_demand` (placement's `prepare`), then only those a prepared
+//!     binpack walk in that scope reads. Counted chains need none: their fit class answers "has
+//!     room". A pool's orderings are kept only for the walks requests naming the provider make.
+//!   - **Groups**: per task group, the instances of the scope holding its tasks (desired RUNNING,
+//!     any status), sorted by id, and the task count per (tracked attribute, value) over every
+//!     instance of the scope: what spread counts for a request in that scope. The world reports
+//!     each change as it happens (`note_group`, from `place_task`, `release_task`,
+//!     `set_desired_stopped`).
+//! - **Exception sets**, over the whole cluster and small in practice, that let placement enumerate
+//!   every placeable instance a check other than CPU and memory could reject: `odd` (ECS Anywhere
+//!   instances, instances near the 100 reserved ports or out of dynamic ports), `no_eni` (no ENI
+//!   left), `port_users` (task static host ports per port) and the registered (agent) ports of any
+//!   instance. A request in a pool enumerates them too and keeps the pool's members (one bit test
+//!   each).
 //! - **Conditions**: cached verdicts of `memberOf` expressions and required attributes
-//!   ([`ConditionCache`]).
+//!   ([`ConditionCache`]), over the whole cluster, shared by every scope.
+//!
+//! Why pools are scopes of their own rather than a filter over the cluster's structures: a spread
+//! in a pool counts the group's tasks on the pool's instances only, and its tiers are the pool's
+//! least-loaded values, so the counts and the per-value candidate sets have to be the pool's; a
+//! filter would make the binpack walk step over every other provider's instances and the counted
+//! chains subtract them one by one. The price is a second update per refresh for instances in a
+//! pool (the same O(log n) work, allocation-free like the first).
 //!
 //! Architecture Invariant: after `World::sync_index`, every instance of the cluster has an entry
-//! holding what it has now (placeable, remaining CPU and memory, value ids, task static ports), and
-//! every structure above holds exactly the instances its entry says: an instance is in a
-//! partition's `members` iff it is placeable and has that value, in a fit class's set iff also its
-//! remaining resources admit the class, in each kept ordering at its remaining (CPU, memory), and in
-//! `groups[g].occupied` iff it holds a task of `g` with desired status RUNNING (kept at every
-//! change, even between syncs). Static fields (attributes, agent, status) change only through
-//! `World::instance_mut`, which marks the entry for re-reading them.
+//! holding what it has now (placeable, remaining CPU and memory, value ids, task static ports, its
+//! pool), and every structure above holds exactly the instances its entry says: an instance is in a
+//! scope iff it is the cluster's (cluster scope) or registered with the scope's provider (pool), in
+//! a scope's partition's `members` iff also it is placeable and has that value, in a fit class's set
+//! iff also its remaining resources admit the class, in each kept ordering at its remaining (CPU,
+//! memory), and in a scope's `occupied` set of group `g` iff it holds a task of `g` with desired
+//! status RUNNING (kept at every change, even between syncs). Static fields (attributes, agent,
+//! status) change only through `World::instance_mut`, which marks the entry for re-reading them;
+//! the capacity provider never changes (a refresh asserts it).
 //! Architecture Invariant: refreshing an instance and reporting a group change allocate nothing in
-//! steady state: entries keep their buffers, the sets are pooled, nothing is cloned per refresh.
+//! steady state, in every scope: entries keep their buffers, the sets are pooled, nothing is cloned
+//! per refresh.
 //!
-//! Costs, n instances, p partitions an instance is in (1 + tracked attributes), o kept orderings,
-//! f fit classes: refreshing an instance after a placement O(p × (o log n + f)) plus O(f × log n)
-//! per class it enters or leaves; a group change O(p + log n); a status or attribute change also
-//! O(p log n + conditions × evaluation); tracking a new attribute, ordering, class or condition
-//! O(n log n) once.
+//! Costs, n instances, p partitions an instance is in per scope (1 + tracked attributes), s scopes
+//! it is in (1, or 2 in a pool), o kept orderings, f fit classes: refreshing an instance after a
+//! placement O(s × p × (o log n + f)) plus O(f × log n) per class it enters or leaves; a group change
+//! O(s × (p + log n)); a status or attribute change also O(s × p log n + conditions × evaluation);
+//! tracking a new attribute, ordering, class, pool or condition O(n log n) once.
 
 mod blocks;
 mod condition;
 mod rank;
+mod scope;
 
 pub use blocks::SortedBlocks;
 pub use condition::{Condition, ConditionCache, Verdict, MAX_CONDITIONS};
 pub use rank::{select_union, RankSet};
+pub use scope::{
+    bucket, AttributeIndex, FitClass, GroupState, Kept, Ordering, Partition, Pool, Resource, Scope,
+    BUCKETS, EMPTY_SET,
+};
 
 use crate::ids::{GroupId, InstanceId};
 use crate::instance::{
@@ -57,15 +85,6 @@ use crate::task_definition::Protocol;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-/// Number of log2 buckets of a `u32` (0, then `[1]`, `[2,3]`, `[4,7]`, ... `[2^31, 2^32-1]`).
-pub const BUCKETS: usize = 33;
-
-/// The log2 bucket of an amount: 0 for 0, else 1 + floor(log2(x)). Bucket b ≥ 1 holds
-/// [2^(b-1), 2^b - 1].
-pub fn bucket(x: u32) -> usize {
-    (32 - x.leading_zeros()) as usize
-}
-
 /// RULE: requests with at most this many static host ports may skip the 100-reserved-ports check on
 /// instances outside `odd` (an instance joins `odd` above 100 − this many reserved ports).
 pub const ODD_STATIC_PORTS_MAX: usize = 16;
@@ -73,211 +92,24 @@ pub const ODD_STATIC_PORTS_MAX: usize = 16;
 /// check on instances outside `odd` (an instance joins `odd` with fewer free dynamic ports).
 pub const ODD_DYNAMIC_PORTS_MAX: u16 = 64;
 
-/// Instances ordered by one remaining resource, as (remaining, id), split into buckets by the log2 of
-/// the *other* resource's remaining amount.
-#[derive(Clone, Debug)]
-pub struct Ordering {
-    pub buckets: [SortedBlocks<(u32, InstanceId)>; BUCKETS],
-    /// Bit b set iff bucket b is non-empty (walks skip empty buckets without touching them).
-    nonempty: u64,
-}
-
-impl Default for Ordering {
-    fn default() -> Self {
-        Ordering {
-            buckets: std::array::from_fn(|_| SortedBlocks::default()),
-            nonempty: 0,
-        }
-    }
-}
-
-impl Ordering {
-    fn insert(&mut self, key: u32, other: u32, id: InstanceId) {
-        let b = bucket(other);
-        self.buckets[b].insert((key, id));
-        self.nonempty |= 1 << b;
-    }
-    fn remove(&mut self, key: u32, other: u32, id: InstanceId) {
-        let b = bucket(other);
-        assert!(self.buckets[b].remove(&(key, id)), "index out of step");
-        if self.buckets[b].is_empty() {
-            self.nonempty &= !(1 << b);
-        }
-    }
-    /// The non-empty buckets whose instances may have at least `other_need` of the other resource:
-    /// the one holding `other_need` itself (mixed) and every one above it, in increasing order.
-    pub fn candidate_buckets(&self, other_need: u32) -> impl Iterator<Item = usize> {
-        let mut mask = self.nonempty & !((1u64 << bucket(other_need)) - 1);
-        std::iter::from_fn(move || {
-            if mask == 0 {
-                return None;
-            }
-            let b = mask.trailing_zeros() as usize;
-            mask &= mask - 1;
-            Some(b)
-        })
-    }
-}
-
 /// RULE: task sizes (CPU, memory) with their own order-statistics sets per partition, the least
 /// recently prepared replaced first. Each costs a bit per instance per partition and a comparison
 /// per refresh; a counted request of a size not tracked is served by the scan.
 pub const MAX_FIT_CLASSES: usize = 16;
 
-/// A task size that requests use: its sets hold the partition's members with at least this much
-/// CPU and memory remaining.
-#[derive(Clone, Copy, Debug)]
-pub struct FitClass {
-    pub cpu: u32,
-    pub memory: u32,
-    last_used: u64,
-}
-
-impl FitClass {
-    pub fn admits(&self, cpu: u32, memory: u32) -> bool {
-        cpu >= self.cpu && memory >= self.memory
-    }
-}
-
-/// The resource an ordering sorts by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Resource {
-    Cpu,
-    Memory,
-}
-
-/// Which orderings a scope (the whole cluster, or one tracked attribute's partitions) keeps. An
-/// ordering is kept from the first request whose chain walks it (binpack on that resource after a
-/// spread on that attribute, or after no attribute spread): counted chains need none, and every
-/// ordering kept costs two updates per partition per placement.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Kept {
-    pub cpu: bool,
-    pub memory: bool,
-}
-
-impl Kept {
-    pub const BOTH: Kept = Kept {
-        cpu: true,
-        memory: true,
-    };
-    pub fn has(self, r: Resource) -> bool {
-        match r {
-            Resource::Cpu => self.cpu,
-            Resource::Memory => self.memory,
-        }
-    }
-}
-
-/// The empty set, for a partition that has not been sized for a class (it has no members).
-pub static EMPTY_SET: RankSet = RankSet::new();
-
-/// The placeable instances of a partition: by id, by id among those that fit each fit class, and
-/// ordered by remaining CPU and memory.
+/// The value ids of one tracked attribute, shared by every scope of the cluster. Values are
+/// interned as ids so that the hot path compares integers, not strings.
 #[derive(Clone, Debug, Default)]
-pub struct Partition {
-    pub members: RankSet,
-    /// Per fit class (in `ClusterIndex::fit_classes` order), the members it admits.
-    fits: Vec<RankSet>,
-    pub by_cpu: Ordering,
-    pub by_memory: Ordering,
-}
-
-impl Partition {
-    /// The members that fit class `k`.
-    pub fn fits(&self, k: usize) -> &RankSet {
-        self.fits.get(k).unwrap_or(&EMPTY_SET)
-    }
-    fn insert(&mut self, e: &Entry, classes: &[FitClass], kept: Kept) {
-        self.members.insert(e.id);
-        self.insert_orderings(e.cpu, e.memory, e.id, kept);
-        self.fits.resize_with(classes.len(), RankSet::default);
-        for (k, c) in classes.iter().enumerate() {
-            if c.admits(e.cpu, e.memory) {
-                self.fits[k].insert(e.id);
-            }
-        }
-    }
-    fn remove(&mut self, e: &Entry, classes: &[FitClass], kept: Kept) {
-        assert!(self.members.remove(e.id), "index out of step");
-        self.remove_orderings(e.cpu, e.memory, e.id, kept);
-        for (k, c) in classes.iter().enumerate() {
-            if c.admits(e.cpu, e.memory) {
-                assert!(self.fits[k].remove(e.id), "index out of step");
-            }
-        }
-    }
-    /// A member's remaining resources changed from `old` to `new` (CPU, memory).
-    fn move_member(
-        &mut self,
-        id: InstanceId,
-        old: (u32, u32),
-        new: (u32, u32),
-        classes: &[FitClass],
-        kept: Kept,
-    ) {
-        self.remove_orderings(old.0, old.1, id, kept);
-        self.insert_orderings(new.0, new.1, id, kept);
-        for (k, c) in classes.iter().enumerate() {
-            match (c.admits(old.0, old.1), c.admits(new.0, new.1)) {
-                (true, false) => assert!(self.fits[k].remove(id), "index out of step"),
-                (false, true) => {
-                    self.fits[k].insert(id);
-                }
-                _ => {}
-            }
-        }
-    }
-    fn insert_orderings(&mut self, cpu: u32, memory: u32, id: InstanceId, kept: Kept) {
-        if kept.cpu {
-            self.by_cpu.insert(cpu, memory, id);
-        }
-        if kept.memory {
-            self.by_memory.insert(memory, cpu, id);
-        }
-    }
-    fn remove_orderings(&mut self, cpu: u32, memory: u32, id: InstanceId, kept: Kept) {
-        if kept.cpu {
-            self.by_cpu.remove(cpu, memory, id);
-        }
-        if kept.memory {
-            self.by_memory.remove(memory, cpu, id);
-        }
-    }
-    /// The ordering by `r` (empty unless its scope keeps it).
-    pub fn ordering(&self, r: Resource) -> &Ordering {
-        match r {
-            Resource::Cpu => &self.by_cpu,
-            Resource::Memory => &self.by_memory,
-        }
-    }
-    pub fn len(&self) -> u32 {
-        self.members.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.members.is_empty()
-    }
-}
-
-/// One tracked attribute: a partition per value. Values are interned as ids so that the hot path
-/// compares integers, not strings.
-#[derive(Clone, Debug, Default)]
-pub struct AttributeIndex {
+pub struct AttributeValues {
     /// The id of "absent, or present without a value" (RULE: one value of its own), once seen.
     none_id: Option<u32>,
     /// The id of each value seen.
     some_ids: BTreeMap<String, u32>,
-    /// Placeable instances per value id.
-    pub partitions: Vec<Partition>,
-    /// Its position in `ClusterIndex::attributes` (and in each entry's `values`).
-    slot: usize,
-    /// Tasks (desired RUNNING) per group id, per value id, over every instance of the cluster.
-    counts: Vec<Vec<u32>>,
-    /// The orderings its partitions keep.
-    pub kept: Kept,
+    /// Ids handed out.
+    len: u32,
 }
 
-impl AttributeIndex {
+impl AttributeValues {
     /// The id of a value, if any instance has had it.
     pub fn value_id(&self, value: Option<&str>) -> Option<u32> {
         match value {
@@ -286,12 +118,21 @@ impl AttributeIndex {
         }
     }
 
+    /// How many values have ids (ids are `0..len`).
+    pub fn len(&self) -> u32 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
     fn intern(&mut self, value: Option<&str>) -> u32 {
         if let Some(id) = self.value_id(value) {
             return id;
         }
-        let id = self.partitions.len() as u32;
-        self.partitions.push(Partition::default());
+        let id = self.len;
+        self.len += 1;
         match value {
             None => self.none_id = Some(id),
             Some(v) => {
@@ -299,33 +140,6 @@ impl AttributeIndex {
             }
         }
         id
-    }
-
-    /// Tasks (desired status RUNNING) of `group` on instances whose value has id `value`, over every
-    /// instance of the cluster.
-    pub fn group_count(&self, group: GroupId, value: u32) -> u32 {
-        self.counts
-            .get(group.index())
-            .and_then(|c| c.get(value as usize))
-            .copied()
-            .unwrap_or(0)
-    }
-
-    /// The position of this attribute in each entry's values.
-    pub fn slot(&self) -> usize {
-        self.slot
-    }
-
-    fn add_count(&mut self, group: GroupId, value: u32, delta: i64) {
-        if self.counts.len() <= group.index() {
-            self.counts.resize_with(group.index() + 1, Vec::new);
-        }
-        let c = &mut self.counts[group.index()];
-        if c.len() <= value as usize {
-            c.resize(value as usize + 1, 0);
-        }
-        let n = &mut c[value as usize];
-        *n = u32::try_from(*n as i64 + delta).expect("group count out of step");
     }
 }
 
@@ -343,6 +157,8 @@ pub struct Entry {
     pub memory: u32,
     /// The instance's value id of each tracked attribute, in `ClusterIndex::attributes` order.
     pub values: Vec<u32>,
+    /// The pool of its capacity provider (a position in `ClusterIndex::pools`), once one exists.
+    pub pool: Option<u32>,
     /// Static host ports held by tasks (reserved and not registered), as last read.
     ports: Vec<(Protocol, u16)>,
 }
@@ -359,16 +175,10 @@ impl Default for Entry {
             cpu: 0,
             memory: 0,
             values: Vec::new(),
+            pool: None,
             ports: Vec::new(),
         }
     }
-}
-
-/// The instances holding tasks of one group.
-#[derive(Clone, Debug, Default)]
-pub struct GroupState {
-    /// Instances with at least one task of the group (desired RUNNING), sorted by id.
-    pub occupied: SortedBlocks<InstanceId>,
 }
 
 /// The index of one cluster.
@@ -377,15 +187,14 @@ pub struct ClusterIndex {
     /// False until the first `World::index_on_demand`: until then every scope keeps both orderings
     /// (for callers that place without `prepare`); from then on only those asked for.
     on_demand: bool,
-    pub all: Partition,
-    /// The orderings `all` keeps.
-    pub all_kept: Kept,
-    /// Tracked attribute names and their indexes.
-    pub attributes: Vec<(String, AttributeIndex)>,
+    /// Every instance of the cluster.
+    pub cluster: Scope,
+    /// One scope per capacity provider a prepared request named, in order of first use.
+    pub pools: Vec<Pool>,
+    /// Tracked attribute names and their value ids, by slot.
+    pub attributes: Vec<(String, AttributeValues)>,
     /// By instance id (ids of other clusters are absent).
     entries: Vec<Entry>,
-    /// By group id.
-    groups: Vec<GroupState>,
     /// Placeable instances a request may fail on for reasons other than CPU, memory, ENIs, static
     /// ports in use and conditions: external (ECS Anywhere), near the reserved-port limit, or short
     /// of dynamic ports (see [`ODD_STATIC_PORTS_MAX`], [`ODD_DYNAMIC_PORTS_MAX`]).
@@ -407,11 +216,10 @@ impl Default for ClusterIndex {
     fn default() -> Self {
         ClusterIndex {
             on_demand: false,
-            all: Partition::default(),
-            all_kept: Kept::BOTH,
+            cluster: Scope::new(0, Kept::BOTH),
+            pools: Vec::new(),
             attributes: Vec::new(),
             entries: Vec::new(),
-            groups: Vec::new(),
             odd: BTreeSet::new(),
             no_eni: BTreeSet::new(),
             port_users: BTreeMap::new(),
@@ -424,25 +232,56 @@ impl Default for ClusterIndex {
     }
 }
 
+/// The scopes an entry is in: the cluster's, and its pool's if it has one.
+fn scopes_of<'s>(
+    cluster: &'s mut Scope,
+    pools: &'s mut [Pool],
+    pool: Option<u32>,
+) -> impl Iterator<Item = &'s mut Scope> {
+    let pool = pool.map(|k| &mut pools[k as usize].scope);
+    std::iter::once(cluster).chain(pool)
+}
+
 impl ClusterIndex {
+    /// The slot of a tracked attribute (its position in `attributes`, in every scope's
+    /// `attributes` and in each entry's `values`).
+    pub fn slot(&self, name: &str) -> Option<usize> {
+        self.attributes.iter().position(|(n, _)| n == name)
+    }
+
+    /// A tracked attribute of the cluster scope.
     pub fn attribute(&self, name: &str) -> Option<&AttributeIndex> {
-        self.attributes
+        Some(self.cluster.attribute(self.slot(name)?))
+    }
+
+    /// The scope of a request: the pool of `provider` (if created), or the cluster's for None.
+    pub fn scope(&self, provider: Option<&str>) -> Option<&Scope> {
+        match provider {
+            None => Some(&self.cluster),
+            Some(p) => self.pool(p).map(|p| &p.scope),
+        }
+    }
+
+    /// The pool of a capacity provider, if a prepared request named it.
+    pub fn pool(&self, provider: &str) -> Option<&Pool> {
+        self.pools.iter().find(|p| *p.name == *provider)
+    }
+
+    fn pool_position(&self, provider: &str) -> Option<u32> {
+        self.pools
             .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, a)| a)
+            .position(|p| *p.name == *provider)
+            .map(|k| k as u32)
+    }
+
+    /// The pool `inst` belongs to, if its provider has one.
+    fn pool_of(&self, inst: &ContainerInstance) -> Option<u32> {
+        self.pool_position(inst.capacity_provider.as_deref()?)
     }
 
     /// The entry of an instance of this cluster.
     pub fn entry(&self, id: InstanceId) -> Option<&Entry> {
         self.entries.get(id.index()).filter(|e| e.present)
-    }
-
-    /// The instances holding tasks of `group` (desired RUNNING), sorted by id.
-    pub fn occupied(&self, group: GroupId) -> impl Iterator<Item = InstanceId> + '_ {
-        self.groups
-            .get(group.index())
-            .into_iter()
-            .flat_map(|g| g.occupied.iter().copied())
     }
 
     /// The cached verdicts of a `memberOf` expression, if prepared.
@@ -455,33 +294,73 @@ impl ClusterIndex {
         self.conditions.iter().find(|c| c.is_attribute(name))
     }
 
-    /// Starts tracking `name`, built from the current entries.
+    /// What a new ordering set keeps: everything until `keep_on_demand`, then nothing until asked.
+    fn initial_kept(&self) -> Kept {
+        if self.on_demand {
+            Kept::default()
+        } else {
+            Kept::BOTH
+        }
+    }
+
+    /// Starts tracking `name` in every scope, built from the current entries.
     pub(crate) fn track(&mut self, name: &str, instances: &[ContainerInstance]) {
-        if self.attribute(name).is_some() {
+        if self.slot(name).is_some() {
             return;
         }
         let slot = self.attributes.len();
-        let mut a = AttributeIndex {
-            slot,
-            kept: if self.on_demand {
-                Kept::default()
-            } else {
-                Kept::BOTH
-            },
-            ..AttributeIndex::default()
-        };
+        let kept = self.initial_kept();
+        let mut ids = AttributeValues::default();
+        for s in
+            std::iter::once(&mut self.cluster).chain(self.pools.iter_mut().map(|p| &mut p.scope))
+        {
+            s.attributes.push(AttributeIndex::new(slot, kept));
+        }
         for e in self.entries.iter_mut().filter(|e| e.present) {
             let inst = &instances[e.id.index()];
-            let v = a.intern(inst.attribute(name).flatten());
+            let v = ids.intern(inst.attribute(name).flatten());
             e.values.push(v);
-            if e.placeable {
-                a.partitions[v as usize].insert(e, &self.fit_classes, a.kept);
-            }
-            for &(g, n) in &inst.group_counts {
-                a.add_count(g, v, n as i64);
+            for s in scopes_of(&mut self.cluster, &mut self.pools, e.pool) {
+                // The new attribute only: its partition and its group counts.
+                let a = &mut s.attributes[slot];
+                if e.placeable {
+                    let kept = a.kept;
+                    a.partition_mut(v).insert(e, &self.fit_classes, kept);
+                }
+                for &(g, n) in &inst.group_counts {
+                    a.add_count(g, v, n as i64);
+                }
             }
         }
-        self.attributes.push((name.to_string(), a));
+        self.attributes.push((name.to_string(), ids));
+    }
+
+    /// Creates the pool of capacity provider `name` (a no-op if it exists), built from the current
+    /// entries: the instances registered with it.
+    pub(crate) fn track_pool(&mut self, name: &str, instances: &[ContainerInstance]) {
+        if self.pool_position(name).is_some() {
+            return;
+        }
+        let k = self.pools.len() as u32;
+        let mut scope = Scope::new(self.attributes.len(), self.initial_kept());
+        let mut members = Vec::new();
+        for e in self.entries.iter_mut().filter(|e| e.present) {
+            let inst = &instances[e.id.index()];
+            if inst.capacity_provider.as_deref() != Some(name) {
+                continue;
+            }
+            e.pool = Some(k);
+            members.push(e.id);
+            if e.placeable {
+                scope.insert(e, &e.values, &self.fit_classes);
+            }
+            scope.add_groups(e.id, &inst.group_counts, &e.values);
+        }
+        self.pools.push(Pool {
+            name: Arc::from(name),
+            scope,
+            instances: members,
+        });
     }
 
     /// Caches a condition (or marks it used), evaluated on every instance of the cluster.
@@ -511,52 +390,57 @@ impl ClusterIndex {
     }
 
     /// From now on, keeps only the orderings `keep_ordering` asks for: those kept so far are
-    /// dropped. Once per cluster (placement's `prepare` calls it first).
+    /// dropped, in every scope. Once per cluster (placement's `prepare` calls it first).
     pub(crate) fn keep_on_demand(&mut self) {
         if self.on_demand {
             return;
         }
         self.on_demand = true;
-        self.all_kept = Kept::default();
-        self.all.by_cpu = Ordering::default();
-        self.all.by_memory = Ordering::default();
-        for (_, a) in &mut self.attributes {
-            a.kept = Kept::default();
-            for p in &mut a.partitions {
-                p.by_cpu = Ordering::default();
-                p.by_memory = Ordering::default();
-            }
+        self.cluster.keep_none();
+        for p in &mut self.pools {
+            p.scope.keep_none();
         }
     }
 
-    /// Keeps the ordering by `r` of a scope (`attribute` None: the whole cluster) from now on,
-    /// built from the current members; a no-op when kept or when the attribute is not tracked.
-    pub(crate) fn keep_ordering(&mut self, attribute: Option<&str>, r: Resource) {
-        let entries = &self.entries;
-        let (kept, partitions) = match attribute {
-            None => (&mut self.all_kept, std::slice::from_mut(&mut self.all)),
-            Some(name) => match self.attributes.iter_mut().find(|(n, _)| n == name) {
-                Some((_, a)) => (&mut a.kept, &mut a.partitions[..]),
+    /// Keeps the ordering by `r` of a scope's partitions (`provider` None: the cluster scope;
+    /// `attribute` None: its `all` partition) from now on, built from the current members; a no-op
+    /// when kept, or when the pool or the attribute is not tracked.
+    pub(crate) fn keep_ordering(
+        &mut self,
+        provider: Option<&str>,
+        attribute: Option<&str>,
+        r: Resource,
+    ) {
+        let slot = match attribute {
+            Some(name) => match self.slot(name) {
+                Some(s) => Some(s),
                 None => return,
             },
+            None => None,
+        };
+        let scope = match provider {
+            None => &mut self.cluster,
+            Some(p) => match self.pool_position(p) {
+                Some(k) => &mut self.pools[k as usize].scope,
+                None => return,
+            },
+        };
+        let (kept, partitions) = match slot {
+            None => (&mut scope.all_kept, std::slice::from_mut(&mut scope.all)),
+            Some(s) => {
+                let a = &mut scope.attributes[s];
+                (&mut a.kept, &mut a.partitions[..])
+            }
         };
         if kept.has(r) {
             return;
         }
+        let entries = &self.entries;
         for p in partitions {
-            let Partition {
-                members,
-                by_cpu,
-                by_memory,
-                ..
-            } = p;
-            for id in members.iter() {
+            p.build_ordering(r, |id| {
                 let e = &entries[id.index()];
-                match r {
-                    Resource::Cpu => by_cpu.insert(e.cpu, e.memory, id),
-                    Resource::Memory => by_memory.insert(e.memory, e.cpu, id),
-                }
-            }
+                (e.cpu, e.memory)
+            });
         }
         match r {
             Resource::Cpu => kept.cpu = true,
@@ -571,19 +455,17 @@ impl ClusterIndex {
             .position(|c| (c.cpu, c.memory) == (cpu, memory))
     }
 
-    /// Tracks a task size (or marks it used), built from the current entries.
+    /// Tracks a task size (or marks it used) in every partition of every scope, built from the
+    /// current entries.
     pub(crate) fn track_fit_class(&mut self, cpu: u32, memory: u32) {
         self.clock += 1;
         if let Some(k) = self.fit_class(cpu, memory) {
             self.fit_classes[k].last_used = self.clock;
             return;
         }
-        let mut partitions: Vec<&mut Partition> = std::iter::once(&mut self.all)
-            .chain(
-                self.attributes
-                    .iter_mut()
-                    .flat_map(|(_, a)| a.partitions.iter_mut()),
-            )
+        let mut partitions: Vec<&mut Partition> = std::iter::once(&mut self.cluster)
+            .chain(self.pools.iter_mut().map(|p| &mut p.scope))
+            .flat_map(|s| s.partitions_mut())
             .collect();
         let classes = self.fit_classes.len();
         for p in &mut partitions {
@@ -631,22 +513,9 @@ impl ClusterIndex {
         let Some(e) = self.entries.get(id.index()).filter(|e| e.present) else {
             return;
         };
-        for ((_, a), &v) in self.attributes.iter_mut().zip(&e.values) {
-            a.add_count(group, v, delta as i64);
+        for s in scopes_of(&mut self.cluster, &mut self.pools, e.pool) {
+            s.note_group(id, &e.values, group, delta, after);
         }
-        let occupied = &mut self.group_mut(group).occupied;
-        if after == 0 {
-            assert!(occupied.remove(&id), "not occupied");
-        } else if after as i64 == delta as i64 {
-            assert!(occupied.insert(id), "occupied twice");
-        }
-    }
-
-    fn group_mut(&mut self, g: GroupId) -> &mut GroupState {
-        if self.groups.len() <= g.index() {
-            self.groups.resize_with(g.index() + 1, GroupState::default);
-        }
-        &mut self.groups[g.index()]
     }
 
     /// Whether the next refresh of `id` reads its static fields (new, or `instance_mut` was called).
@@ -667,32 +536,40 @@ impl ClusterIndex {
         let read_static = first || e.static_stale;
         let rem = inst.remaining();
         let placeable = inst.accepts_tasks();
+        if first {
+            e.pool = self.pool_of(inst);
+        } else if read_static {
+            assert_eq!(
+                e.pool,
+                self.pool_of(inst),
+                "the capacity provider of {} changed after registration",
+                inst.ec2_instance_id
+            );
+        }
 
         // Values of the tracked attributes change only with static fields.
         let mut values = std::mem::take(&mut self.values);
         values.clear();
         if read_static {
-            for (name, a) in &mut self.attributes {
-                values.push(a.intern(inst.attribute(name).flatten()));
+            for (name, ids) in &mut self.attributes {
+                values.push(ids.intern(inst.attribute(name).flatten()));
             }
         } else {
             values.extend_from_slice(&e.values);
         }
         let moved = first || placeable != e.placeable || values != e.values;
 
-        // Partitions.
+        // Partitions, in every scope of the instance.
+        let classes = &self.fit_classes;
         if !first && e.placeable {
             if moved {
-                self.all.remove(&e, &self.fit_classes, self.all_kept);
-                for ((_, a), &v) in self.attributes.iter_mut().zip(&e.values) {
-                    a.partitions[v as usize].remove(&e, &self.fit_classes, a.kept);
+                for s in scopes_of(&mut self.cluster, &mut self.pools, e.pool) {
+                    s.remove(&e, classes);
                 }
             } else if (e.cpu, e.memory) != (rem.cpu, rem.memory_mib) {
                 let (old, new) = ((e.cpu, e.memory), (rem.cpu, rem.memory_mib));
-                let classes = &self.fit_classes;
-                self.all.move_member(id, old, new, classes, self.all_kept);
-                for ((_, a), &v) in self.attributes.iter_mut().zip(&e.values) {
-                    a.partitions[v as usize].move_member(id, old, new, classes, a.kept);
+                for s in scopes_of(&mut self.cluster, &mut self.pools, e.pool) {
+                    s.move_member(id, &e.values, old, new, classes);
                 }
             }
         }
@@ -704,28 +581,26 @@ impl ClusterIndex {
         e.cpu = rem.cpu;
         e.memory = rem.memory_mib;
         if moved && placeable {
-            self.all.insert(&e, &self.fit_classes, self.all_kept);
-            for ((_, a), &v) in self.attributes.iter_mut().zip(&values) {
-                a.partitions[v as usize].insert(&e, &self.fit_classes, a.kept);
+            for s in scopes_of(&mut self.cluster, &mut self.pools, e.pool) {
+                s.insert(&e, &values, classes);
             }
         }
 
         // Groups: kept by `note_group` as tasks come and go; read whole when the instance is new,
         // and moved wholesale when its values changed.
         if first {
-            for &(g, n) in &inst.group_counts {
-                for ((_, a), &v) in self.attributes.iter_mut().zip(&values) {
-                    a.add_count(g, v, n as i64);
-                }
-                self.group_mut(g).occupied.insert(id);
+            for s in scopes_of(&mut self.cluster, &mut self.pools, e.pool) {
+                s.add_groups(id, &inst.group_counts, &values);
+            }
+            if let Some(k) = e.pool {
+                // Ids only grow, so the new instance goes last; the search keeps it exact anyway.
+                let list = &mut self.pools[k as usize].instances;
+                let at = list.partition_point(|&i| i < id);
+                list.insert(at, id);
             }
         } else if old_values_differ {
-            for &(g, n) in &inst.group_counts {
-                for (((_, a), &old), &new) in self.attributes.iter_mut().zip(&e.values).zip(&values)
-                {
-                    a.add_count(g, old, -(n as i64));
-                    a.add_count(g, new, n as i64);
-                }
+            for s in scopes_of(&mut self.cluster, &mut self.pools, e.pool) {
+                s.move_groups(&inst.group_counts, &e.values, &values);
             }
         }
         std::mem::swap(&mut e.values, &mut values);

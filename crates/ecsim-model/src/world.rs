@@ -171,14 +171,26 @@ impl World {
     }
 
     /// Keeps, in `cluster`'s index, the instances of each value of `attribute` (None: of the whole
-    /// cluster) ordered by remaining `resource` (placement's preparation step for binpack walks).
+    /// scope) ordered by remaining `resource`, in the scope of `provider` (None: the whole cluster;
+    /// its pool must be tracked) (placement's preparation step for binpack walks).
     pub fn track_ordering(
         &mut self,
         cluster: ClusterId,
+        provider: Option<&str>,
         attribute: Option<&str>,
         resource: crate::index::Resource,
     ) {
-        self.indexes[cluster.index()].keep_ordering(attribute, resource);
+        self.indexes[cluster.index()].keep_ordering(provider, attribute, resource);
+    }
+
+    /// Starts indexing, in `cluster`, the instances of capacity provider `provider` as a scope of
+    /// their own (a pool; placement's preparation step for a request that names the provider).
+    pub fn track_pool(&mut self, cluster: ClusterId, provider: &str) {
+        if self.indexes[cluster.index()].pool(provider).is_some() {
+            return;
+        }
+        self.sync_index();
+        self.indexes[cluster.index()].track_pool(provider, &self.instances);
     }
 
     /// Caches which instances of `cluster` have attribute `name` (a required attribute).

@@ -68,6 +68,9 @@ pub struct StrategyStep {
 /// The whole trace of one placement decision.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Explanation {
+    /// One line when the request considers only some of the cluster's instances (a capacity
+    /// provider's); the verdicts then list those instances only.
+    pub restriction: Option<Box<str>>,
     pub verdicts: Vec<InstanceVerdict>,
     pub steps: Vec<StrategyStep>,
     /// The finalists the seeded draw chose from, and the one chosen.

@@ -11,12 +11,12 @@
 //! (the REPLICA default is spread(zone), spread(instanceId), SPEC §4 "Defaults"; a leading `random`
 //! that missed its samples is the empty chain). The rules it reproduces are the scan's: candidates
 //! pass every check of SPEC §4 steps 1–3; each strategy keeps its best tier (SPEC §4 step 4);
-//! spread counts the group's tasks over every instance of the cluster, instances without the
+//! spread counts the group's tasks over every instance of the scope, instances without the
 //! attribute forming one value (DG task-placement-strategies; RULE, `pipeline::spread_counts`);
 //! the final pick is one uniform draw among the finalists sorted by id, none for one (RULE, SPEC §4
 //! "Final tie-break"). Two ways, both exact:
 //! - **walk** (a binpack follows): per value of X with the fewest tasks of the group (over the
-//!   cluster), walk the value's instances in order of remaining R from the smallest that could fit,
+//!   scope), walk the value's instances in order of remaining R from the smallest that could fit,
 //!   skipping those holding the group when spread(instanceId) came first, and stop at the first that
 //!   passes every check; the finalists are the few with that remaining amount, and whatever strategies
 //!   follow are applied to them as the scan would ([`apply_rest`]).
@@ -33,7 +33,16 @@
 //! listed from the group's occupied instances or the condition's matching set, and the scan's
 //! strategies run over that short list (**subset**).
 //!
-//! Falls back to the scan (correct, slower) for: `explain`, StartTask's `only`, a chain of another
+//! Every way runs in the request's **scope** ([`ecsim_model::index::Scope`]): the whole cluster,
+//! or, for a request naming a capacity provider, the provider's pool, which `prepare` created. The
+//! values, their group counts, the partitions walked or counted and the occupied instances are the
+//! scope's, so they are the scan's over the instances it considers (`pipeline::in_scope`); what the
+//! index keeps cluster-wide (the exception sets, the conditions' verdicts) is enumerated whole and
+//! kept to the scope by its members (a bit test), so an instance of another provider is never
+//! counted, excluded or listed. A provider whose pool is not tracked is served by the scan.
+//!
+//! Falls back to the scan (correct, slower) for: `explain`, StartTask's `only`, an untracked pool, a
+//! chain of another
 //! form (two different spread attributes, spread(instanceId) before spread(attribute); a spread
 //! after binpack is fine), and what [`crate::prepare`] was not asked to ready: an untracked spread
 //! attribute, an uncached condition, a walk whose ordering is not kept, a counted request whose task
@@ -60,7 +69,9 @@ mod walk;
 use crate::pipeline::{first_failed_check, spread_counts, Decision, PlacementRequest};
 use crate::strategy::{BinpackField, PlacementStrategy, SpreadField};
 use ecsim_kernel::Stream;
-use ecsim_model::index::{AttributeIndex, ClusterIndex, ConditionCache, Partition, Resource};
+use ecsim_model::index::{
+    AttributeIndex, ClusterIndex, ConditionCache, Partition, Resource, Scope,
+};
 use ecsim_model::{InstanceId, PlacementConstraint, World};
 
 /// Which path served a decision (for tests and benches that must know the index was used).
@@ -165,19 +176,26 @@ pub(crate) fn shape(strategies: &[PlacementStrategy]) -> Option<Shape<'_>> {
     Some(shape)
 }
 
-/// The normalised chain, with the index's attribute.
+/// The normalised chain, in the request's scope, with the scope's attribute.
 pub(crate) struct Plan<'a> {
+    /// The cluster's, or the pool of the request's capacity provider.
+    pub scope: &'a Scope,
     pub attribute: Option<&'a AttributeIndex>,
     pub level: Option<usize>,
     pub binpack: Option<BinpackField>,
     pub rest: &'a [PlacementStrategy],
 }
 
-fn plan<'a>(index: &'a ClusterIndex, strategies: &'a [PlacementStrategy]) -> Option<Plan<'a>> {
+fn plan<'a>(
+    index: &'a ClusterIndex,
+    scope: &'a Scope,
+    strategies: &'a [PlacementStrategy],
+) -> Option<Plan<'a>> {
     let s = shape(strategies)?;
     Some(Plan {
+        scope,
         attribute: match s.attribute {
-            Some(a) => Some(index.attribute(a)?),
+            Some(a) => Some(scope.attribute(index.slot(a)?)),
             None => None,
         },
         level: s.level,
@@ -206,14 +224,25 @@ pub(crate) fn place_indexed(
         return None;
     }
     let index = world.index(req.cluster)?;
+    // The request's instances: a provider's pool (tracked by `prepare`), or the whole cluster.
+    let scope = index.scope(req.capacity_provider)?;
     // A condition that rejects more instances than it admits: list the admitted ones (any chain).
     if let Some(narrow) = narrowest_condition(index, req) {
         let candidates = merge(narrow.matching.iter(), narrow.depends.iter());
-        let d = subset(world, index, req, candidates, req.strategies, rng, scratch);
+        let d = subset(
+            world,
+            index,
+            scope,
+            req,
+            candidates,
+            req.strategies,
+            rng,
+            scratch,
+        );
         scratch.set_served(Served::Subset);
         return d;
     }
-    let plan = plan(index, req.strategies)?;
+    let plan = plan(index, scope, req.strategies)?;
     match plan.binpack {
         Some(field) => walk::walk(world, index, req, &plan, field, rng, scratch),
         None => count::count(world, index, req, &plan, rng, scratch),
@@ -221,7 +250,8 @@ pub(crate) fn place_indexed(
 }
 
 /// The cached condition with the fewest admitted instances, if it admits fewer than it rejects
-/// (an uncached one is left to the checks: the walk does not need it, the count declines).
+/// (an uncached one is left to the checks: the walk does not need it, the count declines). The
+/// figures are the cluster's: in a pool they only choose the path, the list is kept to the pool.
 fn narrowest_condition<'i>(
     index: &'i ClusterIndex,
     req: &PlacementRequest,
@@ -253,11 +283,13 @@ fn merge<'a>(
     })
 }
 
-/// The scan over a short list of instances (sorted by id, a superset of the candidates), with the
-/// spread counts read from the index.
+/// The scan over a short list of instances (sorted by id, a superset of the candidates), kept to
+/// the placeable instances of `scope`, with the spread counts read from the scope.
+#[allow(clippy::too_many_arguments)] // the decision's context, the list and the chain
 pub(crate) fn subset(
     world: &World,
     index: &ClusterIndex,
+    scope: &Scope,
     req: &PlacementRequest,
     ids: impl Iterator<Item = InstanceId>,
     strategies: &[PlacementStrategy],
@@ -267,10 +299,18 @@ pub(crate) fn subset(
     let mut finalists = std::mem::take(&mut s.finalists);
     finalists.clear();
     finalists.extend(ids.filter(|&id| {
-        index.entry(id).is_some_and(|e| e.placeable)
+        scope.all.members.contains(id)
             && first_failed_check(world, world.instance(id), req).is_none()
     }));
-    apply_rest(world, index, req, strategies, &mut finalists, &mut s.scores);
+    apply_rest(
+        world,
+        index,
+        scope,
+        req,
+        strategies,
+        &mut finalists,
+        &mut s.scores,
+    );
     let d = choose(&finalists, rng);
     s.finalists = finalists;
     d
@@ -290,13 +330,14 @@ pub(crate) fn holders(
     rng: &mut Stream,
     s: &mut Scratch,
 ) -> Option<Decision> {
-    let occupied = index.occupied(req.group).filter(|&id| {
+    let occupied = plan.scope.occupied(req.group).filter(|&id| {
         value_of(index, plan, id)
             .is_some_and(|v| group.binary_search_by_key(&v, |&(_, x)| x).is_ok())
     });
     let d = subset(
         world,
         index,
+        plan.scope,
         req,
         occupied,
         &req.strategies[level..],
@@ -310,10 +351,11 @@ pub(crate) fn holders(
 }
 
 /// Step 4 of the scan (`pipeline::apply_strategies`) over `set` in place, with the spread counts
-/// read from the index: each strategy keeps its best tier; `random` ends the refinement.
+/// read from the scope: each strategy keeps its best tier; `random` ends the refinement.
 pub(crate) fn apply_rest(
     world: &World,
     index: &ClusterIndex,
+    scope: &Scope,
     req: &PlacementRequest,
     strategies: &[PlacementStrategy],
     set: &mut Vec<InstanceId>,
@@ -339,13 +381,19 @@ pub(crate) fn apply_rest(
                     .map(|&id| world.instance(id).group_count(req.group) as i64),
             ),
             PlacementStrategy::Spread(SpreadField::Attribute(name)) => {
-                match index.attribute(name) {
+                match index.slot(name).map(|k| scope.attribute(k)) {
                     Some(a) => scores.extend(set.iter().map(|&id| {
                         let e = index.entry(id).expect("a candidate has an entry");
                         a.group_count(req.group, e.values[a.slot()]) as i64
                     })),
                     None => {
-                        let counts = spread_counts(world, req.cluster, req.group, name);
+                        let counts = spread_counts(
+                            world,
+                            req.cluster,
+                            req.capacity_provider,
+                            req.group,
+                            name,
+                        );
                         scores.extend(set.iter().map(|&id| {
                             let v = world.instance(id).attribute(name).flatten();
                             counts.get(&v).copied().unwrap_or(0) as i64
@@ -377,26 +425,21 @@ pub(crate) fn choose(finalists: &[InstanceId], rng: &mut Stream) -> Option<Decis
     })
 }
 
-/// A partition of the plan: the value's, or the whole cluster's.
-pub(crate) fn partition<'i>(index: &'i ClusterIndex, plan: &Plan<'i>, value: u32) -> &'i Partition {
+/// A partition of the plan: the value's, or the whole scope's.
+pub(crate) fn partition<'i>(plan: &Plan<'i>, value: u32) -> &'i Partition {
     match plan.attribute {
         Some(a) => &a.partitions[value as usize],
-        None => &index.all,
+        None => &plan.scope.all,
     }
 }
 
-/// The values to look at, by increasing task count of the group: the attribute's non-empty values,
-/// or the single whole-cluster partition (value 0).
-pub(crate) fn values_by_count(
-    index: &ClusterIndex,
-    plan: &Plan,
-    req: &PlacementRequest,
-    s: &mut Scratch,
-) {
+/// The values to look at, by increasing task count of the group: the attribute's non-empty values
+/// in the scope, or the single whole-scope partition (value 0).
+pub(crate) fn values_by_count(plan: &Plan, req: &PlacementRequest, s: &mut Scratch) {
     s.values.clear();
     match plan.attribute {
         None => {
-            if !index.all.is_empty() {
+            if !plan.scope.all.is_empty() {
                 s.values.push((0, 0));
             }
         }

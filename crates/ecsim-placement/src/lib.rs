@@ -2,12 +2,15 @@
 //!
 //! The steps: eligibility (status, agent, launch type, attributes); resources (CPU, memory, GPU,
 //! ports, ENIs); constraints (`memberOf`, `distinctInstance`); strategies in array order, each keeping
-//! its best tier; then a seeded final draw. Every decision can carry an explanation.
+//! its best tier; then a seeded final draw. Every decision can carry an explanation. A request that
+//! names a capacity provider considers only the cluster's instances registered with it ([`in_scope`],
+//! SPEC §8); one that names none considers every instance.
 //!
 //! What the engine calls, per task placed:
-//! 1. [`prepare`]`(&mut world, &req)`: readies the index for the request (tracks spread attributes,
-//!    caches `memberOf` and required attributes, keeps the ordering a binpack walk reads or the fit
-//!    class a counted chain reads, syncs). Cheap when nothing is new.
+//! 1. [`prepare`]`(&mut world, &req)`: readies the index for the request (creates its capacity
+//!    provider's pool on first use, tracks spread attributes, caches `memberOf` and required
+//!    attributes, keeps the ordering a binpack walk reads or the fit class a counted chain reads,
+//!    syncs). Cheap when nothing is new.
 //! 2. [`place`]`(&world, &req, &mut rng)` (or [`place_with`] and a caller-held [`Scratch`]): the
 //!    indexed path where it serves the request, else the reference scan [`place_scan`]; the same
 //!    decision and the same draws either way.
@@ -29,7 +32,7 @@ pub mod view;
 pub use explain::{Check, Explanation, InstanceVerdict, StrategyStep};
 pub use indexed::{Scratch, Served};
 pub use pipeline::{
-    first_failed_check, place, place_scan, place_with, spread_counts, Decision, Failure,
+    first_failed_check, in_scope, place, place_scan, place_with, spread_counts, Decision, Failure,
     PlacementRequest, NO_INSTANCES,
 };
 pub use prepare::{eligible, prepare};

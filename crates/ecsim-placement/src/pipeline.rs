@@ -25,6 +25,11 @@ pub struct PlacementRequest<'a> {
     pub strategies: &'a [PlacementStrategy],
     /// Only these instances (StartTask); None = every instance of the cluster.
     pub only: Option<&'a [InstanceId]>,
+    /// The capacity provider the task is assigned to: only the cluster's instances registered with
+    /// it are considered (SPEC §8), for everything — candidates, the closest instance of a failure,
+    /// spread counts, `random`'s draws. None: every instance of the cluster, provider instances
+    /// included (RULE: a task with a launch type may land on any EC2 instance of the cluster).
+    pub capacity_provider: Option<&'a str>,
     /// Build the explanation trace (costs time; off on the hot path).
     pub explain: bool,
 }
@@ -46,8 +51,20 @@ pub struct Failure {
     pub explanation: Option<Explanation>,
 }
 
-/// The reason when the cluster has no ACTIVE container instance to consider.
+/// The reason when there is no ACTIVE container instance to consider: none in the cluster, or,
+/// for a request naming a capacity provider, none registered with the provider.
 pub const NO_INSTANCES: &str = "No Container Instances were found in your cluster.";
+
+/// Whether the request considers `inst` at all: every instance of the cluster, or, when the request
+/// names a capacity provider, the instances registered with it (SPEC §8: a task assigned to a
+/// provider "is placed only among that provider's instances"). An instance it does not consider is
+/// never a candidate, never the closest instance, and counts toward no spread.
+pub fn in_scope(inst: &ContainerInstance, req: &PlacementRequest) -> bool {
+    match req.capacity_provider {
+        None => true,
+        Some(p) => inst.capacity_provider.as_deref() == Some(p),
+    }
+}
 
 thread_local! {
     /// The scratch of [`place`]: buffers only, never state that could change a decision.
@@ -84,20 +101,64 @@ pub fn place_with(
 /// Draws before `random` gives up sampling and enumerates (see [`sample_random`]).
 pub const RANDOM_SAMPLES: usize = 16;
 
-/// `random` as the first strategy: draw an instance of the cluster uniformly, keep it if it is
-/// ACTIVE and passes every check, else draw again; after [`RANDOM_SAMPLES`] misses, None, and the
-/// caller enumerates the candidates and draws among them (which also names the closest instance
-/// when there is none). Either way the pick is uniform among the instances that can take the task
-/// (API: random "places tasks randomly"), at O(1) checks when most instances can.
+/// `random` as the first strategy: draw an instance of the request's scope (the cluster, or the
+/// provider's instances) uniformly, keep it if it is ACTIVE and passes every check, else draw again;
+/// after [`RANDOM_SAMPLES`] misses, None, and the caller enumerates the candidates and draws among
+/// them (which also names the closest instance when there is none). Either way the pick is uniform
+/// among the instances that can take the task (API: random "places tasks randomly"), at O(1)
+/// checks when most instances can.
 /// RULE: this sampling is the definition of `random`, so a seed gives the same pick whichever way
-/// it is reached; `finalists` is 0 for a sampled pick (the candidates were not counted).
+/// it is reached; `finalists` is 0 for a sampled pick (the candidates were not counted). The draws
+/// index the scope's instances in id order, whatever their status (`Cluster::instances`, or the
+/// provider's among them).
+/// A provider's instances are read from its pool when the index has one, else enumerated
+/// ([`sample_random_scan`], the same draws).
 pub fn sample_random(world: &World, req: &PlacementRequest, rng: &mut Stream) -> Option<Decision> {
-    let pool = &world.cluster(req.cluster).instances;
-    if pool.is_empty() {
+    match req.capacity_provider {
+        None => {
+            let pool = &world.cluster(req.cluster).instances;
+            sample(world, req, rng, pool.len(), |k| pool[k])
+        }
+        Some(p) => match world.index(req.cluster).and_then(|i| i.pool(p)) {
+            Some(pool) => sample(world, req, rng, pool.instances.len(), |k| pool.instances[k]),
+            None => sample_random_scan(world, req, rng),
+        },
+    }
+}
+
+/// [`sample_random`] without the index: the scope's instances enumerated from the cluster's.
+pub fn sample_random_scan(
+    world: &World,
+    req: &PlacementRequest,
+    rng: &mut Stream,
+) -> Option<Decision> {
+    let scope = || {
+        world
+            .cluster(req.cluster)
+            .instances
+            .iter()
+            .copied()
+            .filter(|&id| in_scope(world.instance(id), req))
+    };
+    let len = scope().count();
+    sample(world, req, rng, len, |k| {
+        scope().nth(k).expect("in the scope")
+    })
+}
+
+/// The sampling of [`sample_random`] over a scope of `len` instances, the k-th being `nth(k)`.
+fn sample(
+    world: &World,
+    req: &PlacementRequest,
+    rng: &mut Stream,
+    len: usize,
+    nth: impl Fn(usize) -> InstanceId,
+) -> Option<Decision> {
+    if len == 0 {
         return None;
     }
     for _ in 0..RANDOM_SAMPLES {
-        let id = pool[rng.below(pool.len() as u64) as usize];
+        let id = nth(rng.below(len as u64) as usize);
         let inst = world.instance(id);
         if inst.status == InstanceStatus::Active && first_failed_check(world, inst, req).is_none() {
             let explanation = req.explain.then(|| {
@@ -132,12 +193,16 @@ pub fn place_scan(
     req: &PlacementRequest,
     rng: &mut Stream,
 ) -> Result<Decision, Failure> {
-    let mut explanation = req.explain.then(Explanation::default);
+    let mut explanation = req.explain.then(|| Explanation {
+        restriction: restriction(world, req),
+        ..Explanation::default()
+    });
     let mut candidates: Vec<InstanceId> = Vec::new();
     let mut closest: Option<(Check, InstanceId)> = None;
     let mut consider = |id: InstanceId, explanation: &mut Option<Explanation>| {
         let inst = world.instance(id);
-        if inst.status != InstanceStatus::Active {
+        // Outside the provider: not considered at all (no verdict, never the closest).
+        if !in_scope(inst, req) || inst.status != InstanceStatus::Active {
             return;
         }
         let verdict = first_failed_check(world, inst, req);
@@ -181,6 +246,21 @@ pub fn place_scan(
     }
     let finalists = apply_strategies(world, req, candidates, explanation.as_mut());
     Ok(choose(finalists, rng, explanation))
+}
+
+/// The explanation's line about a capacity provider restriction, if the request names one.
+fn restriction(world: &World, req: &PlacementRequest) -> Option<Box<str>> {
+    let p = req.capacity_provider?;
+    let cluster = &world.cluster(req.cluster).instances;
+    let of_provider = cluster
+        .iter()
+        .filter(|&&id| in_scope(world.instance(id), req))
+        .count();
+    let line = format!(
+        "capacity provider {p}: only its instances are considered ({of_provider} of the cluster's {})",
+        cluster.len()
+    );
+    Some(line.into())
 }
 
 /// The final pick: a uniform draw among the finalists when more than one is left.
@@ -375,7 +455,7 @@ pub(crate) fn score(
             .collect(),
         PlacementStrategy::Spread(SpreadField::Attribute(name)) => {
             // The reference recounts; it never reads the index it is the check of.
-            let counts = spread_counts(world, req.cluster, req.group, name);
+            let counts = spread_counts(world, req.cluster, req.capacity_provider, req.group, name);
             set.iter()
                 .map(|&id| {
                     let v = world.instance(id).attribute(name).flatten();
@@ -388,18 +468,25 @@ pub(crate) fn score(
 }
 
 /// Tasks of `group` with desired status RUNNING per value of attribute `name`, over every instance of
-/// the cluster. DG: "fewest number of running tasks for this service in their respective Availability
-/// Zone" — the zone's tasks, not only those on instances that can take this task.
+/// the cluster, or, with a capacity provider, over every instance of the cluster registered with it.
+/// DG: "fewest number of running tasks for this service in their respective Availability Zone" —
+/// the zone's tasks, not only those on instances that can take this task.
 /// RULE: instances without the attribute (or with no value) form one value of their own (None).
+/// RULE: a request naming a provider counts on the provider's instances only (the instances it
+/// considers, [`in_scope`]).
 pub fn spread_counts<'w>(
     world: &'w World,
     cluster: ClusterId,
+    capacity_provider: Option<&str>,
     group: GroupId,
     name: &str,
 ) -> BTreeMap<Option<&'w str>, u32> {
     let mut counts = BTreeMap::new();
     for &id in &world.cluster(cluster).instances {
         let inst = world.instance(id);
+        if capacity_provider.is_some_and(|p| inst.capacity_provider.as_deref() != Some(p)) {
+            continue;
+        }
         let n = inst.group_count(group);
         if n > 0 {
             *counts.entry(inst.attribute(name).flatten()).or_insert(0) += n;

@@ -992,6 +992,7 @@ impl<'s> Engine<'s> {
             constraints: &all_constraints,
             strategies: &strategies,
             only: None,
+            capacity_provider: None,
             explain: true,
         };
         let mut rng = RandomStreams::new(self.cx.scenario.seed).stream("explain");

@@ -131,6 +131,7 @@ impl Placing {
                 constraints: &s.constraints,
                 strategies: &self.strategies[spec.index()],
                 only: only_ids.as_ref().map(|a| &a[..]),
+                capacity_provider: s.capacity_provider.as_deref(),
                 explain: false,
             };
             prepare(&mut cx.world, &req);

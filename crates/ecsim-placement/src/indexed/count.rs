@@ -33,8 +33,8 @@ pub(crate) fn count(
     // of their own, and only the exceptions below need listing.
     let class = index.fit_class(r.cpu, r.memory_mib)?;
     s.set_served(Served::Count);
-    let room = |v: u32| partition(index, plan, v).fits(class);
-    values_by_count(index, plan, req, s);
+    let room = |v: u32| partition(plan, v).fits(class);
+    values_by_count(plan, req, s);
     let values = std::mem::take(&mut s.values);
     let mut excluded = std::mem::take(&mut s.excluded);
     let mut result = None;
@@ -57,8 +57,10 @@ pub(crate) fn count(
                     .position(|&(_, v)| room(v).contains(id))
                     .map(|k| k as u32);
             }
+            // A placeable member of the request's scope, with room for the task.
             let e = index.entry(id)?;
-            if !(e.placeable && e.cpu >= r.cpu && e.memory >= r.memory_mib) {
+            if !(plan.scope.all.members.contains(id) && e.cpu >= r.cpu && e.memory >= r.memory_mib)
+            {
                 return None;
             }
             let v = value_of(index, plan, id)?;
@@ -106,7 +108,7 @@ pub(crate) fn count(
         }
         if holders_out {
             excluded.extend(
-                index
+                plan.scope
                     .occupied(req.group)
                     .filter_map(|id| Some((id, position(id)?))),
             );

@@ -19,7 +19,7 @@ pub(crate) fn walk(
     s: &mut Scratch,
 ) -> Option<Decision> {
     // The walk reads the scope's ordering by the binpack resource, kept since `prepare` asked.
-    let kept = plan.attribute.map_or(index.all_kept, |a| a.kept);
+    let kept = plan.attribute.map_or(plan.scope.all_kept, |a| a.kept);
     if !kept.has(resource(field)) {
         return None;
     }
@@ -77,7 +77,7 @@ pub(crate) fn walk(
             .fold(0u64, |m, &(_, b)| m | 1 << b);
         Some((best, mask))
     };
-    values_by_count(index, plan, req, s);
+    values_by_count(plan, req, s);
     let values = std::mem::take(&mut s.values);
     let mut result = None;
     let mut start = 0;
@@ -92,7 +92,7 @@ pub(crate) fn walk(
         s.tier.clear();
         s.masks.clear();
         for &(_, v) in &values[start..end] {
-            if let Some((rem, mask)) = best_in(partition(index, plan, v)) {
+            if let Some((rem, mask)) = best_in(partition(plan, v)) {
                 s.tier.push((v, rem));
                 s.masks.push(mask);
             }
@@ -105,7 +105,7 @@ pub(crate) fn walk(
                 if rem != least {
                     continue;
                 }
-                let o = ordering(partition(index, plan, v), field);
+                let o = ordering(partition(plan, v), field);
                 let mut mask = mask;
                 while mask != 0 {
                     let b = mask.trailing_zeros() as usize;
@@ -117,7 +117,15 @@ pub(crate) fn walk(
                 }
             }
             finalists.sort_unstable();
-            apply_rest(world, index, req, plan.rest, &mut finalists, &mut s.scores);
+            apply_rest(
+                world,
+                index,
+                plan.scope,
+                req,
+                plan.rest,
+                &mut finalists,
+                &mut s.scores,
+            );
             result = choose(&finalists, rng);
             s.finalists = finalists;
             break;

@@ -348,6 +348,7 @@ impl Services {
             constraints: &spec.constraints,
             strategies: &[],
             only: None,
+            capacity_provider: spec.capacity_provider.as_deref(),
             explain: false,
         };
         let w = &op.cx.world;
