@@ -183,6 +183,7 @@ impl Placing {
             constraints: &s.constraints,
             strategies: &self.strategies[spec.index()],
             only: None,
+            capacity_provider: s.capacity_provider.as_deref(),
             explain: false,
         };
         prepare(&mut cx.world, &req);
