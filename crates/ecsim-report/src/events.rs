@@ -392,7 +392,7 @@ fn detail<'a>(
                 name: capacity_provider,
             },
             capacity_provider_name: capacity_provider,
-            capacity_provider_reservation: *reservation,
+            capacity_provider_reservation: crate::summary::round6(*reservation),
             instances_needed: *needed,
             instances_running: *running,
             target_capacity: *target_capacity,

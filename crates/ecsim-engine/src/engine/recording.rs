@@ -9,7 +9,9 @@ use crate::record::{
     TimeseriesRow,
 };
 use ecsim_kernel::{Fingerprint, SimTime};
-use ecsim_model::{GroupId, InstanceId, SpecId, TaskDefId, TaskStatus, World, ZoneId};
+use ecsim_model::{
+    DesiredStatus, GroupId, InstanceId, SpecId, TaskDefId, TaskStatus, World, ZoneId,
+};
 use std::sync::Arc;
 
 /// How many of each kind of name have been declared.
@@ -177,7 +179,10 @@ impl<'s> Recorder<'s> {
                 ]);
                 f.write(&task.0.to_le_bytes());
                 match last_status {
-                    TaskStatus::Running => self.counts.tasks_started += 1,
+                    // A spot warning says RUNNING again with desired STOPPED: not a new start.
+                    TaskStatus::Running if *desired_status == DesiredStatus::Running => {
+                        self.counts.tasks_started += 1
+                    }
                     TaskStatus::Stopped => {
                         let code = stop_code.map_or("UserInitiated", |c| c.as_str());
                         *self.counts.tasks_stopped.entry(code).or_insert(0) += 1;

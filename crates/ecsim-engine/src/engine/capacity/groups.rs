@@ -7,6 +7,7 @@ use super::{Capacity, ProviderIx};
 use crate::capacity::AsgProvider;
 use crate::engine::cx::Cx;
 use crate::engine::fleet::LaunchPlan;
+use crate::record::{EventDetail, ScalingActivityKind};
 use ecsim_kernel::{SimDuration, SimTime};
 use ecsim_model::{ClusterId, InstanceId, InstanceStatus};
 use std::collections::{BTreeMap, BTreeSet};
@@ -153,21 +154,40 @@ pub(crate) fn associated(cap: &mut Capacity, cx: &mut Cx, p: ProviderIx, c: Clus
         image_id: g.image_id.clone(),
         capacity_provider: Some(name),
     }));
-    fill(cap, cx, p);
+    fill(
+        cap,
+        cx,
+        p,
+        Some("the Auto Scaling group launches its desired capacity"),
+    );
 }
 
-/// Asks for the launches that bring the group to its desired capacity, in the healthy zones.
-pub(crate) fn fill(cap: &mut Capacity, cx: &mut Cx, p: ProviderIx) {
+/// Asks for the launches that bring the group to its desired capacity, in the healthy zones, and
+/// says so (an `ECS Scaling Activity` with `cause`, unless nothing is missing).
+pub(crate) fn fill(cap: &mut Capacity, cx: &mut Cx, p: ProviderIx, cause: Option<&str>) {
     let failed = cap.failed_zones.clone();
+    let name = Arc::clone(&cap.providers[p].name);
     let Some(g) = cap.providers[p].group() else {
         return;
     };
-    if g.cluster.is_none() {
+    let Some(cluster) = g.cluster else {
         return;
-    }
-    let mut missing = g.desired.saturating_sub(g.live());
+    };
+    // Launches asked for and not yet made count as made.
+    let queued: Vec<&String> = cap
+        .commands
+        .iter()
+        .filter_map(|c| match c {
+            Command::Launch { provider, zone } if *provider == p => Some(zone),
+            _ => None,
+        })
+        .collect();
+    let missing = g.desired.saturating_sub(g.live() + queued.len() as u32);
     // Zones for the launches, each chosen as if the ones before had been made.
     let mut per_zone = g.per_zone(cx);
+    for z in queued {
+        *per_zone.entry(z.clone()).or_default() += 1;
+    }
     let zones: Vec<String> = g
         .config
         .group
@@ -176,7 +196,9 @@ pub(crate) fn fill(cap: &mut Capacity, cx: &mut Cx, p: ProviderIx) {
         .filter(|z| !failed.contains(*z))
         .cloned()
         .collect();
-    while missing > 0 {
+    let desired = g.desired;
+    let mut launched = 0;
+    while launched < missing {
         let Some(z) = zones
             .iter()
             .min_by_key(|z| per_zone.get(*z).copied().unwrap_or(0))
@@ -188,7 +210,22 @@ pub(crate) fn fill(cap: &mut Capacity, cx: &mut Cx, p: ProviderIx) {
             provider: p,
             zone: z.clone(),
         });
-        missing -= 1;
+        launched += 1;
+    }
+    if let (Some(cause), true) = (cause, launched > 0) {
+        cx.rec.emit(
+            cx.now,
+            &cx.world,
+            EventDetail::ScalingActivity {
+                cluster: Some(cluster),
+                capacity_provider: name,
+                activity: ScalingActivityKind::Launch,
+                count: launched,
+                desired_capacity: desired,
+                instances: Vec::new(),
+                cause: Arc::from(cause),
+            },
+        );
     }
 }
 
@@ -240,9 +277,38 @@ pub(crate) fn instance_gone(cap: &mut Capacity, cx: &mut Cx, i: InstanceId) {
         return;
     }
     g.launched_at.remove(&i);
-    g.interrupted.remove(&i);
-    g.leaving.remove(&i);
-    fill(cap, cx, p);
+    let interrupted = g.interrupted.remove(&i).is_some();
+    let chosen = g.leaving.remove(&i);
+    let (desired, cluster) = (g.desired, g.cluster);
+    let name = Arc::clone(&cap.providers[p].name);
+    if !chosen {
+        let why = if interrupted {
+            "spot interruption: the instance was terminated"
+        } else if cx.world.instance(i).terminated {
+            "the instance was terminated"
+        } else {
+            "the instance was deregistered"
+        };
+        cx.rec.emit(
+            cx.now,
+            &cx.world,
+            EventDetail::ScalingActivity {
+                cluster,
+                capacity_provider: Arc::clone(&name),
+                activity: ScalingActivityKind::Terminate,
+                count: 1,
+                desired_capacity: desired,
+                instances: vec![i],
+                cause: Arc::from(why),
+            },
+        );
+    }
+    fill(
+        cap,
+        cx,
+        p,
+        Some("the Auto Scaling group replaces an instance it lost"),
+    );
 }
 
 /// The provider whose group holds instance `i`.

@@ -74,10 +74,16 @@ impl Waiting {
         q.iter()
             .filter_map(|w| {
                 let s = cx.world.spec(w.spec);
+                let distinct = s
+                    .constraints
+                    .iter()
+                    .any(|c| matches!(c, ecsim_model::PlacementConstraint::DistinctInstance))
+                    .then_some(s.group);
                 (s.capacity_provider.as_deref() == Some(name)).then_some(super::scaling::Need {
                     cpu: s.requirements.cpu,
                     memory: s.requirements.memory_mib,
                     task: w.task,
+                    distinct,
                 })
             })
             .collect()

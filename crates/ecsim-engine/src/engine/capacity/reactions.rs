@@ -147,7 +147,12 @@ impl Capacity {
         if let Some(p) = groups::launch_ready(self, cx, slot, instance) {
             match instance {
                 Some(i) => self.arm_instance_interruption(cx, p, i),
-                None => groups::fill(self, cx, p),
+                None => groups::fill(
+                    self,
+                    cx,
+                    p,
+                    Some("the Auto Scaling group replaces a launch that could not register"),
+                ),
             }
         }
     }
@@ -341,7 +346,12 @@ impl Capacity {
                 if let Some(g) = op.capacity.providers[p].group_mut() {
                     g.booting.remove(&slot);
                 }
-                groups::fill(op.capacity, op.cx, p);
+                groups::fill(
+                    op.capacity,
+                    op.cx,
+                    p,
+                    Some("the Auto Scaling group replaces launches lost with their zone"),
+                );
             }
         }
         let instances: Vec<InstanceId> = op
@@ -380,7 +390,12 @@ impl Capacity {
     pub fn restore_zone(op: &mut Ops<'_, '_>, zone: &str) {
         op.capacity.failed_zones.remove(zone);
         for p in 0..op.capacity.providers.len() {
-            groups::fill(op.capacity, op.cx, p);
+            groups::fill(
+                op.capacity,
+                op.cx,
+                p,
+                Some("the Auto Scaling group launches into a restored zone"),
+            );
         }
         for c in op.capacity.clusters.keys().copied().collect::<Vec<_>>() {
             op.capacity.waiting.touch(c);

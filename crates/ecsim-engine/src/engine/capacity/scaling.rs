@@ -8,7 +8,7 @@ use crate::engine::cx::{Cx, Phase};
 use crate::engine::{CapEv, Ev};
 use crate::record::EventDetail;
 use ecsim_kernel::SimDuration;
-use ecsim_model::{InstanceId, InstanceStatus, TaskId};
+use ecsim_model::{GroupId, InstanceId, InstanceStatus, TaskId};
 use std::sync::Arc;
 
 /// The metric's period (reference §5.3: published every minute).
@@ -36,13 +36,43 @@ pub(crate) struct Need {
     pub cpu: u32,
     pub memory: u32,
     pub task: TaskId,
+    /// Its task group, when a `distinctInstance` constraint keeps it off instances holding
+    /// another task of the group.
+    pub distinct: Option<GroupId>,
+}
+
+/// One instance's room as the packing sees it.
+struct Room {
+    cpu: u32,
+    memory: u32,
+    /// It holds a task that is not a daemon's (it counts in M).
+    used: bool,
+    /// The groups with a task there (for `distinctInstance`).
+    groups: Vec<GroupId>,
+}
+
+impl Room {
+    fn takes(&self, n: &Need) -> bool {
+        self.cpu >= n.cpu
+            && self.memory >= n.memory
+            && n.distinct.is_none_or(|g| !self.groups.contains(&g))
+    }
+
+    fn take(&mut self, n: &Need) {
+        self.cpu -= n.cpu;
+        self.memory -= n.memory;
+        if let Some(g) = n.distinct {
+            self.groups.push(g);
+        }
+    }
 }
 
 /// M and N for one group (SPEC §8): N its instances running or booting; M those holding a task
 /// that is not a daemon's, plus the instances its PROVISIONING tasks (`waiting`) need when packed
 /// by memory then CPU, largest first, into the room of its ACTIVE instances and booting launches,
 /// then onto new instances of its first type. A task that fits not even an empty instance of
-/// that type is not counted.
+/// that type is not counted. RULE: the packing keeps a `distinctInstance` task off an instance
+/// that holds (or was packed with) a task of its group, as placement would.
 pub(crate) fn read(cx: &Cx, g: &Group, waiting: &[Need]) -> Reading {
     let running = g.running();
     let t = cx
@@ -51,8 +81,14 @@ pub(crate) fn read(cx: &Cx, g: &Group, waiting: &[Need]) -> Reading {
         .get(&g.config.group.instance_types[0])
         .expect("the loader checked the group's types");
     let full = (t.registered_cpu(), t.registered_memory_mib);
+    let empty = || Room {
+        cpu: full.0,
+        memory: full.1,
+        used: false,
+        groups: Vec::new(),
+    };
     // Room per instance that may take tasks: ACTIVE instances (not leaving), then launches.
-    let mut room: Vec<(u32, u32, bool)> = Vec::new();
+    let mut rooms: Vec<Room> = Vec::new();
     let mut needed = 0u32;
     for &i in &g.instances {
         let inst = cx.world.instance(i);
@@ -62,11 +98,16 @@ pub(crate) fn read(cx: &Cx, g: &Group, waiting: &[Need]) -> Reading {
         }
         if inst.status == InstanceStatus::Active && !g.leaving.contains(&i) {
             let r = inst.remaining();
-            room.push((r.cpu, r.memory_mib, used));
+            rooms.push(Room {
+                cpu: r.cpu,
+                memory: r.memory_mib,
+                used,
+                groups: inst.group_counts.iter().map(|&(g, _)| g).collect(),
+            });
         }
     }
     for _ in g.booting.values() {
-        room.push((full.0, full.1, false));
+        rooms.push(empty());
     }
     let mut tasks = waiting.to_vec();
     tasks.sort_by(|a, b| {
@@ -75,30 +116,24 @@ pub(crate) fn read(cx: &Cx, g: &Group, waiting: &[Need]) -> Reading {
             .then(b.cpu.cmp(&a.cpu))
             .then(a.task.cmp(&b.task))
     });
-    let mut new_instances: Vec<(u32, u32)> = Vec::new();
+    let mut new_instances: Vec<Room> = Vec::new();
     for n in tasks {
-        if let Some(slot) = room
-            .iter_mut()
-            .find(|(c, m, _)| *c >= n.cpu && *m >= n.memory)
-        {
-            slot.0 -= n.cpu;
-            slot.1 -= n.memory;
-            if !slot.2 {
-                slot.2 = true;
+        if let Some(room) = rooms.iter_mut().find(|r| r.takes(&n)) {
+            room.take(&n);
+            if !room.used {
+                room.used = true;
                 needed += 1;
             }
             continue;
         }
-        if let Some(slot) = new_instances
-            .iter_mut()
-            .find(|(c, m)| *c >= n.cpu && *m >= n.memory)
-        {
-            slot.0 -= n.cpu;
-            slot.1 -= n.memory;
+        if let Some(room) = new_instances.iter_mut().find(|r| r.takes(&n)) {
+            room.take(&n);
             continue;
         }
-        if full.0 >= n.cpu && full.1 >= n.memory {
-            new_instances.push((full.0 - n.cpu, full.1 - n.memory));
+        let mut room = empty();
+        if room.takes(&n) {
+            room.take(&n);
+            new_instances.push(room);
         }
     }
     needed += new_instances.len() as u32;
@@ -262,7 +297,7 @@ fn scale_out(cap: &mut Capacity, cx: &mut Cx, p: ProviderIx, k: u32, r: &Reading
     g.last_scale_out = Some(now);
     let desired = g.desired;
     let cluster = g.cluster;
-    super::groups::fill(cap, cx, p);
+    super::groups::fill(cap, cx, p, None);
     let cause = format!(
         "managed scaling: CapacityProviderReservation {} is above the target {}; {} instances needed, {} running",
         fmt_metric(r.reservation),
