@@ -164,14 +164,14 @@ pub(crate) fn associated(cap: &mut Capacity, cx: &mut Cx, p: ProviderIx, c: Clus
 
 /// Asks for the launches that bring the group to its desired capacity, in the healthy zones, and
 /// says so (an `ECS Scaling Activity` with `cause`, unless nothing is missing).
-pub(crate) fn fill(cap: &mut Capacity, cx: &mut Cx, p: ProviderIx, cause: Option<&str>) {
+pub(crate) fn fill(cap: &mut Capacity, cx: &mut Cx, p: ProviderIx, cause: Option<&str>) -> u32 {
     let failed = cap.failed_zones.clone();
     let name = Arc::clone(&cap.providers[p].name);
     let Some(g) = cap.providers[p].group() else {
-        return;
+        return 0;
     };
     let Some(cluster) = g.cluster else {
-        return;
+        return 0;
     };
     // Launches asked for and not yet made count as made.
     let queued: Vec<&String> = cap
@@ -227,6 +227,7 @@ pub(crate) fn fill(cap: &mut Capacity, cx: &mut Cx, p: ProviderIx, cause: Option
             },
         );
     }
+    launched
 }
 
 /// The event loop launched one instance of `p`'s group.

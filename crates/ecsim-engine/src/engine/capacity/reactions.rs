@@ -147,12 +147,14 @@ impl Capacity {
         if let Some(p) = groups::launch_ready(self, cx, slot, instance) {
             match instance {
                 Some(i) => self.arm_instance_interruption(cx, p, i),
-                None => groups::fill(
-                    self,
-                    cx,
-                    p,
-                    Some("the Auto Scaling group replaces a launch that could not register"),
-                ),
+                None => {
+                    groups::fill(
+                        self,
+                        cx,
+                        p,
+                        Some("the Auto Scaling group replaces a launch that could not register"),
+                    );
+                }
             }
         }
     }

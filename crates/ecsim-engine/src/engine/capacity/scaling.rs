@@ -291,13 +291,12 @@ fn scale_out(cap: &mut Capacity, cx: &mut Cx, p: ProviderIx, k: u32, r: &Reading
     let now = cx.now;
     let name = Arc::clone(&cap.providers[p].name);
     let g = cap.providers[p].group_mut().expect("a group");
-    g.desired = (g.running() + k)
-        .min(g.config.group.max_size)
-        .max(g.desired);
+    // Instances a scale-in is taking away are no longer in the desired capacity.
+    g.desired = (g.live() + k).min(g.config.group.max_size).max(g.desired);
     g.last_scale_out = Some(now);
     let desired = g.desired;
     let cluster = g.cluster;
-    super::groups::fill(cap, cx, p, None);
+    let launched = super::groups::fill(cap, cx, p, None);
     let cause = format!(
         "managed scaling: CapacityProviderReservation {} is above the target {}; {} instances needed, {} running",
         fmt_metric(r.reservation),
@@ -314,7 +313,7 @@ fn scale_out(cap: &mut Capacity, cx: &mut Cx, p: ProviderIx, k: u32, r: &Reading
             cluster,
             capacity_provider: name,
             activity: crate::record::ScalingActivityKind::Launch,
-            count: k,
+            count: launched,
             desired_capacity: desired,
             instances: Vec::new(),
             cause: Arc::from(cause),
