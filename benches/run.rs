@@ -7,13 +7,16 @@
 //! - `run_c1m/...`: the C1M shape, a million service tasks on 5,000 m5.2xlarge, with every file and
 //!   with `--events none`;
 //! - `run_week/...`: a simulated week of 1,000 services of 50 tasks on 5,000 instances on the
-//!   REPLICA default strategy, every service redeployed daily (throughput: simulated seconds).
+//!   REPLICA default strategy, every service redeployed daily (throughput: simulated seconds);
+//! - `run_managed_day/...`: a simulated day of 500 services on four Auto Scaling group providers
+//!   of at most 2,000 instances, with managed scaling and on the same fleet held fixed.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use ecsim_cli::run::{run_to_dir, StreamOptions};
 use ecsim_report::EventsMode;
 use ecsim_tests::{
-    c1m_scenario_json, runtask_scenario_json, services_scenario_json, week_scenario_json,
+    c1m_scenario_json, managed_day_scenario_json, runtask_scenario_json, services_scenario_json,
+    week_scenario_json,
 };
 use std::path::Path;
 use std::time::Duration;
@@ -104,6 +107,25 @@ fn bench(c: &mut Criterion) {
     group.bench_with_input(id, &src, |b, src| {
         b.iter(|| assert!(run_once(src, dir.path(), EventsMode::All) > 0))
     });
+    group.finish();
+
+    // Issue "Capacity providers": a simulated day under managed scaling, beside the same workload
+    // on a fixed fleet of the groups' maximum; throughput in simulated seconds.
+    let mut group = c.benchmark_group("run_managed_day");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(60));
+    group.throughput(Throughput::Elements(86_400));
+    for (name, managed) in [("managed_scaling", true), ("fixed_fleet", false)] {
+        let src = managed_day_scenario_json(2000, 500, managed);
+        let id = BenchmarkId::new(
+            format!("{name}_1d/seed=1"),
+            "services=500,instances=2000,providers=4",
+        );
+        group.bench_with_input(id, &src, |b, src| {
+            b.iter(|| assert!(run_once(src, dir.path(), EventsMode::All) > 0))
+        });
+    }
     group.finish();
 }
 

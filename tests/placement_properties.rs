@@ -26,8 +26,8 @@ use ecsim_model::task_definition::TaskOverride;
 use ecsim_model::*;
 use ecsim_placement::pipeline::sample_random_scan;
 use ecsim_placement::{
-    first_failed_check, place, place_scan, place_with, prepare, BinpackField, PlacementRequest,
-    PlacementStrategy, Scratch, Served, SpreadField,
+    first_failed_check, place, place_if_possible, place_scan, place_with, prepare, BinpackField,
+    PlacementRequest, PlacementStrategy, Scratch, Served, SpreadField,
 };
 use ecsim_tests::{simple_task_definition, spec_for};
 use proptest::prelude::*;
@@ -502,7 +502,16 @@ impl Run {
             prepare(&mut self.world, &req);
         }
         let world = &self.world;
+        // The answer without the closest instance (a waiting task retried): the same decision and
+        // the same draws, whichever path served.
+        let mut quick_rng = self.indexed_rng.clone();
+        let quick = place_if_possible(world, &req, &mut quick_rng, &mut Scratch::default());
         let indexed = place_with(world, &req, &mut self.indexed_rng, &mut self.scratch);
+        prop_assert_eq!(&quick, &indexed.as_ref().ok().cloned(), "place_if_possible");
+        prop_assert_eq!(
+            quick_rng.below(1 << 40),
+            self.indexed_rng.clone().below(1 << 40)
+        );
         let reference = match strategies.first() {
             Some(PlacementStrategy::Random) => sample_random_scan(world, &req, &mut self.scan_rng)
                 .map(Ok)

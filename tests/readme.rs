@@ -13,3 +13,40 @@ fn readme_example_scenario_loads_and_places_every_task() {
     assert!(out.assertions.iter().all(|a| a.passed));
     assert_eq!(out.snapshots().count(), 1, "the Snapshot action");
 }
+
+/// The README's capacity-provider example does what its text says: the tasks wait in PROVISIONING,
+/// the group scales out from zero by 2 m5.large, every task runs, and its assertions pass.
+#[test]
+fn readme_capacity_example_scales_out_by_two() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let block = readme
+        .split("```json\n")
+        .skip(1)
+        .map(|b| &b[..b.find("```").expect("closed block")])
+        .find(|b| b.contains("\"name\": \"scale-out\""))
+        .expect("the capacity example");
+    let loaded = ecsim_scenario::load(block).unwrap_or_else(|e| panic!("README example: {e:?}"));
+    let out = ecsim_engine::run(&loaded.scenario);
+    assert!(
+        out.assertions.iter().all(|a| a.passed),
+        "{:?}",
+        out.assertions
+    );
+    assert_eq!(out.counts.placements, 8);
+    assert_eq!(out.counts.placement_failures_total(), 0);
+    let c = out.world.cluster(ecsim_model::ClusterId(0));
+    assert_eq!(c.provisioning_peak, 8, "the tasks waited for capacity");
+    let launches: Vec<u32> = out
+        .events()
+        .filter_map(|e| match &e.detail {
+            ecsim_engine::EventDetail::ScalingActivity {
+                activity: ecsim_engine::ScalingActivityKind::Launch,
+                count,
+                ..
+            } => Some(*count),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(launches, vec![2], "one scale-out from zero, of 2 instances");
+}

@@ -276,3 +276,68 @@ pub fn week_scenario_json(instances: usize, services: usize, tasks: usize, days:
     s.push_str("\n],\n\"assertions\": [{\"type\": \"maxPlacementFailures\", \"atMost\": 0}]}\n");
     s
 }
+
+/// Issue "Capacity providers": a simulated day of `services` REPLICA services spread over four
+/// Auto Scaling group capacity providers of m5.xlarge across three zones, at most `instances` in
+/// all. Each service follows a daily curve (its desired count changes every hour between 10 and
+/// 30 tasks of 512 CPU, binpack on CPU), so that at the peak the fleet needs most of its
+/// instances. With `managed`, managed scaling (target 100%) grows the groups from 25 instances
+/// each and gives instances back as the curve falls; without it the groups hold `instances` all
+/// day, the same workload on a fixed fleet.
+pub fn managed_day_scenario_json(instances: usize, services: usize, managed: bool) -> String {
+    use std::fmt::Write;
+    const PROVIDERS: usize = 4;
+    let per_group = instances / PROVIDERS;
+    let mut s = String::with_capacity(services * 24 * 160 + 8192);
+    let _ = write!(
+        s,
+        r#"{{"schemaVersion": 1, "name": "managed-day-{services}-on-{instances}-{}", "seed": 1, "horizon": "1d", "sampleInterval": "60s",
+"actions": ["#,
+        if managed { "managed" } else { "fixed" }
+    );
+    for k in 0..PROVIDERS {
+        let (scaling, desired) = if managed {
+            (
+                r#", "managedScaling": {"status": "ENABLED", "targetCapacity": 100, "maximumScalingStepSize": 100, "instanceWarmupPeriod": 120}"#,
+                25.min(per_group),
+            )
+        } else {
+            ("", per_group)
+        };
+        let _ = write!(
+            s,
+            "{}\n{{\"at\": 0, \"action\": \"CreateCapacityProvider\", \"input\": {{\"name\": \"cp{k}\", \"autoScalingGroupProvider\": {{\"autoScalingGroupArn\": \"asg-{k}\"{scaling}}}}}, \"simulation\": {{\"autoScalingGroup\": {{\"instanceTypes\": [\"m5.xlarge\"], \"availabilityZones\": [\"us-east-1a\", \"us-east-1b\", \"us-east-1c\"], \"minSize\": 0, \"maxSize\": {per_group}, \"desiredCapacity\": {desired}}}}}}}",
+            if k == 0 { "" } else { "," }
+        );
+    }
+    s.push_str(
+        ",\n{\"at\": 0, \"action\": \"CreateCluster\", \"input\": {\"clusterName\": \"day\", \"capacityProviders\": [\"cp0\", \"cp1\", \"cp2\", \"cp3\"]}}",
+    );
+    s.push_str(",\n{\"at\": 0, \"action\": \"RegisterTaskDefinition\", \"input\": {\"family\": \"app\", \"containerDefinitions\": [{\"name\": \"app\", \"image\": \"app\", \"cpu\": 512, \"memory\": 1024}]}}");
+    // The daily curve: 10 tasks at night, 30 at the peak in the afternoon.
+    let curve = |hour: u64| -> u64 {
+        let x = (hour as f64 - 15.0) / 24.0 * std::f64::consts::TAU;
+        (20.0 + 10.0 * x.cos()).round() as u64
+    };
+    for k in 0..services {
+        let (a, b) = (k % PROVIDERS, (k + 1) % PROVIDERS);
+        let _ = write!(
+            s,
+            ",\n{{\"at\": \"2m\", \"action\": \"CreateService\", \"input\": {{\"cluster\": \"day\", \"serviceName\": \"svc{k}\", \"taskDefinition\": \"app:1\", \"desiredCount\": {}, \"capacityProviderStrategy\": [{{\"capacityProvider\": \"cp{a}\", \"base\": 2, \"weight\": 2}}, {{\"capacityProvider\": \"cp{b}\", \"weight\": 1}}], \"placementStrategy\": [{{\"type\": \"binpack\", \"field\": \"cpu\"}}]}}}}",
+            curve(0)
+        );
+    }
+    for hour in 1..24u64 {
+        for k in 0..services {
+            // Spread over the first ten minutes of the hour.
+            let at_ms = hour * 3_600_000 + (k as u64 * 600_000) / services as u64;
+            let _ = write!(
+                s,
+                ",\n{{\"at\": \"{at_ms}ms\", \"action\": \"UpdateService\", \"input\": {{\"cluster\": \"day\", \"service\": \"svc{k}\", \"desiredCount\": {}}}}}",
+                curve(hour)
+            );
+        }
+    }
+    s.push_str("\n]}\n");
+    s
+}

@@ -116,6 +116,10 @@ impl Scratch {
     pub(crate) fn set_served(&mut self, s: Served) {
         self.served = Some(s);
     }
+
+    pub(crate) fn clear_served(&mut self) {
+        self.served = None;
+    }
 }
 
 /// The served form of a chain, read from the strategies alone.

@@ -32,8 +32,8 @@ pub mod view;
 pub use explain::{Check, Explanation, InstanceVerdict, StrategyStep};
 pub use indexed::{Scratch, Served};
 pub use pipeline::{
-    first_failed_check, in_scope, place, place_scan, place_with, spread_counts, Decision, Failure,
-    PlacementRequest, NO_INSTANCES,
+    first_failed_check, in_scope, place, place_if_possible, place_scan, place_with, spread_counts,
+    Decision, Failure, PlacementRequest, NO_INSTANCES,
 };
 pub use prepare::{eligible, prepare};
 pub use strategy::{BinpackField, PlacementStrategy, SpreadField};

@@ -62,7 +62,11 @@ pub const NO_INSTANCES: &str = "No Container Instances were found in your cluste
 pub fn in_scope(inst: &ContainerInstance, req: &PlacementRequest) -> bool {
     match req.capacity_provider {
         None => true,
-        Some(p) => inst.capacity_provider.as_deref() == Some(p),
+        // The same interned name mostly: the pointers first, the bytes only when they differ.
+        Some(p) => inst
+            .capacity_provider
+            .as_deref()
+            .is_some_and(|q| std::ptr::eq(q, p) || q == p),
     }
 }
 
@@ -96,6 +100,37 @@ pub fn place_with(
     }
     scratch.set_served(Served::Scan);
     place_scan(world, req, rng)
+}
+
+/// Places one task as [`place_with`] does, but when no instance can take it answers None, without
+/// the scan that would name the closest instance when the index has already found no candidate
+/// (for a task tried again while it waits, whose failure nobody reads). The decision and the draws
+/// are [`place_with`]'s.
+pub fn place_if_possible(
+    world: &World,
+    req: &PlacementRequest,
+    rng: &mut Stream,
+    scratch: &mut Scratch,
+) -> Option<Decision> {
+    if req.only.is_none() && req.strategies.first() == Some(&PlacementStrategy::Random) {
+        if let Some(d) = sample_random(world, req, rng) {
+            scratch.set_served(Served::Sampled);
+            return Some(d);
+        }
+    }
+    scratch.clear_served();
+    if let Some(d) = crate::indexed::place_indexed(world, req, rng, scratch) {
+        return Some(d);
+    }
+    if matches!(
+        scratch.served(),
+        Some(Served::Walk | Served::Count | Served::Subset)
+    ) {
+        // The index served the request and found no candidate: the scan would find none either.
+        return None;
+    }
+    scratch.set_served(Served::Scan);
+    place_scan(world, req, rng).ok()
 }
 
 /// Draws before `random` gives up sampling and enumerates (see [`sample_random`]).
@@ -232,7 +267,16 @@ pub fn place_scan(
             }
         }
         None => {
-            for &id in &world.cluster(req.cluster).instances {
+            // A provider's instances are its pool's when the index keeps one (the same ids, in the
+            // same order, as the cluster's filtered to the provider).
+            let pool = req
+                .capacity_provider
+                .and_then(|p| world.index(req.cluster).and_then(|i| i.pool(p)));
+            let ids = match pool {
+                Some(pool) => &pool.instances[..],
+                None => &world.cluster(req.cluster).instances[..],
+            };
+            for &id in ids {
                 consider(id, &mut explanation);
             }
         }

@@ -13,7 +13,7 @@ use ecsim_model::{
     ServiceId, SpecId, StartedBy, TaskDefId, TaskId, TaskSimulation, TaskSpec, Timings,
 };
 use ecsim_placement::{
-    place_with, prepare, Decision, PlacementRequest, PlacementStrategy, Scratch,
+    place_if_possible, place_with, prepare, Decision, PlacementRequest, PlacementStrategy, Scratch,
 };
 use std::sync::Arc;
 
@@ -87,13 +87,15 @@ impl Placing {
         // containers then).
         let cap = SimDuration::from_seconds(def.stop_timeout_s() as u64);
         timings.stopping = timings.stopping.map(|d| d.min(cap));
+        // The world's interned name, the one its instances carry: placement compares pointers.
+        let capacity_provider = r.capacity_provider.map(|p| cx.world.intern(&p));
         let id = cx.world.add_spec(TaskSpec {
             cluster: r.cluster,
             task_definition: r.task_definition,
             group: r.group,
             started_by: r.started_by,
             launch_type: r.launch_type,
-            capacity_provider: r.capacity_provider,
+            capacity_provider,
             overrides: r.overrides.clone(),
             requirements,
             constraints,
@@ -167,12 +169,29 @@ impl Placing {
     }
 
     /// Places a task that already exists (one waiting in PROVISIONING) if an instance can take it
-    /// now: reserves it there and records the decision; its lifecycle is the caller's.
+    /// now: reserves it there and records the decision; its lifecycle is the caller's. Otherwise
+    /// why not (the scan names the closest instance).
     pub fn place_existing(
         &mut self,
         cx: &mut Cx,
         spec: SpecId,
         task: TaskId,
+    ) -> Result<InstanceId, Unplaced> {
+        self.place_existing_with(cx, spec, task, true)
+    }
+
+    /// [`Self::place_existing`] for a waiting task tried again: when no instance can take it, None
+    /// without asking why (the index's answer, without the scan).
+    pub fn place_waiting(&mut self, cx: &mut Cx, spec: SpecId, task: TaskId) -> Option<InstanceId> {
+        self.place_existing_with(cx, spec, task, false).ok()
+    }
+
+    fn place_existing_with(
+        &mut self,
+        cx: &mut Cx,
+        spec: SpecId,
+        task: TaskId,
+        why: bool,
     ) -> Result<InstanceId, Unplaced> {
         let s = Arc::clone(cx.world.spec_arc(spec));
         let req = PlacementRequest {
@@ -187,31 +206,35 @@ impl Placing {
             explain: false,
         };
         prepare(&mut cx.world, &req);
-        match place_with(&cx.world, &req, &mut self.rng, &mut self.scratch) {
-            Ok(Decision {
-                instance,
-                finalists,
-                ..
-            }) => {
-                cx.world.place_task(task, instance);
-                cx.rec.emit(
-                    cx.now,
-                    &cx.world,
-                    EventDetail::PlacementDecision {
-                        task,
-                        spec,
-                        instance: Some(instance),
-                        zone: None,
-                        finalists,
-                    },
-                );
-                Ok(instance)
-            }
-            Err(f) => Err(Unplaced {
+        let placed = if why {
+            place_with(&cx.world, &req, &mut self.rng, &mut self.scratch).map_err(|f| Unplaced {
                 closest: f.closest,
                 reason: f.reason,
-            }),
-        }
+            })
+        } else {
+            place_if_possible(&cx.world, &req, &mut self.rng, &mut self.scratch).ok_or(Unplaced {
+                closest: None,
+                reason: "",
+            })
+        };
+        let Decision {
+            instance,
+            finalists,
+            ..
+        } = placed?;
+        cx.world.place_task(task, instance);
+        cx.rec.emit(
+            cx.now,
+            &cx.world,
+            EventDetail::PlacementDecision {
+                task,
+                spec,
+                instance: Some(instance),
+                zone: None,
+                finalists,
+            },
+        );
+        Ok(instance)
     }
 
     /// Records that a task of `spec` found no instance (`ECS Placement Failure`).

@@ -357,6 +357,11 @@ impl Capacity {
         unplaced: Unplaced,
     ) -> Unplaced {
         let name = &*self.providers[p].name;
+        // A placeable instance of the provider is ACTIVE: placement's reason stands.
+        let pool = cx.world.index(cluster).and_then(|i| i.pool(name));
+        if pool.is_some_and(|pool| !pool.scope.all.is_empty()) {
+            return unplaced;
+        }
         let mut any = false;
         let mut active = false;
         for &i in &cx.world.cluster(cluster).instances {

@@ -141,7 +141,7 @@ pub(crate) fn retry(op: &mut Ops<'_, '_>) -> bool {
             let placed = if s.launch_type == ecsim_model::LaunchType::Fargate {
                 fargate::start_waiting(op, w.task)
             } else {
-                op.placing.place_existing(op.cx, w.spec, w.task).is_ok()
+                op.placing.place_waiting(op.cx, w.spec, w.task).is_some()
             };
             if placed {
                 op.capacity.waiting.remove(op.cx, w.task);
