@@ -20,10 +20,10 @@ use proptest::test_runner::{Config, TestRunner};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
-const TYPES: [(&str, u32, u32, f64); 2] = [
-    // name, registered CPU, registered MiB (the catalog's), $/hour
-    ("m5.large", 2048, 7680, 0.096),
-    ("m5.xlarge", 4096, 15_596, 0.192),
+const TYPES: [(&str, f64); 2] = [
+    // name, $/hour (the catalog's; the registered CPU and memory are read from the scenario)
+    ("m5.large", 0.096),
+    ("m5.xlarge", 0.192),
 ];
 const ZONES: [&str; 3] = ["us-east-1a", "us-east-1b", "us-east-1c"];
 
@@ -265,7 +265,7 @@ struct Replay {
     placed: BTreeSet<TaskId>,
 }
 
-fn check(c: &Case, o: &RunOutput) -> Result<(), TestCaseError> {
+fn check(c: &Case, sc: &ecsim_engine::Scenario, o: &RunOutput) -> Result<(), TestCaseError> {
     let w = &o.world;
     let provider_of = |i: InstanceId| {
         w.instance(i)
@@ -381,7 +381,7 @@ fn check(c: &Case, o: &RunOutput) -> Result<(), TestCaseError> {
                 ..
             } if !zone_failed => {
                 let k: usize = capacity_provider[2..].parse().expect("cp{k}");
-                let (m, n) = recompute(c, &r, o, k, capacity_provider);
+                let (m, n) = recompute(c, sc, &r, o, k, capacity_provider);
                 prop_assert_eq!(
                     (m, n),
                     (*needed, *running),
@@ -447,8 +447,16 @@ fn created(
 /// M its instances holding a task, plus what its waiting tasks need, packed by memory then CPU
 /// (largest first, then task id) first-fit into its ACTIVE instances (by id), its booting
 /// launches, then new instances of its type.
-fn recompute(c: &Case, r: &Replay, o: &RunOutput, k: usize, name: &str) -> (u32, u32) {
-    let (_, cpu, mem, _) = TYPES[c.providers[k].instance_type];
+fn recompute(
+    c: &Case,
+    sc: &ecsim_engine::Scenario,
+    r: &Replay,
+    o: &RunOutput,
+    k: usize,
+    name: &str,
+) -> (u32, u32) {
+    let t = (sc.instance_types.get(TYPES[c.providers[k].instance_type].0)).expect("a catalog type");
+    let (cpu, mem) = (t.registered_cpu(), t.registered_memory_mib);
     let mine: Vec<InstanceId> = r
         .status
         .iter()
@@ -513,7 +521,7 @@ fn check_costs(c: &Case, o: &RunOutput) -> Result<(), TestCaseError> {
     let mut expected = 0.0;
     for (k, p) in c.providers.iter().enumerate() {
         let name = format!("cp{k}");
-        let price = TYPES[p.instance_type].3 * if p.spot { 0.3 } else { 1.0 };
+        let price = TYPES[p.instance_type].1 * if p.spot { 0.3 } else { 1.0 };
         let mut starts = 0.0;
         let mut launched = 0u32;
         for e in o.events() {
@@ -577,7 +585,7 @@ fn capacity_properties_hold() {
                 .map_err(|e| TestCaseError::fail(format!("{e:?}\n{src}")))?;
             let o = ecsim_engine::run(&loaded.scenario);
             prop_assert!(o.halt.is_none(), "the run halted: {:?}", o.halt);
-            check(&c, &o)
+            check(&c, &loaded.scenario, &o)
         })
         .unwrap();
 }
