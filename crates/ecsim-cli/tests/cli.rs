@@ -311,6 +311,14 @@ fn bad_input_is_exit_2_with_path_and_nothing_written() {
             "too-many-samples.json",
             &["sampleInterval", "horizon", "1000000"],
         ),
+        (
+            "load-balancer-unknown-container.json",
+            &["actions[2].input.loadBalancers[0].containerName", "nginx"],
+        ),
+        (
+            "load-balancer-simulation-without-load-balancers.json",
+            &["actions[2].simulation.loadBalancer", "no loadBalancers"],
+        ),
     ];
     let dir = tempfile::tempdir().expect("tempdir");
     let corpus = std::fs::read_dir(root().join("tests/bad-input"))

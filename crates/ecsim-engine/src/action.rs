@@ -258,6 +258,9 @@ pub struct UpdateService {
     pub network_configuration: bool,
     /// `networkConfiguration.awsvpcConfiguration.subnets`, when given.
     pub subnets: Option<Subnets>,
+    /// `loadBalancers`, when given: whether there is at least one (a change starts a deployment;
+    /// the targets keep the service's `simulation.loadBalancer` timing, or the defaults).
+    pub load_balancers: Option<bool>,
     /// A new strategy starts a deployment (API: "a new deployment is triggered").
     pub capacity_provider_strategy: Option<Vec<StrategyItem>>,
 }

@@ -201,9 +201,18 @@ fn a_new_service_starts_its_tasks_and_reaches_a_steady_state() {
             .starts_with("(service web) has started 6 tasks: (task "),
         "{messages:?}"
     );
-    // Placed at 120 s, RUNNING after 10 s of PENDING, healthy 40 s later (DG: the 40-second rule).
+    // Placed at 120 s, RUNNING after 10 s of PENDING, healthy 40 s later (DG: the 40-second rule):
+    // the deployment completes, then the service is steady (SPEC §7; reference §3.2's wording).
     assert_eq!(
         messages[1],
+        (
+            170,
+            "(service web) (deployment ecs-svc/0000000000000000001) deployment completed."
+                .to_string()
+        )
+    );
+    assert_eq!(
+        messages[2],
         (170, "(service web) has reached a steady state.".to_string())
     );
     let d = &out.deployments[0];
@@ -523,7 +532,8 @@ fn protected_tasks_hold_a_deployment_until_their_protection_expires() {
     );
     let other = out.world.task(TaskId(1));
     assert!(other.stopped_at.get().unwrap() < at(1800));
-    assert_eq!(out.deployments[1].completed_at, Some(at(1800)));
+    // COMPLETED once the old deployment's last task is STOPPED (SPEC §7): 5 s of STOPPING later.
+    assert_eq!(out.deployments[1].completed_at, Some(at(1805)));
 }
 
 #[test]

@@ -29,9 +29,9 @@ pub use task::{
     DesiredStatus, HealthStatus, LaunchType, StopCode, StoppedReason, Task, TaskStatus,
 };
 pub use task_definition::{
-    Compatibility, ContainerDefinition, DependencyCondition, HealthCheck, NetworkMode,
-    PlacementConstraint, PortMapping, Protocol, TaskDefStatus, TaskDefinition, TaskRequirements,
-    TaskSimulation,
+    Compatibility, ContainerDefinition, DependencyCondition, HealthCheck, LoadBalancerTiming,
+    NetworkMode, PlacementConstraint, PortMapping, Protocol, TaskDefStatus, TaskDefinition,
+    TaskRequirements, TaskSimulation,
 };
 pub use timings::Timings;
 pub use world::{

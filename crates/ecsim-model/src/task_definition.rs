@@ -2,7 +2,7 @@
 
 use crate::ids::TaskDefId;
 use crate::timings::Timings;
-use ecsim_kernel::{Distribution, SimTime};
+use ecsim_kernel::{Distribution, SimDuration, SimTime};
 use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,6 +132,29 @@ pub struct TaskSimulation {
     pub fail_to_start_probability: Option<f64>,
     pub crash_after: Option<Distribution>,
     pub unhealthy_probability: Option<f64>,
+    /// A service behind a load balancer (`loadBalancers` on CreateService, SPEC §7): how its
+    /// targets behave. Set by the service, never by a task definition.
+    pub load_balancer: Option<LoadBalancerTiming>,
+}
+
+/// A service task's target in its load balancer's target group (SPEC §7): registered while the
+/// task is ACTIVATING (5 s), healthy once the target group's health check passes,
+/// `healthy_after` after RUNNING (default 150 s: the ELB defaults of 5 checks 30 s apart), and
+/// deregistered while the task is DEACTIVATING, for `deregistration_delay` (default 300 s, the
+/// target group's default) before STOPPING.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LoadBalancerTiming {
+    pub healthy_after: SimDuration,
+    pub deregistration_delay: SimDuration,
+}
+
+impl Default for LoadBalancerTiming {
+    fn default() -> Self {
+        LoadBalancerTiming {
+            healthy_after: SimDuration::from_seconds(150),
+            deregistration_delay: SimDuration::from_seconds(300),
+        }
+    }
 }
 
 impl TaskSimulation {
@@ -154,6 +177,7 @@ impl TaskSimulation {
             unhealthy_probability: self
                 .unhealthy_probability
                 .or(fallback.unhealthy_probability),
+            load_balancer: self.load_balancer.or(fallback.load_balancer),
         }
     }
 }

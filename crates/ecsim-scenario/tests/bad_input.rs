@@ -309,6 +309,19 @@ fn service_files_have_the_one_error_they_are_about() {
             Some("\"wbe\""),
             "no action creates service 'wbe' in cluster 'c'; did you mean 'web'?",
         ),
+        // Load balancers (SPEC §7; API LoadBalancer).
+        (
+            "load-balancer-unknown-container.json",
+            "actions[2].input.loadBalancers[0].containerName",
+            Some("\"nginx\""),
+            "task definition web:1 has no container named \"nginx\" (CreateService's load balancer); its containers: app",
+        ),
+        (
+            "load-balancer-simulation-without-load-balancers.json",
+            "actions[2].simulation.loadBalancer",
+            None,
+            "simulation.loadBalancer describes the service's load balancer targets, but the request has no loadBalancers",
+        ),
     ];
     for (file, path, value, fragment) in cases {
         let errors = match ecsim_scenario::load(&read(file)) {

@@ -9,8 +9,9 @@ use crate::record::EventDetail;
 use ecsim_kernel::{RandomStreams, SimDuration, Stream};
 use ecsim_model::task_definition::TaskOverride;
 use ecsim_model::{
-    ClusterId, DeploymentId, GroupId, InstanceId, LaunchType, NetworkMode, PlacementConstraint,
-    ServiceId, SpecId, StartedBy, TaskDefId, TaskId, TaskSimulation, TaskSpec, Timings,
+    ClusterId, DeploymentId, GroupId, InstanceId, LaunchType, LoadBalancerTiming, NetworkMode,
+    PlacementConstraint, ServiceId, SpecId, StartedBy, TaskDefId, TaskId, TaskSimulation, TaskSpec,
+    Timings,
 };
 use ecsim_placement::{
     place_if_possible, place_with, prepare, Decision, PlacementRequest, PlacementStrategy, Scratch,
@@ -82,6 +83,7 @@ impl Placing {
                 def.network_mode,
                 r.launch_type,
                 def.stop_timeout_s(),
+                simulation.load_balancer.as_ref(),
             ));
         // SPEC §6: STOPPING is capped by stopTimeout, whoever set it (the agent kills the
         // containers then).
@@ -258,15 +260,25 @@ impl Placing {
     }
 }
 
-/// SPEC §6 default durations for a task of this network mode and launch type.
-fn default_timings(mode: NetworkMode, launch_type: LaunchType, stop_timeout_s: u32) -> Timings {
+/// SPEC §6 default durations for a task of this network mode and launch type, behind a load
+/// balancer or not: ACTIVATING 5 s while its target registers, DEACTIVATING for the target group's
+/// deregistration delay.
+fn default_timings(
+    mode: NetworkMode,
+    launch_type: LaunchType,
+    stop_timeout_s: u32,
+    load_balancer: Option<&LoadBalancerTiming>,
+) -> Timings {
     let fargate = launch_type == LaunchType::Fargate;
     let awsvpc = mode == NetworkMode::Awsvpc || fargate;
     Timings {
         provisioning: Some(SimDuration::from_seconds(if awsvpc { 5 } else { 0 })),
         pending: Some(SimDuration::from_seconds(if fargate { 30 } else { 10 })),
-        activating: Some(SimDuration::ZERO),
-        deactivating: Some(SimDuration::ZERO),
+        activating: Some(match load_balancer {
+            Some(_) => SimDuration::from_seconds(5),
+            None => SimDuration::ZERO,
+        }),
+        deactivating: Some(load_balancer.map_or(SimDuration::ZERO, |lb| lb.deregistration_delay)),
         // STOPPING 5 s, capped by stopTimeout (SPEC §6).
         stopping: Some(SimDuration::from_seconds(5.min(stop_timeout_s as u64))),
         deprovisioning: Some(SimDuration::from_seconds(if awsvpc { 5 } else { 0 })),

@@ -424,9 +424,13 @@ impl Tasks {
             .healthy_after
             .or(cx.scenario.timings.healthy_after);
         let is_service = spec.service.is_some();
+        // SPEC §7: behind a load balancer, healthy once the target passes the target group's
+        // health check (and the container health check, if any, passes too).
+        let target = spec.simulation.load_balancer.map(|lb| lb.healthy_after);
         let rt = self.runtime.get(task.0).expect("a live task");
         let (at, healthy) = match (check, is_service) {
             (None, false) => return,
+            (None, true) if target.is_some() => (target.expect("some"), true),
             // DG: with no health check, the scheduler counts the task 40 s after RUNNING.
             (None, true) => (set.unwrap_or(SimDuration::from_seconds(40)), true),
             (Some(h), _) if rt.fails_health_check => {
@@ -441,7 +445,8 @@ impl Tasks {
             // RULE: healthy at the first check (one interval after RUNNING) unless `healthyAfter`
             // says otherwise.
             (Some(h), _) => (
-                set.unwrap_or(SimDuration::from_seconds(h.interval_s as u64)),
+                set.unwrap_or(SimDuration::from_seconds(h.interval_s as u64))
+                    .max(target.unwrap_or(SimDuration::ZERO)),
                 true,
             ),
         };

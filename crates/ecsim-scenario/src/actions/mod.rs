@@ -7,6 +7,7 @@ mod cluster;
 mod container_instance;
 mod faults;
 mod launch;
+mod load_balancer;
 mod query;
 mod service;
 mod simulator;

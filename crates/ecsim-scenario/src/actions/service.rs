@@ -12,6 +12,7 @@ use super::launch::{
     check_ec2_compatible, check_fargate_placement, check_fargate_task_definition, launch, network,
     network_configuration, request_strategy,
 };
+use super::load_balancer::{load_balancers, split_simulation};
 use super::query::include;
 use super::task::{constraint_total, simulation_block, task_definition, Resolved};
 use crate::cx::{object, Cx, Field, Obj};
@@ -42,7 +43,7 @@ const CREATE_SERVICE_FIELDS: [(&str, Field); 26] = [
     ("enableExecuteCommand", Ignored),
     ("healthCheckGracePeriodSeconds", Used),
     ("launchType", Used),
-    ("loadBalancers", Ignored),
+    ("loadBalancers", Used),
     ("networkConfiguration", Used),
     ("placementConstraints", Used),
     ("placementStrategy", Used),
@@ -72,7 +73,7 @@ const UPDATE_SERVICE_FIELDS: [(&str, Field); 21] = [
     ("enableExecuteCommand", Ignored),
     ("forceNewDeployment", Used),
     ("healthCheckGracePeriodSeconds", Used),
-    ("loadBalancers", Ignored),
+    ("loadBalancers", Used),
     ("networkConfiguration", Used),
     ("placementConstraints", Used),
     ("placementStrategy", Used),
@@ -519,7 +520,15 @@ pub(crate) fn create_service(
     let placement_strategy = placement_strategy(cx, &o).unwrap_or_default();
     let health_check_grace_period_s = grace_period(cx, &o).unwrap_or(0);
     propagate_tags(cx, &o, "CreateService");
-    let simulation = simulation_block(cx, simulation);
+    let has_load_balancers =
+        load_balancers(cx, &o, resolved.as_ref(), "CreateService").unwrap_or(false);
+    let (simulation, load_balancer) = split_simulation(cx, simulation, has_load_balancers);
+    let mut simulation = simulation_block(cx, simulation.as_ref().map(|(v, p)| (v, p.clone())));
+    if let Some(t) = load_balancer {
+        simulation
+            .get_or_insert_with(Default::default)
+            .load_balancer = Some(t);
+    }
 
     // The service exists for later references even when this request has other errors, so that
     // one mistake does not cascade into "unknown service" on every later action.
@@ -702,6 +711,30 @@ pub(crate) fn update_service(
         }
     };
     propagate_tags(cx, &o, "UpdateService");
+    // API LoadBalancer: "When you add, update, or remove a load balancer configuration, Amazon
+    // ECS starts a new deployment". The tasks' task definition: the update's, else the service's.
+    let current = service
+        .as_ref()
+        .and_then(|(_, s)| s.task_definition.clone())
+        .map(|(label, info)| {
+            let (family, revision) = label.rsplit_once(':').unwrap_or((&label, "0"));
+            Resolved {
+                family: family.to_string(),
+                revision: revision.parse().unwrap_or(0),
+                info,
+            }
+        });
+    let load_balancers = if o.has("loadBalancers") && external {
+        not_on_external(cx, &o, "loadBalancers", service_name);
+        None
+    } else {
+        load_balancers(
+            cx,
+            &o,
+            resolved.as_ref().or(current.as_ref()),
+            "UpdateService",
+        )
+    };
 
     if let (Some(c), Some((n, _))) = (&cluster, &service) {
         if let Some(s) = refs.service_mut(c, n) {
@@ -734,6 +767,7 @@ pub(crate) fn update_service(
         network_configuration,
         subnets,
         capacity_provider_strategy,
+        load_balancers,
     })))
 }
 

@@ -332,6 +332,15 @@ impl Services {
         let mut redeploy = u.force_new_deployment
             || u.network_configuration
             || u.capacity_provider_strategy.is_some();
+        if let Some(any) = u.load_balancers {
+            // API LoadBalancer: adding, updating or removing load balancers starts a deployment.
+            let sim = svc.simulation.get_or_insert_with(Default::default);
+            sim.load_balancer = match any {
+                true => Some(sim.load_balancer.unwrap_or_default()),
+                false => None,
+            };
+            redeploy = true;
+        }
         let mut placement_changed = false;
         if let Some(pc) = &u.placement_constraints {
             svc.placement_constraints = pc.clone();

@@ -183,6 +183,18 @@ impl Services {
             return;
         }
         let name = &self.services[s.index()].name;
+        let behind_load_balancer = (self.services[s.index()].simulation.as_ref())
+            .is_some_and(|sim| sim.load_balancer.is_some());
+        if behind_load_balancer {
+            // Reference §3.2: "(service X) has begun draining connections on 1 tasks.", as the
+            // targets of the stopped tasks deregister (DEACTIVATING).
+            let message = format!(
+                "(service {name}) has begun draining connections on {} tasks.",
+                running.len()
+            );
+            self.service_event_always(cx, s, "SERVICE_TASKS_DRAINING", "INFO", message);
+        }
+        let name = &self.services[s.index()].name;
         let mut message = format!(
             "(service {name}) has stopped {} running tasks:",
             running.len()

@@ -596,10 +596,18 @@ impl Services {
         let now = cx.now;
         let mut live_by: BTreeMap<DeploymentId, (u32, u32)> = BTreeMap::new();
         let mut old_left = false;
+        // SPEC §7: COMPLETED only once no other deployment has a task not yet STOPPED; and the
+        // service is steady only once no task of it is still stopping (a scale-in included).
+        let mut other_not_stopped = false;
+        let mut stopping_left = false;
         let primary = self.rt[s.index()].primary;
         for (&t, st) in &self.rt[s.index()].tasks {
             let task = cx.world.task(t);
+            if Some(st.deployment) != primary && task.last_status != TaskStatus::Stopped {
+                other_not_stopped = true;
+            }
             if task.desired_status != DesiredStatus::Running {
+                stopping_left |= task.last_status != TaskStatus::Stopped;
                 continue;
             }
             let d = st.deployment;
@@ -665,7 +673,9 @@ impl Services {
             }
             (false, None) => false,
         };
-        if let (false, Some(p), true) = (external, primary, steady) {
+        let completed = steady && !external && !other_not_stopped;
+        let steady = steady && (external || (!other_not_stopped && !stopping_left));
+        if let (false, Some(p), true) = (external, primary, completed) {
             let dep = &mut self.deployments[p.index()];
             if dep.rollout_state == RolloutState::InProgress {
                 dep.rollout_state = RolloutState::Completed;
@@ -711,6 +721,13 @@ impl Services {
                         reason,
                     },
                 );
+                // Reference §3.2: "(service X) (deployment ecs-svc/…) deployment completed."
+                let message = format!(
+                    "(service {}) (deployment {}) deployment completed.",
+                    self.services[s.index()].name,
+                    p.ecs_id()
+                );
+                self.service_event_always(cx, s, "SERVICE_DEPLOYMENT_COMPLETED", "INFO", message);
             }
         }
         self.set_steady(cx, s, steady);
