@@ -5,7 +5,7 @@ use crate::assertions::AssertionResult;
 use crate::record::{EventRecord, Record, ServiceRow, SnapshotRecord, TimeseriesRow};
 use crate::service::{Deployment, Service, ServiceRecord};
 use ecsim_kernel::SimTime;
-use ecsim_model::World;
+use ecsim_model::{ClusterId, World};
 use std::collections::BTreeMap;
 
 /// The run's counters (`summary.json` `counts`).
@@ -20,6 +20,8 @@ pub struct Counts {
     pub placement_failures: BTreeMap<&'static str, u64>,
     /// Actions the simulated state rejected (`ECS Action Error` events).
     pub action_errors: u64,
+    /// Placement failures (tasks that could not be placed) per cluster.
+    pub placement_failures_by_cluster: BTreeMap<ClusterId, u64>,
 }
 
 impl Counts {
@@ -38,6 +40,27 @@ pub struct ServiceOutput {
     pub running_count: u32,
     pub healthy_count: u32,
     pub record: ServiceRecord,
+}
+
+/// A cluster's figures for comparing runs (`summary.json` `clusters[]`, the sweep's columns).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ClusterFigures {
+    pub cluster: String,
+    /// Most of its instances running (launched, not terminated, or registered) at once.
+    pub instances_peak: u32,
+    /// Its registered instances (ACTIVE or DRAINING), mean over the samples.
+    pub instances_mean: f64,
+    pub instance_hours: f64,
+    /// Registered minus reserved CPU (memory) on the instances that hold tasks, as a percentage
+    /// of their registered CPU (memory), mean over the samples that have such instances.
+    pub cpu_stranded_pct: f64,
+    pub memory_stranded_pct: f64,
+    /// Tasks that could not be placed (`ECS Placement Failure`s).
+    pub unplaced_tasks: u64,
+    /// The integral over the run of its services' desired minus running tasks, task-seconds.
+    pub unplaced_task_seconds: f64,
+    /// What its instances and Fargate tasks cost, $.
+    pub cost: f64,
 }
 
 /// Reserved fractions over the samples (`summary.json` `utilization`), 0..1.
@@ -132,6 +155,8 @@ pub struct RunSummary {
     pub utilization: Utilization,
     /// Per provider and cluster, in order of (cluster, provider name).
     pub capacity_providers: Vec<ProviderSummary>,
+    /// Per cluster, in creation order.
+    pub clusters: Vec<ClusterFigures>,
     pub costs: Costs,
     /// The run rate at the end of the run, $/hour (the console line).
     pub cost_per_hour_at_end: f64,

@@ -44,6 +44,8 @@ struct Summary<'a> {
     capacity_providers: Vec<ProviderJson<'a>>,
     costs: CostsJson,
     utilization: UtilizationJson,
+    /// Beside SPEC §9's keys: the figures for comparing runs, per cluster.
+    clusters: Vec<ClusterJson<'a>>,
     assertions: Vec<AssertionJson<'a>>,
     ignored_fields: &'a [String],
 }
@@ -76,6 +78,31 @@ struct ServiceJson<'a> {
     healthy_count: u32,
     seconds_below_min_healthy: SecondsFromMs,
     deployments: Vec<DeploymentJson<'a>>,
+    /// Beside SPEC §9's keys: the figures for comparing runs.
+    unplaced_task_seconds: SecondsFromMs,
+    zone_imbalance: ZoneImbalanceJson,
+}
+
+/// Over the samples, the largest difference in running tasks between zones.
+#[derive(Serialize)]
+struct ZoneImbalanceJson {
+    mean: f64,
+    max: u32,
+}
+
+/// A cluster's figures for comparing runs (`clusters[]`).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ClusterJson<'a> {
+    cluster: &'a str,
+    instances_peak: u32,
+    instances_mean: f64,
+    instance_hours: f64,
+    cpu_stranded_pct: f64,
+    memory_stranded_pct: f64,
+    unplaced_tasks: u64,
+    unplaced_task_seconds: f64,
+    cost: f64,
 }
 
 /// One deployment (or task set) of a service, with its last status (SPEC §9
@@ -120,6 +147,11 @@ impl<'a> ServiceJson<'a> {
             running_count: o.running_count,
             healthy_count: o.healthy_count,
             seconds_below_min_healthy: SecondsFromMs(o.record.below_min_healthy_ms),
+            unplaced_task_seconds: SecondsFromMs(o.record.unplaced_task_ms),
+            zone_imbalance: ZoneImbalanceJson {
+                mean: round6(o.record.zone_imbalance_mean()),
+                max: o.record.zone_imbalance_max,
+            },
             deployments: s
                 .deployments
                 .iter()
@@ -217,6 +249,21 @@ pub fn write_summary(out: &RunSummary, meta: &SummaryMeta, mut w: impl Write) ->
             .services
             .iter()
             .map(|o| ServiceJson::new(out, o))
+            .collect(),
+        clusters: out
+            .clusters
+            .iter()
+            .map(|c| ClusterJson {
+                cluster: &c.cluster,
+                instances_peak: c.instances_peak,
+                instances_mean: round6(c.instances_mean),
+                instance_hours: round6(c.instance_hours),
+                cpu_stranded_pct: round6(c.cpu_stranded_pct),
+                memory_stranded_pct: round6(c.memory_stranded_pct),
+                unplaced_tasks: c.unplaced_tasks,
+                unplaced_task_seconds: round6(c.unplaced_task_seconds),
+                cost: round6(c.cost),
+            })
             .collect(),
         capacity_providers: out
             .capacity_providers

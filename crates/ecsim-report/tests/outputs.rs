@@ -206,6 +206,7 @@ fn summary_shape_and_key_order() {
             "capacityProviders",
             "costs",
             "utilization",
+            "clusters",
             "assertions",
             "ignoredFields"
         ]

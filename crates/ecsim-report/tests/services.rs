@@ -189,7 +189,9 @@ fn summary_services_shape() {
             "runningCount",
             "healthyCount",
             "secondsBelowMinHealthy",
-            "deployments"
+            "deployments",
+            "unplacedTaskSeconds",
+            "zoneImbalance"
         ]
     );
     assert_eq!(web["cluster"], "prod");

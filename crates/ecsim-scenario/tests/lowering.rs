@@ -762,7 +762,6 @@ fn ignored_fields_in_document_order() {
             "actions[25].input.deploymentConfiguration.alarms",
             "actions[25].input.propagateTags",
             "actions[25].input.enableExecuteCommand",
-            "actions[25].input.loadBalancers",
             "actions[25].input.tags",
             "actions[25].input.clientToken",
             "actions[28].input.clientToken",

@@ -292,9 +292,10 @@ impl<'s> Engine<'s> {
                 self.services.pass(&mut ops);
             }
             Ev::ServiceRetry(s) => self.services.retry(&mut self.cx, s),
-            Ev::Sample => self
-                .sampling
-                .sample(&mut self.cx, &self.services, &mut self.capacity),
+            Ev::Sample => {
+                self.sampling
+                    .sample(&mut self.cx, &mut self.services, &mut self.capacity)
+            }
             Ev::Capacity(e) => {
                 let mut ops = Ops {
                     cx: &mut self.cx,
@@ -410,6 +411,13 @@ impl<'s> Engine<'s> {
             .capacity
             .billing
             .summary(end, &|c| world.cluster(c).name.clone());
+        let clusters = self.sampling.cluster_figures(
+            &self.cx,
+            &self.capacity,
+            &services,
+            &self.cx.rec.counts,
+            end,
+        );
         let summary = RunSummary {
             scenario_name: scenario.name.clone(),
             seed: scenario.seed,
@@ -427,6 +435,7 @@ impl<'s> Engine<'s> {
                 .collect(),
             utilization: self.sampling.utilization(),
             capacity_providers,
+            clusters,
             costs,
             cost_per_hour_at_end: self.capacity.billing.rate(None),
             assertions,

@@ -232,6 +232,9 @@ impl<'s> Recorder<'s> {
                 f.write(&instance.map_or(u32::MAX, |i| i.0).to_le_bytes());
                 f.write(reason.as_bytes());
                 *self.counts.placement_failures.entry(reason).or_insert(0) += 1;
+                *(self.counts.placement_failures_by_cluster)
+                    .entry(spec.cluster)
+                    .or_insert(0) += 1;
             }
             EventDetail::ServiceAction {
                 service,

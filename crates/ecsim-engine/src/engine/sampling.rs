@@ -5,10 +5,11 @@ use super::capacity::Capacity;
 use super::cx::{Cx, Phase};
 use super::services::Services;
 use super::Ev;
-use crate::output::Utilization;
+use crate::output::{ClusterFigures, Utilization};
 use crate::record::TimeseriesRow;
 use ecsim_kernel::SimDuration;
-use ecsim_model::{ClusterStatus, InstanceStatus, TaskStatus};
+use ecsim_model::{ClusterId, ClusterStatus, InstanceStatus, TaskStatus};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 #[derive(Default)]
@@ -18,10 +19,22 @@ pub(crate) struct Sampling {
     cpu_peak: f64,
     memory_sum: f64,
     memory_peak: f64,
+    /// Per cluster, the sums behind its figures.
+    clusters: BTreeMap<ClusterId, ClusterSums>,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct ClusterSums {
+    samples: u64,
+    instances: u64,
+    /// Samples with an instance holding tasks, and the stranded percentages summed over them.
+    used_samples: u64,
+    cpu_stranded_pct: f64,
+    memory_stranded_pct: f64,
 }
 
 impl Sampling {
-    pub fn sample(&mut self, cx: &mut Cx, services: &Services, capacity: &mut Capacity) {
+    pub fn sample(&mut self, cx: &mut Cx, services: &mut Services, capacity: &mut Capacity) {
         let mut total_cpu = (0u64, 0u64);
         let mut total_mem = (0u64, 0u64);
         for k in 0..cx.world.clusters.len() {
@@ -88,8 +101,20 @@ impl Sampling {
                 row.tasks_pending = c.tasks_by_status[TaskStatus::Pending as usize];
                 row.tasks_running = c.tasks_by_status[TaskStatus::Running as usize];
             }
+            // Registered and reserved (cpu, memory) on the instances holding tasks.
+            let mut used = [0u64; 4];
+            let mut registered_instances = 0u64;
             for &i in &c.instances {
                 let inst = cx.world.instance(i);
+                if inst.status != InstanceStatus::Inactive {
+                    registered_instances += 1;
+                    if !inst.tasks.is_empty() {
+                        used[0] += inst.registered.cpu as u64;
+                        used[1] += inst.reserved.cpu as u64;
+                        used[2] += inst.registered.memory_mib as u64;
+                        used[3] += inst.reserved.memory_mib as u64;
+                    }
+                }
                 let row = &mut rows[if split {
                     row_of(inst.capacity_provider.as_deref())
                 } else {
@@ -104,6 +129,15 @@ impl Sampling {
                 row.cpu_reserved += inst.reserved.cpu as u64;
                 row.memory_registered_mib += inst.registered.memory_mib as u64;
                 row.memory_reserved_mib += inst.reserved.memory_mib as u64;
+            }
+            let sums = self.clusters.entry(id).or_default();
+            sums.samples += 1;
+            sums.instances += registered_instances;
+            if used[0] > 0 && used[2] > 0 {
+                let pct = |reg: u64, res: u64| reg.saturating_sub(res) as f64 * 100.0 / reg as f64;
+                sums.used_samples += 1;
+                sums.cpu_stranded_pct += pct(used[0], used[1]);
+                sums.memory_stranded_pct += pct(used[2], used[3]);
             }
             for row in rows {
                 total_cpu.0 += row.cpu_reserved;
@@ -130,6 +164,47 @@ impl Sampling {
         if next <= cx.horizon && interval > SimDuration::ZERO {
             cx.schedule_at(next, Phase::Sample, Ev::Sample);
         }
+    }
+
+    /// Each cluster's figures (in creation order), from the samples, the bills and the
+    /// services' records.
+    pub fn cluster_figures(
+        &self,
+        cx: &Cx,
+        capacity: &Capacity,
+        services: &[crate::output::ServiceOutput],
+        counts: &crate::output::Counts,
+        end: ecsim_kernel::SimTime,
+    ) -> Vec<ClusterFigures> {
+        cx.world
+            .clusters
+            .iter()
+            .map(|c| {
+                let s = self.clusters.get(&c.id).copied().unwrap_or_default();
+                let mean = |sum: f64, n: u64| if n == 0 { 0.0 } else { sum / n as f64 };
+                let (instance_hours, cost) = capacity.billing.cluster_totals(end, c.id);
+                let unplaced_ms: u64 = services
+                    .iter()
+                    .filter(|o| o.service.cluster == c.id)
+                    .map(|o| o.record.unplaced_task_ms)
+                    .sum();
+                ClusterFigures {
+                    cluster: c.name.clone(),
+                    instances_peak: capacity.billing.instances_peak(Some(c.id), None),
+                    instances_mean: mean(s.instances as f64, s.samples),
+                    instance_hours,
+                    cpu_stranded_pct: mean(s.cpu_stranded_pct, s.used_samples),
+                    memory_stranded_pct: mean(s.memory_stranded_pct, s.used_samples),
+                    unplaced_tasks: counts
+                        .placement_failures_by_cluster
+                        .get(&c.id)
+                        .copied()
+                        .unwrap_or(0),
+                    unplaced_task_seconds: unplaced_ms as f64 / 1000.0,
+                    cost,
+                }
+            })
+            .collect()
     }
 
     /// The reserved fractions over the samples.

@@ -314,6 +314,25 @@ pub struct ServiceRecord {
     pub below_min_healthy_ms: u64,
     /// The last (time, steady) entry, merged within a millisecond.
     pub steady_last: Option<(SimTime, bool)>,
+    /// The integral of desired minus running tasks (when positive) over the run, in
+    /// task-milliseconds (`unplacedTaskSeconds`).
+    pub unplaced_task_ms: u64,
+    /// Zone balance over the samples: the largest difference in running tasks between zones at
+    /// each sample, summed, its largest, and the samples counted.
+    pub zone_imbalance_sum: u64,
+    pub zone_imbalance_max: u32,
+    pub zone_samples: u32,
+}
+
+impl ServiceRecord {
+    /// The mean over the samples of the largest difference in running tasks between zones.
+    pub fn zone_imbalance_mean(&self) -> f64 {
+        if self.zone_samples == 0 {
+            0.0
+        } else {
+            self.zone_imbalance_sum as f64 / self.zone_samples as f64
+        }
+    }
 }
 
 impl ServiceRecord {

@@ -252,6 +252,23 @@ impl Billing {
         }
     }
 
+    /// A cluster's instance-hours and cost (instances and Fargate tasks) up to `end`.
+    pub fn cluster_totals(&self, end: SimTime, c: ClusterId) -> (f64, f64) {
+        let hours = |start: SimTime, stop: Option<SimTime>| {
+            stop.unwrap_or(end).min(end).since(start).ms() as f64 / 3_600_000.0
+        };
+        let (mut instance_hours, mut cost) = (0.0, 0.0);
+        for b in self.instances.iter().filter(|b| b.owner.0 == c) {
+            let h = hours(b.start, b.end);
+            instance_hours += h;
+            cost += h * b.price;
+        }
+        for b in self.fargate.iter().filter(|b| b.owner.0 == c) {
+            cost += hours(b.start, b.end) * self.fargate_rate(b);
+        }
+        (instance_hours, cost)
+    }
+
     /// The run's costs up to `end` (open bills count until then), and the per-provider figures
     /// (`names` gives a cluster's name).
     pub fn summary(

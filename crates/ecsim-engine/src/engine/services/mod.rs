@@ -109,6 +109,10 @@ pub(crate) struct ServiceRuntime {
     /// What the scenario's assertions watch of this service's history.
     pub watches: Vec<Watch>,
     below_since: Option<SimTime>,
+    /// Whether the service has been steady once: time below minHealthy counts only from then.
+    ever_steady: bool,
+    /// Desired minus running tasks (when positive) since when, for `unplaced_task_ms`.
+    deficit: (SimTime, u32),
     /// The current minHealthy (from D, or the eligible instances of a DAEMON service).
     min_healthy: u32,
     /// D of the last pass (DAEMON: the eligible instances; EXTERNAL: the task sets' counts).
@@ -266,6 +270,22 @@ impl Services {
             },
         );
         rt.counted.add(deployment, class, 1);
+        self.account_deficit(cx.now, s);
+    }
+
+    /// Closes the deficit's interval at `now` (into `unplaced_task_ms`) and opens the next with
+    /// the service's desired minus running tasks now (0 when it is not ACTIVE).
+    pub(super) fn account_deficit(&mut self, now: SimTime, s: ServiceId) {
+        let active = self.services[s.index()].status == ServiceStatus::Active;
+        let rt = &mut self.rt[s.index()];
+        let (since, n) = rt.deficit;
+        rt.record.unplaced_task_ms += n as u64 * now.since(since).ms();
+        let n = if active {
+            rt.desired_effective.saturating_sub(rt.counted.running)
+        } else {
+            0
+        };
+        rt.deficit = (now, n);
     }
 
     /// Counts the task as it is now.
@@ -278,6 +298,7 @@ impl Services {
             st.class = class;
             rt.counted.add(d, old, -1);
             rt.counted.add(d, class, 1);
+            self.account_deficit(cx.now, s);
         }
     }
 
@@ -330,6 +351,7 @@ impl Services {
         rt.tasks.remove(&task);
         rt.protected.remove(&task);
         rt.counted.add(st.deployment, st.class, -1);
+        self.account_deficit(op.cx.now, s);
         let t = op.cx.world.task(task);
         if t.started_at.is_none() && t.stop_code == Some(ecsim_model::StopCode::TaskFailedToStart) {
             // Throttling (reference §4.6) and the circuit breaker's first stage (reference §4.4).

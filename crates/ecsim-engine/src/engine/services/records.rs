@@ -12,8 +12,9 @@ use crate::output::ServiceOutput;
 use crate::record::{DeploymentSnapshot, ServiceRow, ServiceSnapshot, SnapshotResponse};
 use crate::service::{DeploymentController, DeploymentStatus, SchedulingStrategy, ServiceStatus};
 use ecsim_kernel::SimTime;
-use ecsim_model::{ClusterId, DeploymentId, ServiceId};
+use ecsim_model::{ClusterId, DeploymentId, InstanceStatus, ServiceId, TaskStatus};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// A service's tasks counted once: those not yet STOPPED, by state and deployment.
 #[derive(Clone, Debug, Default)]
@@ -95,9 +96,12 @@ impl Services {
     /// Keeps `secondsBelowMinHealthy`: time with healthy < minHealthy while the service is ACTIVE.
     pub(super) fn update_below(&mut self, cx: &Cx, s: ServiceId) {
         let now = cx.now;
+        self.account_deficit(now, s);
         let active = self.services[s.index()].status == ServiceStatus::Active;
         let rt = &mut self.rt[s.index()];
-        let below = active && rt.healthy < rt.min_healthy;
+        // RULE: only once the service has first reached a steady state (a new service's start
+        // is not time below minHealthy).
+        let below = active && rt.ever_steady && rt.healthy < rt.min_healthy;
         match (below, rt.below_since) {
             (true, None) => rt.below_since = Some(now),
             (false, Some(since)) => {
@@ -113,6 +117,7 @@ impl Services {
         let rt = &mut self.rt[s.index()];
         let was = rt.steady;
         rt.steady = steady;
+        rt.ever_steady |= steady;
         if steady != was {
             match rt.record.steady_last {
                 Some((t, _)) if t == now => rt.record.steady_last = Some((now, steady)),
@@ -204,9 +209,59 @@ impl Services {
         SnapshotResponse::DescribeServices { services, failures }
     }
 
-    /// One `services.csv` row per service not INACTIVE.
-    pub fn sample(&self, cx: &mut Cx) {
+    /// One `services.csv` row per service not INACTIVE, and each ACTIVE service's zone balance:
+    /// the largest difference in RUNNING tasks between the zones its cluster has instances in
+    /// (and the zones its tasks run in).
+    pub fn sample(&mut self, cx: &mut Cx) {
         let t_s = cx.now.seconds();
+        let mut zones_of: BTreeMap<ClusterId, Vec<(Arc<str>, u32)>> = BTreeMap::new();
+        for k in 0..self.services.len() {
+            let svc = &self.services[k];
+            if svc.status != ServiceStatus::Active {
+                continue;
+            }
+            let zones = zones_of.entry(svc.cluster).or_insert_with(|| {
+                let mut z: Vec<(Arc<str>, u32)> = Vec::new();
+                for &i in &cx.world.cluster(svc.cluster).instances {
+                    let inst = cx.world.instance(i);
+                    if inst.status == InstanceStatus::Inactive {
+                        continue;
+                    }
+                    if let Some(name) = inst.availability_zone() {
+                        if !z.iter().any(|(n, _)| **n == *name) {
+                            z.push((Arc::from(name), 0));
+                        }
+                    }
+                }
+                z
+            });
+            let mut counts = zones.clone();
+            for &t in self.rt[k].tasks.keys() {
+                let task = cx.world.task(t);
+                if task.last_status != TaskStatus::Running {
+                    continue;
+                }
+                let zone: Option<&str> = match (task.zone, task.instance) {
+                    (Some(z), _) => Some(cx.world.zone_name(z)),
+                    (None, Some(i)) => cx.world.instance(i).availability_zone(),
+                    (None, None) => None,
+                };
+                let Some(zone) = zone else { continue };
+                match counts.iter_mut().find(|(n, _)| **n == *zone) {
+                    Some(e) => e.1 += 1,
+                    None => counts.push((Arc::from(zone), 1)),
+                }
+            }
+            if counts.is_empty() {
+                continue;
+            }
+            let max = counts.iter().map(|e| e.1).max().unwrap_or(0);
+            let min = counts.iter().map(|e| e.1).min().unwrap_or(0);
+            let r = &mut self.rt[k].record;
+            r.zone_imbalance_sum += (max - min) as u64;
+            r.zone_imbalance_max = r.zone_imbalance_max.max(max - min);
+            r.zone_samples += 1;
+        }
         for svc in &self.services {
             if svc.status == ServiceStatus::Inactive {
                 continue;
@@ -248,7 +303,11 @@ impl Services {
             let s = ServiceId(k as u32);
             let tally = self.tally(cx, s, false);
             let rt = &mut self.rt[k];
-            // Close the open below-minHealthy interval, and the last entries of the histories.
+            // Close the open below-minHealthy and deficit intervals, and the last entries of the
+            // histories.
+            let (since, n) = rt.deficit;
+            rt.record.unplaced_task_ms += n as u64 * end.since(since).ms();
+            rt.deficit = (end, n);
             if let Some(since) = rt.below_since.take() {
                 rt.record.below_min_healthy_ms += end.since(since).ms();
                 rt.below_since = Some(end);
