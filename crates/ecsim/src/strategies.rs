@@ -186,7 +186,8 @@ impl FaultPlan {
 }
 
 /// Up to `max_faults` faults between `from` and `until` (durations from the start) on the first
-/// `instances` instances launched: instance losses and agent disconnects of 1 to 10 minutes.
+/// `instances` instances launched: instance losses and agent disconnects of 1 to 10 minutes,
+/// reconnected by `until` at the latest (keep `until` within the horizon).
 ///
 /// # Panics
 /// When `from` or `until` is not a duration, or `until` is not after `from`.
@@ -207,13 +208,16 @@ pub fn fault_plans(
     let fault = prop_oneof![
         (from..until, 1..=instances.max(1))
             .prop_map(|(at_s, instance)| Fault::InstanceLoss { at_s, instance }),
-        (from..until, 1..=instances.max(1), 60u64..=600).prop_map(|(at_s, instance, for_s)| {
-            Fault::AgentDisconnect {
-                at_s,
-                instance,
-                for_s,
+        (from..until, 1..=instances.max(1), 60u64..=600).prop_map(
+            move |(at_s, instance, for_s)| {
+                Fault::AgentDisconnect {
+                    at_s,
+                    instance,
+                    // Reconnected by `until` (a later action could fall after the horizon).
+                    for_s: for_s.min(until - at_s),
+                }
             }
-        }),
+        ),
     ];
     prop::collection::vec(fault, 0..=max_faults).prop_map(|mut faults| {
         faults.sort_by_key(|f| match *f {
