@@ -96,6 +96,20 @@ enum Command {
         #[arg(long)]
         seed: Option<u64>,
     },
+    /// Draws one self-contained HTML page of a run directory (or a sweep directory).
+    ///
+    /// Example: `ecsim run scenarios/quickstart.json && ecsim report results/quickstart`
+    /// writes results/quickstart/report.html: the summary and assertions, then charts of
+    /// reserved against registered resources, instances, each service's tasks with its
+    /// deployments, the capacity-provider reservation, placement failures, cost, and the
+    /// packing of the instances at each Snapshot and at the end.
+    Report {
+        /// The run directory (or a sweep directory, holding sweep.csv).
+        dir: PathBuf,
+        /// The page to write (default: DIR/report.html).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -130,6 +144,10 @@ fn main() -> ExitCode {
             },
         ),
         Command::Validate { scenario } => validate(&scenario),
+        Command::Report { dir, out } => ecsim_cli::report::report(&dir, out).map(|path| {
+            out!("wrote {}", path.display());
+            0
+        }),
         Command::Explain {
             scenario,
             at,

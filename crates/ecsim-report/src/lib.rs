@@ -17,6 +17,7 @@
 
 mod ecs;
 mod events;
+pub mod html;
 mod names;
 mod services;
 mod snapshots;
