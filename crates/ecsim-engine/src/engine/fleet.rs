@@ -161,13 +161,7 @@ impl Fleet {
             return None;
         }
         let now = cx.now;
-        let mut attributes = spec.attributes;
-        // The awsvpc capability came with agent 1.15.0 (awsvpc network mode launch); built-in
-        // attributes come first, so the request's or launch's own may override them.
-        if version_at_least(spec.agent_version, TASK_ENI_MIN_AGENT) {
-            attributes.insert(0, ("ecs.capability.task-eni", None));
-        }
-        let attributes = cx.world.attribute_set(&attributes);
+        let attributes = cx.world.attribute_set(&spec.attributes);
         let agent_version = cx.world.intern(spec.agent_version);
         let capacity_provider = spec.capacity_provider.map(|p| cx.world.intern(p));
         let id = cx.world.add_numbered_instance(
@@ -346,7 +340,15 @@ impl Fleet {
             .map_or(0, |b| (b - b'a' + 1) as u32);
         let subnet = format!("subnet-{zone_index:017x}");
         let os_family = ami.os_family();
-        let mut attributes: Vec<(&str, Option<&str>)> = vec![
+        let mut attributes: Vec<(&str, Option<&str>)> = Vec::with_capacity(9);
+        // The awsvpc capability came with agent 1.15.0 (awsvpc network mode launch). A launched
+        // instance's agent reports it; a RegisterContainerInstance has exactly the request's
+        // attributes (SPEC §2), so the request says it or the instance does not have it.
+        if version_at_least(&ami.ecs_agent_version, TASK_ENI_MIN_AGENT) {
+            attributes.push(("ecs.capability.task-eni", None));
+        }
+        // Built-in attributes come first, so the launch's own may override them.
+        attributes.extend([
             ("ecs.availability-zone", Some(zone.as_str())),
             ("ecs.instance-type", Some(t.name.as_str())),
             ("ecs.os-type", Some(ami.os_type())),
@@ -356,7 +358,7 @@ impl Fleet {
             // RULE: one VPC per run, one subnet per zone.
             ("ecs.vpc-id", Some("vpc-00000000000000001")),
             ("ecs.subnet-id", Some(subnet.as_str())),
-        ];
+        ]);
         attributes.extend(
             plan.attributes
                 .iter()
