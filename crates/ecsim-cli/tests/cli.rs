@@ -243,6 +243,10 @@ fn bad_input_is_exit_2_with_path_and_nothing_written() {
             "assertion-unknown-capacity-provider.json",
             &["assertions[0].capacityProvider", "cq"],
         ),
+        (
+            "instance-arn-of-another-region.json",
+            &["actions[2].input.containerInstances[0]", "eu-west-1"],
+        ),
         ("empty-file.json", &["empty"]),
         ("malformed-json.json", &[":2:"]),
         ("not-an-object.json", &["object"]),

@@ -158,6 +158,37 @@ impl Refs {
         }
     }
 
+    /// Checks a container instance or task reference (`kind` `container-instance` or `task`): a
+    /// bare id passes (whether it names anything is the engine's to find at run time); an ARN must
+    /// be an ECS ARN of that resource type in this scenario's region and account, as task
+    /// definition ARNs are (RULE: no instance or task of the run lives elsewhere). `example` says
+    /// what is expected.
+    pub(crate) fn resource_ref(
+        &self,
+        cx: &mut Cx,
+        path: &Path,
+        value: &Value,
+        text: &str,
+        kind: &str,
+        example: &str,
+    ) -> bool {
+        match self.arn_rest(text, kind) {
+            Ok(_) => true,
+            Err(message) => {
+                let message = if message.starts_with("the ARN names region") {
+                    message
+                } else {
+                    format!(
+                        "expected {example}, like arn:aws:ecs:{}:{}:{kind}/CLUSTER/ID",
+                        self.region, self.account_id
+                    )
+                };
+                cx.error_value(path, value, message);
+                false
+            }
+        }
+    }
+
     /// Resolves a cluster name or ARN that must exist now; returns its name.
     pub(crate) fn cluster(
         &self,

@@ -1784,3 +1784,94 @@ fn an_action_with_a_bad_time_resolves_after_the_action_before_it() {
     assert_eq!(all.len(), 1, "{all:#?}");
     assert_eq!(all[0].path, "actions[3].at");
 }
+
+/// RULE (docs/semantics.md, References): ARNs must be in the scenario's region and account, for
+/// container instances and tasks as for task definitions — every instance and task of a run lives
+/// in its region and account, so an ARN elsewhere names nothing the run can have. Each field that
+/// takes a container instance or task reference refuses one, and an ARN of another resource type.
+#[test]
+fn instance_and_task_arns_of_another_region_or_account() {
+    let instance = "arn:aws:ecs:eu-west-1:123456789012:container-instance/prod/00000000000000000000000000000001";
+    let other_account =
+        "arn:aws:ecs:us-east-1:999999999999:container-instance/prod/00000000000000000000000000000001";
+    let task = "arn:aws:ecs:us-east-1:999999999999:task/prod/00000000000000000000000000000001";
+    let cases: Vec<(String, &str, &str)> = vec![
+        (
+            format!(r#"{{ "at": 1, "action": "DeregisterContainerInstance", "input": {{ "cluster": "prod", "containerInstance": "{instance}" }} }}"#),
+            "actions[2].input.containerInstance",
+            "the ARN names region eu-west-1 and account 123456789012, but this scenario runs in region us-east-1",
+        ),
+        (
+            format!(r#"{{ "at": 1, "action": "UpdateContainerInstancesState", "input": {{ "cluster": "prod", "containerInstances": ["i-00000000000000001", "{other_account}"], "status": "DRAINING" }} }}"#),
+            "actions[2].input.containerInstances[1]",
+            "account 999999999999",
+        ),
+        (
+            format!(r#"{{ "at": 1, "action": "StartTask", "input": {{ "cluster": "prod", "taskDefinition": "web", "containerInstances": ["{instance}"] }} }}"#),
+            "actions[2].input.containerInstances[0]",
+            "region eu-west-1",
+        ),
+        (
+            format!(r#"{{ "at": 1, "action": "DescribeContainerInstances", "input": {{ "cluster": "prod", "containerInstances": ["{other_account}"] }} }}"#),
+            "actions[2].input.containerInstances[0]",
+            "account 999999999999",
+        ),
+        (
+            format!(r#"{{ "at": 1, "action": "TerminateContainerInstances", "input": {{ "cluster": "prod", "containerInstances": ["{instance}"] }} }}"#),
+            "actions[2].input.containerInstances[0]",
+            "region eu-west-1",
+        ),
+        (
+            format!(r#"{{ "at": 1, "action": "DisconnectAgent", "input": {{ "cluster": "prod", "containerInstances": ["{instance}"] }} }}"#),
+            "actions[2].input.containerInstances[0]",
+            "region eu-west-1",
+        ),
+        (
+            format!(r#"{{ "at": 1, "action": "PutAttributes", "input": {{ "cluster": "prod", "attributes": [{{ "name": "stack", "value": "prod", "targetId": "{other_account}" }}] }} }}"#),
+            "actions[2].input.attributes[0].targetId",
+            "account 999999999999",
+        ),
+        (
+            format!(r#"{{ "at": 1, "action": "DeleteAttributes", "input": {{ "cluster": "prod", "attributes": [{{ "name": "stack", "targetId": "{instance}" }}] }} }}"#),
+            "actions[2].input.attributes[0].targetId",
+            "region eu-west-1",
+        ),
+        (
+            format!(r#"{{ "at": 1, "action": "StopTask", "input": {{ "cluster": "prod", "task": "{task}" }} }}"#),
+            "actions[2].input.task",
+            "account 999999999999",
+        ),
+        (
+            format!(r#"{{ "at": 1, "action": "DescribeTasks", "input": {{ "cluster": "prod", "tasks": ["0123", "{task}"] }} }}"#),
+            "actions[2].input.tasks[1]",
+            "account 999999999999",
+        ),
+        (
+            format!(r#"{{ "at": 1, "action": "UpdateTaskProtection", "input": {{ "cluster": "prod", "tasks": ["{task}"], "protectionEnabled": true }} }}"#),
+            "actions[2].input.tasks[0]",
+            "account 999999999999",
+        ),
+        (
+            r#"{ "at": 1, "action": "StopTask", "input": { "cluster": "prod", "task": "arn:aws:ecs:us-east-1:123456789012:container-instance/prod/00000000000000000000000000000001" } }"#.to_string(),
+            "actions[2].input.task",
+            "expected a task id or a task ARN, like arn:aws:ecs:us-east-1:123456789012:task/CLUSTER/ID",
+        ),
+        (
+            r#"{ "at": 1, "action": "DescribeContainerInstances", "input": { "cluster": "prod", "containerInstances": ["arn:aws:ec2:us-east-1:123456789012:instance/i-00000000000000001"] } }"#.to_string(),
+            "actions[2].input.containerInstances[0]",
+            "expected a container instance id, an EC2 instance id or a container instance ARN",
+        ),
+    ];
+    for (action, path, fragment) in &cases {
+        let src = with_actions(action);
+        let e = find(&src, path, fragment);
+        assert_eq!(errors(&src).len(), 1, "one error: {e}");
+    }
+    // The scenario's own region and account are accepted, as are bare ids.
+    let own = "arn:aws:ecs:us-east-1:123456789012:container-instance/prod/00000000000000000000000000000001";
+    let src = with_actions(&format!(
+        r#"{{ "at": 1, "action": "DescribeContainerInstances", "input": {{ "cluster": "prod", "containerInstances": ["{own}", "i-00000000000000001"] }} }},
+    {{ "at": 1, "action": "StopTask", "input": {{ "cluster": "prod", "task": "arn:aws:ecs:us-east-1:123456789012:task/prod/00000000000000000000000000000001" }} }}"#
+    ));
+    assert!(load(&src).is_ok(), "{:?}", load(&src).err());
+}

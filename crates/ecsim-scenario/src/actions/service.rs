@@ -7,13 +7,13 @@
 //! service task, a capacity provider not associated with the cluster) is the engine's to decide.
 
 use super::cluster::is_name;
-use super::cluster_ref;
 use super::launch::{
     check_ec2_compatible, check_fargate_placement, check_fargate_task_definition, launch, network,
     network_configuration, request_strategy,
 };
 use super::query::include;
 use super::task::{constraint_total, simulation_block, task_definition, Resolved};
+use super::{check_refs, cluster_ref, IdKind};
 use crate::cx::{object, Cx, Field, Obj};
 use crate::path::Path;
 use crate::placement::{constraints, strategies, ConstraintSite, CONSTRAINTS_MAX};
@@ -860,7 +860,7 @@ pub(crate) fn update_task_protection(
     )?;
     let errors = cx.error_count();
     let cluster = cluster_ref(cx, refs, &o, true);
-    let tasks = task_list(cx, &o);
+    let tasks = task_list(cx, refs, &o);
     let protection_enabled = if o.has("protectionEnabled") {
         o.bool(cx, "protectionEnabled")
     } else {
@@ -897,7 +897,7 @@ pub(crate) fn update_task_protection(
 }
 
 /// UpdateTaskProtection's `tasks`: 1 to 10 task ids or ARNs.
-fn task_list(cx: &mut Cx, o: &Obj<'_>) -> Option<Vec<String>> {
+fn task_list(cx: &mut Cx, refs: &Refs, o: &Obj<'_>) -> Option<Vec<String>> {
     if !o.has("tasks") {
         o.missing(cx, "tasks", "a list of up to 10 task ids or ARNs");
         return None;
@@ -916,6 +916,9 @@ fn task_list(cx: &mut Cx, o: &Obj<'_>) -> Option<Vec<String>> {
             &o.at("tasks").index(i),
             "expected a task id or ARN, not an empty string",
         );
+        return None;
+    }
+    if !check_refs(cx, refs, o, "tasks", IdKind::Task) {
         return None;
     }
     Some(list.into_iter().map(str::to_string).collect())

@@ -5,7 +5,7 @@ use super::launch::{
     check_ec2_compatible, check_fargate_placement, check_fargate_task_definition, launch, network,
 };
 use super::task_definition::{parse_cpu, parse_memory, reference_value};
-use super::{cluster_ref, instance_list};
+use super::{check_refs, cluster_ref, instance_list, IdKind};
 use crate::cx::{as_array, object, Cx, Field, Obj};
 use crate::path::Path;
 use crate::placement::{constraints, strategies, ConstraintSite, CONSTRAINTS_MAX};
@@ -437,6 +437,7 @@ pub(crate) fn start_task(
     // API: StartTask.containerInstances — "You can specify up to 10 container instances."
     let container_instances = instance_list(
         cx,
+        refs,
         &o,
         "containerInstances",
         10,
@@ -475,7 +476,8 @@ pub(crate) fn stop_task(
         &[("cluster", Used), ("reason", Used), ("task", Used)],
     )?;
     let cluster = cluster_ref(cx, refs, &o, false);
-    let task = non_empty(cx, &o, "task", "the task id or ARN");
+    let task = non_empty(cx, &o, "task", "the task id or ARN")
+        .filter(|_| check_refs(cx, refs, &o, "task", IdKind::Task));
     let reason = o.str(cx, "reason").map(str::to_string);
     Some(Action::StopTask {
         cluster: cluster?,
