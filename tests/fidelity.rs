@@ -9,6 +9,20 @@ fn run(src: &str) -> RunOutput {
     ecsim_engine::run(&loaded.scenario)
 }
 
+/// Every `ECS Action Error` as (action index, exception).
+fn action_errors(o: &RunOutput) -> Vec<(usize, &'static str)> {
+    o.events()
+        .filter_map(|e| match &e.detail {
+            EventDetail::ActionError {
+                action_index,
+                error,
+                ..
+            } => Some((*action_index, *error)),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Every `ECS Placement Failure`'s reason, in order.
 fn placement_failures(o: &RunOutput) -> Vec<&'static str> {
     o.events()
@@ -55,4 +69,151 @@ fn a_registered_instance_has_exactly_the_requests_attributes() {
     let with = run(&scenario(r#"[{"name": "ecs.capability.task-eni"}]"#));
     assert_eq!(placement_failures(&with), Vec::<&str>::new());
     assert_eq!(placements(&with), 1);
+}
+
+/// A cluster `c` with one m5.large launched at 0 (`i-00000000000000001`, up at 90 s), then
+/// `actions` (indices from 2).
+fn one_instance(actions: &str) -> String {
+    format!(
+        r#"{{"schemaVersion": 1, "name": "attributes", "horizon": "30m", "actions": [
+  {{"at": 0, "action": "CreateCluster", "input": {{"clusterName": "c"}}}},
+  {{"at": 0, "action": "LaunchContainerInstances", "input": {{"cluster": "c", "instanceType": "m5.large", "count": 1}}}},
+  {actions}
+]}}"#
+    )
+}
+
+/// `{"name": N, "value": V, "targetId": T, "targetType": "container-instance"}`.
+fn attribute(name: &str, value: Option<&str>, target: &str) -> String {
+    let value = value.map_or(String::new(), |v| format!(r#""value": "{v}", "#));
+    format!(
+        r#"{{"name": "{name}", {value}"targetId": "{target}", "targetType": "container-instance"}}"#
+    )
+}
+
+fn put(at: &str, action: &str, attributes: &[String]) -> String {
+    format!(
+        r#"{{"at": "{at}", "action": "{action}", "input": {{"cluster": "c", "attributes": [{}]}}}}"#,
+        attributes.join(", ")
+    )
+}
+
+/// API PutAttributes and DeleteAttributes, Errors: "TargetNotFoundException — The specified
+/// target wasn't found." A call naming an instance the cluster does not have fails whole: the
+/// attribute it names for a real instance is not applied either.
+#[test]
+fn attributes_on_an_unknown_target_are_target_not_found() {
+    let known = "i-00000000000000001";
+    let unknown = "i-00000000000000009";
+    let o = run(&one_instance(
+        &[
+            put(
+                "2m",
+                "PutAttributes",
+                &[
+                    attribute("stack", Some("prod"), known),
+                    attribute("stack", Some("prod"), unknown),
+                ],
+            ),
+            put(
+                "3m",
+                "PutAttributes",
+                &[attribute("team", Some("a"), known)],
+            ),
+            put(
+                "4m",
+                "DeleteAttributes",
+                &[attribute("team", None, unknown)],
+            ),
+            put(
+                "5m",
+                "DeleteAttributes",
+                &[
+                    attribute("team", None, known),
+                    attribute("team", None, unknown),
+                ],
+            ),
+        ]
+        .join(",\n"),
+    ));
+    assert_eq!(
+        action_errors(&o),
+        [
+            (2, "TargetNotFoundException"),
+            (4, "TargetNotFoundException"),
+            (5, "TargetNotFoundException")
+        ]
+    );
+    let inst = &o.world.instances[0];
+    assert_eq!(
+        inst.attribute("stack"),
+        None,
+        "the failed call applied nothing"
+    );
+    assert_eq!(
+        inst.attribute("team"),
+        Some(Some("a")),
+        "nor did the failed delete"
+    );
+}
+
+/// API PutAttributes.attributes: "You can specify up to 10 custom attributes for each resource";
+/// Errors: "AttributeLimitExceeded — You can apply up to 10 custom attributes for each resource."
+/// Ten custom attributes fit (the built-in `ecs.` ones do not count); an eleventh fails the call
+/// whole; replacing a value of one of the ten, or adding one after a delete, does not.
+#[test]
+fn an_eleventh_custom_attribute_is_attribute_limit_exceeded() {
+    let i = "i-00000000000000001";
+    let ten: Vec<String> = (1..=10)
+        .map(|k| attribute(&format!("custom-{k}"), Some("x"), i))
+        .collect();
+    let o = run(&one_instance(
+        &[
+            put("2m", "PutAttributes", &ten),
+            put(
+                "3m",
+                "PutAttributes",
+                &[
+                    attribute("custom-1", Some("y"), i),
+                    attribute("custom-11", Some("x"), i),
+                ],
+            ),
+            put(
+                "4m",
+                "PutAttributes",
+                &[attribute("custom-1", Some("z"), i)],
+            ),
+            put(
+                "5m",
+                "PutAttributes",
+                &[attribute("ecs.capability.extra", None, i)],
+            ),
+            put("6m", "DeleteAttributes", &[attribute("custom-2", None, i)]),
+            put(
+                "7m",
+                "PutAttributes",
+                &[attribute("custom-11", Some("x"), i)],
+            ),
+            put(
+                "8m",
+                "PutAttributes",
+                &[attribute("custom-12", Some("x"), i)],
+            ),
+        ]
+        .join(",\n"),
+    ));
+    assert_eq!(
+        action_errors(&o),
+        [(3, "AttributeLimitExceeded"), (8, "AttributeLimitExceeded")]
+    );
+    let inst = &o.world.instances[0];
+    assert_eq!(
+        inst.attribute("custom-1"),
+        Some(Some("z")),
+        "the failed call changed nothing, the next replaced"
+    );
+    assert_eq!(inst.attribute("custom-2"), None);
+    assert_eq!(inst.attribute("custom-11"), Some(Some("x")));
+    assert_eq!(inst.attribute("custom-12"), None);
+    assert_eq!(inst.attribute("ecs.capability.extra"), Some(None));
 }
