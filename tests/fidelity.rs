@@ -217,3 +217,50 @@ fn an_eleventh_custom_attribute_is_attribute_limit_exceeded() {
     assert_eq!(inst.attribute("custom-12"), None);
     assert_eq!(inst.attribute("ecs.capability.extra"), Some(None));
 }
+
+/// API ContainerOverride.resourceRequirements: "The type and amount of a resource to assign to a
+/// container, instead of the default value from the task definition. The only supported resource
+/// is a GPU." (RunTask and StartTask request syntax.) A container with one GPU in its task
+/// definition, overridden to 3 on RunTask and to 2, then 1, on StartTask, reserves what the
+/// override names on a 4-GPU g4dn.12xlarge: 3, then 2 does not fit (RESOURCE:GPU), then 1 does;
+/// a task without the override reserves the task definition's 1 and finds none left.
+#[test]
+fn container_overrides_reserve_the_gpus_they_name() {
+    let gpus = |n: u32| {
+        format!(
+            r#""overrides": {{"containerOverrides": [{{"name": "train", "resourceRequirements": [{{"type": "GPU", "value": "{n}"}}]}}]}}"#
+        )
+    };
+    let instance = "i-00000000000000001";
+    let o = run(&format!(
+        r#"{{"schemaVersion": 1, "name": "gpus", "horizon": "30m", "actions": [
+  {{"at": 0, "action": "CreateCluster", "input": {{"clusterName": "c"}}}},
+  {{"at": 0, "action": "LaunchContainerInstances", "input": {{"cluster": "c", "instanceType": "g4dn.12xlarge", "count": 1}}}},
+  {{"at": 0, "action": "RegisterTaskDefinition", "input": {{"family": "ml", "containerDefinitions": [
+    {{"name": "train", "image": "x", "cpu": 1024, "memory": 2048, "resourceRequirements": [{{"type": "GPU", "value": "1"}}]}}]}}}},
+  {{"at": "2m", "action": "RunTask", "input": {{"cluster": "c", "taskDefinition": "ml", {}}}}},
+  {{"at": "3m", "action": "StartTask", "input": {{"cluster": "c", "taskDefinition": "ml", "containerInstances": ["{instance}"], {}}}}},
+  {{"at": "4m", "action": "StartTask", "input": {{"cluster": "c", "taskDefinition": "ml", "containerInstances": ["{instance}"], {}}}}},
+  {{"at": "5m", "action": "RunTask", "input": {{"cluster": "c", "taskDefinition": "ml"}}}},
+  {{"at": "6m", "action": "DescribeTasks", "input": {{"cluster": "c", "tasks": ["00000000000000000000000000000001"]}}}}
+]}}"#,
+        gpus(3),
+        gpus(2),
+        gpus(1)
+    ));
+    assert_eq!(placements(&o), 2, "3 GPUs, then 1");
+    assert_eq!(placement_failures(&o), ["RESOURCE:GPU", "RESOURCE:GPU"]);
+    let inst = &o.world.instances[0];
+    assert_eq!(inst.registered.gpus, 4);
+    assert_eq!(inst.remaining().gpus, 0, "the overrides' 3 and 1 are held");
+    // DescribeTasks shows the override as the request gave it (API Task.overrides).
+    let mut snapshots = Vec::new();
+    ecsim_report::write_snapshots(&o, &mut snapshots).expect("written");
+    let line: serde_json::Value =
+        serde_json::from_slice(snapshots.split(|&b| b == b'\n').next().expect("a line"))
+            .expect("json");
+    assert_eq!(
+        line["response"]["tasks"][0]["overrides"],
+        serde_json::json!({"containerOverrides": [{"name": "train", "resourceRequirements": [{"type": "GPU", "value": "3"}]}]})
+    );
+}

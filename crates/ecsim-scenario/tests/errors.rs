@@ -1875,3 +1875,33 @@ fn instance_and_task_arns_of_another_region_or_account() {
     ));
     assert!(load(&src).is_ok(), "{:?}", load(&src).err());
 }
+
+/// API ContainerOverride.resourceRequirements take the ResourceRequirement of the task definition:
+/// a GPU count as a string of at least 1, listed once; InferenceAccelerator is accepted and ignored.
+#[test]
+fn gpu_overrides_are_resource_requirements() {
+    let with = |requirements: &str| {
+        run_task(&format!(
+            r#""overrides": {{ "containerOverrides": [ {{ "name": "app", "resourceRequirements": {requirements} }} ] }}"#
+        ))
+    };
+    assert!(load(&with(r#"[{"type": "GPU", "value": "2"}]"#)).is_ok());
+    let src = with(r#"[{"type": "GPU", "value": "two"}]"#);
+    find(
+        &src,
+        "actions[2].input.overrides.containerOverrides[0].resourceRequirements[0].value",
+        "expected the number of GPUs as a string",
+    );
+    let src = with(r#"[{"type": "GPU", "value": "1"}, {"type": "GPU", "value": "2"}]"#);
+    find(
+        &src,
+        "actions[2].input.overrides.containerOverrides[0].resourceRequirements[1]",
+        "the GPU requirement is listed twice",
+    );
+    let src = with(r#"[{"type": "Disk", "value": "1"}]"#);
+    find(
+        &src,
+        "actions[2].input.overrides.containerOverrides[0].resourceRequirements[0].type",
+        "unknown resource type 'Disk'",
+    );
+}
