@@ -264,3 +264,48 @@ fn container_overrides_reserve_the_gpus_they_name() {
         serde_json::json!({"containerOverrides": [{"name": "train", "resourceRequirements": [{"type": "GPU", "value": "3"}]}]})
     );
 }
+
+/// API DeleteService: "You can delete a service if you have no running tasks in it and the desired
+/// task count is zero. If the service is actively maintaining tasks, you can't delete it, and you
+/// must update the service to a desired task count of zero"; DeleteTaskSet's `force`: "you can
+/// delete a task set even if it hasn't been scaled down to zero"; DeleteCluster: "You must
+/// deregister all container instances from this cluster before you may delete it." The bundled
+/// `delete-in-steps` scenario writes each "try, scale to 0, delete" in turn: every first delete
+/// is refused and leaves the name in place for the actions that bring it down; once the delete
+/// happens, what names it is the API's exception (UpdateService: ServiceNotActiveException,
+/// UpdateTaskSet: TaskSetNotFoundException, RunTask: ClusterNotFoundException).
+#[test]
+fn a_refused_delete_leaves_the_name_in_place() {
+    let src = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/delete-in-steps.json"
+    ))
+    .expect("bundled scenario");
+    let o = run(&src);
+    assert_eq!(
+        action_errors(&o),
+        [
+            (6, "InvalidParameterException"),
+            (9, "ServiceNotActiveException"),
+            (10, "InvalidParameterException"),
+            (13, "TaskSetNotFoundException"),
+            (14, "ClusterContainsContainerInstancesException"),
+            (19, "ClusterNotFoundException"),
+        ]
+    );
+    let describe = o.snapshots().next().expect("the DescribeServices");
+    let ecsim_engine::SnapshotResponse::DescribeServices { services, .. } = &describe.response
+    else {
+        panic!("a DescribeServices response")
+    };
+    let statuses: Vec<(&str, &str)> = services
+        .iter()
+        .map(|s| (s.service.name.as_str(), s.service.status.as_str()))
+        .collect();
+    assert_eq!(statuses, [("web", "INACTIVE"), ("ext", "ACTIVE")]);
+    assert!(o.assertions.iter().all(|a| a.passed), "{:?}", o.assertions);
+    assert_eq!(
+        o.world.clusters[0].status,
+        ecsim_model::ClusterStatus::Inactive
+    );
+}

@@ -94,10 +94,6 @@ fn bad_input_is_exit_2_with_path_and_nothing_written() {
         ),
         ("unknown-service.json", &["actions[3].input.service", "wbe"]),
         (
-            "update-deleted-service.json",
-            &["actions[4].input.service", "deleted"],
-        ),
-        (
             "task-set-on-ecs-service.json",
             &["actions[3].input.service", "EXTERNAL"],
         ),

@@ -98,12 +98,6 @@ fn service_files_have_the_one_error_they_are_about() {
             "unknown service 'wbe' in cluster 'c'; did you mean 'web'?",
         ),
         (
-            "update-deleted-service.json",
-            "actions[4].input.service",
-            Some("\"web\""),
-            "service 'web' of cluster 'c' was deleted by an earlier action",
-        ),
-        (
             "task-set-on-ecs-service.json",
             "actions[3].input.service",
             Some("\"web\""),

@@ -2,9 +2,10 @@
 //! the DescribeServices query (the task set actions are in [`super::task_set`]).
 //!
 //! References resolve against what earlier actions defined ([`Refs`]): a service must be created
-//! by an earlier CreateService and not deleted by an earlier DeleteService. Whatever depends on
-//! the simulated state (a DeleteService of a service that still runs tasks, a task that is not a
-//! service task, a capacity provider not associated with the cluster) is the engine's to decide.
+//! by an earlier CreateService (an earlier DeleteService frees its name but does not remove it:
+//! the delete may be refused). Whatever depends on the simulated state (a DeleteService of a
+//! service scaled above 0, an action on a service that is gone, a task that is not a service task,
+//! a capacity provider not associated with the cluster) is the engine's to decide.
 
 use super::cluster::is_name;
 use super::launch::{
@@ -536,6 +537,7 @@ pub(crate) fn create_service(
                 runs: launch.runs,
                 has_strategy: launch.strategy.is_some(),
                 task_definition: resolved.as_ref().map(|r| (r.label(), r.info.clone())),
+                deleted: false,
             },
         );
     }
@@ -806,8 +808,10 @@ fn update_capacity(
     (strategy.map(|s| s.items), runs)
 }
 
-/// API: DeleteService. The service's name is free again for a later CreateService (whether the
-/// service still has tasks to drain is the engine's to decide).
+/// API: DeleteService. The service's name is free again for a later CreateService, and later
+/// actions may still name the service: whether the delete happens (a REPLICA service scaled above
+/// 0 needs `force`) and what a later action does with a deleted service are the engine's to
+/// decide.
 pub(crate) fn delete_service(
     cx: &mut Cx,
     refs: &mut Refs,
