@@ -440,3 +440,60 @@ fn daemon_eligibility_is_active_instances_meeting_the_constraints() {
         Vec::<u32>::new()
     );
 }
+
+/// SPEC §4, Explanations: "Every placement decision can be explained: per instance, which check
+/// rejected it; per strategy, the scores and the surviving set." With one candidate left the
+/// strategies decide nothing, yet each still shows its score of that candidate (the explanation
+/// was cut at the first strategy before); the decision and the random stream are untouched.
+#[test]
+fn explanations_score_every_strategy_with_one_candidate() {
+    let (mut w, c) = world(&[
+        ("us-east-1a", "m5.large", 2048, 1024),
+        ("us-east-1b", "m5.large", 2048, 7680),
+        ("us-east-1c", "m5.large", 2048, 1024),
+    ]);
+    let def = w.register_task_definition(simple_task_definition("web", 256, 2048));
+    let requirements = w
+        .task_definition(def)
+        .requirements(&TaskOverride::default());
+    let g = w.intern_group("family:web");
+    let strategies = [az(), S::Binpack(BinpackField::Memory), S::Random];
+    let req = PlacementRequest {
+        cluster: c,
+        requirements: &requirements,
+        group: g,
+        launch_type: LaunchType::Ec2,
+        constraints: &[],
+        strategies: &strategies,
+        only: None,
+        capacity_provider: None,
+        explain: true,
+    };
+    prepare(&mut w, &req);
+    let mut rng = RandomStreams::new(7).stream("placement");
+    let d = place(&w, &req, &mut rng).expect("one instance has room");
+    let only = InstanceId(1);
+    assert_eq!((d.instance, d.finalists), (only, 1));
+    let e = d.explanation.expect("explained");
+    /// A strategy step as (strategy, scores, survivors).
+    type Step<'a> = (&'a str, Vec<(InstanceId, i64)>, Vec<InstanceId>);
+    let steps: Vec<Step> = e
+        .steps
+        .iter()
+        .map(|s| (s.strategy.as_str(), s.scores.clone(), s.survivors.clone()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            (
+                "spread(attribute:ecs.availability-zone)",
+                vec![(only, 0)],
+                vec![only]
+            ),
+            ("binpack(MEMORY)", vec![(only, 7680 - 2048)], vec![only]),
+            ("random", vec![], vec![only]),
+        ]
+    );
+    let mut fresh = RandomStreams::new(7).stream("placement");
+    assert_eq!(rng.below(1 << 30), fresh.below(1 << 30), "no draw was made");
+}

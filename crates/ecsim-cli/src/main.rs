@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use ecsim_engine::Engine;
 use ecsim_kernel::SimTime;
+use ecsim_model::InstanceStatus;
 use ecsim_placement::Check;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -92,6 +93,10 @@ enum Command {
         /// The task group (default: family:FAMILY), for spread counts and distinctInstance.
         #[arg(long)]
         group: Option<String>,
+        /// The capacity provider the task is assigned to (an Auto Scaling group provider of the
+        /// cluster), as a service's or a strategy's task is: only its instances are considered.
+        #[arg(long = "capacity-provider")]
+        capacity_provider: Option<String>,
         /// Overrides the scenario's seed.
         #[arg(long)]
         seed: Option<u64>,
@@ -156,15 +161,19 @@ fn main() -> ExitCode {
             strategy,
             constraints,
             group,
+            capacity_provider,
             seed,
         } => explain(
             &scenario,
             &at,
             &task_definition,
             cluster,
-            strategy.as_deref(),
-            constraints.as_deref(),
-            group.as_deref(),
+            ExplainOptions {
+                strategy: strategy.as_deref(),
+                constraints: constraints.as_deref(),
+                group: group.as_deref(),
+                capacity_provider: capacity_provider.as_deref(),
+            },
             seed,
         ),
     };
@@ -295,17 +304,28 @@ fn validate(path: &Path) -> Result<u8, UsageError> {
     Ok(0)
 }
 
-#[allow(clippy::too_many_arguments)] // one per command-line option
+/// The options of `explain` that shape the task explained.
+struct ExplainOptions<'a> {
+    strategy: Option<&'a str>,
+    constraints: Option<&'a str>,
+    group: Option<&'a str>,
+    capacity_provider: Option<&'a str>,
+}
+
 fn explain(
     path: &Path,
     at: &str,
     task_definition: &str,
     cluster: Option<String>,
-    strategy: Option<&str>,
-    constraints: Option<&str>,
-    group: Option<&str>,
+    options: ExplainOptions<'_>,
     seed: Option<u64>,
 ) -> Result<u8, UsageError> {
+    let ExplainOptions {
+        strategy,
+        constraints,
+        group,
+        capacity_provider,
+    } = options;
     let at_arg = at;
     let at = ecsim_scenario::parse_duration(at)
         .map_err(|e| UsageError(format!("error: --at {at:?}: {e}")))?;
@@ -360,7 +380,14 @@ fn explain(
         },
     };
     let (result, cluster_id) = engine
-        .explain(&cluster, task_definition, &strategies, &constraints, group)
+        .explain(
+            &cluster,
+            task_definition,
+            &strategies,
+            &constraints,
+            group,
+            capacity_provider,
+        )
         .map_err(|e| UsageError(format!("error: at {at_arg}: {e}")))?;
     let def = world.task_definition(
         world
@@ -387,6 +414,9 @@ fn explain(
         Err(f) => f.explanation.clone(),
     }
     .unwrap_or_default();
+    if let Some(line) = &explanation.restriction {
+        let _ = writeln!(out, "{line}");
+    }
     let _ = writeln!(
         out,
         "{:<22} {:<14} {:<12} {:>10} {:>12}  verdict",
@@ -394,14 +424,31 @@ fn explain(
     );
     for &id in &world.cluster(cluster_id).instances {
         let inst = world.instance(id);
-        let rem = inst.remaining();
         let verdict = match explanation.verdicts.iter().find(|v| v.instance == id) {
             Some(v) => match v.rejected_by {
                 None => "fits".to_string(),
                 Some(c) => format!("rejected: {}{}", c.reason(), hint(c)),
             },
-            // Only ACTIVE instances are candidates (DRAINING takes no new tasks; INACTIVE has left).
+            // A terminated instance is gone; a deregistered one has left the cluster (INACTIVE).
+            None if inst.terminated => "gone: terminated".to_string(),
+            None if inst.status == InstanceStatus::Inactive => {
+                "not a candidate: INACTIVE (deregistered)".to_string()
+            }
+            // Another provider's instance is not considered at all (SPEC §8).
+            None if capacity_provider.is_some()
+                && inst.capacity_provider.as_deref() != capacity_provider =>
+            {
+                "not considered: not of this capacity provider".to_string()
+            }
+            // Only ACTIVE instances are candidates (DRAINING takes no new tasks).
             None => format!("not a candidate: {}", inst.status.as_str()),
+        };
+        // An instance that has left offers nothing: its resources are not free, they are gone.
+        let (cpu_free, memory_free) = if inst.status == InstanceStatus::Inactive {
+            ("-".to_string(), "-".to_string())
+        } else {
+            let rem = inst.remaining();
+            (rem.cpu.to_string(), rem.memory_mib.to_string())
         };
         let _ = writeln!(
             out,
@@ -409,8 +456,8 @@ fn explain(
             inst.ec2_instance_id,
             inst.availability_zone().unwrap_or("-"),
             inst.instance_type().unwrap_or("-"),
-            rem.cpu,
-            rem.memory_mib
+            cpu_free,
+            memory_free
         );
     }
     for step in &explanation.steps {

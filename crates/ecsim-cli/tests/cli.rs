@@ -94,10 +94,6 @@ fn bad_input_is_exit_2_with_path_and_nothing_written() {
         ),
         ("unknown-service.json", &["actions[3].input.service", "wbe"]),
         (
-            "update-deleted-service.json",
-            &["actions[4].input.service", "deleted"],
-        ),
-        (
             "task-set-on-ecs-service.json",
             &["actions[3].input.service", "EXTERNAL"],
         ),
@@ -242,6 +238,10 @@ fn bad_input_is_exit_2_with_path_and_nothing_written() {
         (
             "assertion-unknown-capacity-provider.json",
             &["assertions[0].capacityProvider", "cq"],
+        ),
+        (
+            "instance-arn-of-another-region.json",
+            &["actions[2].input.containerInstances[0]", "eu-west-1"],
         ),
         ("empty-file.json", &["empty"]),
         ("malformed-json.json", &[":2:"]),
@@ -509,6 +509,83 @@ fn explain_names_the_check_that_rejects_each_instance() {
         "nope",
     ]);
     assert_eq!(unknown.status.code(), Some(2));
+}
+
+/// `explain` of a task assigned to a capacity provider (SPEC §8: "placed (§4) only among that
+/// provider's instances") prints the pipeline's restriction line and marks the other instances as
+/// not considered; instances terminated by the spot interruption at 30 m are gone, with no
+/// resources "free"; and with one candidate left every strategy still shows its score (SPEC §4:
+/// "per strategy, the scores and the surviving set").
+#[test]
+fn explain_shows_the_provider_terminated_instances_and_every_score() {
+    let out = ecsim(&[
+        "explain",
+        "scenarios/capacity-provider-split.json",
+        "--at",
+        "40m",
+        "--task-definition",
+        "web",
+        "--capacity-provider",
+        "on-demand",
+        "--constraints",
+        r#"[{"type":"memberOf","expression":"ec2InstanceId == i-00000000000000001"}]"#,
+        "--strategy",
+        r#"[{"type":"spread","field":"attribute:ecs.availability-zone"},{"type":"binpack","field":"memory"}]"#,
+    ]);
+    let s = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        s.contains(
+            "capacity provider on-demand: only its instances are considered (2 of the cluster's 8)"
+        ),
+        "{s}"
+    );
+    let line = |id: &str| {
+        s.lines()
+            .find(|l| l.starts_with(id))
+            .unwrap_or_else(|| panic!("{id} listed: {s}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert!(line("i-00000000000000001").ends_with("fits"), "{s}");
+    assert!(
+        line("i-00000000000000003").ends_with("not considered: not of this capacity provider"),
+        "{s}"
+    );
+    assert!(
+        line("i-00000000000000004").ends_with("m5.large - - gone: terminated"),
+        "{s}"
+    );
+    for step in [
+        "strategy spread(attribute:ecs.availability-zone): keeps 1 of 1",
+        "strategy binpack(MEMORY): keeps 1 of 1",
+    ] {
+        assert!(s.contains(step), "{step}: {s}");
+    }
+    assert!(
+        s.contains("placement: i-00000000000000001 (1 finalist"),
+        "{s}"
+    );
+    // A provider the cluster does not have, and a Fargate one, are usage errors.
+    for provider in ["spt", "FARGATE"] {
+        let bad = ecsim(&[
+            "explain",
+            "scenarios/capacity-provider-split.json",
+            "--at",
+            "40m",
+            "--task-definition",
+            "web",
+            "--capacity-provider",
+            provider,
+        ]);
+        assert_eq!(bad.status.code(), Some(2));
+        assert!(
+            text(&bad.stderr).contains("is not associated with cluster 'prod'"),
+            "{}",
+            text(&bad.stderr)
+        );
+    }
 }
 
 /// The scenario that calls every supported action (the loader's fixture) runs to the same bytes

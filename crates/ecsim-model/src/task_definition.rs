@@ -227,6 +227,9 @@ pub struct ContainerOverride {
     pub cpu: Option<u32>,
     pub memory_mib: Option<u32>,
     pub memory_reservation_mib: Option<u32>,
+    /// API ContainerOverride.resourceRequirements: the container's GPUs "instead of the default
+    /// value from the task definition" (None: the task definition's).
+    pub gpus: Option<u32>,
 }
 
 /// Task-level overrides (API: TaskOverride).
@@ -269,7 +272,7 @@ impl TaskDefinition {
                 .or(c.memory_reservation_mib);
             sum_cpu = sum_cpu.saturating_add(cpu);
             sum_mem = sum_mem.saturating_add(res.or(mem).unwrap_or(0));
-            gpus = gpus.saturating_add(c.gpus);
+            gpus = gpus.saturating_add(o.and_then(|o| o.gpus).unwrap_or(c.gpus));
             for pm in c
                 .port_mappings
                 .iter()

@@ -439,7 +439,10 @@ pub(crate) fn apply_strategies(
     mut explanation: Option<&mut Explanation>,
 ) -> Vec<InstanceId> {
     for strategy in req.strategies {
-        if set.len() <= 1 {
+        // One candidate left: nothing to refine. An explanation still shows each strategy's score
+        // of it (SPEC §4: "per strategy, the scores and the surviving set").
+        let decided = set.len() <= 1;
+        if decided && explanation.is_none() {
             break;
         }
         // random: the final draw among the current set is exactly "a uniform draw among the candidates".
@@ -454,6 +457,16 @@ pub(crate) fn apply_strategies(
             break;
         }
         let scores = score(world, req, strategy, &set);
+        if decided {
+            if let Some(e) = explanation.as_deref_mut() {
+                e.steps.push(StrategyStep {
+                    strategy: describe(strategy),
+                    scores,
+                    survivors: set.clone(),
+                });
+            }
+            continue;
+        }
         let best = scores.iter().map(|&(_, s)| s).min().expect("non-empty set");
         let survivors: Vec<InstanceId> = scores
             .iter()

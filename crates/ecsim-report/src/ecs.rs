@@ -191,6 +191,25 @@ struct ContainerOverrideJson<'a> {
     memory: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     memory_reservation: Option<u32>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    resource_requirements: Vec<ResourceRequirementJson>,
+}
+
+/// API: ResourceRequirement — a container override's GPUs (`{"type": "GPU", "value": "2"}`).
+#[derive(Serialize)]
+struct ResourceRequirementJson {
+    r#type: &'static str,
+    value: String,
+}
+
+/// The override's GPU requirement, as the request gave it.
+fn gpu_requirement(gpus: Option<u32>) -> Vec<ResourceRequirementJson> {
+    gpus.map(|n| ResourceRequirementJson {
+        r#type: "GPU",
+        value: n.to_string(),
+    })
+    .into_iter()
+    .collect()
 }
 
 /// API: TaskOverride. Task-level cpu and memory are strings, like Task.cpu.
@@ -337,6 +356,7 @@ fn task_override<'a>(
                 cpu: co.and_then(|co| co.cpu),
                 memory: co.and_then(|co| co.memory_mib),
                 memory_reservation: co.and_then(|co| co.memory_reservation_mib),
+                resource_requirements: gpu_requirement(co.and_then(|co| co.gpus)),
             }
         })
         .collect();
@@ -348,6 +368,7 @@ fn task_override<'a>(
                 cpu: co.cpu,
                 memory: co.memory_mib,
                 memory_reservation: co.memory_reservation_mib,
+                resource_requirements: gpu_requirement(co.gpus),
             });
         }
     }

@@ -2,7 +2,10 @@
 //! definition revisions, services and their task sets, capacity providers and their clusters
 //! ([`providers`]), and the instance-type and AMI catalogs. References to anything not defined by
 //! an earlier action are input errors (SPEC §3); whatever depends on the simulated state at that
-//! moment is left to the engine.
+//! moment is left to the engine. A delete is such a thing: the cluster may refuse it (DeleteService
+//! of a service scaled above 0 without `force`, DeleteTaskSet likewise, DeleteCluster of a cluster
+//! with instances or services), so a later action may still name what an earlier one deleted, and
+//! the engine decides when it runs.
 
 mod providers;
 
@@ -51,7 +54,8 @@ pub(crate) struct TaskSetRef {
     /// The index of the CreateTaskSet action in the file.
     pub action: usize,
     pub external_id: Option<String>,
-    /// False once an earlier DeleteTaskSet removed it.
+    /// False once an earlier DeleteTaskSet deleted it (if the cluster allowed: later actions may
+    /// still name it).
     pub live: bool,
 }
 
@@ -73,6 +77,9 @@ pub(crate) struct ServiceRef {
     /// Its current task definition (`family:revision` and what is known of it), when one
     /// revision applies.
     pub task_definition: Option<(String, Revision)>,
+    /// An earlier DeleteService deleted it, if the cluster allowed: its name is free for a
+    /// CreateService, and later actions may still name it (the engine decides whether it is gone).
+    pub deleted: bool,
 }
 
 /// The scenario's declared world at one point of the (at, index) replay.
@@ -81,8 +88,8 @@ pub(crate) struct Refs {
     pub account_id: String,
     pub instance_types: InstanceTypeCatalog,
     pub amis: AmiCatalog,
-    clusters: BTreeSet<String>,
-    /// Every cluster some CreateCluster so far created, deleted ones included.
+    /// Every cluster some CreateCluster so far created, deleted ones included (a DeleteCluster may
+    /// be refused; the engine decides).
     created_clusters: BTreeSet<String>,
     /// Every Auto Scaling group provider some CreateCapacityProvider so far created (the latest
     /// of each name), deleted ones included.
@@ -91,7 +98,8 @@ pub(crate) struct Refs {
     /// CreateCluster and PutClusterCapacityProviders actions left it.
     associations: BTreeMap<String, String>,
     families: BTreeMap<String, Vec<Revision>>,
-    /// The services that exist now, per cluster, by name.
+    /// The services created so far, per cluster, by name (the latest of each name), deleted ones
+    /// included.
     services: BTreeMap<String, BTreeMap<String, ServiceRef>>,
     /// Every (cluster, service) some CreateService so far created, deleted ones included.
     created_services: BTreeSet<(String, String)>,
@@ -126,7 +134,6 @@ impl Refs {
             account_id,
             instance_types,
             amis,
-            clusters: BTreeSet::new(),
             created_clusters: BTreeSet::new(),
             providers: BTreeMap::new(),
             associations: BTreeMap::new(),
@@ -158,7 +165,39 @@ impl Refs {
         }
     }
 
-    /// Resolves a cluster name or ARN that must exist now; returns its name.
+    /// Checks a container instance or task reference (`kind` `container-instance` or `task`): a
+    /// bare id passes (whether it names anything is the engine's to find at run time); an ARN must
+    /// be an ECS ARN of that resource type in this scenario's region and account, as task
+    /// definition ARNs are (RULE: no instance or task of the run lives elsewhere). `example` says
+    /// what is expected.
+    pub(crate) fn resource_ref(
+        &self,
+        cx: &mut Cx,
+        path: &Path,
+        value: &Value,
+        text: &str,
+        kind: &str,
+        example: &str,
+    ) -> bool {
+        match self.arn_rest(text, kind) {
+            Ok(_) => true,
+            Err(message) => {
+                let message = if message.starts_with("the ARN names region") {
+                    message
+                } else {
+                    format!(
+                        "expected {example}, like arn:aws:ecs:{}:{}:{kind}/CLUSTER/ID",
+                        self.region, self.account_id
+                    )
+                };
+                cx.error_value(path, value, message);
+                false
+            }
+        }
+    }
+
+    /// Resolves a cluster name or ARN that an earlier CreateCluster created (a DeleteCluster since
+    /// does not matter: the engine decides whether the cluster is gone); returns its name.
     pub(crate) fn cluster(
         &self,
         cx: &mut Cx,
@@ -174,17 +213,17 @@ impl Refs {
                 return None;
             }
         };
-        if self.clusters.contains(name) {
+        if self.created_clusters.contains(name) {
             return Some(name.to_string());
         }
-        let message = if self.clusters.is_empty() {
+        let message = if self.created_clusters.is_empty() {
             format!(
-                "unknown cluster '{name}'; no cluster exists at this point; add a CreateCluster action with an earlier 'at' (the default cluster exists only once created)"
+                "unknown cluster '{name}'; no cluster is created before this action; add a CreateCluster action with an earlier 'at' (the default cluster exists only once created)"
             )
         } else {
-            let names: Vec<String> = self.clusters.iter().cloned().collect();
+            let names: Vec<String> = self.created_clusters.iter().cloned().collect();
             format!(
-                "unknown cluster '{name}'; clusters that exist at this point: {}",
+                "unknown cluster '{name}'; clusters created before this action: {}",
                 list(&names)
             )
         };
@@ -193,15 +232,14 @@ impl Refs {
     }
 
     pub(crate) fn create_cluster(&mut self, name: &str) {
-        self.clusters.insert(name.to_string());
         self.created_clusters.insert(name.to_string());
     }
 
-    /// Deletes a cluster and, with it, the services it holds and its capacity provider
-    /// associations (a cluster created again later starts empty).
+    /// A DeleteCluster ends the cluster's capacity provider associations (assuming, as for every
+    /// disassociation, that the cluster allows it). Its services stay as they are: ECS deletes a
+    /// cluster only once its services are (ClusterContainsServicesException), so a service no
+    /// DeleteService deleted keeps its name, and one that was deleted has freed it already.
     pub(crate) fn delete_cluster(&mut self, name: &str) {
-        self.clusters.remove(name);
-        self.services.remove(name);
         self.associations.retain(|_, cluster| cluster != name);
     }
 
@@ -334,8 +372,14 @@ impl Refs {
         }
     }
 
-    /// The service of that name in `cluster`, if it exists now.
+    /// The service of that name in `cluster`, if one exists now that no DeleteService deleted
+    /// (its name is taken).
     pub(crate) fn live_service(&self, cluster: &str, name: &str) -> Option<&ServiceRef> {
+        self.known_service(cluster, name).filter(|s| !s.deleted)
+    }
+
+    /// The latest service of that name created in `cluster`, deleted or not.
+    fn known_service(&self, cluster: &str, name: &str) -> Option<&ServiceRef> {
         self.services.get(cluster)?.get(name)
     }
 
@@ -349,10 +393,10 @@ impl Refs {
             .insert((cluster.to_string(), name.to_string()));
     }
 
-    /// Frees the name of a service deleted by DeleteService.
+    /// Frees the name of a service deleted by DeleteService; later actions may still name it.
     pub(crate) fn delete_service(&mut self, cluster: &str, name: &str) {
-        if let Some(services) = self.services.get_mut(cluster) {
-            services.remove(name);
+        if let Some(service) = self.service_mut(cluster, name) {
+            service.deleted = true;
         }
     }
 
@@ -394,7 +438,9 @@ impl Refs {
         }
     }
 
-    /// Resolves a service name or ARN that must exist now in `cluster`; returns its name.
+    /// Resolves a service name or ARN that an earlier CreateService created in `cluster` (an
+    /// earlier DeleteService does not matter: the engine decides whether the service is gone);
+    /// returns its name.
     pub(crate) fn service(
         &self,
         cx: &mut Cx,
@@ -410,7 +456,7 @@ impl Refs {
                 return None;
             }
         };
-        if let Some(service) = self.live_service(cluster, name) {
+        if let Some(service) = self.known_service(cluster, name) {
             return Some((name.to_string(), service));
         }
         let names: Vec<&str> = self
@@ -418,23 +464,16 @@ impl Refs {
             .get(cluster)
             .map(|m| m.keys().map(String::as_str).collect())
             .unwrap_or_default();
-        let created = self
-            .created_services
-            .contains(&(cluster.to_string(), name.to_string()));
-        let message = if created {
+        let message = if names.is_empty() {
             format!(
-                "service '{name}' of cluster '{cluster}' was deleted by an earlier action; create it again with CreateService, or name one that exists"
-            )
-        } else if names.is_empty() {
-            format!(
-                "unknown service '{name}'; no service exists in cluster '{cluster}' at this point; add a CreateService action with an earlier 'at'"
+                "unknown service '{name}'; no service is created in cluster '{cluster}' before this action; add a CreateService action with an earlier 'at'"
             )
         } else if let Some(close) = closest(name, &names) {
             format!("unknown service '{name}' in cluster '{cluster}'; did you mean '{close}'?")
         } else {
             let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
             format!(
-                "unknown service '{name}' in cluster '{cluster}'; services that exist at this point: {}",
+                "unknown service '{name}' in cluster '{cluster}'; services created there before this action: {}",
                 list(&names)
             )
         };
@@ -525,7 +564,8 @@ impl Refs {
     }
 
     /// Resolves a task set reference of `service` in `cluster`: the externalId of exactly one of
-    /// its task sets that exist now, or an ARN (`arn:aws:ecs:REGION:ACCOUNT:task-set/CLUSTER/
+    /// its task sets that no DeleteTaskSet deleted, else of the latest one deleted (the engine
+    /// decides whether it is gone), or an ARN (`arn:aws:ecs:REGION:ACCOUNT:task-set/CLUSTER/
     /// SERVICE/EXTERNAL_ID`) ending in one (RULE: a task set's own id is given when the run
     /// creates it, so a scenario names it by the externalId it gave). Returns the index of the
     /// CreateTaskSet action.
@@ -577,7 +617,7 @@ impl Refs {
             }
         };
         let sets: &[TaskSetRef] = self
-            .live_service(cluster, service)
+            .known_service(cluster, service)
             .map(|s| s.task_sets.as_slice())
             .unwrap_or(&[]);
         let named: Vec<&TaskSetRef> = sets
@@ -587,15 +627,11 @@ impl Refs {
         let live: Vec<&&TaskSetRef> = named.iter().filter(|t| t.live).collect();
         match live.as_slice() {
             [one] => return Some(one.action),
-            [] if !named.is_empty() => {
-                cx.error_value(
-                    path,
-                    value,
-                    format!("task set '{wanted}' of service '{service}' was deleted by an earlier DeleteTaskSet"),
-                );
-                return None;
+            [] => {
+                if let Some(deleted) = named.last() {
+                    return Some(deleted.action);
+                }
             }
-            [] => {}
             several => {
                 let actions: Vec<String> = several
                     .iter()
@@ -615,17 +651,16 @@ impl Refs {
         }
         let known: Vec<String> = sets
             .iter()
-            .filter(|t| t.live)
             .map(|t| match &t.external_id {
                 Some(e) => format!("'{e}'"),
                 None => format!("the one actions[{}] creates (no externalId)", t.action),
             })
             .collect();
         let message = if known.is_empty() {
-            format!("unknown task set '{wanted}'; service '{service}' has no task set at this point; add a CreateTaskSet action with an earlier 'at'")
+            format!("unknown task set '{wanted}'; service '{service}' has no task set created before this action; add a CreateTaskSet action with an earlier 'at'")
         } else {
             format!(
-                "unknown task set '{wanted}' of service '{service}'; its task sets at this point (by externalId): {}; a task set is named by the externalId its CreateTaskSet gives",
+                "unknown task set '{wanted}' of service '{service}'; its task sets created before this action (by externalId): {}; a task set is named by the externalId its CreateTaskSet gives",
                 list(&known)
             )
         };

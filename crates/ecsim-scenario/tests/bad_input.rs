@@ -98,12 +98,6 @@ fn service_files_have_the_one_error_they_are_about() {
             "unknown service 'wbe' in cluster 'c'; did you mean 'web'?",
         ),
         (
-            "update-deleted-service.json",
-            "actions[4].input.service",
-            Some("\"web\""),
-            "service 'web' of cluster 'c' was deleted by an earlier action",
-        ),
-        (
             "task-set-on-ecs-service.json",
             "actions[3].input.service",
             Some("\"web\""),
@@ -132,6 +126,13 @@ fn service_files_have_the_one_error_they_are_about() {
             "actions[2].input.services",
             Some("[]"),
             "expected from 1 to 10 service names or ARNs",
+        ),
+        // References (docs/semantics.md: ARNs must be in the scenario's region and account).
+        (
+            "instance-arn-of-another-region.json",
+            "actions[2].input.containerInstances[0]",
+            None,
+            "the ARN names region eu-west-1 and account 123456789012, but this scenario runs in region us-east-1",
         ),
         // Capacity providers, strategies, Fargate, spot and zone faults (SPEC §8).
         (

@@ -614,7 +614,7 @@ fn cluster_never_created() {
     let e = find(
         &src,
         "actions[2].input.cluster",
-        "unknown cluster 'staging'; clusters that exist at this point: prod",
+        "unknown cluster 'staging'; clusters created before this action: prod",
     );
     assert_eq!(at(&e), pos(&src, "\"staging\""));
     // Without a cluster, the request means the default cluster, which nobody created.
@@ -628,16 +628,25 @@ fn cluster_never_created() {
     assert_eq!(at(&e), pos(&src, "{ \"taskDefinition\""));
 }
 
+/// RULE: a DeleteCluster the cluster may refuse (API DeleteCluster: "You must deregister all
+/// container instances from this cluster before you may delete it") leaves the name to later
+/// actions; the engine decides at run time (ClusterNotFoundException where it is gone).
 #[test]
 fn cluster_deleted_earlier() {
     let src = with_actions(
         r#"{ "at": 5, "action": "DeleteCluster", "input": { "cluster": "prod" } },
-    { "at": 6, "action": "RunTask", "input": { "cluster": "prod", "taskDefinition": "web" } }"#,
+    { "at": 6, "action": "RunTask", "input": { "cluster": "prod", "taskDefinition": "web" } },
+    { "at": 7, "action": "DeleteCluster", "input": { "cluster": "arn:aws:ecs:us-east-1:123456789012:cluster/prod" } }"#,
+    );
+    assert!(load(&src).is_ok(), "{:?}", load(&src).err());
+    let src = with_actions(
+        r#"{ "at": 5, "action": "DeleteCluster", "input": { "cluster": "prod" } },
+    { "at": 6, "action": "RunTask", "input": { "cluster": "staging", "taskDefinition": "web" } }"#,
     );
     find(
         &src,
         "actions[3].input.cluster",
-        "unknown cluster 'prod'; no cluster exists at this point",
+        "unknown cluster 'staging'; clusters created before this action: prod",
     );
 }
 
@@ -1274,7 +1283,7 @@ fn service_references() {
     find(
         &src,
         "actions[6].input.service",
-        "unknown service 'zzz' in cluster 'prod'; services that exist at this point: agent, ext, web",
+        "unknown service 'zzz' in cluster 'prod'; services created there before this action: agent, ext, web",
     );
     let src = with_actions(
         r#"{ "at": 2, "action": "UpdateService", "input": { "cluster": "prod", "service": "web", "desiredCount": 1 } }"#,
@@ -1282,7 +1291,7 @@ fn service_references() {
     find(
         &src,
         "actions[2].input.service",
-        "unknown service 'web'; no service exists in cluster 'prod' at this point; add a CreateService action with an earlier 'at'",
+        "unknown service 'web'; no service is created in cluster 'prod' before this action; add a CreateService action with an earlier 'at'",
     );
     // A reference resolves in (at, file index) order: a later CreateService doesn't count.
     let src = with_actions(
@@ -1319,32 +1328,52 @@ fn service_references() {
     );
 }
 
+/// RULE: API DeleteService — "If the service is actively maintaining tasks, you can't delete it,
+/// and you must update the service to a desired task count of zero." A delete may be refused, so
+/// a later action may name a service an earlier DeleteService deleted (the engine decides:
+/// ServiceNotActiveException where it is gone), and its name is free for a CreateService.
 #[test]
-fn a_deleted_service_cannot_be_named() {
+fn a_deleted_service_can_still_be_named() {
     let src = service_action("DeleteService", r#""cluster": "prod", "service": "web""#);
     assert!(load(&src).is_ok());
+    // The documented sequence: try, scale to 0, delete.
     let src = with_services(
-        r#"{ "at": 2, "action": "DeleteService", "input": { "cluster": "prod", "service": "web", "force": true } },
+        r#"{ "at": 2, "action": "DeleteService", "input": { "cluster": "prod", "service": "web" } },
     { "at": 3, "action": "UpdateService", "input": { "cluster": "prod", "service": "web", "desiredCount": 0 } },
-    { "at": 3, "action": "DeleteService", "input": { "cluster": "prod", "service": "web" } }"#,
+    { "at": 3, "action": "DeleteService", "input": { "cluster": "prod", "service": "web" } },
+    { "at": 4, "action": "UpdateService", "input": { "cluster": "prod", "service": "web", "desiredCount": 1 } },
+    { "at": 5, "action": "CreateService", "input": { "cluster": "prod", "serviceName": "web", "taskDefinition": "web", "desiredCount": 1 } }"#,
+    );
+    assert!(load(&src).is_ok(), "{:?}", load(&src).err());
+    // What is known of the deleted service still applies: an EXTERNAL one takes no task definition.
+    let src = with_services(
+        r#"{ "at": 2, "action": "DeleteService", "input": { "cluster": "prod", "service": "ext", "force": true } },
+    { "at": 3, "action": "UpdateService", "input": { "cluster": "prod", "service": "ext", "taskDefinition": "web" } }"#,
     );
     find(
         &src,
-        "actions[7].input.service",
-        "service 'web' of cluster 'prod' was deleted by an earlier action",
+        "actions[7].input.taskDefinition",
+        "uses the EXTERNAL deployment controller",
     );
-    find(
-        &src,
-        "actions[8].input.service",
-        "was deleted by an earlier action",
-    );
-    // Deleting a cluster deletes its services.
+    // A DeleteCluster leaves its services as they are: one no DeleteService deleted keeps its name
+    // (ECS refuses to delete a cluster with services: ClusterContainsServicesException).
     let src = with_services(
         r#"{ "at": 2, "action": "DeleteCluster", "input": { "cluster": "prod" } },
     { "at": 3, "action": "CreateCluster", "input": { "clusterName": "prod" } },
     { "at": 4, "action": "CreateService", "input": { "cluster": "prod", "serviceName": "web", "taskDefinition": "web", "desiredCount": 1 } }"#,
     );
-    assert!(load(&src).is_ok());
+    find(
+        &src,
+        "actions[8].input.serviceName",
+        "service 'web' already exists in cluster 'prod'",
+    );
+    let src = with_services(
+        r#"{ "at": 2, "action": "DeleteService", "input": { "cluster": "prod", "service": "web", "force": true } },
+    { "at": 2, "action": "DeleteCluster", "input": { "cluster": "prod" } },
+    { "at": 3, "action": "CreateCluster", "input": { "clusterName": "prod" } },
+    { "at": 4, "action": "CreateService", "input": { "cluster": "prod", "serviceName": "web", "taskDefinition": "web", "desiredCount": 1 } }"#,
+    );
+    assert!(load(&src).is_ok(), "{:?}", load(&src).err());
 }
 
 #[test]
@@ -1575,7 +1604,7 @@ fn task_set_references() {
     find(
         &update(&format!(r#""taskSet": "green", {scale}"#)),
         "actions[6].input.taskSet",
-        "unknown task set 'green' of service 'ext'; its task sets at this point (by externalId): 'blue'; a task set is named by the externalId its CreateTaskSet gives",
+        "unknown task set 'green' of service 'ext'; its task sets created before this action (by externalId): 'blue'; a task set is named by the externalId its CreateTaskSet gives",
     );
     find(
         &update(&format!(
@@ -1600,7 +1629,8 @@ fn task_set_references() {
         "actions[6].input.service",
         "task sets need the EXTERNAL one",
     );
-    // A deleted task set, and an externalId two task sets share.
+    // A deleted task set may still be named (RULE: DeleteTaskSet without force is refused above
+    // scale 0; the engine decides), and an externalId two task sets share is ambiguous.
     let src = with_services(
         r#"{ "at": 2, "action": "DeleteTaskSet", "input": { "cluster": "prod", "service": "ext", "taskSet": "blue" } },
     { "at": 3, "action": "UpdateServicePrimaryTaskSet", "input": { "cluster": "prod", "service": "ext", "primaryTaskSet": "blue" } },
@@ -1608,10 +1638,13 @@ fn task_set_references() {
     { "at": 3, "action": "CreateTaskSet", "input": { "cluster": "prod", "service": "ext", "taskDefinition": "web", "externalId": "green" } },
     { "at": 4, "action": "DeleteTaskSet", "input": { "cluster": "prod", "service": "ext", "taskSet": "green", "force": 1 } }"#,
     );
-    find(
-        &src,
-        "actions[7].input.primaryTaskSet",
-        "task set 'blue' of service 'ext' was deleted by an earlier DeleteTaskSet",
+    assert_eq!(
+        errors(&src)
+            .iter()
+            .filter(|e| e.path.starts_with("actions[7]"))
+            .count(),
+        0,
+        "the deleted task set 'blue' resolves"
     );
     find(
         &src,
@@ -1783,4 +1816,125 @@ fn an_action_with_a_bad_time_resolves_after_the_action_before_it() {
     let all = errors(&src);
     assert_eq!(all.len(), 1, "{all:#?}");
     assert_eq!(all[0].path, "actions[3].at");
+}
+
+/// RULE (docs/semantics.md, References): ARNs must be in the scenario's region and account, for
+/// container instances and tasks as for task definitions — every instance and task of a run lives
+/// in its region and account, so an ARN elsewhere names nothing the run can have. Each field that
+/// takes a container instance or task reference refuses one, and an ARN of another resource type.
+#[test]
+fn instance_and_task_arns_of_another_region_or_account() {
+    let instance = "arn:aws:ecs:eu-west-1:123456789012:container-instance/prod/00000000000000000000000000000001";
+    let other_account =
+        "arn:aws:ecs:us-east-1:999999999999:container-instance/prod/00000000000000000000000000000001";
+    let task = "arn:aws:ecs:us-east-1:999999999999:task/prod/00000000000000000000000000000001";
+    let cases: Vec<(String, &str, &str)> = vec![
+        (
+            format!(r#"{{ "at": 1, "action": "DeregisterContainerInstance", "input": {{ "cluster": "prod", "containerInstance": "{instance}" }} }}"#),
+            "actions[2].input.containerInstance",
+            "the ARN names region eu-west-1 and account 123456789012, but this scenario runs in region us-east-1",
+        ),
+        (
+            format!(r#"{{ "at": 1, "action": "UpdateContainerInstancesState", "input": {{ "cluster": "prod", "containerInstances": ["i-00000000000000001", "{other_account}"], "status": "DRAINING" }} }}"#),
+            "actions[2].input.containerInstances[1]",
+            "account 999999999999",
+        ),
+        (
+            format!(r#"{{ "at": 1, "action": "StartTask", "input": {{ "cluster": "prod", "taskDefinition": "web", "containerInstances": ["{instance}"] }} }}"#),
+            "actions[2].input.containerInstances[0]",
+            "region eu-west-1",
+        ),
+        (
+            format!(r#"{{ "at": 1, "action": "DescribeContainerInstances", "input": {{ "cluster": "prod", "containerInstances": ["{other_account}"] }} }}"#),
+            "actions[2].input.containerInstances[0]",
+            "account 999999999999",
+        ),
+        (
+            format!(r#"{{ "at": 1, "action": "TerminateContainerInstances", "input": {{ "cluster": "prod", "containerInstances": ["{instance}"] }} }}"#),
+            "actions[2].input.containerInstances[0]",
+            "region eu-west-1",
+        ),
+        (
+            format!(r#"{{ "at": 1, "action": "DisconnectAgent", "input": {{ "cluster": "prod", "containerInstances": ["{instance}"] }} }}"#),
+            "actions[2].input.containerInstances[0]",
+            "region eu-west-1",
+        ),
+        (
+            format!(r#"{{ "at": 1, "action": "PutAttributes", "input": {{ "cluster": "prod", "attributes": [{{ "name": "stack", "value": "prod", "targetId": "{other_account}" }}] }} }}"#),
+            "actions[2].input.attributes[0].targetId",
+            "account 999999999999",
+        ),
+        (
+            format!(r#"{{ "at": 1, "action": "DeleteAttributes", "input": {{ "cluster": "prod", "attributes": [{{ "name": "stack", "targetId": "{instance}" }}] }} }}"#),
+            "actions[2].input.attributes[0].targetId",
+            "region eu-west-1",
+        ),
+        (
+            format!(r#"{{ "at": 1, "action": "StopTask", "input": {{ "cluster": "prod", "task": "{task}" }} }}"#),
+            "actions[2].input.task",
+            "account 999999999999",
+        ),
+        (
+            format!(r#"{{ "at": 1, "action": "DescribeTasks", "input": {{ "cluster": "prod", "tasks": ["0123", "{task}"] }} }}"#),
+            "actions[2].input.tasks[1]",
+            "account 999999999999",
+        ),
+        (
+            format!(r#"{{ "at": 1, "action": "UpdateTaskProtection", "input": {{ "cluster": "prod", "tasks": ["{task}"], "protectionEnabled": true }} }}"#),
+            "actions[2].input.tasks[0]",
+            "account 999999999999",
+        ),
+        (
+            r#"{ "at": 1, "action": "StopTask", "input": { "cluster": "prod", "task": "arn:aws:ecs:us-east-1:123456789012:container-instance/prod/00000000000000000000000000000001" } }"#.to_string(),
+            "actions[2].input.task",
+            "expected a task id or a task ARN, like arn:aws:ecs:us-east-1:123456789012:task/CLUSTER/ID",
+        ),
+        (
+            r#"{ "at": 1, "action": "DescribeContainerInstances", "input": { "cluster": "prod", "containerInstances": ["arn:aws:ec2:us-east-1:123456789012:instance/i-00000000000000001"] } }"#.to_string(),
+            "actions[2].input.containerInstances[0]",
+            "expected a container instance id, an EC2 instance id or a container instance ARN",
+        ),
+    ];
+    for (action, path, fragment) in &cases {
+        let src = with_actions(action);
+        let e = find(&src, path, fragment);
+        assert_eq!(errors(&src).len(), 1, "one error: {e}");
+    }
+    // The scenario's own region and account are accepted, as are bare ids.
+    let own = "arn:aws:ecs:us-east-1:123456789012:container-instance/prod/00000000000000000000000000000001";
+    let src = with_actions(&format!(
+        r#"{{ "at": 1, "action": "DescribeContainerInstances", "input": {{ "cluster": "prod", "containerInstances": ["{own}", "i-00000000000000001"] }} }},
+    {{ "at": 1, "action": "StopTask", "input": {{ "cluster": "prod", "task": "arn:aws:ecs:us-east-1:123456789012:task/prod/00000000000000000000000000000001" }} }}"#
+    ));
+    assert!(load(&src).is_ok(), "{:?}", load(&src).err());
+}
+
+/// API ContainerOverride.resourceRequirements take the ResourceRequirement of the task definition:
+/// a GPU count as a string of at least 1, listed once; InferenceAccelerator is accepted and ignored.
+#[test]
+fn gpu_overrides_are_resource_requirements() {
+    let with = |requirements: &str| {
+        run_task(&format!(
+            r#""overrides": {{ "containerOverrides": [ {{ "name": "app", "resourceRequirements": {requirements} }} ] }}"#
+        ))
+    };
+    assert!(load(&with(r#"[{"type": "GPU", "value": "2"}]"#)).is_ok());
+    let src = with(r#"[{"type": "GPU", "value": "two"}]"#);
+    find(
+        &src,
+        "actions[2].input.overrides.containerOverrides[0].resourceRequirements[0].value",
+        "expected the number of GPUs as a string",
+    );
+    let src = with(r#"[{"type": "GPU", "value": "1"}, {"type": "GPU", "value": "2"}]"#);
+    find(
+        &src,
+        "actions[2].input.overrides.containerOverrides[0].resourceRequirements[1]",
+        "the GPU requirement is listed twice",
+    );
+    let src = with(r#"[{"type": "Disk", "value": "1"}]"#);
+    find(
+        &src,
+        "actions[2].input.overrides.containerOverrides[0].resourceRequirements[0].type",
+        "unknown resource type 'Disk'",
+    );
 }

@@ -144,16 +144,19 @@ impl<'s> Cx<'s> {
         );
     }
 
-    /// The ACTIVE cluster `name` (name or ARN) names, or an action error for `index`.
+    /// The ACTIVE cluster `name` (name or ARN) names, or an action error for `index`: a deleted
+    /// (INACTIVE) cluster is not found either (API: ClusterNotFoundException, "The specified
+    /// cluster wasn't found").
     pub fn cluster(&mut self, index: usize, name: &str) -> Option<ClusterId> {
         match self.world.cluster_by_ref(name) {
             Some(c) if self.world.cluster(c).status == ClusterStatus::Active => Some(c),
-            _ => {
-                self.action_error(
-                    index,
-                    "ClusterNotFoundException",
-                    "Cluster not found.".to_string(),
-                );
+            found => {
+                let message = if found.is_some() {
+                    format!("Cluster {name} is INACTIVE (deleted).")
+                } else {
+                    "Cluster not found.".to_string()
+                };
+                self.action_error(index, "ClusterNotFoundException", message);
                 None
             }
         }

@@ -18,6 +18,16 @@ pub(crate) const MAX_INSTANCES_PER_CLUSTER: usize = 5000;
 /// The agent's default reserved TCP ports (DG: ecs-agent-config, ECS_RESERVED_PORTS since 2023-02).
 pub const AGENT_RESERVED_TCP_PORTS: [u16; 6] = [22, 2375, 2376, 51678, 51679, 51680];
 
+/// API: PutAttributes.attributes — "You can specify up to 10 custom attributes for each resource."
+const MAX_CUSTOM_ATTRIBUTES: usize = 10;
+
+/// RULE (ours): the attributes ECS and its agent set are named `ecs.…` (the built-in attributes,
+/// `ecs.capability.…`) or `com.amazonaws.ecs.…` (the agent's capabilities); every other attribute
+/// is custom.
+fn is_custom_attribute(name: &str) -> bool {
+    !name.starts_with("ecs.") && !name.starts_with("com.amazonaws.ecs.")
+}
+
 /// The awsvpc capability appeared in agent 1.15.0 (awsvpc network mode launch).
 const TASK_ENI_MIN_AGENT: &str = "1.15.0";
 
@@ -161,13 +171,7 @@ impl Fleet {
             return None;
         }
         let now = cx.now;
-        let mut attributes = spec.attributes;
-        // The awsvpc capability came with agent 1.15.0 (awsvpc network mode launch); built-in
-        // attributes come first, so the request's or launch's own may override them.
-        if version_at_least(spec.agent_version, TASK_ENI_MIN_AGENT) {
-            attributes.insert(0, ("ecs.capability.task-eni", None));
-        }
-        let attributes = cx.world.attribute_set(&attributes);
+        let attributes = cx.world.attribute_set(&spec.attributes);
         let agent_version = cx.world.intern(spec.agent_version);
         let capacity_provider = spec.capacity_provider.map(|p| cx.world.intern(p));
         let id = cx.world.add_numbered_instance(
@@ -346,7 +350,15 @@ impl Fleet {
             .map_or(0, |b| (b - b'a' + 1) as u32);
         let subnet = format!("subnet-{zone_index:017x}");
         let os_family = ami.os_family();
-        let mut attributes: Vec<(&str, Option<&str>)> = vec![
+        let mut attributes: Vec<(&str, Option<&str>)> = Vec::with_capacity(9);
+        // The awsvpc capability came with agent 1.15.0 (awsvpc network mode launch). A launched
+        // instance's agent reports it; a RegisterContainerInstance has exactly the request's
+        // attributes (SPEC §2), so the request says it or the instance does not have it.
+        if version_at_least(&ami.ecs_agent_version, TASK_ENI_MIN_AGENT) {
+            attributes.push(("ecs.capability.task-eni", None));
+        }
+        // Built-in attributes come first, so the launch's own may override them.
+        attributes.extend([
             ("ecs.availability-zone", Some(zone.as_str())),
             ("ecs.instance-type", Some(t.name.as_str())),
             ("ecs.os-type", Some(ami.os_type())),
@@ -356,7 +368,7 @@ impl Fleet {
             // RULE: one VPC per run, one subnet per zone.
             ("ecs.vpc-id", Some("vpc-00000000000000001")),
             ("ecs.subnet-id", Some(subnet.as_str())),
-        ];
+        ]);
         attributes.extend(
             plan.attributes
                 .iter()
@@ -504,7 +516,10 @@ impl Fleet {
         }
     }
 
-    /// PutAttributes (`delete` false) and DeleteAttributes.
+    /// PutAttributes (`delete` false) and DeleteAttributes. A call is applied whole or not at all,
+    /// as an API call succeeds or fails: every target must be a registered instance of the
+    /// cluster (API: TargetNotFoundException), and a PutAttributes may not leave a target with
+    /// more than 10 custom attributes (API: AttributeLimitExceeded).
     pub fn put_attributes(
         cx: &mut Cx,
         index: usize,
@@ -515,6 +530,7 @@ impl Fleet {
         let Some(c) = cx.cluster(index, cluster) else {
             return;
         };
+        let mut targets = Vec::with_capacity(attributes.len());
         for a in attributes {
             let Some(target) = a.target_id.as_deref() else {
                 cx.action_error(
@@ -522,11 +538,66 @@ impl Fleet {
                     "InvalidParameterException",
                     format!("Attribute {} has no targetId.", a.name),
                 );
-                continue;
+                return;
             };
-            let Some(&id) = Self::resolve(cx, index, c, &[target.to_string()]).first() else {
-                continue;
-            };
+            // ours: a deregistered or terminated instance is no longer a target (ListContainerInstances,
+            // where the API sends the reader, lists no INACTIVE instance by default).
+            match cx
+                .world
+                .instance_by_ref(c, target)
+                .filter(|&i| cx.world.instance(i).status != InstanceStatus::Inactive)
+            {
+                Some(id) => targets.push(id),
+                None => {
+                    cx.action_error(
+                        index,
+                        "TargetNotFoundException",
+                        format!("The specified target {target} wasn't found in cluster {cluster}."),
+                    );
+                    return;
+                }
+            }
+        }
+        if !delete {
+            let mut checked: Vec<InstanceId> = Vec::new();
+            for &id in &targets {
+                if checked.contains(&id) {
+                    continue;
+                }
+                checked.push(id);
+                let inst = cx.world.instance(id);
+                let mut added: Vec<&str> = attributes
+                    .iter()
+                    .zip(&targets)
+                    .filter(|&(a, &t)| {
+                        t == id && is_custom_attribute(&a.name) && inst.attribute(&a.name).is_none()
+                    })
+                    .map(|(a, _)| a.name.as_str())
+                    .collect();
+                added.sort_unstable();
+                added.dedup();
+                let before = inst
+                    .attributes
+                    .iter()
+                    .filter(|&(n, _)| is_custom_attribute(n))
+                    .count();
+                // RULE (ours): the limit refuses a call that adds a custom attribute beyond the 10th;
+                // replacing values never fails, even where the launch or registration gave more.
+                if !added.is_empty() && before + added.len() > MAX_CUSTOM_ATTRIBUTES {
+                    let arn = cx.world.instance_arn(id);
+                    cx.action_error(
+                        index,
+                        "AttributeLimitExceeded",
+                        format!(
+                            "You can apply up to {MAX_CUSTOM_ATTRIBUTES} custom attributes for each resource; container instance {arn} has {before} and this call adds {}.",
+                            added.len()
+                        ),
+                    );
+                    return;
+                }
+            }
+        }
+        for (a, &id) in attributes.iter().zip(&targets) {
             if delete {
                 cx.world.remove_attribute(id, &a.name);
             } else {

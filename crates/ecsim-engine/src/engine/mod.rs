@@ -951,8 +951,10 @@ impl<'s> Engine<'s> {
     /// Explains, at the current time, where a task of `task_definition` would go in `cluster`:
     /// every ACTIVE instance's verdict and each strategy's scores. `strategies` empty means
     /// RunTask's default; `constraints` are the request's (the task definition's are added);
-    /// `group` defaults to `family:FAMILY`. The final draw uses a stream of its own, so it
-    /// illustrates, and need not equal, the run's own draw.
+    /// `group` defaults to `family:FAMILY`; `capacity_provider`, an Auto Scaling group provider
+    /// of the cluster, restricts the task to that provider's instances as a task assigned to it
+    /// is (SPEC §8). The final draw uses a stream of its own, so it illustrates, and need not
+    /// equal, the run's own draw.
     pub fn explain(
         &self,
         cluster: &str,
@@ -960,6 +962,7 @@ impl<'s> Engine<'s> {
         strategies: &[PlacementStrategy],
         constraints: &[PlacementConstraint],
         group: Option<&str>,
+        capacity_provider: Option<&str>,
     ) -> Result<(Result<Decision, Failure>, ClusterId), String> {
         let world = &self.cx.world;
         let c = world
@@ -993,6 +996,30 @@ impl<'s> Engine<'s> {
         };
         let mut all_constraints = def.placement_constraints.clone();
         all_constraints.extend(constraints.iter().cloned());
+        let provider = match capacity_provider {
+            None => None,
+            Some(name) => {
+                let of_cluster: Vec<&str> = self
+                    .capacity
+                    .cluster_providers(c)
+                    .iter()
+                    .map(|&p| &*self.capacity.providers[p].name)
+                    .collect();
+                let p = self
+                    .capacity
+                    .provider_ix(name)
+                    .filter(|p| self.capacity.cluster_providers(c).contains(p))
+                    .ok_or_else(|| match of_cluster.is_empty() {
+                        true => format!("capacity provider '{name}' is not associated with cluster '{cluster}' at this time; it has none"),
+                        false => format!("capacity provider '{name}' is not associated with cluster '{cluster}' at this time; its providers: {}", of_cluster.join(", ")),
+                    })?;
+                let provider = &self.capacity.providers[p];
+                if provider.is_fargate() {
+                    return Err(format!("capacity provider {name} runs tasks on Fargate, which has no container instances to explain"));
+                }
+                Some(&*provider.name)
+            }
+        };
         let req = PlacementRequest {
             cluster: c,
             requirements: &requirements,
@@ -1001,7 +1028,7 @@ impl<'s> Engine<'s> {
             constraints: &all_constraints,
             strategies: &strategies,
             only: None,
-            capacity_provider: None,
+            capacity_provider: provider,
             explain: true,
         };
         let mut rng = RandomStreams::new(self.cx.scenario.seed).stream("explain");

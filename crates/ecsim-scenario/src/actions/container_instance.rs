@@ -2,7 +2,7 @@
 //! PutAttributes and DeleteAttributes, plus the ECS `Attribute` shared with
 //! LaunchContainerInstances.
 
-use super::{cluster_ref, instance_list};
+use super::{check_refs, cluster_ref, instance_list, IdKind};
 use crate::cx::{as_array, as_int, as_str, object, Cx, Field, Obj};
 use crate::path::Path;
 use crate::refs::Refs;
@@ -456,7 +456,8 @@ pub(crate) fn deregister(
         &o,
         "containerInstance",
         "the container instance id or ARN (or the EC2 instance id)",
-    );
+    )
+    .filter(|_| check_refs(cx, refs, &o, "containerInstance", IdKind::ContainerInstance));
     let force = o.bool(cx, "force").unwrap_or(false);
     Some(Action::DeregisterContainerInstance {
         cluster: cluster?,
@@ -498,6 +499,7 @@ pub(crate) fn update_state(
     // API: "A list of up to 10 container instance IDs or full ARN entries."
     let instances = instance_list(
         cx,
+        refs,
         &o,
         "containerInstances",
         10,
@@ -524,7 +526,7 @@ pub(crate) fn update_state(
     })
 }
 
-fn targeted(cx: &mut Cx, o: &Obj<'_>, what: &str) -> Option<Vec<TargetedAttribute>> {
+fn targeted(cx: &mut Cx, refs: &Refs, o: &Obj<'_>, what: &str) -> Option<Vec<TargetedAttribute>> {
     let Some(v) = o.get("attributes") else {
         o.missing(
             cx,
@@ -534,7 +536,22 @@ fn targeted(cx: &mut Cx, o: &Obj<'_>, what: &str) -> Option<Vec<TargetedAttribut
         return None;
     };
     let list = attributes(cx, v, &o.at("attributes"), AttributeSite::Targeted);
-    let count = v.as_array()?.len();
+    let items = v.as_array()?;
+    let mut targets_ok = true;
+    for (i, item) in items.iter().enumerate() {
+        if let Some(t @ Value::String(text)) = item.get("targetId") {
+            let p = o.at("attributes").index(i).key("targetId");
+            targets_ok &= refs.resource_ref(
+                cx,
+                &p,
+                t,
+                text,
+                IdKind::ContainerInstance.arn_type(),
+                IdKind::ContainerInstance.expected(),
+            );
+        }
+    }
+    let count = items.len();
     if count == 0 || count > 10 {
         // API: PutAttributes.attributes — "You can specify up to 10 attributes in a single call."
         cx.error_value(
@@ -544,7 +561,7 @@ fn targeted(cx: &mut Cx, o: &Obj<'_>, what: &str) -> Option<Vec<TargetedAttribut
         );
         return None;
     }
-    Some(list)
+    targets_ok.then_some(list)
 }
 
 /// API: PutAttributes.
@@ -562,7 +579,7 @@ pub(crate) fn put_attributes(
         &[("attributes", Field::Used), ("cluster", Field::Used)],
     )?;
     let cluster = cluster_ref(cx, refs, &o, false);
-    let attributes = targeted(cx, &o, "PutAttributes");
+    let attributes = targeted(cx, refs, &o, "PutAttributes");
     Some(Action::PutAttributes {
         cluster: cluster?,
         attributes: attributes?,
@@ -584,7 +601,7 @@ pub(crate) fn delete_attributes(
         &[("attributes", Field::Used), ("cluster", Field::Used)],
     )?;
     let cluster = cluster_ref(cx, refs, &o, false);
-    let attributes = targeted(cx, &o, "DeleteAttributes");
+    let attributes = targeted(cx, refs, &o, "DeleteAttributes");
     Some(Action::DeleteAttributes {
         cluster: cluster?,
         attributes: attributes?,

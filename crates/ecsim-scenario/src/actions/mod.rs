@@ -351,9 +351,62 @@ pub(crate) fn check_zone(cx: &mut Cx, region: &str, path: &Path, zone: &str) -> 
     false
 }
 
+/// What a container instance or task reference may be (see [`Refs::resource_ref`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum IdKind {
+    ContainerInstance,
+    Task,
+}
+
+impl IdKind {
+    pub(crate) fn arn_type(self) -> &'static str {
+        match self {
+            IdKind::ContainerInstance => "container-instance",
+            IdKind::Task => "task",
+        }
+    }
+
+    pub(crate) fn expected(self) -> &'static str {
+        match self {
+            IdKind::ContainerInstance => {
+                "a container instance id, an EC2 instance id or a container instance ARN"
+            }
+            IdKind::Task => "a task id or a task ARN",
+        }
+    }
+}
+
+/// Checks the references of field `name` (a string, or an array of strings; other values are
+/// reported where they are read) with [`Refs::resource_ref`]. False when one is refused.
+pub(crate) fn check_refs(
+    cx: &mut Cx,
+    refs: &Refs,
+    o: &crate::cx::Obj<'_>,
+    name: &str,
+    kind: IdKind,
+) -> bool {
+    let mut ok = true;
+    let mut check = |cx: &mut Cx, path: &Path, v: &Value| {
+        if let Value::String(text) = v {
+            ok &= refs.resource_ref(cx, path, v, text, kind.arn_type(), kind.expected());
+        }
+    };
+    match o.get(name) {
+        Some(Value::Array(items)) => {
+            for (i, v) in items.iter().enumerate() {
+                check(cx, &o.at(name).index(i), v);
+            }
+        }
+        Some(v) => check(cx, &o.at(name), v),
+        None => {}
+    }
+    ok
+}
+
 /// A non-empty list of container instance ids or ARNs of at most `max` entries.
 pub(crate) fn instance_list(
     cx: &mut Cx,
+    refs: &Refs,
     o: &crate::cx::Obj<'_>,
     name: &str,
     max: usize,
@@ -377,6 +430,9 @@ pub(crate) fn instance_list(
             &o.at(name).index(i),
             "expected a container instance id or ARN, not an empty string",
         );
+        return None;
+    }
+    if !check_refs(cx, refs, o, name, IdKind::ContainerInstance) {
         return None;
     }
     Some(list.into_iter().map(str::to_string).collect())

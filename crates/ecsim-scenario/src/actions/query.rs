@@ -1,7 +1,7 @@
 //! The query actions, which write their responses into `snapshots.jsonl`:
 //! ListContainerInstances, DescribeContainerInstances, DescribeTasks and ListAttributes.
 
-use super::{cluster_ref, instance_list};
+use super::{check_refs, cluster_ref, instance_list, IdKind};
 use crate::cx::{object, Cx, Field, Obj};
 use crate::path::Path;
 use crate::placement::expression;
@@ -108,6 +108,7 @@ pub(crate) fn describe_container_instances(
     // API: "A list of up to 100 container instance IDs or full Amazon Resource Name (ARN) entries."
     let instances = instance_list(
         cx,
+        refs,
         &o,
         "containerInstances",
         100,
@@ -151,8 +152,10 @@ pub(crate) fn describe_tasks(
                     "expected from 1 to 100 task ids or ARNs (API: DescribeTasks.tasks)",
                 );
                 None
-            } else {
+            } else if check_refs(cx, refs, &o, "tasks", IdKind::Task) {
                 Some(list.into_iter().map(str::to_string).collect())
+            } else {
+                None
             }
         })
     } else {

@@ -2,12 +2,12 @@
 //! the DescribeServices query (the task set actions are in [`super::task_set`]).
 //!
 //! References resolve against what earlier actions defined ([`Refs`]): a service must be created
-//! by an earlier CreateService and not deleted by an earlier DeleteService. Whatever depends on
-//! the simulated state (a DeleteService of a service that still runs tasks, a task that is not a
-//! service task, a capacity provider not associated with the cluster) is the engine's to decide.
+//! by an earlier CreateService (an earlier DeleteService frees its name but does not remove it:
+//! the delete may be refused). Whatever depends on the simulated state (a DeleteService of a
+//! service scaled above 0, an action on a service that is gone, a task that is not a service task,
+//! a capacity provider not associated with the cluster) is the engine's to decide.
 
 use super::cluster::is_name;
-use super::cluster_ref;
 use super::launch::{
     check_ec2_compatible, check_fargate_placement, check_fargate_task_definition, launch, network,
     network_configuration, request_strategy,
@@ -15,6 +15,7 @@ use super::launch::{
 use super::load_balancer::{load_balancers, split_simulation};
 use super::query::include;
 use super::task::{constraint_total, simulation_block, task_definition, Resolved};
+use super::{check_refs, cluster_ref, IdKind};
 use crate::cx::{object, Cx, Field, Obj};
 use crate::path::Path;
 use crate::placement::{constraints, strategies, ConstraintSite, CONSTRAINTS_MAX};
@@ -545,6 +546,7 @@ pub(crate) fn create_service(
                 runs: launch.runs,
                 has_strategy: launch.strategy.is_some(),
                 task_definition: resolved.as_ref().map(|r| (r.label(), r.info.clone())),
+                deleted: false,
             },
         );
     }
@@ -840,8 +842,10 @@ fn update_capacity(
     (strategy.map(|s| s.items), runs)
 }
 
-/// API: DeleteService. The service's name is free again for a later CreateService (whether the
-/// service still has tasks to drain is the engine's to decide).
+/// API: DeleteService. The service's name is free again for a later CreateService, and later
+/// actions may still name the service: whether the delete happens (a REPLICA service scaled above
+/// 0 needs `force`) and what a later action does with a deleted service are the engine's to
+/// decide.
 pub(crate) fn delete_service(
     cx: &mut Cx,
     refs: &mut Refs,
@@ -894,7 +898,7 @@ pub(crate) fn update_task_protection(
     )?;
     let errors = cx.error_count();
     let cluster = cluster_ref(cx, refs, &o, true);
-    let tasks = task_list(cx, &o);
+    let tasks = task_list(cx, refs, &o);
     let protection_enabled = if o.has("protectionEnabled") {
         o.bool(cx, "protectionEnabled")
     } else {
@@ -931,7 +935,7 @@ pub(crate) fn update_task_protection(
 }
 
 /// UpdateTaskProtection's `tasks`: 1 to 10 task ids or ARNs.
-fn task_list(cx: &mut Cx, o: &Obj<'_>) -> Option<Vec<String>> {
+fn task_list(cx: &mut Cx, refs: &Refs, o: &Obj<'_>) -> Option<Vec<String>> {
     if !o.has("tasks") {
         o.missing(cx, "tasks", "a list of up to 10 task ids or ARNs");
         return None;
@@ -950,6 +954,9 @@ fn task_list(cx: &mut Cx, o: &Obj<'_>) -> Option<Vec<String>> {
             &o.at("tasks").index(i),
             "expected a task id or ARN, not an empty string",
         );
+        return None;
+    }
+    if !check_refs(cx, refs, o, "tasks", IdKind::Task) {
         return None;
     }
     Some(list.into_iter().map(str::to_string).collect())

@@ -3,7 +3,7 @@
 //! [`super::faults`]).
 
 use super::container_instance::plain_attributes;
-use super::{check_zone, cluster_ref};
+use super::{check_refs, check_zone, cluster_ref, IdKind};
 use crate::cx::{object, Cx, Field, Obj};
 use crate::path::Path;
 use crate::placement::expression;
@@ -19,7 +19,7 @@ use Field::Used;
 const INSTANCES_MAX: i64 = 5000;
 
 /// `containerInstances` or `filter` (CQL), exactly one of them.
-fn selector(cx: &mut Cx, o: &Obj<'_>) -> Option<InstanceSelector> {
+fn selector(cx: &mut Cx, refs: &Refs, o: &Obj<'_>) -> Option<InstanceSelector> {
     match (o.get("containerInstances"), o.get("filter")) {
         (Some(_), Some(_)) => {
             cx.error_key(
@@ -43,6 +43,9 @@ fn selector(cx: &mut Cx, o: &Obj<'_>) -> Option<InstanceSelector> {
                     "containerInstances",
                     "expected at least one container instance id or ARN (or EC2 instance id)",
                 );
+                return None;
+            }
+            if !check_refs(cx, refs, o, "containerInstances", IdKind::ContainerInstance) {
                 return None;
             }
             Some(InstanceSelector::Ids(
@@ -180,7 +183,7 @@ pub(crate) fn terminate(
         ],
     )?;
     let cluster = cluster_ref(cx, refs, &o, false);
-    let selector = selector(cx, &o);
+    let selector = selector(cx, refs, &o);
     let count = o
         .int(
             cx,
@@ -222,7 +225,7 @@ pub(crate) fn agent(
         ],
     )?;
     let cluster = cluster_ref(cx, refs, &o, false);
-    let selector = selector(cx, &o);
+    let selector = selector(cx, refs, &o);
     let (cluster, selector) = (cluster?, selector?);
     Some(if connect {
         Action::ReconnectAgent { cluster, selector }

@@ -4,8 +4,8 @@ use super::container_instance::non_empty;
 use super::launch::{
     check_ec2_compatible, check_fargate_placement, check_fargate_task_definition, launch, network,
 };
-use super::task_definition::{parse_cpu, parse_memory, reference_value};
-use super::{cluster_ref, instance_list};
+use super::task_definition::{gpu_requirements, parse_cpu, parse_memory, reference_value};
+use super::{check_refs, cluster_ref, instance_list, IdKind};
 use crate::cx::{as_array, object, Cx, Field, Obj};
 use crate::path::Path;
 use crate::placement::{constraints, strategies, ConstraintSite, CONSTRAINTS_MAX};
@@ -201,8 +201,8 @@ fn started_by(cx: &mut Cx, o: &Obj<'_>, max: usize, api: &str) -> Option<String>
 /// the JSON formatting characters of the override structure."
 const OVERRIDES_MAX_CHARS: usize = 8192;
 
-/// API: TaskOverride and ContainerOverride: cpu, memory and the containers' cpu, memory and
-/// memoryReservation are used; the rest is ignored.
+/// API: TaskOverride and ContainerOverride: cpu, memory and the containers' cpu, memory,
+/// memoryReservation and GPU resourceRequirements are used; the rest is ignored.
 fn overrides(cx: &mut Cx, o: &Obj<'_>, resolved: Option<&Resolved>) -> TaskOverride {
     let mut out = TaskOverride::default();
     let Some(value) = o.get("overrides") else {
@@ -308,20 +308,13 @@ fn overrides(cx: &mut Cx, o: &Obj<'_>, resolved: Option<&Resolved>) -> TaskOverr
                 );
             }
         }
-        if let Some(v) = c.get("resourceRequirements") {
-            if let Some(list) = as_array(cx, v, &c.at("resourceRequirements")) {
-                for (j, req) in list.iter().enumerate() {
-                    let rp = c.at("resourceRequirements").index(j);
-                    match req.get("type").and_then(Value::as_str) {
-                        Some("InferenceAccelerator") => cx.ignore(&rp),
-                        _ => cx.error(
-                            &rp,
-                            "overriding GPUs is not simulated by this version of ecsim; set the GPU count in the task definition",
-                        ),
-                    }
-                }
-            }
-        }
+        // API ContainerOverride.resourceRequirements: "The type and amount of a resource to
+        // assign to a container, instead of the default value from the task definition. The only
+        // supported resource is a GPU." The container's GPUs are the override's.
+        let gpus = match c.get("resourceRequirements") {
+            Some(v) => gpu_requirements(cx, v, &c.at("resourceRequirements")),
+            None => None,
+        };
         let mib = Some("expected a positive number of MiB");
         out.containers.push(ContainerOverride {
             name: name.to_string(),
@@ -332,6 +325,7 @@ fn overrides(cx: &mut Cx, o: &Obj<'_>, resolved: Option<&Resolved>) -> TaskOverr
             memory_reservation_mib: c
                 .int(cx, "memoryReservation", 1, u32::MAX as i64, mib)
                 .map(|v| v as u32),
+            gpus,
         });
     }
     out
@@ -437,6 +431,7 @@ pub(crate) fn start_task(
     // API: StartTask.containerInstances — "You can specify up to 10 container instances."
     let container_instances = instance_list(
         cx,
+        refs,
         &o,
         "containerInstances",
         10,
@@ -475,7 +470,8 @@ pub(crate) fn stop_task(
         &[("cluster", Used), ("reason", Used), ("task", Used)],
     )?;
     let cluster = cluster_ref(cx, refs, &o, false);
-    let task = non_empty(cx, &o, "task", "the task id or ARN");
+    let task = non_empty(cx, &o, "task", "the task id or ARN")
+        .filter(|_| check_refs(cx, refs, &o, "task", IdKind::Task));
     let reason = o.str(cx, "reason").map(str::to_string);
     Some(Action::StopTask {
         cluster: cluster?,

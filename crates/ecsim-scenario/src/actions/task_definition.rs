@@ -543,7 +543,7 @@ fn container(
         None => Vec::new(),
     };
     let gpus = match c.get("resourceRequirements") {
-        Some(v) => gpu_requirements(cx, v, &c.at("resourceRequirements")),
+        Some(v) => gpu_requirements(cx, v, &c.at("resourceRequirements")).unwrap_or(0),
         None => 0,
     };
     let depends_on = match c.get("dependsOn") {
@@ -689,11 +689,10 @@ fn port_mappings(
     out
 }
 
-/// API: ResourceRequirement — GPU counts; InferenceAccelerator is accepted and ignored.
-fn gpu_requirements(cx: &mut Cx, value: &Value, path: &Path) -> u32 {
-    let Some(items) = as_array(cx, value, path) else {
-        return 0;
-    };
+/// API: ResourceRequirement — GPU counts; InferenceAccelerator is accepted and ignored. None when
+/// the list names no GPUs.
+pub(crate) fn gpu_requirements(cx: &mut Cx, value: &Value, path: &Path) -> Option<u32> {
+    let items = as_array(cx, value, path)?;
     let mut gpus: Option<u32> = None;
     for (i, item) in items.iter().enumerate() {
         let p = path.index(i);
@@ -740,7 +739,7 @@ fn gpu_requirements(cx: &mut Cx, value: &Value, path: &Path) -> u32 {
             None => {}
         }
     }
-    gpus.unwrap_or(0)
+    gpus
 }
 
 /// API: ContainerDependency.

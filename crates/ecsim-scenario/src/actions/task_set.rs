@@ -1,8 +1,9 @@
 //! The task set actions of the EXTERNAL deployment controller (SPEC §7): CreateTaskSet,
 //! UpdateTaskSet, DeleteTaskSet and UpdateServicePrimaryTaskSet.
 //!
-//! A task set must be created by an earlier CreateTaskSet of its service and not deleted; later
-//! actions name it by its externalId (see [`Refs::task_set`]).
+//! A task set must be created by an earlier CreateTaskSet of its service; later actions name it
+//! by its externalId (see [`Refs::task_set`]), also after a DeleteTaskSet, which the cluster may
+//! refuse (the engine decides).
 
 use super::cluster_ref;
 use super::launch::{check_ec2_compatible, check_fargate_task_definition, launch, network};

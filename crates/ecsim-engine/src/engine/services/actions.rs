@@ -84,7 +84,11 @@ impl Services {
         self.latest_service(cluster, r, false)
     }
 
-    /// The ACTIVE service `r` names, or the API's exception as an action error.
+    /// The ACTIVE service `r` names, or the API's exception as an action error: a service being
+    /// deleted (DRAINING) or deleted (INACTIVE) is `ServiceNotActiveException` ("The specified
+    /// service isn't active. You can't update a service that's inactive. If you have previously
+    /// deleted a service, you can re-create it with CreateService."), one never created
+    /// `ServiceNotFoundException`.
     fn service_ref(
         &mut self,
         cx: &mut Cx,
@@ -93,13 +97,19 @@ impl Services {
         r: &str,
     ) -> Option<ServiceId> {
         let c = cx.cluster(index, cluster)?;
-        match self.live_service(c, r) {
+        match self.latest_service(c, r, true) {
             Some(s) if self.services[s.index()].status == ServiceStatus::Active => Some(s),
-            Some(_) => {
+            Some(s) => {
+                let status = self.services[s.index()].status;
+                let state = if status == ServiceStatus::Draining {
+                    "DRAINING (being deleted)"
+                } else {
+                    "INACTIVE (deleted)"
+                };
                 cx.action_error(
                     index,
                     "ServiceNotActiveException",
-                    format!("Service {r} is DRAINING (being deleted)."),
+                    format!("Service {r} is {state}."),
                 );
                 None
             }
