@@ -101,8 +101,8 @@ fn not_utf8(bytes: &[u8], e: &std::str::Utf8Error) -> ScenarioError {
     }
 }
 
-/// Parses, validates and lowers a scenario file. On failure, returns every error found, in
-/// document order (never an empty list). Never panics, whatever the input.
+/// Parses, validates and lowers a scenario file. On failure, returns the errors found, in
+/// document order, each mistake once (never an empty list). Never panics, whatever the input.
 pub fn load(src: &str) -> Result<Loaded, Vec<ScenarioError>> {
     let sha256 = Sha256::digest(src.as_bytes())
         .iter()
