@@ -29,6 +29,10 @@ use ecsim_cli::{load, UsageError};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Treats warnings (valid values that are probably wrong, and what a run suggests is wrong
+    /// with its scenario) as errors: exit code 2, and nothing written.
+    #[arg(long, global = true)]
+    deny_warnings: bool,
 }
 
 /// Which events `events.jsonl` holds.
@@ -126,6 +130,7 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    let deny_warnings = cli.deny_warnings;
     let result = match cli.command {
         Command::Run {
             scenario,
@@ -146,9 +151,10 @@ fn main() -> ExitCode {
                 },
                 max_events,
                 max_output_bytes,
+                deny_warnings,
             },
         ),
-        Command::Validate { scenario } => validate(&scenario),
+        Command::Validate { scenario } => validate(&scenario, deny_warnings),
         Command::Report { dir, out } => ecsim_cli::report::report(&dir, out).map(|path| {
             out!("wrote {}", path.display());
             0
@@ -175,6 +181,7 @@ fn main() -> ExitCode {
                 capacity_provider: capacity_provider.as_deref(),
             },
             seed,
+            deny_warnings,
         ),
     };
     match result {
@@ -194,7 +201,7 @@ fn run(
     opts: ecsim_cli::run::StreamOptions,
 ) -> Result<u8, UsageError> {
     let started = std::time::Instant::now();
-    let mut loaded = load(path)?;
+    let mut loaded = load(path, opts.deny_warnings)?;
     if let Some(seed) = seed {
         loaded.scenario.seed = seed;
     }
@@ -211,7 +218,9 @@ fn run(
         summary.counts.placements,
         failures,
         summary.counts.tasks_started,
-        summary.cost_per_hour_at_end,
+        // Adding 0.0 turns a negative zero (a run rate summed to -0.0) into 0.0, so that the
+        // console never says "$-0.0000/hour".
+        summary.cost_per_hour_at_end + 0.0,
         summary.costs.instance_hours,
         summary.costs.total(),
         summary.fingerprint
@@ -221,20 +230,15 @@ fn run(
             "  {} actions rejected by the simulated state (ECS Action Error):",
             outcome.error_count
         );
+        // One line per kind of rejection (the same action, error and message), with its count.
         for e in &outcome.errors {
-            out!(
-                "    at {}s actions[{}] {}: {}: {}",
-                e.t_ms as f64 / 1000.0,
-                e.index,
-                e.action,
-                e.error,
-                e.message
-            );
+            out!("    {}", e.line());
         }
-        if outcome.error_count > ERRORS_SHOWN as u64 {
+        let shown: u64 = outcome.errors.iter().map(|e| e.count).sum();
+        if outcome.error_count > shown {
             out!(
-                "    ... and {} more in events.jsonl",
-                outcome.error_count - ERRORS_SHOWN as u64
+                "    ... and {} more of other kinds (beyond the first {ERRORS_SHOWN}) in events.jsonl",
+                outcome.error_count - shown
             );
         }
     }
@@ -274,6 +278,9 @@ fn run(
         );
     }
     out!("  wrote {}", out_dir.display());
+    for w in &outcome.warnings {
+        eprintln!("warning: {}: {w}\n", path.display());
+    }
     eprintln!(
         "wall time: {:.3}s (simulation {:.3}s)",
         started.elapsed().as_secs_f64(),
@@ -291,8 +298,8 @@ fn run(
     Ok(0)
 }
 
-fn validate(path: &Path) -> Result<u8, UsageError> {
-    let loaded = load(path)?;
+fn validate(path: &Path, deny_warnings: bool) -> Result<u8, UsageError> {
+    let loaded = load(path, deny_warnings)?;
     out!(
         "ok: {}: scenario '{}' with {} actions and {} assertions is valid ({} ignored fields)",
         path.display(),
@@ -319,6 +326,7 @@ fn explain(
     cluster: Option<String>,
     options: ExplainOptions<'_>,
     seed: Option<u64>,
+    deny_warnings: bool,
 ) -> Result<u8, UsageError> {
     let ExplainOptions {
         strategy,
@@ -329,25 +337,22 @@ fn explain(
     let at_arg = at;
     let at = ecsim_scenario::parse_duration(at)
         .map_err(|e| UsageError(format!("error: --at {at:?}: {e}")))?;
-    // The same parsing and validation as a RunTask request's fields.
-    let option_errors = |option: &str, errors: Vec<ecsim_scenario::ScenarioError>| {
-        let lines: Vec<String> = errors
-            .iter()
-            .map(|e| format!("error: {option}: {e}"))
-            .collect();
-        UsageError(lines.join("\n"))
+    // The same parsing and validation as a RunTask request's fields, shown against the option's
+    // text as a scenario's errors are against the file.
+    let option_errors = |option: &str, src: &str, errors: Vec<ecsim_scenario::ScenarioError>| {
+        UsageError(ecsim_cli::render_errors(option, src, &errors))
     };
     let strategies = match strategy {
         Some(s) => ecsim_scenario::parse_placement_strategy(s)
-            .map_err(|e| option_errors("--strategy", e))?,
+            .map_err(|e| option_errors("--strategy", s, e))?,
         None => Vec::new(),
     };
     let constraints = match constraints {
         Some(s) => ecsim_scenario::parse_placement_constraints(s)
-            .map_err(|e| option_errors("--constraints", e))?,
+            .map_err(|e| option_errors("--constraints", s, e))?,
         None => Vec::new(),
     };
-    let mut loaded = load(path)?;
+    let mut loaded = load(path, deny_warnings)?;
     if let Some(seed) = seed {
         loaded.scenario.seed = seed;
     }

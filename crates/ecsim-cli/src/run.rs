@@ -18,7 +18,7 @@ const BATCH: usize = 4096;
 const IN_FLIGHT: usize = 8;
 /// How often the growing `events.jsonl` is synced while the run goes on.
 const SYNC_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
-/// Action errors printed on the console.
+/// Kinds of action error printed on the console (each kind one line, however often it happened).
 pub const ERRORS_SHOWN: usize = 10;
 
 /// How a run is streamed.
@@ -27,6 +27,8 @@ pub struct StreamOptions {
     pub events: EventsMode,
     pub max_events: u64,
     pub max_output_bytes: u64,
+    /// A run that ends with warnings is an error (exit 2, nothing written).
+    pub deny_warnings: bool,
 }
 
 impl Default for StreamOptions {
@@ -35,25 +37,59 @@ impl Default for StreamOptions {
             events: EventsMode::All,
             max_events: 1_000_000_000,
             max_output_bytes: 4 << 30,
+            deny_warnings: false,
         }
     }
 }
 
-/// An action error as the console shows it.
+/// One kind of action error as the console shows it: the same action rejected with the same
+/// error and message, however many times (RULE, ours: a rejection repeated 1,000 times is one
+/// line with its count).
 pub struct ShownError {
+    /// The first time, and the file index of the action.
     pub t_ms: u64,
     pub index: usize,
     pub action: Arc<str>,
     pub error: &'static str,
     pub message: String,
+    /// How many times, and the last time and action index.
+    pub count: u64,
+    pub last_t_ms: u64,
+    pub last_index: usize,
+}
+
+impl ShownError {
+    /// `at 5s actions[3] StopTask: Error: message`, and for a repeated rejection
+    /// ` (1000 times, the last at 1004s actions[1002])`.
+    pub fn line(&self) -> String {
+        let mut line = format!(
+            "at {}s actions[{}] {}: {}: {}",
+            self.t_ms as f64 / 1000.0,
+            self.index,
+            self.action,
+            self.error,
+            self.message
+        );
+        if self.count > 1 {
+            line.push_str(&format!(
+                " ({} times, the last at {}s actions[{}])",
+                self.count,
+                self.last_t_ms as f64 / 1000.0,
+                self.last_index
+            ));
+        }
+        line
+    }
 }
 
 /// What a streamed run ended with.
 pub struct Outcome {
     pub summary: ecsim_engine::RunSummary,
-    /// The first action errors, and how many there were.
+    /// The first kinds of action error, and how many action errors there were in all.
     pub errors: Vec<ShownError>,
     pub error_count: u64,
+    /// What the run suggests is probably wrong with the scenario (printed as warnings).
+    pub warnings: Vec<String>,
     /// Wall time until the engine finished (the writer may still have been writing).
     pub simulated: std::time::Duration,
 }
@@ -68,6 +104,8 @@ struct ChannelSink {
     writer_failed: Arc<AtomicBool>,
     errors: Vec<ShownError>,
     error_count: u64,
+    /// Per service (by id), whether it has reached a steady state (`SERVICE_STEADY_STATE`).
+    steady: Vec<bool>,
 }
 
 impl ChannelSink {
@@ -103,23 +141,53 @@ impl Sink for ChannelSink {
             return Err(SinkError("the run's writer stopped".into()));
         }
         if let Record::Event(e) = &record {
-            if let EventDetail::ActionError {
-                action_index,
-                action,
-                error,
-                message,
-            } = &e.detail
-            {
-                self.error_count += 1;
-                if self.errors.len() < ERRORS_SHOWN {
-                    self.errors.push(ShownError {
-                        t_ms: e.t.ms(),
-                        index: *action_index,
-                        action: Arc::clone(action),
-                        error,
-                        message: message.clone(),
+            match &e.detail {
+                EventDetail::ActionError {
+                    action_index,
+                    action,
+                    error,
+                    message,
+                } => {
+                    self.error_count += 1;
+                    let room = self.errors.len() < ERRORS_SHOWN;
+                    let same = self.errors.iter_mut().find(|shown| {
+                        shown.action == *action
+                            && shown.error == *error
+                            && shown.message == *message
                     });
+                    match same {
+                        Some(shown) => {
+                            shown.count += 1;
+                            shown.last_t_ms = e.t.ms();
+                            shown.last_index = *action_index;
+                        }
+                        None if room => {
+                            self.errors.push(ShownError {
+                                t_ms: e.t.ms(),
+                                index: *action_index,
+                                action: Arc::clone(action),
+                                error,
+                                message: message.clone(),
+                                count: 1,
+                                last_t_ms: e.t.ms(),
+                                last_index: *action_index,
+                            });
+                        }
+                        None => {}
+                    }
                 }
+                EventDetail::ServiceAction {
+                    service,
+                    event_name: "SERVICE_STEADY_STATE",
+                    ..
+                } => {
+                    let i = service.index();
+                    if self.steady.len() <= i {
+                        self.steady.resize(i + 1, false);
+                    }
+                    self.steady[i] = true;
+                }
+                _ => {}
             }
         }
         self.batch.push(record);
@@ -181,6 +249,7 @@ pub fn run_to_dir(
         writer_failed,
         errors: Vec::new(),
         error_count: 0,
+        steady: Vec::new(),
     };
     let mut engine = Engine::with_sink(Arc::clone(&scenario), &mut sink);
     engine.set_limits(Limits {
@@ -212,6 +281,20 @@ pub fn run_to_dir(
             path.display()
         )));
     }
+    let warnings = run_warnings(&scenario, &summary, sink.error_count, &sink.steady);
+    if opts.deny_warnings && !warnings.is_empty() {
+        // Nothing is written: the temporary directory goes with `tmp`.
+        let lines: Vec<String> = warnings
+            .iter()
+            .map(|w| format!("error: {}: {w}", path.display()))
+            .collect();
+        return Err(UsageError(format!(
+            "{}\n{}",
+            lines.join("\n"),
+            crate::denied_message(&path.display().to_string(), warnings.len())
+                .replace("nothing was run or written", "nothing was written")
+        )));
+    }
     let files = writer
         .finish()
         .map_err(|e| write_error(&out_dir, "writing its files", e))?;
@@ -234,6 +317,61 @@ pub fn run_to_dir(
         summary,
         errors: sink.errors,
         error_count: sink.error_count,
+        warnings,
         simulated,
     })
+}
+
+/// What a finished run suggests is probably wrong with its scenario (ours, docs/semantics.md):
+/// actions the simulated state rejected with no `maxActionErrors` assertion to judge them, and
+/// services that never reached a steady state with no `serviceSteadyBy` or `deploymentCompletes`
+/// assertion on them.
+fn run_warnings(
+    scenario: &ecsim_engine::Scenario,
+    summary: &ecsim_engine::RunSummary,
+    error_count: u64,
+    steady: &[bool],
+) -> Vec<String> {
+    use ecsim_engine::assertions::Assertion;
+    let mut warnings = Vec::new();
+    let bounded = scenario
+        .assertions
+        .iter()
+        .any(|a| matches!(a, Assertion::MaxActionErrors { .. }));
+    if error_count > 0 && !bounded {
+        let actions = if error_count == 1 {
+            "1 action was".to_string()
+        } else {
+            format!("{error_count} actions were")
+        };
+        warnings.push(format!(
+            "{actions} rejected by the simulated state (ECS Action Error) and no assertion bounds them; add {{\"type\": \"maxActionErrors\", \"atMost\": 0}} to the assertions to make that a failure, or a higher atMost if they are expected"
+        ));
+    }
+    for (i, s) in summary.services.iter().enumerate() {
+        if steady.get(i).copied().unwrap_or(false) {
+            continue;
+        }
+        let (cluster, name) = (&s.cluster_name, &s.service.name);
+        let judged = scenario.assertions.iter().any(|a| match a {
+            Assertion::ServiceSteadyBy {
+                cluster: c,
+                service,
+                ..
+            }
+            | Assertion::DeploymentCompletes {
+                cluster: c,
+                service,
+                ..
+            } => c == cluster && service == name,
+            _ => false,
+        });
+        if !judged {
+            warnings.push(format!(
+                "service {name} (cluster {cluster}) never reached a steady state in the run ({} running, {} healthy at the end); its ECS Service Action events in events.jsonl say why; a serviceSteadyBy or deploymentCompletes assertion on it makes that a failure",
+                s.running_count, s.healthy_count
+            ));
+        }
+    }
+    warnings
 }

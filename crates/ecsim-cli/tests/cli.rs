@@ -245,6 +245,10 @@ fn bad_input_is_exit_2_with_path_and_nothing_written() {
         ),
         ("empty-file.json", &["empty"]),
         ("malformed-json.json", &[":2:"]),
+        (
+            "not-utf-8.json",
+            &["not-utf-8.json:2:39", "not UTF-8", "byte 0xe9"],
+        ),
         ("not-an-object.json", &["object"]),
         ("missing-name.json", &["name"]),
         ("unknown-top-level-field.json", &["colour"]),

@@ -67,10 +67,12 @@ pub struct Expression {
 }
 
 impl Expression {
-    /// Parses and validates `src`: the subject, operator and argument of every predicate,
-    /// argument types (versions, dates, integers, booleans) and regexes.
+    /// Parses and validates `src`: no control characters, the subject, operator (one the
+    /// subject takes, per the documented table) and argument of every predicate, argument types
+    /// (versions, dates, integers, booleans) and regexes.
     ///
-    /// The 2000-character limit on expressions (`[API:L21827]`) is the caller's to enforce.
+    /// The 2000-character limit (`[API:L21827]`) is the caller's to enforce: the API states it for
+    /// PlacementConstraint expressions only.
     pub fn parse(src: &str) -> Result<Expression, QueryError> {
         let root = parser::parse(src)?;
         Ok(Expression {

@@ -55,6 +55,8 @@ const EXPECTED_DATE: &str = "a date in one of the formats 2018-06-18T22:28:28+00
      2018-06-18T22:28:28Z, 2018-06-18T22:28:28 or 2018-06-18";
 const EXPECTED_REGEX: &str = "a valid regular expression";
 
+const EXPECTED_PRINTABLE: &str = "printable characters (no NUL or other control characters)";
+
 /// Parses a whole expression.
 pub(crate) fn parse(src: &str) -> Result<Node, QueryError> {
     let mut parser = Parser {
@@ -62,6 +64,14 @@ pub(crate) fn parse(src: &str) -> Result<Node, QueryError> {
         pos: 0,
         depth: 0,
     };
+    // RULE: an expression holds no control character (NUL, tab, line breaks, DEL, C1): the
+    // documents write expressions on one line with spaces between tokens, and a control character
+    // in a name or value is a mistake (a stray `\u0000` in the JSON string, a pasted line break)
+    // that would otherwise compare as an ordinary character and select nothing.
+    if let Some((at, c)) = src.char_indices().find(|&(_, c)| c.is_control()) {
+        let found = format!("the control character U+{:04X}", c as u32);
+        return Err(parser.error(at, EXPECTED_PRINTABLE, found));
+    }
     let root = parser.parse_or()?;
     parser.skip_whitespace();
     if parser.pos < src.len() {
@@ -667,26 +677,54 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// The operators a subject does not take, as the `expected` of the error; `None` if allowed.
+/// The operators a subject takes, as the `expected` of the error for one it does not; `None` if
+/// `operator` is among them.
+///
+/// Source: `[DG23:cluster-query-language.md]` (reference §2.1), the subject table's "valid
+/// operators": `agentConnected` and `ec2InstanceId` take `==`, `!=`, `in`, `!in`, `=~`, `!~`;
+/// `agentVersion`, `registeredAt` and `runningTasksCount` take `==`, `!=`, `>`, `>=`, `<`, `<=`;
+/// `attribute:` and `task:group` are not restricted. **RULE:** each operator's word form is the
+/// same operator (`not_in` is `!in`), and `exists`/`!exists` are valid only on the unrestricted
+/// subjects, since the table lists them for no other.
 fn unsupported_operator(subject: Subject<'_>, operator: Operator) -> Option<&'static str> {
+    let is_equality = matches!(
+        operator,
+        Operator::Compare(Comparison::Equal | Comparison::NotEqual)
+    );
     let is_ordering = matches!(operator, Operator::Compare(c) if c.is_ordering());
-    let is_pattern = matches!(operator, Operator::Matches | Operator::NotMatches);
+    let is_list_or_pattern = matches!(
+        operator,
+        Operator::In | Operator::NotIn | Operator::Matches | Operator::NotMatches
+    );
     match subject {
-        // RULE: a task group is a name, not a quantity, so it has no order.
-        Subject::TaskGroup if is_ordering => {
-            Some("an operator task:group supports (==, !=, in, !in, =~, !~, exists, !exists)")
+        Subject::Attribute(_) | Subject::TaskGroup => None,
+        Subject::AgentConnected if is_equality || is_list_or_pattern => None,
+        Subject::AgentConnected => Some(concat!(
+            "an operator that agentConnected takes: ",
+            "==, !=, in, !in, =~ or !~ (or their word forms)"
+        )),
+        Subject::Ec2InstanceId if is_equality || is_list_or_pattern => None,
+        Subject::Ec2InstanceId => Some(concat!(
+            "an operator that ec2InstanceId takes: ",
+            "==, !=, in, !in, =~ or !~ (or their word forms)"
+        )),
+        Subject::AgentVersion | Subject::RegisteredAt | Subject::RunningTasksCount
+            if is_equality || is_ordering =>
+        {
+            None
         }
-        // RULE: a boolean has no order; `[DG23:cluster-query-language.md]` lists no ordering
-        // operator for agentConnected.
-        Subject::AgentConnected if is_ordering => {
-            Some("an operator agentConnected supports (==, !=, in, !in, =~, !~, exists, !exists)")
-        }
-        // RULE: an instant has no one text form to match a pattern against;
-        // `[DG23:cluster-query-language.md]` lists no pattern operator for registeredAt.
-        Subject::RegisteredAt if is_pattern => Some(
-            "an operator registeredAt supports (==, !=, >, >=, <, <=, in, !in, exists, !exists)",
-        ),
-        _ => None,
+        Subject::AgentVersion => Some(concat!(
+            "an operator that agentVersion takes: ",
+            "==, !=, >, >=, < or <= (or their word forms)"
+        )),
+        Subject::RegisteredAt => Some(concat!(
+            "an operator that registeredAt takes: ",
+            "==, !=, >, >=, < or <= (or their word forms)"
+        )),
+        Subject::RunningTasksCount => Some(concat!(
+            "an operator that runningTasksCount takes: ",
+            "==, !=, >, >=, < or <= (or their word forms)"
+        )),
     }
 }
 
@@ -945,30 +983,122 @@ mod tests {
 
     #[test]
     fn operator_the_subject_does_not_take() {
+        const CONNECTED: &str =
+            "an operator that agentConnected takes: ==, !=, in, !in, =~ or !~ (or their word forms)";
+        const ID: &str =
+            "an operator that ec2InstanceId takes: ==, !=, in, !in, =~ or !~ (or their word forms)";
+        const VERSION: &str =
+            "an operator that agentVersion takes: ==, !=, >, >=, < or <= (or their word forms)";
+        const REGISTERED: &str =
+            "an operator that registeredAt takes: ==, !=, >, >=, < or <= (or their word forms)";
+        const COUNT: &str = "an operator that runningTasksCount takes: ==, !=, >, >=, < or <= (or their word forms)";
+        assert_error("agentConnected >= true", 16, CONNECTED, "'>='");
+        assert_error("agentConnected > true", 16, CONNECTED, "'>'");
+        assert_error("agentConnected exists", 16, CONNECTED, "'exists'");
+        assert_error("agentConnected not_exists", 16, CONNECTED, "'not_exists'");
+        assert_error("ec2InstanceId > x", 15, ID, "'>'");
         assert_error(
-            "task:group > database",
-            12,
-            "an operator task:group supports (==, !=, in, !in, =~, !~, exists, !exists)",
-            "'>'",
-        );
-        assert_error(
-            "task:group less_than_equal database",
-            12,
-            "an operator task:group supports (==, !=, in, !in, =~, !~, exists, !exists)",
+            "ec2InstanceId less_than_equal x",
+            15,
+            ID,
             "'less_than_equal'",
         );
+        assert_error("ec2InstanceId !exists", 15, ID, "'!exists'");
+        assert_error("agentVersion =~ 1.*", 14, VERSION, "'=~'");
+        assert_error("agentVersion in [1.2]", 14, VERSION, "'in'");
+        assert_error("agentVersion not_matches 1.*", 14, VERSION, "'not_matches'");
+        assert_error("agentVersion exists", 14, VERSION, "'exists'");
+        assert_error("registeredAt =~ 2018.*", 14, REGISTERED, "'=~'");
+        assert_error("registeredAt !in [2018-02-13]", 14, REGISTERED, "'!in'");
+        assert_error("runningTasksCount in [1, 2]", 19, COUNT, "'in'");
+        assert_error("runningTasksCount !~ '1.*'", 19, COUNT, "'!~'");
+        assert_error("runningTasksCount exists", 19, COUNT, "'exists'");
+        // In a compound expression the column is the operator's.
+        assert_error("task:group == a and ec2InstanceId > x", 35, ID, "'>'");
+    }
+
+    /// Every (subject, operator) pair: accepted exactly when the documented table lists the
+    /// operator for the subject (`attribute:` and `task:group` take every operator).
+    #[test]
+    fn the_subject_table_decides_every_operator() {
+        let operators: [(&str, &str); 12] = [
+            ("==", "equals"),
+            ("!=", "not_equals"),
+            (">", "greater_than"),
+            (">=", "greater_than_equal"),
+            ("<", "less_than"),
+            ("<=", "less_than_equal"),
+            ("exists", "exists"),
+            ("!exists", "not_exists"),
+            ("in", "in"),
+            ("!in", "not_in"),
+            ("=~", "matches"),
+            ("!~", "not_matches"),
+        ];
+        let equality_list_pattern = ["==", "!=", "in", "!in", "=~", "!~"];
+        let comparisons = ["==", "!=", ">", ">=", "<", "<="];
+        let subjects: [(&str, &str, &[&str]); 7] = [
+            ("agentConnected", "true", &equality_list_pattern),
+            ("agentVersion", "1.14.5", &comparisons),
+            ("attribute:stack", "prod", &[]),
+            ("ec2InstanceId", "i-1", &equality_list_pattern),
+            ("registeredAt", "2018-02-13", &comparisons),
+            ("runningTasksCount", "1", &comparisons),
+            ("task:group", "database", &[]),
+        ];
+        for (subject, value, allowed) in subjects {
+            for (symbol, word) in operators {
+                let valid = allowed.is_empty() || allowed.contains(&symbol);
+                for spelling in [symbol, word] {
+                    let argument = match symbol {
+                        "exists" | "!exists" => String::new(),
+                        "in" | "!in" => format!(" [{value}]"),
+                        "=~" | "!~" => " '.*'".to_string(),
+                        _ => format!(" {value}"),
+                    };
+                    let src = format!("{subject} {spelling}{argument}");
+                    match parse(&src) {
+                        Ok(_) => assert!(valid, "{src:?} parses, but the table does not allow it"),
+                        Err(e) => {
+                            assert!(!valid, "{src:?} is refused: {e}");
+                            assert_eq!(e.column, subject.len() + 2, "{src:?}");
+                            assert!(e.expected.contains(subject), "{src:?}: {e}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn control_characters_are_refused_at_their_column() {
         assert_error(
-            "agentConnected >= true",
-            16,
-            "an operator agentConnected supports (==, !=, in, !in, =~, !~, exists, !exists)",
-            "'>='",
+            "attribute:stack == pr\u{0}od",
+            22,
+            EXPECTED_PRINTABLE,
+            "the control character U+0000",
         );
-        assert_error(
-            "registeredAt =~ 2018.*",
-            14,
-            "an operator registeredAt supports (==, !=, >, >=, <, <=, in, !in, exists, !exists)",
-            "'=~'",
-        );
+        for (src, column, found) in [
+            ("\u{0}", 1, "the control character U+0000"),
+            ("attribute:a ==\tb", 15, "the control character U+0009"),
+            (
+                "task:group == a\nor task:group == b",
+                16,
+                "the control character U+000A",
+            ),
+            (
+                "attribute:a == 'x\u{7f}'",
+                18,
+                "the control character U+007F",
+            ),
+            (
+                "attribute:a == 'é\u{85}'",
+                18,
+                "the control character U+0085",
+            ),
+        ] {
+            assert_error(src, column, EXPECTED_PRINTABLE, found);
+        }
     }
 
     #[test]
@@ -1063,12 +1193,7 @@ mod tests {
     fn arguments_of_the_wrong_type() {
         assert_error("agentConnected == yes", 19, EXPECTED_BOOLEAN, "'yes'");
         assert_error("agentVersion < 1.x", 16, EXPECTED_VERSION, "'1.x'");
-        assert_error(
-            "agentVersion in [1.2, latest]",
-            23,
-            EXPECTED_VERSION,
-            "'latest'",
-        );
+        assert_error("agentVersion >= latest", 17, EXPECTED_VERSION, "'latest'");
         assert_error(
             "registeredAt < 2018-02-30",
             16,

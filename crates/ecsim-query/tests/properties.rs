@@ -129,7 +129,12 @@ const LEAVES: &[&str] = &[
     "agentConnected == true",
     "agentConnected != FALSE",
     "ec2InstanceId in ['i-abcd1234', 'i-wxyx7890']",
-    "ec2InstanceId > i-a",
+    "ec2InstanceId =~ 'i-a.*'",
+    "ec2InstanceId not_in [i-wxyx7890]",
+    "agentConnected in [false]",
+    "runningTasksCount < 2",
+    "task:group > database",
+    "task:group <= family:batch",
 ];
 
 /// A boolean expression over `LEAVES`, with a choice of spelling at each connective.

@@ -1,7 +1,7 @@
 //! The scenario's `assertions` (SPEC §3): what a run must show, each naming only clusters,
 //! services and capacity providers that some action of the scenario creates.
 
-use crate::cx::{as_array, object, unknown_message, Cx, Field, Obj};
+use crate::cx::{as_array, object, unknown_message, Cx, Field, Fold, Obj};
 use crate::path::Path;
 use crate::refs::Refs;
 use ecsim_engine::Assertion;
@@ -122,14 +122,19 @@ fn capacity_assertion(
     if let Some(text) = a.str(cx, "cluster") {
         match refs.created_cluster(text) {
             Ok(name) => cluster = Some(name),
-            Err(message) => a.error_field(cx, "cluster", message),
+            Err(message) => a.error_reference(cx, "cluster", format!("cluster {text}"), message),
         }
     }
     let mut capacity_provider = None;
     if let Some(text) = a.str(cx, "capacityProvider") {
         match refs.created_provider(text) {
             Ok(name) => capacity_provider = Some(name),
-            Err(message) => a.error_field(cx, "capacityProvider", message),
+            Err(message) => a.error_reference(
+                cx,
+                "capacityProvider",
+                format!("capacity provider {text}"),
+                message,
+            ),
         }
     }
     if !a.has("atMost") {
@@ -184,9 +189,10 @@ fn within_horizon(
     let at = at?;
     if let Some(h) = horizon {
         if at.ms() > h.ms() {
-            a.error_field(
-                cx,
-                name,
+            cx.error_folded(
+                Fold::AfterHorizon,
+                &a.at(name),
+                a.get(name).unwrap_or(&Value::Null),
                 format!(
                     "{name} is {} ms, after the horizon ({} ms), so the run never reaches it; make it earlier or raise horizon",
                     at.ms(),
@@ -227,7 +233,11 @@ fn service_assertion(
         (Some(c), Some(s)) => match refs.created_service(c, s) {
             Ok(names) => Some(names),
             Err((field, message)) => {
-                a.error_field(cx, field, message);
+                let name = match field {
+                    "service" => format!("service {c}/{s}"),
+                    _ => format!("cluster {c}"),
+                };
+                a.error_reference(cx, field, name, message);
                 None
             }
         },

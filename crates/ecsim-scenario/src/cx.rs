@@ -4,13 +4,15 @@
 //! Every reader reports what it could not accept and returns `None` for it, so one pass over the
 //! file finds every error; positions are filled in at the end from the [`crate::locate::Index`].
 
-use crate::duration::{duration_from_seconds, duration_from_whole_seconds, parse_duration};
-use crate::error::{show, ScenarioError};
+use crate::duration::{
+    duration_from_seconds, duration_from_whole_seconds, looks_like_milliseconds, parse_duration,
+};
+use crate::error::{show, ScenarioError, ScenarioWarning};
 use crate::locate::{column_in_string, Index, Pos};
 use crate::path::Path;
 use ecsim_kernel::SimDuration;
 use serde_json::{Map, Value};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Where an error points.
 #[derive(Clone, Debug)]
@@ -31,6 +33,43 @@ struct Issue {
     anchor: Anchor,
     value: Option<String>,
     message: String,
+    kind: IssueKind,
+    /// For a folded error: what it names (`service prod/web`); errors naming the same fold.
+    mistake: String,
+}
+
+/// What an issue is, for the rules that keep one mistake to one error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum IssueKind {
+    Error,
+    /// One of the errors one mistake gives everywhere it shows, folded into the first (see
+    /// [`Fold`]).
+    Folded(Fold),
+    /// A reference error after an action that could not be read (its name unknown): what that
+    /// action would have defined is not known, so the error would send the reader after the
+    /// wrong fix. Kept out of the report.
+    Unknowable,
+}
+
+/// Mistakes that show in many places, each reported once, at the first place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Fold {
+    /// A reference to something no earlier action defined: several references to the same name
+    /// (the first clause of the message) are one mistake, a misspelled definition or a
+    /// misspelled reference copied around.
+    Reference,
+    /// Times after the horizon: a horizon too short (or a time in the wrong unit) is one mistake.
+    AfterHorizon,
+}
+
+impl Fold {
+    /// What the folded places are said to share.
+    fn phrase(self) -> &'static str {
+        match self {
+            Fold::Reference => "also referenced at",
+            Fold::AfterHorizon => "so are",
+        }
+    }
 }
 
 /// What a request field does in ecsim.
@@ -48,6 +87,15 @@ pub(crate) enum Field {
 pub(crate) struct Cx {
     issues: Vec<Issue>,
     ignored: Vec<Path>,
+    /// Values that are valid but probably not what was meant (SPEC §10 exit codes unchanged).
+    warnings: Vec<Issue>,
+    /// The run's horizon once read (or its default), for the warnings that compare with it.
+    pub(crate) horizon: Option<SimDuration>,
+    /// Set once the replay met an action it could not read: later references to undefined
+    /// names are then [`IssueKind::Unknowable`].
+    pub(crate) unreadable_action: bool,
+    /// The printed paths of the errors so far, for [`Cx::has_error_at`].
+    error_paths: BTreeSet<String>,
 }
 
 impl Cx {
@@ -57,6 +105,93 @@ impl Cx {
 
     pub(crate) fn error_count(&self) -> usize {
         self.issues.len()
+    }
+
+    /// Forgets the errors and warnings reported since `count` errors (`error_count`) and
+    /// `warnings` warnings (`warning_count`): for an action read only for what it defines.
+    pub(crate) fn forget_since(&mut self, errors: usize, warnings: usize) {
+        for issue in self.issues.drain(errors..) {
+            self.error_paths.remove(&issue.path.to_string());
+        }
+        self.warnings.truncate(warnings);
+    }
+
+    /// Whether an error was reported at `path` or inside it: a check across fields skips a
+    /// field in error, whose value stands in as its default.
+    pub(crate) fn has_error_at(&self, path: &Path) -> bool {
+        let prefix = path.to_string();
+        self.error_paths
+            .range(prefix.clone()..)
+            .take_while(|p| p.starts_with(&prefix))
+            .any(|p| {
+                let rest = &p[prefix.len()..];
+                rest.is_empty() || rest.starts_with('.') || rest.starts_with('[')
+            })
+    }
+
+    fn push_issue(&mut self, issue: Issue) {
+        self.error_paths.insert(issue.path.to_string());
+        self.issues.push(issue);
+    }
+
+    pub(crate) fn warning_count(&self) -> usize {
+        self.warnings.len()
+    }
+
+    /// A reference error at `value` (at `path`): a name no earlier action defined. `name` says
+    /// what is named (`cluster prod`, `task definition web`): later errors naming the same are
+    /// counted into the first.
+    pub(crate) fn error_reference(
+        &mut self,
+        path: &Path,
+        value: &Value,
+        name: String,
+        message: impl Into<String>,
+    ) {
+        let kind = if self.unreadable_action {
+            IssueKind::Unknowable
+        } else {
+            IssueKind::Folded(Fold::Reference)
+        };
+        self.push_issue(Issue {
+            path: path.clone(),
+            anchor: Anchor::Value,
+            value: Some(show(value)),
+            message: message.into(),
+            kind,
+            mistake: name,
+        });
+    }
+
+    /// An error at `value` (at `path`) that one mistake gives in many places: the first is
+    /// reported, counting the others.
+    pub(crate) fn error_folded(
+        &mut self,
+        fold: Fold,
+        path: &Path,
+        value: &Value,
+        message: impl Into<String>,
+    ) {
+        self.push_issue(Issue {
+            path: path.clone(),
+            anchor: Anchor::Value,
+            value: Some(show(value)),
+            message: message.into(),
+            kind: IssueKind::Folded(fold),
+            mistake: String::new(),
+        });
+    }
+
+    /// A warning at the value of `path`, quoting it.
+    pub(crate) fn warn_value(&mut self, path: &Path, value: &Value, message: impl Into<String>) {
+        self.warnings.push(Issue {
+            path: path.clone(),
+            anchor: Anchor::Value,
+            value: Some(show(value)),
+            message: message.into(),
+            kind: IssueKind::Error,
+            mistake: String::new(),
+        });
     }
 
     /// An error at the value of `path`, without showing the value.
@@ -97,11 +232,13 @@ impl Cx {
     }
 
     fn push(&mut self, path: &Path, anchor: Anchor, value: Option<String>, message: String) {
-        self.issues.push(Issue {
+        self.push_issue(Issue {
             path: path.clone(),
             anchor,
             value,
             message,
+            kind: IssueKind::Error,
+            mistake: String::new(),
         });
     }
 
@@ -111,40 +248,20 @@ impl Cx {
     }
 
     /// The errors with their positions, in document order, each once.
+    ///
+    /// **RULE (ours): one mistake, one error.** References to the same undefined name are one
+    /// error, at the first, counting the others; references made unknowable by an unreadable
+    /// action are left out (the action's own error says what to fix).
     pub(crate) fn finish_errors(&self, src: &str, index: &Index) -> Vec<ScenarioError> {
-        let mut located: Vec<(usize, ScenarioError)> = Vec::new();
+        /// The fold of a folded error and the mistake it names.
+        type Mistake = Option<(Fold, String)>;
+        let mut located: Vec<(usize, ScenarioError, Mistake)> = Vec::new();
         let mut seen = BTreeSet::new();
         for issue in &self.issues {
-            let path = match &issue.anchor {
-                Anchor::At(_, printed) => printed.clone(),
-                _ => issue.path.to_string(),
-            };
-            let pos = match issue.anchor {
-                Anchor::At(pos, _) => Some(pos),
-                Anchor::Key => index
-                    .get(&path)
-                    .map(|l| l.key.unwrap_or(l.value))
-                    .or_else(|| nearest(index, &issue.path)),
-                Anchor::Value => nearest(index, &issue.path),
-                Anchor::InString(n) => match index.get(&path) {
-                    Some(l) => {
-                        let column = column_in_string(src, l.value, n);
-                        Some(Pos {
-                            offset: l.value.offset + (column - l.value.column),
-                            line: l.value.line,
-                            column,
-                        })
-                    }
-                    None => nearest(index, &issue.path),
-                },
-            };
-            let error = ScenarioError {
-                path,
-                line: pos.map(|p| p.line),
-                column: pos.map(|p| p.column),
-                value: issue.value.clone(),
-                message: escape_controls(&issue.message),
-            };
+            if issue.kind == IssueKind::Unknowable {
+                continue;
+            }
+            let (pos, error) = locate_issue(issue, src, index);
             let key = (
                 error.path.clone(),
                 error.line,
@@ -153,11 +270,62 @@ impl Cx {
                 error.message.clone(),
             );
             if seen.insert(key) {
-                located.push((pos.map(|p| p.offset).unwrap_or(0), error));
+                let mistake = match issue.kind {
+                    IssueKind::Folded(fold) => Some((fold, issue.mistake.clone())),
+                    _ => None,
+                };
+                located.push((pos.map(|p| p.offset).unwrap_or(0), error, mistake));
+            }
+        }
+        located.sort_by_key(|(offset, _, _)| *offset);
+        // The repeats of a mistake, folded into its first error.
+        let mut out: Vec<(ScenarioError, Mistake, Vec<String>)> = Vec::new();
+        let mut first: BTreeMap<(Fold, String), usize> = BTreeMap::new();
+        for (_, error, mistake) in located {
+            if let Some(m) = &mistake {
+                if let Some(&i) = first.get(m) {
+                    out[i].2.push(error.path);
+                    continue;
+                }
+                first.insert(m.clone(), out.len());
+            }
+            out.push((error, mistake, Vec::new()));
+        }
+        out.into_iter()
+            .map(|(mut error, mistake, repeats)| {
+                if let (Some((fold, _)), false) = (mistake, repeats.is_empty()) {
+                    error
+                        .message
+                        .push_str(&repeated_at(fold.phrase(), &repeats));
+                }
+                error
+            })
+            .collect()
+    }
+
+    /// The warnings with their positions, in document order, each once.
+    pub(crate) fn finish_warnings(&self, src: &str, index: &Index) -> Vec<ScenarioWarning> {
+        let mut located: Vec<(usize, ScenarioWarning)> = Vec::new();
+        let mut seen = BTreeSet::new();
+        for issue in &self.warnings {
+            let (pos, error) = locate_issue(issue, src, index);
+            let mut message = error.message;
+            if let Some(value) = error.value {
+                message = format!("{message} (found {value})");
+            }
+            let warning = ScenarioWarning {
+                path: error.path,
+                line: error.line,
+                column: error.column,
+                message,
+                note: false,
+            };
+            if seen.insert(warning.to_string()) {
+                located.push((pos.map(|p| p.offset).unwrap_or(0), warning));
             }
         }
         located.sort_by_key(|(offset, _)| *offset);
-        located.into_iter().map(|(_, e)| e).collect()
+        located.into_iter().map(|(_, w)| w).collect()
     }
 
     /// The ignored field paths in document order, each once.
@@ -178,6 +346,65 @@ impl Cx {
         paths.sort();
         paths.into_iter().map(|(_, p)| p).collect()
     }
+}
+
+/// Where `issue` points, and the error it reads as there.
+fn locate_issue(issue: &Issue, src: &str, index: &Index) -> (Option<Pos>, ScenarioError) {
+    let path = match &issue.anchor {
+        Anchor::At(_, printed) => printed.clone(),
+        _ => issue.path.to_string(),
+    };
+    let pos = match issue.anchor {
+        Anchor::At(pos, _) => Some(pos),
+        Anchor::Key => index
+            .get(&path)
+            .map(|l| l.key.unwrap_or(l.value))
+            .or_else(|| nearest(index, &issue.path)),
+        Anchor::Value => nearest(index, &issue.path),
+        Anchor::InString(n) => match index.get(&path) {
+            Some(l) => {
+                let column = column_in_string(src, l.value, n);
+                Some(Pos {
+                    offset: l.value.offset + (column - l.value.column),
+                    line: l.value.line,
+                    column,
+                })
+            }
+            None => nearest(index, &issue.path),
+        },
+    };
+    let error = ScenarioError {
+        path,
+        line: pos.map(|p| p.line),
+        column: pos.map(|p| p.column),
+        value: issue.value.clone(),
+        message: escape_controls(&issue.message),
+    };
+    (pos, error)
+}
+
+/// The most repeats of a reference mistake named in its error.
+const REPEATS_NAMED: usize = 3;
+
+/// "; PHRASE a, b and c" (or "…, c and N more places").
+fn repeated_at(phrase: &str, paths: &[String]) -> String {
+    let named: Vec<&str> = paths
+        .iter()
+        .take(REPEATS_NAMED)
+        .map(String::as_str)
+        .collect();
+    let rest = paths.len() - named.len();
+    let list = match (named.as_slice(), rest) {
+        ([one], 0) => one.to_string(),
+        (_, 0) => format!(
+            "{} and {}",
+            named[..named.len() - 1].join(", "),
+            named[named.len() - 1]
+        ),
+        (_, 1) => format!("{} and 1 more place", named.join(", ")),
+        _ => format!("{} and {rest} more places", named.join(", ")),
+    };
+    format!("; {phrase} {list}")
 }
 
 /// Messages quote names from the file; control characters in them are shown escaped, so that an
@@ -226,11 +453,31 @@ pub(crate) fn unknown_message(what: &str, name: &str, known: &[&str]) -> String 
     }
 }
 
-/// The known name closest to `name` (same letters ignoring case, or within a small edit distance).
+/// Shortest name that suggests the one known name it begins (`failToStart` for
+/// `failToStartProbability`).
+const PREFIX_CHARS_MIN: usize = 4;
+
+/// The known name closest to `name`: the same letters ignoring case, or within a small edit
+/// distance, or else the one known name that `name` begins (ignoring case).
 pub(crate) fn closest<'k>(name: &str, known: &[&'k str]) -> Option<&'k str> {
     if let Some(k) = known.iter().find(|k| k.eq_ignore_ascii_case(name)) {
         return Some(k);
     }
+    if let Some(close) = closest_by_edits(name, known) {
+        return Some(close);
+    }
+    let lower = name.to_ascii_lowercase();
+    let mut starting = known
+        .iter()
+        .filter(|k| k.to_ascii_lowercase().starts_with(&lower));
+    match (starting.next(), starting.next()) {
+        (Some(only), None) if name.chars().count() >= PREFIX_CHARS_MIN => Some(only),
+        _ => None,
+    }
+}
+
+/// The known name within a small edit distance of `name`, if any.
+fn closest_by_edits<'k>(name: &str, known: &[&'k str]) -> Option<&'k str> {
     let lower = name.to_ascii_lowercase();
     // About one edit per five characters: `placementStrategies` (19) finds `placementStrategy`.
     let limit = match name.chars().count() {
@@ -278,6 +525,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
 pub(crate) struct Obj<'v> {
     pub map: &'v Map<String, Value>,
     pub path: Path,
+    /// (field, the misspelled key standing for it): see [`object`].
+    aliases: Vec<(String, &'v str)>,
 }
 
 /// Reads `value` as an object accepting exactly `fields`: unknown fields are errors, ignored ones
@@ -293,6 +542,7 @@ pub(crate) fn object<'v>(
         cx.error_value(path, value, format!("expected an object ({what})"));
         return None;
     };
+    let mut aliases: Vec<(String, &'v str)> = Vec::new();
     for (key, v) in map {
         match fields.iter().find(|(name, _)| name == key) {
             Some((_, Field::Ignored | Field::Checked)) => {
@@ -304,19 +554,45 @@ pub(crate) fn object<'v>(
             None => {
                 let names: Vec<&str> = fields.iter().map(|(n, _)| *n).collect();
                 cx.error_key(&path.key(key), unknown_message("field", key, &names));
+                if let Some(close) = closest(key, &names) {
+                    aliases.push((close.to_string(), key.as_str()));
+                }
             }
         }
     }
+    // RULE (ours): a misspelled field stands for the field it is closest to, when that field is
+    // not given and no other misspelling claims it, so that one misspelling is one error: the
+    // field is not reported missing, and what it defines is known to later actions.
+    let claimed = |name: &str, aliases: &[(String, &str)]| {
+        aliases.iter().filter(|(close, _)| close == name).count()
+    };
+    let aliases = aliases
+        .iter()
+        .filter(|(close, _)| !map.contains_key(close.as_str()) && claimed(close, &aliases) == 1)
+        .cloned()
+        .collect();
     Some(Obj {
         map,
         path: path.clone(),
+        aliases,
     })
 }
 
 impl<'v> Obj<'v> {
+    /// The key the field `name` is written under: its own, or the misspelling standing for it.
+    fn key_of<'n>(&self, name: &'n str) -> &'n str
+    where
+        'v: 'n,
+    {
+        self.aliases
+            .iter()
+            .find(|(close, _)| close == name)
+            .map_or(name, |(_, key)| key)
+    }
+
     /// The field's value; JSON `null` counts as absent.
     pub(crate) fn get(&self, name: &str) -> Option<&'v Value> {
-        self.map.get(name).filter(|v| !v.is_null())
+        self.map.get(self.key_of(name)).filter(|v| !v.is_null())
     }
 
     pub(crate) fn has(&self, name: &str) -> bool {
@@ -324,7 +600,7 @@ impl<'v> Obj<'v> {
     }
 
     pub(crate) fn at(&self, name: &str) -> Path {
-        self.path.key(name)
+        self.path.key(self.key_of(name))
     }
 
     /// An error about field `name`'s value, located at it and quoting it.
@@ -332,6 +608,23 @@ impl<'v> Obj<'v> {
         cx.error_value(
             &self.at(name),
             self.get(name).unwrap_or(&Value::Null),
+            message,
+        );
+    }
+
+    /// A reference error about field `field`'s value, naming `name` (see
+    /// [`Cx::error_reference`]).
+    pub(crate) fn error_reference(
+        &self,
+        cx: &mut Cx,
+        field: &str,
+        name: String,
+        message: impl Into<String>,
+    ) {
+        cx.error_reference(
+            &self.at(field),
+            self.get(field).unwrap_or(&Value::Null),
+            name,
             message,
         );
     }
@@ -383,17 +676,18 @@ impl<'v> Obj<'v> {
         as_array(cx, self.get(name)?, &self.at(name))
     }
 
-    /// An array of strings; elements that are not strings are reported and left out.
+    /// An array of strings; None when it is not one (each element that is not a string is
+    /// reported), so that the list's own checks (its length, its entries) do not report the
+    /// same mistake again.
     pub(crate) fn strings(&self, cx: &mut Cx, name: &str) -> Option<Vec<&'v str>> {
         let items = self.array(cx, name)?;
         let path = self.at(name);
-        Some(
-            items
-                .iter()
-                .enumerate()
-                .filter_map(|(i, v)| as_str(cx, v, &path.index(i)))
-                .collect(),
-        )
+        let strings: Vec<&'v str> = items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| as_str(cx, v, &path.index(i)))
+            .collect();
+        (strings.len() == items.len()).then_some(strings)
     }
 
     pub(crate) fn duration(&self, cx: &mut Cx, name: &str) -> Option<SimDuration> {
@@ -493,7 +787,12 @@ pub(crate) fn as_int(
 pub(crate) fn as_duration(cx: &mut Cx, value: &Value, path: &Path) -> Option<SimDuration> {
     let result = match value {
         Value::Number(n) => match n.as_u64() {
-            Some(s) => duration_from_whole_seconds(s),
+            Some(s) => {
+                if let Some(warning) = looks_like_milliseconds(s) {
+                    cx.warn_value(path, value, warning);
+                }
+                duration_from_whole_seconds(s)
+            }
             None => duration_from_seconds(n.as_f64().unwrap_or(f64::NAN)),
         },
         Value::String(s) => parse_duration(s),
@@ -529,6 +828,22 @@ mod tests {
         assert_eq!(closest("CPU", &known), Some("cpu"));
         assert_eq!(closest("disk", &known), None);
         assert_eq!(closest("nmae", &["name", "seed"]), Some("name"));
+        // A name that begins exactly one known name suggests it.
+        let simulation = [
+            "failToStartProbability",
+            "unhealthyProbability",
+            "runDuration",
+        ];
+        assert_eq!(
+            closest("failToStart", &simulation),
+            Some("failToStartProbability")
+        );
+        assert_eq!(
+            closest("UNHEALTHY", &simulation),
+            Some("unhealthyProbability")
+        );
+        assert_eq!(closest("run", &simulation), None, "too short to suggest");
+        assert_eq!(closest("memory", &["memoryMiB", "memoryReservation"]), None);
         assert_eq!(
             unknown_message("field", "foo", &["a", "b"]),
             "unknown field 'foo'; expected one of a, b"

@@ -94,6 +94,44 @@ pub(crate) fn duration_from_whole_seconds(seconds: u64) -> Result<SimDuration, S
     }
 }
 
+/// A duration for a message, in its largest whole unit with one decimal at most: `41.7 days`,
+/// `1 hour`, `90 s`, `500 ms`.
+pub(crate) fn describe(d: SimDuration) -> String {
+    let ms = d.ms();
+    let units: [(u64, &str, &str); 4] = [
+        (86_400_000, "day", "days"),
+        (3_600_000, "hour", "hours"),
+        (60_000, "minute", "minutes"),
+        (1_000, "s", "s"),
+    ];
+    for (unit_ms, one, many) in units {
+        if ms >= unit_ms {
+            let tenths = (ms * 10 + unit_ms / 2) / unit_ms;
+            return match (tenths / 10, tenths % 10) {
+                (1, 0) => format!("1 {one}"),
+                (whole, 0) => format!("{whole} {many}"),
+                (whole, tenth) => format!("{whole}.{tenth} {many}"),
+            };
+        }
+    }
+    format!("{ms} ms")
+}
+
+/// **RULE (ours):** a duration written as a whole number of seconds from 10,000 up that is a
+/// multiple of 1,000 looks like milliseconds (`"horizon": 3600000` is 41.7 days, one hour if
+/// meant as milliseconds). Returns the warning that says so; the value is read as seconds, and
+/// writing it with a unit silences the warning.
+pub(crate) fn looks_like_milliseconds(seconds: u64) -> Option<String> {
+    if seconds < 10_000 || !seconds.is_multiple_of(1_000) {
+        return None;
+    }
+    let as_seconds = describe(SimDuration(seconds.saturating_mul(1000)));
+    let as_ms = describe(SimDuration(seconds));
+    Some(format!(
+        "{seconds} seconds is {as_seconds}: a number is read as seconds, and this one looks like milliseconds; write \"{seconds}ms\" for {as_ms}, or \"{seconds}s\" to keep {as_seconds}"
+    ))
+}
+
 /// Parses an RFC 3339 timestamp (`2026-01-01T00:00:00Z`, `2026-01-01T02:00:00.250+02:00`) into
 /// Unix epoch milliseconds (UTC).
 ///
@@ -225,6 +263,31 @@ mod tests {
         assert!(parse_duration("-5s")
             .unwrap_err()
             .starts_with("durations cannot be negative"));
+    }
+
+    #[test]
+    fn describes_durations_in_their_largest_unit() {
+        let d = |ms| describe(SimDuration(ms));
+        assert_eq!(d(3_600_000_000), "41.7 days");
+        assert_eq!(d(86_400_000), "1 day");
+        assert_eq!(d(3_600_000), "1 hour");
+        assert_eq!(d(5_400_000), "1.5 hours");
+        assert_eq!(d(90_000), "1.5 minutes");
+        assert_eq!(d(10_000), "10 s");
+        assert_eq!(d(500), "500 ms");
+        assert_eq!(d(0), "0 ms");
+    }
+
+    #[test]
+    fn whole_thousands_of_seconds_look_like_milliseconds() {
+        assert_eq!(
+            looks_like_milliseconds(3_600_000).as_deref(),
+            Some("3600000 seconds is 41.7 days: a number is read as seconds, and this one looks like milliseconds; write \"3600000ms\" for 1 hour, or \"3600000s\" to keep 41.7 days")
+        );
+        assert!(looks_like_milliseconds(10_000).is_some());
+        for seconds in [0, 1, 90, 1_000, 3_600, 9_000, 86_400, 604_800, 10_001] {
+            assert_eq!(looks_like_milliseconds(seconds), None, "{seconds}");
+        }
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! The scenario format's serde-free types live here at the edge: the file is parsed into a
 //! `serde_json::Value` and walked by hand against tables of the fields each ECS request accepts,
 //! so that unknown fields are errors, ignored fields are listed, and every error carries its JSON
-//! path, line and column. References (clusters, task definitions, services, task sets, capacity
+//! path, line and column ([`ScenarioError::render`] shows it with its source line and a caret).
+//! Values that are valid but probably wrong are [`ScenarioWarning`]s of the loaded scenario. References (clusters, task definitions, services, task sets, capacity
 //! providers, instance types, AMIs) resolve in (at, file index) order: an action may only name
 //! what an earlier action defined. The loader also assigns task set ids, so that later actions
 //! can name them.
@@ -36,7 +37,7 @@ mod simulation;
 mod top;
 
 pub use duration::{parse_duration, parse_start_time};
-pub use error::ScenarioError;
+pub use error::{ScenarioError, ScenarioWarning};
 pub use locate::locate;
 
 use sha2::{Digest, Sha256};
@@ -50,21 +51,69 @@ pub struct Loaded {
     pub ignored_fields: Vec<String>,
     /// sha256 of the scenario bytes, lowercase hex.
     pub sha256: String,
+    /// Values that are valid but probably not what was meant, and notes, in document order.
+    pub warnings: Vec<ScenarioWarning>,
 }
 
 /// The message for a file with nothing in it.
 const EMPTY: &str =
     "the file is empty; expected a JSON object with schemaVersion, name and actions";
 
-/// Parses, validates and lowers a scenario file. On failure, returns every error found, in
-/// document order (never an empty list). Never panics, whatever the input.
+/// Reads a scenario file's bytes: UTF-8 text (a byte-order mark allowed), then [`load`]. A file
+/// that is not UTF-8 is one error at the line and column of its first byte that is not.
+pub fn load_bytes(bytes: &[u8]) -> Result<Loaded, Vec<ScenarioError>> {
+    match std::str::from_utf8(bytes) {
+        Ok(src) => load(src),
+        Err(e) => Err(vec![not_utf8(bytes, &e)]),
+    }
+}
+
+/// The error for bytes that are not UTF-8: where the first offending byte is, as a line and a
+/// column in characters (the valid text before it counts as it reads).
+fn not_utf8(bytes: &[u8], e: &std::str::Utf8Error) -> ScenarioError {
+    let valid = &bytes[..e.valid_up_to()];
+    // The bytes before the error are valid UTF-8, so this never falls back.
+    let before = std::str::from_utf8(valid).unwrap_or_default();
+    let before = before.strip_prefix('\u{feff}').unwrap_or(before);
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rsplit('\n')
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .count()
+        + 1;
+    let bad = bytes[e.valid_up_to()];
+    let utf16 = bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]);
+    let hint = if utf16 {
+        "the file is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8"
+    } else {
+        "save it as UTF-8 (a byte like this one is usually a character saved as Latin-1 or Windows-1252)"
+    };
+    ScenarioError {
+        path: String::new(),
+        line: Some(line),
+        column: Some(column),
+        value: None,
+        message: format!(
+            "the file is not UTF-8: byte 0x{bad:02x} here is not a UTF-8 character; {hint}"
+        ),
+    }
+}
+
+/// Parses, validates and lowers a scenario file. On failure, returns the errors found, in
+/// document order, each mistake once (never an empty list). Never panics, whatever the input.
 pub fn load(src: &str) -> Result<Loaded, Vec<ScenarioError>> {
     let sha256 = Sha256::digest(src.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect::<String>();
-    // RULE: a UTF-8 byte order mark is skipped (editors do not count it as a column).
-    let text = src.strip_prefix('\u{feff}').unwrap_or(src);
+    // RULE: a UTF-8 byte order mark is skipped (editors do not count it as a column), and said
+    // once, as a note (RFC 8259 §8.1: parsers "MAY ignore the presence of a byte order mark").
+    let (text, bom) = match src.strip_prefix('\u{feff}') {
+        Some(rest) => (rest, true),
+        None => (src, false),
+    };
     if text.trim().is_empty() {
         return Err(vec![whole_document(EMPTY.to_string())]);
     }
@@ -84,11 +133,25 @@ pub fn load(src: &str) -> Result<Loaded, Vec<ScenarioError>> {
     }
     let scenario = top::lower(&mut cx, &doc);
     let errors = cx.finish_errors(text, &index);
+    let mut warnings = cx.finish_warnings(text, &index);
+    if bom {
+        warnings.insert(
+            0,
+            ScenarioWarning {
+                path: String::new(),
+                line: None,
+                column: None,
+                message: "the file starts with a UTF-8 byte-order mark, which is skipped (columns count from the character after it)".to_string(),
+                note: true,
+            },
+        );
+    }
     match scenario {
         Some(scenario) if errors.is_empty() => Ok(Loaded {
             scenario,
             ignored_fields: cx.finish_ignored(&index),
             sha256,
+            warnings,
         }),
         _ if errors.is_empty() => Err(vec![whole_document(
             "the scenario could not be read (an internal error of ecsim: please report it)"
@@ -151,8 +214,8 @@ fn json_error(text: &str, e: &serde_json::Error) -> ScenarioError {
         Some(at) => &full[..at],
         None => full.as_str(),
     };
-    let line = e.line();
-    let column = if line == 0 {
+    let mut line = e.line();
+    let mut column = if line == 0 {
         None
     } else {
         // serde_json counts bytes; count characters instead.
@@ -163,15 +226,39 @@ fn json_error(text: &str, e: &serde_json::Error) -> ScenarioError {
         }
         Some(line_text[..bytes].chars().count().max(1))
     };
+    let mut hint = json_hint(text, line);
+    // RULE (ours): serde_json finds a missing comma at the next value, often on the next line;
+    // the comma is missing right after the value before it, so the error points there.
+    let missing_comma =
+        message.starts_with("expected `,` or `}`") || message.starts_with("expected `,` or `]`");
+    if let (true, Some(c)) = (missing_comma, column) {
+        if let Some((l, c)) = end_of_previous_token(text, line, c) {
+            (line, column) = (l, Some(c));
+            hint = "; a comma is probably missing here, after the value before it";
+        }
+    }
     ScenarioError {
         path: String::new(),
         line: (line > 0).then_some(line),
         column,
         value: None,
-        message: format!(
-            "the file is not valid JSON: {message}{}",
-            json_hint(text, line)
-        ),
+        message: format!("the file is not valid JSON: {message}{hint}"),
+    }
+}
+
+/// The (line, column) just after the last character that is not whitespace before the character
+/// at (`line`, `column`), both 1-based (columns in characters); None if there is none.
+fn end_of_previous_token(text: &str, line: usize, column: usize) -> Option<(usize, usize)> {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let mut l = line.checked_sub(1)?;
+    let current: Vec<char> = lines.get(l)?.chars().collect();
+    let mut before: Vec<char> = current[..(column - 1).min(current.len())].to_vec();
+    loop {
+        if let Some(last) = before.iter().rposition(|c| !c.is_whitespace()) {
+            return Some((l + 1, last + 2));
+        }
+        l = l.checked_sub(1)?;
+        before = lines[l].chars().collect();
     }
 }
 

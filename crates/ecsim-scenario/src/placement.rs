@@ -117,9 +117,13 @@ pub(crate) fn constraints(
                     );
                     continue;
                 };
-                if let Some(e) =
-                    expression(cx, expr, &o.at("expression"), Some(EXPRESSION_MAX_CHARS))
-                {
+                // API: the 2000-character limit is PlacementConstraint's (RunTask, CreateService,
+                // UpdateService); TaskDefinitionPlacementConstraint.expression states none.
+                let max_chars = match site {
+                    ConstraintSite::Request => Some(EXPRESSION_MAX_CHARS),
+                    ConstraintSite::TaskDefinition => None,
+                };
+                if let Some(e) = expression(cx, expr, &o.at("expression"), max_chars) {
                     out.push(PlacementConstraint::MemberOf(e));
                 }
             }

@@ -32,6 +32,9 @@ pub(crate) struct Revision {
     /// Task-level `cpu` (units) and `memory` (MiB), when given (Fargate needs both).
     pub task_cpu: Option<u32>,
     pub task_memory_mib: Option<u32>,
+    /// Its RegisterTaskDefinition had no errors. When it had, what is known of it may be a
+    /// default standing for a field in error, so nothing is checked against it.
+    pub complete: bool,
 }
 
 /// Where a request's tasks run, as far as the request says (SPEC §8): with neither a launch type
@@ -105,6 +108,9 @@ pub(crate) struct Refs {
     created_services: BTreeSet<(String, String)>,
     /// The file index of the action being lowered.
     pub current_action: usize,
+    /// How many definitions (clusters, revisions, services, task sets, providers) the actions so
+    /// far made: a defining action that adds none could not read the name it defines.
+    pub definitions: usize,
 }
 
 /// The most names listed in an "unknown ..." message.
@@ -141,6 +147,7 @@ impl Refs {
             services: BTreeMap::new(),
             created_services: BTreeSet::new(),
             current_action: 0,
+            definitions: 0,
         }
     }
 
@@ -227,11 +234,12 @@ impl Refs {
                 list(&names)
             )
         };
-        cx.error_value(path, value, message);
+        cx.error_reference(path, value, format!("cluster {name}"), message);
         None
     }
 
     pub(crate) fn create_cluster(&mut self, name: &str) {
+        self.definitions += 1;
         self.created_clusters.insert(name.to_string());
     }
 
@@ -268,6 +276,7 @@ impl Refs {
     }
 
     pub(crate) fn register(&mut self, family: &str, revision: Revision) {
+        self.definitions += 1;
         self.families
             .entry(family.to_string())
             .or_default()
@@ -356,7 +365,7 @@ impl Refs {
                         list(&registered)
                     )
                 };
-                cx.error_value(path, value, message);
+                cx.error_reference(path, value, format!("task definition {family}"), message);
                 None
             }
         }
@@ -385,6 +394,7 @@ impl Refs {
 
     /// Records a service created by CreateService (its name is taken until a DeleteService).
     pub(crate) fn create_service(&mut self, cluster: &str, name: &str, service: ServiceRef) {
+        self.definitions += 1;
         self.services
             .entry(cluster.to_string())
             .or_default()
@@ -477,7 +487,7 @@ impl Refs {
                 list(&names)
             )
         };
-        cx.error_value(path, value, message);
+        cx.error_reference(path, value, format!("service {cluster}/{name}"), message);
         None
     }
 
@@ -545,6 +555,7 @@ impl Refs {
     ) {
         let action = self.current_action;
         if let (Some(c), Some(s)) = (cluster, service) {
+            self.definitions += 1;
             if let Some(svc) = self.service_mut(c, s) {
                 svc.task_sets.push(TaskSetRef {
                     action,
@@ -664,7 +675,12 @@ impl Refs {
                 list(&known)
             )
         };
-        cx.error_value(path, value, message);
+        cx.error_reference(
+            path,
+            value,
+            format!("task set {cluster}/{service}/{wanted}"),
+            message,
+        );
         None
     }
 

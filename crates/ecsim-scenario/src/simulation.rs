@@ -2,6 +2,7 @@
 //! ecsim simulates — lifecycle timings, run-duration and crash distributions, probabilities.
 
 use crate::cx::{as_duration, object, Cx, Field, Obj};
+use crate::duration::describe;
 use crate::path::Path;
 use ecsim_engine::capacity::FargateSpotSimulation;
 use ecsim_kernel::{Distribution, SimDuration};
@@ -76,6 +77,19 @@ fn read_timing_keys(cx: &mut Cx, o: &Obj<'_>, t: &mut Timings) {
         if let Some(v) = o.get(key) {
             if let (Some(d), Some(s)) = (as_duration(cx, v, &o.at(key)), slot(t, key)) {
                 *s = Some(d);
+                // RULE (ours): a timing longer than the horizon is valid, but what it times never
+                // ends within the run, which is rarely what was meant.
+                if let Some(horizon) = cx.horizon.filter(|h| d > *h) {
+                    cx.warn_value(
+                        &o.at(key),
+                        v,
+                        format!(
+                            "{key} is {}, longer than the horizon ({}), so what it times does not end within the run; shorten it or raise horizon",
+                            describe(d),
+                            describe(horizon)
+                        ),
+                    );
+                }
             }
         }
     }

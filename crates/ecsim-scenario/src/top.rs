@@ -136,6 +136,12 @@ pub(crate) fn lower(cx: &mut Cx, doc: &Value) -> Option<Scenario> {
             scenario.horizon = h;
         }
     }
+    // The horizon the warnings compare with: the scenario's, or the default when absent.
+    cx.horizon = if o.has("horizon") {
+        horizon
+    } else {
+        Some(scenario.horizon)
+    };
     let sample_interval = positive_duration(cx, &o, "sampleInterval");
     if let Some(s) = sample_interval {
         scenario.sample_interval = s;
@@ -190,10 +196,18 @@ pub(crate) fn lower(cx: &mut Cx, doc: &Value) -> Option<Scenario> {
     match o.get("actions") {
         Some(v) => {
             // Without a valid horizon the horizon check is skipped (its own error is reported).
-            let horizon = if o.has("horizon") { horizon } else { Some(scenario.horizon) };
+            let horizon = if o.has("horizon") {
+                horizon
+            } else {
+                Some(scenario.horizon)
+            };
             scenario.actions = actions::lower(cx, v, &o.at("actions"), &mut refs, horizon);
         }
-        None => o.missing(cx, "actions", "an array of actions, e.g. [{\"at\": 0, \"action\": \"CreateCluster\", \"input\": {\"clusterName\": \"prod\"}}]"),
+        None => {
+            o.missing(cx, "actions", "an array of actions, e.g. [{\"at\": 0, \"action\": \"CreateCluster\", \"input\": {\"clusterName\": \"prod\"}}]");
+            // What the assertions name is then unknowable.
+            cx.unreadable_action = true;
+        }
     }
     if let Some(v) = o.get("assertions") {
         // Without a valid horizon the horizon checks are skipped (its own error is reported).

@@ -125,7 +125,38 @@ fn malformed_json() {
 fn malformed_json_columns_count_characters() {
     let src = "{\"name\": \"é\" \"x\"}";
     let all = errors(src);
-    assert_eq!((all[0].line, all[0].column), (Some(1), Some(14)));
+    // Just after `"é"`, where the comma is missing (counted in characters, not bytes).
+    assert_eq!((all[0].line, all[0].column), (Some(1), Some(13)));
+    let src = "{\"name\": \"é\" 1:}";
+    let all = errors(src);
+    assert_eq!((all[0].line, all[0].column), (Some(1), Some(13)));
+    let src = "{\"name\": [\"é\", tru]}";
+    let all = errors(src);
+    assert_eq!((all[0].line, all[0].column), (Some(1), Some(19)));
+}
+
+#[test]
+fn a_missing_comma_points_at_the_line_where_it_is_missing() {
+    for (src, expected) in [
+        (
+            "{\n  \"schemaVersion\": 1,\n  \"name\": \"x\"\n  \"actions\": []\n}",
+            (3, 14),
+        ),
+        (
+            "{\"actions\": [\n  {\"at\": 0}\n\n  {\"at\": 1}\n]}",
+            (2, 12),
+        ),
+        ("{\"a\": 1 \"b\": 2}", (1, 8)),
+    ] {
+        let all = errors(src);
+        assert_eq!(all.len(), 1);
+        assert_eq!(at(&all[0]), expected, "{src}: {}", all[0]);
+        assert!(
+            all[0].message.contains("a comma is probably missing here"),
+            "{}",
+            all[0]
+        );
+    }
 }
 
 #[test]
@@ -139,7 +170,8 @@ fn unknown_top_level_field() {
     let src = with_actions("").replace("\"name\": \"broken\"", "\"nmae\": \"broken\"");
     let e = find(&src, "nmae", "unknown field 'nmae'; did you mean 'name'?");
     assert_eq!(at(&e), pos(&src, "\"nmae\""));
-    find(&src, "name", "missing required field 'name'");
+    // One misspelling, one error: `nmae` stands for `name`, which is not reported missing.
+    assert_eq!(errors(&src).len(), 1);
 }
 
 #[test]
@@ -192,6 +224,115 @@ fn unknown_action() {
         &src,
         "actions[2].action",
         "unknown action 'Frobnicate'; expected one of CreateCluster, DeleteCluster",
+    );
+}
+
+/// One misspelling, one error: a misspelled action is read as the action it is closest to for
+/// what it defines, so the actions that name its cluster, task definition or service do not
+/// report them unknown (and advise adding the action that is there).
+#[test]
+fn a_misspelled_action_is_one_error() {
+    let src = r#"{
+  "schemaVersion": 1,
+  "name": "x",
+  "actions": [
+    { "at": 0, "action": "CreateClustr", "input": { "clusterName": "prod" } },
+    { "at": 0, "action": "RegisterTaskDefiniton", "input": { "family": "web",
+       "containerDefinitions": [ { "name": "app", "image": "nginx", "memory": "lots" } ] } },
+    { "at": 1, "action": "CreateService", "input": { "cluster": "prod", "serviceName": "web", "taskDefinition": "web", "desiredCount": 1 } },
+    { "at": 2, "action": "UpdateService", "input": { "cluster": "prod", "service": "web", "desiredCount": 2 } },
+    { "at": 3, "action": "RunTask", "input": { "cluster": "prod", "taskDefinition": "web:1" } }
+  ],
+  "assertions": [ { "type": "serviceSteadyBy", "cluster": "prod", "service": "web", "by": "1h" } ]
+}"#;
+    let all = errors(src);
+    let shown: Vec<String> = all.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        shown,
+        [
+            "5:26: actions[0].action: unknown action 'CreateClustr'; did you mean 'CreateCluster'? (found \"CreateClustr\")",
+            "6:26: actions[1].action: unknown action 'RegisterTaskDefiniton'; did you mean 'RegisterTaskDefinition'? (found \"RegisterTaskDefiniton\")",
+        ],
+        "the guessed actions' own requests are not judged (the memory of a guess is not an error)"
+    );
+    // A name with no close action is one error too: what it would have defined is unknowable,
+    // so the references after it are not reported.
+    let src = src
+        .replace("CreateClustr", "MakeCluster")
+        .replace("RegisterTaskDefiniton", "RegisterTaskDefinition")
+        .replace("\"lots\"", "512");
+    let all = errors(&src);
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert!(all[0]
+        .message
+        .starts_with("unknown action 'MakeCluster'; expected one of"));
+}
+
+/// A misspelled field stands for the field it is closest to: it is not reported missing, and
+/// what it names is defined.
+#[test]
+fn a_misspelled_field_is_one_error() {
+    let src = with_actions(
+        r#"{ "at": 0, "action": "CreateCluster", "input": { "clusterNme": "staging" } },
+    { "at": 1, "action": "RunTask", "input": { "cluster": "staging", "taskDefinition": "web" } }"#,
+    );
+    let all = errors(&src);
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert_eq!(all[0].path, "actions[2].input.clusterNme");
+    assert!(all[0]
+        .message
+        .contains("unknown field 'clusterNme'; did you mean 'clusterName'?"));
+    // The value is read as the field's: its own errors are reported where it is.
+    let src =
+        with_actions(r#"{ "at": 0, "action": "CreateCluster", "input": { "ClusterName": 5 } }"#);
+    find(&src, "actions[2].input.ClusterName", "expected a string");
+}
+
+/// `simulation` blocks say "did you mean" as requests do, for a name that begins the one meant.
+#[test]
+fn simulation_blocks_suggest_the_field_meant() {
+    let src = with_actions(
+        r#"{ "at": 0, "action": "RegisterTaskDefinition", "input": { "family": "t",
+       "containerDefinitions": [ { "name": "a", "image": "x", "memory": 64 } ] }, "simulation": { "failToStart": 0.5 } }"#,
+    );
+    let all = errors(&src);
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert_eq!(all[0].path, "actions[2].simulation.failToStart");
+    assert_eq!(
+        all[0].message,
+        "unknown field 'failToStart'; did you mean 'failToStartProbability'?"
+    );
+    assert_eq!(at(&all[0]), pos(&src, "\"failToStart\""));
+    // Read as the probability it stands for.
+    let src = src.replace("0.5", "5");
+    find(
+        &src,
+        "actions[2].simulation.failToStart",
+        "expected a probability from 0 to 1",
+    );
+}
+
+/// One mistake that shows in many places is one error: a horizon too short for the actions and
+/// assertions after it, counted at the first.
+#[test]
+fn times_after_a_short_horizon_are_one_error() {
+    let src = with_actions(
+        r#"{ "at": "2m", "action": "RunTask", "input": { "cluster": "prod", "taskDefinition": "web" } },
+    { "at": "3m", "action": "RunTask", "input": { "cluster": "prod", "taskDefinition": "web" } },
+    { "at": "4m", "action": "RunTask", "input": { "cluster": "prod", "taskDefinition": "web" } },
+    { "at": "5m", "action": "RunTask", "input": { "cluster": "prod", "taskDefinition": "web" } },
+    { "at": "6m", "action": "RunTask", "input": { "cluster": "prod", "taskDefinition": "web" } }"#,
+    )
+    .replace("\"name\": \"broken\",", "\"name\": \"broken\", \"horizon\": \"1m\",");
+    let all = errors(&src);
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert_eq!(all[0].path, "actions[2].at");
+    assert!(
+        all[0].message.ends_with(
+            "so it would never run; move it earlier or raise horizon; so are actions[3].at, actions[4].at, actions[5].at and 1 more place"
+        ),
+        "{}",
+        all[0]
     );
 }
 
@@ -373,6 +514,7 @@ fn bad_query_language_columns_skip_escapes() {
 #[test]
 fn expression_longer_than_2000_characters() {
     let long = format!("attribute:a in [{}]", vec!["x"; 1000].join(", "));
+    assert!(long.chars().count() > 2000);
     let src = run_task(&format!(
         r#""placementConstraints": [ {{ "type": "memberOf", "expression": "{long}" }} ]"#
     ));
@@ -381,6 +523,81 @@ fn expression_longer_than_2000_characters() {
         "actions[2].input.placementConstraints[0].expression",
         "The expression can have a maximum length of 2000 characters.",
     );
+    // The limit is PlacementConstraint's, so CreateService and UpdateService have it too.
+    let constraint = format!(r#"[ {{ "type": "memberOf", "expression": "{long}" }} ]"#);
+    let src = create_service(&format!(
+        r#""taskDefinition": "web", "desiredCount": 1, "placementConstraints": {constraint}"#
+    ));
+    find(
+        &src,
+        "actions[2].input.placementConstraints[0].expression",
+        "maximum length of 2000 characters",
+    );
+    let src = service_action(
+        "UpdateService",
+        &format!(r#""cluster": "prod", "service": "web", "placementConstraints": {constraint}"#),
+    );
+    find(
+        &src,
+        "actions[6].input.placementConstraints[0].expression",
+        "maximum length of 2000 characters",
+    );
+    // A task definition's constraint (TaskDefinitionPlacementConstraint) and a filter have no
+    // stated limit: a long valid expression is accepted there.
+    let src = with_actions(&format!(
+        r#"{{ "at": 0, "action": "RegisterTaskDefinition", "input": {{ "family": "c", "placementConstraints": {constraint},
+         "containerDefinitions": [ {{ "name": "a", "image": "x", "memory": 64 }} ] }} }},
+    {{ "at": 0, "action": "ListContainerInstances", "input": {{ "cluster": "prod", "filter": "{long}" }} }}"#
+    ));
+    if let Err(errors) = load(&src) {
+        panic!("a long expression outside PlacementConstraint is valid: {errors:?}");
+    }
+}
+
+#[test]
+fn control_characters_in_an_expression_are_refused_where_they_are() {
+    let src = with_actions(
+        r#"{ "at": 0, "action": "ListContainerInstances", "input": { "cluster": "prod", "filter": "attribute:a == b\u0000c" } }"#,
+    );
+    let e = find(
+        &src,
+        "actions[2].input.filter",
+        "expected printable characters (no NUL or other control characters), found the control character U+0000",
+    );
+    assert_eq!(at(&e), pos(&src, "\\u0000"));
+    let src = run_task(
+        r#""placementConstraints": [ { "type": "memberOf", "expression": "attribute:a ==\tb" } ]"#,
+    );
+    let e = find(
+        &src,
+        "actions[2].input.placementConstraints[0].expression",
+        "found the control character U+0009",
+    );
+    assert_eq!(at(&e), pos(&src, "\\tb"));
+}
+
+#[test]
+fn operators_the_subject_table_does_not_allow_are_syntax_errors() {
+    for (expression, column) in [
+        ("ec2InstanceId > i-1", 15),
+        ("runningTasksCount in [1, 2]", 19),
+        ("agentVersion =~ '1.17.*'", 14),
+        ("agentConnected > true", 16),
+    ] {
+        let src = with_actions(&format!(
+            r#"{{ "at": 0, "action": "ListContainerInstances", "input": {{ "cluster": "prod", "filter": "{expression}" }} }}"#
+        ));
+        let subject = expression.split(' ').next().unwrap();
+        let e = find(
+            &src,
+            "actions[2].input.filter",
+            &format!(
+                "at column {column} of the expression: expected an operator that {subject} takes"
+            ),
+        );
+        let (line, quote) = pos(&src, &format!("\"{subject}"));
+        assert_eq!(at(&e), (line, quote + column), "{expression}");
+    }
 }
 
 #[test]
@@ -1464,10 +1681,23 @@ fn update_service_rules() {
         "actions[6].input.desiredCount",
         "expected from 0 to 5000 tasks",
     );
+    // A name that begins the one accepted name suggests it (and is read as it: its empty
+    // object lacks the subnets).
+    let misspelled = update(r#""service": "web", "networkConfiguration": { "awsvpcConfig": {} }"#);
     find(
-        &update(r#""service": "web", "networkConfiguration": { "awsvpcConfig": {} }"#),
+        &misspelled,
         "actions[6].input.networkConfiguration.awsvpcConfig",
-        "unknown field 'awsvpcConfig'; expected one of awsvpcConfiguration",
+        "unknown field 'awsvpcConfig'; did you mean 'awsvpcConfiguration'?",
+    );
+    find(
+        &misspelled,
+        "actions[6].input.networkConfiguration.awsvpcConfig.subnets",
+        "missing required field 'subnets'",
+    );
+    find(
+        &update(r#""service": "web", "networkConfiguration": { "vpc": {} }"#),
+        "actions[6].input.networkConfiguration.vpc",
+        "unknown field 'vpc'; expected one of awsvpcConfiguration",
     );
     find(
         &update(r#""service": "web", "launchType": "EC2""#),

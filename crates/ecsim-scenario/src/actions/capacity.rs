@@ -150,7 +150,10 @@ fn check_termination_protection(
     termination_protection: bool,
     scaling_enabled: bool,
 ) {
-    if !termination_protection || scaling_enabled {
+    // A managed scaling or termination protection in error reads as its default: not checked.
+    let in_error = cx.has_error_at(&o.at("managedScaling"))
+        || cx.has_error_at(&o.at("managedTerminationProtection"));
+    if !termination_protection || scaling_enabled || in_error {
         return;
     }
     let at = if o.has("managedTerminationProtection") {
@@ -258,7 +261,7 @@ pub(crate) fn create(
         refs.create_provider(
             n,
             ProviderRef {
-                spot: group.as_ref().is_some_and(|g| g.spot),
+                spot: group.as_ref().map(|g| g.spot),
                 managed_scaling: provider
                     .as_ref()
                     .map(|p| p.managed_scaling.clone())
@@ -642,11 +645,14 @@ pub(crate) fn cluster_capacity(
         ),
         None => {}
     }
+    // A list with errors is not known in full: checking the strategy against it would report
+    // its mistakes again.
+    let providers_known = cx.error_count() == errors;
     let strategy = match o.get("defaultCapacityProviderStrategy") {
         Some(v) => {
             let path = o.at("defaultCapacityProviderStrategy");
             let s = strategy(cx, refs, v, &path);
-            if let Some(s) = &s {
+            if let (Some(s), true) = (&s, providers_known) {
                 for (i, item) in s.items.iter().enumerate() {
                     if !providers.contains(&item.capacity_provider) {
                         cx.error(

@@ -60,7 +60,7 @@ pub(crate) fn interrupt_spot(
             None
         }
         Some((name, ProviderKind::AutoScalingGroup)) => {
-            if refs.provider(&name).is_some_and(|p| p.spot) {
+            if refs.provider(&name).is_some_and(|p| p.spot != Some(false)) {
                 Some((name, false))
             } else {
                 o.error_field(

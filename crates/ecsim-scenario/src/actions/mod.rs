@@ -15,7 +15,8 @@ mod task;
 mod task_definition;
 mod task_set;
 
-use crate::cx::{as_duration, object, unknown_message, Cx, Field};
+use crate::cx::{as_duration, closest, object, unknown_message, Cx, Field, Fold};
+use crate::duration::looks_like_milliseconds;
 use crate::path::Path;
 use crate::refs::Refs;
 use ecsim_engine::{Action, ScheduledAction};
@@ -93,12 +94,23 @@ const WITH_SIMULATION: [&str; 7] = [
     "LaunchContainerInstances",
 ];
 
+/// The actions that define a name later actions refer to.
+const DEFINING: [&str; 5] = [
+    "CreateCluster",
+    "CreateCapacityProvider",
+    "RegisterTaskDefinition",
+    "CreateService",
+    "CreateTaskSet",
+];
+
 /// One action's envelope, read in file order.
 struct Envelope<'v> {
     index: usize,
     path: Path,
     at: Option<SimTime>,
     name: Option<&'v str>,
+    /// For an unknown action name: the supported action it is closest to.
+    guess: Option<&'static str>,
     input: Option<&'v Value>,
     simulation: Option<&'v Value>,
 }
@@ -117,6 +129,8 @@ pub(crate) fn lower(
             value,
             "expected an array of actions, each {\"at\": ..., \"action\": ..., \"input\": {...}}",
         );
+        // What the assertions name is then unknowable.
+        cx.unreadable_action = true;
         return Vec::new();
     };
     let envelopes: Vec<Envelope<'_>> = items
@@ -124,6 +138,10 @@ pub(crate) fn lower(
         .enumerate()
         .filter_map(|(i, item)| envelope(cx, item, &path.index(i), i, horizon))
         .collect();
+    if envelopes.len() < items.len() {
+        // An action that is not even an object: neither its time nor what it defines is known.
+        cx.unreadable_action = true;
+    }
 
     // SPEC §3: actions run in (at, file order); references resolve in that order. An action
     // whose `at` is in error (reported) is replayed right after the action before it in the file,
@@ -141,12 +159,34 @@ pub(crate) fn lower(
     let mut lowered: Vec<Option<Action>> = vec![None; envelopes.len()];
     for k in order {
         let e = &envelopes[k];
-        let Some(name) = e.name else { continue };
         let input = e.input.unwrap_or(&empty);
         let input_path = e.path.key("input");
         let simulation = e.simulation.map(|v| (v, e.path.key("simulation")));
         refs.current_action = e.index;
-        lowered[k] = lower_one(cx, refs, name, input, &input_path, simulation);
+        match (e.name, e.guess) {
+            (Some(name), _) => {
+                let (errors, definitions) = (cx.error_count(), refs.definitions);
+                lowered[k] = lower_one(cx, refs, name, input, &input_path, simulation);
+                if DEFINING.contains(&name)
+                    && refs.definitions == definitions
+                    && cx.error_count() > errors
+                {
+                    // Its name could not be read, so what later actions name is unknowable.
+                    cx.unreadable_action = true;
+                }
+            }
+            (None, Some(guess)) => {
+                // RULE (ours): an action whose name is misspelled is read as the action its name
+                // is closest to, for what it defines only (its request's own errors would be
+                // about a guess), so that the actions after it do not report what it defines as
+                // unknown: one misspelling, one error. It does not run.
+                let (errors, warnings) = (cx.error_count(), cx.warning_count());
+                lower_one(cx, refs, guess, input, &input_path, simulation);
+                cx.forget_since(errors, warnings);
+            }
+            // An action that could not be read may have defined what later actions name.
+            (None, None) => cx.unreadable_action = true,
+        }
     }
 
     let mut out = Vec::new();
@@ -198,8 +238,20 @@ fn envelope<'v>(
         if at.ms() > horizon.ms() {
             // RULE: an action after the horizon would never run; that is almost certainly a
             // mistake in the scenario.
-            o.error_field(cx, "at", format!(
-                    "the action is at {} ms, after the horizon ({} ms), so it would never run; move it earlier or raise horizon",
+            // A number that looks like milliseconds is the likely cause: say so in the error
+            // (its warning is not shown when the file has errors).
+            let milliseconds = o
+                .get("at")
+                .and_then(Value::as_u64)
+                .filter(|&s| looks_like_milliseconds(s).is_some())
+                .map(|s| format!("; a number is read as seconds: for milliseconds write \"{s}ms\""))
+                .unwrap_or_default();
+            cx.error_folded(
+                Fold::AfterHorizon,
+                &o.at("at"),
+                o.get("at").unwrap_or(&Value::Null),
+                format!(
+                    "the action is at {} ms, after the horizon ({} ms), so it would never run; move it earlier or raise horizon{milliseconds}",
                     at.ms(),
                     horizon.ms()
                 ),
@@ -211,6 +263,7 @@ fn envelope<'v>(
         "action",
         "the ECS action's name, e.g. \"action\": \"RunTask\"",
     );
+    let mut guess = None;
     if let Some(n) = name {
         if NOT_SIMULATED.contains(&n) {
             let what = if SIMULATOR_ACTIONS.contains(&n) {
@@ -222,6 +275,7 @@ fn envelope<'v>(
             name = None;
         } else if !SUPPORTED.contains(&n) {
             o.error_field(cx, "action", unknown_message("action", n, &SUPPORTED));
+            guess = closest(n, &SUPPORTED);
             name = None;
         }
     }
@@ -234,6 +288,7 @@ fn envelope<'v>(
                 "expected an object: the request body of the action",
             );
             name = None;
+            guess = None;
         }
     }
     let simulation = o.get("simulation");
@@ -253,6 +308,7 @@ fn envelope<'v>(
         path: path.clone(),
         at,
         name,
+        guess,
         input,
         simulation,
     })

@@ -194,7 +194,7 @@ pub(crate) fn list_attributes(
     let cluster = cluster_ref(cx, refs, &o, false);
     let attribute_name = o.str(cx, "attributeName").map(str::to_string);
     let attribute_value = o.str(cx, "attributeValue").map(str::to_string);
-    if attribute_value.is_some() && attribute_name.is_none() {
+    if attribute_value.is_some() && !o.has("attributeName") {
         // API: ListAttributes.attributeValue — "You must also specify an attribute name to use
         // this parameter."
         cx.error_key(&o.at("attributeValue"), "attributeValue needs attributeName too (API: ListAttributes.attributeValue); add \"attributeName\"");

@@ -466,6 +466,8 @@ pub(crate) fn create_service(
         // RULE: with the EXTERNAL controller "The only required parameter is the service name."
         // (API: CreateService), so desiredCount defaults to 0.
         SchedulingStrategy::Replica if controller == DeploymentController::External => 0,
+        // A schedulingStrategy in error reads as REPLICA; it may have meant DAEMON.
+        SchedulingStrategy::Replica if cx.has_error_at(&o.at("schedulingStrategy")) => 0,
         SchedulingStrategy::Replica => {
             o.missing(
                 cx,

@@ -90,6 +90,8 @@ pub(crate) fn task_definition(
         })
         .ok();
     match refs.task_definition(cx, &o.at("taskDefinition"), value, text, false) {
+        // A revision registered with errors: nothing is checked against what is known of it.
+        Some(Some((_, _, info))) if !info.complete => (explicit, None),
         Some(Some((family, revision, info))) => (
             explicit,
             Some(Resolved {

@@ -260,10 +260,11 @@ pub(crate) fn register(
         }
     }
 
-    if on_fargate {
+    // A field in error is not checked against the others again: its default would be.
+    if on_fargate && !cx.has_error_at(&o.at("requiresCompatibilities")) {
         // API: networkMode — "For Amazon ECS tasks on Fargate, the awsvpc network mode is
         // required."
-        if network_mode != NetworkMode::Awsvpc {
+        if network_mode != NetworkMode::Awsvpc && !cx.has_error_at(&o.at("networkMode")) {
             cx.error(
                 &o.at("networkMode"),
                 "requiresCompatibilities FARGATE needs \"networkMode\": \"awsvpc\" (API: \"For Amazon ECS tasks on Fargate, the awsvpc network mode is required.\")",
@@ -275,6 +276,7 @@ pub(crate) fn register(
                 format!("cpu {cpu} with memory {memory} MiB is not a Fargate task size (API ClientException: \"Invalid 'cpu' setting for task.\"); see RegisterTaskDefinition.cpu for the valid pairs"),
             ),
             (Some(_), Some(_)) => {}
+            _ if cx.has_error_at(&o.at("cpu")) || cx.has_error_at(&o.at("memory")) => {}
             _ => cx.error(
                 &o.path,
                 "requiresCompatibilities FARGATE needs task-level cpu and memory, e.g. \"cpu\": \"256\", \"memory\": \"512\" (API: RegisterTaskDefinition.cpu)",
@@ -318,6 +320,7 @@ pub(crate) fn register(
             compatibilities: compatibilities.clone(),
             task_cpu,
             task_memory_mib: task_memory,
+            complete: cx.error_count() == errors,
         },
     );
     if cx.error_count() > errors {

@@ -16,8 +16,9 @@ use serde_json::Value;
 /// What a later action needs to know about an Auto Scaling group provider.
 #[derive(Clone, Debug)]
 pub(crate) struct ProviderRef {
-    /// Its group is a spot group (`simulation.autoScalingGroup.spot`).
-    pub spot: bool,
+    /// Its group is a spot group (`simulation.autoScalingGroup.spot`); None when the group
+    /// could not be read (its error is reported), so that nothing is checked against it.
+    pub spot: Option<bool>,
     /// Its managed scaling, as its CreateCapacityProvider and UpdateCapacityProviders left it.
     pub managed_scaling: ManagedScaling,
     /// Managed termination protection ENABLED, likewise.
@@ -55,6 +56,7 @@ impl Refs {
     /// Records a provider that the CreateCapacityProvider being lowered creates (replacing a
     /// deleted one of that name).
     pub(crate) fn create_provider(&mut self, name: &str, provider: ProviderRef) {
+        self.definitions += 1;
         self.providers.insert(name.to_string(), provider);
         self.associations.remove(name);
     }
@@ -157,7 +159,11 @@ impl Refs {
                 list(&names)
             )
         };
-        cx.error_value(path, value, message);
+        if name.is_empty() {
+            cx.error_value(path, value, message);
+        } else {
+            cx.error_reference(path, value, format!("capacity provider {name}"), message);
+        }
         None
     }
 
