@@ -10,7 +10,7 @@ use crate::locate::{column_in_string, Index, Pos};
 use crate::path::Path;
 use ecsim_kernel::SimDuration;
 use serde_json::{Map, Value};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 /// Where an error points.
 #[derive(Clone, Debug)]
@@ -108,6 +108,29 @@ impl Cx {
     /// Records an accepted-but-ignored field.
     pub(crate) fn ignore(&mut self, path: &Path) {
         self.ignored.push(path.clone());
+    }
+
+    /// The printed paths whose positions [`Cx::finish_errors`] and [`Cx::finish_ignored`] will ask
+    /// for: each error's path and its ancestors (an error falls back to the nearest one the
+    /// document has), and each ignored field's.
+    pub(crate) fn wanted_paths(&self) -> HashSet<String> {
+        let mut wanted = HashSet::new();
+        for issue in &self.issues {
+            if let Anchor::At(..) = issue.anchor {
+                continue;
+            }
+            let mut p = issue.path.clone();
+            loop {
+                if !wanted.insert(p.to_string()) || p.is_root() {
+                    break;
+                }
+                p = p.parent();
+            }
+        }
+        for path in &self.ignored {
+            wanted.insert(path.to_string());
+        }
+        wanted
     }
 
     /// The errors with their positions, in document order, each once.

@@ -4,6 +4,7 @@
 use crate::actions;
 use crate::assertions;
 use crate::cx::{as_array, object, Cx, Field, Obj};
+use crate::document::Actions;
 use crate::duration::parse_start_time;
 use crate::path::Path;
 use crate::refs::Refs;
@@ -39,8 +40,9 @@ const TOP_FIELDS: [(&str, Field); 16] = [
 /// The schema version this ecsim reads.
 const SCHEMA_VERSION: u64 = 1;
 
-/// Lowers the whole document. Returns `None` when it found errors.
-pub(crate) fn lower(cx: &mut Cx, doc: &Value) -> Option<Scenario> {
+/// Lowers the whole document; `actions`, when given, holds the text of the `actions` array's
+/// elements (the document's `actions` is then an empty stand-in). Returns `None` when it found errors.
+pub(crate) fn lower(cx: &mut Cx, doc: &Value, actions: Option<&Actions<'_>>) -> Option<Scenario> {
     let root = Path::root();
     let o = object(
         cx,
@@ -191,7 +193,11 @@ pub(crate) fn lower(cx: &mut Cx, doc: &Value) -> Option<Scenario> {
         Some(v) => {
             // Without a valid horizon the horizon check is skipped (its own error is reported).
             let horizon = if o.has("horizon") { horizon } else { Some(scenario.horizon) };
-            scenario.actions = actions::lower(cx, v, &o.at("actions"), &mut refs, horizon);
+            let items = match actions {
+                Some(a) => actions::Items::Text(a),
+                None => actions::Items::Value(v),
+            };
+            scenario.actions = actions::lower(cx, items, &o.at("actions"), &mut refs, horizon);
         }
         None => o.missing(cx, "actions", "an array of actions, e.g. [{\"at\": 0, \"action\": \"CreateCluster\", \"input\": {\"clusterName\": \"prod\"}}]"),
     }

@@ -15,6 +15,7 @@ mod task_definition;
 mod task_set;
 
 use crate::cx::{as_duration, object, unknown_message, Cx, Field};
+use crate::document::Actions;
 use crate::path::Path;
 use crate::refs::Refs;
 use ecsim_engine::{Action, ScheduledAction};
@@ -92,37 +93,56 @@ const WITH_SIMULATION: [&str; 7] = [
     "LaunchContainerInstances",
 ];
 
-/// One action's envelope, read in file order.
-struct Envelope<'v> {
+/// One action's envelope, read in file order; what the replay needs of it once its value is gone.
+struct Envelope {
     index: usize,
-    path: Path,
     at: Option<SimTime>,
-    name: Option<&'v str>,
-    input: Option<&'v Value>,
-    simulation: Option<&'v Value>,
+    name: Option<&'static str>,
 }
 
-/// Reads and lowers every action; the result is in file order.
+/// The `actions` array: the elements' text (each parsed when it is read), or a value that is not
+/// an array.
+pub(crate) enum Items<'a, 's> {
+    Text(&'a Actions<'s>),
+    Value(&'a Value),
+}
+
+/// Reads and lowers every action; the result is in file order. Each action is parsed from its text
+/// twice, for its envelope and for its request, and dropped after each: the loader holds one
+/// action's `Value` at a time.
 pub(crate) fn lower(
     cx: &mut Cx,
-    value: &Value,
+    items: Items<'_, '_>,
     path: &Path,
     refs: &mut Refs,
     horizon: Option<SimDuration>,
 ) -> Vec<ScheduledAction> {
-    let Value::Array(items) = value else {
-        cx.error_value(
-            path,
-            value,
-            "expected an array of actions, each {\"at\": ..., \"action\": ..., \"input\": {...}}",
-        );
-        return Vec::new();
+    let items = match items {
+        Items::Text(a) => a,
+        Items::Value(value) => {
+            cx.error_value(
+                path,
+                value,
+                "expected an array of actions, each {\"at\": ..., \"action\": ..., \"input\": {...}}",
+            );
+            return Vec::new();
+        }
     };
-    let envelopes: Vec<Envelope<'_>> = items
-        .iter()
-        .enumerate()
-        .filter_map(|(i, item)| envelope(cx, item, &path.index(i), i, horizon))
-        .collect();
+    let mut envelopes: Vec<Envelope> = Vec::with_capacity(items.len());
+    for i in 0..items.len() {
+        let Some(item) = items.get(cx, path, i) else {
+            continue;
+        };
+        if let Some(e) = envelope(cx, &item, &path.index(i), i, horizon) {
+            envelopes.push(Envelope {
+                index: e.index,
+                at: e.at,
+                name: e
+                    .name
+                    .and_then(|n| SUPPORTED.iter().copied().find(|s| *s == n)),
+            });
+        }
+    }
 
     // SPEC §3: actions run in (at, file order); references resolve in that order. An action
     // whose `at` is in error (reported) is replayed right after the action before it in the file,
@@ -135,32 +155,48 @@ pub(crate) fn lower(
     }
     let mut order: Vec<usize> = (0..envelopes.len()).collect();
     order.sort_by_key(|&k| (replay_at[k], envelopes[k].index));
+    drop(replay_at);
 
     let empty = Value::Object(Map::new());
-    let mut lowered: Vec<Option<Action>> = vec![None; envelopes.len()];
+    let mut out = Vec::with_capacity(envelopes.len());
     for k in order {
         let e = &envelopes[k];
         let Some(name) = e.name else { continue };
-        let input = e.input.unwrap_or(&empty);
-        let input_path = e.path.key("input");
-        let simulation = e.simulation.map(|v| (v, e.path.key("simulation")));
+        let Some(item) = items.get(cx, path, e.index) else {
+            continue;
+        };
+        // What `envelope` read: `input` and `simulation`, JSON `null` counting as absent.
+        let field = |name: &str| item.get(name).filter(|v| !v.is_null());
+        let input = field("input").unwrap_or(&empty);
+        let action_path = path.index(e.index);
+        let input_path = action_path.key("input");
+        let simulation = field("simulation").map(|v| (v, action_path.key("simulation")));
         refs.current_action = e.index;
-        lowered[k] = lower_one(cx, refs, name, input, &input_path, simulation);
-    }
-
-    let mut out = Vec::new();
-    for (e, action) in envelopes.iter().zip(lowered) {
-        if let (Some(at), Some(name), Some(action)) = (e.at, e.name, action) {
+        let action = lower_one(cx, refs, name, input, &input_path, simulation);
+        if let (Some(at), Some(action)) = (e.at, action) {
             out.push(ScheduledAction {
                 at,
                 index: e.index,
                 name: name.to_string(),
-                input_json: serde_json::to_string(e.input.unwrap_or(&empty)).unwrap_or_default(),
+                input_json: if action.echoes_input() {
+                    serde_json::to_string(input).unwrap_or_default()
+                } else {
+                    String::new()
+                },
                 action,
             });
         }
     }
+    // Back to file order, in place.
+    out.sort_unstable_by_key(|a| a.index);
     out
+}
+
+/// One action's envelope as read from its value.
+struct Read<'v> {
+    index: usize,
+    at: Option<SimTime>,
+    name: Option<&'v str>,
 }
 
 fn envelope<'v>(
@@ -169,7 +205,7 @@ fn envelope<'v>(
     path: &Path,
     index: usize,
     horizon: Option<SimDuration>,
-) -> Option<Envelope<'v>> {
+) -> Option<Read<'v>> {
     let o = object(
         cx,
         value,
@@ -247,14 +283,7 @@ fn envelope<'v>(
             );
         }
     }
-    Some(Envelope {
-        index,
-        path: path.clone(),
-        at,
-        name,
-        input,
-        simulation,
-    })
+    Some(Read { index, at, name })
 }
 
 fn lower_one(
