@@ -5,6 +5,7 @@
 
 pub mod run;
 pub mod rundir;
+pub mod signals;
 
 use std::path::Path;
 
@@ -15,6 +16,16 @@ pub struct UsageError(pub String);
 
 /// Reads and validates a scenario file; every error names the file, line, column and JSON path.
 pub fn load(path: &Path) -> Result<ecsim_scenario::Loaded, UsageError> {
+    // A file over the limit is refused before it is read (ours: nothing that grows is unbounded).
+    if let Ok(m) = std::fs::metadata(path) {
+        if m.is_file() && m.len() > ecsim_scenario::MAX_FILE_BYTES {
+            return Err(UsageError(format!(
+                "error: {}: {}",
+                path.display(),
+                ecsim_scenario::too_large(m.len())
+            )));
+        }
+    }
     let src = std::fs::read(path).map_err(|e| {
         UsageError(format!(
             "error: {}: cannot read the scenario file: {e}",

@@ -122,14 +122,30 @@ pub(crate) fn lower(cx: &mut Cx, doc: &Value, actions: Option<&Actions<'_>>) -> 
         }
     }
     let mut horizon = positive_duration(cx, &o, "horizon");
+    let sample_interval = positive_duration(cx, &o, "sampleInterval");
+    if let Some(s) = sample_interval {
+        scenario.sample_interval = s;
+    }
+    // RULE (SPEC §3 run limits): at most 1,000,000 sample times, checked before the run, so that
+    // a horizon over a tiny interval is an input error rather than an exhausted memory.
+    let sample_times = |horizon: SimDuration| horizon.ms() / scenario.sample_interval.ms() + 1;
     if let Some(h) = horizon {
         if h > MAX_HORIZON {
             // RULE (SPEC §3 run limits): a run simulates at most 3,660 days.
+            let samples = sample_times(h);
+            let also = if samples > MAX_SAMPLES {
+                format!(
+                    "; over sampleInterval ({} ms) it would also make {samples} sample times, more than a run may take ({MAX_SAMPLES})",
+                    scenario.sample_interval.ms()
+                )
+            } else {
+                String::new()
+            };
             o.error_field(
                 cx,
                 "horizon",
                 format!(
-                    "horizon is {} days, more than a run may simulate (at most 3660 days); shorten it",
+                    "horizon is {} days, more than a run may simulate (at most 3660 days); shorten it{also}",
                     h.ms() / MS_PER_DAY
                 ),
             );
@@ -138,14 +154,8 @@ pub(crate) fn lower(cx: &mut Cx, doc: &Value, actions: Option<&Actions<'_>>) -> 
             scenario.horizon = h;
         }
     }
-    let sample_interval = positive_duration(cx, &o, "sampleInterval");
-    if let Some(s) = sample_interval {
-        scenario.sample_interval = s;
-    }
     if horizon.is_some() || sample_interval.is_some() {
-        // RULE (SPEC §3 run limits): at most 1,000,000 sample times, checked before the run, so
-        // that a horizon over a tiny interval is an input error rather than an exhausted memory.
-        let samples = scenario.horizon.ms() / scenario.sample_interval.ms() + 1;
+        let samples = sample_times(scenario.horizon);
         if samples > MAX_SAMPLES {
             let field = if sample_interval.is_some() {
                 "sampleInterval"
