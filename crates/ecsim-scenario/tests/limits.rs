@@ -1,7 +1,8 @@
-//! The loader's size limits (issue "Exact where it is not yet, bounded where it can be pushed
-//! over", item 11): a scenario holds at most a million actions, an action is at most 1 MiB of
-//! JSON and any other top-level field at most 4 MiB; each is an input error with its JSON path,
-//! line and column, found before anything of the document is read into values.
+//! The loader's limits (issue "Exact where it is not yet, bounded where it can be pushed over",
+//! items 9 and 11): a scenario holds at most a million actions, an action is at most 1 MiB of JSON
+//! and any other top-level field at most 4 MiB, each an input error with its JSON path, line and
+//! column, found before anything of the document is read into values; a horizon beyond the run
+//! limits names the fields that make it so.
 
 use ecsim_scenario::{load, ScenarioError, MAX_ACTIONS, MAX_ACTION_BYTES, MAX_FIELD_BYTES};
 
@@ -86,4 +87,28 @@ fn a_syntax_error_comes_before_the_limits() {
     );
     let e = only_error(&src);
     assert!(e.message.starts_with("the file is not valid JSON"), "{e}");
+}
+
+/// Item 9: a horizon of 2^31 s is over the 3,660 days a run may simulate, and its samples at the
+/// default interval over the million a run may take: the one error names both fields.
+#[test]
+fn a_horizon_of_two_to_the_31_seconds_names_both_fields() {
+    let src = format!(
+        r#"{{"schemaVersion": 1, "name": "h", "horizon": 2147483648, "actions": [{CLUSTER}]}}"#
+    );
+    let e = only_error(&src);
+    assert_eq!(e.path, "horizon");
+    assert!(
+        e.message.contains("horizon is 24855 days")
+            && e.message.contains("at most 3660 days")
+            && e.message.contains("sampleInterval (60000 ms)")
+            && e.message.contains("35791395 sample times"),
+        "{e}"
+    );
+    // With an interval that keeps the samples within their bound, only the horizon is named.
+    let src = format!(
+        r#"{{"schemaVersion": 1, "name": "h", "horizon": 2147483648, "sampleInterval": "1d", "actions": [{CLUSTER}]}}"#
+    );
+    let e = only_error(&src);
+    assert!(!e.message.contains("sampleInterval"), "{e}");
 }
