@@ -6,6 +6,7 @@
 pub mod report;
 pub mod run;
 pub mod rundir;
+pub mod signals;
 
 use std::path::Path;
 
@@ -22,6 +23,16 @@ pub const ERRORS_PRINTED: usize = 20;
 /// and shows the offending line. Warnings and notes are printed to stderr; with `deny_warnings`,
 /// a warning is an error instead.
 pub fn load(path: &Path, deny_warnings: bool) -> Result<ecsim_scenario::Loaded, UsageError> {
+    // A file over the limit is refused before it is read (ours: nothing that grows is unbounded).
+    if let Ok(m) = std::fs::metadata(path) {
+        if m.is_file() && m.len() > ecsim_scenario::MAX_FILE_BYTES {
+            return Err(UsageError(format!(
+                "error: {}: {}",
+                path.display(),
+                ecsim_scenario::too_large(m.len())
+            )));
+        }
+    }
     let bytes = std::fs::read(path).map_err(|e| {
         UsageError(format!(
             "error: {}: cannot read the scenario file: {e}",

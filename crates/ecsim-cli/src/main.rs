@@ -188,7 +188,11 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(UsageError(msg)) => {
             eprintln!("{msg}");
-            ExitCode::from(2)
+            // An interrupted run ends as the signal's (128 + its number), its directory removed.
+            match ecsim_cli::signals::caught() {
+                Some((signal, _)) => ExitCode::from((128 + signal) as u8),
+                None => ExitCode::from(2),
+            }
         }
     }
 }

@@ -3,6 +3,7 @@
 //! temporary run directory renamed into place at the end.
 
 use crate::rundir::{write_error, write_summary, Syncer, TempRunDir};
+use crate::signals;
 use crate::UsageError;
 use ecsim_engine::{Engine, EventDetail, Halt, Limits, Record, Sink, SinkError};
 use ecsim_report::{EventsMode, Names, RunFiles, RunWriter};
@@ -140,6 +141,9 @@ impl Sink for ChannelSink {
         if self.writer_failed.load(Ordering::Relaxed) {
             return Err(SinkError("the run's writer stopped".into()));
         }
+        if let Some((_, name)) = signals::caught() {
+            return Err(SinkError(format!("interrupted by {name}")));
+        }
         if let Record::Event(e) = &record {
             match &e.detail {
                 EventDetail::ActionError {
@@ -208,6 +212,9 @@ pub fn run_to_dir(
 ) -> Result<Outcome, UsageError> {
     let started = Instant::now();
     let out_dir = out_dir.to_path_buf();
+    // From here on a SIGINT or SIGTERM stops the run at its next record, and the temporary
+    // directory goes with `tmp` as for any other error.
+    signals::install();
     let tmp = TempRunDir::create(&out_dir)?;
     let scenario = Arc::new(loaded.scenario);
     let files = RunFiles {
@@ -312,6 +319,12 @@ pub fn run_to_dir(
         ignored_fields: &loaded.ignored_fields,
     };
     write_summary(&tmp, &summary, &meta)?;
+    if let Some((_, name)) = signals::caught() {
+        return Err(UsageError(format!(
+            "error: {}: interrupted by {name}; nothing was written",
+            path.display()
+        )));
+    }
     tmp.commit()?;
     Ok(Outcome {
         summary,

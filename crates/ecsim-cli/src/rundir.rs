@@ -1,7 +1,8 @@
 //! The run directory (SPEC §9): written into a temporary sibling directory while the run streams,
 //! synced, and renamed into place at the end, so a failed or interrupted run never leaves a
 //! half-written result; `--out` may name a new directory or an earlier run directory (holding
-//! nothing but run files), which is replaced.
+//! nothing but run files), which is replaced. A run first removes the temporary directories that
+//! killed runs left beside it (`.NAME.tmp-PID` whose process is gone).
 
 use crate::UsageError;
 use std::io::Write;
@@ -56,6 +57,7 @@ impl TempRunDir {
     pub fn create(dir: &Path) -> Result<TempRunDir, UsageError> {
         let parent = parent(dir);
         std::fs::create_dir_all(parent).map_err(|e| write_error(dir, "creating its parent", e))?;
+        remove_leftovers(dir);
         let tmp = parent.join(format!(".{}.tmp-{}", name(dir), std::process::id()));
         let _ = std::fs::remove_dir_all(&tmp);
         std::fs::create_dir(&tmp)
@@ -91,9 +93,11 @@ impl TempRunDir {
     }
 
     /// Renames the finished directory into place, replacing an earlier run directory that
-    /// [`check_out_dir`] accepted.
+    /// [`check_out_dir`] accepted. Its files were synced as they were closed; the directory is
+    /// synced before the rename, and its parent after.
     pub fn commit(mut self) -> Result<(), UsageError> {
         let dir = self.dir.clone();
+        sync_dir(&self.tmp).map_err(|e| write_error(&dir, "syncing its files", e))?;
         let old = parent(&dir).join(format!(".{}.old-{}", name(&dir), std::process::id()));
         let replacing = dir.exists();
         if replacing {
@@ -109,8 +113,64 @@ impl TempRunDir {
         }
         self.committed = true;
         let _ = std::fs::remove_dir_all(&old);
-        Ok(())
+        sync_dir(parent(&dir)).map_err(|e| write_error(&dir, "syncing its parent", e))
     }
+}
+
+/// Syncs a directory's entries (the names of the files in it, a rename into it).
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
+}
+
+/// Removes what runs killed before they could clean up left beside `dir`: their temporary
+/// directories `.NAME.tmp-PID`, and the previous run they had moved aside (`.NAME.old-PID`) when
+/// the new one is in place. Only directories of run files, and only when process PID is gone (a
+/// run still going keeps its own); anything else is left alone.
+pub fn remove_leftovers(dir: &Path) {
+    let name = name(dir);
+    let (tmp, old) = (format!(".{name}.tmp-"), format!(".{name}.old-"));
+    let Ok(entries) = std::fs::read_dir(parent(dir)) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(file_name) = file_name.to_str() else {
+            continue;
+        };
+        let (pid, moved_aside) = match (file_name.strip_prefix(&tmp), file_name.strip_prefix(&old))
+        {
+            (Some(pid), _) => (pid, false),
+            (_, Some(pid)) => (pid, true),
+            _ => continue,
+        };
+        if !pid.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let Ok(pid) = pid.parse::<u32>() else {
+            continue;
+        };
+        if pid == std::process::id()
+            || crate::signals::process_exists(pid)
+            || (moved_aside && !dir.is_dir())
+            || !holds_only_run_files(&entry.path())
+        {
+            continue;
+        }
+        let _ = std::fs::remove_dir_all(entry.path());
+    }
+}
+
+/// Whether `path` is a directory holding nothing but run files (a run's, partly written maybe).
+fn holds_only_run_files(path: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return false;
+    };
+    entries.into_iter().all(|e| {
+        e.is_ok_and(|e| {
+            e.path().is_file()
+                && ecsim_report::RUN_FILES.contains(&e.file_name().to_string_lossy().as_ref())
+        })
+    })
 }
 
 impl Drop for TempRunDir {

@@ -22,7 +22,9 @@ pub struct ScheduledAction {
     pub index: usize,
     /// The action's name as written (`RunTask`).
     pub name: String,
-    /// The request body as compact JSON, echoed in `snapshots.jsonl`.
+    /// The request body as compact JSON, echoed in `snapshots.jsonl` by the actions whose
+    /// [`Action::echoes_input`] is true; the loader leaves it empty for the others, which never
+    /// print it (a scenario of a million RunTasks holds no second copy of their requests).
     pub input_json: String,
     pub action: Action,
 }
@@ -200,6 +202,23 @@ pub enum Action {
         cluster: String,
         services: Vec<String>,
     },
+}
+
+impl Action {
+    /// Whether the action's request body appears in the run's outputs: queries and Snapshot write
+    /// it into their `snapshots.jsonl` line.
+    pub fn echoes_input(&self) -> bool {
+        matches!(
+            self,
+            Action::ListContainerInstances { .. }
+                | Action::DescribeContainerInstances { .. }
+                | Action::DescribeTasks { .. }
+                | Action::ListAttributes { .. }
+                | Action::DescribeServices { .. }
+                | Action::DescribeCapacityProviders { .. }
+                | Action::Snapshot { .. }
+        )
+    }
 }
 
 /// API: CreateCluster, lowered.

@@ -12,7 +12,7 @@ use crate::locate::{column_in_string, Index, Pos};
 use crate::path::Path;
 use ecsim_kernel::SimDuration;
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// Where an error points.
 #[derive(Clone, Debug)]
@@ -245,6 +245,30 @@ impl Cx {
     /// Records an accepted-but-ignored field.
     pub(crate) fn ignore(&mut self, path: &Path) {
         self.ignored.push(path.clone());
+    }
+
+    /// The printed paths whose positions [`Cx::finish_errors`] and [`Cx::finish_ignored`] will ask
+    /// for: each error's path and its ancestors (an error falls back to the nearest one the
+    /// document has), and each ignored field's.
+    pub(crate) fn wanted_paths(&self) -> HashSet<String> {
+        // The paths the errors, the warnings and the ignored fields name, with their parents.
+        let mut wanted = HashSet::new();
+        for issue in self.issues.iter().chain(&self.warnings) {
+            if let Anchor::At(..) = issue.anchor {
+                continue;
+            }
+            let mut p = issue.path.clone();
+            loop {
+                if !wanted.insert(p.to_string()) || p.is_root() {
+                    break;
+                }
+                p = p.parent();
+            }
+        }
+        for path in &self.ignored {
+            wanted.insert(path.to_string());
+        }
+        wanted
     }
 
     /// The errors with their positions, in document order, each once.
@@ -580,7 +604,7 @@ pub(crate) fn object<'v>(
 
 impl<'v> Obj<'v> {
     /// The key the field `name` is written under: its own, or the misspelling standing for it.
-    fn key_of<'n>(&self, name: &'n str) -> &'n str
+    pub(crate) fn key_of<'n>(&self, name: &'n str) -> &'n str
     where
         'v: 'n,
     {

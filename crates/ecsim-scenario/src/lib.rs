@@ -27,6 +27,7 @@
 mod actions;
 mod assertions;
 mod cx;
+mod document;
 mod duration;
 mod error;
 mod locate;
@@ -36,6 +37,7 @@ mod refs;
 mod simulation;
 mod top;
 
+pub use document::{MAX_ACTIONS, MAX_ACTION_BYTES, MAX_FIELD_BYTES, MAX_FILE_BYTES};
 pub use duration::{parse_duration, parse_start_time};
 pub use error::{ScenarioError, ScenarioWarning};
 pub use locate::locate;
@@ -117,21 +119,19 @@ pub fn load(src: &str) -> Result<Loaded, Vec<ScenarioError>> {
     if text.trim().is_empty() {
         return Err(vec![whole_document(EMPTY.to_string())]);
     }
-    let doc: serde_json::Value = match serde_json::from_str(text) {
-        Ok(doc) => doc,
-        Err(e) => return Err(vec![json_error(text, &e)]),
-    };
-    let index = locate::Index::new(text);
-    let mut cx = cx::Cx::default();
-    for (path, pos) in &index.duplicates {
-        // RULE: a key written twice in one object is an error (serde_json would keep the last).
-        cx.error_at(
-            path,
-            *pos,
-            "duplicate key; each field may appear once in an object",
-        );
+    if text.len() as u64 > MAX_FILE_BYTES {
+        return Err(vec![whole_document(too_large(text.len() as u64))]);
     }
-    let scenario = top::lower(&mut cx, &doc);
+    // The whole text is checked first, so that a syntax error is the one error reported; then the
+    // document is read a piece at a time (see `document`).
+    if let Err(e) = document::check_syntax(text) {
+        return Err(vec![json_error(text, &e)]);
+    }
+    let mut cx = cx::Cx::default();
+    let scenario =
+        document::read(&mut cx, text).and_then(|d| top::lower(&mut cx, &d.doc, d.actions.as_ref()));
+    // Positions are found at the end, for the paths that errors and ignored fields name.
+    let index = locate::Index::of(text, &cx.wanted_paths());
     let errors = cx.finish_errors(text, &index);
     let mut warnings = cx.finish_warnings(text, &index);
     if bom {
@@ -159,6 +159,13 @@ pub fn load(src: &str) -> Result<Loaded, Vec<ScenarioError>> {
         )]),
         _ => Err(errors),
     }
+}
+
+/// The message for a file larger than [`MAX_FILE_BYTES`].
+pub fn too_large(bytes: u64) -> String {
+    format!(
+        "the file is {bytes} bytes, more than a scenario file may be (at most {MAX_FILE_BYTES} bytes); split it into several scenarios"
+    )
 }
 
 /// Reads `src` (JSON) with `read`, the same validation a scenario's request gets, and returns the

@@ -64,9 +64,9 @@ pub(crate) fn push_key(out: &mut String, key: &str) {
 
 /// Appends `[index]` to a printed path.
 pub(crate) fn push_index(out: &mut String, index: usize) {
-    out.push('[');
-    out.push_str(&index.to_string());
-    out.push(']');
+    use fmt::Write as _;
+    // Writing into a String cannot fail; no temporary string per index.
+    let _ = write!(out, "[{index}]");
 }
 
 impl fmt::Display for Path {

@@ -4,6 +4,7 @@
 use crate::actions;
 use crate::assertions;
 use crate::cx::{as_array, object, Cx, Field, Obj};
+use crate::document::Actions;
 use crate::duration::parse_start_time;
 use crate::path::Path;
 use crate::refs::Refs;
@@ -39,8 +40,9 @@ const TOP_FIELDS: [(&str, Field); 16] = [
 /// The schema version this ecsim reads.
 const SCHEMA_VERSION: u64 = 1;
 
-/// Lowers the whole document. Returns `None` when it found errors.
-pub(crate) fn lower(cx: &mut Cx, doc: &Value) -> Option<Scenario> {
+/// Lowers the whole document; `actions`, when given, holds the text of the `actions` array's
+/// elements (the document's `actions` is then an empty stand-in). Returns `None` when it found errors.
+pub(crate) fn lower(cx: &mut Cx, doc: &Value, actions: Option<&Actions<'_>>) -> Option<Scenario> {
     let root = Path::root();
     let o = object(
         cx,
@@ -120,14 +122,30 @@ pub(crate) fn lower(cx: &mut Cx, doc: &Value) -> Option<Scenario> {
         }
     }
     let mut horizon = positive_duration(cx, &o, "horizon");
+    let sample_interval = positive_duration(cx, &o, "sampleInterval");
+    if let Some(s) = sample_interval {
+        scenario.sample_interval = s;
+    }
+    // RULE (SPEC §3 run limits): at most 1,000,000 sample times, checked before the run, so that
+    // a horizon over a tiny interval is an input error rather than an exhausted memory.
+    let sample_times = |horizon: SimDuration| horizon.ms() / scenario.sample_interval.ms() + 1;
     if let Some(h) = horizon {
         if h > MAX_HORIZON {
             // RULE (SPEC §3 run limits): a run simulates at most 3,660 days.
+            let samples = sample_times(h);
+            let also = if samples > MAX_SAMPLES {
+                format!(
+                    "; over sampleInterval ({} ms) it would also make {samples} sample times, more than a run may take ({MAX_SAMPLES})",
+                    scenario.sample_interval.ms()
+                )
+            } else {
+                String::new()
+            };
             o.error_field(
                 cx,
                 "horizon",
                 format!(
-                    "horizon is {} days, more than a run may simulate (at most 3660 days); shorten it",
+                    "horizon is {} days, more than a run may simulate (at most 3660 days); shorten it{also}",
                     h.ms() / MS_PER_DAY
                 ),
             );
@@ -142,14 +160,8 @@ pub(crate) fn lower(cx: &mut Cx, doc: &Value) -> Option<Scenario> {
     } else {
         Some(scenario.horizon)
     };
-    let sample_interval = positive_duration(cx, &o, "sampleInterval");
-    if let Some(s) = sample_interval {
-        scenario.sample_interval = s;
-    }
     if horizon.is_some() || sample_interval.is_some() {
-        // RULE (SPEC §3 run limits): at most 1,000,000 sample times, checked before the run, so
-        // that a horizon over a tiny interval is an input error rather than an exhausted memory.
-        let samples = scenario.horizon.ms() / scenario.sample_interval.ms() + 1;
+        let samples = sample_times(scenario.horizon);
         if samples > MAX_SAMPLES {
             let field = if sample_interval.is_some() {
                 "sampleInterval"
@@ -201,7 +213,11 @@ pub(crate) fn lower(cx: &mut Cx, doc: &Value) -> Option<Scenario> {
             } else {
                 Some(scenario.horizon)
             };
-            scenario.actions = actions::lower(cx, v, &o.at("actions"), &mut refs, horizon);
+            let items = match actions {
+                Some(a) => actions::Items::Text(a),
+                None => actions::Items::Value(v),
+            };
+            scenario.actions = actions::lower(cx, items, &o.at("actions"), &mut refs, horizon);
         }
         None => {
             o.missing(cx, "actions", "an array of actions, e.g. [{\"at\": 0, \"action\": \"CreateCluster\", \"input\": {\"clusterName\": \"prod\"}}]");

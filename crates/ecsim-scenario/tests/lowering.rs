@@ -122,10 +122,25 @@ fn actions_keep_file_order_with_times_and_inputs() {
     let a = &l.scenario.actions[6];
     assert_eq!(a.at, SimTime(60_000));
     assert_eq!(l.scenario.actions[23].at, SimTime(3_600_000));
+    // The request body is kept, as compact JSON, for the actions that echo it in snapshots.jsonl
+    // (queries and Snapshot), and for no other.
     assert_eq!(
-        l.scenario.actions[1].input_json,
-        r#"{"cluster":"prod","settings":[{"name":"containerInsights","value":"disabled"}]}"#
+        l.scenario.actions[9].input_json,
+        r#"{"cluster":"prod","filter":"agentConnected == true","status":"ACTIVE","maxResults":10}"#
     );
+    assert_eq!(
+        l.scenario.actions[20].input_json,
+        r#"{"label":"after-terminate"}"#
+    );
+    for a in &l.scenario.actions {
+        assert_eq!(
+            a.input_json.is_empty(),
+            !a.action.echoes_input(),
+            "actions[{}] {}",
+            a.index,
+            a.name
+        );
+    }
     assert!(matches!(action(&l, 0), Action::CreateCluster(c) if c.cluster_name == "prod"));
     assert!(matches!(action(&l, 1), Action::NoEffect));
 }

@@ -16,6 +16,7 @@ mod task_definition;
 mod task_set;
 
 use crate::cx::{as_duration, closest, object, unknown_message, Cx, Field, Fold};
+use crate::document::Actions;
 use crate::duration::looks_like_milliseconds;
 use crate::path::Path;
 use crate::refs::Refs;
@@ -103,44 +104,88 @@ const DEFINING: [&str; 5] = [
     "CreateTaskSet",
 ];
 
-/// One action's envelope, read in file order.
-struct Envelope<'v> {
+/// One action's envelope, read in file order; what the replay needs of it once its value is gone.
+struct Envelope {
     index: usize,
-    path: Path,
     at: Option<SimTime>,
-    name: Option<&'v str>,
+    name: Option<&'static str>,
     /// For an unknown action name: the supported action it is closest to.
     guess: Option<&'static str>,
-    input: Option<&'v Value>,
-    simulation: Option<&'v Value>,
+    /// The keys of `input` and `simulation` as written, when one is misspelled (a misspelled key
+    /// stands for the field it names); None, the usual case, costs a word.
+    keys: Option<Box<(String, String)>>,
 }
 
-/// Reads and lowers every action; the result is in file order.
+/// The `actions` array: the elements' text (each parsed when it is read), or a value that is not
+/// an array.
+pub(crate) enum Items<'a, 's> {
+    Text(&'a Actions<'s>),
+    Value(&'a Value),
+}
+
+/// Reads and lowers every action; the result is in file order. Each action is parsed from its text
+/// twice, for its envelope and for its request, and dropped after each: the loader holds one
+/// action's `Value` at a time.
 pub(crate) fn lower(
     cx: &mut Cx,
-    value: &Value,
+    items: Items<'_, '_>,
     path: &Path,
     refs: &mut Refs,
     horizon: Option<SimDuration>,
 ) -> Vec<ScheduledAction> {
-    let Value::Array(items) = value else {
-        cx.error_value(
-            path,
-            value,
-            "expected an array of actions, each {\"at\": ..., \"action\": ..., \"input\": {...}}",
-        );
-        // What the assertions name is then unknowable.
-        cx.unreadable_action = true;
-        return Vec::new();
+    // The array's elements: each parsed from its text, or (the array came as a value, under a
+    // misspelled key read for the one it names) cloned from it.
+    enum Elements<'a, 's> {
+        Text(&'a Actions<'s>),
+        Values(&'a [Value]),
+    }
+    impl Elements<'_, '_> {
+        fn len(&self) -> usize {
+            match self {
+                Elements::Text(a) => a.len(),
+                Elements::Values(v) => v.len(),
+            }
+        }
+        fn get(&self, cx: &mut Cx, path: &Path, i: usize) -> Option<Value> {
+            match self {
+                Elements::Text(a) => a.get(cx, path, i),
+                Elements::Values(v) => v.get(i).cloned(),
+            }
+        }
+    }
+    let items = match items {
+        Items::Text(a) => Elements::Text(a),
+        Items::Value(Value::Array(values)) => Elements::Values(values),
+        Items::Value(value) => {
+            cx.error_value(
+                path,
+                value,
+                "expected an array of actions, each {\"at\": ..., \"action\": ..., \"input\": {...}}",
+            );
+            // What the assertions name is then unknowable.
+            cx.unreadable_action = true;
+            return Vec::new();
+        }
     };
-    let envelopes: Vec<Envelope<'_>> = items
-        .iter()
-        .enumerate()
-        .filter_map(|(i, item)| envelope(cx, item, &path.index(i), i, horizon))
-        .collect();
-    if envelopes.len() < items.len() {
-        // An action that is not even an object: neither its time nor what it defines is known.
-        cx.unreadable_action = true;
+    let mut envelopes: Vec<Envelope> = Vec::with_capacity(items.len());
+    for i in 0..items.len() {
+        let read = items.get(cx, path, i).and_then(|item| {
+            envelope(cx, &item, &path.index(i), i, horizon).map(|e| Envelope {
+                index: e.index,
+                at: e.at,
+                name: e
+                    .name
+                    .and_then(|n| SUPPORTED.iter().copied().find(|s| *s == n)),
+                guess: e.guess,
+                keys: e.keys,
+            })
+        });
+        match read {
+            Some(e) => envelopes.push(e),
+            // An action that is not even an object: neither its time nor what it defines is
+            // known.
+            None => cx.unreadable_action = true,
+        }
     }
 
     // SPEC §3: actions run in (at, file order); references resolve in that order. An action
@@ -154,54 +199,82 @@ pub(crate) fn lower(
     }
     let mut order: Vec<usize> = (0..envelopes.len()).collect();
     order.sort_by_key(|&k| (replay_at[k], envelopes[k].index));
+    drop(replay_at);
 
     let empty = Value::Object(Map::new());
-    let mut lowered: Vec<Option<Action>> = vec![None; envelopes.len()];
+    let mut out = Vec::with_capacity(envelopes.len());
     for k in order {
         let e = &envelopes[k];
-        let input = e.input.unwrap_or(&empty);
-        let input_path = e.path.key("input");
-        let simulation = e.simulation.map(|v| (v, e.path.key("simulation")));
-        refs.current_action = e.index;
-        match (e.name, e.guess) {
-            (Some(name), _) => {
-                let (errors, definitions) = (cx.error_count(), refs.definitions);
-                lowered[k] = lower_one(cx, refs, name, input, &input_path, simulation);
-                if DEFINING.contains(&name)
-                    && refs.definitions == definitions
-                    && cx.error_count() > errors
-                {
-                    // Its name could not be read, so what later actions name is unknowable.
-                    cx.unreadable_action = true;
-                }
-            }
-            (None, Some(guess)) => {
-                // RULE (ours): an action whose name is misspelled is read as the action its name
-                // is closest to, for what it defines only (its request's own errors would be
-                // about a guess), so that the actions after it do not report what it defines as
-                // unknown: one misspelling, one error. It does not run.
-                let (errors, warnings) = (cx.error_count(), cx.warning_count());
-                lower_one(cx, refs, guess, input, &input_path, simulation);
-                cx.forget_since(errors, warnings);
-            }
+        let (name, guess) = (e.name, e.guess);
+        if name.is_none() && guess.is_none() {
             // An action that could not be read may have defined what later actions name.
-            (None, None) => cx.unreadable_action = true,
+            cx.unreadable_action = true;
+            continue;
         }
-    }
-
-    let mut out = Vec::new();
-    for (e, action) in envelopes.iter().zip(lowered) {
-        if let (Some(at), Some(name), Some(action)) = (e.at, e.name, action) {
+        let Some(item) = items.get(cx, path, e.index) else {
+            continue;
+        };
+        // What `envelope` read: `input` and `simulation`, JSON `null` counting as absent.
+        let field = |name: &str| item.get(name).filter(|v| !v.is_null());
+        let (input_key, simulation_key) = e
+            .keys
+            .as_deref()
+            .map_or(("input", "simulation"), |(i, s)| (i.as_str(), s.as_str()));
+        let input = field(input_key).unwrap_or(&empty);
+        let action_path = path.index(e.index);
+        let input_path = action_path.key(input_key);
+        let simulation = field(simulation_key).map(|v| (v, action_path.key(simulation_key)));
+        refs.current_action = e.index;
+        let Some(name) = name else {
+            // RULE (ours): an action whose name is misspelled is read as the action its name is
+            // closest to, for what it defines only (its request's own errors would be about a
+            // guess), so that the actions after it do not report what it defines as unknown: one
+            // misspelling, one error. It does not run.
+            let (errors, warnings) = (cx.error_count(), cx.warning_count());
+            lower_one(
+                cx,
+                refs,
+                guess.expect("a guess"),
+                input,
+                &input_path,
+                simulation,
+            );
+            cx.forget_since(errors, warnings);
+            continue;
+        };
+        let (errors, definitions) = (cx.error_count(), refs.definitions);
+        let action = lower_one(cx, refs, name, input, &input_path, simulation);
+        if DEFINING.contains(&name) && refs.definitions == definitions && cx.error_count() > errors
+        {
+            // Its name could not be read, so what later actions name is unknowable.
+            cx.unreadable_action = true;
+        }
+        if let (Some(at), Some(action)) = (e.at, action) {
             out.push(ScheduledAction {
                 at,
                 index: e.index,
                 name: name.to_string(),
-                input_json: serde_json::to_string(e.input.unwrap_or(&empty)).unwrap_or_default(),
+                input_json: if action.echoes_input() {
+                    serde_json::to_string(input).unwrap_or_default()
+                } else {
+                    String::new()
+                },
                 action,
             });
         }
     }
+    // Back to file order, in place.
+    out.sort_unstable_by_key(|a| a.index);
     out
+}
+
+/// One action's envelope as read from its value.
+struct Read<'v> {
+    index: usize,
+    at: Option<SimTime>,
+    name: Option<&'v str>,
+    guess: Option<&'static str>,
+    keys: Option<Box<(String, String)>>,
 }
 
 fn envelope<'v>(
@@ -210,7 +283,7 @@ fn envelope<'v>(
     path: &Path,
     index: usize,
     horizon: Option<SimDuration>,
-) -> Option<Envelope<'v>> {
+) -> Option<Read<'v>> {
     let o = object(
         cx,
         value,
@@ -303,14 +376,15 @@ fn envelope<'v>(
             );
         }
     }
-    Some(Envelope {
+    let (input_key, simulation_key) = (o.key_of("input"), o.key_of("simulation"));
+    let keys = (input_key != "input" || simulation_key != "simulation")
+        .then(|| Box::new((input_key.to_string(), simulation_key.to_string())));
+    Some(Read {
         index,
-        path: path.clone(),
         at,
         name,
         guess,
-        input,
-        simulation,
+        keys,
     })
 }
 
