@@ -887,3 +887,78 @@ impl Progress {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// SPEC §12.3's bound, by hand: the largest resource decides; a zone loss over z zones scales
+    /// by z / (z − 1), rounded up; losing N instances adds N.
+    #[test]
+    fn lower_bound_by_hand() {
+        // 100 tasks of 1024 CPU and 256 MiB on instances of 4096 CPU and 15,000 MiB: CPU decides.
+        let per = [4096, 15_000, 0];
+        let reserved = [100 * 1024, 100 * 256, 0];
+        assert_eq!(
+            lower_bound(reserved, [0; 3], per, Survive::None, 1),
+            Some(25)
+        );
+        // 25 over 3 zones: ceil(25 × 3 / 2) = 38; over 2 zones: 50; one zone: no scaling.
+        assert_eq!(
+            lower_bound(reserved, [0; 3], per, Survive::AvailabilityZone, 3),
+            Some(38)
+        );
+        assert_eq!(
+            lower_bound(reserved, [0; 3], per, Survive::AvailabilityZone, 2),
+            Some(50)
+        );
+        assert_eq!(
+            lower_bound(reserved, [0; 3], per, Survive::AvailabilityZone, 1),
+            Some(25)
+        );
+        assert_eq!(
+            lower_bound(reserved, [0; 3], per, Survive::Instances(2), 3),
+            Some(27)
+        );
+        // Memory decides when it is the scarcer: 100 × 600 MiB = 60,000 MiB = 4 instances' worth;
+        // 10 CPU-light tasks do not change it.
+        assert_eq!(
+            lower_bound([10 * 128, 60_000, 0], [0; 3], per, Survive::None, 1),
+            Some(4)
+        );
+        // What the cluster's other instances register is subtracted first.
+        assert_eq!(
+            lower_bound(reserved, [8192, 0, 0], per, Survive::None, 1),
+            Some(23)
+        );
+        // GPUs reserved, and the type has none: no count is enough.
+        assert_eq!(lower_bound([0, 0, 1], [0; 3], per, Survive::None, 1), None);
+        // Nothing reserved: 0 (plus what a fault takes).
+        assert_eq!(
+            lower_bound([0; 3], [0; 3], per, Survive::Instances(1), 2),
+            Some(1)
+        );
+    }
+
+    #[test]
+    fn fault_actions_are_the_simulator_actions() {
+        let at = SimTime(1_800_000);
+        assert_eq!(Fault::None.action(at), None);
+        assert_eq!(
+            Fault::Zone("us-east-1b".into()).action(at),
+            Some(json!({"at": "1800s", "action": "FailAvailabilityZone",
+                        "input": {"availabilityZone": "us-east-1b"}}))
+        );
+        assert_eq!(
+            Fault::Terminate {
+                cluster: "prod".into(),
+                instances: vec!["i-00000000000000003".into()]
+            }
+            .action(SimTime(1500)),
+            Some(
+                json!({"at": "1500ms", "action": "TerminateContainerInstances",
+                        "input": {"cluster": "prod", "containerInstances": ["i-00000000000000003"]}})
+            )
+        );
+    }
+}
