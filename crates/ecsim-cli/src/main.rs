@@ -328,8 +328,9 @@ fn plan_command(path: &Path, jobs: Option<usize>, out: Option<PathBuf>) -> Resul
     out!("  wrote {}", out_dir.display());
     let runs: u64 = rows.iter().map(|r| r.runs).sum();
     eprintln!(
-        "wall time: {:.3}s ({runs} simulations on {jobs} threads)",
-        started.elapsed().as_secs_f64()
+        "wall time: {:.3}s ({runs} simulations on {jobs} thread{})",
+        started.elapsed().as_secs_f64(),
+        if jobs == 1 { "" } else { "s" }
     );
     Ok(if unanswered.is_empty() { 0 } else { 1 })
 }

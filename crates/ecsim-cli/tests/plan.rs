@@ -356,14 +356,14 @@ fn output_is_byte_identical_for_any_jobs() {
 #[test]
 fn no_answer_up_to_the_cluster_limit_is_exit_1() {
     // 20 GiB tasks: more memory than an m5.xlarge registers.
-    let workload = workload(
+    let too_big = workload(
         2,
         &["us-east-1a"],
         r#"[ { "type": "binpack", "field": "cpu" } ]"#,
     )
     .replace("\"memory\": 256", "\"memory\": 20480");
     let (dir, plan) = write_plan(
-        &workload,
+        &too_big,
         &plan_file(&["m5.xlarge"], r#"[ { "type": "none" } ]"#, "[1]"),
     );
     let out_dir = dir.path().join("out");
@@ -376,7 +376,8 @@ fn no_answer_up_to_the_cluster_limit_is_exit_1() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let csv = std::fs::read_to_string(out_dir.join("plan.csv")).expect("plan.csv");
     let line = csv.lines().nth(1).expect("a row");
-    assert!(line.starts_with("m5.xlarge,none,,,"), "{line}");
+    // No answer, and no bound: nothing could be placed, so nothing reserved says what is needed.
+    assert!(line.starts_with("m5.xlarge,none,,,,,,"), "{line}");
     assert!(
         text(&out.stdout).contains("RESOURCE:MEMORY"),
         "{}",
@@ -390,6 +391,36 @@ fn no_answer_up_to_the_cluster_limit_is_exit_1() {
     let searched = row["searched"].as_array().expect("searched");
     assert_eq!(searched.last().expect("tried")["instances"], 5000);
     assert!(searched.iter().all(|s| s["passed"] == false));
+
+    // One zone: losing it loses everything, at any count; the bound is still the none case's 6
+    // (24 tasks of 1 vCPU, four per instance), unscaled since z / (z − 1) needs two zones.
+    let (dir, plan) = write_plan(
+        &workload(24, &["us-east-1a"], SPREAD_BINPACK),
+        &plan_file(
+            &["m5.xlarge"],
+            r#"[ { "type": "availabilityZone" } ]"#,
+            "[1]",
+        ),
+    );
+    let out_dir = dir.path().join("out");
+    let out = ecsim(&[
+        "plan",
+        plan.to_str().expect("utf-8"),
+        "--out",
+        out_dir.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let csv = std::fs::read_to_string(out_dir.join("plan.csv")).expect("plan.csv");
+    let line = csv.lines().nth(1).expect("a row");
+    assert!(
+        line.starts_with("m5.xlarge,availabilityZone,,,6,,,"),
+        "{line}"
+    );
+    assert!(
+        text(&out.stdout).contains("0 of 24 tasks running"),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 /// Each bad plan: exit 2, the plan (or scenario) file and what is wrong in the message, nothing on

@@ -45,7 +45,7 @@ impl FleetInstances {
                 instance_type,
                 capacity_provider,
             } => {
-                world.cluster(i.cluster).name == *cluster
+                world.cluster_by_ref(cluster) == Some(i.cluster)
                     && i.instance_type() == Some(instance_type.as_str())
                     && i.capacity_provider.as_deref() == capacity_provider.as_deref()
             }

@@ -691,15 +691,19 @@ impl Planner {
         let bound = |probes: &[Option<Probe>]| -> Option<u32> {
             let mut best: Option<u32> = Some(0);
             for p in probes {
-                let b = p.as_ref().and_then(|p| {
-                    lower_bound(
-                        p.reserved,
-                        p.others_registered,
-                        per_instance,
-                        survive,
-                        p.zones.len(),
-                    )
-                });
+                // What is reserved is the workload's demand only if everything was placed.
+                let b = p
+                    .as_ref()
+                    .filter(|p| p.failed_before_at.is_none())
+                    .and_then(|p| {
+                        lower_bound(
+                            p.reserved,
+                            p.others_registered,
+                            per_instance,
+                            survive,
+                            p.zones.len(),
+                        )
+                    });
                 best = match (best, b) {
                     (Some(x), Some(y)) => Some(x.max(y)),
                     _ => None,
