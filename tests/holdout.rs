@@ -155,3 +155,188 @@ fn binpack_is_best_fit_on_every_bpplib_instance() {
         gaps.join("\n  ")
     );
 }
+
+/// A scenario placing `items` (each a task of `[cpu units, memory MiB, GPUs]`) in file order, one
+/// RunTask each with binpack(memory), on a LaunchContainerInstances fleet (actions[1]) of
+/// `instance_type` (`{"name": ..}` catalog entry).
+fn packing_scenario(instance_type: &str, items: &[[u32; 3]]) -> String {
+    let mut actions = vec![
+        r#"{"at": 0, "action": "CreateCluster", "input": {"clusterName": "bins"}}"#.to_string(),
+        r#"{"at": 0, "action": "LaunchContainerInstances", "input": {"cluster": "bins", "instanceType": "bin", "count": 1}}"#.to_string(),
+    ];
+    let mut families: Vec<[u32; 3]> = items.to_vec();
+    families.sort_unstable();
+    families.dedup();
+    for f in &families {
+        let gpu = if f[2] > 0 {
+            format!(
+                r#", "resourceRequirements": [{{"type": "GPU", "value": "{}"}}]"#,
+                f[2]
+            )
+        } else {
+            String::new()
+        };
+        actions.push(format!(
+            r#"{{"at": 0, "action": "RegisterTaskDefinition", "input": {{"family": "item-{}-{}-{}", "containerDefinitions": [{{"name": "item", "image": "item", "cpu": {}, "memory": {}{gpu}}}]}}}}"#,
+            f[0], f[1], f[2], f[0], f[1]
+        ));
+    }
+    for it in items {
+        actions.push(format!(
+            r#"{{"at": "2m", "action": "RunTask", "input": {{"cluster": "bins", "taskDefinition": "item-{}-{}-{}", "placementStrategy": [{{"type": "binpack", "field": "memory"}}]}}}}"#,
+            it[0], it[1], it[2]
+        ));
+    }
+    format!(
+        r#"{{"schemaVersion": 1, "name": "packing", "horizon": "10m", "instanceTypes": [{instance_type}], "actions": [{}]}}"#,
+        actions.join(",\n")
+    )
+}
+
+/// The planner's answer and lower bound for placing `items` on `instance_type`.
+fn plan_packing(instance_type: &str, items: &[[u32; 3]]) -> (u32, u32) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("packing.json"),
+        packing_scenario(instance_type, items),
+    )
+    .expect("write");
+    let plan = dir.path().join("plan.json");
+    std::fs::write(
+        &plan,
+        r#"{"schemaVersion": 1, "name": "packing", "scenario": "packing.json", "fleet": {"action": 1},
+            "instanceTypes": ["bin"], "survive": [{"type": "none"}], "at": "5m", "recoverWithin": "1m"}"#,
+    )
+    .expect("write");
+    let planner = ecsim_cli::plan::Planner::open(&plan).unwrap_or_else(|e| panic!("{}", e.0));
+    let rows = planner
+        .run_all(2, &ecsim_cli::plan::Progress::hidden())
+        .unwrap_or_else(|e| panic!("{}", e.0));
+    (
+        rows[0].instances.expect("an answer"),
+        rows[0].lower_bound.expect("a bound"),
+    )
+}
+
+/// The planner's lower bound against instances with proven optima: on one-dimensional instances it
+/// is the L1 bound ceil(sum / capacity) of the manifest, never above the optimum, and the planner's
+/// answer is binpack's (Best Fit's) count; on a three-dimensional instance (CPU, memory and GPUs
+/// as its three dimensions) it is the largest of the three L1 bounds, never above the optimum.
+#[test]
+fn planner_lower_bound_against_proven_optima() {
+    let Some(dir) = holdout() else { return };
+    let manifest = std::fs::read_to_string(dir.join("manifest_1d.csv")).expect("manifest");
+    let header: Vec<&str> = manifest
+        .lines()
+        .next()
+        .expect("header")
+        .split(',')
+        .collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).expect("column");
+    let mut outcomes = Vec::new();
+    for file in ["falkenauer/Falkenauer_t60_00.txt", "scholl/N1C1W1_A.txt"] {
+        let cells: Vec<&str> = manifest
+            .lines()
+            .find(|l| l.starts_with(&format!("{file},")))
+            .unwrap_or_else(|| panic!("{file} in the manifest"))
+            .split(',')
+            .collect();
+        let text = std::fs::read_to_string(dir.join(file)).expect("instance file");
+        let mut numbers = text
+            .split_whitespace()
+            .map(|x| x.parse::<u32>().expect("integer"));
+        let n = numbers.next().expect("n") as usize;
+        let capacity = numbers.next().expect("capacity");
+        let items: Vec<[u32; 3]> = numbers.take(n).map(|w| [0, w, 0]).collect();
+        let number = |c: &str| cells[col(c)].parse::<u32>().expect("number");
+        let (l1, opt, best_fit) = (
+            number("l1_bound"),
+            number("opt_ub"),
+            number("bf_file_order_bins"),
+        );
+        assert_eq!(number("opt_lb"), opt, "a proven optimum");
+        let (answer, bound) = plan_packing(
+            &format!(
+                r#"{{"name": "bin", "vcpu": 1, "memoryMiB": {capacity}, "registeredMemoryMiB": {capacity}}}"#
+            ),
+            &items,
+        );
+        assert_eq!(bound, l1, "{file}: the planner's bound is L1");
+        assert!(bound <= opt, "{file}: a lower bound");
+        assert_eq!(answer, best_fit, "{file}: binpack places as Best Fit does");
+        outcomes.push(format!(
+            "{file}: bound {bound} <= optimum {opt} <= answer {answer}"
+        ));
+    }
+    let manifest = std::fs::read_to_string(
+        dir.parent()
+            .expect("holdout")
+            .join("vbp3d/manifest_vbp3d.csv"),
+    )
+    .expect("vbp3d manifest");
+    let header: Vec<&str> = manifest
+        .lines()
+        .next()
+        .expect("header")
+        .split(',')
+        .collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).expect("column");
+    let file = "class1_60_3_0.vbp";
+    let cells: Vec<&str> = manifest
+        .lines()
+        .find(|l| l.starts_with(&format!("{file},")))
+        .expect("class1 in the manifest")
+        .split(',')
+        .collect();
+    let text = std::fs::read_to_string(dir.parent().expect("holdout").join("vbp3d").join(file))
+        .expect("instance file");
+    let numbers: Vec<u32> = text
+        .split_whitespace()
+        .map(|x| x.parse().expect("integer"))
+        .collect();
+    assert_eq!(numbers[0], 3, "three dimensions");
+    let capacity = [numbers[1], numbers[2], numbers[3]];
+    let m = numbers[4] as usize;
+    let mut items = Vec::new();
+    for k in 0..m {
+        let row = &numbers[5 + 4 * k..9 + 4 * k];
+        for _ in 0..row[3] {
+            // CPU scaled by 1024 (a vCPU's units) so that capacity × 1024 registers exactly.
+            items.push([row[0] * 1024, row[1], row[2]]);
+        }
+    }
+    let l1 = (0..3)
+        .map(|d| {
+            items
+                .iter()
+                .map(|i| i[d] as u64)
+                .sum::<u64>()
+                .div_ceil(capacity[d] as u64 * if d == 0 { 1024 } else { 1 })
+        })
+        .max()
+        .expect("three");
+    let number = |c: &str| cells[col(c)].parse::<u32>().expect("number");
+    let (lb, opt) = (number("lb"), number("opt"));
+    let (answer, bound) = plan_packing(
+        &format!(
+            r#"{{"name": "bin", "vcpu": {}, "memoryMiB": {}, "registeredMemoryMiB": {}, "gpus": {}}}"#,
+            capacity[0], capacity[1], capacity[1], capacity[2]
+        ),
+        &items,
+    );
+    assert_eq!(
+        bound as u64, l1,
+        "{file}: the largest of the three L1 bounds"
+    );
+    assert!(
+        bound <= lb && lb <= opt && opt <= answer,
+        "{file}: bound {bound}, lb {lb}, optimum {opt}, answer {answer}"
+    );
+    outcomes.push(format!(
+        "{file}: bound {bound} <= optimum {opt} <= answer {answer}"
+    ));
+    eprintln!(
+        "the planner against proven optima:\n  {}",
+        outcomes.join("\n  ")
+    );
+}

@@ -50,3 +50,25 @@ fn readme_capacity_example_scales_out_by_two() {
         .collect();
     assert_eq!(launches, vec![2], "one scale-out from zero, of 2 instances");
 }
+
+/// The README's "Planning capacity" section shows the bundled plan as it is (less its description)
+/// and the table the planner committed for it.
+#[test]
+fn readme_planning_section_shows_the_bundled_plan_and_its_table() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).expect("README.md");
+    let section = &readme[readme.find("### Planning capacity").expect("the section")..];
+    let block = |fence: &str| {
+        let start = section.find(fence).expect("a block") + fence.len();
+        &section[start..start + section[start..].find("```").expect("closed block")]
+    };
+    let shown = ecsim_cli::plan::parse_plan(block("```json\n")).expect("the README's plan");
+    let file = std::fs::read_to_string(format!("{root}/scenarios/plans/one-zone-down.json"))
+        .expect("the bundled plan");
+    let mut bundled = ecsim_cli::plan::parse_plan(&file).expect("the bundled plan");
+    bundled.description = None;
+    assert_eq!(shown, bundled);
+    let table = std::fs::read_to_string(format!("{root}/results/one-zone-down/plan.csv"))
+        .expect("results/one-zone-down/plan.csv");
+    assert_eq!(block("```csv\n"), table);
+}

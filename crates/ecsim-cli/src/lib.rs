@@ -1,8 +1,9 @@
 //! The I/O shell of ecsim, under the `ecsim` binary: reading scenario files with errors that name
-//! the file, streaming a run into its run directory on a writer thread, and the directory's atomic
-//! replacement. The only crate that touches files, threads, the clock or the process; the binary
-//! (`main.rs`) parses arguments and prints.
+//! the file, streaming a run into its run directory on a writer thread, the directory's atomic
+//! replacement, and `ecsim plan`'s search over many runs in parallel. The only crate that touches
+//! files, threads, the clock or the process; the binary (`main.rs`) parses arguments and prints.
 
+pub mod plan;
 pub mod report;
 pub mod run;
 pub mod rundir;

@@ -70,6 +70,19 @@ enum Command {
         #[arg(long, default_value_t = 4 << 30)]
         max_output_bytes: u64,
     },
+    /// Finds, for each instance type and survive case of a plan, the smallest fleet that carries
+    /// the scenario through the fault (SPEC §12.3); writes plan.csv and plan.json.
+    Plan {
+        /// The plan file (JSON).
+        plan: PathBuf,
+        /// Threads to run simulations on (default: the machine's cores); the output is the same
+        /// for any number.
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// The output directory (default: results/<plan name>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Checks a scenario without running it.
     Validate { scenario: PathBuf },
     /// Explains, at a time point, which instances could take a task of a task definition and why not.
@@ -154,6 +167,7 @@ fn main() -> ExitCode {
                 deny_warnings,
             },
         ),
+        Command::Plan { plan, jobs, out } => plan_command(&plan, jobs, out),
         Command::Validate { scenario } => validate(&scenario, deny_warnings),
         Command::Report { dir, out } => ecsim_cli::report::report(&dir, out).map(|path| {
             out!("wrote {}", path.display());
@@ -300,6 +314,63 @@ fn run(
         return Ok(1);
     }
     Ok(0)
+}
+
+/// `ecsim plan`: reads the plan and its scenario, searches every row, writes the directory and
+/// prints the table.
+fn plan_command(path: &Path, jobs: Option<usize>, out: Option<PathBuf>) -> Result<u8, UsageError> {
+    use ecsim_cli::plan;
+    use std::io::IsTerminal;
+    let started = std::time::Instant::now();
+    if jobs == Some(0) {
+        return Err(UsageError(
+            "error: --jobs 0: expected at least 1 thread".into(),
+        ));
+    }
+    let planner = plan::Planner::open(path)?;
+    let out_dir = out.unwrap_or_else(|| PathBuf::from("results").join(&planner.plan.name));
+    plan::check_out_dir(&out_dir)?;
+    let jobs = jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let progress = if std::io::stderr().is_terminal() {
+        plan::Progress::bar(planner.row_count())
+    } else {
+        plan::Progress::hidden()
+    };
+    let rows = planner.run_all(jobs, &progress);
+    progress.finish();
+    let rows = rows?;
+    plan::write(&out_dir, &planner, &rows)?;
+    out!("{}", plan::plan_csv(&rows).trim_end());
+    let unanswered: Vec<String> = rows
+        .iter()
+        .filter(|r| r.instances.is_none())
+        .map(|r| format!("{} {}", r.instance_type, r.survive.label()))
+        .collect();
+    for r in rows.iter().filter(|r| r.instances.is_none()) {
+        let why = r
+            .tried
+            .last()
+            .and_then(|t| t.failure.clone())
+            .unwrap_or_default();
+        out!(
+            "  {} {}: no fleet up to {} instances passes ({why})",
+            r.instance_type,
+            r.survive.label(),
+            plan::CLUSTER_LIMIT
+        );
+    }
+    out!("  wrote {}", out_dir.display());
+    let runs: u64 = rows.iter().map(|r| r.runs).sum();
+    eprintln!(
+        "wall time: {:.3}s ({runs} simulations on {jobs} thread{})",
+        started.elapsed().as_secs_f64(),
+        if jobs == 1 { "" } else { "s" }
+    );
+    Ok(if unanswered.is_empty() { 0 } else { 1 })
 }
 
 fn validate(path: &Path, deny_warnings: bool) -> Result<u8, UsageError> {

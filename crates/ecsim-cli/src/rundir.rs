@@ -11,6 +11,12 @@ use std::path::{Path, PathBuf};
 /// Checks, before anything runs, that `--out` names a directory to create or an earlier run
 /// directory, so that replacing it destroys nothing of the user's.
 pub fn check_out_dir(dir: &Path) -> Result<(), UsageError> {
+    check_dir_holding(dir, &ecsim_report::RUN_FILES, "an ecsim run directory")
+}
+
+/// Checks that `dir` is a directory to create, or one holding nothing but `files` (a directory of
+/// this kind, which `kind` names for the message), so that replacing it destroys nothing else.
+pub fn check_dir_holding(dir: &Path, files: &[&str], kind: &str) -> Result<(), UsageError> {
     let refuse = |why: String| {
         UsageError(format!(
             "error: --out {}: {why}; choose a new directory, or an earlier run directory to replace",
@@ -34,9 +40,9 @@ pub fn check_out_dir(dir: &Path) -> Result<(), UsageError> {
     for entry in entries {
         let entry = entry.map_err(|e| refuse(format!("cannot be read ({e})")))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if !ecsim_report::RUN_FILES.contains(&name.as_str()) || !entry.path().is_file() {
+        if !files.contains(&name.as_str()) || !entry.path().is_file() {
             return Err(refuse(format!(
-                "exists and holds '{name}', so it is not an ecsim run directory"
+                "exists and holds '{name}', so it is not {kind}"
             )));
         }
     }

@@ -40,7 +40,7 @@ mod top;
 pub use document::{MAX_ACTIONS, MAX_ACTION_BYTES, MAX_FIELD_BYTES, MAX_FILE_BYTES};
 pub use duration::{parse_duration, parse_start_time};
 pub use error::{ScenarioError, ScenarioWarning};
-pub use locate::locate;
+pub use locate::{locate, locate_key};
 
 use sha2::{Digest, Sha256};
 
@@ -166,6 +166,38 @@ pub fn too_large(bytes: u64) -> String {
     format!(
         "the file is {bytes} bytes, more than a scenario file may be (at most {MAX_FILE_BYTES} bytes); split it into several scenarios"
     )
+}
+
+/// Parses a JSON document with the loader's care, for the files that sit beside scenarios (plans):
+/// a leading byte order mark is skipped, a syntax error carries its line, its column in characters
+/// and a hint, and a key written twice in one object is an error. `expected` says what an empty
+/// file should have held ("a JSON object with ...").
+pub fn parse_document(src: &str, expected: &str) -> Result<serde_json::Value, Vec<ScenarioError>> {
+    let text = src.strip_prefix('\u{feff}').unwrap_or(src);
+    if text.trim().is_empty() {
+        return Err(vec![whole_document(format!(
+            "the file is empty; expected {expected}"
+        ))]);
+    }
+    let doc: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| vec![json_error(text, &e)])?;
+    let outline = locate::Outline::new(text, 0);
+    let duplicates: Vec<ScenarioError> = outline
+        .duplicates
+        .iter()
+        .map(|(path, pos)| ScenarioError {
+            path: path.clone(),
+            line: Some(pos.line),
+            column: Some(pos.column),
+            value: None,
+            message: "duplicate key; each field may appear once in an object".to_string(),
+        })
+        .collect();
+    if duplicates.is_empty() {
+        Ok(doc)
+    } else {
+        Err(duplicates)
+    }
 }
 
 /// Reads `src` (JSON) with `read`, the same validation a scenario's request gets, and returns the

@@ -72,6 +72,15 @@ pub fn locate(src: &str, path: &str) -> Option<(usize, usize)> {
         .map(|l| (l.value.line, l.value.column))
 }
 
+/// The 1-based line and character column of the key of the member at `path` (its value's when it is
+/// an array element or the whole document), for errors about the member itself (an unknown field).
+pub fn locate_key(src: &str, path: &str) -> Option<(usize, usize)> {
+    Index::new(src).get(path).map(|l| {
+        let p = l.key.unwrap_or(l.value);
+        (p.line, p.column)
+    })
+}
+
 /// One field of the top-level object.
 #[derive(Debug)]
 pub(crate) struct Member {

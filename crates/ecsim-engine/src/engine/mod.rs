@@ -1051,6 +1051,12 @@ impl<'s> Engine<'s> {
         self.services.rt[s.index()].healthy
     }
 
+    /// A service's desired and RUNNING tasks now, as `services.csv` counts them (DAEMON: the
+    /// eligible instances).
+    pub fn service_desired_running(&self, s: ServiceId) -> (u32, u32) {
+        self.services.desired_and_running(s)
+    }
+
     /// The services so far.
     pub fn services(&self) -> &[Service] {
         &self.services.services

@@ -32,6 +32,19 @@ pub(super) struct Tally {
 impl Services {
     /// The one count of a service's tasks that every view reads, from the counts kept as its
     /// tasks change (checked against a recount in debug builds).
+    /// The service's desired and RUNNING tasks now, as `services.csv` counts them (D as the
+    /// scheduler sees it: REPLICA its desired count; DAEMON the eligible instances; EXTERNAL the
+    /// task sets' computed counts).
+    pub(crate) fn desired_and_running(&self, s: ServiceId) -> (u32, u32) {
+        let svc = &self.services[s.index()];
+        let rt = &self.rt[s.index()];
+        let desired = match (svc.scheduling_strategy, svc.controller) {
+            (SchedulingStrategy::Replica, DeploymentController::Ecs) => svc.desired_count,
+            _ => rt.desired_effective,
+        };
+        (desired, rt.counted.running)
+    }
+
     pub(super) fn tally(&self, cx: &Cx, s: ServiceId, per_deployment: bool) -> Tally {
         let rt = &self.rt[s.index()];
         let c = &rt.counted;
