@@ -8,6 +8,7 @@ pub mod action;
 pub mod assertions;
 pub mod capacity;
 pub mod engine;
+pub mod fault;
 pub mod output;
 pub mod record;
 pub mod scenario;
@@ -15,6 +16,7 @@ pub mod service;
 
 pub use action::*;
 pub use assertions::{Assertion, AssertionResult};
+pub use fault::{Fault, FaultKind, InjectedAction};
 pub use engine::{run, Engine, Limits, PassAudit, Phase, AGENT_RESERVED_TCP_PORTS};
 pub use output::*;
 pub use record::*;

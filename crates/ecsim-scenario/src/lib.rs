@@ -28,6 +28,7 @@ mod assertions;
 mod cx;
 mod duration;
 mod error;
+mod faults;
 mod locate;
 mod path;
 mod placement;

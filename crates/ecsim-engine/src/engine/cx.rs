@@ -93,6 +93,8 @@ pub(crate) struct Cx<'s> {
     pub notices: VecDeque<Notice>,
     /// Set when a bound of the run is reached; the event loop stops after the current event.
     pub halt: Option<Halt>,
+    /// The actions injected faults stood for, in order: action `actions.len() + k` is the k-th.
+    pub injected: Vec<crate::fault::InjectedAction>,
 }
 
 impl<'s> Cx<'s> {
@@ -111,6 +113,7 @@ impl<'s> Cx<'s> {
             rec: Recorder::new(sink),
             notices: VecDeque::new(),
             halt: None,
+            injected: Vec::new(),
         }
     }
 
@@ -131,7 +134,7 @@ impl<'s> Cx<'s> {
     /// Records that action `index` was rejected by the simulated state (`ECS Action Error`).
     pub fn action_error(&mut self, index: usize, error: &'static str, message: String) {
         let now = self.now;
-        let action = Arc::from(self.scenario.actions[index].name.as_str());
+        let action = Arc::from(self.action_name(index));
         self.rec.emit(
             now,
             &self.world,
@@ -142,6 +145,15 @@ impl<'s> Cx<'s> {
                 message,
             },
         );
+    }
+
+    /// The name of action `index`: the scenario's, or after them an injected fault's.
+    pub fn action_name(&self, index: usize) -> &str {
+        let n = self.scenario.actions.len();
+        match self.scenario.actions.get(index) {
+            Some(a) => &a.name,
+            None => self.injected[index - n].name,
+        }
     }
 
     /// The ACTIVE cluster `name` (name or ARN) names, or an action error for `index`.

@@ -288,6 +288,16 @@ impl<'s> Recorder<'s> {
                 f.write(error.as_bytes());
                 self.counts.action_errors += 1;
             }
+            EventDetail::FaultInjected {
+                fault_type,
+                target,
+                until,
+            } => {
+                f.write(&[10]);
+                f.write(fault_type.as_bytes());
+                f.write(target.as_bytes());
+                f.write(&until.map_or(u64::MAX, |u| u.ms()).to_le_bytes());
+            }
         }
         f.end();
         self.push(Record::Event(EventRecord { t: now, detail }));
