@@ -3,6 +3,7 @@
 //! replacement. The only crate that touches files, threads, the clock or the process; the binary
 //! (`main.rs`) parses arguments and prints.
 
+pub mod check;
 pub mod run;
 pub mod rundir;
 

@@ -170,7 +170,10 @@ fn for_fault(message: String) -> String {
 fn rate(cx: &mut Cx, o: &Obj<'_>) -> Option<f64> {
     let (key, per_hour) = match (o.has("ratePerHour"), o.has("ratePerDay")) {
         (true, true) => {
-            cx.error_key(&o.at("ratePerDay"), "give ratePerHour or ratePerDay, not both");
+            cx.error_key(
+                &o.at("ratePerDay"),
+                "give ratePerHour or ratePerDay, not both",
+            );
             return None;
         }
         (false, false) => {

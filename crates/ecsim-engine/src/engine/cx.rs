@@ -95,6 +95,9 @@ pub(crate) struct Cx<'s> {
     pub halt: Option<Halt>,
     /// The actions injected faults stood for, in order: action `actions.len() + k` is the k-th.
     pub injected: Vec<crate::fault::InjectedAction>,
+    /// Check mode (`Engine::enable_checks`): the invariants are evaluated; the first broken one.
+    pub checking: bool,
+    pub violation: Option<crate::check::Violation>,
 }
 
 impl<'s> Cx<'s> {
@@ -114,6 +117,8 @@ impl<'s> Cx<'s> {
             notices: VecDeque::new(),
             halt: None,
             injected: Vec::new(),
+            checking: false,
+            violation: None,
         }
     }
 
@@ -191,6 +196,17 @@ impl<'s> Cx<'s> {
                 );
                 None
             }
+        }
+    }
+
+    /// Check mode: records a broken invariant (the first one is kept).
+    pub fn violate(&mut self, invariant: &'static str, detail: String) {
+        if self.violation.is_none() {
+            self.violation = Some(crate::check::Violation {
+                at: self.now,
+                invariant,
+                detail,
+            });
         }
     }
 

@@ -291,7 +291,11 @@ fn instances(
 /// the Fargate tasks not yet stopped, in name order.
 fn zones_in_use(w: &World) -> Vec<String> {
     let mut zones = BTreeSet::new();
-    for c in w.clusters.iter().filter(|c| c.status == ClusterStatus::Active) {
+    for c in w
+        .clusters
+        .iter()
+        .filter(|c| c.status == ClusterStatus::Active)
+    {
         for &i in &c.instances {
             let inst = w.instance(i);
             if inst.status != InstanceStatus::Inactive {

@@ -28,6 +28,14 @@ mod services;
 mod tasks;
 
 pub use cx::Phase;
+
+/// The base/weight rule (SPEC §8), for the split invariant of check mode.
+pub(crate) fn split_choose(
+    strategy: &[crate::capacity::StrategyItem],
+    counts: &[u32],
+) -> Option<usize> {
+    capacity::split::choose(strategy, counts)
+}
 pub use fleet::AGENT_RESERVED_TCP_PORTS;
 pub use services::PassAudit;
 
@@ -254,6 +262,13 @@ impl<'s> Engine<'s> {
             self.deliver();
             self.carry_out();
             self.check_bounds();
+            if self.cx.checking {
+                self.check_invariants();
+                if self.cx.violation.is_some() {
+                    // The state after a broken invariant is a bug's: the run ends here.
+                    return Ok(());
+                }
+            }
             if let Some(e) = self.cx.rec.take_refusal() {
                 return Err(Halt::Sink {
                     message: e.0,
@@ -266,6 +281,46 @@ impl<'s> Engine<'s> {
         }
         self.cx.now = self.cx.now.max(until);
         Ok(())
+    }
+
+    /// Check mode (SPEC §12.4): after every event the engine's invariants are evaluated (see
+    /// [`crate::check`]); the first broken one ends the run and is kept in
+    /// [`Engine::violation`]. A run without it pays nothing for them.
+    pub fn enable_checks(&mut self) {
+        self.cx.checking = true;
+        self.cx.rec.transitions = Some(Box::default());
+        self.services.enable_audit();
+    }
+
+    /// The first invariant broken in check mode, if any.
+    pub fn violation(&self) -> Option<&crate::check::Violation> {
+        self.cx.violation.as_ref()
+    }
+
+    /// The invariants after one event (check mode).
+    fn check_invariants(&mut self) {
+        if let Err((invariant, detail)) = crate::check::world_invariants(&self.cx.world) {
+            self.cx.violate(invariant, detail);
+        }
+        let broken = self
+            .cx
+            .rec
+            .transitions
+            .as_ref()
+            .and_then(|t| t.broken.clone());
+        if let Some((task, detail)) = broken {
+            let arn = self.cx.world.task_arn(task);
+            self.cx
+                .violate("transitions", format!("task {arn}: {detail}"));
+        }
+        for a in self.services.take_audit() {
+            let service = &self.services.services[a.service.index()];
+            let daemon = service.scheduling_strategy == crate::service::SchedulingStrategy::Daemon;
+            if let Err(detail) = crate::check::pass_invariants(&a, daemon) {
+                let detail = format!("service {}: {detail}", service.name);
+                self.cx.violate("service counts", detail);
+            }
+        }
     }
 
     pub fn run_to_end(&mut self) -> Result<(), Halt> {

@@ -428,7 +428,9 @@ fn spot_tasks(world: &ecsim_model::World, cluster: Option<ClusterId>) -> Vec<Tas
     world
         .tasks()
         .filter(|t| cluster.is_none_or(|c| t.cluster == c))
-        .filter(|t| t.last_status == TaskStatus::Running && t.desired_status == DesiredStatus::Running)
+        .filter(|t| {
+            t.last_status == TaskStatus::Running && t.desired_status == DesiredStatus::Running
+        })
         .filter(|t| world.spec(t.spec).capacity_provider.as_deref() == Some(FARGATE_SPOT))
         .map(|t| t.id)
         .collect()
