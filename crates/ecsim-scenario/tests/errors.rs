@@ -10,6 +10,9 @@ mod capacity;
 /// Capacity provider strategies, Fargate tasks and network configurations.
 #[path = "errors/fargate.rs"]
 mod fargate;
+/// The `faults` block and StopTask's simulation block.
+#[path = "errors/faults.rs"]
+mod faults;
 
 /// A valid scenario around `actions` (appended after a cluster `prod` and task definition `web`
 /// registered at time 0). Action indices in `actions` start at 2.
