@@ -13,7 +13,10 @@ fn with_faults(faults: &str) -> String {
         r#"{ "at": 1, "action": "CreateService", "input": { "cluster": "prod", "serviceName": "web", "taskDefinition": "web", "desiredCount": 2 } }"#,
     );
     let end = base.rfind('}').expect("an object");
-    format!("{},\n  \"faults\": [ {faults} ]\n}}", &base[..end].trim_end())
+    format!(
+        "{},\n  \"faults\": [ {faults} ]\n}}",
+        &base[..end].trim_end()
+    )
 }
 
 #[test]
@@ -29,7 +32,9 @@ fn every_type_lowers_with_its_rate_window_and_targets() {
     let loaded = load(&src).unwrap_or_else(|e| panic!("{e:#?}"));
     let faults = loaded.scenario.faults.expect("a faults block");
     assert_eq!(faults.len(), 6);
-    assert!(matches!(&faults[0].kind, FaultKind::InstanceLoss { cluster, filter: Some(_) } if cluster == "prod"));
+    assert!(
+        matches!(&faults[0].kind, FaultKind::InstanceLoss { cluster, filter: Some(_) } if cluster == "prod")
+    );
     assert_eq!(faults[0].rate_per_hour, 0.5);
     assert_eq!(faults[0].from, SimTime(0));
     assert_eq!(faults[0].until, None);
@@ -46,19 +51,34 @@ fn every_type_lowers_with_its_rate_window_and_targets() {
     assert!((faults[1].rate_per_hour - 1.0 / 24.0).abs() < 1e-12);
     assert_eq!(faults[1].from, SimTime(3_600_000));
     assert_eq!(faults[1].until, Some(SimTime(72_000_000)));
-    assert!(matches!(&faults[2].kind, FaultKind::AgentDisconnect { duration: Distribution::Fixed { ms: 180_000 }, filter: None, .. }));
-    assert!(matches!(&faults[3].kind, FaultKind::SpotInterruption { capacity_provider, cluster: None } if capacity_provider == "spot"));
-    assert!(matches!(&faults[4].kind, FaultKind::SpotInterruption { cluster: Some(c), .. } if c == "prod"));
+    assert!(matches!(
+        &faults[2].kind,
+        FaultKind::AgentDisconnect {
+            duration: Distribution::Fixed { ms: 180_000 },
+            filter: None,
+            ..
+        }
+    ));
+    assert!(
+        matches!(&faults[3].kind, FaultKind::SpotInterruption { capacity_provider, cluster: None } if capacity_provider == "spot")
+    );
+    assert!(
+        matches!(&faults[4].kind, FaultKind::SpotInterruption { cluster: Some(c), .. } if c == "prod")
+    );
     assert!(matches!(&faults[5].kind, FaultKind::TaskCrash { service, .. } if service == "web"));
     // No block: None, so summary.json has no `faults` key.
-    let plain = load(&with_providers("{ \"at\": 1, \"action\": \"Snapshot\", \"input\": {} }"))
-        .expect("loads");
+    let plain = load(&with_providers(
+        "{ \"at\": 1, \"action\": \"Snapshot\", \"input\": {} }",
+    ))
+    .expect("loads");
     assert!(plain.scenario.faults.is_none());
 }
 
 #[test]
 fn an_unknown_field_is_named_with_a_hint() {
-    let src = with_faults(r#"{ "type": "instanceLoss", "cluster": "prod", "ratePerHour": 1, "filtr": "x" }"#);
+    let src = with_faults(
+        r#"{ "type": "instanceLoss", "cluster": "prod", "ratePerHour": 1, "filtr": "x" }"#,
+    );
     let e = find(&src, "faults[0].filtr", "did you mean 'filter'");
     assert_eq!(at(&e), pos(&src, "\"filtr\""));
 }
@@ -67,7 +87,9 @@ fn an_unknown_field_is_named_with_a_hint() {
 fn the_type_is_required_and_known() {
     let src = with_faults(r#"{ "cluster": "prod", "ratePerHour": 1 }"#);
     find(&src, "faults[0].type", "missing required field 'type'");
-    let src = with_faults(r#"{ "type": "taskcrash", "cluster": "prod", "service": "web", "ratePerHour": 1 }"#);
+    let src = with_faults(
+        r#"{ "type": "taskcrash", "cluster": "prod", "service": "web", "ratePerHour": 1 }"#,
+    );
     let e = find(&src, "faults[0].type", "did you mean 'taskCrash'");
     assert_eq!(at(&e), pos(&src, "\"taskcrash\""));
     let src = with_faults(r#"7"#);
@@ -86,61 +108,105 @@ fn a_rate_is_one_of_two_and_at_least_zero() {
     let src = with_faults(r#"{ "type": "instanceLoss", "cluster": "prod", "ratePerHour": -1 }"#);
     let e = find(&src, "faults[0].ratePerHour", "a rate of at least 0");
     assert_eq!(e.value.as_deref(), Some("-1"));
-    let src = with_faults(r#"{ "type": "instanceLoss", "cluster": "prod", "ratePerHour": "often" }"#);
+    let src =
+        with_faults(r#"{ "type": "instanceLoss", "cluster": "prod", "ratePerHour": "often" }"#);
     errors(&src)
         .iter()
         .find(|e| e.path == "faults[0].ratePerHour")
         .expect("a type error");
     // RULE: at most a million faults expected from one entry.
-    let src = with_faults(r#"{ "type": "instanceLoss", "cluster": "prod", "ratePerHour": 100000000 }"#);
+    let src =
+        with_faults(r#"{ "type": "instanceLoss", "cluster": "prod", "ratePerHour": 100000000 }"#);
     find(&src, "faults[0].ratePerHour", "more than a run may draw");
 }
 
 #[test]
 fn the_window_lies_within_the_horizon() {
-    let src = with_faults(r#"{ "type": "instanceLoss", "cluster": "prod", "ratePerHour": 1, "from": "2d" }"#);
+    let src = with_faults(
+        r#"{ "type": "instanceLoss", "cluster": "prod", "ratePerHour": 1, "from": "2d" }"#,
+    );
     find(&src, "faults[0].from", "after the horizon");
-    let src = with_faults(r#"{ "type": "instanceLoss", "cluster": "prod", "ratePerHour": 1, "until": "2d" }"#);
+    let src = with_faults(
+        r#"{ "type": "instanceLoss", "cluster": "prod", "ratePerHour": 1, "until": "2d" }"#,
+    );
     find(&src, "faults[0].until", "after the horizon");
-    let src = with_faults(r#"{ "type": "instanceLoss", "cluster": "prod", "ratePerHour": 1, "from": "1h", "until": "1h" }"#);
+    let src = with_faults(
+        r#"{ "type": "instanceLoss", "cluster": "prod", "ratePerHour": 1, "from": "1h", "until": "1h" }"#,
+    );
     find(&src, "faults[0].until", "until must be after from");
 }
 
 #[test]
 fn durations_are_required_positive_and_may_be_distributions() {
     let src = with_faults(r#"{ "type": "agentDisconnect", "cluster": "prod", "ratePerHour": 1 }"#);
-    find(&src, "faults[0].duration", "missing required field 'duration'");
-    let src = with_faults(r#"{ "type": "agentDisconnect", "cluster": "prod", "ratePerHour": 1, "duration": 0 }"#);
+    find(
+        &src,
+        "faults[0].duration",
+        "missing required field 'duration'",
+    );
+    let src = with_faults(
+        r#"{ "type": "agentDisconnect", "cluster": "prod", "ratePerHour": 1, "duration": 0 }"#,
+    );
     find(&src, "faults[0].duration", "greater than 0");
-    let src = with_faults(r#"{ "type": "availabilityZoneOutage", "ratePerHour": 1, "duration": { "dist": "normal" } }"#);
+    let src = with_faults(
+        r#"{ "type": "availabilityZoneOutage", "ratePerHour": 1, "duration": { "dist": "normal" } }"#,
+    );
     find(&src, "faults[0].duration.dist", "unknown distribution");
     // A duration field on a type without one is an unknown field.
-    let src = with_faults(r#"{ "type": "instanceLoss", "cluster": "prod", "ratePerHour": 1, "duration": "1m" }"#);
+    let src = with_faults(
+        r#"{ "type": "instanceLoss", "cluster": "prod", "ratePerHour": 1, "duration": "1m" }"#,
+    );
     find(&src, "faults[0].duration", "unknown field");
 }
 
 #[test]
 fn names_are_those_the_scenario_creates() {
-    let src = with_faults(r#"{ "type": "agentDisconnect", "cluster": "prdo", "ratePerHour": 1, "duration": "1m" }"#);
+    let src = with_faults(
+        r#"{ "type": "agentDisconnect", "cluster": "prdo", "ratePerHour": 1, "duration": "1m" }"#,
+    );
     let e = find(&src, "faults[0].cluster", "did you mean 'prod'");
     assert!(e.message.contains("no action creates cluster 'prdo'"));
-    let src = with_faults(r#"{ "type": "taskCrash", "cluster": "prod", "service": "api", "ratePerHour": 1 }"#);
-    find(&src, "faults[0].service", "no action creates service 'api' in cluster 'prod'");
+    let src = with_faults(
+        r#"{ "type": "taskCrash", "cluster": "prod", "service": "api", "ratePerHour": 1 }"#,
+    );
+    find(
+        &src,
+        "faults[0].service",
+        "no action creates service 'api' in cluster 'prod'",
+    );
     let src = with_faults(r#"{ "type": "taskCrash", "cluster": "prod", "ratePerHour": 1 }"#);
-    find(&src, "faults[0].service", "missing required field 'service'");
-    let src = with_faults(r#"{ "type": "instanceLoss", "cluster": "prod", "ratePerHour": 1, "filter": "attribute:x ==" }"#);
-    find(&src, "faults[0].filter", "invalid cluster query language expression");
+    find(
+        &src,
+        "faults[0].service",
+        "missing required field 'service'",
+    );
+    let src = with_faults(
+        r#"{ "type": "instanceLoss", "cluster": "prod", "ratePerHour": 1, "filter": "attribute:x ==" }"#,
+    );
+    find(
+        &src,
+        "faults[0].filter",
+        "invalid cluster query language expression",
+    );
 }
 
 #[test]
 fn spot_interruptions_name_spot_capacity() {
-    let src = with_faults(r#"{ "type": "spotInterruption", "capacityProvider": "cp", "ratePerHour": 1 }"#);
+    let src = with_faults(
+        r#"{ "type": "spotInterruption", "capacityProvider": "cp", "ratePerHour": 1 }"#,
+    );
     find(&src, "faults[0].capacityProvider", "has an on-demand group");
-    let src = with_faults(r#"{ "type": "spotInterruption", "capacityProvider": "FARGATE", "ratePerHour": 1 }"#);
+    let src = with_faults(
+        r#"{ "type": "spotInterruption", "capacityProvider": "FARGATE", "ratePerHour": 1 }"#,
+    );
     find(&src, "faults[0].capacityProvider", "never interrupted");
-    let src = with_faults(r#"{ "type": "spotInterruption", "capacityProvider": "spto", "ratePerHour": 1 }"#);
+    let src = with_faults(
+        r#"{ "type": "spotInterruption", "capacityProvider": "spto", "ratePerHour": 1 }"#,
+    );
     find(&src, "faults[0].capacityProvider", "did you mean 'spot'");
-    let src = with_faults(r#"{ "type": "spotInterruption", "capacityProvider": "spot", "cluster": "prod", "ratePerHour": 1 }"#);
+    let src = with_faults(
+        r#"{ "type": "spotInterruption", "capacityProvider": "spot", "cluster": "prod", "ratePerHour": 1 }"#,
+    );
     find(&src, "faults[0].cluster", "applies to FARGATE_SPOT only");
 }
 
@@ -161,6 +227,14 @@ fn stop_task_takes_only_the_crash_stop_code() {
         "actions[5].simulation.stopCode",
         "expected \"EssentialContainerExited\"",
     );
-    find(&stop("{}"), "actions[5].simulation.stopCode", "missing required field");
-    find(&stop(r#"{ "reason": "x" }"#), "actions[5].simulation.reason", "unknown field");
+    find(
+        &stop("{}"),
+        "actions[5].simulation.stopCode",
+        "missing required field",
+    );
+    find(
+        &stop(r#"{ "reason": "x" }"#),
+        "actions[5].simulation.reason",
+        "unknown field",
+    );
 }
