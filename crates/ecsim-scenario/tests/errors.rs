@@ -1255,7 +1255,7 @@ fn create_service_simulation_block() {
     find(
         &src,
         "actions[6].simulation",
-        "action UpdateService takes no simulation block; only CreateCluster, CreateCapacityProvider, RegisterTaskDefinition, RunTask, StartTask, CreateService, LaunchContainerInstances do",
+        "action UpdateService takes no simulation block; only CreateCluster, CreateCapacityProvider, RegisterTaskDefinition, RunTask, StartTask, StopTask, CreateService, LaunchContainerInstances do",
     );
 }
 
