@@ -72,3 +72,43 @@ fn readme_planning_section_shows_the_bundled_plan_and_its_table() {
         .expect("results/one-zone-down/plan.csv");
     assert_eq!(block("```csv\n"), table);
 }
+
+/// The README's `faults` fragment is valid in a scenario, and its `ecsim check` example fails first
+/// at the seed its `ecsim run` line names.
+#[test]
+fn readme_faults_and_check_examples() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let block = readme
+        .split("```json\n")
+        .skip(1)
+        .map(|b| &b[..b.find("```").expect("closed block")])
+        .find(|b| b.trim_start().starts_with("\"faults\""))
+        .expect("the faults example");
+    let example = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/check-instance-loss.json"
+    ))
+    .expect("the check example");
+    let at = example.find("\"faults\"").expect("a faults block");
+    let end = example.rfind(']').expect("its end") + 1;
+    let spliced = format!("{}{}{}", &example[..at], block.trim(), &example[end..]);
+    let loaded = ecsim_scenario::load(&spliced).unwrap_or_else(|e| panic!("README faults: {e:?}"));
+    assert_eq!(loaded.scenario.faults.as_ref().map(Vec::len), Some(2));
+
+    let loaded = ecsim_scenario::load(&example).expect("valid");
+    let outcomes =
+        ecsim_cli::check::check_seeds(&loaded.scenario, 1, 200, 2, &|| {}).expect("runs");
+    let first = outcomes
+        .iter()
+        .find(|o| o.first.is_some())
+        .expect("a failing seed");
+    let line = format!(
+        "target/release/ecsim run scenarios/check-instance-loss.json --seed {}",
+        first.seed
+    );
+    assert!(
+        readme.contains(&line),
+        "README names the first failing seed: {line}"
+    );
+}

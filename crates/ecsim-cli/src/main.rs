@@ -85,6 +85,22 @@ enum Command {
     },
     /// Checks a scenario without running it.
     Validate { scenario: PathBuf },
+    /// Runs a scenario for every seed of a range, checking the engine's invariants after every
+    /// event and the scenario's assertions at the end; exit code 1 when a seed fails.
+    Check {
+        /// The scenario file (JSON); its `faults` are drawn anew for each seed.
+        scenario: PathBuf,
+        /// The seeds, A..B (both included).
+        #[arg(long)]
+        seeds: String,
+        /// Runs at once (default: the machine's cores); the output is the same for any number.
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Writes SCENARIO.min.json: the lowest failing seed's run with its faults as plain
+        /// actions, reduced to those the failure needs, its horizon cut after the failure.
+        #[arg(long)]
+        shrink: bool,
+    },
     /// Explains, at a time point, which instances could take a task of a task definition and why not.
     Explain {
         scenario: PathBuf,
@@ -173,6 +189,12 @@ fn main() -> ExitCode {
             out!("wrote {}", path.display());
             0
         }),
+        Command::Check {
+            scenario,
+            seeds,
+            jobs,
+            shrink,
+        } => check(&scenario, &seeds, jobs, shrink),
         Command::Explain {
             scenario,
             at,
@@ -371,6 +393,122 @@ fn plan_command(path: &Path, jobs: Option<usize>, out: Option<PathBuf>) -> Resul
         if jobs == 1 { "" } else { "s" }
     );
     Ok(if unanswered.is_empty() { 0 } else { 1 })
+}
+
+/// `ecsim check`: every seed of the range in check mode, counts on stdout, the lowest failing
+/// seed with its command, and with `--shrink` its reduced scenario.
+fn check(path: &Path, seeds: &str, jobs: Option<usize>, shrink: bool) -> Result<u8, UsageError> {
+    use ecsim_cli::check;
+    use std::io::IsTerminal;
+    let started = std::time::Instant::now();
+    let (from, to) = check::parse_seeds(seeds)?;
+    let jobs = match jobs {
+        Some(0) => {
+            return Err(UsageError(
+                "error: --jobs 0: give at least 1 (or leave it out for one per core)".into(),
+            ))
+        }
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let loaded = load(path, false)?;
+    let n = to - from + 1;
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(n);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} seeds {eta}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Some(bar)
+    } else {
+        None
+    };
+    let outcomes = check::check_seeds(&loaded.scenario, from, to, jobs, &|| {
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+    })?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let failed: Vec<&check::SeedOutcome> = outcomes.iter().filter(|o| o.first.is_some()).collect();
+    out!(
+        "{}: {} seeds run ({from}..{to}), {} failed",
+        loaded.scenario.name,
+        n,
+        failed.len()
+    );
+    let mut by: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
+    for o in &failed {
+        for f in &o.all {
+            *by.entry(f.label()).or_insert(0) += 1;
+        }
+    }
+    for (label, count) in &by {
+        out!("  {label}: {count} seeds failed");
+    }
+    eprintln!("wall time: {:.3}s", started.elapsed().as_secs_f64());
+    let Some(first) = failed.first() else {
+        return Ok(0);
+    };
+    let f = first.first.as_ref().expect("a failed seed");
+    let at = f.at.map_or("an unknown time".to_string(), check::seconds);
+    out!(
+        "first failing seed: {}: {} failed at {at}: {}",
+        first.seed,
+        f.what.label(),
+        f.detail
+    );
+    let program = std::env::args().next().unwrap_or_else(|| "ecsim".into());
+    out!(
+        "  reproduce: {program} run {} --seed {}",
+        path.display(),
+        first.seed
+    );
+    if shrink {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            UsageError(format!(
+                "error: {}: cannot read the scenario file: {e}",
+                path.display()
+            ))
+        })?;
+        let doc: serde_json::Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
+            .map_err(|e| UsageError(format!("error: {}: {e}", path.display())))?;
+        let shrunk = check::shrink(&doc, first)?;
+        let out_path = min_path(path);
+        let mut bytes = serde_json::to_vec_pretty(&shrunk.doc)
+            .map_err(|e| UsageError(format!("error: {}: {e}", out_path.display())))?;
+        bytes.push(b'\n');
+        std::fs::write(&out_path, bytes)
+            .map_err(|e| UsageError(format!("error: {}: cannot write: {e}", out_path.display())))?;
+        let horizon = shrunk.horizon_ms.map_or(String::new(), |h| {
+            format!(", horizon cut to {}", check::seconds(SimTime(h)))
+        });
+        out!(
+            "  shrunk: {} of {} injected faults kept{horizon}; wrote {}",
+            shrunk.kept,
+            shrunk.injected,
+            out_path.display()
+        );
+    }
+    Ok(1)
+}
+
+/// `x.json` → `x.min.json` beside it.
+fn min_path(path: &Path) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
+    let name = if path.extension().is_some() {
+        format!("{stem}.min.json")
+    } else {
+        format!(
+            "{}.min.json",
+            path.file_name()
+                .map_or("scenario".into(), |s| s.to_string_lossy().into_owned())
+        )
+    };
+    path.with_file_name(name)
 }
 
 fn validate(path: &Path, deny_warnings: bool) -> Result<u8, UsageError> {

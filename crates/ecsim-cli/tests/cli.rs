@@ -323,6 +323,26 @@ fn bad_input_is_exit_2_with_path_and_nothing_written() {
             "load-balancer-simulation-without-load-balancers.json",
             &["actions[2].simulation.loadBalancer", "no loadBalancers"],
         ),
+        (
+            "fault-unknown-type.json",
+            &["faults[0].type", "did you mean 'instanceLoss'"],
+        ),
+        ("fault-unknown-cluster.json", &["faults[0].cluster", "prd"]),
+        ("fault-two-rates.json", &["faults[0].ratePerDay"]),
+        (
+            "fault-outage-without-duration.json",
+            &["faults[0].duration"],
+        ),
+        ("fault-until-before-from.json", &["faults[0].until", "1h"]),
+        ("fault-bad-filter.json", &["faults[0].filter", "column 35"]),
+        (
+            "fault-spot-on-demand-provider.json",
+            &["faults[0].capacityProvider", "on-demand"],
+        ),
+        (
+            "fault-task-crash-unknown-service.json",
+            &["faults[0].service", "wbe"],
+        ),
     ];
     let dir = tempfile::tempdir().expect("tempdir");
     let corpus = std::fs::read_dir(root().join("tests/bad-input"))

@@ -118,6 +118,9 @@ pub enum Action {
         cluster: String,
         task: String,
         reason: Option<Arc<String>>,
+        /// `simulation.stopCode` EssentialContainerExited: the task stops as its essential
+        /// container crashing would (a taskCrash fault's explicit action).
+        crash: bool,
     },
     TerminateContainerInstances {
         cluster: String,

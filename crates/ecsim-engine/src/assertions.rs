@@ -17,16 +17,34 @@ pub struct LowestHealthy {
     /// The value of the last entry at or before `from` (0 before the first).
     at_from: u32,
     lowest: Option<(u32, SimTime)>,
+    /// The count below which the window fails, and the first entry after `from` below it.
+    threshold: u32,
+    first_below: Option<SimTime>,
 }
 
 impl LowestHealthy {
     pub fn new(from: SimTime, until: SimTime) -> LowestHealthy {
+        LowestHealthy::with_threshold(from, until, 0)
+    }
+
+    /// A window that also remembers when the count first fell below `threshold`.
+    pub fn with_threshold(from: SimTime, until: SimTime, threshold: u32) -> LowestHealthy {
         LowestHealthy {
             from,
             until,
             at_from: 0,
             lowest: None,
+            threshold,
+            first_below: None,
         }
+    }
+
+    /// The first time in `[from, until]` the count was below the threshold.
+    pub fn first_below(&self) -> Option<SimTime> {
+        if self.at_from < self.threshold {
+            return Some(self.from);
+        }
+        self.first_below
     }
 
     /// The next entry of the history.
@@ -37,6 +55,9 @@ impl LowestHealthy {
             let lowest = self.lowest.get_or_insert((self.at_from, self.from));
             if n < lowest.0 {
                 *lowest = (n, t);
+            }
+            if n < self.threshold && self.first_below.is_none() {
+                self.first_below = Some(t);
             }
         }
     }
@@ -182,6 +203,10 @@ pub struct AssertionResult {
     pub type_name: &'static str,
     pub passed: bool,
     pub detail: String,
+    /// When a failed assertion first failed, as near as its figures tell (`ecsim check`): the
+    /// first instant below `atLeast`, a missed deadline, `by`, the peak sample, or else the end
+    /// of the run. None when it passed.
+    pub failed_at: Option<SimTime>,
 }
 
 impl Assertion {
@@ -218,9 +243,18 @@ impl Assertion {
     /// that ends at `end`.
     pub fn watch(&self, index: usize, end: SimTime) -> Option<Watch> {
         match self {
-            Assertion::MinHealthyTasks { from, until, .. } => Some(Watch::Healthy {
+            Assertion::MinHealthyTasks {
+                from,
+                until,
+                at_least,
+                ..
+            } => Some(Watch::Healthy {
                 assertion: index,
-                window: LowestHealthy::new(*from, until.unwrap_or(end).min(end)),
+                window: LowestHealthy::with_threshold(
+                    *from,
+                    until.unwrap_or(end).min(end),
+                    *at_least,
+                ),
             }),
             Assertion::ServiceSteadyBy { by, .. } => Some(Watch::Steady {
                 assertion: index,
@@ -232,11 +266,22 @@ impl Assertion {
 
     /// Evaluates the `index`-th assertion of the scenario.
     pub fn evaluate(&self, index: usize, facts: &RunFacts<'_>) -> AssertionResult {
+        let mut r = self.evaluate_at(index, facts);
+        if r.passed {
+            r.failed_at = None;
+        } else if r.failed_at.is_none() {
+            r.failed_at = Some(facts.end);
+        }
+        r
+    }
+
+    fn evaluate_at(&self, index: usize, facts: &RunFacts<'_>) -> AssertionResult {
         let counts = facts.counts;
         let result = |passed: bool, detail: String| AssertionResult {
             type_name: self.type_name(),
             passed,
             detail,
+            failed_at: None,
         };
         match self {
             Assertion::MinHealthyTasks {
@@ -253,8 +298,11 @@ impl Assertion {
                     );
                 };
                 let until = until.unwrap_or(facts.end).min(facts.end);
-                let (lowest, at) = match facts.watch(s, index) {
-                    Some(Watch::Healthy { window, .. }) => window.lowest(),
+                let (lowest, at, first_below) = match facts.watch(s, index) {
+                    Some(Watch::Healthy { window, .. }) => {
+                        let (lowest, at) = window.lowest();
+                        (lowest, at, window.first_below())
+                    }
                     _ => unreachable!("a minHealthyTasks assertion watches its service"),
                 };
                 let passed = lowest >= *at_least;
@@ -266,7 +314,10 @@ impl Assertion {
                         seconds(at)
                     )
                 };
-                result(passed, detail)
+                AssertionResult {
+                    failed_at: first_below.or(Some(at)),
+                    ..result(passed, detail)
+                }
             }
             Assertion::DeploymentCompletes {
                 cluster,
@@ -281,6 +332,7 @@ impl Assertion {
                 };
                 let ids = &s.service.deployments;
                 let mut problems = Vec::new();
+                let mut first_missed: Option<SimTime> = None;
                 let mut checked = 0;
                 for (k, id) in ids.iter().enumerate() {
                     let d = &facts.deployments[id.index()];
@@ -298,6 +350,8 @@ impl Assertion {
                         continue;
                     }
                     checked += 1;
+                    let missed = deadline.min(facts.end);
+                    first_missed = Some(first_missed.map_or(missed, |m| m.min(missed)));
                     let why = match (d.rollout_state, d.completed_at) {
                         (RolloutState::Failed, _) => "FAILED".to_string(),
                         (_, Some(c)) => format!("completed only at {}", seconds(c)),
@@ -319,7 +373,10 @@ impl Assertion {
                         ),
                     )
                 } else {
-                    result(false, format!("service {service}: {}", problems.join("; ")))
+                    AssertionResult {
+                        failed_at: first_missed,
+                        ..result(false, format!("service {service}: {}", problems.join("; ")))
+                    }
                 }
             }
             Assertion::ServiceSteadyBy {
@@ -346,13 +403,16 @@ impl Assertion {
                             seconds(since)
                         ),
                     ),
-                    None => result(
-                        false,
-                        format!(
-                            "service {service} was not in a steady state at {}",
-                            seconds(*by)
-                        ),
-                    ),
+                    None => AssertionResult {
+                        failed_at: Some(*by),
+                        ..result(
+                            false,
+                            format!(
+                                "service {service} was not in a steady state at {}",
+                                seconds(*by)
+                            ),
+                        )
+                    },
                 }
             }
             Assertion::MaxInstances {
@@ -374,13 +434,16 @@ impl Assertion {
                 )
             }
             Assertion::MaxCostPerHour { at_most } => match facts.max_cost_per_hour {
-                Some((rate, at)) => result(
-                    rate <= *at_most + 1e-9,
-                    format!(
-                        "the run rate peaked at ${rate:.4}/hour at {} (at most ${at_most}/hour allowed)",
-                        seconds(at)
-                    ),
-                ),
+                Some((rate, at)) => AssertionResult {
+                    failed_at: Some(at),
+                    ..result(
+                        rate <= *at_most + 1e-9,
+                        format!(
+                            "the run rate peaked at ${rate:.4}/hour at {} (at most ${at_most}/hour allowed)",
+                            seconds(at)
+                        ),
+                    )
+                },
                 None => result(true, "no sample was taken".to_string()),
             },
             Assertion::MaxTasksProvisioning { cluster, at_most } => {
@@ -411,6 +474,7 @@ impl Assertion {
                     type_name: self.type_name(),
                     passed: failures <= at_most,
                     detail: format!("{failures} placement failures (at most {at_most} allowed)"),
+                    failed_at: None,
                 }
             }
             Assertion::MaxActionErrors { at_most } => AssertionResult {
@@ -420,6 +484,7 @@ impl Assertion {
                     "{} action errors (at most {at_most} allowed)",
                     counts.action_errors
                 ),
+                failed_at: None,
             },
             _ => unreachable!("a service assertion"),
         }

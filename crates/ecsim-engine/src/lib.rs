@@ -7,7 +7,9 @@
 pub mod action;
 pub mod assertions;
 pub mod capacity;
+pub mod check;
 pub mod engine;
+pub mod fault;
 pub mod output;
 pub mod record;
 pub mod scenario;
@@ -16,6 +18,7 @@ pub mod service;
 pub use action::*;
 pub use assertions::{Assertion, AssertionResult};
 pub use engine::{run, Engine, Limits, PassAudit, Phase, AGENT_RESERVED_TCP_PORTS};
+pub use fault::{Fault, FaultKind, InjectedAction};
 pub use output::*;
 pub use record::*;
 pub use scenario::Scenario;

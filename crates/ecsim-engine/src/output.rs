@@ -161,6 +161,9 @@ pub struct RunSummary {
     /// The run rate at the end of the run, $/hour (the console line).
     pub cost_per_hour_at_end: f64,
     pub assertions: Vec<AssertionResult>,
+    /// The faults injected (SPEC §12.1), as the explicit actions they stand for, in the order
+    /// they were carried out; None when the scenario has no `faults` block.
+    pub faults: Option<Vec<crate::fault::InjectedAction>>,
 }
 
 /// A whole run held in memory: its records in order, its summary and its final world (which, for a

@@ -187,6 +187,16 @@ pub enum EventDetail {
         error: &'static str,
         message: String,
     },
+    /// `ECS Fault Injected`: a random fault of the scenario's `faults` block (SPEC §12.1), said
+    /// before the explicit action it stands for is carried out.
+    FaultInjected {
+        /// The entry's `type` (`instanceLoss`).
+        fault_type: &'static str,
+        /// What it hit: an ec2InstanceId, a zone, a task ARN, a capacity provider.
+        target: Arc<str>,
+        /// When an outage or agent disconnect ends (the restore's time, even past the horizon).
+        until: Option<SimTime>,
+    },
 }
 
 impl EventDetail {
@@ -204,6 +214,7 @@ impl EventDetail {
             EventDetail::ScalingActivity { .. } => "ECS Scaling Activity",
             EventDetail::CapacityProviderReservation { .. } => "ECS Capacity Provider Reservation",
             EventDetail::ActionError { .. } => "ECS Action Error",
+            EventDetail::FaultInjected { .. } => "ECS Fault Injected",
         }
     }
 

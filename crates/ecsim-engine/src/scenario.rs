@@ -29,6 +29,8 @@ pub struct Scenario {
     /// In file order; the engine applies equal `at` in this order.
     pub actions: Vec<ScheduledAction>,
     pub assertions: Vec<Assertion>,
+    /// The `faults` block (SPEC §12.1), when the scenario has one.
+    pub faults: Option<Vec<crate::fault::Fault>>,
 }
 
 impl Scenario {
@@ -49,6 +51,7 @@ impl Scenario {
             subnets: BTreeMap::new(),
             actions: Vec::new(),
             assertions: Vec::new(),
+            faults: None,
         }
     }
 }

@@ -24,6 +24,12 @@ impl Stream {
         self.rng.random::<f64>()
     }
 
+    /// An exponential draw with mean `mean` (one uniform, `libm`'s logarithm: the same bits on
+    /// every platform), unrounded: for the gaps of a Poisson process accumulated exactly.
+    pub fn exponential(&mut self, mean: f64) -> f64 {
+        -libm::log(1.0 - self.unit()) * mean
+    }
+
     /// True with probability `p` (clamped to [0, 1]). Draws exactly once whatever `p` is,
     /// so the stream's position does not depend on the probability's value.
     pub fn chance(&mut self, p: f64) -> bool {

@@ -38,6 +38,17 @@ enum Detail<'a> {
     ScalingActivity(ScalingActivity<'a>),
     CapacityProviderReservation(CapacityProviderReservation<'a>),
     ActionError(ActionError<'a>),
+    FaultInjected(FaultInjected<'a>),
+}
+
+/// `ECS Fault Injected` (SPEC §12.1): `until` is the end of an outage or disconnect, null for
+/// the faults that have none.
+#[derive(Serialize)]
+struct FaultInjected<'a> {
+    #[serde(rename = "type")]
+    fault_type: &'a str,
+    target: &'a str,
+    until: Option<IsoTime>,
 }
 
 /// `ECS Task State Change`. The status fields are those of the event; the rest resolve through
@@ -408,6 +419,15 @@ fn detail<'a>(
             action_index: *action_index,
             error,
             message,
+        }),
+        EventDetail::FaultInjected {
+            fault_type,
+            target,
+            until,
+        } => Detail::FaultInjected(FaultInjected {
+            fault_type,
+            target,
+            until: until.map(|u| IsoTime::new(names.start_time_unix_ms, u.ms())),
         }),
     };
     (detail, None)

@@ -47,7 +47,23 @@ struct Summary<'a> {
     /// Beside SPEC §9's keys: the figures for comparing runs, per cluster.
     clusters: Vec<ClusterJson<'a>>,
     assertions: Vec<AssertionJson<'a>>,
+    /// SPEC §12.1: the faults the run injected, as the explicit actions they stand for (only when
+    /// the scenario has a `faults` block).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    faults: Option<Vec<FaultJson<'a>>>,
     ignored_fields: &'a [String],
+}
+
+/// An injected fault as a scenario action: pasted into `actions` (with the `faults` block
+/// removed), it replays the run.
+#[derive(Serialize)]
+struct FaultJson<'a> {
+    /// The exact millisecond, as a duration string.
+    at: String,
+    action: &'a str,
+    input: serde_json::Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    simulation: Option<serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -301,6 +317,20 @@ pub fn write_summary(out: &RunSummary, meta: &SummaryMeta, mut w: impl Write) ->
                 detail: &a.detail,
             })
             .collect(),
+        faults: out.faults.as_ref().map(|faults| {
+            faults
+                .iter()
+                .map(|f| FaultJson {
+                    at: format!("{}ms", f.at.ms()),
+                    action: f.name,
+                    input: serde_json::from_str(&f.input_json).unwrap_or(serde_json::Value::Null),
+                    simulation: f
+                        .simulation_json
+                        .as_deref()
+                        .map(|s| serde_json::from_str(s).unwrap_or(serde_json::Value::Null)),
+                })
+                .collect()
+        }),
         ignored_fields: meta.ignored_fields,
     };
     let mut buf = serde_json::to_vec_pretty(&summary).map_err(io::Error::from)?;

@@ -30,6 +30,7 @@ mod cx;
 mod document;
 mod duration;
 mod error;
+mod faults;
 mod locate;
 mod path;
 mod placement;

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 use Field::Used;
 
-const TOP_FIELDS: [(&str, Field); 16] = [
+const TOP_FIELDS: [(&str, Field); 17] = [
     ("schemaVersion", Used),
     ("name", Used),
     ("description", Used),
@@ -35,6 +35,7 @@ const TOP_FIELDS: [(&str, Field); 16] = [
     ("subnets", Used),
     ("actions", Used),
     ("assertions", Used),
+    ("faults", Used),
 ];
 
 /// The schema version this ecsim reads.
@@ -233,6 +234,14 @@ pub(crate) fn lower(cx: &mut Cx, doc: &Value, actions: Option<&Actions<'_>>) -> 
             Some(scenario.horizon)
         };
         scenario.assertions = assertions::read(cx, v, &o.at("assertions"), &refs, horizon);
+    }
+    if let Some(v) = o.get("faults") {
+        let horizon = if o.has("horizon") {
+            horizon
+        } else {
+            Some(scenario.horizon)
+        };
+        scenario.faults = Some(crate::faults::read(cx, v, &o.at("faults"), &refs, horizon));
     }
     scenario.instance_types = refs.instance_types;
     scenario.amis = refs.amis;

@@ -338,3 +338,73 @@ fn service_files_have_the_one_error_they_are_about() {
         assert!(e.message.contains(fragment), "{file}: {e}");
     }
 }
+
+/// Each `faults` file (SPEC §12.1): exactly one error, at this path (line and column known),
+/// quoting this value (when it has one) and saying this.
+#[test]
+fn fault_files_have_the_one_error_they_are_about() {
+    let cases: &[(&str, &str, Option<&str>, &str)] = &[
+        (
+            "fault-unknown-type.json",
+            "faults[0].type",
+            Some("\"instanceLos\""),
+            "unknown fault type 'instanceLos'; did you mean 'instanceLoss'?",
+        ),
+        (
+            "fault-unknown-cluster.json",
+            "faults[0].cluster",
+            Some("\"prd\""),
+            "no action creates cluster 'prd'; did you mean 'prod'?",
+        ),
+        (
+            "fault-two-rates.json",
+            "faults[0].ratePerDay",
+            None,
+            "give ratePerHour or ratePerDay, not both",
+        ),
+        (
+            "fault-outage-without-duration.json",
+            "faults[0].duration",
+            None,
+            "missing required field 'duration'",
+        ),
+        (
+            "fault-until-before-from.json",
+            "faults[0].until",
+            Some("\"1h\""),
+            "until must be after from",
+        ),
+        (
+            "fault-bad-filter.json",
+            "faults[0].filter",
+            None,
+            "expected a value, found end of expression",
+        ),
+        (
+            "fault-spot-on-demand-provider.json",
+            "faults[0].capacityProvider",
+            Some("\"cp\""),
+            "has an on-demand group",
+        ),
+        (
+            "fault-task-crash-unknown-service.json",
+            "faults[0].service",
+            Some("\"wbe\""),
+            "no action creates service 'wbe' in cluster 'prod'; did you mean 'web'?",
+        ),
+    ];
+    for (file, path, value, fragment) in cases {
+        let errors = match ecsim_scenario::load(&read(file)) {
+            Ok(_) => panic!("{file} loads"),
+            Err(errors) => errors,
+        };
+        assert_eq!(errors.len(), 1, "{file}: {errors:#?}");
+        let e = &errors[0];
+        assert_eq!(e.path, *path, "{file}: {e}");
+        assert!(e.line.is_some() && e.column.is_some(), "{file}: located");
+        if let Some(v) = value {
+            assert_eq!(e.value.as_deref(), Some(*v), "{file}: {e}");
+        }
+        assert!(e.message.contains(fragment), "{file}: {e}");
+    }
+}

@@ -10,6 +10,9 @@ mod capacity;
 /// Capacity provider strategies, Fargate tasks and network configurations.
 #[path = "errors/fargate.rs"]
 mod fargate;
+/// The `faults` block and StopTask's simulation block.
+#[path = "errors/faults.rs"]
+mod faults;
 
 /// A valid scenario around `actions` (appended after a cluster `prod` and task definition `web`
 /// registered at time 0). Action indices in `actions` start at 2.
@@ -1478,7 +1481,7 @@ fn create_service_simulation_block() {
     find(
         &src,
         "actions[6].simulation",
-        "action UpdateService takes no simulation block; only CreateCluster, CreateCapacityProvider, RegisterTaskDefinition, RunTask, StartTask, CreateService, LaunchContainerInstances do",
+        "action UpdateService takes no simulation block; only CreateCluster, CreateCapacityProvider, RegisterTaskDefinition, RunTask, StartTask, StopTask, CreateService, LaunchContainerInstances do",
     );
 }
 

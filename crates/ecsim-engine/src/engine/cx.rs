@@ -93,6 +93,11 @@ pub(crate) struct Cx<'s> {
     pub notices: VecDeque<Notice>,
     /// Set when a bound of the run is reached; the event loop stops after the current event.
     pub halt: Option<Halt>,
+    /// The actions injected faults stood for, in order: action `actions.len() + k` is the k-th.
+    pub injected: Vec<crate::fault::InjectedAction>,
+    /// Check mode (`Engine::enable_checks`): the invariants are evaluated; the first broken one.
+    pub checking: bool,
+    pub violation: Option<crate::check::Violation>,
 }
 
 impl<'s> Cx<'s> {
@@ -111,6 +116,9 @@ impl<'s> Cx<'s> {
             rec: Recorder::new(sink),
             notices: VecDeque::new(),
             halt: None,
+            injected: Vec::new(),
+            checking: false,
+            violation: None,
         }
     }
 
@@ -131,7 +139,7 @@ impl<'s> Cx<'s> {
     /// Records that action `index` was rejected by the simulated state (`ECS Action Error`).
     pub fn action_error(&mut self, index: usize, error: &'static str, message: String) {
         let now = self.now;
-        let action = Arc::from(self.scenario.actions[index].name.as_str());
+        let action = Arc::from(self.action_name(index));
         self.rec.emit(
             now,
             &self.world,
@@ -142,6 +150,15 @@ impl<'s> Cx<'s> {
                 message,
             },
         );
+    }
+
+    /// The name of action `index`: the scenario's, or after them an injected fault's.
+    pub fn action_name(&self, index: usize) -> &str {
+        let n = self.scenario.actions.len();
+        match self.scenario.actions.get(index) {
+            Some(a) => &a.name,
+            None => self.injected[index - n].name,
+        }
     }
 
     /// The ACTIVE cluster `name` (name or ARN) names, or an action error for `index`: a deleted
@@ -182,6 +199,17 @@ impl<'s> Cx<'s> {
                 );
                 None
             }
+        }
+    }
+
+    /// Check mode: records a broken invariant (the first one is kept).
+    pub fn violate(&mut self, invariant: &'static str, detail: String) {
+        if self.violation.is_none() {
+            self.violation = Some(crate::check::Violation {
+                at: self.now,
+                invariant,
+                detail,
+            });
         }
     }
 

@@ -18,6 +18,7 @@
 
 mod capacity;
 mod cx;
+mod faults;
 mod fleet;
 mod placing;
 mod queries;
@@ -27,6 +28,14 @@ mod services;
 mod tasks;
 
 pub use cx::Phase;
+
+/// The base/weight rule (SPEC §8), for the split invariant of check mode.
+pub(crate) fn split_choose(
+    strategy: &[crate::capacity::StrategyItem],
+    counts: &[u32],
+) -> Option<usize> {
+    capacity::split::choose(strategy, counts)
+}
 pub use fleet::AGENT_RESERVED_TCP_PORTS;
 pub use services::PassAudit;
 
@@ -85,6 +94,10 @@ pub(crate) enum Ev {
     ServiceRetry(ServiceId),
     Sample,
     Capacity(CapEv),
+    /// A random fault's arrival (by its index among the run's arrivals) and entry.
+    Fault(u32, u32),
+    /// The end of an injected outage or agent disconnect (by its id in `Faults`).
+    FaultEnd(u32),
 }
 
 impl Ev {
@@ -105,6 +118,8 @@ impl Ev {
                 CapEv::SpotInstanceInterrupt(i) => (15, i.0 as u64),
                 CapEv::SpotInstanceTerminate(i) => (16, i.0 as u64),
             },
+            Ev::Fault(n, _) => (17, n as u64),
+            Ev::FaultEnd(n) => (18, n as u64),
         }
     }
 }
@@ -141,6 +156,7 @@ pub struct Engine<'s> {
     services: Services,
     capacity: Capacity,
     sampling: Sampling,
+    faults: faults::Faults,
     limits: Limits,
 }
 
@@ -177,6 +193,12 @@ impl<'s> Engine<'s> {
             cx.schedule_at(scenario.actions[i].at, Phase::Action, Ev::Action(i));
         }
         cx.schedule_at(SimTime::ZERO, Phase::Sample, Ev::Sample);
+        // Random faults come after every scenario action of the same millisecond (inserted
+        // later), as their explicit actions do when appended to the scenario's.
+        let mut faults = faults::Faults::new(&streams, scenario.faults.as_deref().unwrap_or(&[]));
+        for (n, (t, k)) in faults.arrivals(cx.horizon).into_iter().enumerate() {
+            cx.schedule_at(t, Phase::Action, Ev::Fault(n as u32, k));
+        }
         Engine {
             cx,
             fleet: Fleet::default(),
@@ -185,6 +207,7 @@ impl<'s> Engine<'s> {
             services: Services::new(),
             capacity: Capacity::new(&streams, &scenario),
             sampling: Sampling::default(),
+            faults,
             limits: Limits::default(),
         }
     }
@@ -239,6 +262,13 @@ impl<'s> Engine<'s> {
             self.deliver();
             self.carry_out();
             self.check_bounds();
+            if self.cx.checking {
+                self.check_invariants();
+                if self.cx.violation.is_some() {
+                    // The state after a broken invariant is a bug's: the run ends here.
+                    return Ok(());
+                }
+            }
             if let Some(e) = self.cx.rec.take_refusal() {
                 return Err(Halt::Sink {
                     message: e.0,
@@ -251,6 +281,46 @@ impl<'s> Engine<'s> {
         }
         self.cx.now = self.cx.now.max(until);
         Ok(())
+    }
+
+    /// Check mode (SPEC §12.4): after every event the engine's invariants are evaluated (see
+    /// [`crate::check`]); the first broken one ends the run and is kept in
+    /// [`Engine::violation`]. A run without it pays nothing for them.
+    pub fn enable_checks(&mut self) {
+        self.cx.checking = true;
+        self.cx.rec.transitions = Some(Box::default());
+        self.services.enable_audit();
+    }
+
+    /// The first invariant broken in check mode, if any.
+    pub fn violation(&self) -> Option<&crate::check::Violation> {
+        self.cx.violation.as_ref()
+    }
+
+    /// The invariants after one event (check mode).
+    fn check_invariants(&mut self) {
+        if let Err((invariant, detail)) = crate::check::world_invariants(&self.cx.world) {
+            self.cx.violate(invariant, detail);
+        }
+        let broken = self
+            .cx
+            .rec
+            .transitions
+            .as_ref()
+            .and_then(|t| t.broken.clone());
+        if let Some((task, detail)) = broken {
+            let arn = self.cx.world.task_arn(task);
+            self.cx
+                .violate("transitions", format!("task {arn}: {detail}"));
+        }
+        for a in self.services.take_audit() {
+            let service = &self.services.services[a.service.index()];
+            let daemon = service.scheduling_strategy == crate::service::SchedulingStrategy::Daemon;
+            if let Err(detail) = crate::check::pass_invariants(&a, daemon) {
+                let detail = format!("service {}: {detail}", service.name);
+                self.cx.violate("service counts", detail);
+            }
+        }
     }
 
     pub fn run_to_end(&mut self) -> Result<(), Halt> {
@@ -305,7 +375,56 @@ impl<'s> Engine<'s> {
                 };
                 Capacity::handle(&mut ops, e);
             }
+            Ev::Fault(_, k) => self.inject_fault(k),
+            Ev::FaultEnd(id) => {
+                if let Some((action, fault)) = self.faults.take_end(id) {
+                    self.apply_injected(action, fault);
+                }
+            }
         }
+    }
+
+    /// A random fault arrives (SPEC §12.1): its target is drawn, the `ECS Fault Injected` event
+    /// said, and the explicit action it stands for carried out as a scenario action is; its end,
+    /// if it has one, is scheduled.
+    fn inject_fault(&mut self, k: u32) {
+        let Some(inj) = self
+            .faults
+            .arrive(&self.cx, &self.services, &self.capacity, k)
+        else {
+            return;
+        };
+        let fault = self.faults.injected;
+        self.faults.injected += 1;
+        let now = self.cx.now;
+        self.cx.rec.emit(
+            now,
+            &self.cx.world,
+            crate::record::EventDetail::FaultInjected {
+                fault_type: inj.type_name,
+                target: Arc::from(inj.target.as_str()),
+                until: inj.until,
+            },
+        );
+        if let (Some(later), Some(until)) = (inj.later, inj.until) {
+            let id = self.faults.keep_end(later, fault);
+            self.cx.schedule_at(until, Phase::Action, Ev::FaultEnd(id));
+        }
+        self.apply_injected(inj.now, fault);
+    }
+
+    /// Carries out an action a fault stands for, under the next action index after the
+    /// scenario's (as if appended to its actions), and lists it for `summary.json`.
+    fn apply_injected(&mut self, a: faults::FaultAction, fault: u32) {
+        let index = self.cx.scenario.actions.len() + self.cx.injected.len();
+        self.cx.injected.push(crate::fault::InjectedAction {
+            at: self.cx.now,
+            name: a.name,
+            input_json: a.input_json,
+            simulation_json: a.simulation_json,
+            fault,
+        });
+        self.apply(index, &a.action);
     }
 
     /// Carries out what capacity asked for (launches, drains, terminations) and starts the
@@ -439,6 +558,10 @@ impl<'s> Engine<'s> {
             costs,
             cost_per_hour_at_end: self.capacity.billing.rate(None),
             assertions,
+            faults: scenario
+                .faults
+                .as_ref()
+                .map(|_| std::mem::take(&mut self.cx.injected)),
         };
         (summary, self.cx.world)
     }
@@ -447,7 +570,11 @@ impl<'s> Engine<'s> {
 
     fn apply_action(&mut self, index: usize) {
         let scenario = Arc::clone(&self.cx.scenario);
-        let action = &scenario.actions[index].action;
+        self.apply(index, &scenario.actions[index].action);
+    }
+
+    /// Carries out action `index` (the scenario's, or an injected fault's after them).
+    fn apply(&mut self, index: usize, action: &Action) {
         let cx = &mut self.cx;
         match action {
             Action::CreateCluster(c) => {
@@ -570,7 +697,8 @@ impl<'s> Engine<'s> {
                 cluster,
                 task,
                 reason,
-            } => self.stop_task(index, cluster, task, reason.as_ref()),
+                crash,
+            } => self.stop_task(index, cluster, task, reason.as_ref(), *crash),
             Action::TerminateContainerInstances {
                 cluster,
                 selector,
@@ -853,11 +981,24 @@ impl<'s> Engine<'s> {
         }
     }
 
-    fn stop_task(&mut self, index: usize, cluster: &str, r: &str, reason: Option<&Arc<String>>) {
+    fn stop_task(
+        &mut self,
+        index: usize,
+        cluster: &str,
+        r: &str,
+        reason: Option<&Arc<String>>,
+        crash: bool,
+    ) {
         let Some(c) = self.cx.cluster(index, cluster) else {
             return;
         };
         match queries::visible_task(&self.cx, c, r) {
+            // RULE: StopTask with simulation.stopCode EssentialContainerExited stops the task as a
+            // crash of its essential container does (a taskCrash fault's explicit action).
+            Some(t) if crash => {
+                self.tasks.crash(&mut self.cx, t);
+                self.deliver();
+            }
             Some(t) => {
                 let reason = match reason {
                     Some(text) => StoppedReason::User(Arc::clone(text)),

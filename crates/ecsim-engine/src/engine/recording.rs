@@ -38,6 +38,8 @@ pub(crate) struct Recorder<'s> {
     fingerprint: Fingerprint,
     pub counts: Counts,
     declared: Declared,
+    /// Check mode: every task state change is checked for a legal transition.
+    pub transitions: Option<Box<crate::check::Transitions>>,
 }
 
 impl<'s> Recorder<'s> {
@@ -48,6 +50,7 @@ impl<'s> Recorder<'s> {
             fingerprint: Fingerprint::new(),
             counts: Counts::default(),
             declared: Declared::default(),
+            transitions: None,
         }
     }
 
@@ -178,6 +181,14 @@ impl<'s> Recorder<'s> {
                     stop_code.map_or(255, |c| c as u8),
                 ]);
                 f.write(&task.0.to_le_bytes());
+                if let Some(tr) = &mut self.transitions {
+                    tr.observe(
+                        *task,
+                        world.task(*task).created_at,
+                        *last_status,
+                        *desired_status,
+                    );
+                }
                 match last_status {
                     // A spot warning says RUNNING again with desired STOPPED: not a new start.
                     TaskStatus::Running if *desired_status == DesiredStatus::Running => {
@@ -287,6 +298,16 @@ impl<'s> Recorder<'s> {
                 f.write(&(*action_index as u64).to_le_bytes());
                 f.write(error.as_bytes());
                 self.counts.action_errors += 1;
+            }
+            EventDetail::FaultInjected {
+                fault_type,
+                target,
+                until,
+            } => {
+                f.write(&[10]);
+                f.write(fault_type.as_bytes());
+                f.write(target.as_bytes());
+                f.write(&until.map_or(u64::MAX, |u| u.ms()).to_le_bytes());
             }
         }
         f.end();

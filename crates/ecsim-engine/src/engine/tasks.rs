@@ -348,6 +348,17 @@ impl Tasks {
         self.begin_stop(cx, task, StopCode::EssentialContainerExited, reason);
     }
 
+    /// The task's essential container exits now, as a simulated crash (stopCode
+    /// EssentialContainerExited): the same stop as a `crashAfter` crash.
+    pub fn crash(&mut self, cx: &mut Cx, task: TaskId) {
+        self.begin_stop(
+            cx,
+            task,
+            StopCode::EssentialContainerExited,
+            StoppedReason::Crashed,
+        );
+    }
+
     /// Sets desired STOPPED with its stop code and reason (once).
     fn mark_stopping(
         &mut self,

@@ -85,12 +85,13 @@ const SIMULATOR_ACTIONS: [&str; 9] = [
 ];
 
 /// Actions that accept a `simulation` block (SPEC §3), among those simulated.
-const WITH_SIMULATION: [&str; 7] = [
+const WITH_SIMULATION: [&str; 8] = [
     "CreateCluster",
     "CreateCapacityProvider",
     "RegisterTaskDefinition",
     "RunTask",
     "StartTask",
+    "StopTask",
     "CreateService",
     "LaunchContainerInstances",
 ];
@@ -416,7 +417,7 @@ fn lower_one(
         "DeregisterTaskDefinition" => task_definition::deregister(cx, refs, input, path),
         "RunTask" => task::run_task(cx, refs, input, path, simulation),
         "StartTask" => task::start_task(cx, refs, input, path, simulation),
-        "StopTask" => task::stop_task(cx, refs, input, path),
+        "StopTask" => task::stop_task(cx, refs, input, path, simulation),
         "UpdateTaskProtection" => service::update_task_protection(cx, refs, input, path),
         "CreateService" => service::create_service(cx, refs, input, path, simulation),
         "UpdateService" => service::update_service(cx, refs, input, path),

@@ -457,13 +457,41 @@ pub(crate) fn start_task(
     }))
 }
 
-/// API: StopTask.
+/// API: StopTask. RULE: its `simulation` block takes only `"stopCode":
+/// "EssentialContainerExited"`, which stops the task as its essential container crashing would
+/// (the explicit action of a taskCrash fault, SPEC §12.1).
 pub(crate) fn stop_task(
     cx: &mut Cx,
     refs: &mut Refs,
     input: &Value,
     path: &Path,
+    simulation: Option<(&Value, Path)>,
 ) -> Option<Action> {
+    let mut crash = false;
+    if let Some((value, sim_path)) = simulation {
+        if let Some(o) = object(
+            cx,
+            value,
+            &sim_path,
+            "StopTask's simulation block {\"stopCode\": \"EssentialContainerExited\"}",
+            &[("stopCode", Used)],
+        ) {
+            match o.str(cx, "stopCode") {
+                Some("EssentialContainerExited") => crash = true,
+                Some(_) => o.error_field(
+                    cx,
+                    "stopCode",
+                    "expected \"EssentialContainerExited\" (the task stops as its essential container crashing would); without a simulation block StopTask stops it with UserInitiated",
+                ),
+                None if !o.has("stopCode") => o.missing(
+                    cx,
+                    "stopCode",
+                    "\"stopCode\": \"EssentialContainerExited\"",
+                ),
+                None => {}
+            }
+        }
+    }
     let o = object(
         cx,
         input,
@@ -479,5 +507,6 @@ pub(crate) fn stop_task(
         cluster: cluster?,
         task: task?,
         reason: reason.map(std::sync::Arc::new),
+        crash,
     })
 }

@@ -274,20 +274,7 @@ impl Capacity {
             SpotAmount::Fraction(f) => ((n as f64 * f).ceil() as usize).min(n),
         };
         if provider == FARGATE_SPOT {
-            let candidates: Vec<TaskId> = op
-                .cx
-                .world
-                .tasks()
-                .filter(|t| cluster.is_none_or(|c| t.cluster == c))
-                .filter(|t| {
-                    t.last_status == TaskStatus::Running
-                        && t.desired_status == DesiredStatus::Running
-                })
-                .filter(|t| {
-                    op.cx.world.spec(t.spec).capacity_provider.as_deref() == Some(FARGATE_SPOT)
-                })
-                .map(|t| t.id)
-                .collect();
+            let candidates = spot_tasks(&op.cx.world, cluster);
             let chosen = op.capacity.pick(candidates, take);
             for t in chosen {
                 fargate::interrupt(op, t);
@@ -302,25 +289,47 @@ impl Capacity {
             );
             return;
         };
-        let candidates: Vec<InstanceId> = match op.capacity.providers[p].group() {
-            Some(g) if g.config.group.spot => g
-                .instances
-                .iter()
-                .copied()
-                .filter(|i| !g.interrupted.contains_key(i) && !g.leaving.contains(i))
-                .collect(),
-            _ => {
-                op.cx.action_error(
-                    index,
-                    "InvalidParameterException",
-                    format!("The capacity provider {provider} has no spot instances to interrupt."),
-                );
-                return;
-            }
+        let Some(candidates) = op.capacity.spot_instances(p) else {
+            op.cx.action_error(
+                index,
+                "InvalidParameterException",
+                format!("The capacity provider {provider} has no spot instances to interrupt."),
+            );
+            return;
         };
         let chosen = op.capacity.pick(candidates, take);
         for i in chosen {
             op.capacity.warn_instance(op.cx, i);
+        }
+    }
+
+    /// How many tasks or instances an InterruptSpot of `provider` could interrupt now.
+    pub fn spot_candidates(
+        &self,
+        world: &ecsim_model::World,
+        provider: &str,
+        cluster: Option<ClusterId>,
+    ) -> usize {
+        if provider == FARGATE_SPOT {
+            return spot_tasks(world, cluster).len();
+        }
+        self.provider_ix(provider)
+            .and_then(|p| self.spot_instances(p))
+            .map_or(0, |c| c.len())
+    }
+
+    /// The instances of a spot group an interruption may take (not warned, not leaving); None
+    /// when the provider has no spot group.
+    fn spot_instances(&self, p: ProviderIx) -> Option<Vec<InstanceId>> {
+        match self.providers[p].group() {
+            Some(g) if g.config.group.spot => Some(
+                g.instances
+                    .iter()
+                    .copied()
+                    .filter(|i| !g.interrupted.contains_key(i) && !g.leaving.contains(i))
+                    .collect(),
+            ),
+            _ => None,
         }
     }
 
@@ -411,4 +420,18 @@ impl Capacity {
         }
         provisioning::retry(op)
     }
+}
+
+/// The running FARGATE_SPOT tasks (of `cluster`, or of every cluster) not already warned, in id
+/// order.
+fn spot_tasks(world: &ecsim_model::World, cluster: Option<ClusterId>) -> Vec<TaskId> {
+    world
+        .tasks()
+        .filter(|t| cluster.is_none_or(|c| t.cluster == c))
+        .filter(|t| {
+            t.last_status == TaskStatus::Running && t.desired_status == DesiredStatus::Running
+        })
+        .filter(|t| world.spec(t.spec).capacity_provider.as_deref() == Some(FARGATE_SPOT))
+        .map(|t| t.id)
+        .collect()
 }

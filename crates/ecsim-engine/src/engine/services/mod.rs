@@ -193,6 +193,11 @@ impl Services {
         self.audit.as_deref().unwrap_or(&[])
     }
 
+    /// The audit entries since the last call (check mode reads them after every event).
+    pub fn take_audit(&mut self) -> Vec<PassAudit> {
+        self.audit.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
     /// The service of a task, if it is a service task that has not stopped.
     fn task(&self, cx: &Cx, task: TaskId) -> Option<(ServiceId, ServiceTask)> {
         let (s, _) = cx

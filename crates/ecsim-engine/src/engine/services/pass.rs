@@ -509,6 +509,34 @@ impl Services {
         crate::engine::capacity::split::choose(strategy, &counts)
     }
 
+    /// Check mode: the split invariant for the item the next task goes to, over the service's
+    /// counts recomputed from the world's tasks (not from the scheduler's own tally).
+    fn check_split(&self, cx: &mut Cx, s: ServiceId, d: DeploymentId, item: usize) {
+        let strategy = &self.deployments[d.index()].capacity_provider_strategy;
+        if strategy.is_empty() {
+            return;
+        }
+        let w = &cx.world;
+        let counts: Vec<u32> = strategy
+            .iter()
+            .map(|i| {
+                w.tasks()
+                    .filter(|t| t.desired_status == ecsim_model::DesiredStatus::Running)
+                    .filter(|t| {
+                        let spec = w.spec(t.spec);
+                        spec.service.map(|x| x.0) == Some(s)
+                            && spec.capacity_provider.as_deref()
+                                == Some(i.capacity_provider.as_str())
+                    })
+                    .count() as u32
+            })
+            .collect();
+        if let Err(detail) = crate::check::split_assignment(strategy, &counts, item) {
+            let detail = format!("service {}: {detail}", self.services[s.index()].name);
+            cx.violate("split", detail);
+        }
+    }
+
     /// Places up to `n` tasks of deployment `d` (on `only` when given); returns false when a
     /// placement failed (a retry is then scheduled).
     fn start_service_tasks(
@@ -550,6 +578,9 @@ impl Services {
                 self.schedule_retry(op.cx, s, now + RETRY);
                 return false;
             };
+            if op.cx.checking {
+                self.check_split(op.cx, s, d, item);
+            }
             let spec = self.deployment_spec(op, s, d, item);
             let result = match only {
                 Some(_) => op.placing.place_one(op.cx, op.tasks, spec, only, grace),
