@@ -3,6 +3,7 @@
 //! replacement, and `ecsim plan`'s search over many runs in parallel. The only crate that touches
 //! files, threads, the clock or the process; the binary (`main.rs`) parses arguments and prints.
 
+pub mod import;
 pub mod plan;
 pub mod report;
 pub mod run;
