@@ -695,9 +695,14 @@ fn build(inputs: &Inputs, name: &str, errors: &mut Errors) -> Imported {
 
     // Task definitions, by family then revision.
     let mut families: BTreeMap<String, BTreeMap<u64, TaskDefinition>> = BTreeMap::new();
+    // Families in the order first seen, so that the scenario registers them as the files list them.
+    let mut family_order: Vec<String> = Vec::new();
     for item in &inputs.task_definitions {
         see_arn(item.value.get("taskDefinitionArn").and_then(Value::as_str));
         if let Some(td) = read_task_definition(item, errors, &mut notes) {
+            if !family_order.contains(&td.family) {
+                family_order.push(td.family.clone());
+            }
             families
                 .entry(td.family.clone())
                 .or_default()
@@ -771,7 +776,8 @@ fn build(inputs: &Inputs, name: &str, errors: &mut Errors) -> Imported {
     // Task definitions: every revision from 1 up to the highest imported, so that each keeps its
     // number (RULE: a revision not imported is registered as a copy of the next imported one and
     // deregistered at once; an INACTIVE revision is registered and deregistered).
-    for (family, revisions) in &families {
+    for family in &family_order {
+        let revisions = &families[family];
         let top = *revisions
             .keys()
             .next_back()
@@ -1022,8 +1028,17 @@ fn build(inputs: &Inputs, name: &str, errors: &mut Errors) -> Imported {
         if let Some(n) = item.value.get("networkConfiguration") {
             input.insert("networkConfiguration".into(), n.clone());
         }
-        for k in item.value.keys() {
-            if !SERVICE_CARRIED.contains(&k.as_str())
+        for (k, v) in item.value {
+            // An empty or false member asks for nothing that a run could miss.
+            let empty = match v {
+                Value::Null | Value::Bool(false) => true,
+                Value::Array(a) => a.is_empty(),
+                Value::Object(o) => o.is_empty(),
+                Value::String(s) => s.is_empty() || s == "NONE",
+                Value::Number(_) | Value::Bool(true) => false,
+            };
+            if !empty
+                && !SERVICE_CARRIED.contains(&k.as_str())
                 && !SERVICE_STATE.contains(&k.as_str())
                 && k != "networkConfiguration"
             {
@@ -1089,7 +1104,7 @@ fn build(inputs: &Inputs, name: &str, errors: &mut Errors) -> Imported {
         amis.len()
     );
     if !notes.0.is_empty() {
-        description.push_str(" Not carried: ");
+        description.push_str(" Not carried or changed: ");
         description.push_str(&notes.0.join("; "));
         description.push('.');
     }
@@ -1150,12 +1165,17 @@ pub fn import_command(
     // What the outputs held that the scenario cannot load is an input error, not a crash.
     if let Err(errors) = ecsim_scenario::load_bytes(text.as_bytes()) {
         return Err(UsageError(format!(
-            "{}\nerror: the imported scenario does not load: the values above come from the imported files",
-            crate::render_errors("the imported scenario", &text, &errors)
+            "{}\nerror: the scenario imported from {} does not load: the values above come from those files",
+            crate::render_errors("the imported scenario", &text, &errors),
+            files
+                .iter()
+                .map(|(f, _)| f.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         )));
     }
     for n in &imported.not_carried {
-        eprintln!("not carried: {n}");
+        eprintln!("import: {n}");
     }
     let Some(out) = out else {
         return Ok(Some(text));
