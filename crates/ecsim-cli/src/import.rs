@@ -66,6 +66,10 @@ const TASK_DEFINITION_RESPONSE_ONLY: [&str; 9] = [
     "enableFaultInjection",
 ];
 
+/// The most task definition registrations an import makes: the sum over families of the highest
+/// revision imported.
+pub const MAX_REGISTRATIONS: u64 = 100_000;
+
 /// An import error: the file, the JSON path in it, and what was expected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportError {
@@ -710,6 +714,35 @@ fn build(inputs: &Inputs, name: &str, errors: &mut Errors) -> Imported {
         }
     }
 
+    // RULE (ours): every revision up to the highest is registered, so the revisions are bounded
+    // to keep the scenario's size in proportion to the files'.
+    let registrations: u64 = families.values().filter_map(|r| r.keys().next_back()).sum();
+    if registrations > MAX_REGISTRATIONS {
+        let (family, revision) = families
+            .iter()
+            .filter_map(|(f, r)| Some((f, *r.keys().next_back()?)))
+            .max_by_key(|(_, r)| *r)
+            .expect("a family");
+        let item = inputs
+            .task_definitions
+            .iter()
+            .find(|i| {
+                i.value.get("family").and_then(Value::as_str) == Some(family.as_str())
+                    && i.value.get("revision").and_then(Value::as_u64) == Some(revision)
+            })
+            .expect("the family's highest revision came from a file");
+        errors.push(
+            item.file,
+            &format!("{}.revision", item.path),
+            format!(
+                "the task definitions' highest revisions add up to {registrations}, more than import registers (at most {MAX_REGISTRATIONS}); {family}:{revision} is the highest"
+            ),
+        );
+        return Imported {
+            scenario: Value::Null,
+            not_carried: notes.0,
+        };
+    }
     let (region, account) =
         region_account.unwrap_or_else(|| ("us-east-1".into(), "123456789012".into()));
     let only_cluster = || -> Option<String> {

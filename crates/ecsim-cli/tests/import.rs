@@ -293,6 +293,10 @@ fn malformed_and_unrecognised_files_are_input_errors() {
         &["taskDefinition.revision"],
     );
     refused(
+        "{\"taskDefinition\": {\"family\": \"web\", \"revision\": 100001, \"containerDefinitions\": []}}",
+        &["taskDefinition.revision", "at most 100000"],
+    );
+    refused(
         "{\"Parameters\": [{\"Name\": \"/x\", \"Value\": \"ami-123\"}]}",
         &["Parameters[0].Value"],
     );
