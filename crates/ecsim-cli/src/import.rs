@@ -31,28 +31,6 @@ const BESIDE_KEYS: [&str; 5] = [
     "tags",
 ];
 
-/// API: RegisterTaskDefinition request members (the rest of a DescribeTaskDefinition
-/// `taskDefinition` is the response's own: ARN, revision, status, registration dates).
-const TASK_DEFINITION_REQUEST: [&str; 17] = [
-    "containerDefinitions",
-    "cpu",
-    "ephemeralStorage",
-    "executionRoleArn",
-    "family",
-    "inferenceAccelerators",
-    "ipcMode",
-    "memory",
-    "networkMode",
-    "pidMode",
-    "placementConstraints",
-    "proxyConfiguration",
-    "requiresCompatibilities",
-    "runtimePlatform",
-    "tags",
-    "taskRoleArn",
-    "volumes",
-];
-
 /// API: DescribeTaskDefinition response members that are not part of the request.
 const TASK_DEFINITION_RESPONSE_ONLY: [&str; 9] = [
     "taskDefinitionArn",
@@ -539,9 +517,15 @@ fn read_task_definition(
             return None;
         }
     };
+    let (task_members, container_members) = ecsim_scenario::task_definition_members();
     let mut request = Map::new();
     for (k, v) in item.value {
-        if TASK_DEFINITION_REQUEST.contains(&k.as_str()) {
+        if k == "containerDefinitions" {
+            request.insert(
+                k.clone(),
+                containers(v, &container_members, &family, revision, notes),
+            );
+        } else if task_members.contains(&k.as_str()) {
             request.insert(k.clone(), v.clone());
         } else if !TASK_DEFINITION_RESPONSE_ONLY.contains(&k.as_str()) {
             notes.add(format!(
@@ -556,6 +540,42 @@ fn read_task_definition(
         inactive,
         request: Value::Object(request),
     })
+}
+
+/// A task definition's container definitions less the members the scenario does not take (newer
+/// ones than it knows), each noted.
+fn containers(
+    value: &Value,
+    members: &[&str],
+    family: &str,
+    revision: u64,
+    notes: &mut Notes,
+) -> Value {
+    let Value::Array(items) = value else {
+        return value.clone();
+    };
+    Value::Array(
+        items
+            .iter()
+            .map(|c| match c {
+                Value::Object(o) => Value::Object(
+                    o.iter()
+                        .filter(|(k, _)| {
+                            let known = members.contains(&k.as_str());
+                            if !known {
+                                notes.add(format!(
+                                    "task definition {family}:{revision}: container member {k} dropped"
+                                ));
+                            }
+                            known
+                        })
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect(),
+                ),
+                other => other.clone(),
+            })
+            .collect(),
+    )
 }
 
 /// API: Service members a CreateService request shares with the DescribeServices response and

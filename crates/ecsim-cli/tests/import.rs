@@ -214,7 +214,13 @@ fn a_multi_file_export_is_reproduced_at_time_zero() {
     assert_eq!(s["amis"][0]["image_id"], "ami-0c1f2e3d4b5a69788");
     // What cannot be carried is said on stderr and in the description alike.
     let description = s["description"].as_str().expect("description");
-    for said in ["web-prod-asg", "launch time", "tags"] {
+    for said in [
+        "web-prod-asg",
+        "launch time",
+        "tags",
+        "versionConsistency",
+        "restartPolicy",
+    ] {
         assert!(stderr.contains(said), "stderr names {said}: {stderr}");
         assert!(description.contains(said), "description names {said}");
     }
