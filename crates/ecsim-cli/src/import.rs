@@ -580,7 +580,11 @@ fn containers(
 
 /// API: Service members a CreateService request shares with the DescribeServices response and
 /// that import carries as they are.
-const SERVICE_CARRIED: [&str; 7] = [
+const SERVICE_CARRIED: [&str; 11] = [
+    "availabilityZoneRebalancing",
+    "enableECSManagedTags",
+    "enableExecuteCommand",
+    "propagateTags",
     "launchType",
     "placementStrategy",
     "placementConstraints",
@@ -1067,6 +1071,26 @@ fn build(inputs: &Inputs, name: &str, errors: &mut Errors) -> Imported {
                     input.insert(k.into(), v.clone());
                 }
             }
+        }
+        // API: DeploymentConfiguration — the members the scenario takes; newer ones (a deployment
+        // strategy, bake time, lifecycle hooks) are listed.
+        if let Some(Value::Object(d)) = item.value.get("deploymentConfiguration") {
+            let mut kept = Map::new();
+            for (k, v) in d {
+                if [
+                    "alarms",
+                    "deploymentCircuitBreaker",
+                    "maximumPercent",
+                    "minimumHealthyPercent",
+                ]
+                .contains(&k.as_str())
+                {
+                    kept.insert(k.clone(), v.clone());
+                } else {
+                    notes.add(format!("{whose}: deploymentConfiguration.{k} not carried"));
+                }
+            }
+            input.insert("deploymentConfiguration".into(), Value::Object(kept));
         }
         if let Some(s) = strategy(
             item.value.get("capacityProviderStrategy"),

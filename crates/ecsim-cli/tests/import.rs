@@ -201,6 +201,8 @@ fn a_multi_file_export_is_reproduced_at_time_zero() {
         json!([{"type": "spread", "field": "attribute:ecs.availability-zone"}, {"type": "binpack", "field": "memory"}])
     );
     assert_eq!(api["deploymentConfiguration"]["maximumPercent"], 150);
+    assert_eq!(api["availabilityZoneRebalancing"], "ENABLED");
+    assert!(api["deploymentConfiguration"].get("strategy").is_none());
     assert_eq!(
         api["deploymentConfiguration"]["deploymentCircuitBreaker"],
         json!({"enable": true, "rollback": true})
@@ -220,6 +222,7 @@ fn a_multi_file_export_is_reproduced_at_time_zero() {
         "tags",
         "versionConsistency",
         "restartPolicy",
+        "deploymentConfiguration.strategy",
     ] {
         assert!(stderr.contains(said), "stderr names {said}: {stderr}");
         assert!(description.contains(said), "description names {said}");
