@@ -4,6 +4,7 @@
 //! files, threads, the clock or the process; the binary (`main.rs`) parses arguments and prints.
 
 pub mod check;
+pub mod import;
 pub mod plan;
 pub mod report;
 pub mod run;

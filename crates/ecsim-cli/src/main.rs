@@ -49,6 +49,9 @@ enum EventsArg {
 #[derive(Subcommand)]
 enum Command {
     /// Runs a scenario and writes its run directory.
+    #[command(
+        after_help = "Example:\n  ecsim run scenarios/quickstart.json --seed 3 --out results/q3\n  writes results/q3/ (summary.json, events.jsonl, timeseries.csv, services.csv, snapshots.jsonl)"
+    )]
     Run {
         /// The scenario file (JSON).
         scenario: PathBuf,
@@ -72,6 +75,9 @@ enum Command {
     },
     /// Finds, for each instance type and survive case of a plan, the smallest fleet that carries
     /// the scenario through the fault (SPEC §12.3); writes plan.csv and plan.json.
+    #[command(
+        after_help = "Example:\n  ecsim plan scenarios/plans/one-zone-down.json --jobs 2\n  writes results/<plan name>/plan.csv and plan.json and prints the table"
+    )]
     Plan {
         /// The plan file (JSON).
         plan: PathBuf,
@@ -84,9 +90,15 @@ enum Command {
         out: Option<PathBuf>,
     },
     /// Checks a scenario without running it.
+    #[command(
+        after_help = "Example:\n  ecsim validate scenarios/quickstart.json\n  prints 'ok: ...' or every error with its file, line, column and JSON path (exit 2)"
+    )]
     Validate { scenario: PathBuf },
     /// Runs a scenario for every seed of a range, checking the engine's invariants after every
     /// event and the scenario's assertions at the end; exit code 1 when a seed fails.
+    #[command(
+        after_help = "Example:\n  ecsim check scenarios/check-instance-loss.json --seeds 1..100 --shrink\n  prints the seeds run and failed, the lowest failing seed with the command that reproduces it, and writes scenarios/check-instance-loss.min.json"
+    )]
     Check {
         /// The scenario file (JSON); its `faults` are drawn anew for each seed.
         scenario: PathBuf,
@@ -102,6 +114,9 @@ enum Command {
         shrink: bool,
     },
     /// Explains, at a time point, which instances could take a task of a task definition and why not.
+    #[command(
+        after_help = "Example:\n  ecsim explain scenarios/quickstart.json --at 5m --task-definition web:1\n  prints each instance of the cluster with the checks it passes or fails"
+    )]
     Explain {
         scenario: PathBuf,
         /// The time point: seconds or a duration such as 90s, 15m, 2h. The state shown is the one after
@@ -148,6 +163,36 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Builds a scenario from saved AWS CLI outputs (SPEC §13.2).
+    ///
+    /// Each file is recognised by its top-level key: describe-clusters (clusters),
+    /// describe-container-instances (containerInstances), describe-services (services),
+    /// describe-task-definition (taskDefinition), describe-capacity-providers
+    /// (capacityProviders), list-attributes (attributes), ec2 describe-instance-image-metadata
+    /// (InstanceImageMetadata), ssm get-parameters (Parameters). The scenario reproduces them at
+    /// time 0; what it cannot carry is printed to stderr and written into its description.
+    #[command(
+        after_help = "Example:\n  aws ecs describe-clusters --clusters prod > clusters.json\n  aws ecs describe-container-instances --cluster prod --container-instances $(aws ecs list-container-instances --cluster prod --query containerInstanceArns --output text) > instances.json\n  aws ecs describe-services --cluster prod --services web > services.json\n  aws ecs describe-task-definition --task-definition web:3 > web.json\n  ecsim import clusters.json instances.json services.json web.json --name prod --out prod.json\n  ecsim validate prod.json"
+    )]
+    Import {
+        /// The saved outputs (JSON), in any order.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The scenario file to write atomically (default: stdout).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The scenario's name (default: imported).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Prints a shell completion script for ecsim.
+    #[command(
+        after_help = "Example:\n  ecsim completions bash > ~/.local/share/bash-completion/completions/ecsim\n  ecsim completions zsh > ~/.zfunc/_ecsim\n  ecsim completions fish > ~/.config/fish/completions/ecsim.fish"
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 fn main() -> ExitCode {
@@ -184,6 +229,19 @@ fn main() -> ExitCode {
             },
         ),
         Command::Plan { plan, jobs, out } => plan_command(&plan, jobs, out),
+        Command::Import { files, out, name } => {
+            ecsim_cli::import::import_command(&files, out.as_deref(), name.as_deref()).map(|text| {
+                if let Some(text) = text {
+                    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+                }
+                0
+            })
+        }
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "ecsim", &mut std::io::stdout());
+            Ok(0)
+        }
         Command::Validate { scenario } => validate(&scenario, deny_warnings),
         Command::Report { dir, out } => ecsim_cli::report::report(&dir, out).map(|path| {
             out!("wrote {}", path.display());

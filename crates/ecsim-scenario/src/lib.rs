@@ -38,6 +38,7 @@ mod refs;
 mod simulation;
 mod top;
 
+pub use actions::task_definition::request_members as task_definition_members;
 pub use document::{MAX_ACTIONS, MAX_ACTION_BYTES, MAX_FIELD_BYTES, MAX_FILE_BYTES};
 pub use duration::{parse_duration, parse_start_time};
 pub use error::{ScenarioError, ScenarioWarning};

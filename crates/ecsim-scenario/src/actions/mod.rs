@@ -12,7 +12,7 @@ mod query;
 mod service;
 mod simulator;
 mod task;
-mod task_definition;
+pub(crate) mod task_definition;
 mod task_set;
 
 use crate::cx::{as_duration, closest, object, unknown_message, Cx, Field, Fold};

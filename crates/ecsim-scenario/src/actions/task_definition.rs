@@ -971,6 +971,16 @@ pub(crate) fn reference_value<'v>(cx: &mut Cx, o: &Obj<'v>) -> Option<(&'v Value
     Some((o.get("taskDefinition")?, text))
 }
 
+/// The members a RegisterTaskDefinition request may have, and those of a container definition in
+/// it: what `ecsim import` keeps of a DescribeTaskDefinition response (the same field tables the
+/// loader reads, so the two cannot disagree).
+pub fn request_members() -> (Vec<&'static str>, Vec<&'static str>) {
+    (
+        TASK_DEFINITION_FIELDS.iter().map(|(n, _)| *n).collect(),
+        CONTAINER_FIELDS.iter().map(|(n, _)| *n).collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

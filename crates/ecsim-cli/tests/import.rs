@@ -1,0 +1,541 @@
+//! `ecsim import` end to end (SPEC §13.2): the API reference's example responses and the seeds'
+//! outputs as input, a multi-file export, bad input, and a round trip through a run's Snapshot;
+//! and `ecsim completions`.
+
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root")
+}
+
+fn ecsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ecsim"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run ecsim")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn fixtures(under: &str) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(root().join(under))
+        .expect("fixture directory")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .map(|p| p.display().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Imports `files` into a scenario file in `dir`, checks that `ecsim validate` accepts it, and
+/// returns the scenario and stderr.
+fn import_ok(files: &[String], dir: &Path) -> (Value, String) {
+    let out = dir.join("imported.json");
+    let mut args = vec!["import"];
+    args.extend(files.iter().map(String::as_str));
+    let out_s = out.display().to_string();
+    args.extend(["--out", &out_s]);
+    let o = ecsim(&args);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "import failed: {}",
+        text(&o.stderr)
+    );
+    assert!(o.stdout.is_empty(), "--out writes nothing to stdout");
+    let v = ecsim(&["validate", &out_s]);
+    assert_eq!(v.status.code(), Some(0), "validate: {}", text(&v.stderr));
+    let scenario: Value =
+        serde_json::from_slice(&std::fs::read(&out).expect("scenario written")).expect("JSON");
+    (scenario, text(&o.stderr))
+}
+
+fn actions<'a>(s: &'a Value, name: &str) -> Vec<&'a Value> {
+    s["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .filter(|a| a["action"] == name)
+        .map(|a| &a["input"])
+        .collect()
+}
+
+fn identity(input: &Value) -> Value {
+    serde_json::from_str(
+        input["instanceIdentityDocument"]
+            .as_str()
+            .expect("document"),
+    )
+    .expect("document JSON")
+}
+
+#[test]
+fn every_reference_example_and_seed_imports_alone() {
+    let files = fixtures("tests/import");
+    assert!(files.len() >= 11, "the reference and seed fixtures");
+    let dir = tempfile::tempdir().expect("tempdir");
+    for f in &files {
+        let (s, _) = import_ok(std::slice::from_ref(f), dir.path());
+        assert_eq!(s["schemaVersion"], 1, "{f}");
+    }
+}
+
+#[test]
+fn reference_examples_together_carry_what_they_describe() {
+    let files: Vec<String> = [
+        "api-describe-clusters.json",
+        "api-describe-container-instances.json",
+        "api-describe-services.json",
+        "api-describe-task-definition.json",
+        "api-list-attributes.json",
+        "seed-000-ssm-get-parameters-1.json",
+        "seed-000-ssm-get-parameters-2.json",
+    ]
+    .iter()
+    .map(|f| root().join("tests/import").join(f).display().to_string())
+    .collect();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (s, stderr) = import_ok(&files, dir.path());
+    let reg = actions(&s, "RegisterContainerInstance");
+    assert_eq!(reg.len(), 1);
+    assert_eq!(reg[0]["cluster"], "default");
+    assert_eq!(identity(reg[0])["instanceId"], "i-042f39dc");
+    assert_eq!(reg[0]["versionInfo"]["agentVersion"], "1.9.0");
+    assert_eq!(reg[0]["totalResources"][1]["integerValue"], 995);
+    assert_eq!(
+        reg[0]["totalResources"][2]["stringSetValue"],
+        json!(["22", "2376", "2375", "51678"])
+    );
+    // hello_world:10 keeps its number: ten registrations, nine deregistered.
+    assert_eq!(actions(&s, "RegisterTaskDefinition").len(), 10);
+    assert_eq!(actions(&s, "DeregisterTaskDefinition").len(), 9);
+    let amis: Vec<&str> = s["amis"]
+        .as_array()
+        .expect("amis")
+        .iter()
+        .map(|a| a["image_id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(amis, ["ami-aff65ad2", "ami-c014cbbd"]);
+    // The service's task definition (hpcc-t2-medium:1) is not among the files: said, not guessed.
+    assert!(actions(&s, "CreateService").is_empty());
+    assert!(stderr.contains("hpcc-t2-medium:1"), "{stderr}");
+    assert!(s["description"]
+        .as_str()
+        .expect("description")
+        .contains("hpcc-t2-medium:1"));
+}
+
+#[test]
+fn a_multi_file_export_is_reproduced_at_time_zero() {
+    let files = fixtures("tests/import/export");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (s, stderr) = import_ok(&files, dir.path());
+    assert_eq!(s["region"], "eu-west-1");
+    assert_eq!(s["accountId"], "111122223333");
+    assert!(s["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .all(|a| a["at"] == 0));
+    let clusters = actions(&s, "CreateCluster");
+    assert_eq!(
+        clusters,
+        [&json!({"clusterName": "web-prod", "capacityProviders": ["FARGATE", "FARGATE_SPOT"]})]
+    );
+    let reg = actions(&s, "RegisterContainerInstance");
+    assert_eq!(reg.len(), 3);
+    for (i, r) in reg.iter().enumerate() {
+        let doc = identity(r);
+        assert_eq!(doc["instanceId"], format!("i-0a1b2c3d4e5f6000{}", i + 1));
+        assert_eq!(doc["instanceType"], "m5.xlarge");
+        assert_eq!(
+            doc["availabilityZone"],
+            ["eu-west-1a", "eu-west-1b", "eu-west-1c"][i]
+        );
+        assert_eq!(r["totalResources"][0]["integerValue"], 4096);
+        assert_eq!(r["totalResources"][1]["integerValue"], 15670);
+        let attrs = r["attributes"].as_array().expect("attributes");
+        assert!(attrs.contains(&json!({"name": "ecs.ami-id", "value": "ami-0c1f2e3d4b5a69788"})));
+        assert!(attrs.contains(&json!({"name": "ecs.capability.task-eni"})));
+    }
+    // ListAttributes joins its instance by ARN.
+    assert!(reg[0]["attributes"]
+        .as_array()
+        .expect("attributes")
+        .contains(&json!({"name": "stack", "value": "prod"})));
+    assert!(reg[1]["attributes"]
+        .as_array()
+        .expect("attributes")
+        .contains(&json!({"name": "stack", "value": "canary"})));
+    assert_eq!(
+        actions(&s, "UpdateContainerInstancesState"),
+        [
+            &json!({"cluster": "web-prod", "containerInstances": ["i-0a1b2c3d4e5f60003"], "status": "DRAINING"})
+        ]
+    );
+    assert_eq!(
+        actions(&s, "DisconnectAgent"),
+        [&json!({"cluster": "web-prod", "containerInstances": ["i-0a1b2c3d4e5f60002"]})]
+    );
+    let services = actions(&s, "CreateService");
+    assert_eq!(services.len(), 2);
+    let api = services[0];
+    assert_eq!(api["taskDefinition"], "api:7");
+    assert_eq!(api["desiredCount"], 4);
+    assert_eq!(api["launchType"], "EC2");
+    assert_eq!(
+        api["placementConstraints"],
+        json!([{"type": "distinctInstance"}])
+    );
+    assert_eq!(
+        api["placementStrategy"],
+        json!([{"type": "spread", "field": "attribute:ecs.availability-zone"}, {"type": "binpack", "field": "memory"}])
+    );
+    assert_eq!(api["deploymentConfiguration"]["maximumPercent"], 150);
+    assert_eq!(api["availabilityZoneRebalancing"], "ENABLED");
+    assert!(api["deploymentConfiguration"].get("strategy").is_none());
+    assert_eq!(
+        api["deploymentConfiguration"]["deploymentCircuitBreaker"],
+        json!({"enable": true, "rollback": true})
+    );
+    let worker = services[1];
+    assert_eq!(worker["taskDefinition"], "worker:2");
+    assert_eq!(
+        worker["capacityProviderStrategy"],
+        json!([{"capacityProvider": "FARGATE", "weight": 1, "base": 1}, {"capacityProvider": "FARGATE_SPOT", "weight": 3, "base": 0}])
+    );
+    assert_eq!(s["amis"][0]["image_id"], "ami-0c1f2e3d4b5a69788");
+    // What cannot be carried is said on stderr and in the description alike.
+    let description = s["description"].as_str().expect("description");
+    for said in [
+        "web-prod-asg",
+        "launch time",
+        "tags",
+        "versionConsistency",
+        "restartPolicy",
+        "deploymentConfiguration.strategy",
+    ] {
+        assert!(stderr.contains(said), "stderr names {said}: {stderr}");
+        assert!(description.contains(said), "description names {said}");
+    }
+    // It runs: the services' tasks are placed anew.
+    let run_dir = dir.path().join("run");
+    let o = ecsim(&[
+        "run",
+        &dir.path().join("imported.json").display().to_string(),
+        "--out",
+        &run_dir.display().to_string(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+}
+
+#[test]
+fn without_out_the_scenario_goes_to_stdout() {
+    let f = root().join("tests/import/api-describe-clusters.json");
+    let o = ecsim(&["import", &f.display().to_string(), "--name", "from-api"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let s: Value = serde_json::from_slice(&o.stdout).expect("scenario on stdout");
+    assert_eq!(s["name"], "from-api");
+    assert_eq!(
+        actions(&s, "CreateCluster"),
+        [&json!({"clusterName": "default"})]
+    );
+}
+
+/// Writes `content` as a file and imports it beside a valid file; the error must name the file
+/// and `expect`, exit 2, and write nothing.
+fn refused(content: &str, expect: &[&str]) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, content).expect("write");
+    let out = dir.path().join("out.json");
+    let good = root().join("tests/import/api-describe-clusters.json");
+    let o = ecsim(&[
+        "import",
+        &good.display().to_string(),
+        &bad.display().to_string(),
+        "--out",
+        &out.display().to_string(),
+    ]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{content}: {err}");
+    assert!(err.contains("bad.json"), "names the file: {err}");
+    for e in expect {
+        assert!(err.contains(e), "{content}: expected {e:?} in {err}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
+    assert_eq!(left.len(), 1, "nothing written: {left:?}");
+}
+
+#[test]
+fn malformed_and_unrecognised_files_are_input_errors() {
+    refused("{\"clusters\": [", &["not JSON at line 1"]);
+    refused("[1, 2]", &["expected a JSON object"]);
+    refused(
+        "{\"reservations\": []}",
+        &["not a recognised AWS CLI output", "reservations"],
+    );
+    refused("{\"clusters\": {}}", &["clusters: expected an array"]);
+    refused(
+        "{\"containerInstances\": [{\"ec2InstanceId\": \"i-1\", \"registeredResources\": [{\"name\": \"CPU\", \"type\": \"INTEGER\", \"integerValue\": -4}]}]}",
+        &["containerInstances[0].registeredResources[0].integerValue"],
+    );
+    refused(
+        "{\"containerInstances\": [{\"ec2InstanceId\": 7}]}",
+        &[
+            "containerInstances[0].ec2InstanceId",
+            "containerInstances[0]: missing required member \"registeredResources\"",
+        ],
+    );
+    refused(
+        "{\"taskDefinition\": {\"family\": \"web\", \"revision\": 0}}",
+        &["taskDefinition.revision"],
+    );
+    refused(
+        "{\"taskDefinition\": {\"family\": \"web\", \"revision\": 100001, \"containerDefinitions\": []}}",
+        &["taskDefinition.revision", "at most 100000"],
+    );
+    refused(
+        "{\"Parameters\": [{\"Name\": \"/x\", \"Value\": \"ami-123\"}]}",
+        &["Parameters[0].Value"],
+    );
+    refused(
+        "{\"services\": [], \"surprise\": 1}",
+        &["surprise: unknown top-level key"],
+    );
+    // Valid JSON whose values the scenario refuses: the loader's error, still exit 2.
+    refused(
+        "{\"containerInstances\": [{\"ec2InstanceId\": \"i-1\", \"containerInstanceArn\": \"arn:aws:ecs:us-east-1:1:container-instance/default/x\", \"registeredResources\": [{\"name\": \"CPU\", \"type\": \"INTEGER\", \"integerValue\": 1024}]}]}",
+        &["does not load", "MEMORY"],
+    );
+}
+
+/// The instances, attributes, registered resources and services of a Snapshot, in a form that
+/// does not depend on the order ECS lists attributes in.
+fn shape(snapshot: &Value) -> Value {
+    let instances: Vec<Value> = snapshot["containerInstances"]
+        .as_array()
+        .expect("instances")
+        .iter()
+        .map(|i| {
+            let mut attributes: Vec<String> = i["attributes"]
+                .as_array()
+                .expect("attributes")
+                .iter()
+                .map(|a| a.to_string())
+                .collect();
+            attributes.sort();
+            json!({
+                "containerInstanceArn": i["containerInstanceArn"],
+                "ec2InstanceId": i["ec2InstanceId"],
+                "status": i["status"],
+                "agentVersion": i["versionInfo"]["agentVersion"],
+                "registeredResources": i["registeredResources"],
+                "attributes": attributes,
+            })
+        })
+        .collect();
+    let services: Vec<Value> = snapshot["services"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .map(|s| {
+            json!({
+                "serviceArn": s["serviceArn"],
+                "desiredCount": s["desiredCount"],
+                "taskDefinition": s["taskDefinition"],
+                "launchType": s["launchType"],
+                "capacityProviderStrategy": s["capacityProviderStrategy"],
+                "placementStrategy": s["placementStrategy"],
+                "placementConstraints": s["placementConstraints"],
+                "deploymentConfiguration": s["deploymentConfiguration"],
+                "schedulingStrategy": s["schedulingStrategy"],
+            })
+        })
+        .collect();
+    let clusters: Vec<Value> = snapshot["clusters"]
+        .as_array()
+        .expect("clusters")
+        .iter()
+        .map(
+            |c| json!({"clusterArn": c["clusterArn"], "capacityProviders": c["capacityProviders"]}),
+        )
+        .collect();
+    json!({"clusters": clusters, "containerInstances": instances, "services": services})
+}
+
+fn snapshots(run_dir: &Path) -> Vec<Value> {
+    std::fs::read_to_string(run_dir.join("snapshots.jsonl"))
+        .expect("snapshots.jsonl")
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("line"))
+        .filter(|l| l["action"] == "Snapshot")
+        .map(|l| l["response"].clone())
+        .collect()
+}
+
+/// Runs a bundled scenario, turns its first Snapshot into AWS CLI outputs, imports them, runs the
+/// import with a Snapshot at time 0, and compares the two Snapshots.
+fn round_trip(scenario: &str) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let first = dir.path().join("first");
+    let src = root().join("scenarios").join(scenario);
+    let o = ecsim(&[
+        "run",
+        &src.display().to_string(),
+        "--out",
+        &first.display().to_string(),
+    ]);
+    assert!(
+        o.status.code() == Some(0) || o.status.code() == Some(1),
+        "{}",
+        text(&o.stderr)
+    );
+    let snap = snapshots(&first).into_iter().next().expect("a Snapshot");
+    // The task definitions as describe-task-definition prints them: the request, with its family's
+    // revision and ARN.
+    let original: Value =
+        serde_json::from_slice(&std::fs::read(&src).expect("scenario")).expect("JSON");
+    let mut files = Vec::new();
+    let mut revisions: std::collections::BTreeMap<String, u64> = Default::default();
+    let mut registered = Vec::new();
+    for a in original["actions"].as_array().expect("actions") {
+        if a["action"] != "RegisterTaskDefinition" {
+            continue;
+        }
+        let mut td = a["input"].clone();
+        let family = td["family"].as_str().expect("family").to_string();
+        let revision = revisions.entry(family.clone()).or_insert(0);
+        *revision += 1;
+        registered.push(a["input"].clone());
+        td["revision"] = json!(*revision);
+        td["status"] = json!("ACTIVE");
+        td["taskDefinitionArn"] = json!(format!(
+            "arn:aws:ecs:us-east-1:123456789012:task-definition/{family}:{revision}"
+        ));
+        let p = dir.path().join(format!("td-{family}-{revision}.json"));
+        std::fs::write(&p, json!({"taskDefinition": td}).to_string()).expect("write");
+        files.push(p.display().to_string());
+    }
+    for (name, key) in [
+        ("clusters.json", "clusters"),
+        ("instances.json", "containerInstances"),
+        ("services.json", "services"),
+    ] {
+        let p = dir.path().join(name);
+        std::fs::write(&p, json!({key: snap[key], "failures": []}).to_string()).expect("write");
+        files.push(p.display().to_string());
+    }
+    let (mut imported, _) = import_ok(&files, dir.path());
+    // The task definitions: the same requests, in the same order.
+    let again: Vec<Value> = actions(&imported, "RegisterTaskDefinition")
+        .into_iter()
+        .cloned()
+        .collect();
+    assert_eq!(again, registered, "{scenario}: task definitions");
+    imported["actions"]
+        .as_array_mut()
+        .expect("actions")
+        .push(json!({"at": 0, "action": "Snapshot", "input": {"label": "imported"}}));
+    let second_src = dir.path().join("second.json");
+    std::fs::write(&second_src, imported.to_string()).expect("write");
+    let second = dir.path().join("second");
+    let o = ecsim(&[
+        "run",
+        &second_src.display().to_string(),
+        "--out",
+        &second.display().to_string(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let snap2 = snapshots(&second).into_iter().next().expect("a Snapshot");
+    assert_eq!(
+        shape(&snap2),
+        shape(&snap),
+        "{scenario}: the second run's Snapshot"
+    );
+}
+
+#[test]
+fn round_trip_drained_instance_and_service() {
+    round_trip("drain-instance.json");
+}
+
+#[test]
+fn round_trip_attributes_and_amis() {
+    round_trip("memberof-attributes-amis.json");
+}
+
+#[test]
+fn completions_name_every_subcommand() {
+    let help = text(&ecsim(&["--help"]).stdout);
+    let commands: Vec<&str> = help
+        .split("Commands:")
+        .nth(1)
+        .expect("a Commands section")
+        .split("Options:")
+        .next()
+        .expect("commands")
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .collect();
+    for c in ["run", "validate", "import", "completions"] {
+        assert!(commands.contains(&c), "--help lists {c}: {help}");
+    }
+    let o = ecsim(&["completions", "bash"]);
+    assert_eq!(o.status.code(), Some(0));
+    let script = text(&o.stdout);
+    assert!(script.contains("complete -F"), "a bash completion script");
+    for c in &commands {
+        assert!(
+            script.contains(&format!("ecsim__{c}")) || script.contains(&format!("ecsim,{c})")),
+            "bash completes {c}"
+        );
+    }
+    for shell in ["zsh", "fish", "powershell", "elvish"] {
+        let o = ecsim(&["completions", shell]);
+        assert_eq!(o.status.code(), Some(0), "{shell}");
+        let s = text(&o.stdout);
+        assert!(s.contains("import") && s.contains("completions"), "{shell}");
+    }
+    let o = ecsim(&["completions", "tcsh"]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "an unknown shell is a usage error"
+    );
+}
+
+#[test]
+fn every_subcommand_help_shows_an_example() {
+    let help = text(&ecsim(&["--help"]).stdout);
+    let commands: Vec<String> = help
+        .split("Commands:")
+        .nth(1)
+        .expect("a Commands section")
+        .split("Options:")
+        .next()
+        .expect("commands")
+        .lines()
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .filter(|c| c != "help")
+        .collect();
+    for c in &commands {
+        let o = ecsim(&[c, "--help"]);
+        let h = text(&o.stdout);
+        assert!(
+            h.contains("Example") && h.contains("ecsim "),
+            "{c} --help shows an example: {h}"
+        );
+    }
+}
