@@ -243,18 +243,51 @@ fn spread_vs_binpack() {
     assert_eq!(rp.started, 56);
 }
 
-/// Ten failures, one reason at a time (the scenario's own list); the replay and the golden file
-/// agree on each reason's count.
+/// Three m5.large (2048 CPU, 7985 MiB, no GPU), each failure derived from the scenario:
+/// - 2 m: 3 web-static (hostPort 80) take one instance each; 4 m: a 4th finds port 80 taken
+///   everywhere (RESOURCE:PORTS);
+/// - 5 m: 6 web-dynamic (dynamic ports) placed;
+/// - 6 m: 4 web-host (host mode, port 8443): 3 placed, the 4th RESOURCE:PORTS;
+/// - 7 m: cpu-hog 4096 CPU > 2048 (RESOURCE:CPU); mem-hog 16384 MiB > 7985 (RESOURCE:MEMORY);
+///   gpu-train needs a GPU, none has one (RESOURCE:GPU);
+/// - 8 m: 4 web-dynamic with distinctInstance on 3 instances (the g4dn.xlarge launched then is not
+///   registered until 90 s later): 3 placed, 1 DistinctInstance;
+/// - 9 m: StartTask on the disconnected i-3 (AGENT); 10 m: 2 gpu-train, the g4dn.xlarge has 1 GPU:
+///   1 placed, 1 RESOURCE:GPU; 11 m: StartTask on an instance not in the cluster (MISSING); 13 m:
+///   StartTask on i-2, deregistered at 12 m (INACTIVE).
+///
+/// Placements 3 + 6 + 3 + 3 + 1 = 16, all started; ten failures.
 #[test]
 fn port_conflicts() {
     let (_, rp) = check("port-conflicts");
+    let expected: BTreeMap<String, u64> = [
+        ("RESOURCE:PORTS", 1 + 1),
+        ("RESOURCE:CPU", 1),
+        ("RESOURCE:MEMORY", 1),
+        ("RESOURCE:GPU", 1 + 1),
+        ("DistinctInstance placement constraint unsatisfied.", 1),
+        ("AGENT", 1),
+        ("MISSING", 1),
+        ("INACTIVE", 1),
+    ]
+    .into_iter()
+    .map(|(k, n)| (k.to_string(), n))
+    .collect();
+    assert_eq!(rp.failures, expected);
     assert_eq!(rp.failures.values().sum::<u64>(), 10);
+    assert_eq!((rp.placements, rp.started), (16, 16));
 }
 
-/// memberOf over attributes and AMIs: one request has no instance meeting its expression.
+/// memberOf over attributes and AMIs; every request fits by resources (128 CPU / 256 MiB tasks on
+/// m5.large and c5.large), so only memberOf decides. RunTask counts 4 × 5 + 1 + 2 = 23; the one at
+/// 9 m (stack=prod and a c5 instance) admits none: the only prod c5 instance, i-7, is team=search
+/// and billing's own constraint wants team=payments. So 22 placements, one MemberOf failure.
 #[test]
 fn memberof_attributes_amis() {
-    let (_, rp) = check("memberof-attributes-amis");
+    let (r, rp) = check("memberof-attributes-amis");
+    let requested: u64 = r.actions.iter().filter_map(|a| a.2.map(u64::from)).sum();
+    assert_eq!(requested, 23);
+    assert_eq!((rp.placements, rp.started), (requested - 1, requested - 1));
     assert_eq!(
         rp.failures,
         BTreeMap::from([("MemberOf placement constraint unsatisfied.".into(), 1)])
