@@ -399,8 +399,15 @@ fn rolling_deployments() {
     assert_eq!(stopped(&rp, "ServiceSchedulerInitiated"), 12);
 }
 
-/// The first deployment completes 50 s after 2 m; the second is created at 1230 s. The us-east-1a
-/// instances are 3 of 9: their tasks stop with TerminationNotice.
+/// desired 9 on 9 m5.xlarge, 3 per zone, one task per instance (spread zone, then instance). At
+/// 1230 s web:2 (its `simulation` sets PENDING to 45 s) deploys with 100/200: 9 new tasks placed at
+/// once (maxTasks 18). At 1260 s us-east-1a's 3 instances terminate: their 3 old and 3 new tasks
+/// (still PENDING) stop with TerminationNotice, and 3 replacements are placed at once (6 + 6
+/// counted, room 6). The new tasks are RUNNING at 1275 s and healthy at 1315 s: with 6 + 6 healthy
+/// and minHealthy 9, 3 old ones stop (STOPPED at 1320 s); the replacements are RUNNING at 1305 s,
+/// healthy at 1345 s, when the last 3 old stop, STOPPED at 1350 s: the deployment completes then.
+/// Placements 9 + 9 + 3 = 21; started 9 + 6 + 3 = 18 (the 3 new tasks in us-east-1a never ran);
+/// stopped 6 by TerminationNotice, 6 by the scheduler.
 #[test]
 fn az_outage_during_deployment() {
     let (r, rp) = check("az-outage-during-deployment");
@@ -409,11 +416,23 @@ fn az_outage_during_deployment() {
         deployment(&rp, 1),
         (Some(created), Some(created + PLACED_TO_HEALTHY_MS))
     );
+    let update = action_at(&r, "UpdateService", 0);
+    let outage = action_at(&r, "TerminateContainerInstances", 0);
+    let (pending, healthy, stopping) = (45_000, 40_000, 5_000);
+    // The new tasks are still PENDING when the zone goes.
+    assert!(outage < update + pending);
     assert_eq!(
-        deployment(&rp, 2).0,
-        Some(action_at(&r, "UpdateService", 0))
+        deployment(&rp, 2),
+        (Some(update), Some(outage + pending + healthy + stopping))
     );
-    assert!(stopped(&rp, "TerminationNotice") > 0);
+    assert_eq!((rp.placements, rp.started), (9 + 9 + 3, 9 + 6 + 3));
+    assert_eq!(
+        rp.stopped,
+        BTreeMap::from([
+            ("ServiceSchedulerInitiated".into(), 6),
+            ("TerminationNotice".into(), 3 + 3),
+        ])
+    );
 }
 
 /// web (2 tasks) and the task set blue (2) are placed at 2 m; web completes 50 s later; a task set
