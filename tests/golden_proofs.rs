@@ -311,7 +311,12 @@ fn drain_instance() {
     assert_eq!(stopped(&rp, "ServiceSchedulerInitiated"), 2);
 }
 
-/// Both services are created at 2 m and placed at once: each completes 50 s later.
+/// Both services are created at 2 m and placed at once: each completes 50 s later. 3 instances
+/// (logging=on) at first: 3 agent tasks and 6 web tasks (spread zone then instance: 2 per
+/// instance); the 3 launched at 10 m get an agent each (6 agents). At 15 m logging goes off on i-6:
+/// its agent stops. At 20 m i-1 drains: its 2 web tasks are replaced elsewhere and stopped, then
+/// its agent stops. Placements 6 + 6 + 2 = 14; 1 + 2 + 1 = 4 stopped by the scheduler; at the end
+/// web runs 6 and the agent 6 − 2 = 4.
 #[test]
 fn daemon_scale_out() {
     let (r, rp) = check("daemon-scale-out");
@@ -322,6 +327,23 @@ fn daemon_scale_out() {
             (Some(created), Some(created + PLACED_TO_HEALTHY_MS))
         );
     }
+    assert_eq!(rp.placements, 6 + 6 + 2);
+    assert_eq!(
+        rp.stopped,
+        BTreeMap::from([("ServiceSchedulerInitiated".into(), 1 + 2 + 1)])
+    );
+    let running: BTreeMap<&str, u64> = r.golden["services"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .map(|s| {
+            (
+                s["serviceName"].as_str().expect("name"),
+                s["runningCount"].as_u64().expect("runningCount"),
+            )
+        })
+        .collect();
+    assert_eq!(running, BTreeMap::from([("web", 6), ("log-agent", 4)]));
 }
 
 /// desired 3, min 75 (ceil(2.25) = 3), max 125 (floor(3.75) = 3): the deployment at 20 m can
