@@ -390,10 +390,11 @@ pub fn plan_daemon(view: &DaemonView<'_>) -> DaemonPlan {
             plan.start.push(inst.instance);
         }
     }
-    // Tasks on instances no longer registered (none expected: a deregistered instance's tasks stop).
+    // Tasks on instances no longer registered (none expected: a deregistered instance's tasks
+    // stop), through `stop` too, so that a protected one is kept there as well.
     for tasks in by_instance.into_values() {
         for t in tasks {
-            plan.stop.push((t.task, DaemonStopWhy::ConstraintViolated));
+            stop(t, DaemonStopWhy::ConstraintViolated, &mut plan, &mut budget);
         }
     }
     let in_flight = view.tasks.iter().any(|t| !t.healthy);

@@ -47,6 +47,15 @@ pub struct PassAudit {
     /// Set when the pass completed the primary deployment: (its live tasks of the primary task
     /// definition, D).
     pub completed: Option<(u32, u32)>,
+    /// The task set the pass was for (EXTERNAL controller: one audit per task set, its figures
+    /// that task set's alone).
+    pub task_set: Option<DeploymentId>,
+    /// The tasks the reconciler's plan named to stop, and how many it said to start: the engine
+    /// stops no other task in the pass and starts no more (ARCHITECTURE.md).
+    pub planned_stops: Vec<TaskId>,
+    pub planned_start: u32,
+    /// Tasks the pass started.
+    pub started: u32,
 }
 
 /// What a plan says to do, once the facts it was made from are gone.
@@ -241,16 +250,24 @@ impl Services {
         let (plan, figures) = self.replica_plan(op.cx, s, primary, desired, may_launch, None);
         self.rt[s.index()].desired_effective = desired;
         self.rt[s.index()].min_healthy = figures.min_healthy;
-        let audit = self.audit_begin(op.cx, s, desired, &figures);
+        let audit = self.audit_begin(op.cx, s, desired, &figures, &plan, None);
         self.stop_service_tasks(op, s, &plan.stops);
         let mut placed = Vec::new();
         self.start_service_tasks(op, s, primary, plan.start, None, &mut placed);
-        self.audit_end(op.cx, audit, plan.protected_stopped);
+        self.audit_end(op.cx, audit, plan.protected_stopped, placed.len());
         self.report_started(op.cx, s, &placed);
         self.report_blocked(op.cx, s, plan.stuck, plan.blocked_by_protection);
     }
 
-    fn audit_begin(&self, cx: &Cx, s: ServiceId, desired: u32, f: &Figures) -> Option<PassAudit> {
+    fn audit_begin(
+        &self,
+        cx: &Cx,
+        s: ServiceId,
+        desired: u32,
+        f: &Figures,
+        plan: &Applied,
+        task_set: Option<DeploymentId>,
+    ) -> Option<PassAudit> {
         self.audit.as_ref()?;
         Some(PassAudit {
             t: cx.now,
@@ -258,22 +275,46 @@ impl Services {
             desired,
             min_healthy: f.min_healthy,
             max_tasks: f.max_tasks,
-            healthy_before: self.rt[s.index()].healthy,
+            healthy_before: match task_set {
+                None => self.rt[s.index()].healthy,
+                Some(_) => f.healthy,
+            },
             healthy_after: 0,
             counted_before: f.counted,
             counted_after: 0,
             protected_stopped: 0,
             completed: None,
+            task_set,
+            planned_stops: plan.stops.clone(),
+            planned_start: plan.start,
+            started: 0,
         })
     }
 
-    fn audit_end(&mut self, cx: &Cx, audit: Option<PassAudit>, protected_stopped: u32) {
+    fn audit_end(
+        &mut self,
+        cx: &Cx,
+        audit: Option<PassAudit>,
+        protected_stopped: u32,
+        started: usize,
+    ) {
         let Some(mut a) = audit else { return };
         let s = a.service;
         a.protected_stopped = protected_stopped;
-        // Healthy after the stops: a healthy task stopped by the pass no longer counts.
-        a.healthy_after = self.rt[s.index()].healthy;
-        a.counted_after = self.counted(cx, s);
+        a.started = started as u32;
+        // Healthy after the stops: a healthy task stopped by the pass no longer counts (a task it
+        // started is not healthy yet).
+        match a.task_set {
+            None => {
+                a.healthy_after = self.rt[s.index()].healthy;
+                a.counted_after = self.counted(cx, s);
+            }
+            Some(d) => {
+                let facts = self.facts(cx, s, Some(d));
+                a.healthy_after = facts.iter().filter(|t| t.healthy).count() as u32;
+                a.counted_after = facts.len() as u32;
+            }
+        }
         if let Some(log) = self.audit.as_mut() {
             log.push(a);
         }
@@ -308,7 +349,7 @@ impl Services {
             let applied = Applied {
                 protected_stopped: protected_among(&facts, plan.stop.iter().map(|&(t, _)| t)),
                 stops: plan.stop.iter().map(|&(t, _)| t).collect(),
-                start: 0,
+                start: plan.start.len() as u32,
                 stuck: plan.stuck,
                 blocked_by_protection: plan.blocked_by_protection,
             };
@@ -316,15 +357,15 @@ impl Services {
         };
         self.rt[s.index()].desired_effective = eligible;
         self.rt[s.index()].min_healthy = configuration.min_healthy(eligible);
-        let audit = self.audit_begin(op.cx, s, eligible, &figures);
+        let audit = self.audit_begin(op.cx, s, eligible, &figures, &plan, None);
         self.stop_service_tasks(op, s, &plan.stops);
-        self.audit_end(op.cx, audit, plan.protected_stopped);
         let mut placed = Vec::new();
         for i in start {
             // Reference §4.1: a placement that fails is an event, and ECS keeps retrying on that
             // instance; the other instances still get theirs.
             self.start_service_tasks(op, s, primary, 1, Some(i), &mut placed);
         }
+        self.audit_end(op.cx, audit, plan.protected_stopped, placed.len());
         self.report_started(op.cx, s, &placed);
         self.report_blocked(op.cx, s, plan.stuck, plan.blocked_by_protection);
     }
@@ -399,8 +440,11 @@ impl Services {
             let (plan, figures) = self.replica_plan(op.cx, s, d, desired, may_launch, Some(d));
             min_healthy += figures.min_healthy;
             desired_total += desired;
+            let audit = self.audit_begin(op.cx, s, desired, &figures, &plan, Some(d));
+            let before = placed.len();
             self.stop_service_tasks(op, s, &plan.stops);
             self.start_service_tasks(op, s, d, plan.start, None, &mut placed);
+            self.audit_end(op.cx, audit, plan.protected_stopped, placed.len() - before);
             stuck |= plan.stuck;
             blocked |= plan.blocked_by_protection;
         }
@@ -739,6 +783,10 @@ impl Services {
                         counted_after: 0,
                         protected_stopped: 0,
                         completed: Some((n, desired)),
+                        task_set: None,
+                        planned_stops: Vec::new(),
+                        planned_start: 0,
+                        started: 0,
                     });
                 }
                 cx.rec.emit(
