@@ -18,7 +18,8 @@ use std::collections::BTreeMap;
 
 use Field::Used;
 
-const TOP_FIELDS: [(&str, Field); 16] = [
+/// The scenario's top-level fields (SPEC §3).
+pub(crate) const TOP_FIELDS: [(&str, Field); 16] = [
     ("schemaVersion", Used),
     ("name", Used),
     ("description", Used),
