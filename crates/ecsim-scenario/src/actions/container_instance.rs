@@ -172,16 +172,13 @@ pub(crate) fn register(cx: &mut Cx, refs: &mut Refs, input: &Value, path: &Path)
     }
     let mut agent_version = None;
     if let Some(v) = o.get("versionInfo") {
-        if let Some(vi) = object(
+        if let Some(vi) = object_in(
             cx,
             v,
             &o.at("versionInfo"),
             "the version info",
-            &[
-                ("agentHash", Field::Ignored),
-                ("agentVersion", Field::Used),
-                ("dockerVersion", Field::Ignored),
-            ],
+            "VersionInfo",
+            &[("agentVersion", Field::Used)],
         ) {
             agent_version = vi.str(cx, "agentVersion").map(str::to_string);
         }

@@ -6,7 +6,7 @@ use super::launch::{
 };
 use super::task_definition::{gpu_requirements, parse_cpu, parse_memory, reference_value};
 use super::{check_refs, cluster_ref, instance_list, IdKind};
-use crate::cx::{as_array, object, object_in, Cx, Field, Obj};
+use crate::cx::{as_array, object_in, Cx, Field, Obj};
 use crate::path::Path;
 use crate::placement::{constraints, strategies, ConstraintSite, CONSTRAINTS_MAX};
 use crate::refs::{Refs, Revision, Runs};
@@ -16,7 +16,7 @@ use ecsim_model::task_definition::{ContainerOverride, TaskOverride};
 use ecsim_model::{NetworkMode, TaskSimulation};
 use serde_json::Value;
 
-use Field::{Checked, Ignored, Used};
+use Field::{Checked, Used};
 
 /// API: RunTask request parameters.
 const RUN_TASK_FIELDS: [(&str, Field); 11] = [
@@ -206,19 +206,16 @@ fn overrides(cx: &mut Cx, o: &Obj<'_>, resolved: Option<&Resolved>) -> TaskOverr
             format!("the overrides are {length} characters of JSON; \"A total of 8192 characters are allowed for overrides.\" (API: RunTask.overrides)"),
         );
     }
-    let Some(t) = object(
+    let Some(t) = object_in(
         cx,
         value,
         &path,
         "a task override",
+        "TaskOverride",
         &[
             ("containerOverrides", Used),
             ("cpu", Used),
-            ("ephemeralStorage", Ignored),
-            ("executionRoleArn", Ignored),
-            ("inferenceAcceleratorOverrides", Ignored),
             ("memory", Used),
-            ("taskRoleArn", Ignored),
         ],
     ) else {
         return out;
@@ -256,16 +253,14 @@ fn overrides(cx: &mut Cx, o: &Obj<'_>, resolved: Option<&Resolved>) -> TaskOverr
     };
     for (i, item) in items.iter().enumerate() {
         let p = t.at("containerOverrides").index(i);
-        let Some(c) = object(
+        let Some(c) = object_in(
             cx,
             item,
             &p,
             "a container override {\"name\": ..., ...}",
+            "ContainerOverride",
             &[
-                ("command", Ignored),
                 ("cpu", Used),
-                ("environment", Ignored),
-                ("environmentFiles", Ignored),
                 ("memory", Used),
                 ("memoryReservation", Used),
                 ("name", Used),

@@ -22,7 +22,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::BTreeSet;
 use std::hash::BuildHasherDefault;
 
-use Field::{Ignored, Used};
+use Field::Used;
 
 /// API: RegisterTaskDefinition request parameters.
 const TASK_DEFINITION_FIELDS: [(&str, Field); 7] = [
@@ -574,17 +574,16 @@ fn port_mappings(
     let mut out: Vec<PortMapping> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let p = path.index(i);
-        let Some(m) = object(
+        let Some(m) = object_in(
             cx,
             item,
             &p,
             "a port mapping {\"containerPort\": ..., \"hostPort\": ..., \"protocol\": ...}",
+            "PortMapping",
             &[
-                ("appProtocol", Ignored),
                 ("containerPort", Used),
                 ("containerPortRange", Used),
                 ("hostPort", Used),
-                ("name", Ignored),
                 ("protocol", Used),
             ],
         ) else {
@@ -760,11 +759,12 @@ fn dependencies(cx: &mut Cx, value: &Value, path: &Path) -> Vec<(String, Depende
 
 /// API: HealthCheck, with its documented defaults and ranges (seconds).
 fn health_check(cx: &mut Cx, value: &Value, path: &Path) -> Option<HealthCheck> {
-    let h = object(
+    let h = object_in(
         cx,
         value,
         path,
         "a health check {\"command\": [\"CMD-SHELL\", ...], ...}",
+        "HealthCheck",
         &[
             // Required by the API but never run by the simulator.
             ("command", Field::Checked),
