@@ -12,6 +12,7 @@ use crate::actions::{faults, simulator, ENVELOPE_FIELDS, SIMULATOR_ACTIONS, SUPP
 use crate::assertions::{fields_of, ASSERTIONS};
 use crate::cx::Field;
 use crate::model::{model, Shape};
+use crate::simulation;
 use crate::top::TOP_FIELDS;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
@@ -97,8 +98,9 @@ fn action(defs: &mut Map<String, Value>) -> Value {
             None => table(simulator_fields(name)),
         };
         let mut then = json!({ "properties": { "input": input } });
-        if !WITH_SIMULATION.contains(&name) {
-            then["not"] = json!({ "required": ["simulation"] });
+        match simulation_fields(name) {
+            Some(fields) => then["properties"]["simulation"] = table(&fields),
+            None => then["not"] = json!({ "required": ["simulation"] }),
         }
         cases.push(json!({
             "if": { "properties": { "action": { "const": name } }, "required": ["action"] },
@@ -111,6 +113,25 @@ fn action(defs: &mut Map<String, Value>) -> Value {
         "additionalProperties": false,
         "properties": properties,
         "allOf": cases,
+    })
+}
+
+/// The members of the action's `simulation` block, when it takes one.
+fn simulation_fields(name: &str) -> Option<Vec<(&'static str, Field)>> {
+    if !WITH_SIMULATION.contains(&name) {
+        return None;
+    }
+    Some(match name {
+        "LaunchContainerInstances" => simulation::LAUNCH_SIMULATION_FIELDS.to_vec(),
+        "CreateCluster" => simulation::CLUSTER_SIMULATION_FIELDS.to_vec(),
+        "CreateCapacityProvider" => crate::actions::capacity::SIMULATION_FIELDS.to_vec(),
+        "CreateService" => {
+            // The service's load balancer targets (`loadBalancer`) beside the task's members.
+            let mut fields = simulation::task_simulation_fields();
+            fields.push(("loadBalancer", Field::Used));
+            fields
+        }
+        _ => simulation::task_simulation_fields(),
     })
 }
 

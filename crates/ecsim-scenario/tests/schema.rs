@@ -155,3 +155,59 @@ fn the_corpus_shape_errors_are_refused_and_only_they() {
     }
     assert!(unclassified.is_empty(), "classify these: {unclassified:?}");
 }
+
+/// Shapes the corpus does not cover, made from a small valid scenario: each refused by the schema
+/// and by the loader, and the valid one accepted by both.
+#[test]
+fn simulation_blocks_assertions_and_ignored_members_are_described() {
+    let validator = validator();
+    let scenario = |action: &str, assertion: &str| {
+        format!(
+            r#"{{"schemaVersion": 1, "name": "s", "actions": [
+                {{"at": 0, "action": "CreateCluster", "input": {{"clusterName": "c"}}}},
+                {action}
+            ], "assertions": [{assertion}]}}"#
+        )
+    };
+    let register = |extra: &str| {
+        format!(
+            r#"{{"at": 0, "action": "RegisterTaskDefinition", "input": {{"family": "web", "containerDefinitions": [{{"name": "app", "image": "nginx", "memory": 256}}]{extra}}}, "simulation": {{"failToStartProbability": 0.1}}}}"#
+        )
+    };
+    let count = r#"{"type": "maxPlacementFailures", "atMost": 0}"#;
+    let valid = scenario(&register(r#", "pidMode": "task""#), count);
+    let refused = [
+        // An unknown member of a simulation block.
+        scenario(
+            &register("").replace("failToStartProbability", "failToStart"),
+            count,
+        ),
+        // A simulation block on an action that takes none.
+        scenario(
+            r#"{"at": 0, "action": "DeleteCluster", "input": {"cluster": "c"}, "simulation": {}}"#,
+            count,
+        ),
+        // A member of another assertion type.
+        scenario(
+            &register(""),
+            r#"{"type": "maxPlacementFailures", "atMost": 0, "service": "web"}"#,
+        ),
+        // An ignored member outside the model's enum.
+        scenario(&register(r#", "pidMode": "none""#), count),
+        // An ignored member of the wrong type.
+        scenario(&register(r#", "tags": {"k": "v"}"#), count),
+    ];
+    let value = |text: &str| serde_json::from_str::<serde_json::Value>(text).expect("JSON");
+    assert!(validator.is_valid(&value(&valid)), "{valid}");
+    assert!(ecsim_scenario::load(&valid).is_ok(), "{valid}");
+    for text in refused {
+        assert!(
+            !validator.is_valid(&value(&text)),
+            "the schema accepts {text}"
+        );
+        assert!(
+            ecsim_scenario::load(&text).is_err(),
+            "the loader accepts {text}"
+        );
+    }
+}

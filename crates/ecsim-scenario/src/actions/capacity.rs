@@ -9,6 +9,7 @@
 //! disassociating one that tasks use) is the engine's.
 
 mod group;
+pub(crate) use group::SIMULATION_FIELDS;
 
 use super::cluster::is_name;
 use super::cluster_ref;

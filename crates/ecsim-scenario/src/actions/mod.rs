@@ -2,7 +2,7 @@
 //! request lowered into the engine's [`Action`], replayed in (at, file index) order so that
 //! references resolve against what earlier actions defined.
 
-mod capacity;
+pub(crate) mod capacity;
 mod cluster;
 mod container_instance;
 pub(crate) mod faults;
