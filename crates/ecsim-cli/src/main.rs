@@ -149,6 +149,17 @@ enum Command {
         #[arg(long)]
         seed: Option<u64>,
     },
+    /// Prints a JSON Schema (draft 2020-12) of the scenario format (SPEC §13.4).
+    ///
+    /// Generated from the tables the loader reads with and the AWS API model of each ECS
+    /// request, so it says what a scenario may contain in shape: members, JSON types, enums,
+    /// ranges and required members. References, limits and combinations of fields are checked
+    /// by `ecsim validate` alone.
+    ///
+    /// Example: `ecsim schema > scenario.schema.json`, then in an editor's settings map
+    /// `scenarios/*.json` to it, or check a file with any JSON Schema validator, e.g.
+    /// `check-jsonschema --schemafile scenario.schema.json scenarios/quickstart.json`.
+    Schema,
     /// Draws one self-contained HTML page of a run directory (or a sweep directory).
     ///
     /// Example: `ecsim run scenarios/quickstart.json && ecsim report results/quickstart`
@@ -243,6 +254,14 @@ fn main() -> ExitCode {
             Ok(0)
         }
         Command::Validate { scenario } => validate(&scenario, deny_warnings),
+        Command::Schema => {
+            let schema = ecsim_scenario::schema();
+            out!(
+                "{}",
+                serde_json::to_string_pretty(&schema).unwrap_or_default()
+            );
+            Ok(0)
+        }
         Command::Report { dir, out } => ecsim_cli::report::report(&dir, out).map(|path| {
             out!("wrote {}", path.display());
             0

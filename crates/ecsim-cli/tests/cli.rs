@@ -261,6 +261,14 @@ fn bad_input_is_exit_2_with_path_and_nothing_written() {
             &["actions[2].input.count", "three"],
         ),
         (
+            "value-outside-enum.json",
+            &[
+                "actions[2].input.availabilityZoneRebalancing",
+                "SOMETIMES",
+                "expected one of ENABLED, DISABLED",
+            ],
+        ),
+        (
             "unknown-action.json",
             &["actions[1].action", "LaunchRockets"],
         ),
@@ -729,4 +737,28 @@ fn zero_time_churn_ends_at_the_event_budget() {
         "{err}"
     );
     assert!(!out_dir.exists());
+}
+
+/// `ecsim schema` prints the JSON Schema of the scenario format (SPEC §13.4), and says so in its
+/// help.
+#[test]
+fn schema_prints_a_draft_2020_12_json_schema() {
+    let out = ecsim(&["schema"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+    assert_eq!(
+        schema["$defs"]["CreateServiceRequest"]["properties"]["availabilityZoneRebalancing"]
+            ["$ref"],
+        "#/$defs/AvailabilityZoneRebalancing"
+    );
+    let help = text(&ecsim(&["schema", "--help"]).stdout);
+    assert!(help.contains("JSON Schema (draft 2020-12)"), "{help}");
+    assert!(
+        help.contains("Example: `ecsim schema > scenario.schema.json`"),
+        "{help}"
+    );
 }

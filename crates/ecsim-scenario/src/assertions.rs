@@ -11,7 +11,7 @@ use serde_json::Value;
 use Field::Used;
 
 /// The assertion types, in the order SPEC §3 shows them.
-const ASSERTIONS: [&str; 8] = [
+pub(crate) const ASSERTIONS: [&str; 8] = [
     "minHealthyTasks",
     "deploymentCompletes",
     "serviceSteadyBy",
@@ -74,15 +74,25 @@ pub(crate) fn read(
     out
 }
 
+/// The fields an assertion of type `kind` (one of [`ASSERTIONS`]) accepts.
+pub(crate) fn fields_of(kind: &str) -> Vec<(&'static str, Field)> {
+    let own: &[&str] = match kind {
+        "minHealthyTasks" => &["cluster", "service", "atLeast", "from", "until"],
+        "deploymentCompletes" => &["cluster", "service", "within"],
+        "serviceSteadyBy" => &["cluster", "service", "by"],
+        "maxInstances" => &["cluster", "capacityProvider", "atMost"],
+        "maxCostPerHour" | "maxPlacementFailures" | "maxActionErrors" => &["atMost"],
+        _ => &["cluster", "atMost"],
+    };
+    std::iter::once("type")
+        .chain(own.iter().copied())
+        .map(|f| (f, Used))
+        .collect()
+}
+
 /// maxPlacementFailures and maxActionErrors: `atMost`, required.
 fn count_assertion(cx: &mut Cx, item: &Value, p: &Path, kind: &str) -> Option<Assertion> {
-    let a = object(
-        cx,
-        item,
-        p,
-        "an assertion",
-        &[("type", Used), ("atMost", Used)],
-    )?;
+    let a = object(cx, item, p, "an assertion", &fields_of(kind))?;
     if !a.has("atMost") {
         a.missing(cx, "atMost", "the most allowed, e.g. \"atMost\": 0");
         return None;
@@ -106,17 +116,7 @@ fn capacity_assertion(
     kind: &str,
     refs: &Refs,
 ) -> Option<Assertion> {
-    let fields: &[(&str, Field)] = match kind {
-        "maxInstances" => &[
-            ("type", Used),
-            ("cluster", Used),
-            ("capacityProvider", Used),
-            ("atMost", Used),
-        ],
-        "maxCostPerHour" => &[("type", Used), ("atMost", Used)],
-        _ => &[("type", Used), ("cluster", Used), ("atMost", Used)],
-    };
-    let a = object(cx, item, p, "an assertion", fields)?;
+    let a = object(cx, item, p, "an assertion", &fields_of(kind))?;
     let errors = cx.error_count();
     let mut cluster = None;
     if let Some(text) = a.str(cx, "cluster") {
@@ -215,14 +215,7 @@ fn service_assertion(
     refs: &Refs,
     horizon: Option<SimDuration>,
 ) -> Option<Assertion> {
-    let own: &[(&str, Field)] = match kind {
-        "minHealthyTasks" => &[("atLeast", Used), ("from", Used), ("until", Used)],
-        "deploymentCompletes" => &[("within", Used)],
-        _ => &[("by", Used)],
-    };
-    let mut fields = vec![("type", Used), ("cluster", Used), ("service", Used)];
-    fields.extend_from_slice(own);
-    let a = object(cx, item, p, "an assertion", &fields)?;
+    let a = object(cx, item, p, "an assertion", &fields_of(kind))?;
     let errors = cx.error_count();
     let cluster_text = match a.get("cluster") {
         Some(_) => a.str(cx, "cluster"),

@@ -562,21 +562,72 @@ pub(crate) fn object<'v>(
     what: &str,
     fields: &[(&str, Field)],
 ) -> Option<Obj<'v>> {
+    read_object(cx, value, path, what, None, fields)
+}
+
+/// Reads `value` as an object of the API model's structure `shape`: `fields` says what ecsim does
+/// with the members it reads (`Used`, `Checked`); every other member of the shape is accepted,
+/// checked against the model ([`crate::model::check`]) and recorded as ignored. A member neither
+/// lists is an unknown field.
+pub(crate) fn object_in<'v>(
+    cx: &mut Cx,
+    value: &'v Value,
+    path: &Path,
+    what: &str,
+    shape: &str,
+    fields: &[(&str, Field)],
+) -> Option<Obj<'v>> {
+    read_object(cx, value, path, what, Some(shape), fields)
+}
+
+fn read_object<'v>(
+    cx: &mut Cx,
+    value: &'v Value,
+    path: &Path,
+    what: &str,
+    shape: Option<&str>,
+    fields: &[(&str, Field)],
+) -> Option<Obj<'v>> {
     let Value::Object(map) = value else {
         cx.error_value(path, value, format!("expected an object ({what})"));
         return None;
     };
+    let members = shape.map(|s| &crate::model::model().shape(s).members);
+    let member = |key: &str| members.and_then(|m| m.get(key)).map(|r| r.shape.as_str());
+    let owner = shape
+        .map(|s| s.strip_suffix("Request").unwrap_or(s))
+        .unwrap_or("");
+    let names = || {
+        let mut names: Vec<&str> = fields.iter().map(|(n, _)| *n).collect();
+        for m in members.into_iter().flat_map(|m| m.keys()) {
+            if !names.contains(&m.as_str()) {
+                names.push(m);
+            }
+        }
+        if members.is_some() {
+            names.sort_unstable();
+        }
+        names
+    };
     let mut aliases: Vec<(String, &'v str)> = Vec::new();
     for (key, v) in map {
-        match fields.iter().find(|(name, _)| name == key) {
-            Some((_, Field::Ignored | Field::Checked)) => {
+        let field = fields.iter().find(|(name, _)| name == key).map(|(_, f)| *f);
+        match (field, member(key)) {
+            (Some(Field::Ignored) | None, Some(shape)) => {
+                if !v.is_null() {
+                    cx.ignore(&path.key(key));
+                    let member = format!("{owner}.{key}");
+                    crate::model::check(cx, v, &path.key(key), shape, &member);
+                }
+            }
+            (Some(Field::Ignored | Field::Checked), _) => {
                 if !v.is_null() {
                     cx.ignore(&path.key(key));
                 }
             }
-            Some((_, Field::Used)) => {}
-            None => {
-                let names: Vec<&str> = fields.iter().map(|(n, _)| *n).collect();
+            (Some(Field::Used), _) => {}
+            (None, None) => {
+                let names = names();
                 cx.error_key(&path.key(key), unknown_message("field", key, &names));
                 if let Some(close) = closest(key, &names) {
                     aliases.push((close.to_string(), key.as_str()));
@@ -590,11 +641,25 @@ pub(crate) fn object<'v>(
     let claimed = |name: &str, aliases: &[(String, &str)]| {
         aliases.iter().filter(|(close, _)| close == name).count()
     };
-    let aliases = aliases
+    let aliases: Vec<(String, &'v str)> = aliases
         .iter()
         .filter(|(close, _)| !map.contains_key(close.as_str()) && claimed(close, &aliases) == 1)
         .cloned()
         .collect();
+    // API: the model's required members that ecsim does not read must still be given.
+    if let Some(shape) = shape {
+        for name in &crate::model::model().shape(shape).required {
+            let read = fields.iter().any(|(n, _)| n == name);
+            let given = map.get(name).is_some_and(|v| !v.is_null())
+                || aliases.iter().any(|(close, _)| close == name);
+            if !read && !given {
+                cx.error(
+                    &path.key(name),
+                    format!("missing required field '{name}' (API model: {shape})"),
+                );
+            }
+        }
+    }
     Some(Obj {
         map,
         path: path.clone(),

@@ -32,9 +32,11 @@ mod duration;
 mod error;
 mod faults;
 mod locate;
+mod model;
 mod path;
 mod placement;
 mod refs;
+mod schema;
 mod simulation;
 mod top;
 
@@ -43,6 +45,7 @@ pub use document::{MAX_ACTIONS, MAX_ACTION_BYTES, MAX_FIELD_BYTES, MAX_FILE_BYTE
 pub use duration::{parse_duration, parse_start_time};
 pub use error::{ScenarioError, ScenarioWarning};
 pub use locate::{locate, locate_key};
+pub use schema::schema;
 
 use sha2::{Digest, Sha256};
 

@@ -121,8 +121,8 @@ fn block_timings(cx: &mut Cx, o: &Obj<'_>) -> Timings {
     merged
 }
 
-/// The `simulation` block of RegisterTaskDefinition, RunTask, StartTask and CreateService.
-pub(crate) fn task_simulation(cx: &mut Cx, value: &Value, path: &Path) -> TaskSimulation {
+/// The members of a task's `simulation` block.
+pub(crate) fn task_simulation_fields() -> Vec<(&'static str, Field)> {
     // A task's block: instanceLaunch applies to instances, not tasks.
     let mut fields = timing_fields(&["instanceLaunch"]);
     // healthyAfter and unhealthyProbability decide when a service task is healthy and whether it
@@ -134,6 +134,22 @@ pub(crate) fn task_simulation(cx: &mut Cx, value: &Value, path: &Path) -> TaskSi
         "failToStartProbability",
         "unhealthyProbability",
     ]));
+    fields
+}
+
+/// The members of LaunchContainerInstances' `simulation` block.
+pub(crate) const LAUNCH_SIMULATION_FIELDS: [(&str, Field); 2] =
+    [("instanceLaunch", Field::Used), ("timings", Field::Used)];
+
+/// The members of CreateCluster's `simulation` block.
+pub(crate) const CLUSTER_SIMULATION_FIELDS: [(&str, Field); 2] = [
+    ("fargateSpotCapacity", Field::Used),
+    ("fargateSpotInterruptionsPerHour", Field::Used),
+];
+
+/// The `simulation` block of RegisterTaskDefinition, RunTask, StartTask and CreateService.
+pub(crate) fn task_simulation(cx: &mut Cx, value: &Value, path: &Path) -> TaskSimulation {
+    let fields = task_simulation_fields();
     let mut sim = TaskSimulation::default();
     let Some(o) = object(cx, value, path, "a simulation block", &fields) else {
         return sim;
@@ -163,8 +179,13 @@ pub(crate) fn task_simulation(cx: &mut Cx, value: &Value, path: &Path) -> TaskSi
 /// The `simulation` block of LaunchContainerInstances: timings only.
 pub(crate) fn launch_simulation(cx: &mut Cx, value: &Value, path: &Path) -> Timings {
     // Only instanceLaunch applies to instances; the task timings belong on tasks.
-    let fields = used(&["instanceLaunch", "timings"]);
-    match object(cx, value, path, "a simulation block", &fields) {
+    match object(
+        cx,
+        value,
+        path,
+        "a simulation block",
+        &LAUNCH_SIMULATION_FIELDS,
+    ) {
         Some(o) => block_timings(cx, &o),
         None => Timings::default(),
     }
@@ -181,10 +202,7 @@ pub(crate) fn cluster_simulation(cx: &mut Cx, value: &Value, path: &Path) -> Far
         value,
         path,
         "a simulation block {\"fargateSpotCapacity\": ..., \"fargateSpotInterruptionsPerHour\": ...}",
-        &[
-            ("fargateSpotCapacity", Field::Used),
-            ("fargateSpotInterruptionsPerHour", Field::Used),
-        ],
+        &CLUSTER_SIMULATION_FIELDS,
     ) else {
         return sim;
     };

@@ -18,7 +18,8 @@ use std::collections::BTreeMap;
 
 use Field::Used;
 
-const TOP_FIELDS: [(&str, Field); 17] = [
+/// The scenario's top-level fields (SPEC §3).
+pub(crate) const TOP_FIELDS: [(&str, Field); 17] = [
     ("schemaVersion", Used),
     ("name", Used),
     ("description", Used),

@@ -1374,9 +1374,26 @@ fn deployment_configuration() {
         "expected true or false",
     );
     find(
-        &with(r#"{ "strategy": "ROLLING" }"#),
+        &with(r#"{ "strategy": "BLUE_GREEN" }"#),
         &format!("{path}.strategy"),
-        "unknown field 'strategy'",
+        "expected ROLLING: ecsim simulates rolling deployments only",
+    );
+    find(
+        &with(r#"{ "strategy": "ROLING" }"#),
+        &format!("{path}.strategy"),
+        "expected ROLLING",
+    );
+    find(
+        &with(r#"{ "bakeTimeInMinutes": "5" }"#),
+        &format!("{path}.bakeTimeInMinutes"),
+        "expected an integer (API model: DeploymentConfiguration.bakeTimeInMinutes)",
+    );
+    find(
+        &with(
+            r#"{ "bakeTimeInMinutes": 5, "alarms": { "alarmNames": [], "enable": "yes", "rollback": true } }"#,
+        ),
+        &format!("{path}.alarms.enable"),
+        "expected true or false (API model: DeploymentAlarms.enable)",
     );
     find(
         &with(r#"[]"#),

@@ -9,12 +9,13 @@
 //! disassociating one that tasks use) is the engine's.
 
 mod group;
+pub(crate) use group::SIMULATION_FIELDS;
 
 use super::cluster::is_name;
 use super::cluster_ref;
 use super::launch::strategy;
 use super::query::include;
-use crate::cx::{object, Cx, Field, Obj};
+use crate::cx::{object, object_in, Cx, Field, Obj};
 use crate::path::Path;
 use crate::refs::{ProviderKind, ProviderName, ProviderRef, Refs};
 use ecsim_engine::capacity::{
@@ -25,7 +26,7 @@ use ecsim_engine::Action;
 use ecsim_kernel::SimDuration;
 use serde_json::Value;
 
-use Field::{Checked, Ignored, Used};
+use Field::{Checked, Used};
 
 /// API: ManagedScaling.targetCapacity, "Valid Range: Minimum value of 1. Maximum value of 100."
 const TARGET_CAPACITY_MAX: i64 = 100;
@@ -220,16 +221,13 @@ pub(crate) fn create(
     path: &Path,
     simulation: Option<(&Value, Path)>,
 ) -> Option<Action> {
-    let o = object(
+    let o = object_in(
         cx,
         input,
         path,
         "the CreateCapacityProvider request",
-        &[
-            ("autoScalingGroupProvider", Used),
-            ("name", Used),
-            ("tags", Ignored),
-        ],
+        "CreateCapacityProviderRequest",
+        &[("autoScalingGroupProvider", Used), ("name", Used)],
     )?;
     let errors = cx.error_count();
     let name = provider_name(cx, refs, &o);
@@ -389,11 +387,12 @@ fn group_provider(
 /// API: UpdateCapacityProvider: the fields of `autoScalingGroupProvider` given
 /// (AutoScalingGroupProviderUpdate); the rest keeps its value.
 pub(crate) fn update(cx: &mut Cx, refs: &mut Refs, input: &Value, path: &Path) -> Option<Action> {
-    let o = object(
+    let o = object_in(
         cx,
         input,
         path,
         "the UpdateCapacityProvider request",
+        "UpdateCapacityProviderRequest",
         &[("autoScalingGroupProvider", Used), ("name", Used)],
     )?;
     let errors = cx.error_count();
@@ -468,11 +467,12 @@ pub(crate) fn update(cx: &mut Cx, refs: &mut Refs, input: &Value, path: &Path) -
 /// (still associated with a cluster, or used by a service) is the engine's to decide; see
 /// [`crate::refs`] for what later actions may still name.
 pub(crate) fn delete(cx: &mut Cx, refs: &mut Refs, input: &Value, path: &Path) -> Option<Action> {
-    let o = object(
+    let o = object_in(
         cx,
         input,
         path,
         "the DeleteCapacityProvider request",
+        "DeleteCapacityProviderRequest",
         &[("capacityProvider", Used)],
     )?;
     let name = group_provider(
@@ -493,11 +493,12 @@ pub(crate) fn delete(cx: &mut Cx, refs: &mut Refs, input: &Value, path: &Path) -
 /// lists them as failures, as DescribeServices does). RULE: `maxResults` (1–10) and `nextToken`
 /// are validated and ignored: the response lists every provider asked for in one page.
 pub(crate) fn describe(cx: &mut Cx, refs: &mut Refs, input: &Value, path: &Path) -> Option<Action> {
-    let o = object(
+    let o = object_in(
         cx,
         input,
         path,
         "the DescribeCapacityProviders request",
+        "DescribeCapacityProvidersRequest",
         &[
             ("capacityProviders", Used),
             ("include", Checked),
@@ -561,11 +562,12 @@ pub(crate) fn put_cluster_capacity_providers(
     input: &Value,
     path: &Path,
 ) -> Option<Action> {
-    let o = object(
+    let o = object_in(
         cx,
         input,
         path,
         "the PutClusterCapacityProviders request",
+        "PutClusterCapacityProvidersRequest",
         &[
             ("capacityProviders", Used),
             ("cluster", Used),

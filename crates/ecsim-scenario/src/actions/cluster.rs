@@ -3,7 +3,7 @@
 
 use super::capacity::cluster_capacity;
 use super::cluster_ref;
-use crate::cx::{as_str, object, unknown_message, Cx, Field, Obj};
+use crate::cx::{as_str, object, object_in, unknown_message, Cx, Field, Obj};
 use crate::path::Path;
 use crate::refs::Refs;
 use crate::simulation::cluster_simulation;
@@ -31,19 +31,17 @@ pub(crate) fn create_cluster(
     path: &Path,
     simulation: Option<(&Value, Path)>,
 ) -> Option<Action> {
-    let o = object(
+    let o = object_in(
         cx,
         input,
         path,
         "the CreateCluster request",
+        "CreateClusterRequest",
         &[
             ("capacityProviders", Field::Used),
             ("clusterName", Field::Used),
-            ("configuration", Field::Ignored),
             ("defaultCapacityProviderStrategy", Field::Used),
-            ("serviceConnectDefaults", Field::Ignored),
             ("settings", Field::Checked),
-            ("tags", Field::Ignored),
         ],
     )?;
     let errors = cx.error_count();
@@ -93,11 +91,12 @@ pub(crate) fn delete_cluster(
     input: &Value,
     path: &Path,
 ) -> Option<Action> {
-    let o = object(
+    let o = object_in(
         cx,
         input,
         path,
         "the DeleteCluster request",
+        "DeleteClusterRequest",
         &[("cluster", Field::Used)],
     )?;
     let cluster = cluster_ref(cx, refs, &o, true)?;
@@ -112,11 +111,12 @@ pub(crate) fn update_cluster_settings(
     input: &Value,
     path: &Path,
 ) -> Option<Action> {
-    let o = object(
+    let o = object_in(
         cx,
         input,
         path,
         "the UpdateClusterSettings request",
+        "UpdateClusterSettingsRequest",
         &[("cluster", Field::Used), ("settings", Field::Checked)],
     )?;
     let errors = cx.error_count();

@@ -3,7 +3,7 @@
 //! LaunchContainerInstances.
 
 use super::{check_refs, cluster_ref, instance_list, IdKind};
-use crate::cx::{as_array, as_int, as_str, object, Cx, Field, Obj};
+use crate::cx::{as_array, as_int, as_str, object, object_in, Cx, Field, Obj};
 use crate::path::Path;
 use crate::refs::Refs;
 use ecsim_engine::{Action, RegisterContainerInstance, TargetedAttribute};
@@ -125,19 +125,17 @@ pub(crate) fn plain_attributes(cx: &mut Cx, value: &Value, path: &Path) -> Vec<A
 /// API: RegisterContainerInstance. The instance is ACTIVE at once, with `totalResources` CPU and
 /// MEMORY required (SPEC §2).
 pub(crate) fn register(cx: &mut Cx, refs: &mut Refs, input: &Value, path: &Path) -> Option<Action> {
-    let o = object(
+    let o = object_in(
         cx,
         input,
         path,
         "the RegisterContainerInstance request",
+        "RegisterContainerInstanceRequest",
         &[
             ("attributes", Field::Used),
             ("cluster", Field::Used),
-            ("containerInstanceArn", Field::Ignored),
             ("instanceIdentityDocument", Field::Used),
-            ("instanceIdentityDocumentSignature", Field::Ignored),
             ("platformDevices", Field::Used),
-            ("tags", Field::Ignored),
             ("totalResources", Field::Used),
             ("versionInfo", Field::Used),
         ],
@@ -174,16 +172,13 @@ pub(crate) fn register(cx: &mut Cx, refs: &mut Refs, input: &Value, path: &Path)
     }
     let mut agent_version = None;
     if let Some(v) = o.get("versionInfo") {
-        if let Some(vi) = object(
+        if let Some(vi) = object_in(
             cx,
             v,
             &o.at("versionInfo"),
             "the version info",
-            &[
-                ("agentHash", Field::Ignored),
-                ("agentVersion", Field::Used),
-                ("dockerVersion", Field::Ignored),
-            ],
+            "VersionInfo",
+            &[("agentVersion", Field::Used)],
         ) {
             agent_version = vi.str(cx, "agentVersion").map(str::to_string);
         }
@@ -439,11 +434,12 @@ pub(crate) fn deregister(
     input: &Value,
     path: &Path,
 ) -> Option<Action> {
-    let o = object(
+    let o = object_in(
         cx,
         input,
         path,
         "the DeregisterContainerInstance request",
+        "DeregisterContainerInstanceRequest",
         &[
             ("cluster", Field::Used),
             ("containerInstance", Field::Used),
@@ -484,11 +480,12 @@ pub(crate) fn update_state(
     input: &Value,
     path: &Path,
 ) -> Option<Action> {
-    let o = object(
+    let o = object_in(
         cx,
         input,
         path,
         "the UpdateContainerInstancesState request",
+        "UpdateContainerInstancesStateRequest",
         &[
             ("cluster", Field::Used),
             ("containerInstances", Field::Used),
@@ -571,11 +568,12 @@ pub(crate) fn put_attributes(
     input: &Value,
     path: &Path,
 ) -> Option<Action> {
-    let o = object(
+    let o = object_in(
         cx,
         input,
         path,
         "the PutAttributes request",
+        "PutAttributesRequest",
         &[("attributes", Field::Used), ("cluster", Field::Used)],
     )?;
     let cluster = cluster_ref(cx, refs, &o, false);
@@ -593,11 +591,12 @@ pub(crate) fn delete_attributes(
     input: &Value,
     path: &Path,
 ) -> Option<Action> {
-    let o = object(
+    let o = object_in(
         cx,
         input,
         path,
         "the DeleteAttributes request",
+        "DeleteAttributesRequest",
         &[("attributes", Field::Used), ("cluster", Field::Used)],
     )?;
     let cluster = cluster_ref(cx, refs, &o, false);

@@ -11,6 +11,17 @@ use serde_json::Value;
 
 use Field::Used;
 
+/// The InterruptSpot input (SPEC §2).
+pub(crate) const INTERRUPT_SPOT_FIELDS: [(&str, Field); 4] = [
+    ("capacityProvider", Used),
+    ("cluster", Used),
+    ("count", Used),
+    ("fraction", Used),
+];
+
+/// The FailAvailabilityZone and RestoreAvailabilityZone input (SPEC §2).
+pub(crate) const ZONE_FIELDS: [(&str, Field); 1] = [("availabilityZone", Used)];
+
 /// InterruptSpot: FARGATE_SPOT tasks (of one cluster, or of every cluster) or a spot group's
 /// instances get the two-minute warning, then stop. Exactly one of `count` (at least 1) and
 /// `fraction` (above 0, at most 1) says how many.
@@ -25,12 +36,7 @@ pub(crate) fn interrupt_spot(
         input,
         path,
         "the InterruptSpot input",
-        &[
-            ("capacityProvider", Used),
-            ("cluster", Used),
-            ("count", Used),
-            ("fraction", Used),
-        ],
+        &INTERRUPT_SPOT_FIELDS,
     )?;
     let errors = cx.error_count();
     let provider = o
@@ -144,7 +150,7 @@ pub(crate) fn availability_zone(
     } else {
         "the RestoreAvailabilityZone input"
     };
-    let o = object(cx, input, path, what, &[("availabilityZone", Used)])?;
+    let o = object(cx, input, path, what, &ZONE_FIELDS)?;
     let zone = o.req_str(
         cx,
         "availabilityZone",

@@ -8,7 +8,7 @@
 //! neither a launch type nor a strategy, are the engine's (`ECS Action Error`).
 
 use super::task::Resolved;
-use crate::cx::{object, Cx, Field, Obj};
+use crate::cx::{object, object_in, Cx, Field, Obj};
 use crate::path::Path;
 use crate::refs::{ProviderKind, ProviderName, Refs, Revision, Runs};
 use ecsim_engine::capacity::{fargate_size_is_valid, StrategyItem, FARGATE_SIZE_ERROR};
@@ -432,18 +432,20 @@ pub(crate) fn network_configuration(
     value: &Value,
     path: &Path,
 ) -> Option<Vec<String>> {
-    let n = object(
+    let n = object_in(
         cx,
         value,
         path,
         "a network configuration {\"awsvpcConfiguration\": {\"subnets\": [...]}}",
+        "NetworkConfiguration",
         &[("awsvpcConfiguration", Used)],
     )?;
-    let a = object(
+    let a = object_in(
         cx,
         n.get("awsvpcConfiguration")?,
         &n.at("awsvpcConfiguration"),
         "an awsvpc configuration {\"subnets\": [...]}",
+        "AwsVpcConfiguration",
         &[
             ("assignPublicIp", Checked),
             ("securityGroups", Checked),

@@ -4,7 +4,7 @@
 //! the target group's health check, deregistration while DEACTIVATING.
 
 use super::task::Resolved;
-use crate::cx::{object, Cx, Field, Obj};
+use crate::cx::{object, object_in, Cx, Field, Obj};
 use crate::path::Path;
 use ecsim_model::LoadBalancerTiming;
 use serde_json::Value;
@@ -55,11 +55,12 @@ fn load_balancer(
     resolved: Option<&Resolved>,
     action: &str,
 ) {
-    let Some(lb) = object(
+    let Some(lb) = object_in(
         cx,
         value,
         path,
         "a load balancer {\"targetGroupArn\": ..., \"containerName\": ..., \"containerPort\": ...}",
+        "LoadBalancer",
         &LOAD_BALANCER_FIELDS,
     ) else {
         return;

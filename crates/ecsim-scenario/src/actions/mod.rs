@@ -2,15 +2,15 @@
 //! request lowered into the engine's [`Action`], replayed in (at, file index) order so that
 //! references resolve against what earlier actions defined.
 
-mod capacity;
+pub(crate) mod capacity;
 mod cluster;
 mod container_instance;
-mod faults;
+pub(crate) mod faults;
 mod launch;
 mod load_balancer;
 mod query;
 mod service;
-mod simulator;
+pub(crate) mod simulator;
 mod task;
 pub(crate) mod task_definition;
 mod task_set;
@@ -72,7 +72,7 @@ pub(crate) const NOT_SIMULATED: [&str; 2] =
     ["DescribeInstanceImageMetadata", "StartInstanceRefresh"];
 
 /// The simulator's own actions (not part of the ECS API).
-const SIMULATOR_ACTIONS: [&str; 9] = [
+pub(crate) const SIMULATOR_ACTIONS: [&str; 9] = [
     "LaunchContainerInstances",
     "TerminateContainerInstances",
     "DisconnectAgent",
@@ -85,7 +85,7 @@ const SIMULATOR_ACTIONS: [&str; 9] = [
 ];
 
 /// Actions that accept a `simulation` block (SPEC §3), among those simulated.
-const WITH_SIMULATION: [&str; 8] = [
+pub(crate) const WITH_SIMULATION: [&str; 8] = [
     "CreateCluster",
     "CreateCapacityProvider",
     "RegisterTaskDefinition",
@@ -94,6 +94,14 @@ const WITH_SIMULATION: [&str; 8] = [
     "StopTask",
     "CreateService",
     "LaunchContainerInstances",
+];
+
+/// An action's envelope (SPEC §3).
+pub(crate) const ENVELOPE_FIELDS: [(&str, Field); 4] = [
+    ("at", Field::Used),
+    ("action", Field::Used),
+    ("input", Field::Used),
+    ("simulation", Field::Used),
 ];
 
 /// The actions that define a name later actions refer to.
@@ -290,12 +298,7 @@ fn envelope<'v>(
         value,
         path,
         "an action {\"at\": ..., \"action\": ..., \"input\": {...}}",
-        &[
-            ("at", Field::Used),
-            ("action", Field::Used),
-            ("input", Field::Used),
-            ("simulation", Field::Used),
-        ],
+        &ENVELOPE_FIELDS,
     )?;
     let at = match o.get("at") {
         Some(v) => as_duration(cx, v, &o.at("at")).map(|d| SimTime(d.ms())),

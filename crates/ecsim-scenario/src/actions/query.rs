@@ -2,7 +2,7 @@
 //! ListContainerInstances, DescribeContainerInstances, DescribeTasks and ListAttributes.
 
 use super::{check_refs, cluster_ref, instance_list, IdKind};
-use crate::cx::{object, Cx, Field, Obj};
+use crate::cx::{object_in, Cx, Field, Obj};
 use crate::path::Path;
 use crate::placement::expression;
 use crate::refs::Refs;
@@ -27,11 +27,12 @@ pub(crate) fn list_container_instances(
     input: &Value,
     path: &Path,
 ) -> Option<Action> {
-    let o = object(
+    let o = object_in(
         cx,
         input,
         path,
         "the ListContainerInstances request",
+        "ListContainerInstancesRequest",
         &[
             ("cluster", Used),
             ("filter", Used),
@@ -93,11 +94,12 @@ pub(crate) fn describe_container_instances(
     input: &Value,
     path: &Path,
 ) -> Option<Action> {
-    let o = object(
+    let o = object_in(
         cx,
         input,
         path,
         "the DescribeContainerInstances request",
+        "DescribeContainerInstancesRequest",
         &[
             ("cluster", Used),
             ("containerInstances", Used),
@@ -133,11 +135,12 @@ pub(crate) fn describe_tasks(
     input: &Value,
     path: &Path,
 ) -> Option<Action> {
-    let o = object(
+    let o = object_in(
         cx,
         input,
         path,
         "the DescribeTasks request",
+        "DescribeTasksRequest",
         &[("cluster", Used), ("include", Checked), ("tasks", Used)],
     )?;
     let cluster = cluster_ref(cx, refs, &o, false);
@@ -175,11 +178,12 @@ pub(crate) fn list_attributes(
     input: &Value,
     path: &Path,
 ) -> Option<Action> {
-    let o = object(
+    let o = object_in(
         cx,
         input,
         path,
         "the ListAttributes request",
+        "ListAttributesRequest",
         &[
             ("attributeName", Used),
             ("attributeValue", Used),

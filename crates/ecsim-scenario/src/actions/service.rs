@@ -16,7 +16,7 @@ use super::load_balancer::{load_balancers, split_simulation};
 use super::query::include;
 use super::task::{constraint_total, simulation_block, task_definition, Resolved};
 use super::{check_refs, cluster_ref, IdKind};
-use crate::cx::{object, Cx, Field, Obj};
+use crate::cx::{object, object_in, Cx, Field, Obj};
 use crate::path::Path;
 use crate::placement::{constraints, strategies, ConstraintSite, CONSTRAINTS_MAX};
 use crate::refs::{Refs, Runs, ServiceRef};
@@ -27,65 +27,45 @@ use ecsim_engine::service::{
 use ecsim_engine::{Action, CreateService, UpdateService};
 use serde_json::Value;
 
-use Field::{Checked, Ignored, Used};
+use Field::{Checked, Used};
 
-/// API: CreateService request parameters. `availabilityZoneRebalancing` and
-/// `vpcLatticeConfigurations` are later additions to the API than the reference ecsim follows;
-/// they are accepted and ignored so that the JSON of a current CLI pastes as is.
-const CREATE_SERVICE_FIELDS: [(&str, Field); 26] = [
-    ("availabilityZoneRebalancing", Ignored),
+/// API: CreateService request parameters that ecsim reads; the API model supplies the others
+/// (accepted, checked and ignored: SPEC §2).
+const CREATE_SERVICE_FIELDS: [(&str, Field); 15] = [
     ("capacityProviderStrategy", Used),
-    ("clientToken", Ignored),
     ("cluster", Used),
     ("deploymentConfiguration", Used),
     ("deploymentController", Used),
     ("desiredCount", Used),
-    ("enableECSManagedTags", Ignored),
-    ("enableExecuteCommand", Ignored),
     ("healthCheckGracePeriodSeconds", Used),
     ("launchType", Used),
     ("loadBalancers", Used),
     ("networkConfiguration", Used),
     ("placementConstraints", Used),
     ("placementStrategy", Used),
-    ("platformVersion", Ignored),
     ("propagateTags", Checked),
-    ("role", Ignored),
     ("schedulingStrategy", Used),
-    ("serviceConnectConfiguration", Ignored),
     ("serviceName", Used),
-    ("serviceRegistries", Ignored),
-    ("tags", Ignored),
     ("taskDefinition", Used),
-    ("volumeConfigurations", Ignored),
-    ("vpcLatticeConfigurations", Ignored),
 ];
 
-/// API: UpdateService request parameters (the two later additions as in CreateService).
+/// API: UpdateService request parameters that ecsim reads (the others as in CreateService).
 /// `networkConfiguration` is used for its presence only (a change of network starts a
 /// deployment); its content is listed as ignored.
-const UPDATE_SERVICE_FIELDS: [(&str, Field); 21] = [
-    ("availabilityZoneRebalancing", Ignored),
+const UPDATE_SERVICE_FIELDS: [(&str, Field); 13] = [
     ("capacityProviderStrategy", Used),
     ("cluster", Used),
     ("deploymentConfiguration", Used),
     ("desiredCount", Used),
-    ("enableECSManagedTags", Ignored),
-    ("enableExecuteCommand", Ignored),
     ("forceNewDeployment", Used),
     ("healthCheckGracePeriodSeconds", Used),
     ("loadBalancers", Used),
     ("networkConfiguration", Used),
     ("placementConstraints", Used),
     ("placementStrategy", Used),
-    ("platformVersion", Ignored),
     ("propagateTags", Checked),
     ("service", Used),
-    ("serviceConnectConfiguration", Ignored),
-    ("serviceRegistries", Ignored),
     ("taskDefinition", Used),
-    ("volumeConfigurations", Ignored),
-    ("vpcLatticeConfigurations", Ignored),
 ];
 
 /// SPEC §3: "≤ 5000 tasks per service" (the ECS service quota).
@@ -284,19 +264,32 @@ fn deployment_configuration(
     controller: DeploymentController,
 ) -> Option<DeploymentConfigurationInput> {
     let value = o.get("deploymentConfiguration")?;
-    let d = object(
+    let d = object_in(
         cx,
         value,
         &o.at("deploymentConfiguration"),
         "a deployment configuration {\"minimumHealthyPercent\": ..., \"maximumPercent\": ...}",
+        "DeploymentConfiguration",
         &[
-            ("alarms", Ignored),
             ("deploymentCircuitBreaker", Used),
             ("maximumPercent", Used),
             ("minimumHealthyPercent", Used),
+            ("strategy", Checked),
         ],
     )?;
     let errors = cx.error_count();
+    // RULE: ecsim simulates rolling deployments only; the model's other deployment strategies
+    // (BLUE_GREEN, LINEAR, CANARY) would change scheduling, so they are refused rather than
+    // ignored.
+    if let Some(v) = d.get("strategy") {
+        if v.as_str() != Some("ROLLING") {
+            d.error_field(
+                cx,
+                "strategy",
+                "expected ROLLING: ecsim simulates rolling deployments only (API: DeploymentConfiguration.strategy)",
+            );
+        }
+    }
     // RULE: the API gives no range; minimumHealthyPercent is a share of desiredCount that must
     // stay healthy, so more than 100 could never be met.
     let minimum_healthy_percent = d
@@ -352,11 +345,12 @@ fn deployment_configuration(
 
 /// API: DeploymentCircuitBreaker — `enable` and `rollback`, both required.
 fn circuit_breaker(cx: &mut Cx, value: &Value, path: &Path) -> Option<CircuitBreaker> {
-    let c = object(
+    let c = object_in(
         cx,
         value,
         path,
         "a deployment circuit breaker {\"enable\": true, \"rollback\": true}",
+        "DeploymentCircuitBreaker",
         &[("enable", Used), ("rollback", Used)],
     )?;
     let mut flag = |name: &str, hint: &str| -> Option<bool> {
@@ -413,11 +407,12 @@ pub(crate) fn create_service(
     path: &Path,
     simulation: Option<(&Value, Path)>,
 ) -> Option<Action> {
-    let o = object(
+    let o = object_in(
         cx,
         input,
         path,
         "the CreateService request",
+        "CreateServiceRequest",
         &CREATE_SERVICE_FIELDS,
     )?;
     let errors = cx.error_count();
@@ -611,11 +606,12 @@ pub(crate) fn update_service(
     input: &Value,
     path: &Path,
 ) -> Option<Action> {
-    let o = object(
+    let o = object_in(
         cx,
         input,
         path,
         "the UpdateService request",
+        "UpdateServiceRequest",
         &UPDATE_SERVICE_FIELDS,
     )?;
     let errors = cx.error_count();
@@ -854,11 +850,12 @@ pub(crate) fn delete_service(
     input: &Value,
     path: &Path,
 ) -> Option<Action> {
-    let o = object(
+    let o = object_in(
         cx,
         input,
         path,
         "the DeleteService request",
+        "DeleteServiceRequest",
         &[("cluster", Used), ("force", Used), ("service", Used)],
     )?;
     let errors = cx.error_count();
@@ -886,11 +883,12 @@ pub(crate) fn update_task_protection(
     input: &Value,
     path: &Path,
 ) -> Option<Action> {
-    let o = object(
+    let o = object_in(
         cx,
         input,
         path,
         "the UpdateTaskProtection request",
+        "UpdateTaskProtectionRequest",
         &[
             ("cluster", Used),
             ("expiresInMinutes", Used),
@@ -972,11 +970,12 @@ pub(crate) fn describe_services(
     input: &Value,
     path: &Path,
 ) -> Option<Action> {
-    let o = object(
+    let o = object_in(
         cx,
         input,
         path,
         "the DescribeServices request",
+        "DescribeServicesRequest",
         &[("cluster", Used), ("include", Checked), ("services", Used)],
     )?;
     let errors = cx.error_count();

@@ -56,6 +56,17 @@ fn selector(cx: &mut Cx, refs: &Refs, o: &Obj<'_>) -> Option<InstanceSelector> {
     }
 }
 
+/// The LaunchContainerInstances input (SPEC §2).
+pub(crate) const LAUNCH_FIELDS: [(&str, Field); 7] = [
+    ("attributes", Used),
+    ("availabilityZones", Used),
+    ("capacityProvider", Used),
+    ("cluster", Used),
+    ("count", Used),
+    ("imageId", Used),
+    ("instanceType", Used),
+];
+
 /// LaunchContainerInstances: EC2 instances of a catalog type boot and register after
 /// `instanceLaunch`.
 pub(crate) fn launch(
@@ -70,15 +81,7 @@ pub(crate) fn launch(
         input,
         path,
         "the LaunchContainerInstances input",
-        &[
-            ("attributes", Used),
-            ("availabilityZones", Used),
-            ("capacityProvider", Used),
-            ("cluster", Used),
-            ("count", Used),
-            ("imageId", Used),
-            ("instanceType", Used),
-        ],
+        &LAUNCH_FIELDS,
     )?;
     let errors = cx.error_count();
     let cluster = cluster_ref(cx, refs, &o, false);
@@ -163,6 +166,14 @@ pub(crate) fn launch(
     }))
 }
 
+/// The TerminateContainerInstances input (SPEC §2).
+pub(crate) const TERMINATE_FIELDS: [(&str, Field); 4] = [
+    ("cluster", Used),
+    ("containerInstances", Used),
+    ("count", Used),
+    ("filter", Used),
+];
+
 /// TerminateContainerInstances: the selected instances (at most `count` of them) vanish.
 pub(crate) fn terminate(
     cx: &mut Cx,
@@ -175,12 +186,7 @@ pub(crate) fn terminate(
         input,
         path,
         "the TerminateContainerInstances input",
-        &[
-            ("cluster", Used),
-            ("containerInstances", Used),
-            ("count", Used),
-            ("filter", Used),
-        ],
+        &TERMINATE_FIELDS,
     )?;
     let cluster = cluster_ref(cx, refs, &o, false);
     let selector = selector(cx, refs, &o);
@@ -200,6 +206,13 @@ pub(crate) fn terminate(
     })
 }
 
+/// The DisconnectAgent and ReconnectAgent input (SPEC §2).
+pub(crate) const AGENT_FIELDS: [(&str, Field); 3] = [
+    ("cluster", Used),
+    ("containerInstances", Used),
+    ("filter", Used),
+];
+
 /// DisconnectAgent / ReconnectAgent: `agentConnected` false / true.
 pub(crate) fn agent(
     cx: &mut Cx,
@@ -213,17 +226,7 @@ pub(crate) fn agent(
     } else {
         "the DisconnectAgent input"
     };
-    let o = object(
-        cx,
-        input,
-        path,
-        what,
-        &[
-            ("cluster", Used),
-            ("containerInstances", Used),
-            ("filter", Used),
-        ],
-    )?;
+    let o = object(cx, input, path, what, &AGENT_FIELDS)?;
     let cluster = cluster_ref(cx, refs, &o, false);
     let selector = selector(cx, refs, &o);
     let (cluster, selector) = (cluster?, selector?);
@@ -234,15 +237,12 @@ pub(crate) fn agent(
     })
 }
 
+/// The Snapshot input (SPEC §2).
+pub(crate) const SNAPSHOT_FIELDS: [(&str, Field); 2] = [("cluster", Used), ("label", Used)];
+
 /// Snapshot: the state as Describe* would show it, of one cluster or of every cluster.
 pub(crate) fn snapshot(cx: &mut Cx, refs: &mut Refs, input: &Value, path: &Path) -> Option<Action> {
-    let o = object(
-        cx,
-        input,
-        path,
-        "the Snapshot input",
-        &[("cluster", Used), ("label", Used)],
-    )?;
+    let o = object(cx, input, path, "the Snapshot input", &SNAPSHOT_FIELDS)?;
     let cluster = if o.has("cluster") {
         Some(cluster_ref(cx, refs, &o, true)?)
     } else {

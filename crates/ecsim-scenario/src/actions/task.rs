@@ -6,7 +6,7 @@ use super::launch::{
 };
 use super::task_definition::{gpu_requirements, parse_cpu, parse_memory, reference_value};
 use super::{check_refs, cluster_ref, instance_list, IdKind};
-use crate::cx::{as_array, object, Cx, Field, Obj};
+use crate::cx::{as_array, object, object_in, Cx, Field, Obj};
 use crate::path::Path;
 use crate::placement::{constraints, strategies, ConstraintSite, CONSTRAINTS_MAX};
 use crate::refs::{Refs, Revision, Runs};
@@ -16,46 +16,32 @@ use ecsim_model::task_definition::{ContainerOverride, TaskOverride};
 use ecsim_model::{NetworkMode, TaskSimulation};
 use serde_json::Value;
 
-use Field::{Checked, Ignored, Used};
+use Field::{Checked, Used};
 
 /// API: RunTask request parameters.
-const RUN_TASK_FIELDS: [(&str, Field); 19] = [
+const RUN_TASK_FIELDS: [(&str, Field); 11] = [
     ("capacityProviderStrategy", Used),
-    ("clientToken", Ignored),
     ("cluster", Used),
     ("count", Used),
-    ("enableECSManagedTags", Ignored),
-    ("enableExecuteCommand", Ignored),
     ("group", Used),
     ("launchType", Used),
     ("networkConfiguration", Used),
     ("overrides", Used),
     ("placementConstraints", Used),
     ("placementStrategy", Used),
-    ("platformVersion", Ignored),
-    ("propagateTags", Ignored),
-    ("referenceId", Ignored),
     ("startedBy", Used),
-    ("tags", Ignored),
     ("taskDefinition", Used),
-    ("volumeConfigurations", Ignored),
 ];
 
 /// API: StartTask request parameters.
-const START_TASK_FIELDS: [(&str, Field); 13] = [
+const START_TASK_FIELDS: [(&str, Field); 7] = [
     ("cluster", Used),
     ("containerInstances", Used),
-    ("enableECSManagedTags", Ignored),
-    ("enableExecuteCommand", Ignored),
     ("group", Used),
     ("networkConfiguration", Checked),
     ("overrides", Used),
-    ("propagateTags", Ignored),
-    ("referenceId", Ignored),
     ("startedBy", Used),
-    ("tags", Ignored),
     ("taskDefinition", Used),
-    ("volumeConfigurations", Ignored),
 ];
 
 /// The resolved task definition of a request, when one revision applies.
@@ -220,19 +206,16 @@ fn overrides(cx: &mut Cx, o: &Obj<'_>, resolved: Option<&Resolved>) -> TaskOverr
             format!("the overrides are {length} characters of JSON; \"A total of 8192 characters are allowed for overrides.\" (API: RunTask.overrides)"),
         );
     }
-    let Some(t) = object(
+    let Some(t) = object_in(
         cx,
         value,
         &path,
         "a task override",
+        "TaskOverride",
         &[
             ("containerOverrides", Used),
             ("cpu", Used),
-            ("ephemeralStorage", Ignored),
-            ("executionRoleArn", Ignored),
-            ("inferenceAcceleratorOverrides", Ignored),
             ("memory", Used),
-            ("taskRoleArn", Ignored),
         ],
     ) else {
         return out;
@@ -270,16 +253,14 @@ fn overrides(cx: &mut Cx, o: &Obj<'_>, resolved: Option<&Resolved>) -> TaskOverr
     };
     for (i, item) in items.iter().enumerate() {
         let p = t.at("containerOverrides").index(i);
-        let Some(c) = object(
+        let Some(c) = object_in(
             cx,
             item,
             &p,
             "a container override {\"name\": ..., ...}",
+            "ContainerOverride",
             &[
-                ("command", Ignored),
                 ("cpu", Used),
-                ("environment", Ignored),
-                ("environmentFiles", Ignored),
                 ("memory", Used),
                 ("memoryReservation", Used),
                 ("name", Used),
@@ -348,7 +329,14 @@ pub(crate) fn run_task(
     path: &Path,
     simulation: Option<(&Value, Path)>,
 ) -> Option<Action> {
-    let o = object(cx, input, path, "the RunTask request", &RUN_TASK_FIELDS)?;
+    let o = object_in(
+        cx,
+        input,
+        path,
+        "the RunTask request",
+        "RunTaskRequest",
+        &RUN_TASK_FIELDS,
+    )?;
     let errors = cx.error_count();
     let cluster = cluster_ref(cx, refs, &o, false);
     let (task_definition, resolved) = task_definition(cx, refs, &o);
@@ -423,7 +411,14 @@ pub(crate) fn start_task(
     path: &Path,
     simulation: Option<(&Value, Path)>,
 ) -> Option<Action> {
-    let o = object(cx, input, path, "the StartTask request", &START_TASK_FIELDS)?;
+    let o = object_in(
+        cx,
+        input,
+        path,
+        "the StartTask request",
+        "StartTaskRequest",
+        &START_TASK_FIELDS,
+    )?;
     let errors = cx.error_count();
     let cluster = cluster_ref(cx, refs, &o, false);
     let (task_definition, resolved) = task_definition(cx, refs, &o);
@@ -492,11 +487,12 @@ pub(crate) fn stop_task(
             }
         }
     }
-    let o = object(
+    let o = object_in(
         cx,
         input,
         path,
         "the StopTask request",
+        "StopTaskRequest",
         &[("cluster", Used), ("reason", Used), ("task", Used)],
     )?;
     let cluster = cluster_ref(cx, refs, &o, false);

@@ -3,7 +3,7 @@
 //! ContainerDependency) and lowered into [`TaskDefinition`].
 
 use super::cluster::is_name;
-use crate::cx::{as_array, object, unknown_message, Cx, Field, Obj};
+use crate::cx::{as_array, object, object_in, unknown_message, Cx, Field, Obj};
 use crate::path::Path;
 use crate::placement::{constraints, ConstraintSite};
 use crate::refs::{Refs, Revision};
@@ -22,71 +22,32 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::BTreeSet;
 use std::hash::BuildHasherDefault;
 
-use Field::{Ignored, Used};
+use Field::Used;
 
 /// API: RegisterTaskDefinition request parameters.
-const TASK_DEFINITION_FIELDS: [(&str, Field); 17] = [
+const TASK_DEFINITION_FIELDS: [(&str, Field); 7] = [
     ("containerDefinitions", Used),
     ("cpu", Used),
-    ("ephemeralStorage", Ignored),
-    ("executionRoleArn", Ignored),
     ("family", Used),
-    ("inferenceAccelerators", Ignored),
-    ("ipcMode", Ignored),
     ("memory", Used),
     ("networkMode", Used),
-    ("pidMode", Ignored),
     ("placementConstraints", Used),
-    ("proxyConfiguration", Ignored),
     ("requiresCompatibilities", Used),
-    ("runtimePlatform", Ignored),
-    ("tags", Ignored),
-    ("taskRoleArn", Ignored),
-    ("volumes", Ignored),
 ];
 
 /// API: ContainerDefinition contents.
-const CONTAINER_FIELDS: [(&str, Field); 40] = [
-    ("command", Ignored),
+const CONTAINER_FIELDS: [(&str, Field); 11] = [
     ("cpu", Used),
-    ("credentialSpecs", Ignored),
     ("dependsOn", Used),
-    ("disableNetworking", Ignored),
-    ("dnsSearchDomains", Ignored),
-    ("dnsServers", Ignored),
-    ("dockerLabels", Ignored),
-    ("dockerSecurityOptions", Ignored),
-    ("entryPoint", Ignored),
-    ("environment", Ignored),
-    ("environmentFiles", Ignored),
     ("essential", Used),
-    ("extraHosts", Ignored),
-    ("firelensConfiguration", Ignored),
     ("healthCheck", Used),
-    ("hostname", Ignored),
     ("image", Used),
-    ("interactive", Ignored),
-    ("links", Ignored),
-    ("linuxParameters", Ignored),
-    ("logConfiguration", Ignored),
     ("memory", Used),
     ("memoryReservation", Used),
-    ("mountPoints", Ignored),
     ("name", Used),
     ("portMappings", Used),
-    ("privileged", Ignored),
-    ("pseudoTerminal", Ignored),
-    ("readonlyRootFilesystem", Ignored),
-    ("repositoryCredentials", Ignored),
     ("resourceRequirements", Used),
-    ("secrets", Ignored),
-    ("startTimeout", Ignored),
     ("stopTimeout", Used),
-    ("systemControls", Ignored),
-    ("ulimits", Ignored),
-    ("user", Ignored),
-    ("volumesFrom", Ignored),
-    ("workingDirectory", Ignored),
 ];
 
 /// Parses `"1024"`, `"1 vCPU"`, `"0.25 vcpu"` into CPU units (API: RegisterTaskDefinition.cpu —
@@ -140,11 +101,12 @@ pub(crate) fn register(
     path: &Path,
     simulation: Option<(&Value, Path)>,
 ) -> Option<Action> {
-    let o = object(
+    let o = object_in(
         cx,
         input,
         path,
         "the RegisterTaskDefinition request",
+        "RegisterTaskDefinitionRequest",
         &TASK_DEFINITION_FIELDS,
     )?;
     let errors = cx.error_count();
@@ -484,7 +446,14 @@ fn container(
     task_memory: Option<u32>,
     on_ec2: bool,
 ) -> Option<ContainerDefinition> {
-    let c = object(cx, value, path, "a container definition", &CONTAINER_FIELDS)?;
+    let c = object_in(
+        cx,
+        value,
+        path,
+        "a container definition",
+        "ContainerDefinition",
+        &CONTAINER_FIELDS,
+    )?;
     let errors = cx.error_count();
     // API: ContainerDefinition.name — "Up to 255 letters (uppercase and lowercase), numbers,
     // underscores, and hyphens are allowed."
@@ -605,17 +574,16 @@ fn port_mappings(
     let mut out: Vec<PortMapping> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let p = path.index(i);
-        let Some(m) = object(
+        let Some(m) = object_in(
             cx,
             item,
             &p,
             "a port mapping {\"containerPort\": ..., \"hostPort\": ..., \"protocol\": ...}",
+            "PortMapping",
             &[
-                ("appProtocol", Ignored),
                 ("containerPort", Used),
                 ("containerPortRange", Used),
                 ("hostPort", Used),
-                ("name", Ignored),
                 ("protocol", Used),
             ],
         ) else {
@@ -699,11 +667,12 @@ pub(crate) fn gpu_requirements(cx: &mut Cx, value: &Value, path: &Path) -> Optio
     let mut gpus: Option<u32> = None;
     for (i, item) in items.iter().enumerate() {
         let p = path.index(i);
-        let Some(r) = object(
+        let Some(r) = object_in(
             cx,
             item,
             &p,
             "a resource requirement {\"type\": \"GPU\", \"value\": \"1\"}",
+            "ResourceRequirement",
             &[("type", Used), ("value", Used)],
         ) else {
             continue;
@@ -790,11 +759,12 @@ fn dependencies(cx: &mut Cx, value: &Value, path: &Path) -> Vec<(String, Depende
 
 /// API: HealthCheck, with its documented defaults and ranges (seconds).
 fn health_check(cx: &mut Cx, value: &Value, path: &Path) -> Option<HealthCheck> {
-    let h = object(
+    let h = object_in(
         cx,
         value,
         path,
         "a health check {\"command\": [\"CMD-SHELL\", ...], ...}",
+        "HealthCheck",
         &[
             // Required by the API but never run by the simulator.
             ("command", Field::Checked),
@@ -940,11 +910,12 @@ pub(crate) fn deregister(
     input: &Value,
     path: &Path,
 ) -> Option<Action> {
-    let o = object(
+    let o = object_in(
         cx,
         input,
         path,
         "the DeregisterTaskDefinition request",
+        "DeregisterTaskDefinitionRequest",
         &[("taskDefinition", Used)],
     )?;
     let text = o.req_str(

@@ -9,29 +9,24 @@ use super::cluster_ref;
 use super::launch::{check_ec2_compatible, check_fargate_task_definition, launch, network};
 use super::service::service_ref;
 use super::task::task_definition;
-use crate::cx::{object, Cx, Field, Obj};
+use crate::cx::{object, object_in, Cx, Field, Obj};
 use crate::path::Path;
 use crate::refs::{Refs, Runs};
 use ecsim_engine::service::DeploymentController;
 use ecsim_engine::{Action, CreateTaskSet};
 use serde_json::Value;
 
-use Field::{Ignored, Used};
+use Field::Used;
 
 /// API: CreateTaskSet request parameters.
-const CREATE_TASK_SET_FIELDS: [(&str, Field); 13] = [
+const CREATE_TASK_SET_FIELDS: [(&str, Field); 8] = [
     ("capacityProviderStrategy", Used),
-    ("clientToken", Ignored),
     ("cluster", Used),
     ("externalId", Used),
     ("launchType", Used),
-    ("loadBalancers", Ignored),
     ("networkConfiguration", Used),
-    ("platformVersion", Ignored),
     ("scale", Used),
     ("service", Used),
-    ("serviceRegistries", Ignored),
-    ("tags", Ignored),
     ("taskDefinition", Used),
 ];
 
@@ -139,11 +134,12 @@ pub(crate) fn create_task_set(
     input: &Value,
     path: &Path,
 ) -> Option<Action> {
-    let o = object(
+    let o = object_in(
         cx,
         input,
         path,
         "the CreateTaskSet request",
+        "CreateTaskSetRequest",
         &CREATE_TASK_SET_FIELDS,
     )?;
     let errors = cx.error_count();
@@ -201,11 +197,12 @@ pub(crate) fn update_task_set(
     input: &Value,
     path: &Path,
 ) -> Option<Action> {
-    let o = object(
+    let o = object_in(
         cx,
         input,
         path,
         "the UpdateTaskSet request",
+        "UpdateTaskSetRequest",
         &[
             ("cluster", Used),
             ("scale", Used),
@@ -239,11 +236,12 @@ pub(crate) fn delete_task_set(
     input: &Value,
     path: &Path,
 ) -> Option<Action> {
-    let o = object(
+    let o = object_in(
         cx,
         input,
         path,
         "the DeleteTaskSet request",
+        "DeleteTaskSetRequest",
         &[
             ("cluster", Used),
             ("force", Used),
@@ -274,11 +272,12 @@ pub(crate) fn update_primary_task_set(
     input: &Value,
     path: &Path,
 ) -> Option<Action> {
-    let o = object(
+    let o = object_in(
         cx,
         input,
         path,
         "the UpdateServicePrimaryTaskSet request",
+        "UpdateServicePrimaryTaskSetRequest",
         &[
             ("cluster", Used),
             ("primaryTaskSet", Used),

@@ -19,6 +19,9 @@ const GROUP_SIZE_MAX: i64 = 5000;
 /// The prefix of an SSM parameter reference in an `imageId`.
 const SSM_PREFIX: &str = "resolve:ssm:";
 
+/// The members of CreateCapacityProvider's `simulation` block.
+pub(crate) const SIMULATION_FIELDS: [(&str, Field); 1] = [("autoScalingGroup", Used)];
+
 /// The `simulation` block of CreateCapacityProvider: `{"autoScalingGroup": {...}}`, required.
 pub(crate) fn simulation(
     cx: &mut Cx,
@@ -31,7 +34,7 @@ pub(crate) fn simulation(
         value,
         path,
         "a simulation block {\"autoScalingGroup\": {...}}",
-        &[("autoScalingGroup", Used)],
+        &SIMULATION_FIELDS,
     )?;
     let Some(group) = o.get("autoScalingGroup") else {
         o.missing(
