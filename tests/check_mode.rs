@@ -151,6 +151,10 @@ fn a_pass_beyond_min_or_max_is_caught() {
         counted_after: 8,
         protected_stopped: 0,
         completed: None,
+        task_set: None,
+        planned_stops: Vec::new(),
+        planned_start: 4,
+        started: 4,
     };
     assert_eq!(pass_invariants(&good, false), Ok(()));
     let below = PassAudit {

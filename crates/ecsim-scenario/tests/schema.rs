@@ -68,6 +68,15 @@ const SHAPE: &[&str] = &[
 /// ... or for what only the loader checks (references, limits, combinations, and the syntax of a
 /// duration's or a query's string: the schema accepts it) ...
 const SEMANTIC: &[&str] = &[
+    // The faults block: its members are the loader's to check.
+    "fault-bad-filter.json",
+    "fault-outage-without-duration.json",
+    "fault-spot-on-demand-provider.json",
+    "fault-task-crash-unknown-service.json",
+    "fault-two-rates.json",
+    "fault-unknown-cluster.json",
+    "fault-unknown-type.json",
+    "fault-until-before-from.json",
     "assertion-unknown-capacity-provider.json",
     "assertion-unknown-service.json",
     "bad-query-syntax.json",
