@@ -29,10 +29,12 @@ mod cx;
 mod duration;
 mod error;
 mod locate;
+pub mod overrides;
 mod path;
 mod placement;
 mod refs;
 mod simulation;
+pub mod sweep;
 mod top;
 
 pub use duration::{parse_duration, parse_start_time};
@@ -59,10 +61,7 @@ const EMPTY: &str =
 /// Parses, validates and lowers a scenario file. On failure, returns every error found, in
 /// document order (never an empty list). Never panics, whatever the input.
 pub fn load(src: &str) -> Result<Loaded, Vec<ScenarioError>> {
-    let sha256 = Sha256::digest(src.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>();
+    let sha256 = sha256_hex(src.as_bytes());
     // RULE: a UTF-8 byte order mark is skipped (editors do not count it as a column).
     let text = src.strip_prefix('\u{feff}').unwrap_or(src);
     if text.trim().is_empty() {
@@ -74,6 +73,12 @@ pub fn load(src: &str) -> Result<Loaded, Vec<ScenarioError>> {
     };
     let index = locate::Index::new(text);
     let mut cx = cx::Cx::default();
+    duplicate_keys(&mut cx, &index);
+    lower_document(cx, &doc, sha256, (text, &index), &index)
+}
+
+/// Reports every key written twice in one object of the indexed text.
+fn duplicate_keys(cx: &mut cx::Cx, index: &locate::Index) {
     for (path, pos) in &index.duplicates {
         // RULE: a key written twice in one object is an error (serde_json would keep the last).
         cx.error_at(
@@ -82,12 +87,24 @@ pub fn load(src: &str) -> Result<Loaded, Vec<ScenarioError>> {
             "duplicate key; each field may appear once in an object",
         );
     }
-    let scenario = top::lower(&mut cx, &doc);
-    let errors = cx.finish_errors(text, &index);
+}
+
+/// Lowers a parsed document: its errors are located in `errors_in` (a text and its index, which
+/// need not be the document's own text: the overrides' original file), its ignored fields are
+/// ordered by `ignored_in`, the index of the document's own text.
+fn lower_document(
+    mut cx: cx::Cx,
+    doc: &serde_json::Value,
+    sha256: String,
+    errors_in: (&str, &locate::Index),
+    ignored_in: &locate::Index,
+) -> Result<Loaded, Vec<ScenarioError>> {
+    let scenario = top::lower(&mut cx, doc);
+    let errors = cx.finish_errors(errors_in.0, errors_in.1);
     match scenario {
         Some(scenario) if errors.is_empty() => Ok(Loaded {
             scenario,
-            ignored_fields: cx.finish_ignored(&index),
+            ignored_fields: cx.finish_ignored(ignored_in),
             sha256,
         }),
         _ if errors.is_empty() => Err(vec![whole_document(
@@ -96,6 +113,14 @@ pub fn load(src: &str) -> Result<Loaded, Vec<ScenarioError>> {
         )]),
         _ => Err(errors),
     }
+}
+
+/// The SHA-256 of `bytes`, lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Reads `src` (JSON) with `read`, the same validation a scenario's request gets, and returns the

@@ -23,7 +23,7 @@ pub struct Location {
 }
 
 /// Every value of a document by printed path (`actions[0].input.count`), built in one pass.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Index {
     locations: BTreeMap<String, Location>,
     /// Object keys written twice in the same object, as (printed path, position of the repeat).
