@@ -368,10 +368,11 @@ fn sweep(args: SweepArgs) -> Result<u8, UsageError> {
         None => format!("{} runs", done.runs),
     };
     out!(
-        "{}: {part} ({} variants × {} seeds) on {jobs} jobs, {} with a failed assertion; wrote {}",
+        "{}: {part} ({} variants × {} seeds) on {jobs} job{}, {} with a failed assertion; wrote {}",
         done.name,
         done.combinations,
         done.seeds,
+        if jobs == 1 { "" } else { "s" },
         done.failed,
         done.out_dir.display()
     );

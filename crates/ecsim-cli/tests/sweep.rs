@@ -128,7 +128,7 @@ fn jobs_1_and_2_write_the_same_bytes_in_row_order() {
     let stdout = text(&out.stdout);
     assert!(
         stdout
-            .contains("batch: 24 runs (6 variants × 4 seeds) on 1 jobs, 8 with a failed assertion"),
+            .contains("batch: 24 runs (6 variants × 4 seeds) on 1 job, 8 with a failed assertion"),
         "{stdout}"
     );
     assert!(
