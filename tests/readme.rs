@@ -112,3 +112,58 @@ fn readme_faults_and_check_examples() {
         "README names the first failing seed: {line}"
     );
 }
+
+/// The README's sweep example is a valid sweep of the bundled strategy workload, and each of its
+/// combinations loads (it is written as if saved in `scenarios/sweeps/`).
+#[test]
+fn readme_sweep_example_is_valid() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let block = readme
+        .split("```json\n")
+        .skip(1)
+        .map(|b| &b[..b.find("```").expect("closed block")])
+        .find(|b| b.contains("\"name\": \"fleet-size\""))
+        .expect("the sweep example");
+    let sweep = ecsim_scenario::sweep::parse(block)
+        .unwrap_or_else(|e| panic!("README sweep example: {e:?}"));
+    assert_eq!(sweep.run_count(), 80, "as the README says");
+    let ecsim_scenario::sweep::SweepScenario::File(rel) = &sweep.scenario else {
+        panic!("a scenario file")
+    };
+    let src = std::fs::read_to_string(root.join("scenarios/sweeps").join(rel)).expect("scenario");
+    let doc = ecsim_scenario::overrides::Document::parse(&src).expect("scenario parses");
+    for i in 0..sweep.combination_count() {
+        let c = sweep.combination(i);
+        doc.load(&c.overrides)
+            .unwrap_or_else(|e| panic!("{}: {e}", c.name));
+    }
+    assert_eq!(
+        sweep.combination(1).name,
+        "spread /actions/0/simulation/autoScalingGroup/maxSize=12"
+    );
+}
+
+/// The README's `--set` example names values the bundled workload has.
+#[test]
+fn readme_set_example_applies() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let src = std::fs::read_to_string(root.join("scenarios/placement-strategies.json"))
+        .expect("scenario");
+    let sets = [
+        ecsim_scenario::overrides::Override::parse_set(
+            r#"/actions/7/input/placementStrategy=[{"type":"binpack","field":"memory"}]"#,
+        )
+        .expect("set"),
+        ecsim_scenario::overrides::Override::parse_set(
+            "/actions/0/simulation/autoScalingGroup/maxSize=8",
+        )
+        .expect("set"),
+    ];
+    let plain = ecsim_scenario::load(&src).expect("loads");
+    let set = ecsim_scenario::overrides::load_with_overrides(&src, &sets).expect("loads with sets");
+    assert_ne!(plain.sha256, set.sha256);
+    let a = ecsim_engine::run(&plain.scenario);
+    let b = ecsim_engine::run(&set.scenario);
+    assert_ne!(a.fingerprint, b.fingerprint, "the overrides change the run");
+}

@@ -1,7 +1,7 @@
 //! The `ecsim` binary: parses arguments, reads scenario files, runs the engine and writes the run
 //! directory atomically. The only crate that touches files, the clock, threads or the process.
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use ecsim_engine::Engine;
 use ecsim_kernel::SimTime;
 use ecsim_model::InstanceStatus;
@@ -18,7 +18,7 @@ macro_rules! out {
 }
 
 use ecsim_cli::run::ERRORS_SHOWN;
-use ecsim_cli::{load, UsageError};
+use ecsim_cli::{load, set_argument, shell_word, Override, UsageError};
 
 #[derive(Parser)]
 #[command(
@@ -61,6 +61,12 @@ enum Command {
         /// The run directory (default: results/<scenario name>/).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Overrides the value a JSON Pointer (RFC 6901) names in the scenario, as a sweep variant
+        /// does, e.g. --set /actions/1/input/count=12 or
+        /// --set '/actions/3/input/placementStrategy=[{"type":"binpack","field":"memory"}]';
+        /// repeatable, applied in order; the value is JSON (a string needs its quotes).
+        #[arg(long = "set", value_name = "POINTER=JSON")]
+        set: Vec<String>,
         /// Which events events.jsonl holds; the fingerprint and every other file are the same.
         #[arg(long, value_enum, default_value = "all")]
         events: EventsArg,
@@ -94,6 +100,12 @@ enum Command {
         after_help = "Example:\n  ecsim validate scenarios/quickstart.json\n  prints 'ok: ...' or every error with its file, line, column and JSON path (exit 2)"
     )]
     Validate { scenario: PathBuf },
+    /// Runs a sweep file's variants × grid points × seeds in parallel and writes sweep.csv and
+    /// aggregate.csv (or one shard's rows); `ecsim sweep merge` joins shards.
+    #[command(
+        after_help = "Example:\n  ecsim sweep scenarios/sweeps/placement-strategies.json --jobs 4 --out results/strategies\n  writes results/strategies/ (sweep.csv, aggregate.csv); with --shard 0/4 one shard's rows, joined by\n  ecsim sweep merge --out results/strategies results/strategies-shard-*-of-4"
+    )]
+    Sweep(SweepArgs),
     /// Runs a scenario for every seed of a range, checking the engine's invariants after every
     /// event and the scenario's assertions at the end; exit code 1 when a seed fails.
     #[command(
@@ -206,6 +218,50 @@ enum Command {
     },
 }
 
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+struct SweepArgs {
+    #[command(subcommand)]
+    command: Option<SweepCommand>,
+    /// The sweep file (JSON).
+    #[arg(required = true)]
+    sweep: Option<PathBuf>,
+    /// Runs at once (default: the number of cores); the files are the same for any number.
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Runs only shard I of N: the rows whose index mod N is I, into a shard directory for
+    /// `ecsim sweep merge`.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// The number of shards when an array job names the index (AWS_BATCH_JOB_ARRAY_INDEX,
+    /// JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID) and --shard is not given.
+    #[arg(long, value_name = "N")]
+    shards: Option<usize>,
+    /// The sweep directory (default: results/<sweep name>/, or results/<sweep name>-shard-I-of-N/).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Also writes every run's directory, under runs/V-S/ (V the variant's position from 0 in
+    /// row order, S the seed).
+    #[arg(long)]
+    keep_runs: bool,
+}
+
+#[derive(Subcommand)]
+enum SweepCommand {
+    /// Joins the shard directories of one sweep into the directory the unsharded sweep writes.
+    #[command(
+        after_help = "Example:\n  ecsim sweep merge --out results/strategies results/strategies-shard-0-of-2 results/strategies-shard-1-of-2\n  writes results/strategies/ as the unsharded sweep would"
+    )]
+    Merge {
+        /// The merged sweep directory.
+        #[arg(long)]
+        out: PathBuf,
+        /// Every shard directory of the sweep.
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -221,6 +277,7 @@ fn main() -> ExitCode {
             scenario,
             seed,
             out,
+            set,
             events,
             max_events,
             max_output_bytes,
@@ -228,6 +285,7 @@ fn main() -> ExitCode {
             &scenario,
             seed,
             out,
+            &set,
             ecsim_cli::run::StreamOptions {
                 events: match events {
                     EventsArg::All => ecsim_report::EventsMode::All,
@@ -262,6 +320,7 @@ fn main() -> ExitCode {
             );
             Ok(0)
         }
+        Command::Sweep(args) => sweep(args),
         Command::Report { dir, out } => ecsim_cli::report::report(&dir, out).map(|path| {
             out!("wrote {}", path.display());
             0
@@ -315,10 +374,17 @@ fn run(
     path: &Path,
     seed: Option<u64>,
     out: Option<PathBuf>,
+    set: &[String],
     opts: ecsim_cli::run::StreamOptions,
 ) -> Result<u8, UsageError> {
     let started = std::time::Instant::now();
-    let mut loaded = load(path, opts.deny_warnings)?;
+    let overrides: Vec<Override> = set
+        .iter()
+        .map(|arg| {
+            Override::parse_set(arg).map_err(|e| UsageError(format!("error: --set {arg}: {e}")))
+        })
+        .collect::<Result<_, _>>()?;
+    let mut loaded = ecsim_cli::load_with_overrides(path, &overrides, opts.deny_warnings)?;
     if let Some(seed) = seed {
         loaded.scenario.seed = seed;
     }
@@ -405,13 +471,72 @@ fn run(
     );
     if summary.assertions.iter().any(|a| !a.passed) {
         let program = std::env::args().next().unwrap_or_else(|| "ecsim".into());
+        let sets: String = overrides
+            .iter()
+            .map(|o| format!(" --set {}", shell_word(&set_argument(o))))
+            .collect();
         eprintln!(
-            "reproduce: {program} run {} --seed {}",
-            path.display(),
+            "reproduce: {program} run {} --seed {}{sets}",
+            shell_word(&path.display().to_string()),
             summary.seed
         );
         return Ok(1);
     }
+    Ok(0)
+}
+
+/// `ecsim sweep` and `ecsim sweep merge`.
+fn sweep(args: SweepArgs) -> Result<u8, UsageError> {
+    use std::io::IsTerminal;
+    let started = std::time::Instant::now();
+    if let Some(SweepCommand::Merge { out, shards }) = args.command {
+        let merged = ecsim_cli::sweep::merge(&out, &shards)?;
+        out!(
+            "{}: merged {} shards, {} runs; wrote {}",
+            merged.name,
+            merged.shards,
+            merged.rows,
+            out.display()
+        );
+        return Ok(0);
+    }
+    let path = args.sweep.expect("clap requires the sweep file");
+    let shard = ecsim_cli::sweep::resolve_shard(args.shard.as_deref(), args.shards, |v| {
+        std::env::var(v).ok()
+    })?;
+    let jobs = args.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let opts = ecsim_cli::sweep::SweepOptions {
+        jobs,
+        shard,
+        out: args.out,
+        keep_runs: args.keep_runs,
+        progress: std::io::stderr().is_terminal(),
+    };
+    let done = ecsim_cli::sweep::run(&path, &opts)?;
+    let part = match shard {
+        Some(s) => format!(
+            "shard {} of {}: {} of the sweep's {} runs",
+            s.index, s.count, done.runs, done.total_runs
+        ),
+        None => format!("{} runs", done.runs),
+    };
+    out!(
+        "{}: {part} ({} variants × {} seeds) on {jobs} job{}, {} with a failed assertion; wrote {}",
+        done.name,
+        done.combinations,
+        done.seeds,
+        if jobs == 1 { "" } else { "s" },
+        done.failed,
+        done.out_dir.display()
+    );
+    if let Some(cmd) = &done.first_failed {
+        eprintln!("reproduce the first run with a failed assertion: {cmd}");
+    }
+    eprintln!("wall time: {:.3}s", started.elapsed().as_secs_f64());
     Ok(0)
 }
 

@@ -75,6 +75,16 @@ impl TempRunDir {
         })
     }
 
+    /// The temporary directory itself (for what goes in below it: a sweep's kept runs).
+    pub fn path(&self) -> &Path {
+        &self.tmp
+    }
+
+    /// The directory it will be renamed to.
+    pub fn target(&self) -> &Path {
+        &self.dir
+    }
+
     /// Creates one of the run's files.
     pub fn file(&self, name: &str) -> Result<RunFile, UsageError> {
         std::fs::File::create(self.tmp.join(name))

@@ -22,6 +22,7 @@ mod names;
 mod services;
 mod snapshots;
 mod summary;
+pub mod sweep;
 mod time;
 mod timeseries;
 

@@ -33,11 +33,13 @@ mod error;
 mod faults;
 mod locate;
 mod model;
+pub mod overrides;
 mod path;
 mod placement;
 mod refs;
 mod schema;
 mod simulation;
+pub mod sweep;
 mod top;
 
 pub use actions::task_definition::request_members as task_definition_members;
@@ -111,10 +113,7 @@ fn not_utf8(bytes: &[u8], e: &std::str::Utf8Error) -> ScenarioError {
 /// Parses, validates and lowers a scenario file. On failure, returns the errors found, in
 /// document order, each mistake once (never an empty list). Never panics, whatever the input.
 pub fn load(src: &str) -> Result<Loaded, Vec<ScenarioError>> {
-    let sha256 = Sha256::digest(src.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>();
+    let sha256 = sha256_hex(src.as_bytes());
     // RULE: a UTF-8 byte order mark is skipped (editors do not count it as a column), and said
     // once, as a note (RFC 8259 §8.1: parsers "MAY ignore the presence of a byte order mark").
     let (text, bom) = match src.strip_prefix('\u{feff}') {
@@ -203,6 +202,26 @@ pub fn parse_document(src: &str, expected: &str) -> Result<serde_json::Value, Ve
     } else {
         Err(duplicates)
     }
+}
+
+/// Reports every key written twice in one object of `text`.
+pub(crate) fn duplicate_keys(cx: &mut cx::Cx, text: &str) {
+    for (path, pos) in &locate::Outline::new(text, 0).duplicates {
+        // RULE: a key written twice in one object is an error (serde_json would keep the last).
+        cx.error_at(
+            path,
+            *pos,
+            "duplicate key; each field may appear once in an object",
+        );
+    }
+}
+
+/// The SHA-256 of `bytes`, lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Reads `src` (JSON) with `read`, the same validation a scenario's request gets, and returns the

@@ -28,7 +28,7 @@ pub struct Location {
 
 /// Values of a document by printed path (`actions[0].input.count`), built in one pass: every value,
 /// or only those asked for.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Index {
     locations: BTreeMap<String, Location>,
 }

@@ -250,7 +250,7 @@ pub(crate) fn lower(cx: &mut Cx, doc: &Value, actions: Option<&Actions<'_>>) -> 
 }
 
 /// True for a name usable as a directory name everywhere: `[A-Za-z0-9._-]{1,128}`, not `.`/`..`.
-fn valid_name(name: &str) -> bool {
+pub(crate) fn valid_name(name: &str) -> bool {
     (1..=128).contains(&name.len())
         && name != "."
         && name != ".."
