@@ -191,6 +191,15 @@ impl ShardInfo {
                 .ok_or("keepRuns: expected true or false")?,
             sweep_csv_sha256: string(&["sweepCsvSha256"])?,
         };
+        // The bounds `ecsim sweep` keeps, so that a damaged file cannot make the merge loop for ever.
+        if info.shards > MAX_SHARDS || info.rows > ecsim_scenario::sweep::MAX_RUNS as usize {
+            return Err(format!(
+                "{} shards of {} rows: a sweep has at most {} runs and {MAX_SHARDS} shards",
+                info.shards,
+                info.rows,
+                ecsim_scenario::sweep::MAX_RUNS
+            ));
+        }
         if info.shards == 0 || info.shard >= info.shards {
             return Err(format!(
                 "shard {} of {}: expected an index below the number of shards",
@@ -340,6 +349,16 @@ mod tests {
         assert!(ShardInfo::from_json(&bad)
             .unwrap_err()
             .contains("below the number"));
+        let bad = text.replace("\"rows\": 10", "\"rows\": 1000000000000");
+        assert!(ShardInfo::from_json(&bad)
+            .unwrap_err()
+            .contains("at most 1000000 runs"));
+        let bad = text
+            .replace("\"shards\": 4", "\"shards\": 1000000000000")
+            .replace("\"shardRows\": 3", "\"shardRows\": 1");
+        assert!(ShardInfo::from_json(&bad)
+            .unwrap_err()
+            .contains("1000000 shards"));
         assert!(ShardInfo::from_json("{}")
             .unwrap_err()
             .contains("missing field"));
