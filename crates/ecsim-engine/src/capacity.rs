@@ -70,9 +70,8 @@ pub struct AutoScalingGroup {
     pub image_id: Option<String>,
     /// Poisson rate of spot interruptions per running instance per hour (default 0).
     pub interruptions_per_hour: f64,
-    /// Attributes every instance of the group registers with (from the group's `tags`, RULE: a
-    /// tag `{"Key": K, "Value": V}` is the attribute K=V).
-    pub attributes: Vec<ecsim_model::Attribute>,
+    /// EC2 tags of every instance the group launches (key, value) (SPEC §13.1).
+    pub tags: Vec<(String, String)>,
     /// `timings.instanceLaunch` for the group's launches; None: the scenario's, then 90 s.
     pub instance_launch: Option<SimDuration>,
 }

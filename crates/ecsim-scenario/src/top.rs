@@ -12,7 +12,7 @@ use crate::simulation::timings;
 use ecsim_engine::capacity::Pricing;
 use ecsim_engine::Scenario;
 use ecsim_kernel::SimDuration;
-use ecsim_model::{AmiCatalog, AmiMetadata, InstanceType, InstanceTypeCatalog};
+use ecsim_model::{AmiCatalog, AmiMetadata, Ec2ImageFields, InstanceType, InstanceTypeCatalog};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -404,6 +404,12 @@ fn read_amis(cx: &mut Cx, value: &Value, path: &Path, catalog: &mut AmiCatalog) 
                 ("os", Used),
                 ("ecs_agent_version", Used),
                 ("ecs_runtime_version", Used),
+                ("owner_id", Used),
+                ("owner_alias", Used),
+                ("creation_date", Used),
+                ("deprecation_time", Used),
+                ("state", Used),
+                ("is_public", Used),
             ],
         ) else {
             continue;
@@ -457,6 +463,7 @@ fn read_amis(cx: &mut Cx, value: &Value, path: &Path, catalog: &mut AmiCatalog) 
             "ecs_runtime_version",
             "e.g. \"ecs_runtime_version\": \"Docker version 17.12.1-ce\"",
         );
+        let ec2 = image_fields(cx, &a);
         if cx.error_count() > errors {
             continue;
         }
@@ -476,8 +483,113 @@ fn read_amis(cx: &mut Cx, value: &Value, path: &Path, catalog: &mut AmiCatalog) 
                 os: os.to_string(),
                 ecs_agent_version: agent.to_string(),
                 ecs_runtime_version: runtime.to_string(),
+                ec2,
             });
         }
+    }
+}
+
+/// EC2 API: Image.State.
+const IMAGE_STATES: [&str; 8] = [
+    "available",
+    "pending",
+    "invalid",
+    "deregistered",
+    "transient",
+    "failed",
+    "error",
+    "disabled",
+];
+
+/// The optional EC2 fields of an `amis` entry (SPEC §13.1), each with its default.
+fn image_fields(cx: &mut Cx, a: &Obj<'_>) -> Ec2ImageFields {
+    let mut f = Ec2ImageFields::default();
+    if let Some(id) = a.str(cx, "owner_id") {
+        if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) {
+            f.owner_id = id.to_string();
+        } else {
+            a.error_field(
+                cx,
+                "owner_id",
+                "expected a 12-digit AWS account id like 591542846629",
+            );
+        }
+    }
+    if let Some(alias) = a.str(cx, "owner_alias") {
+        if alias.is_empty() {
+            a.error_field(cx, "owner_alias", "expected an owner alias like amazon");
+        } else {
+            f.owner_alias = alias.to_string();
+        }
+    }
+    for name in ["creation_date", "deprecation_time"] {
+        if let Some(t) = a.str(cx, name) {
+            if is_ec2_time(t) {
+                let t = Some(t.to_string());
+                if name == "creation_date" {
+                    f.creation_date = t;
+                } else {
+                    f.deprecation_time = t;
+                }
+            } else {
+                a.error_field(
+                    cx,
+                    name,
+                    "expected an ISO-8601 UTC time as EC2 writes it, e.g. 2023-01-25T17:20:40Z or 2023-01-25T17:20:40.000Z",
+                );
+            }
+        }
+    }
+    if let Some(s) = a.str(cx, "state") {
+        if IMAGE_STATES.contains(&s) {
+            f.state = s.to_string();
+        } else {
+            a.error_field(
+                cx,
+                "state",
+                format!(
+                    "expected {} (EC2 API: Image.State)",
+                    IMAGE_STATES.join(", ")
+                ),
+            );
+        }
+    }
+    if let Some(p) = a.bool(cx, "is_public") {
+        f.is_public = p;
+    }
+    f
+}
+
+/// `YYYY-MM-DDThh:mm:ssZ` or `YYYY-MM-DDThh:mm:ss.sssZ`, a real date and time.
+fn is_ec2_time(t: &str) -> bool {
+    let b = t.as_bytes();
+    let digits = |r: std::ops::Range<usize>| {
+        b.get(r.clone())
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+            .then(|| t[r].parse::<i64>().unwrap_or(-1))
+    };
+    let shape = (b.len() == 20 || (b.len() == 24 && b[19] == b'.' && digits(20..23).is_some()))
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && b[b.len() - 1] == b'Z';
+    if !shape {
+        return false;
+    }
+    match (
+        digits(0..4),
+        digits(5..7),
+        digits(8..10),
+        digits(11..13),
+        digits(14..16),
+        digits(17..19),
+    ) {
+        (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(s)) => {
+            ecsim_kernel::calendar::is_date(y, mo, d) && h < 24 && mi < 60 && s < 60
+        }
+        _ => false,
     }
 }
 

@@ -309,6 +309,31 @@ fn service_files_have_the_one_error_they_are_about() {
             Some("\"wbe\""),
             "no action creates service 'wbe' in cluster 'c'; did you mean 'web'?",
         ),
+        // DescribeInstanceImageMetadata, EC2 tags and the AMIs' EC2 fields (SPEC §13.1).
+        (
+            "image-metadata-unknown-filter.json",
+            "actions[2].input.Filters[0].Name",
+            Some("\"image-id\""),
+            "the filter 'image-id' is invalid (EC2: InvalidParameterValue)",
+        ),
+        (
+            "image-metadata-max-results-over-1000.json",
+            "actions[1].input.MaxResults",
+            Some("5000"),
+            "expected from 1 to 1000 (DescribeInstanceImageMetadata.MaxResults)",
+        ),
+        (
+            "launch-tag-reserved-prefix.json",
+            "actions[1].input.tags[0].key",
+            Some("\"aws:autoscaling:groupName\""),
+            "tag keys starting with aws: are reserved for AWS use",
+        ),
+        (
+            "ami-bad-deprecation-time.json",
+            "amis[0].deprecation_time",
+            Some("\"2025-02-30T17:20:40Z\""),
+            "expected an ISO-8601 UTC time as EC2 writes it",
+        ),
         // Load balancers (SPEC §7; API LoadBalancer).
         (
             "load-balancer-unknown-container.json",

@@ -18,6 +18,7 @@
 
 mod capacity;
 mod cx;
+mod ec2;
 mod fleet;
 mod placing;
 mod queries;
@@ -27,6 +28,7 @@ mod services;
 mod tasks;
 
 pub use cx::Phase;
+pub use ec2::Ec2State;
 pub use fleet::AGENT_RESERVED_TCP_PORTS;
 pub use services::PassAudit;
 
@@ -588,9 +590,15 @@ impl<'s> Engine<'s> {
             | Action::ListAttributes { .. }
             | Action::DescribeServices { .. }
             | Action::DescribeCapacityProviders { .. }
-            | Action::Snapshot { .. } => {
-                queries::query(cx, &self.services, &self.capacity, index, action)
-            }
+            | Action::DescribeInstanceImageMetadata { .. }
+            | Action::Snapshot { .. } => queries::query(
+                cx,
+                &self.fleet,
+                &self.services,
+                &self.capacity,
+                index,
+                action,
+            ),
             Action::CreateService(_)
             | Action::UpdateService(_)
             | Action::DeleteService { .. }

@@ -11,6 +11,7 @@ mod load_balancer;
 mod query;
 mod service;
 mod simulator;
+mod tags;
 mod task;
 mod task_definition;
 mod task_set;
@@ -25,7 +26,7 @@ use ecsim_kernel::{SimDuration, SimTime};
 use serde_json::{Map, Value};
 
 /// The actions this version simulates (SPEC §2), in the order the SPEC lists them.
-pub(crate) const SUPPORTED: [&str; 39] = [
+pub(crate) const SUPPORTED: [&str; 40] = [
     "CreateCluster",
     "DeleteCluster",
     "PutClusterCapacityProviders",
@@ -57,6 +58,7 @@ pub(crate) const SUPPORTED: [&str; 39] = [
     "DescribeTasks",
     "ListAttributes",
     "DescribeCapacityProviders",
+    "DescribeInstanceImageMetadata",
     "LaunchContainerInstances",
     "TerminateContainerInstances",
     "DisconnectAgent",
@@ -68,8 +70,7 @@ pub(crate) const SUPPORTED: [&str; 39] = [
 ];
 
 /// Actions SPEC §2 names that this version does not simulate yet.
-pub(crate) const NOT_SIMULATED: [&str; 2] =
-    ["DescribeInstanceImageMetadata", "StartInstanceRefresh"];
+pub(crate) const NOT_SIMULATED: [&str; 1] = ["StartInstanceRefresh"];
 
 /// The simulator's own actions (not part of the ECS API).
 const SIMULATOR_ACTIONS: [&str; 9] = [
@@ -430,6 +431,9 @@ fn lower_one(
         "DescribeContainerInstances" => query::describe_container_instances(cx, refs, input, path),
         "DescribeTasks" => query::describe_tasks(cx, refs, input, path),
         "ListAttributes" => query::list_attributes(cx, refs, input, path),
+        "DescribeInstanceImageMetadata" => {
+            query::describe_instance_image_metadata(cx, refs, input, path)
+        }
         "LaunchContainerInstances" => simulator::launch(cx, refs, input, path, simulation),
         "TerminateContainerInstances" => simulator::terminate(cx, refs, input, path),
         "DisconnectAgent" => simulator::agent(cx, refs, input, path, false),

@@ -78,6 +78,7 @@ pub(crate) fn launch(
             ("count", Used),
             ("imageId", Used),
             ("instanceType", Used),
+            ("tags", Used),
         ],
     )?;
     let errors = cx.error_count();
@@ -114,6 +115,10 @@ pub(crate) fn launch(
     }
     let attributes = match o.get("attributes") {
         Some(v) => plain_attributes(cx, v, &o.at("attributes")),
+        None => Vec::new(),
+    };
+    let tags = match o.get("tags") {
+        Some(v) => super::tags::ec2_tags(cx, v, &o.at("tags")),
         None => Vec::new(),
     };
     let image_id = o.str(cx, "imageId");
@@ -157,6 +162,7 @@ pub(crate) fn launch(
         count,
         availability_zones,
         attributes,
+        tags,
         image_id: image_id.map(str::to_string),
         capacity_provider,
         timings,

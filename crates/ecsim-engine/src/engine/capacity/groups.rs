@@ -150,7 +150,8 @@ pub(crate) fn associated(cap: &mut Capacity, cx: &mut Cx, p: ProviderIx, c: Clus
         // RULE: a group launches the first of its instance types.
         instance_type: g.config.group.instance_types[0].clone(),
         availability_zones: g.config.group.availability_zones.clone(),
-        attributes: g.config.group.attributes.clone(),
+        attributes: Vec::new(),
+        tags: g.config.group.tags.clone(),
         image_id: g.image_id.clone(),
         capacity_provider: Some(name),
     }));
