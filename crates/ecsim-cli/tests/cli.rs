@@ -303,6 +303,14 @@ fn bad_input_is_exit_2_with_path_and_nothing_written() {
             &["amis[0].deprecation_time", "ISO-8601"],
         ),
         (
+            "ssm-parameter-unknown.json",
+            &["actions[1].input.imageId", "no SSM parameter named"],
+        ),
+        (
+            "ssm-parameter-value-not-json.json",
+            &["ssmParameters[0].Value", "not JSON"],
+        ),
+        (
             "bad-query-syntax.json",
             &["actions[2].input.placementConstraints[0].expression", "is"],
         ),

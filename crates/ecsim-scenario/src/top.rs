@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 use Field::Used;
 
-const TOP_FIELDS: [(&str, Field); 16] = [
+const TOP_FIELDS: [(&str, Field); 17] = [
     ("schemaVersion", Used),
     ("name", Used),
     ("description", Used),
@@ -31,6 +31,7 @@ const TOP_FIELDS: [(&str, Field); 16] = [
     ("timings", Used),
     ("instanceTypes", Used),
     ("amis", Used),
+    ("ssmParameters", Used),
     ("pricing", Used),
     ("subnets", Used),
     ("actions", Used),
@@ -191,6 +192,10 @@ pub(crate) fn lower(cx: &mut Cx, doc: &Value, actions: Option<&Actions<'_>>) -> 
     if let Some(v) = o.get("amis") {
         read_amis(cx, v, &o.at("amis"), &mut amis);
     }
+    let ssm_parameters = match o.get("ssmParameters") {
+        Some(v) => read_ssm_parameters(cx, v, &o.at("ssmParameters"), &mut amis),
+        None => BTreeMap::new(),
+    };
 
     if let Some(v) = o.get("pricing") {
         scenario.pricing = read_pricing(cx, v, &o.at("pricing"));
@@ -205,6 +210,7 @@ pub(crate) fn lower(cx: &mut Cx, doc: &Value, actions: Option<&Actions<'_>>) -> 
         instance_types,
         amis,
     );
+    refs.ssm_parameters = ssm_parameters;
     match o.get("actions") {
         Some(v) => {
             // Without a valid horizon the horizon check is skipped (its own error is reported).
@@ -392,7 +398,124 @@ fn read_amis(cx: &mut Cx, value: &Value, path: &Path, catalog: &mut AmiCatalog) 
     let mut ids: Vec<String> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let p = path.index(i);
-        let Some(a) = object(
+        // RULE: an entry may be the SSM parameter's `Value` string itself (seed 000); an error
+        // inside it names the field within the string and points at the string.
+        let parsed;
+        let item = match item {
+            Value::String(text) => match serde_json::from_str::<Value>(text) {
+                Ok(v) => {
+                    parsed = v;
+                    &parsed
+                }
+                Err(e) => {
+                    cx.error_value(&p, item, format!("expected AMI metadata: an object, or the JSON string an SSM parameter's Value holds; this string is not JSON ({e})"));
+                    continue;
+                }
+            },
+            _ => item,
+        };
+        if let Some(ami) = read_ami(cx, item, &p, &mut ids) {
+            catalog.insert(ami);
+        }
+    }
+}
+
+/// `ssmParameters` (SPEC §3): SSM parameters as `aws ssm get-parameters` prints them
+/// (`{"Name", "Type", "Value", "Version"}`, Value the AMI metadata's JSON string, seed 000); each
+/// one's AMI joins the catalog. Returns each name with its AMI id.
+fn read_ssm_parameters(
+    cx: &mut Cx,
+    value: &Value,
+    path: &Path,
+    catalog: &mut AmiCatalog,
+) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let Some(items) = as_array(cx, value, path) else {
+        return out;
+    };
+    for (i, item) in items.iter().enumerate() {
+        let p = path.index(i);
+        let Some(o) = object(
+            cx,
+            item,
+            &p,
+            "an SSM parameter {\"Name\": ..., \"Type\": \"String\", \"Value\": ..., \"Version\": ...}",
+            &[
+                ("Name", Used),
+                ("Type", Used),
+                ("Value", Used),
+                ("Version", Used),
+                // Newer CLIs print these too; they say nothing about the AMI.
+                ("ARN", Field::Ignored),
+                ("LastModifiedDate", Field::Ignored),
+                ("DataType", Field::Ignored),
+            ],
+        ) else {
+            continue;
+        };
+        let errors = cx.error_count();
+        let name = o.req_str(
+            cx,
+            "Name",
+            "e.g. \"Name\": \"/aws/service/ecs/optimized-ami/amazon-linux/recommended\"",
+        );
+        if let Some(n) = name {
+            if n.is_empty() {
+                o.error_field(cx, "Name", "expected the parameter's name");
+            } else if out.contains_key(n) {
+                o.error_field(
+                    cx,
+                    "Name",
+                    format!("the SSM parameter '{n}' is given twice"),
+                );
+            }
+        }
+        match o.str(cx, "Type") {
+            None if !o.has("Type") => o.missing(cx, "Type", "\"Type\": \"String\""),
+            Some("String") | None => {}
+            Some(_) => o.error_field(
+                cx,
+                "Type",
+                "expected String: an AMI metadata parameter is a String parameter",
+            ),
+        }
+        if o.has("Version") {
+            o.int(cx, "Version", 1, i64::MAX, None);
+        }
+        let ami = match (o.get("Value"), o.str(cx, "Value")) {
+            (Some(_), Some(text)) => match serde_json::from_str::<Value>(text) {
+                Ok(v) => {
+                    let mut ids = Vec::new();
+                    read_ami(cx, &v, &o.at("Value"), &mut ids)
+                }
+                Err(e) => {
+                    o.error_field(cx, "Value", format!("expected the AMI metadata's JSON string, as in the parameter's Value; this string is not JSON ({e})"));
+                    None
+                }
+            },
+            (None, _) => {
+                o.missing(cx, "Value", "the AMI metadata's JSON string");
+                None
+            }
+            _ => None,
+        };
+        if cx.error_count() > errors {
+            continue;
+        }
+        if let (Some(name), Some(ami)) = (name, ami) {
+            out.insert(name.to_string(), ami.image_id.clone());
+            catalog.insert(ami);
+        }
+    }
+    out
+}
+
+/// One AMI metadata object (an `amis` entry, or an SSM parameter's parsed `Value`); `ids` the ids
+/// defined so far.
+fn read_ami(cx: &mut Cx, item: &Value, p: &Path, ids: &mut Vec<String>) -> Option<AmiMetadata> {
+    {
+        let p = p.clone();
+        let a = object(
             cx,
             item,
             &p,
@@ -411,9 +534,7 @@ fn read_amis(cx: &mut Cx, value: &Value, path: &Path, catalog: &mut AmiCatalog) 
                 ("state", Used),
                 ("is_public", Used),
             ],
-        ) else {
-            continue;
-        };
+        )?;
         let errors = cx.error_count();
         let schema_version = if a.has("schema_version") {
             a.int(cx, "schema_version", 1, u32::MAX as i64, None)
@@ -465,27 +586,17 @@ fn read_amis(cx: &mut Cx, value: &Value, path: &Path, catalog: &mut AmiCatalog) 
         );
         let ec2 = image_fields(cx, &a);
         if cx.error_count() > errors {
-            continue;
+            return None;
         }
-        if let (
-            Some(schema_version),
-            Some(image_id),
-            Some(image_name),
-            Some(os),
-            Some(agent),
-            Some(runtime),
-        ) = (schema_version, image_id, image_name, os, agent, runtime)
-        {
-            catalog.insert(AmiMetadata {
-                schema_version,
-                image_id: image_id.to_string(),
-                image_name: image_name.to_string(),
-                os: os.to_string(),
-                ecs_agent_version: agent.to_string(),
-                ecs_runtime_version: runtime.to_string(),
-                ec2,
-            });
-        }
+        Some(AmiMetadata {
+            schema_version: schema_version?,
+            image_id: image_id?.to_string(),
+            image_name: image_name?.to_string(),
+            os: os?.to_string(),
+            ecs_agent_version: agent?.to_string(),
+            ecs_runtime_version: runtime?.to_string(),
+            ec2,
+        })
     }
 }
 

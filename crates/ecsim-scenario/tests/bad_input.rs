@@ -228,7 +228,7 @@ fn service_files_have_the_one_error_they_are_about() {
             "group-image-from-ssm.json",
             "actions[0].simulation.autoScalingGroup.imageId",
             None,
-            "an imageId of the form resolve:ssm:NAME is not simulated by this version of ecsim",
+            "no SSM parameter named '/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id' (the scenario has no ssmParameters)",
         ),
         (
             "provider-in-two-clusters.json",
@@ -333,6 +333,19 @@ fn service_files_have_the_one_error_they_are_about() {
             "amis[0].deprecation_time",
             Some("\"2025-02-30T17:20:40Z\""),
             "expected an ISO-8601 UTC time as EC2 writes it",
+        ),
+        // ssmParameters and resolve:ssm: (SPEC §3, seed 000).
+        (
+            "ssm-parameter-unknown.json",
+            "actions[1].input.imageId",
+            Some("\"resolve:ssm:/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended\""),
+            "no SSM parameter named '/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended' (its ssmParameters: /aws/service/ecs/optimized-ami/amazon-linux/recommended)",
+        ),
+        (
+            "ssm-parameter-value-not-json.json",
+            "ssmParameters[0].Value",
+            Some("\"ami-aff65ad2\""),
+            "expected the AMI metadata's JSON string",
         ),
         // Load balancers (SPEC §7; API LoadBalancer).
         (

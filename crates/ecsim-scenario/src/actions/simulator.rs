@@ -121,15 +121,14 @@ pub(crate) fn launch(
         Some(v) => super::tags::ec2_tags(cx, v, &o.at("tags")),
         None => Vec::new(),
     };
-    let image_id = o.str(cx, "imageId");
-    if let Some(id) = image_id {
-        refs.ami(
+    let image_id = o.str(cx, "imageId").and_then(|id| {
+        refs.image_id(
             cx,
             &o.at("imageId"),
             o.get("imageId").unwrap_or(&Value::Null),
             id,
-        );
-    }
+        )
+    });
     // RULE: the instances join the group of an Auto Scaling group provider created earlier, as
     // EC2 Auto Scaling's attach-instances does (the group's desired capacity grows by `count`).
     let capacity_provider = match (o.get("capacityProvider"), o.str(cx, "capacityProvider")) {
@@ -163,7 +162,7 @@ pub(crate) fn launch(
         availability_zones,
         attributes,
         tags,
-        image_id: image_id.map(str::to_string),
+        image_id,
         capacity_provider,
         timings,
     }))

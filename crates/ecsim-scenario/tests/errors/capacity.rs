@@ -319,7 +319,7 @@ fn group_spot_image_tags_and_timings() {
     find(
         &group(&format!(r#"{base}, "imageId": "resolve:ssm:/aws/service/ecs/optimized-ami/amazon-linux-2/recommended""#)),
         &format!("{path}.imageId"),
-        "an imageId of the form resolve:ssm:NAME is not simulated by this version of ecsim (the scenario's ssmParameters come later); give an AMI id from amis or the built-in catalog, or leave imageId out for the recommended AMI",
+        "no SSM parameter named '/aws/service/ecs/optimized-ami/amazon-linux-2/recommended' (the scenario has no ssmParameters); add the parameter, as aws ssm get-parameters prints it, to ssmParameters",
     );
     find(
         &group(&format!(r#"{base}, "tags": [ {{ "Key": "" }} ]"#)),

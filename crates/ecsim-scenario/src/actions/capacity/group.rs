@@ -14,9 +14,6 @@ use Field::Used;
 /// RULE: a group holds at most 5000 instances (SPEC §3: "≤ 5000 instances per cluster").
 const GROUP_SIZE_MAX: i64 = 5000;
 
-/// The prefix of an SSM parameter reference in an `imageId`.
-const SSM_PREFIX: &str = "resolve:ssm:";
-
 /// The `simulation` block of CreateCapacityProvider: `{"autoScalingGroup": {...}}`, required.
 pub(crate) fn simulation(
     cx: &mut Cx,
@@ -220,18 +217,10 @@ fn auto_scaling_group(
     })
 }
 
-/// The group's `imageId`: an AMI the scenario knows (None: the recommended one).
+/// The group's `imageId`: an AMI the scenario knows, or `resolve:ssm:NAME` (None: the
+/// recommended one).
 fn image_id(cx: &mut Cx, refs: &Refs, g: &Obj<'_>) -> Option<String> {
     let id = g.str(cx, "imageId")?;
     let value = g.get("imageId")?;
-    if id.starts_with(SSM_PREFIX) {
-        cx.error_value(
-            &g.at("imageId"),
-            value,
-            "an imageId of the form resolve:ssm:NAME is not simulated by this version of ecsim (the scenario's ssmParameters come later); give an AMI id from amis or the built-in catalog, or leave imageId out for the recommended AMI",
-        );
-        return None;
-    }
-    refs.ami(cx, &g.at("imageId"), value, id)
-        .then(|| id.to_string())
+    refs.image_id(cx, &g.at("imageId"), value, id)
 }
