@@ -311,6 +311,10 @@ fn bad_input_is_exit_2_with_path_and_nothing_written() {
             &["ssmParameters[0].Value", "not JSON"],
         ),
         (
+            "drain-list-and-filter.json",
+            &["actions[2].input.filter", "not both"],
+        ),
+        (
             "bad-query-syntax.json",
             &["actions[2].input.placementConstraints[0].expression", "is"],
         ),

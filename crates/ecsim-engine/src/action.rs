@@ -124,6 +124,12 @@ pub enum Action {
         selector: InstanceSelector,
         count: Option<u32>,
     },
+    /// The simulator's DrainContainerInstances (SPEC §2): DRAINING for every selected ACTIVE
+    /// instance.
+    DrainContainerInstances {
+        cluster: String,
+        selector: InstanceSelector,
+    },
     DisconnectAgent {
         cluster: String,
         selector: InstanceSelector,

@@ -347,6 +347,13 @@ fn service_files_have_the_one_error_they_are_about() {
             Some("\"ami-aff65ad2\""),
             "expected the AMI metadata's JSON string",
         ),
+        // DrainContainerInstances (SPEC §2) selects by list or filter, not both.
+        (
+            "drain-list-and-filter.json",
+            "actions[2].input.filter",
+            None,
+            "give containerInstances or filter, not both",
+        ),
         // Load balancers (SPEC §7; API LoadBalancer).
         (
             "load-balancer-unknown-container.json",

@@ -658,6 +658,21 @@ impl Fleet {
     }
 
     /// DisconnectAgent / ReconnectAgent.
+    /// DrainContainerInstances: UpdateContainerInstancesState DRAINING for every selected
+    /// instance that is ACTIVE (ours: the others are left as they are, without an error, since the
+    /// selection, not the user, named them).
+    pub fn drain_selected(cx: &mut Cx, index: usize, cluster: &str, selector: &InstanceSelector) {
+        let Some(c) = cx.cluster(index, cluster) else {
+            return;
+        };
+        for id in Self::select(cx, index, c, selector) {
+            if cx.world.instance(id).status == InstanceStatus::Active {
+                cx.world.instance_mut(id).status = InstanceStatus::Draining;
+                Self::emit_state(cx, id, "draining");
+            }
+        }
+    }
+
     pub fn set_agent(
         cx: &mut Cx,
         index: usize,

@@ -578,6 +578,9 @@ impl<'s> Engine<'s> {
                 selector,
                 count,
             } => self.terminate_container_instances(index, cluster, selector, *count),
+            Action::DrainContainerInstances { cluster, selector } => {
+                Fleet::drain_selected(cx, index, cluster, selector)
+            }
             Action::DisconnectAgent { cluster, selector } => {
                 Fleet::set_agent(cx, index, cluster, selector, false)
             }

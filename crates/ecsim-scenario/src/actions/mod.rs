@@ -26,7 +26,7 @@ use ecsim_kernel::{SimDuration, SimTime};
 use serde_json::{Map, Value};
 
 /// The actions this version simulates (SPEC §2), in the order the SPEC lists them.
-pub(crate) const SUPPORTED: [&str; 40] = [
+pub(crate) const SUPPORTED: [&str; 41] = [
     "CreateCluster",
     "DeleteCluster",
     "PutClusterCapacityProviders",
@@ -61,6 +61,7 @@ pub(crate) const SUPPORTED: [&str; 40] = [
     "DescribeInstanceImageMetadata",
     "LaunchContainerInstances",
     "TerminateContainerInstances",
+    "DrainContainerInstances",
     "DisconnectAgent",
     "ReconnectAgent",
     "FailAvailabilityZone",
@@ -73,9 +74,10 @@ pub(crate) const SUPPORTED: [&str; 40] = [
 pub(crate) const NOT_SIMULATED: [&str; 1] = ["StartInstanceRefresh"];
 
 /// The simulator's own actions (not part of the ECS API).
-const SIMULATOR_ACTIONS: [&str; 9] = [
+const SIMULATOR_ACTIONS: [&str; 10] = [
     "LaunchContainerInstances",
     "TerminateContainerInstances",
+    "DrainContainerInstances",
     "DisconnectAgent",
     "ReconnectAgent",
     "FailAvailabilityZone",
@@ -436,6 +438,7 @@ fn lower_one(
         }
         "LaunchContainerInstances" => simulator::launch(cx, refs, input, path, simulation),
         "TerminateContainerInstances" => simulator::terminate(cx, refs, input, path),
+        "DrainContainerInstances" => simulator::drain(cx, refs, input, path),
         "DisconnectAgent" => simulator::agent(cx, refs, input, path, false),
         "ReconnectAgent" => simulator::agent(cx, refs, input, path, true),
         "FailAvailabilityZone" => faults::availability_zone(cx, refs, input, path, true),

@@ -239,6 +239,27 @@ pub(crate) fn agent(
     })
 }
 
+/// DrainContainerInstances (SPEC §2): the selected instances, by list or `filter`.
+pub(crate) fn drain(cx: &mut Cx, refs: &mut Refs, input: &Value, path: &Path) -> Option<Action> {
+    let o = object(
+        cx,
+        input,
+        path,
+        "the DrainContainerInstances input",
+        &[
+            ("cluster", Used),
+            ("containerInstances", Used),
+            ("filter", Used),
+        ],
+    )?;
+    let cluster = cluster_ref(cx, refs, &o, false);
+    let selector = selector(cx, refs, &o);
+    Some(Action::DrainContainerInstances {
+        cluster: cluster?,
+        selector: selector?,
+    })
+}
+
 /// Snapshot: the state as Describe* would show it, of one cluster or of every cluster.
 pub(crate) fn snapshot(cx: &mut Cx, refs: &mut Refs, input: &Value, path: &Path) -> Option<Action> {
     let o = object(
