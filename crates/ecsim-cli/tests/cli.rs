@@ -295,6 +295,34 @@ fn bad_input_is_exit_2_with_path_and_nothing_written() {
             &["actions[2].input.placementConstraints[0]", "expression"],
         ),
         (
+            "image-metadata-unknown-filter.json",
+            &["actions[2].input.Filters[0].Name", "image-id"],
+        ),
+        (
+            "image-metadata-max-results-over-1000.json",
+            &["actions[1].input.MaxResults", "1000"],
+        ),
+        (
+            "launch-tag-reserved-prefix.json",
+            &["actions[1].input.tags[0].key", "aws:"],
+        ),
+        (
+            "ami-bad-deprecation-time.json",
+            &["amis[0].deprecation_time", "ISO-8601"],
+        ),
+        (
+            "ssm-parameter-unknown.json",
+            &["actions[1].input.imageId", "no SSM parameter named"],
+        ),
+        (
+            "ssm-parameter-value-not-json.json",
+            &["ssmParameters[0].Value", "not JSON"],
+        ),
+        (
+            "drain-list-and-filter.json",
+            &["actions[2].input.filter", "not both"],
+        ),
+        (
             "bad-query-syntax.json",
             &["actions[2].input.placementConstraints[0].expression", "is"],
         ),

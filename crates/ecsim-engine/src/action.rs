@@ -69,6 +69,9 @@ pub enum Action {
     DescribeCapacityProviders {
         capacity_providers: Vec<String>,
     },
+    /// Simulator: EC2 Auto Scaling's instance refresh of a provider's group (SPEC §2): its
+    /// instances not on the image are replaced in batches.
+    StartInstanceRefresh(Box<crate::capacity::InstanceRefresh>),
     /// Simulator: a spot interruption of FARGATE_SPOT tasks or of a spot group's instances
     /// (SPEC §2, §8): a two-minute warning, then they stop.
     InterruptSpot {
@@ -126,6 +129,12 @@ pub enum Action {
         cluster: String,
         selector: InstanceSelector,
         count: Option<u32>,
+    },
+    /// The simulator's DrainContainerInstances (SPEC §2): DRAINING for every selected ACTIVE
+    /// instance.
+    DrainContainerInstances {
+        cluster: String,
+        selector: InstanceSelector,
     },
     DisconnectAgent {
         cluster: String,
@@ -205,6 +214,38 @@ pub enum Action {
         cluster: String,
         services: Vec<String>,
     },
+    /// EC2 API: DescribeInstanceImageMetadata (a query, SPEC §13.1).
+    DescribeInstanceImageMetadata {
+        filters: Vec<Ec2Filter>,
+        instance_ids: Vec<String>,
+        max_results: Option<u32>,
+        next_token: Option<String>,
+    },
+}
+
+/// EC2 API: Filter of DescribeInstanceImageMetadata; its values are ORed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ec2Filter {
+    pub name: Ec2FilterName,
+    pub values: Vec<String>,
+}
+
+/// The filter names of DescribeInstanceImageMetadata (seed 001).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ec2FilterName {
+    AvailabilityZone,
+    InstanceId,
+    ImageAllowed,
+    InstanceStateName,
+    InstanceType,
+    /// Values may hold `*` wildcards.
+    LaunchTime,
+    OwnerAlias,
+    OwnerId,
+    /// `tag:<key>`.
+    Tag(String),
+    TagKey,
+    ZoneId,
 }
 
 impl Action {
@@ -219,6 +260,7 @@ impl Action {
                 | Action::ListAttributes { .. }
                 | Action::DescribeServices { .. }
                 | Action::DescribeCapacityProviders { .. }
+                | Action::DescribeInstanceImageMetadata { .. }
                 | Action::Snapshot { .. }
         )
     }
@@ -332,6 +374,8 @@ pub struct LaunchContainerInstances {
     /// Round-robin; empty = the region's `a` zone.
     pub availability_zones: Vec<String>,
     pub attributes: Vec<Attribute>,
+    /// EC2 tags of the launched instances (key, value) (SPEC §13.1).
+    pub tags: Vec<(String, String)>,
     pub image_id: Option<String>,
     /// The instances join this provider's Auto Scaling group (RULE: as EC2 Auto Scaling's
     /// attach-instances does, raising its desired capacity by `count`).

@@ -70,9 +70,8 @@ pub struct AutoScalingGroup {
     pub image_id: Option<String>,
     /// Poisson rate of spot interruptions per running instance per hour (default 0).
     pub interruptions_per_hour: f64,
-    /// Attributes every instance of the group registers with (from the group's `tags`, RULE: a
-    /// tag `{"Key": K, "Value": V}` is the attribute K=V).
-    pub attributes: Vec<ecsim_model::Attribute>,
+    /// EC2 tags of every instance the group launches (key, value) (SPEC §13.1).
+    pub tags: Vec<(String, String)>,
     /// `timings.instanceLaunch` for the group's launches; None: the scenario's, then 90 s.
     pub instance_launch: Option<SimDuration>,
 }
@@ -169,6 +168,21 @@ impl Default for Pricing {
             fargate_gb_hour: 0.004445,
         }
     }
+}
+
+/// Simulator: StartInstanceRefresh (SPEC §2), EC2 Auto Scaling's instance refresh of a
+/// provider's group, with EC2 Auto Scaling's defaults filled in.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InstanceRefresh {
+    pub capacity_provider: String,
+    /// The image the group's instances are to run (resolved from `resolve:ssm:` by the loader).
+    pub image_id: String,
+    /// 0–100, default 90 (EC2 Auto Scaling: RefreshPreferences.MinHealthyPercentage).
+    pub min_healthy_percentage: u32,
+    /// 100–200, default 100, at most 100 above the minimum (RefreshPreferences.MaxHealthyPercentage).
+    pub max_healthy_percentage: u32,
+    /// None: the provider's `instanceWarmupPeriod`.
+    pub instance_warmup: Option<SimDuration>,
 }
 
 /// How many tasks or instances an InterruptSpot takes.

@@ -235,6 +235,8 @@ pub enum ScalingActivityKind {
     /// Instances set DRAINING before they terminate (managed draining, a spot warning).
     Drain,
     Terminate,
+    /// An instance refresh's progress: its start, each batch, its end.
+    Refresh,
 }
 
 impl ScalingActivityKind {
@@ -243,6 +245,7 @@ impl ScalingActivityKind {
             ScalingActivityKind::Launch => "LAUNCH",
             ScalingActivityKind::Drain => "DRAIN",
             ScalingActivityKind::Terminate => "TERMINATE",
+            ScalingActivityKind::Refresh => "REFRESH",
         }
     }
 }
@@ -370,6 +373,11 @@ pub enum SnapshotResponse {
         capacity_providers: Vec<CapacityProviderSnapshot>,
         failures: Vec<ApiFailure>,
     },
+    /// EC2 DescribeInstanceImageMetadata (SPEC §13.1).
+    DescribeInstanceImageMetadata {
+        instance_image_metadata: Vec<InstanceImageMetadata>,
+        next_token: Option<String>,
+    },
     Snapshot {
         clusters: Vec<ClusterSnapshot>,
         container_instances: Vec<ContainerInstance>,
@@ -431,4 +439,28 @@ impl Sink for Collector {
         self.records.push(record);
         Ok(())
     }
+}
+
+/// One element of DescribeInstanceImageMetadata's response (EC2 API: InstanceImageMetadata).
+#[derive(Clone, Debug)]
+pub struct InstanceImageMetadata {
+    pub instance_id: String,
+    pub instance_type: String,
+    /// ISO-8601 UTC with milliseconds.
+    pub launch_time: String,
+    pub availability_zone: String,
+    pub zone_id: String,
+    pub state: crate::engine::Ec2State,
+    pub owner_id: String,
+    pub tags: std::sync::Arc<[(String, String)]>,
+    /// None: an instance registered without an AMI id.
+    pub image: Option<Ec2ImageMetadata>,
+}
+
+/// The image of an instance: its id, and what the scenario knows of it.
+#[derive(Clone, Debug)]
+pub struct Ec2ImageMetadata {
+    pub image_id: String,
+    /// None: an AMI the scenario does not know (`ImageMetadata` is then `{ImageId}` alone).
+    pub known: Option<ecsim_model::AmiMetadata>,
 }

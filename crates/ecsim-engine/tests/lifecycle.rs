@@ -347,6 +347,7 @@ fn instances_are_numbered_in_launch_order() {
             count: 1,
             availability_zones: vec!["us-east-1a".into()],
             attributes: vec![],
+            tags: Vec::new(),
             image_id: None,
             capacity_provider: None,
             timings: Timings {

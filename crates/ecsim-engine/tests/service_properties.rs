@@ -213,6 +213,7 @@ fn build(c: &Case) -> Scenario {
             count: c.instances,
             availability_zones: zones,
             attributes: vec![],
+            tags: Vec::new(),
             image_id: None,
             capacity_provider: None,
             timings: Timings::default(),

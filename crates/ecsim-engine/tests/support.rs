@@ -51,6 +51,7 @@ pub fn launch(
             count,
             availability_zones: zones.iter().map(|s| s.to_string()).collect(),
             attributes: vec![],
+            tags: Vec::new(),
             image_id: None,
             capacity_provider: None,
             timings: Timings::default(),

@@ -82,6 +82,34 @@ pub struct AmiMetadata {
     pub os: String,
     pub ecs_agent_version: String,
     pub ecs_runtime_version: String,
+    /// What EC2 says of the image (DescribeInstanceImageMetadata's ImageMetadata, SPEC §13.1).
+    pub ec2: Ec2ImageFields,
+}
+
+/// The image fields EC2 reports beside the SSM metadata; a scenario's `amis` entry may give them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ec2ImageFields {
+    pub owner_id: String,
+    pub owner_alias: String,
+    /// ISO-8601 as EC2 writes it (`2023-01-25T17:20:40Z`); None when unknown.
+    pub creation_date: Option<String>,
+    pub deprecation_time: Option<String>,
+    pub state: String,
+    pub is_public: bool,
+}
+
+impl Default for Ec2ImageFields {
+    /// SPEC §13.1's defaults: Amazon's account and alias, available, public.
+    fn default() -> Self {
+        Ec2ImageFields {
+            owner_id: "591542846629".into(),
+            owner_alias: "amazon".into(),
+            creation_date: None,
+            deprecation_time: None,
+            state: "available".into(),
+            is_public: true,
+        }
+    }
 }
 
 impl AmiMetadata {

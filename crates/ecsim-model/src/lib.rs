@@ -15,7 +15,7 @@ pub mod task_definition;
 pub mod timings;
 pub mod world;
 
-pub use catalog::{AmiCatalog, AmiMetadata, InstanceType, InstanceTypeCatalog};
+pub use catalog::{AmiCatalog, AmiMetadata, Ec2ImageFields, InstanceType, InstanceTypeCatalog};
 pub use ids::{
     ClusterId, DeploymentId, EcsSvcId, GroupId, Hex32, InstanceId, ServiceId, SpecId, TaskDefId,
     TaskId, ZoneId,

@@ -7,7 +7,7 @@ use crate::ecs::{ClusterJson, ContainerInstanceJson, FailureJson, TaskJson};
 use crate::names::Names;
 use crate::time::IsoTime;
 use ecsim_engine::service::ServiceStatus;
-use ecsim_engine::{ServiceSnapshot, SnapshotRecord, SnapshotResponse};
+use ecsim_engine::{InstanceImageMetadata, ServiceSnapshot, SnapshotRecord, SnapshotResponse};
 use ecsim_model::ClusterId;
 use serde::Serialize;
 use std::io::{self, Write};
@@ -32,7 +32,117 @@ enum Response<'a> {
     ListAttributes(ListAttributes<'a>),
     DescribeServices(DescribeServices<'a>),
     DescribeCapacityProviders(DescribeCapacityProviders<'a>),
+    DescribeInstanceImageMetadata(DescribeInstanceImageMetadata<'a>),
     Snapshot(Snapshot<'a>),
+}
+
+/// EC2 API: DescribeInstanceImageMetadata response (SPEC §13.1; seed 001's example outputs).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct DescribeInstanceImageMetadata<'a> {
+    instance_image_metadata: Vec<InstanceImageMetadataJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_token: Option<&'a str>,
+}
+
+/// EC2 API: InstanceImageMetadata.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct InstanceImageMetadataJson<'a> {
+    instance_id: &'a str,
+    instance_type: &'a str,
+    launch_time: &'a str,
+    availability_zone: &'a str,
+    zone_id: &'a str,
+    state: Ec2StateJson,
+    owner_id: &'a str,
+    tags: Vec<Ec2TagJson<'a>>,
+    image_metadata: ImageMetadataJson<'a>,
+}
+
+/// EC2 API: InstanceState.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Ec2StateJson {
+    code: u32,
+    name: &'static str,
+}
+
+/// EC2 API: Tag.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Ec2TagJson<'a> {
+    key: &'a str,
+    value: &'a str,
+}
+
+/// EC2 API: ImageMetadata; only `ImageId` for an AMI the scenario does not know, nothing for an
+/// instance registered without one.
+#[derive(Serialize, Default)]
+#[serde(rename_all = "PascalCase")]
+struct ImageMetadataJson<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    owner_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image_owner_alias: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    creation_date: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deprecation_time: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_public: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image_allowed: Option<bool>,
+}
+
+impl<'a> InstanceImageMetadataJson<'a> {
+    fn new(m: &'a InstanceImageMetadata) -> Self {
+        let image_metadata = match &m.image {
+            None => ImageMetadataJson::default(),
+            Some(i) => match &i.known {
+                None => ImageMetadataJson {
+                    image_id: Some(&i.image_id),
+                    ..ImageMetadataJson::default()
+                },
+                Some(a) => ImageMetadataJson {
+                    image_id: Some(&i.image_id),
+                    name: Some(&a.image_name),
+                    owner_id: Some(&a.ec2.owner_id),
+                    state: Some(&a.ec2.state),
+                    image_owner_alias: Some(&a.ec2.owner_alias),
+                    creation_date: a.ec2.creation_date.as_deref(),
+                    deprecation_time: a.ec2.deprecation_time.as_deref(),
+                    is_public: Some(a.ec2.is_public),
+                    // No Allowed-AMIs policy is simulated (SPEC §13.1).
+                    image_allowed: Some(true),
+                },
+            },
+        };
+        InstanceImageMetadataJson {
+            instance_id: &m.instance_id,
+            instance_type: &m.instance_type,
+            launch_time: &m.launch_time,
+            availability_zone: &m.availability_zone,
+            zone_id: &m.zone_id,
+            state: Ec2StateJson {
+                code: m.state.code(),
+                name: m.state.name(),
+            },
+            owner_id: &m.owner_id,
+            tags: m
+                .tags
+                .iter()
+                .map(|(key, value)| Ec2TagJson { key, value })
+                .collect(),
+            image_metadata,
+        }
+    }
 }
 
 /// API: DescribeCapacityProviders response.
@@ -183,6 +293,16 @@ fn response<'a>(names: &'a Names, r: &'a SnapshotResponse) -> Response<'a> {
                 .iter()
                 .map(|p| CapacityProviderJson::new(names, p))
                 .collect(),
+        }),
+        SnapshotResponse::DescribeInstanceImageMetadata {
+            instance_image_metadata,
+            next_token,
+        } => Response::DescribeInstanceImageMetadata(DescribeInstanceImageMetadata {
+            instance_image_metadata: instance_image_metadata
+                .iter()
+                .map(InstanceImageMetadataJson::new)
+                .collect(),
+            next_token: next_token.as_deref(),
         }),
         SnapshotResponse::DescribeCapacityProviders {
             capacity_providers,

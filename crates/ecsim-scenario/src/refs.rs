@@ -91,6 +91,8 @@ pub(crate) struct Refs {
     pub account_id: String,
     pub instance_types: InstanceTypeCatalog,
     pub amis: AmiCatalog,
+    /// The scenario's `ssmParameters`: each name and the AMI id its value holds.
+    pub ssm_parameters: BTreeMap<String, String>,
     /// Every cluster some CreateCluster so far created, deleted ones included (a DeleteCluster may
     /// be refused; the engine decides).
     created_clusters: BTreeSet<String>,
@@ -140,6 +142,7 @@ impl Refs {
             account_id,
             instance_types,
             amis,
+            ssm_parameters: BTreeMap::new(),
             created_clusters: BTreeSet::new(),
             providers: BTreeMap::new(),
             associations: BTreeMap::new(),
@@ -713,6 +716,38 @@ impl Refs {
             ),
         );
         false
+    }
+
+    /// An `imageId` as given: an AMI id, or `resolve:ssm:NAME` naming an entry of the scenario's
+    /// `ssmParameters` (SPEC §3), lowered to the AMI id; None (reported) when it names neither.
+    pub(crate) fn image_id(
+        &self,
+        cx: &mut Cx,
+        path: &Path,
+        value: &Value,
+        image_id: &str,
+    ) -> Option<String> {
+        if let Some(name) = image_id.strip_prefix("resolve:ssm:") {
+            return match self.ssm_parameters.get(name) {
+                Some(id) => Some(id.clone()),
+                None => {
+                    let known: Vec<&str> = self.ssm_parameters.keys().map(String::as_str).collect();
+                    let listed = if known.is_empty() {
+                        "the scenario has no ssmParameters".to_string()
+                    } else {
+                        format!("its ssmParameters: {}", known.join(", "))
+                    };
+                    cx.error_value(
+                        path,
+                        value,
+                        format!("no SSM parameter named '{name}' ({listed}); add the parameter, as aws ssm get-parameters prints it, to ssmParameters"),
+                    );
+                    None
+                }
+            };
+        }
+        self.ami(cx, path, value, image_id)
+            .then(|| image_id.to_string())
     }
 
     /// Checks an AMI id against the catalog (built-in plus the scenario's `amis`).

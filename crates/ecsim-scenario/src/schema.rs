@@ -63,9 +63,29 @@ fn top_field(name: &str) -> Value {
                 .collect::<Map<String, Value>>(),
         }),
         "subnets" => json!({ "type": "object", "additionalProperties": { "type": "string" } }),
-        "instanceTypes" | "amis" => {
-            json!({ "type": "array", "items": { "type": "object" } })
-        }
+        "instanceTypes" => json!({ "type": "array", "items": { "type": "object" } }),
+        // An AMI's metadata as an object, or as the JSON string of an SSM parameter's `Value`.
+        "amis" => json!({
+            "type": "array",
+            "items": { "anyOf": [ { "type": "object" }, { "type": "string" } ] }
+        }),
+        "ssmParameters" => json!({
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["Name", "Type", "Value"],
+                "additionalProperties": false,
+                "properties": {
+                    "Name": { "type": "string" },
+                    "Type": { "const": "String" },
+                    "Value": { "type": "string" },
+                    "Version": { "type": "integer", "minimum": 1 },
+                    "ARN": true,
+                    "LastModifiedDate": true,
+                    "DataType": true
+                }
+            }
+        }),
         "pricing" => json!({ "type": "object" }),
         "actions" => json!({ "type": "array", "items": { "$ref": "#/$defs/action" } }),
         "assertions" => json!({ "type": "array", "items": { "$ref": "#/$defs/assertion" } }),
@@ -95,6 +115,7 @@ fn action(defs: &mut Map<String, Value>) -> Value {
                 add_shape(defs, shape);
                 json!({ "$ref": format!("#/$defs/{shape}") })
             }
+            None if name == "DescribeInstanceImageMetadata" => image_metadata_request(),
             None => table(simulator_fields(name)),
         };
         let mut then = json!({ "properties": { "input": input } });
@@ -139,14 +160,49 @@ fn simulation_fields(name: &str) -> Option<Vec<(&'static str, Field)>> {
 fn simulator_fields(name: &str) -> &'static [(&'static str, Field)] {
     debug_assert!(SIMULATOR_ACTIONS.contains(&name));
     match name {
+        "DrainContainerInstances" => &simulator::DRAIN_FIELDS,
         "LaunchContainerInstances" => &simulator::LAUNCH_FIELDS,
         "TerminateContainerInstances" => &simulator::TERMINATE_FIELDS,
         "DisconnectAgent" | "ReconnectAgent" => &simulator::AGENT_FIELDS,
         "Snapshot" => &simulator::SNAPSHOT_FIELDS,
         "InterruptSpot" => &faults::INTERRUPT_SPOT_FIELDS,
+        "StartInstanceRefresh" => &crate::actions::refresh::REFRESH_FIELDS,
         "FailAvailabilityZone" | "RestoreAvailabilityZone" => &faults::ZONE_FIELDS,
         other => panic!("no input table for {other}"),
     }
+}
+
+/// EC2's DescribeInstanceImageMetadata request (EC2 API; seed 001): not in the ECS model.
+fn image_metadata_request() -> Value {
+    let names: Vec<&str> = crate::actions::IMAGE_METADATA_FIELDS
+        .iter()
+        .map(|(n, _)| *n)
+        .collect();
+    debug_assert_eq!(
+        names,
+        ["Filters", "InstanceIds", "MaxResults", "NextToken", "DryRun"]
+    );
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "Filters": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "properties": {
+                        "Name": { "type": "string" },
+                        "Values": { "type": "array", "items": { "type": "string" } }
+                    }
+                }
+            },
+            "InstanceIds": { "type": "array", "items": { "type": "string" } },
+            "MaxResults": { "type": "integer", "minimum": 1, "maximum": 1000 },
+            "NextToken": { "type": "string" },
+            "DryRun": { "type": "boolean" }
+        }
+    })
 }
 
 /// An object of exactly the fields of a loader table, their values described by the loader alone.

@@ -12,14 +12,14 @@ use crate::simulation::timings;
 use ecsim_engine::capacity::Pricing;
 use ecsim_engine::Scenario;
 use ecsim_kernel::SimDuration;
-use ecsim_model::{AmiCatalog, AmiMetadata, InstanceType, InstanceTypeCatalog};
+use ecsim_model::{AmiCatalog, AmiMetadata, Ec2ImageFields, InstanceType, InstanceTypeCatalog};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
 use Field::Used;
 
 /// The scenario's top-level fields (SPEC §3).
-pub(crate) const TOP_FIELDS: [(&str, Field); 17] = [
+pub(crate) const TOP_FIELDS: [(&str, Field); 18] = [
     ("schemaVersion", Used),
     ("name", Used),
     ("description", Used),
@@ -32,6 +32,7 @@ pub(crate) const TOP_FIELDS: [(&str, Field); 17] = [
     ("timings", Used),
     ("instanceTypes", Used),
     ("amis", Used),
+    ("ssmParameters", Used),
     ("pricing", Used),
     ("subnets", Used),
     ("actions", Used),
@@ -193,6 +194,10 @@ pub(crate) fn lower(cx: &mut Cx, doc: &Value, actions: Option<&Actions<'_>>) -> 
     if let Some(v) = o.get("amis") {
         read_amis(cx, v, &o.at("amis"), &mut amis);
     }
+    let ssm_parameters = match o.get("ssmParameters") {
+        Some(v) => read_ssm_parameters(cx, v, &o.at("ssmParameters"), &mut amis),
+        None => BTreeMap::new(),
+    };
 
     if let Some(v) = o.get("pricing") {
         scenario.pricing = read_pricing(cx, v, &o.at("pricing"));
@@ -207,6 +212,7 @@ pub(crate) fn lower(cx: &mut Cx, doc: &Value, actions: Option<&Actions<'_>>) -> 
         instance_types,
         amis,
     );
+    refs.ssm_parameters = ssm_parameters;
     match o.get("actions") {
         Some(v) => {
             // Without a valid horizon the horizon check is skipped (its own error is reported).
@@ -402,7 +408,124 @@ fn read_amis(cx: &mut Cx, value: &Value, path: &Path, catalog: &mut AmiCatalog) 
     let mut ids: Vec<String> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let p = path.index(i);
-        let Some(a) = object(
+        // RULE: an entry may be the SSM parameter's `Value` string itself (seed 000); an error
+        // inside it names the field within the string and points at the string.
+        let parsed;
+        let item = match item {
+            Value::String(text) => match serde_json::from_str::<Value>(text) {
+                Ok(v) => {
+                    parsed = v;
+                    &parsed
+                }
+                Err(e) => {
+                    cx.error_value(&p, item, format!("expected AMI metadata: an object, or the JSON string an SSM parameter's Value holds; this string is not JSON ({e})"));
+                    continue;
+                }
+            },
+            _ => item,
+        };
+        if let Some(ami) = read_ami(cx, item, &p, &mut ids) {
+            catalog.insert(ami);
+        }
+    }
+}
+
+/// `ssmParameters` (SPEC §3): SSM parameters as `aws ssm get-parameters` prints them
+/// (`{"Name", "Type", "Value", "Version"}`, Value the AMI metadata's JSON string, seed 000); each
+/// one's AMI joins the catalog. Returns each name with its AMI id.
+fn read_ssm_parameters(
+    cx: &mut Cx,
+    value: &Value,
+    path: &Path,
+    catalog: &mut AmiCatalog,
+) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let Some(items) = as_array(cx, value, path) else {
+        return out;
+    };
+    for (i, item) in items.iter().enumerate() {
+        let p = path.index(i);
+        let Some(o) = object(
+            cx,
+            item,
+            &p,
+            "an SSM parameter {\"Name\": ..., \"Type\": \"String\", \"Value\": ..., \"Version\": ...}",
+            &[
+                ("Name", Used),
+                ("Type", Used),
+                ("Value", Used),
+                ("Version", Used),
+                // Newer CLIs print these too; they say nothing about the AMI.
+                ("ARN", Field::Ignored),
+                ("LastModifiedDate", Field::Ignored),
+                ("DataType", Field::Ignored),
+            ],
+        ) else {
+            continue;
+        };
+        let errors = cx.error_count();
+        let name = o.req_str(
+            cx,
+            "Name",
+            "e.g. \"Name\": \"/aws/service/ecs/optimized-ami/amazon-linux/recommended\"",
+        );
+        if let Some(n) = name {
+            if n.is_empty() {
+                o.error_field(cx, "Name", "expected the parameter's name");
+            } else if out.contains_key(n) {
+                o.error_field(
+                    cx,
+                    "Name",
+                    format!("the SSM parameter '{n}' is given twice"),
+                );
+            }
+        }
+        match o.str(cx, "Type") {
+            None if !o.has("Type") => o.missing(cx, "Type", "\"Type\": \"String\""),
+            Some("String") | None => {}
+            Some(_) => o.error_field(
+                cx,
+                "Type",
+                "expected String: an AMI metadata parameter is a String parameter",
+            ),
+        }
+        if o.has("Version") {
+            o.int(cx, "Version", 1, i64::MAX, None);
+        }
+        let ami = match (o.get("Value"), o.str(cx, "Value")) {
+            (Some(_), Some(text)) => match serde_json::from_str::<Value>(text) {
+                Ok(v) => {
+                    let mut ids = Vec::new();
+                    read_ami(cx, &v, &o.at("Value"), &mut ids)
+                }
+                Err(e) => {
+                    o.error_field(cx, "Value", format!("expected the AMI metadata's JSON string, as in the parameter's Value; this string is not JSON ({e})"));
+                    None
+                }
+            },
+            (None, _) => {
+                o.missing(cx, "Value", "the AMI metadata's JSON string");
+                None
+            }
+            _ => None,
+        };
+        if cx.error_count() > errors {
+            continue;
+        }
+        if let (Some(name), Some(ami)) = (name, ami) {
+            out.insert(name.to_string(), ami.image_id.clone());
+            catalog.insert(ami);
+        }
+    }
+    out
+}
+
+/// One AMI metadata object (an `amis` entry, or an SSM parameter's parsed `Value`); `ids` the ids
+/// defined so far.
+fn read_ami(cx: &mut Cx, item: &Value, p: &Path, ids: &mut Vec<String>) -> Option<AmiMetadata> {
+    {
+        let p = p.clone();
+        let a = object(
             cx,
             item,
             &p,
@@ -414,10 +537,14 @@ fn read_amis(cx: &mut Cx, value: &Value, path: &Path, catalog: &mut AmiCatalog) 
                 ("os", Used),
                 ("ecs_agent_version", Used),
                 ("ecs_runtime_version", Used),
+                ("owner_id", Used),
+                ("owner_alias", Used),
+                ("creation_date", Used),
+                ("deprecation_time", Used),
+                ("state", Used),
+                ("is_public", Used),
             ],
-        ) else {
-            continue;
-        };
+        )?;
         let errors = cx.error_count();
         let schema_version = if a.has("schema_version") {
             a.int(cx, "schema_version", 1, u32::MAX as i64, None)
@@ -467,27 +594,123 @@ fn read_amis(cx: &mut Cx, value: &Value, path: &Path, catalog: &mut AmiCatalog) 
             "ecs_runtime_version",
             "e.g. \"ecs_runtime_version\": \"Docker version 17.12.1-ce\"",
         );
+        let ec2 = image_fields(cx, &a);
         if cx.error_count() > errors {
-            continue;
+            return None;
         }
-        if let (
-            Some(schema_version),
-            Some(image_id),
-            Some(image_name),
-            Some(os),
-            Some(agent),
-            Some(runtime),
-        ) = (schema_version, image_id, image_name, os, agent, runtime)
-        {
-            catalog.insert(AmiMetadata {
-                schema_version,
-                image_id: image_id.to_string(),
-                image_name: image_name.to_string(),
-                os: os.to_string(),
-                ecs_agent_version: agent.to_string(),
-                ecs_runtime_version: runtime.to_string(),
-            });
+        Some(AmiMetadata {
+            schema_version: schema_version?,
+            image_id: image_id?.to_string(),
+            image_name: image_name?.to_string(),
+            os: os?.to_string(),
+            ecs_agent_version: agent?.to_string(),
+            ecs_runtime_version: runtime?.to_string(),
+            ec2,
+        })
+    }
+}
+
+/// EC2 API: Image.State.
+const IMAGE_STATES: [&str; 8] = [
+    "available",
+    "pending",
+    "invalid",
+    "deregistered",
+    "transient",
+    "failed",
+    "error",
+    "disabled",
+];
+
+/// The optional EC2 fields of an `amis` entry (SPEC §13.1), each with its default.
+fn image_fields(cx: &mut Cx, a: &Obj<'_>) -> Ec2ImageFields {
+    let mut f = Ec2ImageFields::default();
+    if let Some(id) = a.str(cx, "owner_id") {
+        if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) {
+            f.owner_id = id.to_string();
+        } else {
+            a.error_field(
+                cx,
+                "owner_id",
+                "expected a 12-digit AWS account id like 591542846629",
+            );
         }
+    }
+    if let Some(alias) = a.str(cx, "owner_alias") {
+        if alias.is_empty() {
+            a.error_field(cx, "owner_alias", "expected an owner alias like amazon");
+        } else {
+            f.owner_alias = alias.to_string();
+        }
+    }
+    for name in ["creation_date", "deprecation_time"] {
+        if let Some(t) = a.str(cx, name) {
+            if is_ec2_time(t) {
+                let t = Some(t.to_string());
+                if name == "creation_date" {
+                    f.creation_date = t;
+                } else {
+                    f.deprecation_time = t;
+                }
+            } else {
+                a.error_field(
+                    cx,
+                    name,
+                    "expected an ISO-8601 UTC time as EC2 writes it, e.g. 2023-01-25T17:20:40Z or 2023-01-25T17:20:40.000Z",
+                );
+            }
+        }
+    }
+    if let Some(s) = a.str(cx, "state") {
+        if IMAGE_STATES.contains(&s) {
+            f.state = s.to_string();
+        } else {
+            a.error_field(
+                cx,
+                "state",
+                format!(
+                    "expected {} (EC2 API: Image.State)",
+                    IMAGE_STATES.join(", ")
+                ),
+            );
+        }
+    }
+    if let Some(p) = a.bool(cx, "is_public") {
+        f.is_public = p;
+    }
+    f
+}
+
+/// `YYYY-MM-DDThh:mm:ssZ` or `YYYY-MM-DDThh:mm:ss.sssZ`, a real date and time.
+fn is_ec2_time(t: &str) -> bool {
+    let b = t.as_bytes();
+    let digits = |r: std::ops::Range<usize>| {
+        b.get(r.clone())
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+            .then(|| t[r].parse::<i64>().unwrap_or(-1))
+    };
+    let shape = (b.len() == 20 || (b.len() == 24 && b[19] == b'.' && digits(20..23).is_some()))
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && b[b.len() - 1] == b'Z';
+    if !shape {
+        return false;
+    }
+    match (
+        digits(0..4),
+        digits(5..7),
+        digits(8..10),
+        digits(11..13),
+        digits(14..16),
+        digits(17..19),
+    ) {
+        (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(s)) => {
+            ecsim_kernel::calendar::is_date(y, mo, d) && h < 24 && mi < 60 && s < 60
+        }
+        _ => false,
     }
 }
 

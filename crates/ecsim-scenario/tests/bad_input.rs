@@ -228,7 +228,7 @@ fn service_files_have_the_one_error_they_are_about() {
             "group-image-from-ssm.json",
             "actions[0].simulation.autoScalingGroup.imageId",
             None,
-            "an imageId of the form resolve:ssm:NAME is not simulated by this version of ecsim",
+            "no SSM parameter named '/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id' (the scenario has no ssmParameters)",
         ),
         (
             "provider-in-two-clusters.json",
@@ -308,6 +308,51 @@ fn service_files_have_the_one_error_they_are_about() {
             "assertions[0].service",
             Some("\"wbe\""),
             "no action creates service 'wbe' in cluster 'c'; did you mean 'web'?",
+        ),
+        // DescribeInstanceImageMetadata, EC2 tags and the AMIs' EC2 fields (SPEC §13.1).
+        (
+            "image-metadata-unknown-filter.json",
+            "actions[2].input.Filters[0].Name",
+            Some("\"image-id\""),
+            "the filter 'image-id' is invalid (EC2: InvalidParameterValue)",
+        ),
+        (
+            "image-metadata-max-results-over-1000.json",
+            "actions[1].input.MaxResults",
+            Some("5000"),
+            "expected from 1 to 1000 (DescribeInstanceImageMetadata.MaxResults)",
+        ),
+        (
+            "launch-tag-reserved-prefix.json",
+            "actions[1].input.tags[0].key",
+            Some("\"aws:autoscaling:groupName\""),
+            "tag keys starting with aws: are reserved for AWS use",
+        ),
+        (
+            "ami-bad-deprecation-time.json",
+            "amis[0].deprecation_time",
+            Some("\"2025-02-30T17:20:40Z\""),
+            "expected an ISO-8601 UTC time as EC2 writes it",
+        ),
+        // ssmParameters and resolve:ssm: (SPEC §3, seed 000).
+        (
+            "ssm-parameter-unknown.json",
+            "actions[1].input.imageId",
+            Some("\"resolve:ssm:/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended\""),
+            "no SSM parameter named '/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended' (its ssmParameters: /aws/service/ecs/optimized-ami/amazon-linux/recommended)",
+        ),
+        (
+            "ssm-parameter-value-not-json.json",
+            "ssmParameters[0].Value",
+            Some("\"ami-aff65ad2\""),
+            "expected the AMI metadata's JSON string",
+        ),
+        // DrainContainerInstances (SPEC §2) selects by list or filter, not both.
+        (
+            "drain-list-and-filter.json",
+            "actions[2].input.filter",
+            None,
+            "give containerInstances or filter, not both",
         ),
         // Load balancers (SPEC §7; API LoadBalancer).
         (

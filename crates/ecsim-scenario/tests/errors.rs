@@ -340,24 +340,89 @@ fn times_after_a_short_horizon_are_one_error() {
 }
 
 #[test]
-fn action_not_simulated() {
+fn start_instance_refresh_errors() {
+    // A Fargate provider has no instances to refresh.
     let src = with_actions(
-        r#"{ "at": 0, "action": "StartInstanceRefresh", "input": { "capacityProvider": "cp", "imageId": "ami-1" } }"#,
+        r#"{ "at": 0, "action": "StartInstanceRefresh", "input": { "capacityProvider": "FARGATE", "imageId": "ami-aff65ad2" } }"#,
     );
     let e = find(
         &src,
-        "actions[2].action",
-        "action 'StartInstanceRefresh' is part of ecsim's scenario format but not simulated by this version of ecsim",
+        "actions[2].input.capacityProvider",
+        "capacity provider FARGATE is Fargate, which has no instances to refresh",
     );
-    assert_eq!(at(&e), pos(&src, "\"StartInstanceRefresh\""));
-    // Its input is not read: only that one error.
-    assert_eq!(errors(&src).len(), 1);
-    let src =
-        with_actions(r#"{ "at": 0, "action": "DescribeInstanceImageMetadata", "input": {} }"#);
+    assert_eq!(at(&e), pos(&src, "\"FARGATE\""));
+    // Each preference out of its range, and the spread between them, is its own error.
+    let src = with_actions(
+        r#"{ "at": 0, "action": "StartInstanceRefresh", "input": { "capacityProvider": "FARGATE_SPOT", "imageId": "ami-unknown", "minHealthyPercentage": 101, "maxHealthyPercentage": 99 } }"#,
+    );
+    find(&src, "actions[2].input.imageId", "unknown AMI 'ami-unknown'");
     find(
         &src,
-        "actions[2].action",
-        "action 'DescribeInstanceImageMetadata' is part of the ECS API but not simulated by this version of ecsim",
+        "actions[2].input.minHealthyPercentage",
+        "expected a percentage from 0 to 100",
+    );
+    find(
+        &src,
+        "actions[2].input.maxHealthyPercentage",
+        "expected a percentage from 100 to 200",
+    );
+    let src = with_actions(
+        r#"{ "at": 0, "action": "StartInstanceRefresh", "input": { "capacityProvider": "FARGATE", "imageId": "ami-aff65ad2", "minHealthyPercentage": 50, "maxHealthyPercentage": 160 } }"#,
+    );
+    find(
+        &src,
+        "actions[2].input.maxHealthyPercentage",
+        "maxHealthyPercentage 160 is more than 100 above minHealthyPercentage 50",
+    );
+}
+
+#[test]
+fn describe_instance_image_metadata_input() {
+    // EC2's request body (SPEC §13.1): what EC2 would refuse on the request alone.
+    let q = |input: &str| {
+        with_actions(&format!(
+            r#"{{ "at": 0, "action": "DescribeInstanceImageMetadata", "input": {input} }}"#
+        ))
+    };
+    find(
+        &q(r#"{ "Filters": [ { "Name": "instance-types", "Values": ["m5.large"] } ] }"#),
+        "actions[2].input.Filters[0].Name",
+        "the filter 'instance-types' is invalid (EC2: InvalidParameterValue); unknown filter 'instance-types'; did you mean 'instance-type'?",
+    );
+    find(
+        &q(r#"{ "Filters": [ { "Name": "tag:", "Values": ["x"] } ] }"#),
+        "actions[2].input.Filters[0].Name",
+        "the filter 'tag:' is invalid",
+    );
+    find(
+        &q(r#"{ "Filters": [ { "Name": "tag-key" } ] }"#),
+        "actions[2].input.Filters[0].Values",
+        "missing required field 'Values'",
+    );
+    find(
+        &q(r#"{ "Filters": [ { "Name": "tag-key", "Values": [] } ] }"#),
+        "actions[2].input.Filters[0].Values",
+        "expected at least one value to match",
+    );
+    find(
+        &q(r#"{ "MaxResults": 1001 }"#),
+        "actions[2].input.MaxResults",
+        "expected from 1 to 1000 (DescribeInstanceImageMetadata.MaxResults)",
+    );
+    find(
+        &q(r#"{ "MaxResults": 0 }"#),
+        "actions[2].input.MaxResults",
+        "expected from 1 to 1000",
+    );
+    find(
+        &q(r#"{ "InstanceIds": ["i-123", "web-1"] }"#),
+        "actions[2].input.InstanceIds[1]",
+        "invalid id: \"web-1\"",
+    );
+    find(
+        &q(r#"{ "Filter": [] }"#),
+        "actions[2].input.Filter",
+        "unknown field 'Filter'; did you mean 'Filters'?",
     );
 }
 

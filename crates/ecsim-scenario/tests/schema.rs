@@ -53,6 +53,7 @@ fn every_bundled_scenario_validates() {
 /// a wrong JSON type, an unknown action, a missing required member, a value outside an enum or a
 /// range the model or the format gives) ...
 const SHAPE: &[&str] = &[
+    "image-metadata-max-results-over-1000.json",
     "missing-name.json",
     "negative-duration.json",
     "not-an-object.json",
@@ -68,6 +69,12 @@ const SHAPE: &[&str] = &[
 /// ... or for what only the loader checks (references, limits, combinations, and the syntax of a
 /// duration's or a query's string: the schema accepts it) ...
 const SEMANTIC: &[&str] = &[
+    "ami-bad-deprecation-time.json",
+    "drain-list-and-filter.json",
+    "image-metadata-unknown-filter.json",
+    "launch-tag-reserved-prefix.json",
+    "ssm-parameter-unknown.json",
+    "ssm-parameter-value-not-json.json",
     // The faults block: its members are the loader's to check.
     "fault-bad-filter.json",
     "fault-outage-without-duration.json",

@@ -4,6 +4,7 @@
 //! tasks when it leaves is the event loop's (see `Engine::remove_instance`).
 
 use super::cx::{Cx, Notice, Phase};
+use super::ec2::{Ec2, Ec2Instance};
 use super::Ev;
 use crate::action::{InstanceSelector, LaunchContainerInstances, RegisterContainerInstance};
 use crate::record::EventDetail;
@@ -48,7 +49,7 @@ struct InstanceSpec<'a> {
 
 /// One launch of instances (a LaunchContainerInstances action, or an Auto Scaling group's
 /// launches), shared by every instance it launches until they come up.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct LaunchPlan {
     /// The LaunchContainerInstances action, for errors when an instance comes up (None: a
     /// group's).
@@ -58,6 +59,8 @@ pub(crate) struct LaunchPlan {
     /// Round-robin over the instances (a group picks one per launch).
     pub availability_zones: Vec<String>,
     pub attributes: Vec<Attribute>,
+    /// EC2 tags of the instances (key, value).
+    pub tags: Vec<(String, String)>,
     pub image_id: String,
     pub capacity_provider: Option<String>,
 }
@@ -72,12 +75,16 @@ struct PendingLaunch {
     zone: usize,
     /// Its `InstanceReady` event (a zone failure cancels it).
     key: Option<ecsim_kernel::EventKey>,
+    /// Its place in [`Fleet::ec2`].
+    ec2: usize,
 }
 
 #[derive(Default)]
 pub(crate) struct Fleet {
     /// Launches by the number their `InstanceReady` event names, until they come up.
     launches: Slab<PendingLaunch>,
+    /// Every EC2 instance, as EC2 sees it (DescribeInstanceImageMetadata).
+    pub ec2: Ec2,
 }
 
 impl Fleet {
@@ -148,7 +155,29 @@ impl Fleet {
                 .unwrap_or(&scenario.amis.recommended().ecs_agent_version),
             attributes,
         };
-        Self::register(cx, Some(index), c, spec)
+        let id = Self::register(cx, Some(index), c, spec)?;
+        // An instance registered by a request is an EC2 instance that is already running
+        // (RULE: launched when it registers); its type, zone and image are what it registered.
+        let inst = cx.world.instance(id);
+        let attribute = |name: &str| {
+            inst.attributes
+                .iter()
+                .find(|(n, _)| *n == name)
+                .and_then(|(_, v)| v.map(str::to_string))
+        };
+        let record = Ec2Instance {
+            ec2_instance_id: inst.ec2_instance_id.to_string(),
+            instance_type: attribute("ecs.instance-type").unwrap_or_default(),
+            launched_at: cx.now,
+            availability_zone: attribute("ecs.availability-zone").unwrap_or_default(),
+            image_id: attribute("ecs.ami-id"),
+            tags: Arc::from([]),
+            instance: Some(id),
+            booted: true,
+            aborted_at: None,
+        };
+        self.ec2.push(record);
+        Some(id)
     }
 
     /// The one way an instance joins a cluster, whether registered by a request or booted by a
@@ -262,6 +291,7 @@ impl Fleet {
             instance_type: l.instance_type.clone(),
             availability_zones: zones,
             attributes: l.attributes.clone(),
+            tags: l.tags.clone(),
             image_id,
             capacity_provider: l.capacity_provider.clone(),
         });
@@ -284,11 +314,23 @@ impl Fleet {
         delay: SimDuration,
     ) -> (usize, ecsim_kernel::EventKey) {
         let number = cx.world.next_instance_number();
+        let ec2 = self.ec2.push(Ec2Instance {
+            ec2_instance_id: ecsim_model::ec2_instance_id(number).to_string(),
+            instance_type: plan.instance_type.clone(),
+            launched_at: cx.now,
+            availability_zone: plan.availability_zones[zone].clone(),
+            image_id: Some(plan.image_id.clone()),
+            tags: plan.tags.iter().cloned().collect(),
+            instance: None,
+            booted: false,
+            aborted_at: None,
+        });
         let i = self.launches.push(PendingLaunch {
             plan: Arc::clone(plan),
             number,
             zone,
             key: None,
+            ec2,
         });
         let key = cx.schedule_in(delay, Phase::Launch, Ev::InstanceReady(i as usize));
         if let Some(l) = self.launches.get_mut(i) {
@@ -311,6 +353,7 @@ impl Fleet {
                 if let Some(key) = l.key {
                     cx.queue.cancel(key);
                 }
+                self.ec2.aborted(l.ec2, cx.now);
             }
         }
         slots.into_iter().map(|i| i as usize).collect()
@@ -323,6 +366,7 @@ impl Fleet {
             .ok()
             .and_then(|i| self.launches.remove(i))?;
         let plan = &*l.plan;
+        self.ec2.booted(l.ec2, None);
         // The cluster may have been deleted while the instance booted; it then never registers.
         let c = cx
             .world
@@ -389,7 +433,9 @@ impl Fleet {
             agent_version: &ami.ecs_agent_version,
             attributes,
         };
-        Self::register(cx, plan.action_index, c, spec)
+        let id = Self::register(cx, plan.action_index, c, spec);
+        self.ec2.booted(l.ec2, id);
+        id
     }
 
     /// The instances `refs` name (ec2InstanceId, ARN or ARN id); an action error for each that
@@ -612,6 +658,21 @@ impl Fleet {
     }
 
     /// DisconnectAgent / ReconnectAgent.
+    /// DrainContainerInstances: UpdateContainerInstancesState DRAINING for every selected
+    /// instance that is ACTIVE (ours: the others are left as they are, without an error, since the
+    /// selection, not the user, named them).
+    pub fn drain_selected(cx: &mut Cx, index: usize, cluster: &str, selector: &InstanceSelector) {
+        let Some(c) = cx.cluster(index, cluster) else {
+            return;
+        };
+        for id in Self::select(cx, index, c, selector) {
+            if cx.world.instance(id).status == InstanceStatus::Active {
+                cx.world.instance_mut(id).status = InstanceStatus::Draining;
+                Self::emit_state(cx, id, "draining");
+            }
+        }
+    }
+
     pub fn set_agent(
         cx: &mut Cx,
         index: usize,

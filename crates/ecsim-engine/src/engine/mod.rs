@@ -18,6 +18,7 @@
 
 mod capacity;
 mod cx;
+mod ec2;
 mod faults;
 mod fleet;
 mod placing;
@@ -28,6 +29,7 @@ mod services;
 mod tasks;
 
 pub use cx::Phase;
+pub use ec2::Ec2State;
 
 /// The base/weight rule (SPEC §8), for the split invariant of check mode.
 pub(crate) fn split_choose(
@@ -78,6 +80,8 @@ pub(crate) enum CapEv {
     SpotInstanceInterrupt(InstanceId),
     /// The end of a spot instance's two-minute warning.
     SpotInstanceTerminate(InstanceId),
+    /// A replacement of an instance refresh of the provider's group is warm.
+    RefreshWarm(capacity::ProviderIx),
 }
 
 /// The events of the queue, by the subsystem that handles them.
@@ -117,6 +121,7 @@ impl Ev {
                 CapEv::SpotTaskStop(t) => (14, t.0 as u64),
                 CapEv::SpotInstanceInterrupt(i) => (15, i.0 as u64),
                 CapEv::SpotInstanceTerminate(i) => (16, i.0 as u64),
+                CapEv::RefreshWarm(p) => (19, p as u64),
             },
             Ev::Fault(n, _) => (17, n as u64),
             Ev::FaultEnd(n) => (18, n as u64),
@@ -606,6 +611,7 @@ impl<'s> Engine<'s> {
                 self.capacity
                     .delete_provider(cx, index, capacity_provider, &in_use);
             }
+            Action::StartInstanceRefresh(r) => self.capacity.start_refresh(cx, index, r),
             Action::InterruptSpot {
                 capacity_provider,
                 cluster,
@@ -704,6 +710,9 @@ impl<'s> Engine<'s> {
                 selector,
                 count,
             } => self.terminate_container_instances(index, cluster, selector, *count),
+            Action::DrainContainerInstances { cluster, selector } => {
+                Fleet::drain_selected(cx, index, cluster, selector)
+            }
             Action::DisconnectAgent { cluster, selector } => {
                 Fleet::set_agent(cx, index, cluster, selector, false)
             }
@@ -716,9 +725,15 @@ impl<'s> Engine<'s> {
             | Action::ListAttributes { .. }
             | Action::DescribeServices { .. }
             | Action::DescribeCapacityProviders { .. }
-            | Action::Snapshot { .. } => {
-                queries::query(cx, &self.services, &self.capacity, index, action)
-            }
+            | Action::DescribeInstanceImageMetadata { .. }
+            | Action::Snapshot { .. } => queries::query(
+                cx,
+                &self.fleet,
+                &self.services,
+                &self.capacity,
+                index,
+                action,
+            ),
             Action::CreateService(_)
             | Action::UpdateService(_)
             | Action::DeleteService { .. }

@@ -3,6 +3,7 @@
 
 use super::capacity::Capacity;
 use super::cx::Cx;
+use super::fleet::Fleet;
 use super::services::Services;
 use super::tasks::STOPPED_VISIBLE;
 use crate::action::Action;
@@ -46,6 +47,7 @@ pub(crate) fn visible_task(cx: &Cx, cluster: ClusterId, r: &str) -> Option<TaskI
 /// Answers query action `index` (or takes its Snapshot) and records the response.
 pub(crate) fn query(
     cx: &mut Cx,
+    fleet: &Fleet,
     services: &Services,
     capacity: &Capacity,
     index: usize,
@@ -183,6 +185,31 @@ pub(crate) fn query(
         Action::DescribeCapacityProviders { capacity_providers } => {
             capacity.describe(cx, capacity_providers)
         }
+        Action::DescribeInstanceImageMetadata {
+            filters,
+            instance_ids,
+            max_results,
+            next_token,
+        } => match fleet.ec2.describe(
+            cx,
+            instance_ids,
+            filters,
+            *max_results,
+            next_token.as_deref(),
+        ) {
+            Ok(r) => r,
+            Err(missing) => {
+                // EC2 API: InvalidInstanceID.NotFound names the ids that do not exist.
+                let ids = missing.join(", ");
+                let message = if missing.len() == 1 {
+                    format!("The instance ID '{ids}' does not exist")
+                } else {
+                    format!("The instance IDs '{ids}' do not exist")
+                };
+                cx.action_error(index, "InvalidInstanceID.NotFound", message);
+                return;
+            }
+        },
         _ => unreachable!("not a query action"),
     };
     let a = &cx.scenario.actions[index];

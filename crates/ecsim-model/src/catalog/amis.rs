@@ -17,6 +17,7 @@ fn ami(id: &str, name: &str, os: &str, agent: &str, runtime: &str) -> AmiMetadat
         os: os.to_string(),
         ecs_agent_version: agent.to_string(),
         ecs_runtime_version: runtime.to_string(),
+        ec2: super::Ec2ImageFields::default(),
     }
 }
 

@@ -9,8 +9,11 @@ pub(crate) mod faults;
 mod launch;
 mod load_balancer;
 mod query;
+pub(crate) mod refresh;
+pub(crate) use query::IMAGE_METADATA_FIELDS;
 mod service;
 pub(crate) mod simulator;
+mod tags;
 mod task;
 pub(crate) mod task_definition;
 mod task_set;
@@ -25,7 +28,7 @@ use ecsim_kernel::{SimDuration, SimTime};
 use serde_json::{Map, Value};
 
 /// The actions this version simulates (SPEC §2), in the order the SPEC lists them.
-pub(crate) const SUPPORTED: [&str; 39] = [
+pub(crate) const SUPPORTED: [&str; 42] = [
     "CreateCluster",
     "DeleteCluster",
     "PutClusterCapacityProviders",
@@ -57,24 +60,24 @@ pub(crate) const SUPPORTED: [&str; 39] = [
     "DescribeTasks",
     "ListAttributes",
     "DescribeCapacityProviders",
+    "DescribeInstanceImageMetadata",
     "LaunchContainerInstances",
     "TerminateContainerInstances",
+    "DrainContainerInstances",
     "DisconnectAgent",
     "ReconnectAgent",
     "FailAvailabilityZone",
     "RestoreAvailabilityZone",
     "InterruptSpot",
+    "StartInstanceRefresh",
     "Snapshot",
 ];
 
-/// Actions SPEC §2 names that this version does not simulate yet.
-pub(crate) const NOT_SIMULATED: [&str; 2] =
-    ["DescribeInstanceImageMetadata", "StartInstanceRefresh"];
-
 /// The simulator's own actions (not part of the ECS API).
-pub(crate) const SIMULATOR_ACTIONS: [&str; 9] = [
+pub(crate) const SIMULATOR_ACTIONS: [&str; 10] = [
     "LaunchContainerInstances",
     "TerminateContainerInstances",
+    "DrainContainerInstances",
     "DisconnectAgent",
     "ReconnectAgent",
     "FailAvailabilityZone",
@@ -342,15 +345,7 @@ fn envelope<'v>(
     );
     let mut guess = None;
     if let Some(n) = name {
-        if NOT_SIMULATED.contains(&n) {
-            let what = if SIMULATOR_ACTIONS.contains(&n) {
-                "is part of ecsim's scenario format but not simulated by this version of ecsim"
-            } else {
-                "is part of the ECS API but not simulated by this version of ecsim"
-            };
-            o.error_field(cx, "action", format!("action '{n}' {what}"));
-            name = None;
-        } else if !SUPPORTED.contains(&n) {
+        if !SUPPORTED.contains(&n) {
             o.error_field(cx, "action", unknown_message("action", n, &SUPPORTED));
             guess = closest(n, &SUPPORTED);
             name = None;
@@ -434,13 +429,18 @@ fn lower_one(
         "DescribeContainerInstances" => query::describe_container_instances(cx, refs, input, path),
         "DescribeTasks" => query::describe_tasks(cx, refs, input, path),
         "ListAttributes" => query::list_attributes(cx, refs, input, path),
+        "DescribeInstanceImageMetadata" => {
+            query::describe_instance_image_metadata(cx, refs, input, path)
+        }
         "LaunchContainerInstances" => simulator::launch(cx, refs, input, path, simulation),
         "TerminateContainerInstances" => simulator::terminate(cx, refs, input, path),
+        "DrainContainerInstances" => simulator::drain(cx, refs, input, path),
         "DisconnectAgent" => simulator::agent(cx, refs, input, path, false),
         "ReconnectAgent" => simulator::agent(cx, refs, input, path, true),
         "FailAvailabilityZone" => faults::availability_zone(cx, refs, input, path, true),
         "RestoreAvailabilityZone" => faults::availability_zone(cx, refs, input, path, false),
         "InterruptSpot" => faults::interrupt_spot(cx, refs, input, path),
+        "StartInstanceRefresh" => refresh::start_instance_refresh(cx, refs, input, path),
         "Snapshot" => simulator::snapshot(cx, refs, input, path),
         _ => None,
     }

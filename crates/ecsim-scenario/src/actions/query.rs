@@ -2,11 +2,11 @@
 //! ListContainerInstances, DescribeContainerInstances, DescribeTasks and ListAttributes.
 
 use super::{check_refs, cluster_ref, instance_list, IdKind};
-use crate::cx::{object_in, Cx, Field, Obj};
+use crate::cx::{object, object_in, unknown_message, Cx, Field, Obj};
 use crate::path::Path;
 use crate::placement::expression;
 use crate::refs::Refs;
-use ecsim_engine::Action;
+use ecsim_engine::{Action, Ec2Filter, Ec2FilterName};
 use ecsim_model::InstanceStatus;
 use serde_json::Value;
 
@@ -220,5 +220,145 @@ pub(crate) fn list_attributes(
         cluster: cluster?,
         attribute_name,
         attribute_value,
+    })
+}
+
+/// The filter names of EC2 DescribeInstanceImageMetadata (seed 001), `tag:<key>` aside.
+const IMAGE_METADATA_FILTERS: [&str; 10] = [
+    "availability-zone",
+    "instance-id",
+    "image-allowed",
+    "instance-state-name",
+    "instance-type",
+    "launch-time",
+    "owner-alias",
+    "owner-id",
+    "tag-key",
+    "zone-id",
+];
+
+/// The DescribeInstanceImageMetadata request: EC2's, so not in the ECS model.
+pub(crate) const IMAGE_METADATA_FIELDS: [(&str, Field); 5] = [
+    ("Filters", Used),
+    ("InstanceIds", Used),
+    ("MaxResults", Used),
+    ("NextToken", Used),
+    ("DryRun", Field::Ignored),
+];
+
+/// EC2 API: DescribeInstanceImageMetadata (SPEC §13.1), in EC2's own spelling (`Filters`,
+/// `InstanceIds`, `MaxResults`, `NextToken`); `DryRun` is accepted and ignored.
+pub(crate) fn describe_instance_image_metadata(
+    cx: &mut Cx,
+    _refs: &mut Refs,
+    input: &Value,
+    path: &Path,
+) -> Option<Action> {
+    let o = object(
+        cx,
+        input,
+        path,
+        "the DescribeInstanceImageMetadata request",
+        &IMAGE_METADATA_FIELDS,
+    )?;
+    let errors = cx.error_count();
+    let mut filters = Vec::new();
+    if let Some(items) = o.array(cx, "Filters") {
+        for (i, item) in items.iter().enumerate() {
+            let p = o.at("Filters").index(i);
+            let Some(f) = object(
+                cx,
+                item,
+                &p,
+                "a filter {\"Name\": ..., \"Values\": [...]}",
+                &[("Name", Used), ("Values", Used)],
+            ) else {
+                continue;
+            };
+            let name = f.req_str(cx, "Name", "e.g. \"Name\": \"instance-type\"");
+            let name = name.and_then(|n| match n {
+                "availability-zone" => Some(Ec2FilterName::AvailabilityZone),
+                "instance-id" => Some(Ec2FilterName::InstanceId),
+                "image-allowed" => Some(Ec2FilterName::ImageAllowed),
+                "instance-state-name" => Some(Ec2FilterName::InstanceStateName),
+                "instance-type" => Some(Ec2FilterName::InstanceType),
+                "launch-time" => Some(Ec2FilterName::LaunchTime),
+                "owner-alias" => Some(Ec2FilterName::OwnerAlias),
+                "owner-id" => Some(Ec2FilterName::OwnerId),
+                "tag-key" => Some(Ec2FilterName::TagKey),
+                "zone-id" => Some(Ec2FilterName::ZoneId),
+                _ => match n.strip_prefix("tag:") {
+                    Some(key) if !key.is_empty() => Some(Ec2FilterName::Tag(key.to_string())),
+                    _ => {
+                        // EC2 API: InvalidParameterValue, "the filter 'x' is invalid".
+                        let mut known = IMAGE_METADATA_FILTERS.to_vec();
+                        known.push("tag:<key>");
+                        f.error_field(
+                            cx,
+                            "Name",
+                            format!(
+                                "the filter '{n}' is invalid (EC2: InvalidParameterValue); {}",
+                                unknown_message("filter", n, &known)
+                            ),
+                        );
+                        None
+                    }
+                },
+            });
+            let values = if f.has("Values") {
+                f.strings(cx, "Values")
+            } else {
+                f.missing(
+                    cx,
+                    "Values",
+                    "the values to match, e.g. \"Values\": [\"m5.large\"]",
+                );
+                None
+            };
+            if let Some(v) = &values {
+                if v.is_empty() {
+                    f.error_field(cx, "Values", "expected at least one value to match");
+                }
+            }
+            if let (Some(name), Some(values)) = (name, values) {
+                filters.push(Ec2Filter {
+                    name,
+                    values: values.into_iter().map(str::to_string).collect(),
+                });
+            }
+        }
+    }
+    let instance_ids = o.strings(cx, "InstanceIds").unwrap_or_default();
+    for (i, id) in instance_ids.iter().enumerate() {
+        let ok = id
+            .strip_prefix("i-")
+            .is_some_and(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit()));
+        if !ok {
+            // EC2 API: InvalidInstanceID.Malformed.
+            cx.error(
+                &o.at("InstanceIds").index(i),
+                format!("invalid id: \"{id}\" (EC2: InvalidInstanceID.Malformed); expected an instance id like i-0123456789abcdef0"),
+            );
+        }
+    }
+    // RULE (SPEC §13.1): MaxResults from 1 to 1000.
+    let max_results = o
+        .int(
+            cx,
+            "MaxResults",
+            1,
+            1000,
+            Some("expected from 1 to 1000 (DescribeInstanceImageMetadata.MaxResults)"),
+        )
+        .map(|v| v as u32);
+    let next_token = o.str(cx, "NextToken").map(str::to_string);
+    if cx.error_count() > errors {
+        return None;
+    }
+    Some(Action::DescribeInstanceImageMetadata {
+        filters,
+        instance_ids: instance_ids.into_iter().map(str::to_string).collect(),
+        max_results,
+        next_token,
     })
 }

@@ -57,7 +57,7 @@ fn selector(cx: &mut Cx, refs: &Refs, o: &Obj<'_>) -> Option<InstanceSelector> {
 }
 
 /// The LaunchContainerInstances input (SPEC §2).
-pub(crate) const LAUNCH_FIELDS: [(&str, Field); 7] = [
+pub(crate) const LAUNCH_FIELDS: [(&str, Field); 8] = [
     ("attributes", Used),
     ("availabilityZones", Used),
     ("capacityProvider", Used),
@@ -65,6 +65,7 @@ pub(crate) const LAUNCH_FIELDS: [(&str, Field); 7] = [
     ("count", Used),
     ("imageId", Used),
     ("instanceType", Used),
+    ("tags", Used),
 ];
 
 /// LaunchContainerInstances: EC2 instances of a catalog type boot and register after
@@ -119,15 +120,18 @@ pub(crate) fn launch(
         Some(v) => plain_attributes(cx, v, &o.at("attributes")),
         None => Vec::new(),
     };
-    let image_id = o.str(cx, "imageId");
-    if let Some(id) = image_id {
-        refs.ami(
+    let tags = match o.get("tags") {
+        Some(v) => super::tags::ec2_tags(cx, v, &o.at("tags")),
+        None => Vec::new(),
+    };
+    let image_id = o.str(cx, "imageId").and_then(|id| {
+        refs.image_id(
             cx,
             &o.at("imageId"),
             o.get("imageId").unwrap_or(&Value::Null),
             id,
-        );
-    }
+        )
+    });
     // RULE: the instances join the group of an Auto Scaling group provider created earlier, as
     // EC2 Auto Scaling's attach-instances does (the group's desired capacity grows by `count`).
     let capacity_provider = match (o.get("capacityProvider"), o.str(cx, "capacityProvider")) {
@@ -160,7 +164,8 @@ pub(crate) fn launch(
         count,
         availability_zones,
         attributes,
-        image_id: image_id.map(str::to_string),
+        tags,
+        image_id,
         capacity_provider,
         timings,
     }))
@@ -239,6 +244,30 @@ pub(crate) fn agent(
 
 /// The Snapshot input (SPEC §2).
 pub(crate) const SNAPSHOT_FIELDS: [(&str, Field); 2] = [("cluster", Used), ("label", Used)];
+
+/// The DrainContainerInstances input (SPEC §2).
+pub(crate) const DRAIN_FIELDS: [(&str, Field); 3] = [
+    ("cluster", Used),
+    ("containerInstances", Used),
+    ("filter", Used),
+];
+
+/// DrainContainerInstances (SPEC §2): the selected instances, by list or `filter`.
+pub(crate) fn drain(cx: &mut Cx, refs: &mut Refs, input: &Value, path: &Path) -> Option<Action> {
+    let o = object(
+        cx,
+        input,
+        path,
+        "the DrainContainerInstances input",
+        &DRAIN_FIELDS,
+    )?;
+    let cluster = cluster_ref(cx, refs, &o, false);
+    let selector = selector(cx, refs, &o);
+    Some(Action::DrainContainerInstances {
+        cluster: cluster?,
+        selector: selector?,
+    })
+}
 
 /// Snapshot: the state as Describe* would show it, of one cluster or of every cluster.
 pub(crate) fn snapshot(cx: &mut Cx, refs: &mut Refs, input: &Value, path: &Path) -> Option<Action> {

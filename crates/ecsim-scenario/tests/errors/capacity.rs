@@ -319,29 +319,42 @@ fn group_spot_image_tags_and_timings() {
     find(
         &group(&format!(r#"{base}, "imageId": "resolve:ssm:/aws/service/ecs/optimized-ami/amazon-linux-2/recommended""#)),
         &format!("{path}.imageId"),
-        "an imageId of the form resolve:ssm:NAME is not simulated by this version of ecsim (the scenario's ssmParameters come later); give an AMI id from amis or the built-in catalog, or leave imageId out for the recommended AMI",
+        "no SSM parameter named '/aws/service/ecs/optimized-ami/amazon-linux-2/recommended' (the scenario has no ssmParameters); add the parameter, as aws ssm get-parameters prints it, to ssmParameters",
     );
     find(
-        &group(&format!(r#"{base}, "tags": [ {{ "Key": "a b" }} ]"#)),
+        &group(&format!(r#"{base}, "tags": [ {{ "Key": "" }} ]"#)),
         &format!("{path}.tags[0].Key"),
-        "expected 1 to 128 letters, numbers, hyphens, underscores, slashes, back slashes or periods: the tag becomes an attribute of the group's instances (API: Attribute.name)",
+        "expected a tag key of 1 to 128 characters",
     );
     find(
-        &group(&format!(r#"{base}, "tags": [ {{ "Key": "k", "Value": " v" }} ]"#)),
-        &format!("{path}.tags[0].Value"),
-        "expected 1 to 128 letters, numbers, hyphens, underscores, periods, @, slashes, back slashes, colons or inner spaces",
+        &group(&format!(
+            r#"{base}, "tags": [ {{ "key": "aws:cloudformation:stack-name" }} ]"#
+        )),
+        &format!("{path}.tags[0].key"),
+        "tag keys starting with aws: are reserved for AWS use",
+    );
+    find(
+        &group(&format!(
+            r#"{base}, "tags": [ {{ "key": "k", "value": "{}" }} ]"#,
+            "v".repeat(257)
+        )),
+        &format!("{path}.tags[0].value"),
+        "expected a tag value of at most 256 characters",
     );
     find(
         &group(&format!(
             r#"{base}, "tags": [ {{ "Key": "k" }}, {{ "Key": "k", "Value": "2" }} ]"#
         )),
         &format!("{path}.tags[1].Key"),
-        "tag 'k' is given twice: \"each tag key must be unique\"; keep one",
+        "tag 'k' is given twice: each tag key must be unique; keep one",
     );
     find(
-        &group(&format!(r#"{base}, "tags": [ {{ "key": "k" }} ]"#)),
-        &format!("{path}.tags[0].key"),
-        "unknown field 'key'; did you mean 'Key'?",
+        // One spelling per tag (RULE): EC2's `Key` with the SPEC's `value` is a mistake.
+        &group(&format!(
+            r#"{base}, "tags": [ {{ "Key": "k", "value": "v" }} ]"#
+        )),
+        &format!("{path}.tags[0].value"),
+        "unknown field 'value'; did you mean 'Value'?",
     );
     find(
         &group(&format!(r#"{base}, "timings": {{ "pending": "5s" }}"#)),

@@ -8,7 +8,7 @@ use ecsim_engine::capacity::{
 };
 use ecsim_engine::{Action, Assertion};
 use ecsim_kernel::SimDuration;
-use ecsim_model::{Attribute, LaunchType};
+use ecsim_model::LaunchType;
 
 fn item(provider: &str, base: u32, weight: u32) -> StrategyItem {
     StrategyItem {
@@ -80,11 +80,8 @@ fn create_capacity_provider() {
                 spot: false,
                 image_id: Some("ami-0123abcd".to_string()),
                 interruptions_per_hour: 0.0,
-                // RULE: the group's tag {"Key": K, "Value": V} is the attribute K=V.
-                attributes: vec![Attribute {
-                    name: "stack".to_string(),
-                    value: Some("prod".to_string()),
-                }],
+                // RULE: the group's tags are its instances' EC2 tags (SPEC §13.1).
+                tags: vec![("stack".to_string(), "prod".to_string())],
                 instance_launch: Some(SimDuration::from_seconds(120)),
             },
         }
@@ -103,7 +100,7 @@ fn create_capacity_provider() {
     assert!(g.spot);
     assert_eq!(g.interruptions_per_hour, 0.5);
     assert_eq!(g.image_id, None);
-    assert!(g.attributes.is_empty());
+    assert!(g.tags.is_empty());
     assert_eq!(g.instance_launch, None);
 }
 
@@ -291,23 +288,23 @@ fn managed_scaling_without_status_is_disabled() {
 
 #[test]
 fn group_tags_without_a_value() {
-    // RULE: a tag with an empty (or no) Value is an attribute without a value.
+    // RULE: a tag without a Value has the empty value; both spellings are read.
     let l = load_ok(&with(
         r#"{ "at": 1, "action": "CreateCapacityProvider", "input": { "name": "cp", "autoScalingGroupProvider": { "autoScalingGroupArn": "a" } },
     "simulation": { "autoScalingGroup": { "instanceTypes": ["m5.large"], "availabilityZones": ["us-east-1a", "us-east-1b"], "minSize": 1, "maxSize": 1,
-      "tags": [ { "Key": "gpu" }, { "Key": "tier", "Value": "" } ] } } }"#,
+      "tags": [ { "Key": "gpu" }, { "key": "tier", "value": "" }, { "key": "team", "value": "web" } ] } } }"#,
     ));
     let Action::CreateCapacityProvider(cp) = &l.scenario.actions[1].action else {
         panic!()
     };
-    let attributes: Vec<(&str, Option<&str>)> = cp
+    let tags: Vec<(&str, &str)> = cp
         .provider
         .group
-        .attributes
+        .tags
         .iter()
-        .map(|a| (a.name.as_str(), a.value.as_deref()))
+        .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    assert_eq!(attributes, [("gpu", None), ("tier", None)]);
+    assert_eq!(tags, [("gpu", ""), ("tier", ""), ("team", "web")]);
 }
 
 #[test]

@@ -57,6 +57,8 @@ pub(crate) struct Group {
     pub interrupted: BTreeMap<InstanceId, SimTime>,
     /// The image its launches use.
     pub image_id: String,
+    /// The instance refresh under way (StartInstanceRefresh).
+    pub refresh: Option<super::refresh::Refresh>,
 }
 
 impl Group {
@@ -79,6 +81,7 @@ impl Group {
             leaving: BTreeSet::new(),
             interrupted: BTreeMap::new(),
             image_id,
+            refresh: None,
         }
     }
 
@@ -150,7 +153,8 @@ pub(crate) fn associated(cap: &mut Capacity, cx: &mut Cx, p: ProviderIx, c: Clus
         // RULE: a group launches the first of its instance types.
         instance_type: g.config.group.instance_types[0].clone(),
         availability_zones: g.config.group.availability_zones.clone(),
-        attributes: g.config.group.attributes.clone(),
+        attributes: Vec::new(),
+        tags: g.config.group.tags.clone(),
         image_id: g.image_id.clone(),
         capacity_provider: Some(name),
     }));
@@ -280,10 +284,13 @@ pub(crate) fn instance_gone(cap: &mut Capacity, cx: &mut Cx, i: InstanceId) {
     g.launched_at.remove(&i);
     let interrupted = g.interrupted.remove(&i).is_some();
     let chosen = g.leaving.remove(&i);
+    let refreshed = super::refresh::instance_gone(g, i);
     let (desired, cluster) = (g.desired, g.cluster);
     let name = Arc::clone(&cap.providers[p].name);
     if !chosen {
-        let why = if interrupted {
+        let why = if refreshed {
+            "instance refresh: the instance on an older image was terminated"
+        } else if interrupted {
             "spot interruption: the instance was terminated"
         } else if cx.world.instance(i).terminated {
             "the instance was terminated"
@@ -304,12 +311,13 @@ pub(crate) fn instance_gone(cap: &mut Capacity, cx: &mut Cx, i: InstanceId) {
             },
         );
     }
-    fill(
-        cap,
-        cx,
-        p,
-        Some("the Auto Scaling group replaces an instance it lost"),
-    );
+    let cause = if refreshed && !chosen {
+        "instance refresh: the Auto Scaling group launches a replacement"
+    } else {
+        "the Auto Scaling group replaces an instance it lost"
+    };
+    fill(cap, cx, p, Some(cause));
+    super::refresh::advance(cap, cx, p);
 }
 
 /// The provider whose group holds instance `i`.
@@ -338,7 +346,8 @@ pub(crate) fn check_leaving(cap: &mut Capacity, cx: &Cx, i: InstanceId) {
         return;
     };
     let g = cap.providers[p].group().expect("a group");
-    if g.leaving.contains(&i)
+    let refreshing = g.refresh.as_ref().is_some_and(|r| r.is_replacing(i));
+    if (g.leaving.contains(&i) || refreshing)
         && cx.world.instance(i).status != InstanceStatus::Inactive
         && is_empty(cx, i)
     {

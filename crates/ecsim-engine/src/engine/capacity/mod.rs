@@ -16,6 +16,7 @@ mod fargate;
 mod groups;
 mod provisioning;
 mod reactions;
+mod refresh;
 mod scaling;
 pub mod split;
 
@@ -707,6 +708,16 @@ impl Capacity {
 
     /// Makes sure the managed-scaling evaluation runs every 60 s once any provider has managed
     /// scaling.
+    /// StartInstanceRefresh (SPEC §2).
+    pub fn start_refresh(
+        &mut self,
+        cx: &mut Cx,
+        index: usize,
+        r: &crate::capacity::InstanceRefresh,
+    ) {
+        refresh::start(self, cx, index, r);
+    }
+
     pub fn schedule_evaluation(&mut self, cx: &mut Cx) {
         if self.evaluation_scheduled || !self.providers.iter().any(|p| p.managed_scaling()) {
             return;

@@ -146,7 +146,10 @@ impl Capacity {
         }
         if let Some(p) = groups::launch_ready(self, cx, slot, instance) {
             match instance {
-                Some(i) => self.arm_instance_interruption(cx, p, i),
+                Some(i) => {
+                    self.arm_instance_interruption(cx, p, i);
+                    super::refresh::registered(self, cx, p, i);
+                }
                 None => {
                     groups::fill(
                         self,
@@ -214,6 +217,7 @@ impl Capacity {
                         .push_back(Command::Terminate { instance: i });
                 }
             }
+            CapEv::RefreshWarm(p) => super::refresh::advance(op.capacity, op.cx, p),
         }
     }
 

@@ -405,7 +405,7 @@ mod tests {
                 spot: false,
                 image_id: None,
                 interruptions_per_hour: 0.0,
-                attributes: Vec::new(),
+                tags: Vec::new(),
                 instance_launch: None,
             },
         };

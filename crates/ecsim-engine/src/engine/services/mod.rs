@@ -37,7 +37,12 @@ pub(crate) struct ServiceTask {
     pub healthy: bool,
     /// How the tally counts it now.
     pub class: Class,
+    /// While RUNNING: its zone, as a key of [`Services::zone_names`] ([`NO_ZONE`] without one).
+    zone: u16,
 }
+
+/// The zone key of a task in no zone.
+const NO_ZONE: u16 = u16::MAX;
 
 /// How a task counts in its service's tally (DescribeServices' pendingCount and runningCount).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,6 +76,8 @@ pub(crate) struct Counted {
     pub running: u32,
     /// (pending, running) per deployment.
     pub by_deployment: BTreeMap<DeploymentId, (u32, u32)>,
+    /// RUNNING tasks per zone key, none zero (the zone balance's samples read it).
+    pub running_by_zone: Vec<(u16, u32)>,
 }
 
 impl Counted {
@@ -90,6 +97,26 @@ impl Counted {
         }
         if *e == (0, 0) {
             self.by_deployment.remove(&d);
+        }
+    }
+
+    /// A RUNNING task in zone `zone` starts or stops counting.
+    fn add_zone(&mut self, zone: u16, sign: i32) {
+        if zone == NO_ZONE {
+            return;
+        }
+        match self.running_by_zone.iter().position(|e| e.0 == zone) {
+            Some(k) => {
+                let n = &mut self.running_by_zone[k].1;
+                *n = n.checked_add_signed(sign).expect("zone counts in step");
+                if *n == 0 {
+                    self.running_by_zone.swap_remove(k);
+                }
+            }
+            None => {
+                debug_assert_eq!(sign, 1, "zone counts in step");
+                self.running_by_zone.push((zone, 1));
+            }
         }
     }
 }
@@ -156,6 +183,8 @@ pub(crate) struct Services {
     audit: Option<Vec<PassAudit>>,
     /// Keep each service's healthy-count history (collected runs, for tests).
     keep_history: bool,
+    /// The zone names RUNNING tasks have run in, by key (a few: the scenario's zones).
+    pub(super) zone_names: Vec<Arc<str>>,
 }
 
 impl ServiceRuntime {
@@ -178,6 +207,7 @@ impl Services {
             next_service_event: 0,
             audit: None,
             keep_history: false,
+            zone_names: Vec::new(),
         }
     }
 
@@ -262,6 +292,7 @@ impl Services {
         deployment: DeploymentId,
     ) {
         let class = Class::of(cx.world.task(task));
+        let zone = self.running_zone(cx, task, class);
         let rt = &mut self.rt[s.index()];
         if let Some(p) = &cx.world.task_spec(task).capacity_provider {
             *rt.by_provider.entry(Arc::clone(p)).or_default() += 1;
@@ -272,9 +303,11 @@ impl Services {
                 deployment,
                 healthy: false,
                 class,
+                zone,
             },
         );
         rt.counted.add(deployment, class, 1);
+        rt.counted.add_zone(zone, 1);
         self.account_deficit(cx.now, s);
     }
 
@@ -293,16 +326,49 @@ impl Services {
         rt.deficit = (now, n);
     }
 
+    /// The zone key of a task of class `class`: its zone while RUNNING, else [`NO_ZONE`].
+    fn running_zone(&mut self, cx: &Cx, task: TaskId, class: Class) -> u16 {
+        if class != Class::Running {
+            return NO_ZONE;
+        }
+        let t = cx.world.task(task);
+        let name: Option<&str> = match (t.zone, t.instance) {
+            (Some(z), _) => Some(cx.world.zone_name(z)),
+            (None, Some(i)) => cx.world.instance(i).availability_zone(),
+            (None, None) => None,
+        };
+        name.map_or(NO_ZONE, |n| self.zone_key(n))
+    }
+
+    /// The key of a zone name, added if new.
+    pub(super) fn zone_key(&mut self, name: &str) -> u16 {
+        if let Some(k) = self.zone_names.iter().position(|z| **z == *name) {
+            return k as u16;
+        }
+        // Zone names come from the scenario's own strings, which its limits bound far below this.
+        let k = u16::try_from(self.zone_names.len())
+            .ok()
+            .filter(|&k| k != NO_ZONE)
+            .expect("fewer than 65535 zones");
+        self.zone_names.push(Arc::from(name));
+        k
+    }
+
     /// Counts the task as it is now.
     fn reclassify(&mut self, cx: &Cx, s: ServiceId, task: TaskId) {
         let class = Class::of(cx.world.task(task));
-        let rt = &mut self.rt[s.index()];
-        let st = rt.tasks.get_mut(&task).expect("a service task");
-        if st.class != class {
-            let (old, d) = (st.class, st.deployment);
+        let old = self.rt[s.index()].tasks[&task].class;
+        if old != class {
+            let zone = self.running_zone(cx, task, class);
+            let rt = &mut self.rt[s.index()];
+            let st = rt.tasks.get_mut(&task).expect("a service task");
+            let (old_zone, d) = (st.zone, st.deployment);
             st.class = class;
+            st.zone = zone;
             rt.counted.add(d, old, -1);
+            rt.counted.add_zone(old_zone, -1);
             rt.counted.add(d, class, 1);
+            rt.counted.add_zone(zone, 1);
             self.account_deficit(cx.now, s);
         }
     }
@@ -356,6 +422,7 @@ impl Services {
         rt.tasks.remove(&task);
         rt.protected.remove(&task);
         rt.counted.add(st.deployment, st.class, -1);
+        rt.counted.add_zone(st.zone, -1);
         self.account_deficit(op.cx.now, s);
         let t = op.cx.world.task(task);
         if t.started_at.is_none() && t.stop_code == Some(ecsim_model::StopCode::TaskFailedToStart) {

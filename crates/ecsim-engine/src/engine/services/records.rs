@@ -12,9 +12,8 @@ use crate::output::ServiceOutput;
 use crate::record::{DeploymentSnapshot, ServiceRow, ServiceSnapshot, SnapshotResponse};
 use crate::service::{DeploymentController, DeploymentStatus, SchedulingStrategy, ServiceStatus};
 use ecsim_kernel::SimTime;
-use ecsim_model::{ClusterId, DeploymentId, InstanceStatus, ServiceId, TaskStatus};
+use ecsim_model::{ClusterId, DeploymentId, InstanceStatus, ServiceId};
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 /// A service's tasks counted once: those not yet STOPPED, by state and deployment.
 #[derive(Clone, Debug, Default)]
@@ -227,42 +226,36 @@ impl Services {
     /// (and the zones its tasks run in).
     pub fn sample(&mut self, cx: &mut Cx) {
         let t_s = cx.now.seconds();
-        let mut zones_of: BTreeMap<ClusterId, Vec<(Arc<str>, u32)>> = BTreeMap::new();
+        // Per cluster, the zone keys of its instances (not INACTIVE), each counted 0.
+        let mut zones_of: BTreeMap<ClusterId, Vec<(u16, u32)>> = BTreeMap::new();
         for k in 0..self.services.len() {
             let svc = &self.services[k];
             if svc.status != ServiceStatus::Active {
                 continue;
             }
-            let zones = zones_of.entry(svc.cluster).or_insert_with(|| {
-                let mut z: Vec<(Arc<str>, u32)> = Vec::new();
-                for &i in &cx.world.cluster(svc.cluster).instances {
+            let cluster = svc.cluster;
+            if !zones_of.contains_key(&cluster) {
+                let mut z: Vec<(u16, u32)> = Vec::new();
+                for &i in &cx.world.cluster(cluster).instances {
                     let inst = cx.world.instance(i);
                     if inst.status == InstanceStatus::Inactive {
                         continue;
                     }
                     if let Some(name) = inst.availability_zone() {
-                        if !z.iter().any(|(n, _)| **n == *name) {
-                            z.push((Arc::from(name), 0));
+                        let key = self.zone_key(name);
+                        if !z.iter().any(|e| e.0 == key) {
+                            z.push((key, 0));
                         }
                     }
                 }
-                z
-            });
-            let mut counts = zones.clone();
-            for &t in self.rt[k].tasks.keys() {
-                let task = cx.world.task(t);
-                if task.last_status != TaskStatus::Running {
-                    continue;
-                }
-                let zone: Option<&str> = match (task.zone, task.instance) {
-                    (Some(z), _) => Some(cx.world.zone_name(z)),
-                    (None, Some(i)) => cx.world.instance(i).availability_zone(),
-                    (None, None) => None,
-                };
-                let Some(zone) = zone else { continue };
-                match counts.iter_mut().find(|(n, _)| **n == *zone) {
-                    Some(e) => e.1 += 1,
-                    None => counts.push((Arc::from(zone), 1)),
+                zones_of.insert(cluster, z);
+            }
+            // The zones its cluster has instances in, and the zones its RUNNING tasks run in.
+            let mut counts = zones_of[&cluster].clone();
+            for &(key, n) in &self.rt[k].counted.running_by_zone {
+                match counts.iter_mut().find(|e| e.0 == key) {
+                    Some(e) => e.1 += n,
+                    None => counts.push((key, n)),
                 }
             }
             if counts.is_empty() {

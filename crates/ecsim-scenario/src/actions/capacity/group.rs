@@ -3,21 +3,16 @@
 //! sizes, whether it is a spot group, its AMI, its tags and its launch time.
 
 use super::super::check_zone;
-use super::super::container_instance::{valid_attribute_name, valid_attribute_value};
 use crate::cx::{as_duration, object, Cx, Field, Obj};
 use crate::path::Path;
 use crate::refs::Refs;
 use ecsim_engine::capacity::AutoScalingGroup;
-use ecsim_model::Attribute;
 use serde_json::Value;
 
 use Field::Used;
 
 /// RULE: a group holds at most 5000 instances (SPEC §3: "≤ 5000 instances per cluster").
 const GROUP_SIZE_MAX: i64 = 5000;
-
-/// The prefix of an SSM parameter reference in an `imageId`.
-const SSM_PREFIX: &str = "resolve:ssm:";
 
 /// The members of CreateCapacityProvider's `simulation` block.
 pub(crate) const SIMULATION_FIELDS: [(&str, Field); 1] = [("autoScalingGroup", Used)];
@@ -188,8 +183,9 @@ fn auto_scaling_group(
         None => 0.0,
     };
     let image_id = image_id(cx, refs, &g);
-    let attributes = match g.get("tags") {
-        Some(v) => tags(cx, v, &g.at("tags")),
+    // The group's tags are its instances' EC2 tags (SPEC §13.1), no longer attributes.
+    let tags = match g.get("tags") {
+        Some(v) => crate::actions::tags::ec2_tags(cx, v, &g.at("tags")),
         None => Vec::new(),
     };
     let instance_launch = match g.get("timings") {
@@ -219,76 +215,15 @@ fn auto_scaling_group(
         spot,
         image_id,
         interruptions_per_hour,
-        attributes,
+        tags,
         instance_launch,
     })
 }
 
-/// The group's `imageId`: an AMI the scenario knows (None: the recommended one).
+/// The group's `imageId`: an AMI the scenario knows, or `resolve:ssm:NAME` (None: the
+/// recommended one).
 fn image_id(cx: &mut Cx, refs: &Refs, g: &Obj<'_>) -> Option<String> {
     let id = g.str(cx, "imageId")?;
     let value = g.get("imageId")?;
-    if id.starts_with(SSM_PREFIX) {
-        cx.error_value(
-            &g.at("imageId"),
-            value,
-            "an imageId of the form resolve:ssm:NAME is not simulated by this version of ecsim (the scenario's ssmParameters come later); give an AMI id from amis or the built-in catalog, or leave imageId out for the recommended AMI",
-        );
-        return None;
-    }
-    refs.ami(cx, &g.at("imageId"), value, id)
-        .then(|| id.to_string())
-}
-
-/// The group's `tags`, `[{"Key": K, "Value": V}]` as EC2 Auto Scaling writes them; each becomes
-/// the attribute K=V of the group's instances (RULE), so keys and values follow the API's
-/// attribute patterns, and a key appears once.
-fn tags(cx: &mut Cx, value: &Value, path: &Path) -> Vec<Attribute> {
-    let Some(items) = crate::cx::as_array(cx, value, path) else {
-        return Vec::new();
-    };
-    let mut out: Vec<Attribute> = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        let Some(t) = object(
-            cx,
-            item,
-            &path.index(i),
-            "a tag {\"Key\": ..., \"Value\": ...}",
-            &[("Key", Used), ("Value", Used)],
-        ) else {
-            continue;
-        };
-        let Some(key) = t.req_str(
-            cx,
-            "Key",
-            "the tag's key; it becomes an attribute of the group's instances",
-        ) else {
-            continue;
-        };
-        if !valid_attribute_name(key) {
-            t.error_field(cx, "Key", "expected 1 to 128 letters, numbers, hyphens, underscores, slashes, back slashes or periods: the tag becomes an attribute of the group's instances (API: Attribute.name)");
-            continue;
-        }
-        // RULE: an empty Value (EC2 Auto Scaling allows one) is an attribute without a value.
-        let tag_value = t.str(cx, "Value").filter(|v| !v.is_empty());
-        if let Some(v) = tag_value {
-            if !valid_attribute_value(v) {
-                t.error_field(cx, "Value", "expected 1 to 128 letters, numbers, hyphens, underscores, periods, @, slashes, back slashes, colons or inner spaces: the tag becomes an attribute of the group's instances (API: Attribute.value)");
-                continue;
-            }
-        }
-        if out.iter().any(|a| a.name == key) {
-            t.error_field(
-                cx,
-                "Key",
-                format!("tag '{key}' is given twice: \"each tag key must be unique\"; keep one"),
-            );
-            continue;
-        }
-        out.push(Attribute {
-            name: key.to_string(),
-            value: tag_value.map(str::to_string),
-        });
-    }
-    out
+    refs.image_id(cx, &g.at("imageId"), value, id)
 }
