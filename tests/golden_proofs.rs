@@ -496,6 +496,122 @@ fn plan_workload() {
     assert!(rp.failures.is_empty());
 }
 
+/// (t ms, instance number N of i-N, status) of every container instance state change.
+fn instance_changes(o: &RunOutput) -> Vec<(u64, u64, ecsim_model::InstanceStatus)> {
+    o.events()
+        .filter_map(|e| match &e.detail {
+            EventDetail::ContainerInstanceStateChange {
+                instance, status, ..
+            } => Some((e.t.ms(), u64::from(instance.0) + 1, *status)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// SPEC §6 and §2: a drained instance's service tasks are replaced first (placed at the drain,
+/// healthy 50 s later), then stop (STOPPING 5 s): the instance is empty 55 s after its drain.
+const DRAINED_TO_EMPTY_MS: u64 = PLACED_TO_HEALTHY_MS + 5_000;
+
+/// Six m5.xlarge of the group launch at 0 and register at 90 s on seed 000's AMI (ami-aff65ad2);
+/// web's 12 tasks are placed at 3 m and complete 50 s later. StartInstanceRefresh at 30 m with
+/// the defaults (90/100, the provider's 300 s warm-up): batches of max(1, floor(6 × 10 / 100)) = 1.
+/// Each batch drains the oldest old instance, which is empty and terminated 55 s later; the
+/// replacement launches then and registers 90 s later, and warms up for 300 s: a batch every
+/// 55 + 90 + 300 = 445 s, six batches, complete at 1800 + 6 × 445 = 4470 s. Every moved task is
+/// placed once and stopped once (placements − 12 = stopped), web never has fewer than 12 healthy
+/// (replacements first), and at 2 h every running instance is on ami-05a9d3c6794653577. Each
+/// instance slot is billed without a gap (a replacement launches as its old instance terminates):
+/// 6 × 3 h = 18 instance-hours, at $0.192 an hour $3.456.
+#[test]
+fn ami_rollout() {
+    use ecsim_model::InstanceStatus::{Active, Draining, Inactive};
+    let (r, rp) = check("ami-rollout");
+    let start = action_at(&r, "StartInstanceRefresh", 0);
+    assert_eq!(start, 1_800_000);
+    let created = action_at(&r, "CreateService", 0);
+    assert_eq!(
+        deployment(&rp, 1),
+        (Some(created), Some(created + PLACED_TO_HEALTHY_MS))
+    );
+    let batch_ms = DRAINED_TO_EMPTY_MS + 90_000 + 300_000;
+    let changes = instance_changes(&r.out);
+    for k in 0..6u64 {
+        let drained = start + k * batch_ms;
+        let old = k + 1;
+        assert!(changes.contains(&(drained, old, Draining)), "i-{old} drains at {drained}");
+        let gone = drained + DRAINED_TO_EMPTY_MS;
+        assert!(changes.contains(&(gone, old, Inactive)), "i-{old} terminates at {gone}");
+        assert!(
+            changes.contains(&(gone + 90_000, old + 6, Active)),
+            "its replacement i-{} registers at {}",
+            old + 6,
+            gone + 90_000
+        );
+    }
+    let refresh: Vec<(u64, String)> = r
+        .out
+        .events()
+        .filter_map(|e| match &e.detail {
+            EventDetail::ScalingActivity {
+                activity: ecsim_engine::ScalingActivityKind::Refresh,
+                cause,
+                ..
+            } => Some((e.t.ms(), cause.to_string())),
+            _ => None,
+        })
+        .collect();
+    let (end, completed) = refresh.last().expect("the refresh's end");
+    assert_eq!(*end, start + 6 * batch_ms);
+    assert!(completed.contains("6 instances replaced in 6 batches, 2670 s"), "{completed}");
+    assert_eq!(rp.placements - 12, stopped(&rp, "ServiceSchedulerInitiated"));
+    let web = &r.golden["services"][0];
+    assert_eq!(web["secondsBelowMinHealthy"], 0);
+    assert_eq!(r.golden["costs"]["instanceHours"].as_f64(), Some(18.0));
+    assert!((r.golden["costs"]["ec2"].as_f64().unwrap() - 18.0 * 0.192).abs() < 1e-9);
+}
+
+/// Three m5.large on seed 001's deprecated AMI (i-1 to i-3) and three on the recommended one
+/// (i-4 to i-6) register at 90 s; web's 6 tasks are placed at 2 m, one per instance (spread by
+/// instance), and complete 50 s later. The drain at 11 m takes exactly i-1 to i-3: their 3 tasks
+/// are placed once more, one on each other instance, and stop 55 s later; the terminations at 25 m
+/// stop nothing. 9 placements, 3 stopped by the scheduler. Billing: i-1 to i-3 from 0 to 25 m,
+/// i-4 to i-6 the whole hour: 3 × 1500/3600 + 3 = 4.25 instance-hours, at $0.096 $0.408.
+#[test]
+fn deprecated_ami_drain() {
+    use ecsim_model::InstanceStatus::{Draining, Inactive};
+    let (r, rp) = check("deprecated-ami-drain");
+    let created = action_at(&r, "CreateService", 0);
+    assert_eq!(
+        deployment(&rp, 1),
+        (Some(created), Some(created + PLACED_TO_HEALTHY_MS))
+    );
+    let drain = action_at(&r, "DrainContainerInstances", 0);
+    let end = action_at(&r, "TerminateContainerInstances", 0);
+    let changes = instance_changes(&r.out);
+    let drained: Vec<u64> = changes
+        .iter()
+        .filter(|c| c.2 == Draining)
+        .map(|c| {
+            assert_eq!(c.0, drain);
+            c.1
+        })
+        .collect();
+    assert_eq!(drained, [1, 2, 3]);
+    let gone: Vec<(u64, u64)> = changes
+        .iter()
+        .filter(|c| c.2 == Inactive)
+        .map(|c| (c.0, c.1))
+        .collect();
+    assert_eq!(gone, [(end, 1), (end, 2), (end, 3)]);
+    assert_eq!((rp.placements, rp.started), (9, 9));
+    assert_eq!(stopped(&rp, "ServiceSchedulerInitiated"), 3);
+    assert_eq!(stopped(&rp, "TerminationNotice"), 0);
+    let hours = 3.0 * (end as f64 / 3_600_000.0) + 3.0;
+    assert_eq!(hours, 4.25);
+    assert_eq!(r.golden["costs"]["instanceHours"].as_f64(), Some(hours));
+    assert!((r.golden["costs"]["ec2"].as_f64().unwrap() - hours * 0.096).abs() < 1e-9);
+}
+
 /// The capacity scenarios' figures are derived in `capacity_scenarios.rs`; here their golden files
 /// are checked against the events' replay as well.
 #[test]
@@ -528,7 +644,9 @@ const CAPACITY: [&str; 7] = [
 ];
 
 /// The scenarios this file derives by hand, one test each.
-const DERIVED: [&str; 13] = [
+const DERIVED: [&str; 15] = [
+    "ami-rollout",
+    "deprecated-ami-drain",
     "quickstart",
     "batch-jobs",
     "spread-vs-binpack",
