@@ -323,6 +323,18 @@ fn bad_input_is_exit_2_with_path_and_nothing_written() {
             &["actions[2].input.filter", "not both"],
         ),
         (
+            "refresh-fargate-provider.json",
+            &["actions[1].input.capacityProvider", "no instances to refresh"],
+        ),
+        (
+            "refresh-healthy-spread-over-100.json",
+            &["actions[1].input.maxHealthyPercentage", "more than 100 above"],
+        ),
+        (
+            "refresh-image-from-unknown-ssm-parameter.json",
+            &["actions[1].input.imageId", "no SSM parameter named"],
+        ),
+        (
             "bad-query-syntax.json",
             &["actions[2].input.placementConstraints[0].expression", "is"],
         ),

@@ -347,6 +347,26 @@ fn service_files_have_the_one_error_they_are_about() {
             Some("\"ami-aff65ad2\""),
             "expected the AMI metadata's JSON string",
         ),
+        // StartInstanceRefresh (SPEC §2): an Auto Scaling group provider, an image the scenario
+        // knows, EC2 Auto Scaling's preference ranges.
+        (
+            "refresh-fargate-provider.json",
+            "actions[1].input.capacityProvider",
+            Some("\"FARGATE\""),
+            "capacity provider FARGATE is Fargate, which has no instances to refresh",
+        ),
+        (
+            "refresh-healthy-spread-over-100.json",
+            "actions[1].input.maxHealthyPercentage",
+            Some("200"),
+            "maxHealthyPercentage 200 is more than 100 above minHealthyPercentage 50",
+        ),
+        (
+            "refresh-image-from-unknown-ssm-parameter.json",
+            "actions[1].input.imageId",
+            Some("\"resolve:ssm:/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended\""),
+            "no SSM parameter named '/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended' (the scenario has no ssmParameters)",
+        ),
         // DrainContainerInstances (SPEC §2) selects by list or filter, not both.
         (
             "drain-list-and-filter.json",

@@ -69,6 +69,9 @@ const SHAPE: &[&str] = &[
 /// ... or for what only the loader checks (references, limits, combinations, and the syntax of a
 /// duration's or a query's string: the schema accepts it) ...
 const SEMANTIC: &[&str] = &[
+    "refresh-fargate-provider.json",
+    "refresh-healthy-spread-over-100.json",
+    "refresh-image-from-unknown-ssm-parameter.json",
     "ami-bad-deprecation-time.json",
     "drain-list-and-filter.json",
     "image-metadata-unknown-filter.json",
