@@ -659,3 +659,78 @@ fn run_set_overrides_the_scenario_as_a_variant_does() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
 }
+
+/// The strategy benchmark in `results/strategies/` is what `ecsim sweep` writes today (re-bless
+/// with `ECSIM_BLESS=1`), and the README's table shows its means and intervals, rounded as printed.
+#[test]
+fn the_strategy_benchmark_and_its_readme_table_are_current() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("strategies");
+    let sweep = root().join("scenarios/sweeps/placement-strategies.json");
+    let o = run_sweep(&sweep, &out, &["--jobs", "2"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let committed = root().join("results/strategies");
+    for file in ["sweep.csv", "aggregate.csv"] {
+        if std::env::var_os("ECSIM_BLESS").is_some() {
+            std::fs::copy(out.join(file), committed.join(file)).expect("bless");
+        }
+        assert!(
+            read(&out.join(file)) == read(&committed.join(file)),
+            "results/strategies/{file} is not what the sweep writes today"
+        );
+    }
+    // aggregate.csv: variant,figure,n,mean,...,ci95_low,ci95_high.
+    let (header, rows) = csv(&committed.join("aggregate.csv"));
+    let col = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let (v, f, mean, lo, hi) = (
+        col("variant"),
+        col("figure"),
+        col("mean"),
+        col("ci95_low"),
+        col("ci95_high"),
+    );
+    let figure = |variant: &str, figure: &str| -> [f64; 3] {
+        let r = rows
+            .iter()
+            .find(|r| r[v] == variant && r[f] == figure)
+            .unwrap_or_else(|| panic!("{variant} {figure}"));
+        [mean, lo, hi].map(|k| r[k].parse().expect("a number"))
+    };
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let table = readme
+        .split("| figure (mean of 100 seeds) |")
+        .nth(1)
+        .expect("the README's strategy table");
+    let rows_of_table = [
+        ("instances (peak)", "instances_peak"),
+        ("instance-hours", "instance_hours"),
+        ("cost ($)", "cost"),
+        ("stranded CPU (%)", "cpu_stranded_pct"),
+        ("stranded memory (%)", "memory_stranded_pct"),
+        ("unplaced tasks", "unplaced_tasks"),
+        ("unplaced task-seconds", "unplaced_task_seconds"),
+        ("zone imbalance (max)", "zone_imbalance_max"),
+    ];
+    let variants = ["binpack", "spread", "random", "spread+binpack"];
+    for (label, name) in rows_of_table {
+        let line = table
+            .lines()
+            .find(|l| l.starts_with(&format!("| {label} |")))
+            .unwrap_or_else(|| panic!("README row {label}"));
+        let cells: Vec<&str> = line.split('|').map(str::trim).filter(|c| !c.is_empty()).collect();
+        for (k, variant) in variants.iter().enumerate() {
+            let cell = cells[k + 1];
+            // "11.37 [11.25–11.49]": as many decimals as the cell prints.
+            let numbers: Vec<&str> = cell
+                .split(|c: char| c == ' ' || c == '[' || c == ']' || c == '–')
+                .filter(|s| !s.is_empty())
+                .collect();
+            let want = figure(variant, name);
+            for (text, value) in numbers.iter().zip(want) {
+                let decimals = text.split('.').nth(1).map_or(0, str::len);
+                let printed = format!("{value:.decimals$}");
+                assert_eq!(*text, printed, "README {label}, {variant}: {cell}");
+            }
+        }
+    }
+}
