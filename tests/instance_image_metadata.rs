@@ -375,3 +375,64 @@ fn booting_instances_in_a_failed_zone_terminate() {
     assert_eq!(e[0]["AvailabilityZone"], "us-east-1a");
     assert_eq!(e[1]["State"]["Name"], "running");
 }
+
+/// The shape of a JSON value: objects by their members' shapes, arrays by their first element's,
+/// scalars by their JSON type.
+fn shape_of(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), shape_of(v))).collect()),
+        Value::Array(a) => Value::Array(a.first().map(shape_of).into_iter().collect()),
+        Value::String(_) => json!("string"),
+        Value::Number(_) => json!("number"),
+        Value::Bool(_) => json!("boolean"),
+        Value::Null => json!("null"),
+    }
+}
+
+/// Seed 001's three example outputs, verbatim (`tests/import/seed-001-*.json`): every element of
+/// each has exactly the shape of the simulated query's elements for instances launched with the
+/// seed's AMI and tags, but for the two members SPEC §13.1 adds (ZoneId, ImageMetadata.ImageAllowed).
+/// The simulated response has no NextToken when everything fits one page; the seed's had one.
+#[test]
+fn the_seed_outputs_are_the_element_shape_of_the_query() {
+    let o = run(&[
+        r#"{ "at": 0, "action": "LaunchContainerInstances", "input": { "cluster": "prod",
+            "instanceType": "t2.micro", "count": 2, "availabilityZones": ["us-east-1a"],
+            "imageId": "ami-0b752bf1df193a6c4",
+            "tags": [ { "key": "MyTagName", "value": "my-tag-value" } ] } }"#,
+        &query("5m", "{}"),
+    ]
+    .join(","));
+    let r = &responses(&o)[0];
+    let simulated: Vec<Value> = r["InstanceImageMetadata"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let mut e = e.clone();
+            e.as_object_mut().unwrap().remove("ZoneId");
+            e["ImageMetadata"].as_object_mut().unwrap().remove("ImageAllowed");
+            shape_of(&e)
+        })
+        .collect();
+    assert_eq!(simulated.len(), 2);
+    let root = env!("CARGO_MANIFEST_DIR");
+    for k in 1..=3 {
+        let path = format!("{root}/tests/import/seed-001-describe-instance-image-metadata-{k}.json");
+        let seed: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let elements = seed["InstanceImageMetadata"].as_array().unwrap();
+        assert!(!elements.is_empty());
+        for e in elements {
+            assert_eq!(shape_of(e), simulated[0], "example {k}");
+        }
+        assert!(seed
+            .as_object()
+            .unwrap()
+            .keys()
+            .all(|k| k == "InstanceImageMetadata" || k == "NextToken"));
+    }
+    assert_eq!(
+        r.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["InstanceImageMetadata"]
+    );
+}
