@@ -538,9 +538,15 @@ fn ami_rollout() {
     for k in 0..6u64 {
         let drained = start + k * batch_ms;
         let old = k + 1;
-        assert!(changes.contains(&(drained, old, Draining)), "i-{old} drains at {drained}");
+        assert!(
+            changes.contains(&(drained, old, Draining)),
+            "i-{old} drains at {drained}"
+        );
         let gone = drained + DRAINED_TO_EMPTY_MS;
-        assert!(changes.contains(&(gone, old, Inactive)), "i-{old} terminates at {gone}");
+        assert!(
+            changes.contains(&(gone, old, Inactive)),
+            "i-{old} terminates at {gone}"
+        );
         assert!(
             changes.contains(&(gone + 90_000, old + 6, Active)),
             "its replacement i-{} registers at {}",
@@ -562,8 +568,14 @@ fn ami_rollout() {
         .collect();
     let (end, completed) = refresh.last().expect("the refresh's end");
     assert_eq!(*end, start + 6 * batch_ms);
-    assert!(completed.contains("6 instances replaced in 6 batches, 2670 s"), "{completed}");
-    assert_eq!(rp.placements - 12, stopped(&rp, "ServiceSchedulerInitiated"));
+    assert!(
+        completed.contains("6 instances replaced in 6 batches, 2670 s"),
+        "{completed}"
+    );
+    assert_eq!(
+        rp.placements - 12,
+        stopped(&rp, "ServiceSchedulerInitiated")
+    );
     let web = &r.golden["services"][0];
     assert_eq!(web["secondsBelowMinHealthy"], 0);
     assert_eq!(r.golden["costs"]["instanceHours"].as_f64(), Some(18.0));

@@ -380,7 +380,9 @@ fn booting_instances_in_a_failed_zone_terminate() {
 /// scalars by their JSON type.
 fn shape_of(v: &Value) -> Value {
     match v {
-        Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), shape_of(v))).collect()),
+        Value::Object(m) => {
+            Value::Object(m.iter().map(|(k, v)| (k.clone(), shape_of(v))).collect())
+        }
         Value::Array(a) => Value::Array(a.first().map(shape_of).into_iter().collect()),
         Value::String(_) => json!("string"),
         Value::Number(_) => json!("number"),
@@ -411,14 +413,18 @@ fn the_seed_outputs_are_the_element_shape_of_the_query() {
         .map(|e| {
             let mut e = e.clone();
             e.as_object_mut().unwrap().remove("ZoneId");
-            e["ImageMetadata"].as_object_mut().unwrap().remove("ImageAllowed");
+            e["ImageMetadata"]
+                .as_object_mut()
+                .unwrap()
+                .remove("ImageAllowed");
             shape_of(&e)
         })
         .collect();
     assert_eq!(simulated.len(), 2);
     let root = env!("CARGO_MANIFEST_DIR");
     for k in 1..=3 {
-        let path = format!("{root}/tests/import/seed-001-describe-instance-image-metadata-{k}.json");
+        let path =
+            format!("{root}/tests/import/seed-001-describe-instance-image-metadata-{k}.json");
         let seed: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let elements = seed["InstanceImageMetadata"].as_array().unwrap();
         assert!(!elements.is_empty());

@@ -81,7 +81,12 @@ fn images_at_end(o: &RunOutput) -> Vec<String> {
         .instances
         .iter()
         .filter(|i| i.status != InstanceStatus::Inactive)
-        .map(|i| i.attribute("ecs.ami-id").flatten().unwrap_or("-").to_string())
+        .map(|i| {
+            i.attribute("ecs.ami-id")
+                .flatten()
+                .unwrap_or("-")
+                .to_string()
+        })
         .collect()
 }
 
@@ -92,7 +97,14 @@ const LAUNCH_MS: u64 = 90_000;
 /// The batch is max(1, floor(N × (100 − min) / 100)).
 #[test]
 fn terminate_first_batches_follow_the_rule() {
-    for (n, min, b) in [(6, 90, 1), (10, 50, 5), (4, 0, 4), (5, 100, 1), (3, 70, 1), (7, 60, 2)] {
+    for (n, min, b) in [
+        (6, 90, 1),
+        (10, 50, 5),
+        (4, 0, 4),
+        (5, 100, 1),
+        (3, 70, 1),
+        (7, 60, 2),
+    ] {
         let o = run(&scenario(
             n,
             0,

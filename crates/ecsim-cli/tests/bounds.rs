@@ -346,3 +346,55 @@ fn a_later_run_removes_what_a_killed_run_left() {
         .collect::<Vec<_>>()
     );
 }
+
+/// A sweep stopped by SIGINT or SIGTERM runs no further run, removes its temporary directory and
+/// exits with 128 + the signal's number, as a run does.
+#[test]
+fn an_interrupted_sweep_removes_its_temporary_directory() {
+    for (signal, name) in [(libc::SIGINT, "SIGINT"), (libc::SIGTERM, "SIGTERM")] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sweep = dir.path().join("sweep.json");
+        let scenario = root().join("scenarios/placement-strategies.json");
+        std::fs::write(
+            &sweep,
+            format!(
+                r#"{{ "schemaVersion": 1, "name": "long", "scenario": "{}",
+                "seeds": {{ "from": 1, "to": 1000000 }}, "variants": [ {{ "name": "base", "set": {{}} }} ] }}"#,
+                scenario.display()
+            ),
+        )
+        .expect("write");
+        let out_dir = dir.path().join("out");
+        let child = command(&[
+            "sweep",
+            sweep.to_str().expect("utf-8"),
+            "--out",
+            out_dir.to_str().expect("utf-8"),
+            "--jobs",
+            "1",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn ecsim");
+        let tmp = dir.path().join(format!(".out.tmp-{}", child.id()));
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while !tmp.exists() {
+            assert!(Instant::now() < deadline, "the sweep never created {tmp:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        send(&child, signal);
+        let out = wait(child);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(128 + signal), "{name}: {err}");
+        assert!(
+            err.contains(&format!("interrupted by {name}")) && err.contains("nothing was written"),
+            "{name}: {err}"
+        );
+        assert_eq!(
+            entries(dir.path()),
+            ["sweep.json"],
+            "{name}: nothing is left"
+        );
+    }
+}

@@ -324,11 +324,17 @@ fn bad_input_is_exit_2_with_path_and_nothing_written() {
         ),
         (
             "refresh-fargate-provider.json",
-            &["actions[1].input.capacityProvider", "no instances to refresh"],
+            &[
+                "actions[1].input.capacityProvider",
+                "no instances to refresh",
+            ],
         ),
         (
             "refresh-healthy-spread-over-100.json",
-            &["actions[1].input.maxHealthyPercentage", "more than 100 above"],
+            &[
+                "actions[1].input.maxHealthyPercentage",
+                "more than 100 above",
+            ],
         ),
         (
             "refresh-image-from-unknown-ssm-parameter.json",

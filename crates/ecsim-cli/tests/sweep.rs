@@ -717,12 +717,16 @@ fn the_strategy_benchmark_and_its_readme_table_are_current() {
             .lines()
             .find(|l| l.starts_with(&format!("| {label} |")))
             .unwrap_or_else(|| panic!("README row {label}"));
-        let cells: Vec<&str> = line.split('|').map(str::trim).filter(|c| !c.is_empty()).collect();
+        let cells: Vec<&str> = line
+            .split('|')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect();
         for (k, variant) in variants.iter().enumerate() {
             let cell = cells[k + 1];
             // "11.37 [11.25–11.49]": as many decimals as the cell prints.
             let numbers: Vec<&str> = cell
-                .split(|c: char| c == ' ' || c == '[' || c == ']' || c == '–')
+                .split([' ', '[', ']', '–'])
                 .filter(|s| !s.is_empty())
                 .collect();
             let want = figure(variant, name);

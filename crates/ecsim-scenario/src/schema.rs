@@ -180,7 +180,13 @@ fn image_metadata_request() -> Value {
         .collect();
     debug_assert_eq!(
         names,
-        ["Filters", "InstanceIds", "MaxResults", "NextToken", "DryRun"]
+        [
+            "Filters",
+            "InstanceIds",
+            "MaxResults",
+            "NextToken",
+            "DryRun"
+        ]
     );
     json!({
         "type": "object",

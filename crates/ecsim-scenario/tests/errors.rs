@@ -355,7 +355,11 @@ fn start_instance_refresh_errors() {
     let src = with_actions(
         r#"{ "at": 0, "action": "StartInstanceRefresh", "input": { "capacityProvider": "FARGATE_SPOT", "imageId": "ami-unknown", "minHealthyPercentage": 101, "maxHealthyPercentage": 99 } }"#,
     );
-    find(&src, "actions[2].input.imageId", "unknown AMI 'ami-unknown'");
+    find(
+        &src,
+        "actions[2].input.imageId",
+        "unknown AMI 'ami-unknown'",
+    );
     find(
         &src,
         "actions[2].input.minHealthyPercentage",

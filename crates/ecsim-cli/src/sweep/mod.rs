@@ -277,6 +277,9 @@ pub fn run(path: &Path, opts: &SweepOptions) -> Result<SweepOutcome, UsageError>
     let rows: Vec<usize> = (0..total)
         .filter(|r| opts.shard.is_none_or(|s| r % s.count == s.index))
         .collect();
+    // From here on a SIGINT or SIGTERM stops the sweep before its next run, and the temporary
+    // directory goes with `tmp`, as for `ecsim run`.
+    crate::signals::install();
     let tmp = TempRunDir::create(&out_dir)?;
     let runs_dir = tmp.path().join(RUNS_DIR);
     if opts.keep_runs {
@@ -297,6 +300,12 @@ pub fn run(path: &Path, opts: &SweepOptions) -> Result<SweepOutcome, UsageError>
     let results: Vec<RowResult> = pool.install(|| {
         rows.par_iter()
             .map(|&r| {
+                if let Some((_, name)) = crate::signals::caught() {
+                    return Err(UsageError(format!(
+                        "error: {}: interrupted by {name}; nothing was written",
+                        path.display()
+                    )));
+                }
                 let result = run_row(&prepared, r, opts.keep_runs.then_some(&runs_dir));
                 bar.inc(1);
                 result
@@ -304,6 +313,12 @@ pub fn run(path: &Path, opts: &SweepOptions) -> Result<SweepOutcome, UsageError>
             .collect()
     });
     bar.finish_and_clear();
+    if let Some((_, name)) = crate::signals::caught() {
+        return Err(UsageError(format!(
+            "error: {}: interrupted by {name}; nothing was written",
+            path.display()
+        )));
+    }
     let mut cells = Vec::with_capacity(results.len());
     for result in results {
         // The first failure in row order: the same whatever the thread count.

@@ -132,7 +132,15 @@ pub(crate) fn start(cap: &mut Capacity, cx: &mut Cx, index: usize, r: &InstanceR
         r.max_healthy_percentage,
         secs(warmup)
     );
-    emit(cx, cap, p, ScalingActivityKind::Refresh, 0, Vec::new(), cause);
+    emit(
+        cx,
+        cap,
+        p,
+        ScalingActivityKind::Refresh,
+        0,
+        Vec::new(),
+        cause,
+    );
     advance(cap, cx, p);
 }
 
@@ -210,7 +218,15 @@ pub(crate) fn advance(cap: &mut Capacity, cx: &mut Cx, p: ProviderIx) {
             secs(now.since(r.started_at))
         );
         g.refresh = None;
-        emit(cx, cap, p, ScalingActivityKind::Refresh, 0, Vec::new(), cause);
+        emit(
+            cx,
+            cap,
+            p,
+            ScalingActivityKind::Refresh,
+            0,
+            Vec::new(),
+            cause,
+        );
         return;
     }
     let n = g.desired;
@@ -226,8 +242,21 @@ pub(crate) fn advance(cap: &mut Capacity, cx: &mut Cx, p: ProviderIx) {
             "instance refresh: batch {batch} launches {b} instances on {image_id} before {b} on older images terminate ({} left)",
             old.len()
         );
-        emit(cx, cap, p, ScalingActivityKind::Refresh, b, Vec::new(), cause);
-        groups::fill(cap, cx, p, Some("instance refresh: replacements launch first"));
+        emit(
+            cx,
+            cap,
+            p,
+            ScalingActivityKind::Refresh,
+            b,
+            Vec::new(),
+            cause,
+        );
+        groups::fill(
+            cap,
+            cx,
+            p,
+            Some("instance refresh: replacements launch first"),
+        );
     } else {
         let b = batch_size(n, 100 - r.min_healthy).min(old.len() as u32);
         let take: Vec<InstanceId> = old.iter().copied().take(b as usize).collect();
@@ -235,7 +264,15 @@ pub(crate) fn advance(cap: &mut Capacity, cx: &mut Cx, p: ProviderIx) {
             "instance refresh: batch {batch} replaces {b} of {} instances on older images",
             old.len()
         );
-        emit(cx, cap, p, ScalingActivityKind::Refresh, b, take.clone(), cause);
+        emit(
+            cx,
+            cap,
+            p,
+            ScalingActivityKind::Refresh,
+            b,
+            take.clone(),
+            cause,
+        );
         leave(cap, cx, p, take, draining, batch);
     }
 }
@@ -278,7 +315,8 @@ fn leave(
         }
     }
     if !drained.is_empty() {
-        let cause = format!("instance refresh: batch {batch} drains its instances before they terminate");
+        let cause =
+            format!("instance refresh: batch {batch} drains its instances before they terminate");
         let n = drained.len() as u32;
         emit(cx, cap, p, ScalingActivityKind::Drain, n, drained, cause);
     }
@@ -300,7 +338,10 @@ pub(crate) fn instance_gone(g: &mut Group, i: InstanceId) -> bool {
 
 /// A launch of the group registered as `i`: during a refresh it warms up before the next batch.
 pub(crate) fn registered(cap: &mut Capacity, cx: &mut Cx, p: ProviderIx, i: InstanceId) {
-    let Some(r) = cap.providers[p].group_mut().and_then(|g| g.refresh.as_mut()) else {
+    let Some(r) = cap.providers[p]
+        .group_mut()
+        .and_then(|g| g.refresh.as_mut())
+    else {
         return;
     };
     let at = cx.now + r.warmup;

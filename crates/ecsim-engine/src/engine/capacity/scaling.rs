@@ -422,6 +422,7 @@ mod tests {
             leaving: Default::default(),
             interrupted: Default::default(),
             image_id: String::new(),
+            refresh: None,
         }
     }
 

@@ -234,7 +234,7 @@ impl Services {
                 continue;
             }
             let cluster = svc.cluster;
-            if !zones_of.contains_key(&cluster) {
+            if let std::collections::btree_map::Entry::Vacant(entry) = zones_of.entry(cluster) {
                 let mut z: Vec<(u16, u32)> = Vec::new();
                 for &i in &cx.world.cluster(cluster).instances {
                     let inst = cx.world.instance(i);
@@ -248,7 +248,7 @@ impl Services {
                         }
                     }
                 }
-                zones_of.insert(cluster, z);
+                entry.insert(z);
             }
             // The zones its cluster has instances in, and the zones its RUNNING tasks run in.
             let mut counts = zones_of[&cluster].clone();
