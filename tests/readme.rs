@@ -167,3 +167,240 @@ fn readme_set_example_applies() {
     let b = ecsim_engine::run(&set.scenario);
     assert_ne!(a.fingerprint, b.fingerprint, "the overrides change the run");
 }
+
+/// The console lines `ecsim run` prints for a run written to `out` (as `main.rs` prints them):
+/// the headline, one line per service and per assertion, and where it wrote.
+fn console_lines(summary: &ecsim_engine::RunSummary, out: &str) -> Vec<String> {
+    let mut lines = vec![format!(
+        "{}: seed {}, {} placements, {} placement failures, {} tasks started, ${:.4}/hour at the end, {:.2} instance-hours (${:.2}), fingerprint {}",
+        summary.scenario_name,
+        summary.seed,
+        summary.counts.placements,
+        summary.counts.placement_failures_total(),
+        summary.counts.tasks_started,
+        summary.cost_per_hour_at_end + 0.0,
+        summary.costs.instance_hours,
+        summary.costs.total(),
+        summary.fingerprint
+    )];
+    for s in &summary.services {
+        let deployments: Vec<&str> = s
+            .service
+            .deployments
+            .iter()
+            .map(|d| summary.deployments[d.index()].rollout_state.as_str())
+            .collect();
+        lines.push(format!(
+            "  service {}: {} running, {} healthy, {} desired; deployments {}; {:.0} s below minHealthy",
+            s.service.name,
+            s.running_count,
+            s.healthy_count,
+            s.service.desired_count,
+            deployments.join(", "),
+            s.record.below_min_healthy_ms as f64 / 1000.0
+        ));
+    }
+    for a in &summary.assertions {
+        let result = if a.passed { "passed" } else { "FAILED" };
+        lines.push(format!(
+            "  assertion {}: {result} ({})",
+            a.type_name, a.detail
+        ));
+    }
+    lines.push(format!("  wrote {out}"));
+    lines
+}
+
+/// What a user can read of one run: its console lines, `events.jsonl` and `snapshots.jsonl`, and
+/// each DescribeInstanceImageMetadata element as `[InstanceId, State.Name, ImageId]`.
+struct Shown {
+    console: Vec<String>,
+    events: String,
+    snapshots: String,
+    images: Vec<String>,
+}
+
+impl Shown {
+    fn run(src: &str, sets: &[ecsim_scenario::overrides::Override], out: &str) -> Shown {
+        let loaded = ecsim_scenario::overrides::load_with_overrides(src, sets).expect("loads");
+        let tmp = tempfile::tempdir().expect("a temporary directory");
+        let dir = tmp.path().join("run");
+        let outcome = ecsim_cli::run::run_to_dir(
+            std::path::Path::new(out),
+            loaded,
+            &dir,
+            ecsim_cli::run::StreamOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{}", e.0));
+        let read = |f: &str| std::fs::read_to_string(dir.join(f)).expect(f);
+        let snapshots = read("snapshots.jsonl");
+        let mut images = Vec::new();
+        for line in snapshots.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+            for e in v["response"]["InstanceImageMetadata"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                let row = serde_json::json!([
+                    e["InstanceId"],
+                    e["State"]["Name"],
+                    e["ImageMetadata"]["ImageId"]
+                ]);
+                images.push(row.to_string());
+            }
+        }
+        Shown {
+            console: console_lines(&outcome.summary, out),
+            events: read("events.jsonl"),
+            snapshots,
+            images,
+        }
+    }
+
+    fn shows(&self, line: &str) -> bool {
+        self.console.iter().any(|l| l == line)
+            || self.images.iter().any(|l| l == line)
+            || self.events.contains(line)
+            || self.snapshots.contains(line)
+    }
+}
+
+/// The README's "AMI rollouts" section: its SSM parameter and DrainContainerInstances are the
+/// bundled scenarios' own, its StartInstanceRefresh with the defaults spelled out runs exactly as
+/// the bundled one, every output line it quotes is what the three runs it shows print and write,
+/// and each batch of the refresh takes the 55 + 90 + 300 s it says.
+#[test]
+fn readme_ami_rollouts_section_shows_the_bundled_runs() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let start = readme.find("### AMI rollouts\n").expect("the section");
+    let end = start
+        + 1
+        + readme[start + 1..]
+            .find("\n### ")
+            .expect("the next section");
+    let section = &readme[start..end];
+    let blocks = |fence: &str| -> Vec<&str> {
+        section
+            .split(fence)
+            .skip(1)
+            .map(|b| &b[..b.find("```").expect("closed block")])
+            .collect()
+    };
+    let json = blocks("```json\n");
+    let json = |i: usize| -> serde_json::Value {
+        serde_json::from_str(json[i]).unwrap_or_else(|e| panic!("README json block {i}: {e}"))
+    };
+    let rollout_src =
+        std::fs::read_to_string(root.join("scenarios/ami-rollout.json")).expect("ami-rollout");
+    let drain_src = std::fs::read_to_string(root.join("scenarios/deprecated-ami-drain.json"))
+        .expect("deprecated-ami-drain");
+    let rollout: serde_json::Value = serde_json::from_str(&rollout_src).expect("JSON");
+    let drain: serde_json::Value = serde_json::from_str(&drain_src).expect("JSON");
+
+    assert_eq!(json(0), rollout["ssmParameters"][1], "the AL2023 parameter");
+    let refresh = json(1);
+    let actions = rollout["actions"].as_array().expect("actions");
+    let at = actions
+        .iter()
+        .position(|a| a["action"] == "StartInstanceRefresh")
+        .expect("a refresh");
+    let bundled = &actions[at];
+    assert_eq!(refresh["at"], bundled["at"]);
+    for field in ["capacityProvider", "imageId"] {
+        assert_eq!(refresh["input"][field], bundled["input"][field], "{field}");
+    }
+    let mut spelled = rollout.clone();
+    spelled["actions"][at] = refresh;
+    let run = |v: &serde_json::Value| {
+        let loaded = ecsim_scenario::load(&v.to_string()).expect("loads");
+        ecsim_engine::run(&loaded.scenario).fingerprint.clone()
+    };
+    assert_eq!(
+        run(&spelled),
+        run(&rollout),
+        "the defaults as the README spells them"
+    );
+    assert!(
+        drain["actions"]
+            .as_array()
+            .expect("actions")
+            .contains(&json(2)),
+        "the README's DrainContainerInstances is the bundled one"
+    );
+
+    // The three runs the section shows, with the --set it names.
+    let set_line = blocks("```sh\n")
+        .into_iter()
+        .flat_map(str::lines)
+        .find(|l| l.contains("--set "))
+        .expect("the --set run");
+    let arg = set_line["--set ".len() + set_line.find("--set ").unwrap()..]
+        .split(' ')
+        .next()
+        .unwrap();
+    assert_eq!(arg, format!("/actions/{at}/input/maxHealthyPercentage=150"));
+    let set = ecsim_scenario::overrides::Override::parse_set(arg).expect("a --set");
+    let runs = [
+        Shown::run(&rollout_src, &[], "results/ami-rollout"),
+        Shown::run(&rollout_src, &[set], "results/ami-rollout-150"),
+        Shown::run(&drain_src, &[], "results/deprecated-ami-drain"),
+    ];
+    for r in &runs {
+        let assertions: Vec<&String> = r
+            .console
+            .iter()
+            .filter(|l| l.contains("assertion"))
+            .collect();
+        assert!(
+            assertions.len() == 2 && assertions.iter().all(|l| l.contains(": passed (")),
+            "every assertion passes, as the section says: {assertions:?}"
+        );
+    }
+    let mut quoted = 0;
+    for block in blocks("```text\n") {
+        for line in block.lines().filter(|l| *l != "...") {
+            assert!(
+                runs.iter().any(|r| r.shows(line)),
+                "the README quotes what no run shows: {line}"
+            );
+            quoted += 1;
+        }
+    }
+    assert!(quoted >= 25, "{quoted} lines quoted");
+
+    // Each batch: drained in 55 s, its replacement registered 90 s later, the next batch 300 s
+    // after that.
+    let mut draining = Vec::new();
+    let mut gone = Vec::new();
+    let mut registered = Vec::new();
+    for line in runs[0].events.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("an event");
+        if v["detail-type"] != "ECS Container Instance State Change" {
+            continue;
+        }
+        let t = v["t"].as_u64().expect("t");
+        match v["detail"]["status"].as_str() {
+            Some("DRAINING") => draining.push(t),
+            Some("INACTIVE") => gone.push(t),
+            Some("ACTIVE") if t > 0 && v["detail"]["reason"] == "registered" => registered.push(t),
+            _ => {}
+        }
+    }
+    let registered: Vec<u64> = registered.into_iter().filter(|&t| t > 1_800_000).collect();
+    assert_eq!((draining.len(), gone.len(), registered.len()), (6, 6, 6));
+    for k in 0..6 {
+        assert_eq!(gone[k] - draining[k], 55_000, "batch {k} drains in 55 s");
+        assert_eq!(registered[k] - gone[k], 90_000, "its replacement registers");
+        if k < 5 {
+            assert_eq!(
+                draining[k + 1] - registered[k],
+                300_000,
+                "after the warm-up"
+            );
+        }
+    }
+    assert_eq!(draining[0], 1_800_000);
+    assert_eq!(registered[5] + 300_000 - draining[0], 2_670_000);
+}
