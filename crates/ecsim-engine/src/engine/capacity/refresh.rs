@@ -212,9 +212,9 @@ pub(crate) fn advance(cap: &mut Capacity, cx: &mut Cx, p: ProviderIx) {
     }
     if old.is_empty() {
         let cause = format!(
-            "instance refresh completed: {} instances replaced in {} batches, {} s",
-            r.replaced,
-            r.batches,
+            "instance refresh completed: {} replaced in {}, {} s",
+            plural(r.replaced, "instance"),
+            plural(r.batches, "batch"),
             secs(now.since(r.started_at))
         );
         g.refresh = None;
@@ -274,6 +274,15 @@ pub(crate) fn advance(cap: &mut Capacity, cx: &mut Cx, p: ProviderIx) {
             cause,
         );
         leave(cap, cx, p, take, draining, batch);
+    }
+}
+
+/// "1 batch", "6 batches".
+fn plural(n: u32, what: &str) -> String {
+    match (n, what.ends_with("ch")) {
+        (1, _) => format!("1 {what}"),
+        (_, true) => format!("{n} {what}es"),
+        _ => format!("{n} {what}s"),
     }
 }
 
