@@ -285,18 +285,38 @@ fn one_refresh_at_a_time_and_the_image_stays() {
     assert_eq!(o.world.instances.len(), 2 + 2 + 1);
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+/// A batch whose drained tasks have nowhere to go (every instance of the group in it, or the rest
+/// too full) waits: ECS moves a service task only once its replacement is placed, and managed
+/// draining holds the termination until the instance is empty. Here min 0 drains all five at once.
+#[test]
+fn a_batch_with_nowhere_to_move_its_tasks_waits() {
+    let o = run(&scenario(5, 5, r#", "minHealthyPercentage": 0"#, true, ""));
+    assert_eq!(batches(&o), vec![5]);
+    assert!(completed(&o).is_none(), "the refresh cannot complete");
+    let draining = o
+        .world
+        .instances
+        .iter()
+        .filter(|i| i.status == InstanceStatus::Draining)
+        .count();
+    assert_eq!(draining, 5);
+    let web = &o.services[0];
+    assert_eq!(web.running_count, 5, "no task was stopped");
+}
 
-    /// Over random group sizes, preferences and services: the refresh completes, every instance
-    /// ends on the new image, the batches follow the rule, and no task is stopped by a termination
-    /// when managed draining is on.
+proptest! {
+    #![proptest_config(ProptestConfig { cases: if cfg!(debug_assertions) { 48 } else { 256 }, ..ProptestConfig::default() })]
+
+    /// Over random group sizes, preferences and services: the batches follow the rule, no task is
+    /// stopped by a termination (managed draining on), and, when the instances a batch leaves
+    /// ACTIVE can hold every task (8 of these per m5.large by CPU), the refresh completes with every
+    /// instance on the new image. Launch first always can.
     #[test]
     fn refreshes_complete_by_the_rule(
         n in 1u32..9,
         min in 0u32..=100,
         above in 0u32..=100,
-        tasks_per in 0u32..3,
+        tasks_per in 0u32..4,
         warmup in 0u64..400,
     ) {
         let max = (100 + above).min(min + 100).max(100);
@@ -308,18 +328,22 @@ proptest! {
             true,
             "",
         ));
-        prop_assert!(completed(&o).is_some(), "the refresh completes");
-        prop_assert_eq!(images_at_end(&o), vec![NEW.to_string(); n as usize]);
         let b = if max > 100 {
             ((n * (max - 100)) / 100).max(1)
         } else {
             ((n * (100 - min)) / 100).max(1)
         };
-        let want: Vec<u32> = (0..n.div_ceil(b)).map(|k| b.min(n - k * b)).collect();
-        prop_assert_eq!(batches(&o), want);
+        let room = if max > 100 { n } else { n.saturating_sub(b) };
         let terminated = o.events().any(|e| matches!(e.detail, EventDetail::TaskStateChange {
             stop_code: Some(StopCode::TerminationNotice), .. }));
         prop_assert!(!terminated);
-        prop_assert_eq!(o.counts.placement_failures_total(), 0);
+        if tasks <= 8 * room {
+            prop_assert!(completed(&o).is_some(), "the refresh completes");
+            prop_assert_eq!(images_at_end(&o), vec![NEW.to_string(); n as usize]);
+            let want: Vec<u32> = (0..n.div_ceil(b)).map(|k| b.min(n - k * b)).collect();
+            prop_assert_eq!(batches(&o), want);
+        } else {
+            prop_assert_eq!(batches(&o).first().copied(), Some(b.min(n)));
+        }
     }
 }
