@@ -142,3 +142,31 @@ fn ssm_mistakes_are_input_errors() {
         );
     }
 }
+
+/// One mistake, one error: an unreadable parameter or AMI entry is the only error, though an
+/// `imageId` names what it would have defined.
+#[test]
+fn an_unreadable_entry_does_not_make_its_references_errors() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            r#""ssmParameters": [ { "Name": "/p", "Type": 5, "Value": "{\"schema_version\":1,\"image_name\":\"n\",\"image_id\":\"ami-1\",\"os\":\"Amazon Linux\",\"ecs_runtime_version\":\"Docker\",\"ecs_agent_version\":\"1.17.3\"}" } ],"#,
+            "resolve:ssm:/p",
+            "ssmParameters[0].Type",
+        ),
+        (
+            r#""amis": [ { "schema_version": 1, "image_id": "ami-1", "image_name": 7, "os": "Amazon Linux", "ecs_runtime_version": "Docker", "ecs_agent_version": "1.17.3" } ],"#,
+            "ami-1",
+            "amis[0].image_name",
+        ),
+        (
+            r#""ssmParameters": [ { "Name": "/p", "Type": "String", "Value": "{\"schema_version\":1,\"image_id\":\"ami-1\",\"os\":\"Amazon Linux\",\"ecs_runtime_version\":\"Docker\",\"ecs_agent_version\":\"1.17.3\"}" } ],"#,
+            "ami-1",
+            "ssmParameters[0].Value.image_name",
+        ),
+    ];
+    for (top, image_id, path) in cases {
+        let errors = ecsim_scenario::load(&scenario(top, image_id)).unwrap_err();
+        assert_eq!(errors.len(), 1, "{top}: {errors:#?}");
+        assert_eq!(errors[0].path, *path, "{top}: {errors:#?}");
+    }
+}

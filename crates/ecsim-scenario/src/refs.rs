@@ -93,6 +93,10 @@ pub(crate) struct Refs {
     pub amis: AmiCatalog,
     /// The scenario's `ssmParameters`: each name and the AMI id its value holds.
     pub ssm_parameters: BTreeMap<String, String>,
+    /// An `amis` or `ssmParameters` entry had an error: an AMI id (a parameter name) the catalog
+    /// lacks may be the unreadable entry's, so it is not reported again.
+    pub amis_unreadable: bool,
+    pub ssm_unreadable: bool,
     /// Every cluster some CreateCluster so far created, deleted ones included (a DeleteCluster may
     /// be refused; the engine decides).
     created_clusters: BTreeSet<String>,
@@ -143,6 +147,8 @@ impl Refs {
             instance_types,
             amis,
             ssm_parameters: BTreeMap::new(),
+            amis_unreadable: false,
+            ssm_unreadable: false,
             created_clusters: BTreeSet::new(),
             providers: BTreeMap::new(),
             associations: BTreeMap::new(),
@@ -730,6 +736,8 @@ impl Refs {
         if let Some(name) = image_id.strip_prefix("resolve:ssm:") {
             return match self.ssm_parameters.get(name) {
                 Some(id) => Some(id.clone()),
+                // One mistake, one error: the unreadable parameter may be this one.
+                None if self.ssm_unreadable => None,
                 None => {
                     let known: Vec<&str> = self.ssm_parameters.keys().map(String::as_str).collect();
                     let listed = if known.is_empty() {
@@ -754,6 +762,10 @@ impl Refs {
     pub(crate) fn ami(&self, cx: &mut Cx, path: &Path, value: &Value, image_id: &str) -> bool {
         if self.amis.get(image_id).is_some() {
             return true;
+        }
+        if self.amis_unreadable {
+            // One mistake, one error: the unreadable entry may be this AMI's.
+            return false;
         }
         cx.error_value(
             path,

@@ -191,13 +191,18 @@ pub(crate) fn lower(cx: &mut Cx, doc: &Value, actions: Option<&Actions<'_>>) -> 
         read_instance_types(cx, v, &o.at("instanceTypes"), &mut instance_types);
     }
     let mut amis = AmiCatalog::builtin();
+    let before_amis = cx.error_count();
     if let Some(v) = o.get("amis") {
         read_amis(cx, v, &o.at("amis"), &mut amis);
     }
+    let before_ssm = cx.error_count();
     let ssm_parameters = match o.get("ssmParameters") {
         Some(v) => read_ssm_parameters(cx, v, &o.at("ssmParameters"), &mut amis),
         None => BTreeMap::new(),
     };
+    // Each parameter's AMI joins the catalog, so an unreadable parameter leaves both incomplete.
+    let ssm_unreadable = cx.error_count() > before_ssm;
+    let amis_unreadable = before_ssm > before_amis || ssm_unreadable;
 
     if let Some(v) = o.get("pricing") {
         scenario.pricing = read_pricing(cx, v, &o.at("pricing"));
@@ -213,6 +218,8 @@ pub(crate) fn lower(cx: &mut Cx, doc: &Value, actions: Option<&Actions<'_>>) -> 
         amis,
     );
     refs.ssm_parameters = ssm_parameters;
+    refs.amis_unreadable = amis_unreadable;
+    refs.ssm_unreadable = ssm_unreadable;
     match o.get("actions") {
         Some(v) => {
             // Without a valid horizon the horizon check is skipped (its own error is reported).
