@@ -18,8 +18,9 @@
 //! ```
 //!
 //! The **RULE**s (choices the docs leave open) are documented where they are implemented:
-//! grammar and tokens in `parser`, comparisons in `ast` and `version`, dates in `timestamp`,
-//! missing attributes and `task:group` in `eval`.
+//! grammar and tokens in `parser`, operators and the subjects that take them in `parser::operator`,
+//! comparisons in `ast` and `version`, dates in `timestamp`, missing attributes and `task:group` in
+//! `eval`.
 
 mod ast;
 mod error;

@@ -17,13 +17,19 @@
 //! (`!` is negation before a predicate but part of `!=`, `!exists`, `!in`, `!~` after a subject;
 //! `and` is a keyword between predicates but a plain value after `==`), so the parser scans
 //! the text itself, position by position.
+//!
+//! The operators (their spellings, recognising one, which ones each subject takes) are the
+//! table in [`operator`]; this file is the grammar around them.
+
+mod operator;
 
 use regex::Regex;
 
-use crate::ast::{AttributeValue, Comparison, Node, Pattern, Predicate, Test};
+use crate::ast::{AttributeValue, Node, Pattern, Predicate, Test};
 use crate::timestamp;
 use crate::version::Version;
 use crate::QueryError;
+use operator::{unsupported_operator, Operator, EXPECTED_OPERATOR};
 
 /// **RULE:** at most this many parentheses and negations may be open at once, so that a hostile
 /// expression such as 10,000 `(` is an error instead of a stack overflow.
@@ -41,8 +47,6 @@ const EXPECTED_SUBJECT: &str = "a subject (agentConnected, agentVersion, attribu
      ec2InstanceId, registeredAt, runningTasksCount or task:group)";
 const EXPECTED_ATTRIBUTE_NAME: &str =
     "an attribute name (1 to 128 letters, digits, '-', '_', '/', '\\' or '.')";
-const EXPECTED_OPERATOR: &str = "an operator (==, !=, >, >=, <, <=, exists, !exists, in, !in, \
-     =~, !~ or their word forms)";
 const EXPECTED_VALUE: &str = "a value";
 const EXPECTED_PATTERN: &str =
     "a pattern (in quotes if it has spaces, parentheses, brackets or commas)";
@@ -105,48 +109,6 @@ const SUBJECTS: [(&str, Subject<'static>); 6] = [
 const ATTRIBUTE_PREFIX: &str = "attribute:";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Operator {
-    Compare(Comparison),
-    Exists,
-    NotExists,
-    In,
-    NotIn,
-    Matches,
-    NotMatches,
-}
-
-/// The word forms, `[DG23:cluster-query-language.md]` operator table; matched case-insensitively.
-const OPERATOR_WORDS: [(&str, Operator); 12] = [
-    ("equals", Operator::Compare(Comparison::Equal)),
-    ("not_equals", Operator::Compare(Comparison::NotEqual)),
-    ("greater_than", Operator::Compare(Comparison::Greater)),
-    (
-        "greater_than_equal",
-        Operator::Compare(Comparison::GreaterEqual),
-    ),
-    ("less_than", Operator::Compare(Comparison::Less)),
-    ("less_than_equal", Operator::Compare(Comparison::LessEqual)),
-    ("exists", Operator::Exists),
-    ("not_exists", Operator::NotExists),
-    ("in", Operator::In),
-    ("not_in", Operator::NotIn),
-    ("matches", Operator::Matches),
-    ("not_matches", Operator::NotMatches),
-];
-
-/// The symbol forms other than `!exists` and `!in`, which are `!` followed by a word.
-const OPERATOR_SYMBOLS: [(&str, Operator); 8] = [
-    ("==", Operator::Compare(Comparison::Equal)),
-    ("!=", Operator::Compare(Comparison::NotEqual)),
-    (">", Operator::Compare(Comparison::Greater)),
-    (">=", Operator::Compare(Comparison::GreaterEqual)),
-    ("<", Operator::Compare(Comparison::Less)),
-    ("<=", Operator::Compare(Comparison::LessEqual)),
-    ("=~", Operator::Matches),
-    ("!~", Operator::NotMatches),
-];
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Connector {
     And,
     Or,
@@ -176,6 +138,11 @@ fn is_word_char(c: char) -> bool {
 /// lowercase), numbers, hyphens, underscores, forward slashes, back slashes, or periods".
 fn is_attribute_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '\\' | '.')
+}
+
+/// Byte length of the run of characters satisfying `class` at the start of `text`.
+fn run_len(text: &str, class: fn(char) -> bool) -> usize {
+    text.find(|c: char| !class(c)).unwrap_or(text.len())
 }
 
 /// Quotes an excerpt of the expression for an error's `found`, shortened if long.
@@ -217,8 +184,7 @@ impl<'a> Parser<'a> {
 
     /// Byte length of the run of characters satisfying `class` that starts at byte `at`.
     fn run_len(&self, at: usize, class: fn(char) -> bool) -> usize {
-        let rest = &self.src[at..];
-        rest.find(|c: char| !class(c)).unwrap_or(rest.len())
+        run_len(&self.src[at..], class)
     }
 
     /// Byte length of the bare value starting at byte `at`.
@@ -485,35 +451,8 @@ impl<'a> Parser<'a> {
 
     /// Consumes an operator, or returns `None` (consuming nothing) if none stands here.
     fn parse_operator(&mut self) -> Option<Operator> {
-        let rest = self.rest();
-        let symbols_len = self.run_len(self.pos, is_operator_symbol);
-        if symbols_len == 0 {
-            let len = self.run_len(self.pos, is_word_char);
-            let word = &rest[..len];
-            let &(_, operator) = OPERATOR_WORDS
-                .iter()
-                .find(|(spelling, _)| word.eq_ignore_ascii_case(spelling))?;
-            self.pos += len;
-            return Some(operator);
-        }
-        if symbols_len == 1 && rest.starts_with('!') {
-            let word_len = self.run_len(self.pos + 1, is_word_char);
-            let word = &rest[1..1 + word_len];
-            let operator = if word.eq_ignore_ascii_case("exists") {
-                Operator::NotExists
-            } else if word.eq_ignore_ascii_case("in") {
-                Operator::NotIn
-            } else {
-                return None;
-            };
-            self.pos += 1 + word_len;
-            return Some(operator);
-        }
-        let symbols = &rest[..symbols_len];
-        let &(_, operator) = OPERATOR_SYMBOLS
-            .iter()
-            .find(|(spelling, _)| *spelling == symbols)?;
-        self.pos += symbols_len;
+        let (operator, len) = operator::recognise(self.rest())?;
+        self.pos += len;
         Some(operator)
     }
 
@@ -677,57 +616,6 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// The operators a subject takes, as the `expected` of the error for one it does not; `None` if
-/// `operator` is among them.
-///
-/// Source: `[DG23:cluster-query-language.md]` (reference §2.1), the subject table's "valid
-/// operators": `agentConnected` and `ec2InstanceId` take `==`, `!=`, `in`, `!in`, `=~`, `!~`;
-/// `agentVersion`, `registeredAt` and `runningTasksCount` take `==`, `!=`, `>`, `>=`, `<`, `<=`;
-/// `attribute:` and `task:group` are not restricted. **RULE:** each operator's word form is the
-/// same operator (`not_in` is `!in`), and `exists`/`!exists` are valid only on the unrestricted
-/// subjects, since the table lists them for no other.
-fn unsupported_operator(subject: Subject<'_>, operator: Operator) -> Option<&'static str> {
-    let is_equality = matches!(
-        operator,
-        Operator::Compare(Comparison::Equal | Comparison::NotEqual)
-    );
-    let is_ordering = matches!(operator, Operator::Compare(c) if c.is_ordering());
-    let is_list_or_pattern = matches!(
-        operator,
-        Operator::In | Operator::NotIn | Operator::Matches | Operator::NotMatches
-    );
-    match subject {
-        Subject::Attribute(_) | Subject::TaskGroup => None,
-        Subject::AgentConnected if is_equality || is_list_or_pattern => None,
-        Subject::AgentConnected => Some(concat!(
-            "an operator that agentConnected takes: ",
-            "==, !=, in, !in, =~ or !~ (or their word forms)"
-        )),
-        Subject::Ec2InstanceId if is_equality || is_list_or_pattern => None,
-        Subject::Ec2InstanceId => Some(concat!(
-            "an operator that ec2InstanceId takes: ",
-            "==, !=, in, !in, =~ or !~ (or their word forms)"
-        )),
-        Subject::AgentVersion | Subject::RegisteredAt | Subject::RunningTasksCount
-            if is_equality || is_ordering =>
-        {
-            None
-        }
-        Subject::AgentVersion => Some(concat!(
-            "an operator that agentVersion takes: ",
-            "==, !=, >, >=, < or <= (or their word forms)"
-        )),
-        Subject::RegisteredAt => Some(concat!(
-            "an operator that registeredAt takes: ",
-            "==, !=, >, >=, < or <= (or their word forms)"
-        )),
-        Subject::RunningTasksCount => Some(concat!(
-            "an operator that runningTasksCount takes: ",
-            "==, !=, >, >=, < or <= (or their word forms)"
-        )),
-    }
-}
-
 /// The one-line reason inside a `regex::Error`, whose `Display` spans several lines.
 fn regex_problem(error: &regex::Error) -> String {
     match error {
@@ -743,7 +631,7 @@ fn regex_problem(error: &regex::Error) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     fn error(src: &str) -> QueryError {
@@ -754,7 +642,7 @@ mod tests {
     }
 
     /// Asserts the column, expected and found of the error `src` produces.
-    fn assert_error(src: &str, column: usize, expected: &str, found: &str) {
+    pub(super) fn assert_error(src: &str, column: usize, expected: &str, found: &str) {
         let error = error(src);
         assert_eq!(
             (error.column, error.expected.as_str(), error.found.as_str()),
@@ -764,7 +652,7 @@ mod tests {
     }
 
     /// The tree's shape: `p` for a predicate, `and(..)`, `or(..)`, `not(..)`.
-    fn shape(src: &str) -> String {
+    pub(super) fn shape(src: &str) -> String {
         fn render(node: &Node) -> String {
             let list =
                 |children: &[Node]| children.iter().map(render).collect::<Vec<_>>().join(",");
@@ -825,49 +713,6 @@ mod tests {
             ("(task:group==a)or(task:group==b)", "or(p,p)"),
         ] {
             assert_eq!(shape(src), expected, "{src}");
-        }
-    }
-
-    #[test]
-    fn every_word_and_symbol_operator_parses_in_any_case() {
-        for operator in [
-            "==",
-            "!=",
-            ">",
-            ">=",
-            "<",
-            "<=",
-            "equals",
-            "NOT_EQUALS",
-            "Greater_Than",
-            "greater_than_equal",
-            "LESS_THAN",
-            "less_than_EQUAL",
-        ] {
-            shape(&format!("attribute:a {operator} 1"));
-        }
-        for operator in [
-            "exists",
-            "!exists",
-            "EXISTS",
-            "!Exists",
-            "not_exists",
-            "NOT_EXISTS",
-        ] {
-            shape(&format!("attribute:a {operator}"));
-        }
-        for operator in ["in", "!in", "IN", "!IN", "not_in", "Not_In"] {
-            shape(&format!("attribute:a {operator} [1, 2]"));
-        }
-        for operator in [
-            "=~",
-            "!~",
-            "matches",
-            "MATCHES",
-            "not_matches",
-            "Not_Matches",
-        ] {
-            shape(&format!("attribute:a {operator} x.*"));
         }
     }
 
@@ -959,115 +804,6 @@ mod tests {
         );
         shape(&format!("attribute:{} exists", "a".repeat(128)));
         shape(r"attribute:My_Attr-1/x\y.z exists");
-    }
-
-    #[test]
-    fn missing_operator() {
-        assert_error(
-            "attribute:stack",
-            16,
-            EXPECTED_OPERATOR,
-            "end of expression",
-        );
-        assert_error("attribute:stack prod", 17, EXPECTED_OPERATOR, "'prod'");
-        assert_error("attribute:stack ! exists", 17, EXPECTED_OPERATOR, "'!'");
-        assert_error("attribute:stack === prod", 17, EXPECTED_OPERATOR, "'==='");
-        assert_error(
-            "attribute:stack equalsprod",
-            17,
-            EXPECTED_OPERATOR,
-            "'equalsprod'",
-        );
-        assert_error("attribute:stack (prod)", 17, EXPECTED_OPERATOR, "'('");
-    }
-
-    #[test]
-    fn operator_the_subject_does_not_take() {
-        const CONNECTED: &str =
-            "an operator that agentConnected takes: ==, !=, in, !in, =~ or !~ (or their word forms)";
-        const ID: &str =
-            "an operator that ec2InstanceId takes: ==, !=, in, !in, =~ or !~ (or their word forms)";
-        const VERSION: &str =
-            "an operator that agentVersion takes: ==, !=, >, >=, < or <= (or their word forms)";
-        const REGISTERED: &str =
-            "an operator that registeredAt takes: ==, !=, >, >=, < or <= (or their word forms)";
-        const COUNT: &str = "an operator that runningTasksCount takes: ==, !=, >, >=, < or <= (or their word forms)";
-        assert_error("agentConnected >= true", 16, CONNECTED, "'>='");
-        assert_error("agentConnected > true", 16, CONNECTED, "'>'");
-        assert_error("agentConnected exists", 16, CONNECTED, "'exists'");
-        assert_error("agentConnected not_exists", 16, CONNECTED, "'not_exists'");
-        assert_error("ec2InstanceId > x", 15, ID, "'>'");
-        assert_error(
-            "ec2InstanceId less_than_equal x",
-            15,
-            ID,
-            "'less_than_equal'",
-        );
-        assert_error("ec2InstanceId !exists", 15, ID, "'!exists'");
-        assert_error("agentVersion =~ 1.*", 14, VERSION, "'=~'");
-        assert_error("agentVersion in [1.2]", 14, VERSION, "'in'");
-        assert_error("agentVersion not_matches 1.*", 14, VERSION, "'not_matches'");
-        assert_error("agentVersion exists", 14, VERSION, "'exists'");
-        assert_error("registeredAt =~ 2018.*", 14, REGISTERED, "'=~'");
-        assert_error("registeredAt !in [2018-02-13]", 14, REGISTERED, "'!in'");
-        assert_error("runningTasksCount in [1, 2]", 19, COUNT, "'in'");
-        assert_error("runningTasksCount !~ '1.*'", 19, COUNT, "'!~'");
-        assert_error("runningTasksCount exists", 19, COUNT, "'exists'");
-        // In a compound expression the column is the operator's.
-        assert_error("task:group == a and ec2InstanceId > x", 35, ID, "'>'");
-    }
-
-    /// Every (subject, operator) pair: accepted exactly when the documented table lists the
-    /// operator for the subject (`attribute:` and `task:group` take every operator).
-    #[test]
-    fn the_subject_table_decides_every_operator() {
-        let operators: [(&str, &str); 12] = [
-            ("==", "equals"),
-            ("!=", "not_equals"),
-            (">", "greater_than"),
-            (">=", "greater_than_equal"),
-            ("<", "less_than"),
-            ("<=", "less_than_equal"),
-            ("exists", "exists"),
-            ("!exists", "not_exists"),
-            ("in", "in"),
-            ("!in", "not_in"),
-            ("=~", "matches"),
-            ("!~", "not_matches"),
-        ];
-        let equality_list_pattern = ["==", "!=", "in", "!in", "=~", "!~"];
-        let comparisons = ["==", "!=", ">", ">=", "<", "<="];
-        let subjects: [(&str, &str, &[&str]); 7] = [
-            ("agentConnected", "true", &equality_list_pattern),
-            ("agentVersion", "1.14.5", &comparisons),
-            ("attribute:stack", "prod", &[]),
-            ("ec2InstanceId", "i-1", &equality_list_pattern),
-            ("registeredAt", "2018-02-13", &comparisons),
-            ("runningTasksCount", "1", &comparisons),
-            ("task:group", "database", &[]),
-        ];
-        for (subject, value, allowed) in subjects {
-            for (symbol, word) in operators {
-                let valid = allowed.is_empty() || allowed.contains(&symbol);
-                for spelling in [symbol, word] {
-                    let argument = match symbol {
-                        "exists" | "!exists" => String::new(),
-                        "in" | "!in" => format!(" [{value}]"),
-                        "=~" | "!~" => " '.*'".to_string(),
-                        _ => format!(" {value}"),
-                    };
-                    let src = format!("{subject} {spelling}{argument}");
-                    match parse(&src) {
-                        Ok(_) => assert!(valid, "{src:?} parses, but the table does not allow it"),
-                        Err(e) => {
-                            assert!(!valid, "{src:?} is refused: {e}");
-                            assert_eq!(e.column, subject.len() + 2, "{src:?}");
-                            assert!(e.expected.contains(subject), "{src:?}: {e}");
-                        }
-                    }
-                }
-            }
-        }
     }
 
     #[test]

@@ -2,6 +2,9 @@
 //! variant's `set` and a sweep grid's points are all lists of [`Override`]s applied to the parsed
 //! file, in order, before the scenario is validated and lowered like any other.
 //!
+//! [`apply`] is the one editor of a scenario's JSON by pointer: the library facade's
+//! `Scenario::set` and the planner's variants call it too, so every edit follows one rule.
+//!
 //! Errors keep the file's own positions: an error in a part of the scenario that no override
 //! touched points at the file's line and column; an error inside a value an override put there
 //! has no position in the file, and says which override the value came from.

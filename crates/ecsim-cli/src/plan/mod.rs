@@ -4,13 +4,12 @@
 //! The plan names one fleet action of a scenario (a LaunchContainerInstances, or a
 //! CreateCapacityProvider whose Auto Scaling group it sizes). Each variant is the scenario's JSON
 //! with that action's instance type and count set and, for a survive case, the fault action
-//! appended ([`edit`]), loaded through the scenario loader like any file, so every variant is
-//! validated; each run of a variant is judged by [`judge`]; the count is searched by doubling then
-//! bisection ([`search`]); the rows are written by [`output`]. Runs are independent and fan out
-//! over rayon (rows, seeds, zones); every result is collected in plan order, so the output is the
-//! same for any number of threads.
+//! appended (by [`edit`]: the editor of `--set`), loaded through the scenario loader like any file,
+//! so every variant is validated; each run of a variant is judged by [`judge`]; the count is
+//! searched by doubling then bisection ([`search`]); the rows are written by [`output`]. Runs are
+//! independent and fan out over rayon (rows, seeds, zones); every result is collected in plan
+//! order, so the output is the same for any number of threads.
 
-mod edit;
 mod file;
 mod judge;
 mod output;
@@ -23,6 +22,7 @@ pub use search::{smallest, Found};
 use crate::UsageError;
 use ecsim_engine::{Action, Scenario};
 use ecsim_kernel::SimTime;
+use ecsim_scenario::overrides;
 use judge::{judge, FleetInstances, Judged, Probe, Stop, Windows};
 use rayon::prelude::*;
 use serde_json::{json, Value};
@@ -147,6 +147,16 @@ pub struct Planner {
     doc: Value,
     pub fleet_kind: FleetKind,
     pub seeds: Vec<u64>,
+}
+
+/// Puts `value` where the RFC 6901 `pointer` points in `doc`, by the rule of `ecsim run --set`
+/// (one editor, [`ecsim_scenario::overrides::apply`]): the fleet's members are replaced or added,
+/// and `/actions/-` appends the fault action.
+fn edit(doc: &mut Value, pointer: &str, value: Value) -> Result<(), String> {
+    let tokens = overrides::parse_pointer(pointer)?;
+    overrides::apply(doc, &tokens, value)
+        .map(|_| ())
+        .map_err(|why| format!("{pointer}: {why}"))
 }
 
 fn sha256(bytes: &[u8]) -> String {
@@ -399,10 +409,10 @@ impl Planner {
         };
         let mut doc = self.doc.clone();
         for (pointer, value) in self.edits(t, count) {
-            edit::set(&mut doc, &pointer, value).map_err(invalid)?;
+            edit(&mut doc, &pointer, value).map_err(invalid)?;
         }
         if let Some(action) = fault.action(self.at()) {
-            edit::push(&mut doc, "/actions", action).map_err(invalid)?;
+            edit(&mut doc, "/actions/-", action).map_err(invalid)?;
         }
         let text = serde_json::to_string(&doc).map_err(|e| invalid(e.to_string()))?;
         ecsim_scenario::load(&text)
@@ -942,6 +952,39 @@ mod tests {
             lower_bound([0; 3], [0; 3], per, Survive::Instances(1), 2),
             Some(1)
         );
+    }
+
+    /// The planner's edits are `--set`'s: members replaced or added (a group's `desiredCapacity`
+    /// may be absent), the fault appended with `-`; a pointer naming nothing is refused.
+    #[test]
+    fn edit_sets_the_fleet_and_appends_the_fault() {
+        let mut doc = json!({"actions": [{"simulation": {"autoScalingGroup":
+            {"instanceTypes": ["m5.large", "c5.large"], "minSize": 0, "maxSize": 4}}}]});
+        let g = "/actions/0/simulation/autoScalingGroup";
+        edit(
+            &mut doc,
+            &format!("{g}/instanceTypes/0"),
+            json!("m6i.xlarge"),
+        )
+        .unwrap();
+        edit(&mut doc, &format!("{g}/desiredCapacity"), json!(7)).unwrap();
+        edit(
+            &mut doc,
+            "/actions/-",
+            json!({"action": "FailAvailabilityZone"}),
+        )
+        .unwrap();
+        assert_eq!(
+            doc,
+            json!({"actions": [{"simulation": {"autoScalingGroup":
+                {"instanceTypes": ["m6i.xlarge", "c5.large"], "minSize": 0, "maxSize": 4,
+                 "desiredCapacity": 7}}}, {"action": "FailAvailabilityZone"}]})
+        );
+        assert_eq!(
+            edit(&mut doc, "/actions/2/input", json!(1)).unwrap_err(),
+            "/actions/2/input: /actions is an array and '2' is not one of its indices (it has 2 elements, indices 0 to 1)"
+        );
+        assert!(edit(&mut doc, "no-slash", json!(1)).is_err());
     }
 
     #[test]
