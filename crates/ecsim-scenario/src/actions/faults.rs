@@ -1,10 +1,10 @@
 //! The simulator's capacity faults (SPEC §2, §8): InterruptSpot, FailAvailabilityZone and
 //! RestoreAvailabilityZone.
 
-use super::{check_zone, cluster_ref};
+use super::{check_zone, cluster_ref, provider_ref};
 use crate::cx::{object, Cx, Field};
 use crate::path::Path;
-use crate::refs::{ProviderKind, ProviderName, Refs};
+use crate::refs::{ProviderKind, Refs};
 use ecsim_engine::capacity::SpotAmount;
 use ecsim_engine::Action;
 use serde_json::Value;
@@ -39,22 +39,12 @@ pub(crate) fn interrupt_spot(
         &INTERRUPT_SPOT_FIELDS,
     )?;
     let errors = cx.error_count();
-    let provider = o
-        .req_str(
-            cx,
-            "capacityProvider",
-            "FARGATE_SPOT, or an Auto Scaling group provider whose group has \"spot\": true",
-        )
-        .and_then(|text| {
-            let value = o.get("capacityProvider")?;
-            refs.capacity_provider(
-                cx,
-                &o.at("capacityProvider"),
-                value,
-                text,
-                ProviderName::Short,
-            )
-        });
+    let provider = provider_ref(
+        cx,
+        refs,
+        &o,
+        "FARGATE_SPOT, or an Auto Scaling group provider whose group has \"spot\": true",
+    );
     let provider = match provider {
         Some((name, ProviderKind::FargateSpot)) => Some((name, true)),
         Some((name, ProviderKind::Fargate)) => {

@@ -466,6 +466,26 @@ pub(crate) fn cluster_ref(
     refs.cluster(cx, &o.at("cluster"), value, text)
 }
 
+/// Reads the request's required `capacityProvider` (its short name: FARGATE, FARGATE_SPOT or an
+/// Auto Scaling group provider an earlier action created); `hint` says what to give when it is
+/// missing.
+pub(crate) fn provider_ref(
+    cx: &mut Cx,
+    refs: &Refs,
+    o: &crate::cx::Obj<'_>,
+    hint: &str,
+) -> Option<(String, crate::refs::ProviderKind)> {
+    let text = o.req_str(cx, "capacityProvider", hint)?;
+    let value = o.get("capacityProvider")?;
+    refs.capacity_provider(
+        cx,
+        &o.at("capacityProvider"),
+        value,
+        text,
+        crate::refs::ProviderName::Short,
+    )
+}
+
 /// RULE: an Availability Zone name is the scenario's region followed by one lowercase letter
 /// (us-east-1a), which catches zones of another region.
 pub(crate) fn is_zone_of(region: &str, zone: &str) -> bool {

@@ -1,9 +1,10 @@
 //! StartInstanceRefresh (SPEC §2): EC2 Auto Scaling's instance refresh of an Auto Scaling group
 //! provider's group, with EC2 Auto Scaling's preferences (RefreshPreferences) and their defaults.
 
+use super::provider_ref;
 use crate::cx::{object, Cx, Field};
 use crate::path::Path;
-use crate::refs::{ProviderKind, ProviderName, Refs};
+use crate::refs::{ProviderKind, Refs};
 use ecsim_engine::capacity::InstanceRefresh;
 use ecsim_engine::Action;
 use ecsim_kernel::SimDuration;
@@ -47,23 +48,13 @@ pub(crate) fn start_instance_refresh(
         &REFRESH_FIELDS,
     )?;
     let errors = cx.error_count();
-    let provider = o
-        .req_str(
-            cx,
-            "capacityProvider",
-            "the short name of an Auto Scaling group provider an earlier CreateCapacityProvider made",
-        )
-        .and_then(|text| {
-            let value = o.get("capacityProvider")?;
-            refs.capacity_provider(
-                cx,
-                &o.at("capacityProvider"),
-                value,
-                text,
-                ProviderName::Short,
-            )
-        })
-        .and_then(|(name, kind)| match kind {
+    let provider = provider_ref(
+        cx,
+        refs,
+        &o,
+        "the short name of an Auto Scaling group provider an earlier CreateCapacityProvider made",
+    )
+    .and_then(|(name, kind)| match kind {
             ProviderKind::AutoScalingGroup => Some(name),
             ProviderKind::Fargate | ProviderKind::FargateSpot => {
                 o.error_field(

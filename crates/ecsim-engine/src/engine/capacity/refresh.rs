@@ -132,6 +132,12 @@ pub(crate) fn start(cap: &mut Capacity, cx: &mut Cx, index: usize, r: &InstanceR
         r.max_healthy_percentage,
         secs(warmup)
     );
+    progress(cx, cap, p, cause);
+    advance(cap, cx, p);
+}
+
+/// The refresh's start or end: a REFRESH activity of no instances.
+fn progress(cx: &mut Cx, cap: &Capacity, p: ProviderIx, cause: String) {
     emit(
         cx,
         cap,
@@ -141,7 +147,6 @@ pub(crate) fn start(cap: &mut Capacity, cx: &mut Cx, index: usize, r: &InstanceR
         Vec::new(),
         cause,
     );
-    advance(cap, cx, p);
 }
 
 /// One `ECS Scaling Activity` of the refresh of `p`'s group.
@@ -218,15 +223,7 @@ pub(crate) fn advance(cap: &mut Capacity, cx: &mut Cx, p: ProviderIx) {
             secs(now.since(r.started_at))
         );
         g.refresh = None;
-        emit(
-            cx,
-            cap,
-            p,
-            ScalingActivityKind::Refresh,
-            0,
-            Vec::new(),
-            cause,
-        );
+        progress(cx, cap, p, cause);
         return;
     }
     let n = g.desired;
