@@ -214,12 +214,34 @@ fn a_multi_file_export_is_reproduced_at_time_zero() {
         json!([{"capacityProvider": "FARGATE", "weight": 1, "base": 1}, {"capacityProvider": "FARGATE_SPOT", "weight": 3, "base": 0}])
     );
     assert_eq!(s["amis"][0]["image_id"], "ami-0c1f2e3d4b5a69788");
+    // The EC2 metadata: each instance's tags but Auto Scaling's own (aws: keys are reserved), and
+    // the AMI's EC2 fields joined to the SSM parameter's entry.
+    for r in &reg {
+        assert_eq!(r["tags"], json!([{"key": "team", "value": "web"}]));
+    }
+    assert_eq!(
+        s["amis"][0],
+        json!({
+            "schema_version": 1,
+            "image_name": "al2023-ami-ecs-hvm-2023.0.20251120-kernel-6.1-x86_64",
+            "image_id": "ami-0c1f2e3d4b5a69788",
+            "os": "Amazon Linux 2023",
+            "ecs_runtime_version": "Docker version 25.0.8",
+            "ecs_agent_version": "1.82.1",
+            "owner_id": "591542846629",
+            "owner_alias": "amazon",
+            "creation_date": "2025-11-20T20:15:00.000Z",
+            "deprecation_time": "2027-11-20T20:15:00.000Z",
+            "state": "available",
+            "is_public": true
+        })
+    );
     // What cannot be carried is said on stderr and in the description alike.
     let description = s["description"].as_str().expect("description");
     for said in [
         "web-prod-asg",
         "launch time",
-        "tags",
+        "tags aws:autoscaling:groupName not carried",
         "versionConsistency",
         "restartPolicy",
         "deploymentConfiguration.strategy",
@@ -236,6 +258,119 @@ fn a_multi_file_export_is_reproduced_at_time_zero() {
         &run_dir.display().to_string(),
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+}
+
+/// A describe-container-instances output for `ids` (ACTIVE, in the default cluster of seed 001's
+/// account).
+fn container_instances(ids: &[&str]) -> Value {
+    let instances: Vec<Value> = ids
+        .iter()
+        .enumerate()
+        .map(|(n, id)| {
+            json!({
+                "containerInstanceArn": format!("arn:aws:ecs:us-east-1:123412341234:container-instance/default/{n:032x}"),
+                "ec2InstanceId": id,
+                "status": "ACTIVE",
+                "agentConnected": true,
+                "versionInfo": {"agentVersion": "1.86.3", "dockerVersion": "DockerVersion: 25.0.6"},
+                "registeredResources": [
+                    {"name": "CPU", "type": "INTEGER", "integerValue": 1024},
+                    {"name": "MEMORY", "type": "INTEGER", "integerValue": 993}
+                ],
+                "attributes": [{"name": "ecs.os-type", "value": "linux"}]
+            })
+        })
+        .collect();
+    json!({"containerInstances": instances, "failures": []})
+}
+
+/// Seed 001's example 3 joined to the container instances of its two instances, and an instance
+/// whose EC2 metadata says it is stopped: type, zone, tags and the AMI (with its EC2 fields) are
+/// carried; launch time and state are said not to be; what the AMI's entry needs beyond the EC2
+/// metadata is said to come from the container instance.
+#[test]
+fn seed_001_metadata_joins_its_container_instances() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let seed = root()
+        .join("tests/import/seed-001-describe-instance-image-metadata-3.json")
+        .display()
+        .to_string();
+    let stopped = dir.path().join("stopped.json");
+    std::fs::write(
+        &stopped,
+        json!({"InstanceImageMetadata": [{
+            "InstanceId": "i-0aaaaaaaaaaaaaaaa", "InstanceType": "t2.small",
+            "AvailabilityZone": "us-east-1b", "State": {"Code": 80, "Name": "stopped"},
+            "OwnerId": "123412341234", "Tags": [],
+            "ImageMetadata": {"ImageId": "ami-0b752bf1df193a6c4", "ImageAllowed": false}
+        }]})
+        .to_string(),
+    )
+    .expect("write");
+    let ecs = dir.path().join("instances.json");
+    let ids = [
+        "i-1234567890EXAMPLE",
+        "i-0987654321EXAMPLE",
+        "i-0aaaaaaaaaaaaaaaa",
+    ];
+    std::fs::write(&ecs, container_instances(&ids).to_string()).expect("write");
+    let files = [
+        ecs.display().to_string(),
+        seed,
+        stopped.display().to_string(),
+    ];
+    let (s, stderr) = import_ok(&files, dir.path());
+    let reg = actions(&s, "RegisterContainerInstance");
+    assert_eq!(reg.len(), 3);
+    for (r, id) in reg.iter().zip(ids).take(2) {
+        assert_eq!(
+            identity(r),
+            json!({"instanceId": id, "instanceType": "t2.micro", "availabilityZone": "us-east-1a"})
+        );
+        assert_eq!(
+            r["tags"],
+            json!([{"key": "MyTagName", "value": "my-tag-value"}])
+        );
+        assert!(r["attributes"]
+            .as_array()
+            .expect("attributes")
+            .contains(&json!({"name": "ecs.ami-id", "value": "ami-0b752bf1df193a6c4"})));
+    }
+    assert!(reg[2].get("tags").is_none(), "no tags, no member");
+    assert_eq!(identity(reg[2])["instanceType"], "t2.small");
+    // The AMI from the seed's ImageMetadata, the rest from the first container instance on it.
+    assert_eq!(
+        s["amis"],
+        json!([{
+            "schema_version": 1,
+            "image_id": "ami-0b752bf1df193a6c4",
+            "image_name": "al2023-ami-2023.5.20240819.0-kernel-6.1-x86_64",
+            "os": "Linux",
+            "ecs_agent_version": "1.86.3",
+            "ecs_runtime_version": "Docker version 25.0.6",
+            "owner_id": "137112412989",
+            "owner_alias": "amazon",
+            "creation_date": "2023-01-25T17:20:40Z",
+            "deprecation_time": "2025-01-25T17:20:40Z",
+            "state": "available",
+            "is_public": true
+        }])
+    );
+    assert_eq!(s["accountId"], "123412341234");
+    let description = s["description"].as_str().expect("description");
+    for said in [
+        "2 instances' EC2 launch time not carried",
+        "1 instances' EC2 state (stopped) not carried",
+        "AMI ami-0b752bf1df193a6c4: ImageAllowed false not carried",
+        "AMI ami-0b752bf1df193a6c4: not in an imported SSM parameter or ecsim's catalog, so os Linux (i-1234567890EXAMPLE's ecs.os-type)",
+    ] {
+        assert!(stderr.contains(said), "stderr says {said}: {stderr}");
+        assert!(description.contains(said), "the description says {said}");
+    }
+    assert!(
+        !stderr.contains("differ"),
+        "ImageId alone differs from nothing: {stderr}"
+    );
 }
 
 #[test]
@@ -304,6 +439,13 @@ fn malformed_and_unrecognised_files_are_input_errors() {
     refused(
         "{\"taskDefinition\": {\"family\": \"web\", \"revision\": 100001, \"containerDefinitions\": []}}",
         &["taskDefinition.revision", "at most 100000"],
+    );
+    refused(
+        "{\"InstanceImageMetadata\": [{\"InstanceId\": \"i-1\", \"Tags\": [{\"Key\": 1}], \"ImageMetadata\": {\"ImageId\": \"ami-1\", \"IsPublic\": \"yes\"}}]}",
+        &[
+            "InstanceImageMetadata[0].Tags[0]: expected a tag",
+            "InstanceImageMetadata[0].ImageMetadata.IsPublic: expected true or false",
+        ],
     );
     refused(
         "{\"Parameters\": [{\"Name\": \"/x\", \"Value\": \"ami-123\"}]}",

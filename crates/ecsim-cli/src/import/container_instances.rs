@@ -4,7 +4,7 @@
 //! to its EC2 metadata and its listed attributes.
 
 use super::attributes::TargetedAttribute;
-use super::instance_image_metadata::Ec2Instances;
+use super::instance_image_metadata::{Ec2Instance, Ec2Instances, NotCarried};
 use super::{opt_str, req_str, Actions, Errors, Item, Notes, RegionAccount};
 use serde_json::{json, Map, Value};
 
@@ -19,12 +19,14 @@ fn instance_cluster(arn: &str) -> Option<String> {
 pub(super) struct Instance {
     pub file: String,
     pub path: String,
-    ec2_instance_id: String,
+    pub ec2_instance_id: String,
     pub arn: Option<String>,
     pub cluster: Option<String>,
     pub status: String,
     pub agent_connected: bool,
     pub agent_version: Option<String>,
+    /// `versionInfo.dockerVersion` (`DockerVersion: 20.10.25`).
+    pub docker_version: Option<String>,
     pub resources: Vec<Value>,
     pub attributes: Vec<(String, Option<String>)>,
 }
@@ -80,13 +82,12 @@ fn read_instance(item: &Item, errors: &mut Errors, notes: &mut Notes) -> Option<
             true
         }
     };
-    let agent_version = match item.value.get("versionInfo") {
-        Some(Value::Object(v)) => v
-            .get("agentVersion")
-            .and_then(Value::as_str)
-            .map(str::to_string),
+    let version = |key: &str| match item.value.get("versionInfo") {
+        Some(Value::Object(v)) => v.get(key).and_then(Value::as_str).map(str::to_string),
         _ => None,
     };
+    let agent_version = version("agentVersion");
+    let docker_version = version("dockerVersion");
     let mut resources = Vec::new();
     match item.value.get("registeredResources") {
         Some(Value::Array(rs)) => {
@@ -191,6 +192,7 @@ fn read_instance(item: &Item, errors: &mut Errors, notes: &mut Notes) -> Option<
         status,
         agent_connected,
         agent_version,
+        docker_version,
         resources,
         attributes,
     })
@@ -198,16 +200,17 @@ fn read_instance(item: &Item, errors: &mut Errors, notes: &mut Notes) -> Option<
 
 /// RegisterContainerInstance (then UpdateContainerInstancesState DRAINING and DisconnectAgent)
 /// for each instance that is neither INACTIVE nor DEREGISTERING, in `clusters` (one per instance).
-pub(super) fn register(
-    instances: &[Instance],
+/// Returns the instances carried that have EC2 metadata, with it.
+pub(super) fn register<'a>(
+    instances: &'a [Instance],
     clusters: &[String],
-    ec2: &Ec2Instances,
+    ec2: &'a Ec2Instances,
     extra_attributes: &[TargetedAttribute],
     actions: &mut Actions,
     notes: &mut Notes,
-) {
-    let mut carried_launch_time = 0;
-    let mut carried_tags = 0;
+) -> Vec<(&'a Instance, &'a Ec2Instance)> {
+    let mut joined = Vec::new();
+    let mut not_carried = NotCarried::default();
     for (inst, cluster) in instances.iter().zip(clusters) {
         if inst.status == "INACTIVE" || inst.status == "DEREGISTERING" {
             notes.add(format!(
@@ -224,17 +227,17 @@ pub(super) fn register(
                 .and_then(|(_, v)| v.clone())
         };
         let instance_type = meta
-            .and_then(|m| m.instance_type())
+            .and_then(|m| m.instance_type.clone())
             .or_else(|| attr("ecs.instance-type"));
         let zone = meta
-            .and_then(|m| m.availability_zone())
+            .and_then(|m| m.availability_zone.clone())
             .or_else(|| attr("ecs.availability-zone"));
-        let image = meta.and_then(|m| m.image_id());
-        if meta.is_some_and(|m| m.has_launch_time()) {
-            carried_launch_time += 1;
-        }
-        if meta.is_some_and(|m| m.has_tags()) {
-            carried_tags += 1;
+        let image = meta
+            .and_then(|m| m.image.as_ref())
+            .map(|i| i.image_id.clone());
+        if let Some(m) = meta {
+            not_carried.add(m);
+            joined.push((inst, m));
         }
         let mut doc = Map::new();
         doc.insert("instanceId".into(), json!(inst.ec2_instance_id));
@@ -296,6 +299,15 @@ pub(super) fn register(
         if let Some(v) = &inst.agent_version {
             input.insert("versionInfo".into(), json!({"agentVersion": v}));
         }
+        // RULE: the request's tags are the EC2 instance's (see the scenario crate's `tags`).
+        if let Some(m) = meta.filter(|m| !m.tags.is_empty()) {
+            let tags: Vec<Value> = m
+                .tags
+                .iter()
+                .map(|(k, v)| json!({"key": k, "value": v}))
+                .collect();
+            input.insert("tags".into(), Value::Array(tags));
+        }
         actions.add("RegisterContainerInstance", Value::Object(input));
         if inst.status == "DRAINING" {
             actions.add(
@@ -310,20 +322,12 @@ pub(super) fn register(
             );
         }
     }
-    if carried_launch_time > 0 {
-        notes.add(format!(
-            "{carried_launch_time} instances' EC2 launch time not carried (registered instances join at time 0)"
-        ));
-    }
-    if carried_tags > 0 {
-        notes.add(format!(
-            "{carried_tags} instances' EC2 tags not carried (RegisterContainerInstance takes no EC2 tags)"
-        ));
-    }
+    not_carried.note(notes);
     let unjoined = ec2.unjoined(|id| instances.iter().any(|i| i.ec2_instance_id == id));
     if unjoined > 0 {
         notes.add(format!(
             "{unjoined} EC2 instances with no container instance"
         ));
     }
+    joined
 }

@@ -343,9 +343,19 @@ fn build(inputs: &Inputs, name: &str, errors: &mut Errors) -> Imported {
             not_carried: notes.0,
         };
     }
-    let (region, account) = region_account
-        .0
-        .unwrap_or_else(|| ("us-east-1".into(), "123456789012".into()));
+    // RULE (ours): without an ARN, the account is the EC2 instances' owner.
+    let owners = ec2.owners();
+    let (region, account) = region_account.0.unwrap_or_else(|| {
+        let owner = owners.first().copied().unwrap_or("123456789012");
+        ("us-east-1".into(), owner.to_string())
+    });
+    let others: Vec<&str> = owners.into_iter().filter(|o| *o != account).collect();
+    if !others.is_empty() {
+        notes.add(format!(
+            "EC2 instances' owner {}: not the scenario's account, {account}",
+            others.join(", ")
+        ));
+    }
     let only_cluster = || -> Option<String> {
         match clusters.as_slice() {
             [(n, _)] => Some(n.clone()),
@@ -405,7 +415,7 @@ fn build(inputs: &Inputs, name: &str, errors: &mut Errors) -> Imported {
     }
 
     families.register(&mut actions, &mut notes);
-    container_instances::register(
+    let carried = container_instances::register(
         &instances,
         &instance_clusters,
         &ec2,
@@ -421,7 +431,8 @@ fn build(inputs: &Inputs, name: &str, errors: &mut Errors) -> Imported {
         errors,
         &mut notes,
     );
-    let amis = ssm_parameters::amis(&inputs.parameters, errors, &mut notes);
+    let mut amis = ssm_parameters::amis(&inputs.parameters, errors, &mut notes);
+    instance_image_metadata::amis(&carried, &mut amis, &mut notes);
 
     let mut description = format!(
         "Imported: {} clusters, {} container instances, {} task definition revisions, {} services, {} AMIs, at time 0.",
