@@ -135,6 +135,42 @@ fn image_metadata_defaults() {
     assert_eq!(e.as_array().unwrap().len(), 2);
 }
 
+/// RULE: RegisterContainerInstance's `tags` are the EC2 instance's too (the agent registers them
+/// so with `ECS_CONTAINER_INSTANCE_PROPAGATE_TAGS_FROM=ec2_instance`; `ecsim import` writes them
+/// from the EC2 metadata): shown and filtered on like a launched instance's, beside its document's
+/// type and zone and its `ecs.ami-id`.
+#[test]
+fn a_registered_instance_carries_its_request_tags() {
+    let register = |id: &str, tags: &str| {
+        format!(
+            r#"{{ "at": 0, "action": "RegisterContainerInstance", "input": {{ "cluster": "prod",
+            "instanceIdentityDocument": "{{\"instanceId\": \"{id}\", \"instanceType\": \"t2.micro\", \"availabilityZone\": \"us-east-1b\"}}",
+            "attributes": [ {{ "name": "ecs.ami-id", "value": "ami-0b752bf1df193a6c4" }} ],
+            "totalResources": [ {{ "name": "CPU", "type": "INTEGER", "integerValue": 1024 }},
+                                {{ "name": "MEMORY", "type": "INTEGER", "integerValue": 993 }} ]{tags} }} }}"#
+        )
+    };
+    let o = run(&[
+        register(
+            "i-0123456789abcdef0",
+            r#", "tags": [ { "key": "MyTagName", "value": "my-tag-value" } ]"#,
+        ),
+        register("i-0123456789abcdef1", ""),
+        query(
+            "1m",
+            r#"{ "Filters": [ { "Name": "tag:MyTagName", "Values": ["my-tag-value"] } ] }"#,
+        ),
+    ]
+    .join(","));
+    let r = &responses(&o)[0];
+    let e = &r["InstanceImageMetadata"];
+    assert_eq!(ids(r), ["i-0123456789abcdef0"], "the untagged one is filtered out");
+    assert_eq!(e[0]["Tags"], json!([{ "Key": "MyTagName", "Value": "my-tag-value" }]));
+    assert_eq!(e[0]["InstanceType"], "t2.micro");
+    assert_eq!(e[0]["AvailabilityZone"], "us-east-1b");
+    assert_eq!(e[0]["ImageMetadata"]["DeprecationTime"], "2025-01-25T17:20:40Z");
+}
+
 /// Six instances: 1-2 m5.large in us-east-1a tagged team=web; 3-4 m5.xlarge in us-east-1b tagged
 /// team=batch (and spot=); 5-6 c5.large in us-east-1c at 10m, untagged, on the seed 001 AMI.
 fn six() -> String {

@@ -1,6 +1,6 @@
 //! `ecsim import` end to end (SPEC §13.2): the API reference's example responses and the seeds'
-//! outputs as input, a multi-file export, bad input, and a round trip through a run's Snapshot;
-//! and `ecsim completions`.
+//! outputs as input, a multi-file export, bad input, and a round trip through a run's Snapshot
+//! and DescribeInstanceImageMetadata; and `ecsim completions`.
 
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -214,12 +214,34 @@ fn a_multi_file_export_is_reproduced_at_time_zero() {
         json!([{"capacityProvider": "FARGATE", "weight": 1, "base": 1}, {"capacityProvider": "FARGATE_SPOT", "weight": 3, "base": 0}])
     );
     assert_eq!(s["amis"][0]["image_id"], "ami-0c1f2e3d4b5a69788");
+    // The EC2 metadata: each instance's tags but Auto Scaling's own (aws: keys are reserved), and
+    // the AMI's EC2 fields joined to the SSM parameter's entry.
+    for r in &reg {
+        assert_eq!(r["tags"], json!([{"key": "team", "value": "web"}]));
+    }
+    assert_eq!(
+        s["amis"][0],
+        json!({
+            "schema_version": 1,
+            "image_name": "al2023-ami-ecs-hvm-2023.0.20251120-kernel-6.1-x86_64",
+            "image_id": "ami-0c1f2e3d4b5a69788",
+            "os": "Amazon Linux 2023",
+            "ecs_runtime_version": "Docker version 25.0.8",
+            "ecs_agent_version": "1.82.1",
+            "owner_id": "591542846629",
+            "owner_alias": "amazon",
+            "creation_date": "2025-11-20T20:15:00.000Z",
+            "deprecation_time": "2027-11-20T20:15:00.000Z",
+            "state": "available",
+            "is_public": true
+        })
+    );
     // What cannot be carried is said on stderr and in the description alike.
     let description = s["description"].as_str().expect("description");
     for said in [
         "web-prod-asg",
         "launch time",
-        "tags",
+        "tags aws:autoscaling:groupName not carried",
         "versionConsistency",
         "restartPolicy",
         "deploymentConfiguration.strategy",
@@ -236,6 +258,119 @@ fn a_multi_file_export_is_reproduced_at_time_zero() {
         &run_dir.display().to_string(),
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+}
+
+/// A describe-container-instances output for `ids` (ACTIVE, in the default cluster of seed 001's
+/// account).
+fn container_instances(ids: &[&str]) -> Value {
+    let instances: Vec<Value> = ids
+        .iter()
+        .enumerate()
+        .map(|(n, id)| {
+            json!({
+                "containerInstanceArn": format!("arn:aws:ecs:us-east-1:123412341234:container-instance/default/{n:032x}"),
+                "ec2InstanceId": id,
+                "status": "ACTIVE",
+                "agentConnected": true,
+                "versionInfo": {"agentVersion": "1.86.3", "dockerVersion": "DockerVersion: 25.0.6"},
+                "registeredResources": [
+                    {"name": "CPU", "type": "INTEGER", "integerValue": 1024},
+                    {"name": "MEMORY", "type": "INTEGER", "integerValue": 993}
+                ],
+                "attributes": [{"name": "ecs.os-type", "value": "linux"}]
+            })
+        })
+        .collect();
+    json!({"containerInstances": instances, "failures": []})
+}
+
+/// Seed 001's example 3 joined to the container instances of its two instances, and an instance
+/// whose EC2 metadata says it is stopped: type, zone, tags and the AMI (with its EC2 fields) are
+/// carried; launch time and state are said not to be; what the AMI's entry needs beyond the EC2
+/// metadata is said to come from the container instance.
+#[test]
+fn seed_001_metadata_joins_its_container_instances() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let seed = root()
+        .join("tests/import/seed-001-describe-instance-image-metadata-3.json")
+        .display()
+        .to_string();
+    let stopped = dir.path().join("stopped.json");
+    std::fs::write(
+        &stopped,
+        json!({"InstanceImageMetadata": [{
+            "InstanceId": "i-0aaaaaaaaaaaaaaaa", "InstanceType": "t2.small",
+            "AvailabilityZone": "us-east-1b", "State": {"Code": 80, "Name": "stopped"},
+            "OwnerId": "123412341234", "Tags": [],
+            "ImageMetadata": {"ImageId": "ami-0b752bf1df193a6c4", "ImageAllowed": false}
+        }]})
+        .to_string(),
+    )
+    .expect("write");
+    let ecs = dir.path().join("instances.json");
+    let ids = [
+        "i-1234567890EXAMPLE",
+        "i-0987654321EXAMPLE",
+        "i-0aaaaaaaaaaaaaaaa",
+    ];
+    std::fs::write(&ecs, container_instances(&ids).to_string()).expect("write");
+    let files = [
+        ecs.display().to_string(),
+        seed,
+        stopped.display().to_string(),
+    ];
+    let (s, stderr) = import_ok(&files, dir.path());
+    let reg = actions(&s, "RegisterContainerInstance");
+    assert_eq!(reg.len(), 3);
+    for (r, id) in reg.iter().zip(ids).take(2) {
+        assert_eq!(
+            identity(r),
+            json!({"instanceId": id, "instanceType": "t2.micro", "availabilityZone": "us-east-1a"})
+        );
+        assert_eq!(
+            r["tags"],
+            json!([{"key": "MyTagName", "value": "my-tag-value"}])
+        );
+        assert!(r["attributes"]
+            .as_array()
+            .expect("attributes")
+            .contains(&json!({"name": "ecs.ami-id", "value": "ami-0b752bf1df193a6c4"})));
+    }
+    assert!(reg[2].get("tags").is_none(), "no tags, no member");
+    assert_eq!(identity(reg[2])["instanceType"], "t2.small");
+    // The AMI from the seed's ImageMetadata, the rest from the first container instance on it.
+    assert_eq!(
+        s["amis"],
+        json!([{
+            "schema_version": 1,
+            "image_id": "ami-0b752bf1df193a6c4",
+            "image_name": "al2023-ami-2023.5.20240819.0-kernel-6.1-x86_64",
+            "os": "Linux",
+            "ecs_agent_version": "1.86.3",
+            "ecs_runtime_version": "Docker version 25.0.6",
+            "owner_id": "137112412989",
+            "owner_alias": "amazon",
+            "creation_date": "2023-01-25T17:20:40Z",
+            "deprecation_time": "2025-01-25T17:20:40Z",
+            "state": "available",
+            "is_public": true
+        }])
+    );
+    assert_eq!(s["accountId"], "123412341234");
+    let description = s["description"].as_str().expect("description");
+    for said in [
+        "2 instances' EC2 launch time not carried",
+        "1 instances' EC2 state (stopped) not carried",
+        "AMI ami-0b752bf1df193a6c4: ImageAllowed false not carried",
+        "AMI ami-0b752bf1df193a6c4: not in an imported SSM parameter or ecsim's catalog, so os Linux (i-1234567890EXAMPLE's ecs.os-type)",
+    ] {
+        assert!(stderr.contains(said), "stderr says {said}: {stderr}");
+        assert!(description.contains(said), "the description says {said}");
+    }
+    assert!(
+        !stderr.contains("differ"),
+        "ImageId alone differs from nothing: {stderr}"
+    );
 }
 
 #[test]
@@ -306,6 +441,13 @@ fn malformed_and_unrecognised_files_are_input_errors() {
         &["taskDefinition.revision", "at most 100000"],
     );
     refused(
+        "{\"InstanceImageMetadata\": [{\"InstanceId\": \"i-1\", \"Tags\": [{\"Key\": 1}], \"ImageMetadata\": {\"ImageId\": \"ami-1\", \"IsPublic\": \"yes\"}}]}",
+        &[
+            "InstanceImageMetadata[0].Tags[0]: expected a tag",
+            "InstanceImageMetadata[0].ImageMetadata.IsPublic: expected true or false",
+        ],
+    );
+    refused(
         "{\"Parameters\": [{\"Name\": \"/x\", \"Value\": \"ami-123\"}]}",
         &["Parameters[0].Value"],
     );
@@ -374,25 +516,95 @@ fn shape(snapshot: &Value) -> Value {
     json!({"clusters": clusters, "containerInstances": instances, "services": services})
 }
 
-fn snapshots(run_dir: &Path) -> Vec<Value> {
+/// Every line of a run's `snapshots.jsonl`.
+fn snapshot_lines(run_dir: &Path) -> Vec<Value> {
     std::fs::read_to_string(run_dir.join("snapshots.jsonl"))
         .expect("snapshots.jsonl")
         .lines()
         .map(|l| serde_json::from_str::<Value>(l).expect("line"))
-        .filter(|l| l["action"] == "Snapshot")
-        .map(|l| l["response"].clone())
         .collect()
 }
 
-/// Runs a bundled scenario, turns its first Snapshot into AWS CLI outputs, imports them, runs the
-/// import with a Snapshot at time 0, and compares the two Snapshots.
-fn round_trip(scenario: &str) {
+/// The responses of the first Snapshot and of the DescribeInstanceImageMetadata that follows it
+/// at the same time.
+fn snapshot_and_image_metadata(run_dir: &Path) -> (Value, Value) {
+    let lines = snapshot_lines(run_dir);
+    let at = lines
+        .iter()
+        .position(|l| l["action"] == "Snapshot")
+        .expect("a Snapshot");
+    let next = &lines[at + 1];
+    assert_eq!(next["action"], "DescribeInstanceImageMetadata");
+    assert_eq!(next["t"], lines[at]["t"], "at the Snapshot's time");
+    (lines[at]["response"].clone(), next["response"].clone())
+}
+
+/// The DescribeInstanceImageMetadata elements an import carries, without what it cannot carry:
+/// `LaunchTime` (an imported instance registers at time 0), and the instances without an ACTIVE
+/// or DRAINING container instance in `snapshot` (EC2 instances still booting, or terminated within
+/// the hour: import registers only container instances). Everything else (InstanceId,
+/// InstanceType, AvailabilityZone, ZoneId, State, OwnerId, Tags, ImageMetadata) must survive. By
+/// InstanceId: EC2 lists in launch order, the import registers in the Snapshot's order.
+fn carried_image_metadata(response: &Value, snapshot: &Value) -> Vec<Value> {
+    let carried: Vec<&Value> = snapshot["containerInstances"]
+        .as_array()
+        .expect("instances")
+        .iter()
+        .filter(|i| i["status"] == "ACTIVE" || i["status"] == "DRAINING")
+        .map(|i| &i["ec2InstanceId"])
+        .collect();
+    let mut elements: Vec<Value> = response["InstanceImageMetadata"]
+        .as_array()
+        .expect("InstanceImageMetadata")
+        .iter()
+        .filter(|e| carried.contains(&&e["InstanceId"]))
+        .cloned()
+        .map(|mut e| {
+            e.as_object_mut().expect("element").remove("LaunchTime");
+            e
+        })
+        .collect();
+    elements.sort_by_key(|e| e["InstanceId"].as_str().expect("id").to_string());
+    elements
+}
+
+/// Runs a bundled scenario with a DescribeInstanceImageMetadata beside its first Snapshot (with
+/// `snapshot_before`, a Snapshot added just before the first action of that name), turns their
+/// responses into AWS CLI outputs, imports them, runs the import with the same two queries at
+/// time 0, and compares the two Snapshots and the two DescribeInstanceImageMetadata responses.
+fn round_trip(scenario: &str, snapshot_before: Option<&str>) -> String {
     let dir = tempfile::tempdir().expect("tempdir");
-    let first = dir.path().join("first");
     let src = root().join("scenarios").join(scenario);
+    let original: Value =
+        serde_json::from_slice(&std::fs::read(&src).expect("scenario")).expect("JSON");
+    let mut copy = original.clone();
+    let list = copy["actions"].as_array_mut().expect("actions");
+    if let Some(name) = snapshot_before {
+        let i = list
+            .iter()
+            .position(|a| a["action"] == name)
+            .expect("the action to snapshot before");
+        let at = list[i]["at"].clone();
+        list.insert(
+            i,
+            json!({"at": at, "action": "Snapshot", "input": {"label": "round trip"}}),
+        );
+    }
+    let i = list
+        .iter()
+        .position(|a| a["action"] == "Snapshot")
+        .expect("a Snapshot");
+    let at = list[i]["at"].clone();
+    list.insert(
+        i + 1,
+        json!({"at": at, "action": "DescribeInstanceImageMetadata", "input": {}}),
+    );
+    let first_src = dir.path().join("first.json");
+    std::fs::write(&first_src, copy.to_string()).expect("write");
+    let first = dir.path().join("first");
     let o = ecsim(&[
         "run",
-        &src.display().to_string(),
+        &first_src.display().to_string(),
         "--out",
         &first.display().to_string(),
     ]);
@@ -401,11 +613,10 @@ fn round_trip(scenario: &str) {
         "{}",
         text(&o.stderr)
     );
-    let snap = snapshots(&first).into_iter().next().expect("a Snapshot");
+    let (snap, image_metadata) = snapshot_and_image_metadata(&first);
     // The task definitions as describe-task-definition prints them: the request, with its family's
     // revision and ARN.
-    let original: Value =
-        serde_json::from_slice(&std::fs::read(&src).expect("scenario")).expect("JSON");
+    let account = original["accountId"].as_str().unwrap_or("123456789012");
     let mut files = Vec::new();
     let mut revisions: std::collections::BTreeMap<String, u64> = Default::default();
     let mut registered = Vec::new();
@@ -421,7 +632,7 @@ fn round_trip(scenario: &str) {
         td["revision"] = json!(*revision);
         td["status"] = json!("ACTIVE");
         td["taskDefinitionArn"] = json!(format!(
-            "arn:aws:ecs:us-east-1:123456789012:task-definition/{family}:{revision}"
+            "arn:aws:ecs:us-east-1:{account}:task-definition/{family}:{revision}"
         ));
         let p = dir.path().join(format!("td-{family}-{revision}.json"));
         std::fs::write(&p, json!({"taskDefinition": td}).to_string()).expect("write");
@@ -436,17 +647,27 @@ fn round_trip(scenario: &str) {
         std::fs::write(&p, json!({key: snap[key], "failures": []}).to_string()).expect("write");
         files.push(p.display().to_string());
     }
-    let (mut imported, _) = import_ok(&files, dir.path());
+    let p = dir.path().join("describe-instance-image-metadata.json");
+    std::fs::write(
+        &p,
+        json!({"InstanceImageMetadata": image_metadata["InstanceImageMetadata"]}).to_string(),
+    )
+    .expect("write");
+    files.push(p.display().to_string());
+    let (mut imported, stderr) = import_ok(&files, dir.path());
+    assert!(
+        stderr.contains("launch time not carried"),
+        "{scenario}: {stderr}"
+    );
     // The task definitions: the same requests, in the same order.
     let again: Vec<Value> = actions(&imported, "RegisterTaskDefinition")
         .into_iter()
         .cloned()
         .collect();
     assert_eq!(again, registered, "{scenario}: task definitions");
-    imported["actions"]
-        .as_array_mut()
-        .expect("actions")
-        .push(json!({"at": 0, "action": "Snapshot", "input": {"label": "imported"}}));
+    let list = imported["actions"].as_array_mut().expect("actions");
+    list.push(json!({"at": 0, "action": "Snapshot", "input": {"label": "imported"}}));
+    list.push(json!({"at": 0, "action": "DescribeInstanceImageMetadata", "input": {}}));
     let second_src = dir.path().join("second.json");
     std::fs::write(&second_src, imported.to_string()).expect("write");
     let second = dir.path().join("second");
@@ -457,22 +678,42 @@ fn round_trip(scenario: &str) {
         &second.display().to_string(),
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    let snap2 = snapshots(&second).into_iter().next().expect("a Snapshot");
+    let (snap2, image_metadata2) = snapshot_and_image_metadata(&second);
     assert_eq!(
         shape(&snap2),
         shape(&snap),
         "{scenario}: the second run's Snapshot"
     );
+    let carried = carried_image_metadata(&image_metadata, &snap);
+    assert!(!carried.is_empty(), "{scenario}: EC2 instances to compare");
+    assert_eq!(
+        carried_image_metadata(&image_metadata2, &snap2),
+        carried,
+        "{scenario}: the second run's DescribeInstanceImageMetadata"
+    );
+    stderr
 }
 
 #[test]
 fn round_trip_drained_instance_and_service() {
-    round_trip("drain-instance.json");
+    round_trip("drain-instance.json", None);
 }
 
 #[test]
 fn round_trip_attributes_and_amis() {
-    round_trip("memberof-attributes-amis.json");
+    round_trip("memberof-attributes-amis.json", None);
+}
+
+/// Seed 001's deprecated AMI, its EC2 fields and the instances' tags, and the recommended AMI,
+/// before the drain. The deprecated AMI is neither in ecsim's catalog nor in an imported SSM
+/// parameter: what the EC2 metadata does not say of it is said to be taken from elsewhere.
+#[test]
+fn round_trip_deprecated_ami_and_tags() {
+    let stderr = round_trip("deprecated-ami-drain.json", Some("DrainContainerInstances"));
+    assert!(
+        stderr.contains("AMI ami-0b752bf1df193a6c4: not in an imported SSM parameter"),
+        "{stderr}"
+    );
 }
 
 #[test]

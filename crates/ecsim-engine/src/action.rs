@@ -363,6 +363,10 @@ pub struct RegisterContainerInstance {
     pub attributes: Vec<Attribute>,
     /// `versionInfo.agentVersion`.
     pub agent_version: Option<String>,
+    /// `tags` (key, value): RULE: the EC2 instance's tags too, as the agent registers them with
+    /// `ECS_CONTAINER_INSTANCE_PROPAGATE_TAGS_FROM=ec2_instance` (DescribeInstanceImageMetadata
+    /// shows them).
+    pub tags: Vec<(String, String)>,
 }
 
 /// The simulator's LaunchContainerInstances (SPEC §2).

@@ -327,6 +327,7 @@ fn register_instance(
             udp_ports: None,
             attributes: vec![],
             agent_version: None,
+            tags: vec![],
         }),
     );
 }

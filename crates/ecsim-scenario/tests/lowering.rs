@@ -174,6 +174,8 @@ fn container_instances() {
     assert_eq!(reg.attributes[0].name, "ecs.capability.task-eni");
     assert_eq!(reg.attributes[0].value, None);
     assert_eq!(reg.agent_version.as_deref(), Some("1.79.0"));
+    // RULE: the request's tags are the EC2 instance's too.
+    assert_eq!(reg.tags, [("team".to_string(), "a".to_string())]);
 
     let Action::PutAttributes { attributes, .. } = action(&l, 13) else {
         panic!()
@@ -761,7 +763,6 @@ fn ignored_fields_in_document_order() {
             "actions[0].input.settings",
             "actions[1].input.settings",
             "actions[3].input.versionInfo.dockerVersion",
-            "actions[3].input.tags",
             "actions[4].input.taskRoleArn",
             "actions[4].input.containerDefinitions[0].portMappings[1].name",
             "actions[4].input.containerDefinitions[0].logConfiguration",

@@ -171,7 +171,7 @@ impl Fleet {
             launched_at: cx.now,
             availability_zone: attribute("ecs.availability-zone").unwrap_or_default(),
             image_id: attribute("ecs.ami-id"),
-            tags: Arc::from([]),
+            tags: r.tags.iter().cloned().collect(),
             instance: Some(id),
             booted: true,
             aborted_at: None,

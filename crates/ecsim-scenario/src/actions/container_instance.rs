@@ -136,6 +136,7 @@ pub(crate) fn register(cx: &mut Cx, refs: &mut Refs, input: &Value, path: &Path)
             ("cluster", Field::Used),
             ("instanceIdentityDocument", Field::Used),
             ("platformDevices", Field::Used),
+            ("tags", Field::Used),
             ("totalResources", Field::Used),
             ("versionInfo", Field::Used),
         ],
@@ -198,6 +199,12 @@ pub(crate) fn register(cx: &mut Cx, refs: &mut Refs, input: &Value, path: &Path)
         Some(v) => platform_devices(cx, v, &o.at("platformDevices")),
         None => 0,
     };
+    // API: RegisterContainerInstance.tags, with EC2's restrictions (the same as ECS's: 50 tags,
+    // keys of 1 to 128 characters not starting with aws:, values of at most 256).
+    let tags = match o.get("tags") {
+        Some(v) => super::tags::ec2_tags(cx, v, &o.at("tags")),
+        None => Vec::new(),
+    };
     let resources = resources?;
     Some(Action::RegisterContainerInstance(
         RegisterContainerInstance {
@@ -213,6 +220,7 @@ pub(crate) fn register(cx: &mut Cx, refs: &mut Refs, input: &Value, path: &Path)
             udp_ports: resources.udp_ports,
             attributes,
             agent_version,
+            tags,
         },
     ))
 }

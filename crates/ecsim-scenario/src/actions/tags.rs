@@ -1,5 +1,6 @@
-//! EC2 tags of launched instances (SPEC §13.1): LaunchContainerInstances' and an Auto Scaling
-//! group's `tags`, which DescribeInstanceImageMetadata reports and filters on.
+//! EC2 tags of launched and registered instances (SPEC §13.1): LaunchContainerInstances', an
+//! Auto Scaling group's and RegisterContainerInstance's `tags`, which DescribeInstanceImageMetadata
+//! reports and filters on.
 
 use crate::cx::{as_array, object, Cx, Field};
 use crate::path::Path;
