@@ -164,11 +164,21 @@ fn a_registered_instance_carries_its_request_tags() {
     .join(","));
     let r = &responses(&o)[0];
     let e = &r["InstanceImageMetadata"];
-    assert_eq!(ids(r), ["i-0123456789abcdef0"], "the untagged one is filtered out");
-    assert_eq!(e[0]["Tags"], json!([{ "Key": "MyTagName", "Value": "my-tag-value" }]));
+    assert_eq!(
+        ids(r),
+        ["i-0123456789abcdef0"],
+        "the untagged one is filtered out"
+    );
+    assert_eq!(
+        e[0]["Tags"],
+        json!([{ "Key": "MyTagName", "Value": "my-tag-value" }])
+    );
     assert_eq!(e[0]["InstanceType"], "t2.micro");
     assert_eq!(e[0]["AvailabilityZone"], "us-east-1b");
-    assert_eq!(e[0]["ImageMetadata"]["DeprecationTime"], "2025-01-25T17:20:40Z");
+    assert_eq!(
+        e[0]["ImageMetadata"]["DeprecationTime"],
+        "2025-01-25T17:20:40Z"
+    );
 }
 
 /// Six instances: 1-2 m5.large in us-east-1a tagged team=web; 3-4 m5.xlarge in us-east-1b tagged
