@@ -151,6 +151,7 @@ impl Sink for ChannelSink {
                     action,
                     error,
                     message,
+                    ..
                 } => {
                     self.error_count += 1;
                     let room = self.errors.len() < ERRORS_SHOWN;

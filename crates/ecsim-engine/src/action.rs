@@ -26,6 +26,9 @@ pub struct ScheduledAction {
     /// [`Action::echoes_input`] is true; the loader leaves it empty for the others, which never
     /// print it (a scenario of a million RunTasks holds no second copy of their requests).
     pub input_json: String,
+    /// The envelope's `label` (SPEC §3), copied into its `snapshots.jsonl` line and its
+    /// `ECS Action Error` events.
+    pub label: Option<Box<str>>,
     pub action: Action,
 }
 

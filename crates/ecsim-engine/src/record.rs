@@ -184,6 +184,8 @@ pub enum EventDetail {
         action_index: usize,
         /// The action's name (`RunTask`).
         action: Arc<str>,
+        /// The action's `label`, if it has one.
+        label: Option<Arc<str>>,
         error: &'static str,
         message: String,
     },

@@ -183,6 +183,7 @@ fn push(sc: &mut Scenario, at: u64, name: &str, action: Action) {
         index,
         name: name.to_string(),
         input_json: "{}".to_string(),
+        label: None,
         action,
     });
 }

@@ -17,6 +17,7 @@ pub fn push(sc: &mut Scenario, t: SimTime, name: &str, action: Action) {
         index,
         name: name.to_string(),
         input_json: "{}".to_string(),
+        label: None,
         action,
     });
 }

@@ -197,6 +197,8 @@ struct CapacityProviderReservation<'a> {
 struct ActionError<'a> {
     event_name: &'a str,
     action_index: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    label: Option<&'a str>,
     error: &'a str,
     message: &'a str,
 }
@@ -412,11 +414,13 @@ fn detail<'a>(
         EventDetail::ActionError {
             action_index,
             action,
+            label,
             error,
             message,
         } => Detail::ActionError(ActionError {
             event_name: action,
             action_index: *action_index,
+            label: label.as_deref(),
             error,
             message,
         }),

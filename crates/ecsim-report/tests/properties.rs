@@ -19,6 +19,7 @@ proptest! {
             detail: EventDetail::ActionError {
                 action_index: 0,
                 action: std::sync::Arc::from(action.as_str()),
+                label: None,
                 error: error_name,
                 message: message.clone(),
             },

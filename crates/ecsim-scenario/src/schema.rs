@@ -103,6 +103,7 @@ fn action(defs: &mut Map<String, Value>) -> Value {
             let s = match *name {
                 "at" => json!({ "$ref": "#/$defs/duration" }),
                 "action" => json!({ "enum": SUPPORTED.to_vec() }),
+                "label" => json!({ "type": "string", "maxLength": 256 }),
                 _ => json!({ "type": "object" }),
             };
             (name.to_string(), s)

@@ -140,12 +140,19 @@ impl<'s> Cx<'s> {
     pub fn action_error(&mut self, index: usize, error: &'static str, message: String) {
         let now = self.now;
         let action = Arc::from(self.action_name(index));
+        let label = self
+            .scenario
+            .actions
+            .get(index)
+            .and_then(|a| a.label.as_deref())
+            .map(Arc::from);
         self.rec.emit(
             now,
             &self.world,
             crate::record::EventDetail::ActionError {
                 action_index: index,
                 action,
+                label,
                 error,
                 message,
             },

@@ -216,9 +216,10 @@ pub(crate) fn query(
     let record = SnapshotRecord {
         t: cx.now,
         action: a.name.clone(),
+        // A Snapshot's own input `label` first, then the envelope's (SPEC §3).
         label: match &a.action {
-            Action::Snapshot { label, .. } => label.clone(),
-            _ => None,
+            Action::Snapshot { label: Some(l), .. } => Some(l.clone()),
+            _ => a.label.as_deref().map(str::to_string),
         },
         input_json: a.input_json.clone(),
         response,

@@ -100,12 +100,16 @@ pub(crate) const WITH_SIMULATION: [&str; 8] = [
 ];
 
 /// An action's envelope (SPEC §3).
-pub(crate) const ENVELOPE_FIELDS: [(&str, Field); 4] = [
+pub(crate) const ENVELOPE_FIELDS: [(&str, Field); 5] = [
     ("at", Field::Used),
     ("action", Field::Used),
     ("input", Field::Used),
     ("simulation", Field::Used),
+    ("label", Field::Used),
 ];
+
+/// RULE (ours): an action's `label` is at most this many characters.
+const LABEL_MAX_CHARS: usize = 256;
 
 /// The actions that define a name later actions refer to.
 const DEFINING: [&str; 5] = [
@@ -266,6 +270,7 @@ pub(crate) fn lower(
                 at,
                 index: e.index,
                 name: name.to_string(),
+                label: item.get("label").and_then(Value::as_str).map(Box::from),
                 input_json: if action.echoes_input() {
                     serde_json::to_string(input).unwrap_or_default()
                 } else {
@@ -303,6 +308,15 @@ fn envelope<'v>(
         "an action {\"at\": ..., \"action\": ..., \"input\": {...}}",
         &ENVELOPE_FIELDS,
     )?;
+    if let Some(label) = o.str(cx, "label") {
+        if label.chars().count() > LABEL_MAX_CHARS {
+            o.error_field(
+                cx,
+                "label",
+                format!("expected a label of at most {LABEL_MAX_CHARS} characters"),
+            );
+        }
+    }
     let at = match o.get("at") {
         Some(v) => as_duration(cx, v, &o.at("at")).map(|d| SimTime(d.ms())),
         None => {
