@@ -323,6 +323,10 @@ fn bad_input_is_exit_2_with_path_and_nothing_written() {
             &["actions[2].input.filter", "not both"],
         ),
         (
+            "register-instance-ec2-tag-spelling.json",
+            &["actions[1].input.tags[0].Key", "did you mean 'key'?"],
+        ),
+        (
             "refresh-fargate-provider.json",
             &[
                 "actions[1].input.capacityProvider",

@@ -53,6 +53,7 @@ fn every_bundled_scenario_validates() {
 /// a wrong JSON type, an unknown action, a missing required member, a value outside an enum or a
 /// range the model or the format gives) ...
 const SHAPE: &[&str] = &[
+    "register-instance-ec2-tag-spelling.json",
     "image-metadata-max-results-over-1000.json",
     "missing-name.json",
     "negative-duration.json",

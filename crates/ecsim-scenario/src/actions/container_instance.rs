@@ -202,7 +202,7 @@ pub(crate) fn register(cx: &mut Cx, refs: &mut Refs, input: &Value, path: &Path)
     // API: RegisterContainerInstance.tags, with EC2's restrictions (the same as ECS's: 50 tags,
     // keys of 1 to 128 characters not starting with aws:, values of at most 256).
     let tags = match o.get("tags") {
-        Some(v) => super::tags::ec2_tags(cx, v, &o.at("tags")),
+        Some(v) => super::tags::ec2_tags(cx, v, &o.at("tags"), false),
         None => Vec::new(),
     };
     let resources = resources?;

@@ -121,7 +121,7 @@ pub(crate) fn launch(
         None => Vec::new(),
     };
     let tags = match o.get("tags") {
-        Some(v) => super::tags::ec2_tags(cx, v, &o.at("tags")),
+        Some(v) => super::tags::ec2_tags(cx, v, &o.at("tags"), true),
         None => Vec::new(),
     };
     let image_id = o.str(cx, "imageId").and_then(|id| {

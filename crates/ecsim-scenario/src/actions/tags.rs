@@ -9,10 +9,17 @@ use serde_json::Value;
 /// EC2: "You can assign a maximum of 50 tags to a resource" (Tag restrictions).
 const TAGS_MAX: usize = 50;
 
-/// `tags`: `[{"key", "value"}]` as SPEC §13.1 writes them, or `[{"Key", "Value"}]` as EC2 and
-/// EC2 Auto Scaling do (RULE, ours: either spelling, one per tag); a key of 1 to 128 characters
-/// not starting with `aws:`, a value of at most 256 (absent: empty), each key once.
-pub(crate) fn ec2_tags(cx: &mut Cx, value: &Value, path: &Path) -> Vec<(String, String)> {
+/// `tags`: `[{"key", "value"}]` as SPEC §13.1 writes them, or, where `ec2_spelling` (the
+/// simulator's own actions), `[{"Key", "Value"}]` as EC2 and EC2 Auto Scaling do (RULE, ours: either
+/// spelling, one per tag; an ECS request such as RegisterContainerInstance takes the ECS API's
+/// `Tag` only); a key of 1 to 128 characters not starting with `aws:`, a value of at most 256
+/// (absent: empty), each key once.
+pub(crate) fn ec2_tags(
+    cx: &mut Cx,
+    value: &Value,
+    path: &Path,
+    ec2_spelling: bool,
+) -> Vec<(String, String)> {
     let Some(items) = as_array(cx, value, path) else {
         return Vec::new();
     };
@@ -29,7 +36,8 @@ pub(crate) fn ec2_tags(cx: &mut Cx, value: &Value, path: &Path) -> Vec<(String, 
     }
     let mut out: Vec<(String, String)> = Vec::new();
     for (i, item) in items.iter().enumerate() {
-        let capitalized = item.get("Key").is_some() || item.get("Value").is_some();
+        let capitalized =
+            ec2_spelling && (item.get("Key").is_some() || item.get("Value").is_some());
         let (key_name, value_name) = if capitalized {
             ("Key", "Value")
         } else {

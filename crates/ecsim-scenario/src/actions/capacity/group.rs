@@ -185,7 +185,7 @@ fn auto_scaling_group(
     let image_id = image_id(cx, refs, &g);
     // The group's tags are its instances' EC2 tags (SPEC §13.1), no longer attributes.
     let tags = match g.get("tags") {
-        Some(v) => crate::actions::tags::ec2_tags(cx, v, &g.at("tags")),
+        Some(v) => crate::actions::tags::ec2_tags(cx, v, &g.at("tags"), true),
         None => Vec::new(),
     };
     let instance_launch = match g.get("timings") {
