@@ -780,3 +780,42 @@ fn every_subcommand_help_shows_an_example() {
         );
     }
 }
+
+/// `describe-container-instances --include TAGS` prints each instance's tags: they are carried as
+/// RegisterContainerInstance `tags` (the EC2 instance's, see docs/semantics.md), but for the keys
+/// starting with aws:, which are said not carried.
+#[test]
+fn container_instance_tags_are_carried() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("instances.json");
+    std::fs::write(
+        &file,
+        json!({"containerInstances": [{
+            "containerInstanceArn": "arn:aws:ecs:us-east-1:123456789012:container-instance/prod/0123456789abcdef0123456789abcdef",
+            "ec2InstanceId": "i-0123456789abcdef0",
+            "status": "ACTIVE",
+            "agentConnected": true,
+            "registeredResources": [
+                {"name": "CPU", "type": "INTEGER", "integerValue": 2048},
+                {"name": "MEMORY", "type": "INTEGER", "integerValue": 7680}
+            ],
+            "tags": [
+                {"key": "team", "value": "web"},
+                {"key": "aws:autoscaling:groupName", "value": "asg"}
+            ]
+        }], "failures": []})
+        .to_string(),
+    )
+    .expect("write");
+    let (s, stderr) = import_ok(&[file.display().to_string()], dir.path());
+    let registered = actions(&s, "RegisterContainerInstance");
+    assert_eq!(registered.len(), 1);
+    assert_eq!(
+        registered[0]["tags"],
+        json!([{"key": "team", "value": "web"}])
+    );
+    assert!(
+        stderr.contains("tags with keys starting with aws: not carried"),
+        "{stderr}"
+    );
+}

@@ -29,6 +29,8 @@ pub(super) struct Instance {
     pub docker_version: Option<String>,
     pub resources: Vec<Value>,
     pub attributes: Vec<(String, Option<String>)>,
+    /// `tags` (printed with `--include TAGS`): (key, value).
+    pub tags: Vec<(String, String)>,
 }
 
 /// The instances in the order listed, each EC2 id once.
@@ -179,6 +181,30 @@ fn read_instance(item: &Item, errors: &mut Errors, notes: &mut Notes) -> Option<
             format!("expected an array of attributes, found {other}"),
         ),
     }
+    let mut tags = Vec::new();
+    match item.value.get("tags") {
+        None => {}
+        Some(Value::Array(a)) => {
+            for (i, t) in a.iter().enumerate() {
+                match (t.get("key").and_then(Value::as_str), t.get("value")) {
+                    (Some(k), None | Some(Value::Null)) => {
+                        tags.push((k.to_string(), String::new()))
+                    }
+                    (Some(k), Some(Value::String(v))) => tags.push((k.to_string(), v.clone())),
+                    _ => errors.push(
+                        item.file,
+                        &format!("{}.tags[{i}]", item.path),
+                        "expected a tag {\"key\": ..., \"value\": ...}",
+                    ),
+                }
+            }
+        }
+        Some(other) => errors.push(
+            item.file,
+            &format!("{}.tags", item.path),
+            format!("expected an array of tags, found {other}"),
+        ),
+    }
     if errors.0.len() > before {
         return None;
     }
@@ -195,6 +221,7 @@ fn read_instance(item: &Item, errors: &mut Errors, notes: &mut Notes) -> Option<
         docker_version,
         resources,
         attributes,
+        tags,
     })
 }
 
@@ -299,10 +326,37 @@ pub(super) fn register<'a>(
         if let Some(v) = &inst.agent_version {
             input.insert("versionInfo".into(), json!({"agentVersion": v}));
         }
-        // RULE: the request's tags are the EC2 instance's (see the scenario crate's `tags`).
-        if let Some(m) = meta.filter(|m| !m.tags.is_empty()) {
-            let tags: Vec<Value> = m
-                .tags
+        // RULE: the request's tags are the EC2 instance's (see the scenario crate's `tags`): those
+        // DescribeInstanceImageMetadata lists, else the container instance's own (`--include
+        // TAGS`); keys starting with aws: are AWS's and cannot be given.
+        let own: Vec<(String, String)> = inst
+            .tags
+            .iter()
+            .filter(|(k, _)| !k.starts_with("aws:"))
+            .cloned()
+            .collect();
+        let tags = match meta.filter(|m| !m.tags.is_empty()) {
+            Some(m) => {
+                if !own.is_empty() && own != m.tags {
+                    notes.add(format!(
+                        "container instance {}: its tags differ from its EC2 instance's; the EC2 instance's carried",
+                        inst.ec2_instance_id
+                    ));
+                }
+                m.tags.clone()
+            }
+            None => {
+                if own.len() < inst.tags.len() {
+                    notes.add(format!(
+                        "container instance {}: tags with keys starting with aws: not carried",
+                        inst.ec2_instance_id
+                    ));
+                }
+                own
+            }
+        };
+        if !tags.is_empty() {
+            let tags: Vec<Value> = tags
                 .iter()
                 .map(|(k, v)| json!({"key": k, "value": v}))
                 .collect();
