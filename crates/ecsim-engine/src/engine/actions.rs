@@ -84,33 +84,18 @@ impl Engine<'_> {
                     },
                     None => None,
                 };
-                let mut ops = Ops {
-                    cx: &mut self.cx,
-                    tasks: &mut self.tasks,
-                    placing: &mut self.placing,
-                    capacity: &mut self.capacity,
-                };
+                let mut ops = ops!(self);
                 Capacity::interrupt_spot(&mut ops, index, capacity_provider, c, *amount);
                 self.deliver();
             }
             Action::FailAvailabilityZone { availability_zone } => {
                 let aborted = self.fleet.abort_zone(&mut self.cx, availability_zone);
-                let mut ops = Ops {
-                    cx: &mut self.cx,
-                    tasks: &mut self.tasks,
-                    placing: &mut self.placing,
-                    capacity: &mut self.capacity,
-                };
+                let mut ops = ops!(self);
                 Capacity::fail_zone(&mut ops, availability_zone, &aborted);
                 self.deliver();
             }
             Action::RestoreAvailabilityZone { availability_zone } => {
-                let mut ops = Ops {
-                    cx: &mut self.cx,
-                    tasks: &mut self.tasks,
-                    placing: &mut self.placing,
-                    capacity: &mut self.capacity,
-                };
+                let mut ops = ops!(self);
                 Capacity::restore_zone(&mut ops, availability_zone);
             }
             Action::DeleteCluster { cluster } => self.delete_cluster(index, cluster),
@@ -202,12 +187,7 @@ impl Engine<'_> {
             | Action::UpdateTaskSet { .. }
             | Action::DeleteTaskSet { .. }
             | Action::UpdateServicePrimaryTaskSet { .. } => {
-                let mut ops = Ops {
-                    cx: &mut self.cx,
-                    tasks: &mut self.tasks,
-                    placing: &mut self.placing,
-                    capacity: &mut self.capacity,
-                };
+                let mut ops = ops!(self);
                 self.services.action(&mut ops, index, action);
             }
         }
@@ -363,12 +343,7 @@ impl Engine<'_> {
                 }
             };
             let placed = {
-                let mut ops = Ops {
-                    cx: &mut self.cx,
-                    tasks: &mut self.tasks,
-                    placing: &mut self.placing,
-                    capacity: &mut self.capacity,
-                };
+                let mut ops = ops!(self);
                 Capacity::place_task(&mut ops, spec, 0)
             };
             match placed {
@@ -568,12 +543,7 @@ impl Engine<'_> {
     pub(super) fn carry_out(&mut self) {
         loop {
             let started = {
-                let mut ops = Ops {
-                    cx: &mut self.cx,
-                    tasks: &mut self.tasks,
-                    placing: &mut self.placing,
-                    capacity: &mut self.capacity,
-                };
+                let mut ops = ops!(self);
                 Capacity::work(&mut ops)
             };
             if started {

@@ -16,6 +16,19 @@
 //! The loop itself is the mediator: scenario actions that span subsystems (RunTask, an instance
 //! leaving with its tasks) and capacity's commands are sequenced by its `actions` module.
 
+/// The subsystems an operation on tasks needs, borrowed from the engine `$e` beside its services
+/// (which take them as [`Ops`]).
+macro_rules! ops {
+    ($e:expr) => {
+        Ops {
+            cx: &mut $e.cx,
+            tasks: &mut $e.tasks,
+            placing: &mut $e.placing,
+            capacity: &mut $e.capacity,
+        }
+    };
+}
+
 mod actions;
 mod capacity;
 mod cx;
@@ -357,12 +370,7 @@ impl<'s> Engine<'s> {
                 self.capacity.launch_ready(&mut self.cx, i, registered);
             }
             Ev::SchedulerPass => {
-                let mut ops = Ops {
-                    cx: &mut self.cx,
-                    tasks: &mut self.tasks,
-                    placing: &mut self.placing,
-                    capacity: &mut self.capacity,
-                };
+                let mut ops = ops!(self);
                 self.services.pass(&mut ops);
             }
             Ev::ServiceRetry(s) => self.services.retry(&mut self.cx, s),
@@ -371,12 +379,7 @@ impl<'s> Engine<'s> {
                     .sample(&mut self.cx, &mut self.services, &mut self.capacity)
             }
             Ev::Capacity(e) => {
-                let mut ops = Ops {
-                    cx: &mut self.cx,
-                    tasks: &mut self.tasks,
-                    placing: &mut self.placing,
-                    capacity: &mut self.capacity,
-                };
+                let mut ops = ops!(self);
                 Capacity::handle(&mut ops, e);
             }
             Ev::Fault(_, k) => self.inject_fault(k),
@@ -419,12 +422,7 @@ impl<'s> Engine<'s> {
 
     /// Hands the notices left so far to the service scheduler (and capacity).
     fn deliver(&mut self) {
-        let mut ops = Ops {
-            cx: &mut self.cx,
-            tasks: &mut self.tasks,
-            placing: &mut self.placing,
-            capacity: &mut self.capacity,
-        };
+        let mut ops = ops!(self);
         self.services.absorb(&mut ops);
     }
 
