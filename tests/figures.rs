@@ -98,3 +98,33 @@ fn a_lost_task_after_steady_state_counts() {
         (replacement_running + 40 - 300) * 1000
     );
 }
+
+/// A PutAttributes of `ecs.availability-zone` moves the instance, and its RUNNING tasks with it:
+/// two instances in us-east-1a and us-east-1b, a task on each (spread by zone); at 5 m the second
+/// instance is said to be in us-east-1c. The zones are then a and c, one task each: balanced at
+/// every sample, before and after.
+#[test]
+fn a_zone_attribute_change_moves_the_instances_tasks() {
+    let src = json!({ "schemaVersion": 1, "name": "rezone", "horizon": "10m", "sampleInterval": "60s",
+        "actions": [
+            { "at": 0, "action": "CreateCluster", "input": { "clusterName": "prod" } },
+            { "at": 0, "action": "LaunchContainerInstances", "input": { "cluster": "prod",
+                "instanceType": "m5.large", "count": 2, "availabilityZones": ["us-east-1a", "us-east-1b"] } },
+            { "at": 0, "action": "RegisterTaskDefinition", "input": { "family": "web",
+                "containerDefinitions": [ { "name": "app", "image": "nginx", "cpu": 256, "memory": 512 } ] } },
+            { "at": "2m", "action": "CreateService", "input": { "cluster": "prod", "serviceName": "web",
+                "taskDefinition": "web", "desiredCount": 2 } },
+            { "at": "5m", "action": "PutAttributes", "input": { "cluster": "prod", "attributes": [
+                { "name": "ecs.availability-zone", "value": "us-east-1c", "targetType": "container-instance", "targetId": "i-00000000000000002" } ] } }
+        ] })
+    .to_string();
+    let loaded = ecsim_scenario::load(&src).unwrap_or_else(|e| panic!("{e:?}"));
+    let out = ecsim_engine::run(&loaded.scenario);
+    let s = &out.services[0];
+    assert!(s.record.zone_samples > 0);
+    assert_eq!(
+        s.record.zone_imbalance_max, 0,
+        "{:?}",
+        s.record.zone_imbalance_sum
+    );
+}

@@ -576,6 +576,34 @@ fn ami_rollout() {
         rp.placements - 12,
         stopped(&rp, "ServiceSchedulerInitiated")
     );
+    // The query at 2 h: every running instance on the new image (and the old ones terminated in
+    // the last hour listed as terminated, on the old one).
+    let mut lines = Vec::new();
+    ecsim_report::write_snapshots(&r.out, &mut lines).expect("snapshots");
+    let last: Value = serde_json::from_str(
+        String::from_utf8(lines)
+            .expect("UTF-8")
+            .lines()
+            .last()
+            .expect("the 2 h query"),
+    )
+    .expect("JSON");
+    let mut running = 0;
+    for e in last["response"]["InstanceImageMetadata"]
+        .as_array()
+        .expect("elements")
+    {
+        let image = e["ImageMetadata"]["ImageId"].as_str().expect("an image");
+        match e["State"]["Name"].as_str() {
+            Some("running") => {
+                running += 1;
+                assert_eq!(image, "ami-05a9d3c6794653577");
+            }
+            Some("terminated") => assert_eq!(image, "ami-aff65ad2"),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(running, 6);
     let web = &r.golden["services"][0];
     assert_eq!(web["secondsBelowMinHealthy"], 0);
     assert_eq!(r.golden["costs"]["instanceHours"].as_f64(), Some(18.0));

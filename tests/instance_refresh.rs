@@ -264,6 +264,68 @@ fn launch_first_keeps_the_desired_capacity() {
     assert_eq!(web.record.below_min_healthy_ms, 0);
 }
 
+/// Launch first: each old instance that leaves is its own TERMINATE activity, and the batch's end
+/// names them (REFRESH); an old instance lost otherwise during the batch (a spot interruption) is
+/// not replaced, so the group ends at its desired capacity, all on the new image.
+#[test]
+fn launch_first_losses_and_terminations() {
+    let spot = |src: String| {
+        src.replace(
+            r#""desiredCapacity": 4,"#,
+            r#""desiredCapacity": 4, "spot": true,"#,
+        )
+    };
+    let extra = r#", { "at": 1830, "action": "InterruptSpot", "input": { "capacityProvider": "fleet", "count": 1 } }"#;
+    for (src, lost) in [
+        (
+            scenario(
+                4,
+                0,
+                r#", "minHealthyPercentage": 100, "maxHealthyPercentage": 150"#,
+                true,
+                "",
+            ),
+            0,
+        ),
+        (
+            spot(scenario(
+                4,
+                0,
+                r#", "minHealthyPercentage": 100, "maxHealthyPercentage": 150"#,
+                true,
+                extra,
+            )),
+            1,
+        ),
+    ] {
+        let o = run(&src);
+        assert!(completed(&o).is_some(), "lost {lost}");
+        let terminations: Vec<&str> = o
+            .events()
+            .filter_map(|e| match &e.detail {
+                EventDetail::ScalingActivity {
+                    activity: ScalingActivityKind::Terminate,
+                    cause,
+                    ..
+                } => Some(&**cause),
+                _ => None,
+            })
+            .collect();
+        let refreshed = terminations
+            .iter()
+            .filter(|c| c.starts_with("instance refresh"))
+            .count();
+        assert_eq!(refreshed, 4 - lost, "{terminations:?}");
+        let leaving: u32 = refresh_events(&o)
+            .iter()
+            .filter(|e| e.2.contains("are in service"))
+            .map(|e| e.1)
+            .sum();
+        assert_eq!(leaving, 4 - lost as u32);
+        assert_eq!(images_at_end(&o), vec![NEW.to_string(); 4], "lost {lost}");
+    }
+}
+
 /// A second StartInstanceRefresh while one is under way is EC2 Auto Scaling's
 /// InstanceRefreshInProgress; once the first completes, the group's launches use its image.
 #[test]

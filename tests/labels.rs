@@ -54,6 +54,15 @@ fn labels_reach_snapshots_and_action_errors() {
 
 #[test]
 fn a_label_is_a_short_string() {
+    let ok = format!(
+        r#"{{ "schemaVersion": 1, "name": "labels", "actions": [
+        {{ "at": 0, "action": "CreateCluster", "input": {{ "clusterName": "prod" }}, "label": "{}" }} ] }}"#,
+        "x".repeat(256)
+    );
+    assert!(
+        ecsim_scenario::load(&ok).is_ok(),
+        "256 characters are allowed"
+    );
     for (label, fragment) in [
         ("5", "expected a string"),
         (

@@ -711,7 +711,23 @@ fn the_strategy_benchmark_and_its_readme_table_are_current() {
         ("unplaced task-seconds", "unplaced_task_seconds"),
         ("zone imbalance (max)", "zone_imbalance_max"),
     ];
-    let variants = ["binpack", "spread", "random", "spread+binpack"];
+    // The columns, from the table's header: every variant of the sweep, each once.
+    let header_line = table.lines().next().expect("the header");
+    let variants: Vec<&str> = header_line
+        .split('|')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    let mut swept: Vec<&str> = rows.iter().map(|r| r[v].as_str()).collect();
+    swept.dedup();
+    let mut sorted = variants.clone();
+    sorted.sort_unstable();
+    let mut expected = swept.clone();
+    expected.sort_unstable();
+    assert_eq!(
+        sorted, expected,
+        "the README's columns are the sweep's variants"
+    );
     for (label, name) in rows_of_table {
         let line = table
             .lines()

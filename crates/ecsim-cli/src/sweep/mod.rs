@@ -371,6 +371,13 @@ pub fn run(path: &Path, opts: &SweepOptions) -> Result<SweepOutcome, UsageError>
             tmp.close(f)?;
         }
     }
+    // A signal while the files were written: nothing is committed.
+    if let Some((_, name)) = crate::signals::caught() {
+        return Err(UsageError(format!(
+            "error: {}: interrupted by {name}; nothing was written",
+            path.display()
+        )));
+    }
     tmp.commit()?;
     Ok(SweepOutcome {
         name: sweep.name.clone(),

@@ -657,7 +657,6 @@ impl Fleet {
         }
     }
 
-    /// DisconnectAgent / ReconnectAgent.
     /// DrainContainerInstances: UpdateContainerInstancesState DRAINING for every selected
     /// instance that is ACTIVE (ours: the others are left as they are, without an error, since the
     /// selection, not the user, named them).
@@ -673,6 +672,7 @@ impl Fleet {
         }
     }
 
+    /// DisconnectAgent / ReconnectAgent.
     pub fn set_agent(
         cx: &mut Cx,
         index: usize,

@@ -284,10 +284,10 @@ pub(crate) fn instance_gone(cap: &mut Capacity, cx: &mut Cx, i: InstanceId) {
     g.launched_at.remove(&i);
     let interrupted = g.interrupted.remove(&i).is_some();
     let chosen = g.leaving.remove(&i);
-    let refreshed = super::refresh::instance_gone(g, i);
+    let refreshed = super::refresh::instance_gone(g, cx, i, chosen);
     let (desired, cluster) = (g.desired, g.cluster);
     let name = Arc::clone(&cap.providers[p].name);
-    if !chosen {
+    if !chosen || refreshed {
         let why = if refreshed {
             "instance refresh: the instance on an older image was terminated"
         } else if interrupted {

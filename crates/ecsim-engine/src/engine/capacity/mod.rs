@@ -706,8 +706,6 @@ impl Capacity {
         }
     }
 
-    /// Makes sure the managed-scaling evaluation runs every 60 s once any provider has managed
-    /// scaling.
     /// StartInstanceRefresh (SPEC §2).
     pub fn start_refresh(
         &mut self,
@@ -718,6 +716,8 @@ impl Capacity {
         refresh::start(self, cx, index, r);
     }
 
+    /// Makes sure the managed-scaling evaluation runs every 60 s once any provider has managed
+    /// scaling.
     pub fn schedule_evaluation(&mut self, cx: &mut Cx) {
         if self.evaluation_scheduled || !self.providers.iter().any(|p| p.managed_scaling()) {
             return;

@@ -183,10 +183,15 @@ pub(crate) fn advance(cap: &mut Capacity, cx: &mut Cx, p: ProviderIx) {
     let draining = cap.providers[p]
         .group()
         .is_some_and(|g| g.config.managed_draining);
+    // Launches asked for and not yet made count as booting.
+    let queued = cap
+        .commands
+        .iter()
+        .any(|c| matches!(c, Command::Launch { provider, .. } if *provider == p));
     let Some(g) = cap.providers[p].group_mut() else {
         return;
     };
-    let (live, desired, booting) = (g.live(), g.desired, !g.booting.is_empty());
+    let (live, desired, booting) = (g.live(), g.desired, queued || !g.booting.is_empty());
     let Some(r) = g.refresh.as_mut() else {
         return;
     };
@@ -194,23 +199,38 @@ pub(crate) fn advance(cap: &mut Capacity, cx: &mut Cx, p: ProviderIx) {
     if !r.replacing.is_empty() || !r.warm_at.is_empty() || booting {
         return;
     }
-    if live < desired {
-        // Replacements that could not launch yet (a failed zone): the group retries them.
-        return;
-    }
     let image_id = r.image_id.clone();
     let old = old_instances(cx, g, &image_id);
     let r = g.refresh.as_mut().expect("a refresh");
+    if live < desired && !(old.is_empty() && r.ahead == 0) {
+        // Replacements that could not launch yet (a failed zone, a group not yet serving a
+        // cluster): the group retries them.
+        return;
+    }
     if r.launch_first && r.ahead > 0 {
-        // The batch's replacements are in service and warm: as many old instances leave.
+        // The batch's replacements are in service and warm: as many old instances leave, and the
+        // desired capacity falls back by what the batch raised it.
         let take: Vec<InstanceId> = old.iter().copied().take(r.ahead as usize).collect();
+        g.desired = g.desired.saturating_sub(r.ahead);
         r.ahead = 0;
         if !take.is_empty() {
-            g.desired = g.desired.saturating_sub(take.len() as u32);
             for &i in &take {
                 g.leaving.insert(i);
             }
             let batch = r.batches;
+            let cause = format!(
+                "instance refresh: the replacements of batch {batch} are in service; {} on older images leave",
+                plural(take.len() as u32, "instance")
+            );
+            emit(
+                cx,
+                cap,
+                p,
+                ScalingActivityKind::Refresh,
+                take.len() as u32,
+                take.clone(),
+                cause,
+            );
             leave(cap, cx, p, take, draining, batch);
             return;
         }
@@ -328,9 +348,12 @@ fn leave(
     }
 }
 
-/// One of the group's instances left: a refresh's is replaced (terminate first) or was already
-/// (launch first). Returns whether the refresh took it.
-pub(crate) fn instance_gone(g: &mut Group, i: InstanceId) -> bool {
+/// One of the group's instances left (`chosen`: by a scale-in or a launch-first batch, the
+/// desired capacity already lowered): a refresh's is replaced (terminate first) or was already
+/// (launch first). An old instance lost otherwise while a launch-first batch is under way is one
+/// the batch no longer needs to replace: the desired capacity falls by it, so the group does not
+/// replace it and ends the batch at its desired capacity. Returns whether the refresh took it.
+pub(crate) fn instance_gone(g: &mut Group, cx: &Cx, i: InstanceId, chosen: bool) -> bool {
     let Some(r) = g.refresh.as_mut() else {
         return false;
     };
@@ -338,6 +361,11 @@ pub(crate) fn instance_gone(g: &mut Group, i: InstanceId) -> bool {
     if r.replacing.remove(&i) {
         r.replaced += 1;
         return true;
+    }
+    let old = cx.world.instance(i).attribute(AMI_ATTRIBUTE).flatten() != Some(r.image_id.as_str());
+    if r.launch_first && r.ahead > 0 && !chosen && old {
+        r.ahead -= 1;
+        g.desired = g.desired.saturating_sub(1);
     }
     false
 }

@@ -261,6 +261,7 @@ impl Services {
                 Notice::TaskHealth(t, healthy) => self.task_health(op, t, healthy),
                 Notice::InstanceChanged(i) => {
                     let c = op.cx.world.instance(i).cluster;
+                    self.rezone(op.cx, i);
                     self.mark_cluster(op.cx, c);
                 }
             }
@@ -340,18 +341,40 @@ impl Services {
         name.map_or(NO_ZONE, |n| self.zone_key(n))
     }
 
-    /// The key of a zone name, added if new.
+    /// The key of a zone name, added if new. RULE (ours): past 65,534 distinct names (only
+    /// PutAttributes of `ecs.availability-zone` can make that many) a new name counts in no zone.
     pub(super) fn zone_key(&mut self, name: &str) -> u16 {
         if let Some(k) = self.zone_names.iter().position(|z| **z == *name) {
             return k as u16;
         }
-        // Zone names come from the scenario's own strings, which its limits bound far below this.
-        let k = u16::try_from(self.zone_names.len())
-            .ok()
-            .filter(|&k| k != NO_ZONE)
-            .expect("fewer than 65535 zones");
-        self.zone_names.push(Arc::from(name));
-        k
+        match u16::try_from(self.zone_names.len()) {
+            Ok(k) if k != NO_ZONE => {
+                self.zone_names.push(Arc::from(name));
+                k
+            }
+            _ => NO_ZONE,
+        }
+    }
+
+    /// Instance `i` changed: its RUNNING service tasks count in its zone now (a PutAttributes or
+    /// DeleteAttributes of `ecs.availability-zone` moves them).
+    fn rezone(&mut self, cx: &Cx, i: ecsim_model::InstanceId) {
+        for &t in &cx.world.instance(i).tasks {
+            let Some((s, _)) = self.task(cx, t) else {
+                continue;
+            };
+            let Some(st) = self.rt[s.index()].tasks.get(&t) else {
+                continue;
+            };
+            let (class, old) = (st.class, st.zone);
+            let zone = self.running_zone(cx, t, class);
+            if zone != old {
+                let rt = &mut self.rt[s.index()];
+                rt.tasks.get_mut(&t).expect("a service task").zone = zone;
+                rt.counted.add_zone(old, -1);
+                rt.counted.add_zone(zone, 1);
+            }
+        }
     }
 
     /// Counts the task as it is now.
