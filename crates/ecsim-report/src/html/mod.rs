@@ -584,7 +584,21 @@ fn read_events<R: BufRead>(events: R) -> Result<EventFacts, ReportError> {
     Ok(f)
 }
 
-/// The report of a sweep directory: for each figure of `sweep.csv`, a box plot per variant.
+/// The columns of `sweep.csv` a sweep is read for, drawn first in this order: instances used,
+/// cost, stranded resources, unplaced tasks, zone balance.
+const COMPARED_FIRST: [&str; 8] = [
+    "instances_peak",
+    "instance_hours",
+    "cost",
+    "cpu_stranded_pct",
+    "memory_stranded_pct",
+    "unplaced_tasks",
+    "unplaced_task_seconds",
+    "zone_imbalance_max",
+];
+
+/// The report of a sweep directory: for each figure of `sweep.csv`, a box plot per variant, the
+/// comparison figures first.
 pub fn sweep_report(name: &str, sweep_csv: &str) -> Result<String, ReportError> {
     let (h, rows) = csv_rows(sweep_csv, "sweep.csv")?;
     let variant = column(&h, "variant", "sweep.csv")?;
@@ -597,7 +611,16 @@ pub fn sweep_report(name: &str, sweep_csv: &str) -> Result<String, ReportError> 
             variants.push(r[variant].clone());
         }
     }
-    for (k, figure) in h.iter().enumerate().skip(first) {
+    // The figures runs are compared by (SPEC §1) first, then the rest in the file's order.
+    let mut order: Vec<usize> = COMPARED_FIRST
+        .iter()
+        .filter_map(|f| h.iter().position(|c| c == f))
+        .filter(|&k| k >= first)
+        .collect();
+    let rest: Vec<usize> = (first..h.len()).filter(|k| !order.contains(k)).collect();
+    order.extend(rest);
+    for k in order {
+        let figure = &h[k];
         let boxes: Vec<BoxData> = variants
             .iter()
             .map(|v| BoxData {
@@ -629,6 +652,9 @@ mod tests {
             "the fingerprint is not a figure"
         );
         assert!(html.contains("&lt;b&gt;spread&lt;/b&gt;") && !html.contains("<b>spread"));
+        // The comparison figures come first: cost (column 5) before placements (column 4).
+        let at = |id: &str| html.find(id).expect(id);
+        assert!(at("id=\"figure-5\"") < at("id=\"figure-4\""));
     }
 
     #[test]
