@@ -1,6 +1,9 @@
 //! The `ecsim` binary: parses arguments, reads scenario files, runs the engine and writes the run
 //! directory atomically. The only crate that touches files, the clock, threads or the process.
 
+// The arguments' doc comments are their `--help` text, where `results/<name>/` is plain text.
+#![allow(rustdoc::invalid_html_tags)]
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ecsim_engine::Engine;
 use ecsim_kernel::SimTime;

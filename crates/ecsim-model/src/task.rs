@@ -127,7 +127,7 @@ impl HealthStatus {
 }
 
 /// API: Task.stoppedReason, as the scheduler, the agent or the user gave it. Kept as a small value;
-/// [`StoppedReason::write`] renders ECS's text.
+/// [`StoppedReason::text`] renders ECS's text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StoppedReason {
     /// `failToStartProbability` decided it.

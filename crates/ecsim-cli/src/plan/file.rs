@@ -49,7 +49,7 @@ impl Survive {
 }
 
 /// A plan file, validated on its own (what it says of the scenario is checked once the scenario is
-/// read: [`super::Planner::new`]).
+/// read: `Planner::new`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct PlanFile {
     pub name: String,

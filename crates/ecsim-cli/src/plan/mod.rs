@@ -4,9 +4,9 @@
 //! The plan names one fleet action of a scenario (a LaunchContainerInstances, or a
 //! CreateCapacityProvider whose Auto Scaling group it sizes). Each variant is the scenario's JSON
 //! with that action's instance type and count set and, for a survive case, the fault action
-//! appended (by [`edit`]: the editor of `--set`), loaded through the scenario loader like any file,
-//! so every variant is validated; each run of a variant is judged by [`judge`]; the count is
-//! searched by doubling then bisection ([`search`]); the rows are written by [`output`]. Runs are
+//! appended (by `edit`: the editor of `--set`), loaded through the scenario loader like any file,
+//! so every variant is validated; each run of a variant is judged by `judge`; the count is
+//! searched by doubling then bisection (`search`); the rows are written by `output`. Runs are
 //! independent and fan out over rayon (rows, seeds, zones); every result is collected in plan
 //! order, so the output is the same for any number of threads.
 

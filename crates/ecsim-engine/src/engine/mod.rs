@@ -2,7 +2,7 @@
 //! to the subsystem it belongs to, delivers the notices subsystems left for each other, and hands
 //! the records of the event to the sink.
 //!
-//! Subsystems, each with one job and its own state, over a shared context ([`cx::Cx`]: clock,
+//! Subsystems, each with one job and its own state, over a shared context (`cx::Cx`: clock,
 //! queue, world, recorder, notices):
 //! - `fleet`: container instances joining, changing and leaving;
 //! - `tasks`: task creation, the lifecycle state machine, exit and health timers;
