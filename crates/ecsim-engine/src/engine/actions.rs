@@ -576,7 +576,7 @@ impl Engine<'_> {
         let (Some(plan), Some(cluster)) = (g.plan.clone(), g.cluster) else {
             return;
         };
-        let Some(z) = plan.availability_zones.iter().position(|x| x == zone) else {
+        let Some(z) = plan.availability_zones.iter().position(|x| **x == *zone) else {
             return;
         };
         let delay = g

@@ -41,11 +41,11 @@ impl Ec2State {
 #[derive(Clone, Debug)]
 pub(crate) struct Ec2Instance {
     pub ec2_instance_id: String,
-    pub instance_type: String,
+    pub instance_type: Arc<str>,
     pub launched_at: SimTime,
-    pub availability_zone: String,
+    pub availability_zone: Arc<str>,
     /// None: registered without an `ecs.ami-id` attribute.
-    pub image_id: Option<String>,
+    pub image_id: Option<Arc<str>>,
     pub tags: Arc<[(String, String)]>,
     /// The container instance it became; None while it boots (or if it never registered).
     pub instance: Option<InstanceId>,
@@ -171,11 +171,11 @@ fn element(cx: &Cx, e: &Ec2Instance, state: Ec2State) -> InstanceImageMetadata {
     });
     InstanceImageMetadata {
         instance_id: e.ec2_instance_id.clone(),
-        instance_type: e.instance_type.clone(),
+        instance_type: e.instance_type.to_string(),
         launch_time: IsoTime::new(s.start_time_unix_ms, e.launched_at.ms())
             .as_str()
             .to_string(),
-        availability_zone: e.availability_zone.clone(),
+        availability_zone: e.availability_zone.to_string(),
         zone_id: zone_id(&e.availability_zone),
         state,
         owner_id: s.account_id.clone(),

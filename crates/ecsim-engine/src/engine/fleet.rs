@@ -55,13 +55,15 @@ pub(crate) struct LaunchPlan {
     /// group's).
     pub action_index: Option<usize>,
     pub cluster: String,
-    pub instance_type: String,
+    /// Shared with the EC2 records of the instances it launches (as are the zones, the tags and
+    /// the image).
+    pub instance_type: Arc<str>,
     /// Round-robin over the instances (a group picks one per launch).
-    pub availability_zones: Vec<String>,
+    pub availability_zones: Vec<Arc<str>>,
     pub attributes: Vec<Attribute>,
     /// EC2 tags of the instances (key, value).
-    pub tags: Vec<(String, String)>,
-    pub image_id: String,
+    pub tags: Arc<[(String, String)]>,
+    pub image_id: Arc<str>,
     pub capacity_provider: Option<String>,
 }
 
@@ -167,10 +169,10 @@ impl Fleet {
         };
         let record = Ec2Instance {
             ec2_instance_id: inst.ec2_instance_id.to_string(),
-            instance_type: attribute("ecs.instance-type").unwrap_or_default(),
+            instance_type: Arc::from(attribute("ecs.instance-type").unwrap_or_default()),
             launched_at: cx.now,
-            availability_zone: attribute("ecs.availability-zone").unwrap_or_default(),
-            image_id: attribute("ecs.ami-id"),
+            availability_zone: Arc::from(attribute("ecs.availability-zone").unwrap_or_default()),
+            image_id: attribute("ecs.ami-id").map(Arc::from),
             tags: r.tags.iter().cloned().collect(),
             instance: Some(id),
             booted: true,
@@ -275,11 +277,14 @@ impl Fleet {
             .instance_launch
             .or(cx.scenario.timings.instance_launch)
             .unwrap_or(SimDuration::from_seconds(90));
-        let zones = if l.availability_zones.is_empty() {
+        let zones: Vec<Arc<str>> = if l.availability_zones.is_empty() {
             // RULE: no zones given means the region's first zone.
-            vec![format!("{}a", cx.scenario.region)]
+            vec![Arc::from(format!("{}a", cx.scenario.region))]
         } else {
-            l.availability_zones.clone()
+            l.availability_zones
+                .iter()
+                .map(|z| Arc::from(z.as_str()))
+                .collect()
         };
         let image_id = l
             .image_id
@@ -288,18 +293,18 @@ impl Fleet {
         let plan = Arc::new(LaunchPlan {
             action_index: Some(index),
             cluster: l.cluster.clone(),
-            instance_type: l.instance_type.clone(),
+            instance_type: Arc::from(l.instance_type.as_str()),
             availability_zones: zones,
             attributes: l.attributes.clone(),
-            tags: l.tags.clone(),
-            image_id,
+            tags: Arc::from(l.tags.as_slice()),
+            image_id: Arc::from(image_id),
             capacity_provider: l.capacity_provider.clone(),
         });
         (0..l.count as usize)
             .map(|k| {
                 let zone = k % plan.availability_zones.len();
                 let (slot, key) = self.launch_one(cx, &plan, zone, launch);
-                (slot, key, plan.availability_zones[zone].clone())
+                (slot, key, plan.availability_zones[zone].to_string())
             })
             .collect()
     }
@@ -316,11 +321,11 @@ impl Fleet {
         let number = cx.world.next_instance_number();
         let ec2 = self.ec2.push(Ec2Instance {
             ec2_instance_id: ecsim_model::ec2_instance_id(number).to_string(),
-            instance_type: plan.instance_type.clone(),
+            instance_type: Arc::clone(&plan.instance_type),
             launched_at: cx.now,
-            availability_zone: plan.availability_zones[zone].clone(),
-            image_id: Some(plan.image_id.clone()),
-            tags: plan.tags.iter().cloned().collect(),
+            availability_zone: Arc::clone(&plan.availability_zones[zone]),
+            image_id: Some(Arc::clone(&plan.image_id)),
+            tags: Arc::clone(&plan.tags),
             instance: None,
             booted: false,
             aborted_at: None,
@@ -345,7 +350,7 @@ impl Fleet {
         let slots: Vec<u32> = self
             .launches
             .iter()
-            .filter(|(_, l)| l.plan.availability_zones[l.zone] == zone)
+            .filter(|(_, l)| *l.plan.availability_zones[l.zone] == *zone)
             .map(|(i, _)| i)
             .collect();
         for &i in &slots {
@@ -403,7 +408,7 @@ impl Fleet {
         }
         // Built-in attributes come first, so the launch's own may override them.
         attributes.extend([
-            ("ecs.availability-zone", Some(zone.as_str())),
+            ("ecs.availability-zone", Some(&**zone)),
             ("ecs.instance-type", Some(t.name.as_str())),
             ("ecs.os-type", Some(ami.os_type())),
             ("ecs.os-family", Some(&os_family)),

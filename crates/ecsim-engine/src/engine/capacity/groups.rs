@@ -151,11 +151,17 @@ pub(crate) fn associated(cap: &mut Capacity, cx: &mut Cx, p: ProviderIx, c: Clus
         action_index: None,
         cluster,
         // RULE: a group launches the first of its instance types.
-        instance_type: g.config.group.instance_types[0].clone(),
-        availability_zones: g.config.group.availability_zones.clone(),
+        instance_type: Arc::from(g.config.group.instance_types[0].as_str()),
+        availability_zones: g
+            .config
+            .group
+            .availability_zones
+            .iter()
+            .map(|z| Arc::from(z.as_str()))
+            .collect(),
         attributes: Vec::new(),
-        tags: g.config.group.tags.clone(),
-        image_id: g.image_id.clone(),
+        tags: Arc::from(g.config.group.tags.as_slice()),
+        image_id: Arc::from(g.image_id.as_str()),
         capacity_provider: Some(name),
     }));
     fill(

@@ -105,7 +105,7 @@ pub(crate) fn start(cap: &mut Capacity, cx: &mut Cx, index: usize, r: &InstanceR
     g.image_id = r.image_id.clone();
     if let Some(plan) = &g.plan {
         let mut plan = (**plan).clone();
-        plan.image_id = r.image_id.clone();
+        plan.image_id = Arc::from(r.image_id.as_str());
         g.plan = Some(Arc::new(plan));
     }
     let warmup = r
