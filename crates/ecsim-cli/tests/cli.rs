@@ -812,3 +812,44 @@ fn schema_prints_a_draft_2020_12_json_schema() {
         "{help}"
     );
 }
+
+/// The report of an AMI rollout marks the instance refresh's start and end on the instances
+/// chart.
+#[test]
+fn the_report_marks_an_instance_refresh() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("run");
+    let o = ecsim(&[
+        "run",
+        "scenarios/ami-rollout.json",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = ecsim(&["report", out.to_str().expect("utf-8")]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    let chart = html
+        .split("id=\"instances\"")
+        .nth(1)
+        .expect("the instances chart");
+    let chart = &chart[..chart.find("</svg>").expect("its end")];
+    assert!(
+        chart.contains("<title>fleet: refresh started</title>"),
+        "{chart}"
+    );
+    assert!(
+        chart.contains("<title>fleet: refresh completed</title>"),
+        "{chart}"
+    );
+}

@@ -203,10 +203,10 @@ pub fn run_report<R: BufRead>(files: RunFiles<R>) -> Result<String, ReportError>
         .collect();
     body.push_str(&svg::line_chart(
         "instances",
-        "Registered instances (ACTIVE and DRAINING)",
+        "Registered instances (ACTIVE and DRAINING), instance refreshes marked",
         "instances",
         &series,
-        &[],
+        &ev.refreshes,
     ));
 
     // services.csv
@@ -483,6 +483,8 @@ fn summary_tables(s: &Value, body: &mut String) {
 struct EventFacts {
     /// (seconds, service name, what) of each deployment state change.
     deployments: Vec<(f64, String, String)>,
+    /// (seconds, what) of each instance refresh's start and end.
+    refreshes: Vec<(f64, String)>,
     /// Per reason, the seconds of each placement failure.
     failures: BTreeMap<String, Vec<f64>>,
     /// Per provider, its managed scaling target.
@@ -521,6 +523,18 @@ fn read_events<R: BufRead>(events: R) -> Result<EventFacts, ReportError> {
                     d["eventName"].as_str().unwrap_or("")
                 );
                 f.deployments.push((t, service, what));
+            }
+            "ECS Scaling Activity" if d["activity"] == "REFRESH" => {
+                let cause = d["cause"].as_str().unwrap_or("");
+                let what = if cause.starts_with("instance refresh started") {
+                    "refresh started"
+                } else if cause.starts_with("instance refresh completed") {
+                    "refresh completed"
+                } else {
+                    continue;
+                };
+                let provider = d["capacityProviderName"].as_str().unwrap_or("");
+                f.refreshes.push((t, format!("{provider}: {what}")));
             }
             "ECS Placement Failure" => {
                 let reason = d["reason"].as_str().unwrap_or("").to_string();
