@@ -300,6 +300,15 @@ fn opt_str<'a>(item: &'a Item, key: &str, errors: &mut Errors) -> Option<&'a str
     }
 }
 
+/// "1 cluster", "3 clusters".
+fn count(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 /// The name after the resource type in an ARN `arn:aws:ecs:R:A:TYPE/NAME[/...]`, or the text
 /// itself when it is not an ARN.
 fn arn_name(text: &str, kind: &str) -> String {
@@ -434,17 +443,22 @@ fn build(inputs: &Inputs, name: &str, errors: &mut Errors) -> Imported {
     let mut amis = ssm_parameters::amis(&inputs.parameters, errors, &mut notes);
     instance_image_metadata::amis(&carried, &mut amis, &mut notes);
 
+    let services = actions
+        .0
+        .iter()
+        .filter(|a| a["action"] == "CreateService")
+        .count();
     let mut description = format!(
-        "Imported: {} clusters, {} container instances, {} task definition revisions, {} services, {} AMIs, at time 0.",
-        cluster_names.len(),
-        instances.len(),
-        families.revision_count(),
-        actions
-            .0
-            .iter()
-            .filter(|a| a["action"] == "CreateService")
-            .count(),
-        amis.len()
+        "Imported: {}, {}, {}, {}, {}, at time 0.",
+        count(cluster_names.len(), "cluster", "clusters"),
+        count(instances.len(), "container instance", "container instances"),
+        count(
+            families.revision_count(),
+            "task definition revision",
+            "task definition revisions"
+        ),
+        count(services, "service", "services"),
+        count(amis.len(), "AMI", "AMIs")
     );
     if !notes.0.is_empty() {
         description.push_str(" Not carried or changed: ");
