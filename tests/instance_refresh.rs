@@ -323,7 +323,33 @@ fn launch_first_losses_and_terminations() {
             .sum();
         assert_eq!(leaving, 4 - lost as u32);
         assert_eq!(images_at_end(&o), vec![NEW.to_string(); 4], "lost {lost}");
+        // Batches of floor(4 × 50 / 100) = 2; the lost instance is not replaced by the group.
+        assert_eq!(batches(&o), vec![2, 2], "lost {lost}");
+        let replaced_loss = o.events().any(|e| {
+            matches!(&e.detail, EventDetail::ScalingActivity {
+                activity: ScalingActivityKind::Launch, cause, .. } if cause.contains("replaces an instance it lost"))
+        });
+        assert!(!replaced_loss, "lost {lost}");
     }
+}
+
+/// A refresh of a group that serves no cluster yet has nothing to replace and completes at once;
+/// the group's launches, once it is associated, use the refresh's image.
+#[test]
+fn a_refresh_of_a_group_serving_no_cluster_completes_at_once() {
+    let src = format!(
+        r#"{{ "schemaVersion": 1, "name": "refresh", "horizon": "2h", "actions": [
+        {{ "at": 0, "action": "CreateCapacityProvider", "input": {{ "name": "fleet",
+            "autoScalingGroupProvider": {{ "autoScalingGroupArn": "asg" }} }},
+          "simulation": {{ "autoScalingGroup": {{ "instanceTypes": ["m5.large"],
+            "availabilityZones": ["us-east-1a"], "minSize": 2, "maxSize": 4, "imageId": "{OLD}" }} }} }},
+        {{ "at": 60, "action": "StartInstanceRefresh", "input": {{ "capacityProvider": "fleet", "imageId": "{NEW}" }} }},
+        {{ "at": "15m", "action": "CreateCluster", "input": {{ "clusterName": "prod", "capacityProviders": ["fleet"] }} }}
+        ] }}"#
+    );
+    let o = run(&src);
+    assert_eq!(completed(&o), Some(60_000));
+    assert_eq!(images_at_end(&o), vec![NEW.to_string(); 2]);
 }
 
 /// A second StartInstanceRefresh while one is under way is EC2 Auto Scaling's
@@ -408,4 +434,25 @@ proptest! {
             prop_assert_eq!(batches(&o).first().copied(), Some(b.min(n)));
         }
     }
+}
+
+/// Managed scaling beside a launch-first batch: the batch's replacements are not room a scale-in
+/// may take (the batch takes as many old instances itself), so a group at its minSize stays there.
+/// The bundled ami-rollout with managed scaling on, 3 tasks, and the refresh at 100/150.
+#[test]
+fn a_scale_in_does_not_take_a_launch_first_batchs_room() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let text = std::fs::read_to_string(format!("{root}/scenarios/ami-rollout.json")).unwrap();
+    let mut doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    doc["actions"][0]["input"]["autoScalingGroupProvider"]["managedScaling"] = serde_json::json!(
+        { "status": "ENABLED", "targetCapacity": 100, "instanceWarmupPeriod": 300 });
+    doc["actions"][3]["input"]["desiredCount"] = serde_json::json!(3);
+    doc["actions"][5]["input"]["minHealthyPercentage"] = serde_json::json!(100);
+    doc["actions"][5]["input"]["maxHealthyPercentage"] = serde_json::json!(150);
+    doc["assertions"][0]["atLeast"] = serde_json::json!(3);
+    let o = run(&doc.to_string());
+    assert_eq!(batches(&o), vec![3, 3]);
+    assert!(completed(&o).is_some());
+    // minSize 6: the group ends with its six instances, all on the new image.
+    assert_eq!(images_at_end(&o), vec![NEW.to_string(); 6]);
 }

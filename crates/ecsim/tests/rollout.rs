@@ -48,7 +48,13 @@ proptest! {
         if max > 100 || batch <= 3 {
             prop_assert!(completed, "min {}, max {}: the refresh completes", min, max);
             let world = &outcome.output().world;
-            for i in world.instances.iter().filter(|i| i.status != ecsim::model::InstanceStatus::Inactive) {
+            let live: Vec<_> = world
+                .instances
+                .iter()
+                .filter(|i| i.status != ecsim::model::InstanceStatus::Inactive)
+                .collect();
+            prop_assert_eq!(live.len(), 6, "the group ends at its desired capacity");
+            for i in live {
                 prop_assert_eq!(i.attribute("ecs.ami-id").flatten(), Some("ami-05a9d3c6794653577"));
             }
         } else if batch == 6 {

@@ -45,6 +45,12 @@ pub(crate) struct Refresh {
 }
 
 impl Refresh {
+    /// The instances a launch-first batch has added above the desired capacity, which it takes
+    /// away again (as old instances) once they are warm.
+    pub fn surge(&self) -> u32 {
+        self.ahead
+    }
+
     /// Whether the refresh is taking `i` away.
     pub fn is_replacing(&self, i: InstanceId) -> bool {
         self.replacing.contains(&i)

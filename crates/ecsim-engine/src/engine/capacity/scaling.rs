@@ -192,7 +192,9 @@ pub(crate) fn decide(g: &mut Group, r: &Reading, now: ecsim_kernel::SimTime) -> 
         return 0;
     }
     let keep = desired.max(g.config.group.min_size as i64);
-    let live = g.live() as i64;
+    // A launch-first refresh batch's replacements are above the desired capacity for the while;
+    // the batch takes as many old instances away itself.
+    let live = g.live() as i64 - g.refresh.as_ref().map_or(0, |r| r.surge()) as i64;
     let k = (live - keep).min((live / 2).max(1));
     -(k.max(0))
 }
