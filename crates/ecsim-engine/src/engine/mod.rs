@@ -330,6 +330,9 @@ impl<'s> Engine<'s> {
             self.cx
                 .violate("transitions", format!("task {arn}: {detail}"));
         }
+        if let Err(detail) = self.services.zone_counts_in_step(&self.cx) {
+            self.cx.violate("service counts", detail);
+        }
         for a in self.services.take_audit() {
             let service = &self.services.services[a.service.index()];
             let daemon = service.scheduling_strategy == crate::service::SchedulingStrategy::Daemon;

@@ -356,6 +356,45 @@ impl Services {
         }
     }
 
+    /// Check mode: each service's RUNNING tasks per zone, recounted from its tasks and the world,
+    /// are the counts it keeps for the zone balance.
+    pub fn zone_counts_in_step(&self, cx: &Cx) -> Result<(), String> {
+        for (k, rt) in self.rt.iter().enumerate() {
+            let mut recount: Vec<(u16, u32)> = Vec::new();
+            for (&t, st) in &rt.tasks {
+                if st.class != Class::Running {
+                    continue;
+                }
+                let task = cx.world.task(t);
+                let name: Option<&str> = match (task.zone, task.instance) {
+                    (Some(z), _) => Some(cx.world.zone_name(z)),
+                    (None, Some(i)) => cx.world.instance(i).availability_zone(),
+                    (None, None) => None,
+                };
+                let key = name
+                    .and_then(|n| self.zone_names.iter().position(|z| **z == *n))
+                    .map_or(NO_ZONE, |p| p as u16);
+                if key == NO_ZONE {
+                    continue;
+                }
+                match recount.iter_mut().find(|e| e.0 == key) {
+                    Some(e) => e.1 += 1,
+                    None => recount.push((key, 1)),
+                }
+            }
+            let mut kept = rt.counted.running_by_zone.clone();
+            recount.sort_unstable();
+            kept.sort_unstable();
+            if recount != kept {
+                return Err(format!(
+                    "service {}: RUNNING tasks per zone {recount:?}, but the zone balance counts {kept:?}",
+                    self.services[k].name
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Instance `i` changed: its RUNNING service tasks count in its zone now (a PutAttributes or
     /// DeleteAttributes of `ecs.availability-zone` moves them).
     fn rezone(&mut self, cx: &Cx, i: ecsim_model::InstanceId) {
