@@ -71,6 +71,9 @@ pub(crate) enum Notice {
     TaskHealth(TaskId, bool),
     /// The instance changed: registered, status, agent, attributes.
     InstanceChanged(InstanceId),
+    /// Its `ecs.availability-zone` changed (PutAttributes, DeleteAttributes): its RUNNING tasks
+    /// count in another zone for the zone balance.
+    InstanceZoneChanged(InstanceId),
 }
 
 /// The subsystems an operation on tasks works through: placing them, their lifecycle, and the

@@ -656,6 +656,7 @@ impl Fleet {
             }
             if a.name == "ecs.availability-zone" {
                 cx.rec.instance_zone(&cx.world, id);
+                cx.notice(Notice::InstanceZoneChanged(id));
             }
             // DAEMON services re-evaluate their constraints (reference §4.1).
             cx.notice(Notice::InstanceChanged(id));

@@ -48,6 +48,7 @@ impl Capacity {
             }
             Notice::TaskHealth(..) => {}
             Notice::InstanceChanged(i) => self.instance_changed(cx, i),
+            Notice::InstanceZoneChanged(_) => {}
         }
     }
 

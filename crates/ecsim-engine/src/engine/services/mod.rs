@@ -261,9 +261,9 @@ impl Services {
                 Notice::TaskHealth(t, healthy) => self.task_health(op, t, healthy),
                 Notice::InstanceChanged(i) => {
                     let c = op.cx.world.instance(i).cluster;
-                    self.rezone(op.cx, i);
                     self.mark_cluster(op.cx, c);
                 }
+                Notice::InstanceZoneChanged(i) => self.rezone(op.cx, i),
             }
         }
     }
