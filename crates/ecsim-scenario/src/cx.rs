@@ -555,6 +555,33 @@ pub(crate) struct Obj<'v> {
 
 /// Reads `value` as an object accepting exactly `fields`: unknown fields are errors, ignored ones
 /// are recorded. `what` names the object in the "expected an object" message.
+/// The one schema version this ecsim reads, of scenario and sweep files alike.
+pub(crate) const SCHEMA_VERSION: u64 = 1;
+
+/// Checks the file's `schemaVersion` (required, [`SCHEMA_VERSION`]); `files` names what is read
+/// in the message ("" for scenarios, "sweep files of " for sweeps). False when it is another
+/// version, which is not worth reading further.
+pub(crate) fn schema_version(cx: &mut Cx, o: &Obj<'_>, files: &str) -> bool {
+    match o.get("schemaVersion") {
+        None => o.missing(cx, "schemaVersion", "add \"schemaVersion\": 1"),
+        Some(v) => {
+            match v.as_u64() {
+                Some(SCHEMA_VERSION) => {}
+                Some(n) => {
+                    cx.error_value(
+                    &o.at("schemaVersion"),
+                    v,
+                    format!("unsupported schemaVersion {n}; this ecsim reads {files}schemaVersion 1"),
+                );
+                    return false;
+                }
+                None => cx.error_value(&o.at("schemaVersion"), v, "expected the integer 1"),
+            }
+        }
+    }
+    true
+}
+
 pub(crate) fn object<'v>(
     cx: &mut Cx,
     value: &'v Value,

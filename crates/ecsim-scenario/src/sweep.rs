@@ -26,9 +26,6 @@ use std::collections::BTreeSet;
 /// RULE (ours): a sweep makes at most this many runs (variants × grid points × seeds).
 pub const MAX_RUNS: u64 = 1_000_000;
 
-/// The sweep file schema version this ecsim reads.
-const SCHEMA_VERSION: u64 = 1;
-
 /// Longest variant name, in characters.
 const VARIANT_NAME_MAX: usize = 256;
 
@@ -197,20 +194,8 @@ fn read(cx: &mut Cx, doc: &Value, text: &str, index: &Index, sha256: String) -> 
         "a sweep: a JSON object with schemaVersion, name, scenario, seeds and variants",
         &TOP_FIELDS,
     )?;
-    match o.get("schemaVersion") {
-        None => o.missing(cx, "schemaVersion", "add \"schemaVersion\": 1"),
-        Some(v) => match v.as_u64() {
-            Some(SCHEMA_VERSION) => {}
-            Some(n) => {
-                cx.error_value(
-                    &o.at("schemaVersion"),
-                    v,
-                    format!("unsupported schemaVersion {n}; this ecsim reads sweep files of schemaVersion 1"),
-                );
-                return None;
-            }
-            None => cx.error_value(&o.at("schemaVersion"), v, "expected the integer 1"),
-        },
+    if !crate::cx::schema_version(cx, &o, "sweep files of ") {
+        return None;
     }
     let name = match o.req_str(
         cx,

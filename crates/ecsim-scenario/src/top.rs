@@ -40,9 +40,6 @@ pub(crate) const TOP_FIELDS: [(&str, Field); 18] = [
     ("faults", Used),
 ];
 
-/// The schema version this ecsim reads.
-const SCHEMA_VERSION: u64 = 1;
-
 /// Lowers the whole document; `actions`, when given, holds the text of the `actions` array's
 /// elements (the document's `actions` is then an empty stand-in). Returns `None` when it found errors.
 pub(crate) fn lower(cx: &mut Cx, doc: &Value, actions: Option<&Actions<'_>>) -> Option<Scenario> {
@@ -56,20 +53,8 @@ pub(crate) fn lower(cx: &mut Cx, doc: &Value, actions: Option<&Actions<'_>>) -> 
     )?;
 
     // schemaVersion first: a file of another version is not worth reading further.
-    match o.get("schemaVersion") {
-        None => o.missing(cx, "schemaVersion", "add \"schemaVersion\": 1"),
-        Some(v) => match v.as_u64() {
-            Some(SCHEMA_VERSION) => {}
-            Some(n) => {
-                cx.error_value(
-                    &o.at("schemaVersion"),
-                    v,
-                    format!("unsupported schemaVersion {n}; this ecsim reads schemaVersion 1"),
-                );
-                return None;
-            }
-            None => cx.error_value(&o.at("schemaVersion"), v, "expected the integer 1"),
-        },
+    if !crate::cx::schema_version(cx, &o, "") {
+        return None;
     }
 
     let mut scenario = Scenario::new("");
