@@ -188,6 +188,15 @@ fn deployment(rp: &Replay, n: u64) -> (Option<u64>, Option<u64>) {
 /// SPEC §6: PENDING 10 s, then healthy 40 s after RUNNING (no health check, no load balancer).
 const PLACED_TO_HEALTHY_MS: u64 = 10_000 + 40_000;
 
+/// Deployment `n`, created at `created` and placed at once, completes when its tasks are healthy.
+fn placed_at_once(rp: &Replay, n: u64, created: u64) {
+    assert_eq!(
+        deployment(rp, n),
+        (Some(created), Some(created + PLACED_TO_HEALTHY_MS)),
+        "deployment {n}"
+    );
+}
+
 /// Six m5.large (2048 CPU, 7985 MiB) hold 8 tasks of 256 CPU / 512 MiB each by CPU: 48 in all, so
 /// the three RunTask batches of 9 are all placed (27) and all start; the one StopTask at 12 m stops
 /// one task, by the user.
@@ -303,10 +312,7 @@ fn memberof_attributes_amis() {
 fn drain_instance() {
     let (r, rp) = check("drain-instance");
     let created = action_at(&r, "CreateService", 0);
-    assert_eq!(
-        deployment(&rp, 1),
-        (Some(created), Some(created + PLACED_TO_HEALTHY_MS))
-    );
+    placed_at_once(&rp, 1, created);
     assert_eq!(rp.placements, 1 + 6 + 2);
     assert_eq!(stopped(&rp, "ServiceSchedulerInitiated"), 2);
 }
@@ -322,10 +328,7 @@ fn daemon_scale_out() {
     let (r, rp) = check("daemon-scale-out");
     let created = action_at(&r, "CreateService", 0);
     for d in [1, 2] {
-        assert_eq!(
-            deployment(&rp, d),
-            (Some(created), Some(created + PLACED_TO_HEALTHY_MS))
-        );
+        placed_at_once(&rp, d, created);
     }
     assert_eq!(rp.placements, 6 + 6 + 2);
     assert_eq!(
@@ -357,10 +360,7 @@ fn deployment_stuck() {
     assert_eq!((desired * min).div_ceil(100), 3);
     assert_eq!(desired * max / 100, 3);
     let created = action_at(&r, "CreateService", 0);
-    assert_eq!(
-        deployment(&rp, 1),
-        (Some(created), Some(created + PLACED_TO_HEALTHY_MS))
-    );
+    placed_at_once(&rp, 1, created);
     let update = action_at(&r, "UpdateService", 0);
     let raised = action_at(&r, "UpdateService", 1);
     assert_eq!(
@@ -379,10 +379,7 @@ fn deployment_stuck() {
 fn circuit_breaker_rollback() {
     let (r, rp) = check("circuit-breaker-rollback");
     let created = action_at(&r, "CreateService", 0);
-    assert_eq!(
-        deployment(&rp, 1),
-        (Some(created), Some(created + PLACED_TO_HEALTHY_MS))
-    );
+    placed_at_once(&rp, 1, created);
     assert_eq!(
         deployment(&rp, 2),
         (Some(action_at(&r, "UpdateService", 0)), None)
@@ -404,10 +401,7 @@ fn rolling_deployments() {
     let created = action_at(&r, "CreateService", 0);
     let update = action_at(&r, "UpdateService", 0);
     for d in [1, 2] {
-        assert_eq!(
-            deployment(&rp, d),
-            (Some(created), Some(created + PLACED_TO_HEALTHY_MS))
-        );
+        placed_at_once(&rp, d, created);
     }
     assert_eq!(
         deployment(&rp, 3),
@@ -434,10 +428,7 @@ fn rolling_deployments() {
 fn az_outage_during_deployment() {
     let (r, rp) = check("az-outage-during-deployment");
     let created = action_at(&r, "CreateService", 0);
-    assert_eq!(
-        deployment(&rp, 1),
-        (Some(created), Some(created + PLACED_TO_HEALTHY_MS))
-    );
+    placed_at_once(&rp, 1, created);
     let update = action_at(&r, "UpdateService", 0);
     let outage = action_at(&r, "TerminateContainerInstances", 0);
     let (pending, healthy, stopping) = (45_000, 40_000, 5_000);
@@ -463,10 +454,7 @@ fn az_outage_during_deployment() {
 fn delete_in_steps() {
     let (r, rp) = check("delete-in-steps");
     let created = action_at(&r, "CreateService", 0);
-    assert_eq!(
-        deployment(&rp, 1),
-        (Some(created), Some(created + PLACED_TO_HEALTHY_MS))
-    );
+    placed_at_once(&rp, 1, created);
     // The task set blue: created by CreateTaskSet at 2 m (the golden's figure, which no event
     // names), never completed.
     assert_eq!(
@@ -488,10 +476,7 @@ fn plan_workload() {
     assert_eq!(rp.placements, 14 + 24 + 12 + 9);
     for (k, d) in (1..=4).enumerate() {
         let created = action_at(&r, "CreateService", k);
-        assert_eq!(
-            deployment(&rp, d),
-            (Some(created), Some(created + PLACED_TO_HEALTHY_MS))
-        );
+        placed_at_once(&rp, d, created);
     }
     assert!(rp.failures.is_empty());
 }
@@ -529,10 +514,7 @@ fn ami_rollout() {
     let start = action_at(&r, "StartInstanceRefresh", 0);
     assert_eq!(start, 1_800_000);
     let created = action_at(&r, "CreateService", 0);
-    assert_eq!(
-        deployment(&rp, 1),
-        (Some(created), Some(created + PLACED_TO_HEALTHY_MS))
-    );
+    placed_at_once(&rp, 1, created);
     let batch_ms = DRAINED_TO_EMPTY_MS + 90_000 + 300_000;
     let changes = instance_changes(&r.out);
     for k in 0..6u64 {
@@ -621,10 +603,7 @@ fn deprecated_ami_drain() {
     use ecsim_model::InstanceStatus::{Draining, Inactive};
     let (r, rp) = check("deprecated-ami-drain");
     let created = action_at(&r, "CreateService", 0);
-    assert_eq!(
-        deployment(&rp, 1),
-        (Some(created), Some(created + PLACED_TO_HEALTHY_MS))
-    );
+    placed_at_once(&rp, 1, created);
     let drain = action_at(&r, "DrainContainerInstances", 0);
     let end = action_at(&r, "TerminateContainerInstances", 0);
     let changes = instance_changes(&r.out);
