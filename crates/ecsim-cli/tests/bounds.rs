@@ -205,25 +205,45 @@ fn start_long_run(dir: &Path) -> (Child, PathBuf) {
     let file = dir.join("long.json");
     std::fs::write(&file, churn("365d")).expect("write");
     let out_dir = dir.join("out");
-    let child = command(&[
-        "run",
-        file.to_str().expect("utf-8"),
-        "--out",
-        out_dir.to_str().expect("utf-8"),
-        "--events",
-        "none",
-    ])
-    .stdout(Stdio::null())
-    .stderr(Stdio::piped())
-    .spawn()
-    .expect("spawn ecsim");
+    let file = file.to_str().expect("utf-8");
+    let out = out_dir.to_str().expect("utf-8");
+    spawn_writing(
+        &["run", file, "--out", out, "--events", "none"],
+        dir,
+        "events.jsonl",
+    )
+}
+
+/// Starts ecsim with `args` writing into `dir/out`, and returns it once `name` exists in its
+/// temporary directory `dir/.out.tmp-PID` (the directory itself for ""), with that directory.
+fn spawn_writing(args: &[&str], dir: &Path, name: &str) -> (Child, PathBuf) {
+    let child = command(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn ecsim");
     let tmp = dir.join(format!(".out.tmp-{}", child.id()));
     let deadline = Instant::now() + Duration::from_secs(120);
-    while !tmp.join("events.jsonl").exists() {
-        assert!(Instant::now() < deadline, "the run never created {tmp:?}");
+    while !tmp.join(name).exists() {
+        assert!(
+            Instant::now() < deadline,
+            "ecsim never created {tmp:?}/{name}"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     (child, tmp)
+}
+
+/// ecsim stopped by `signal` (called `name`): exit 128 + the signal, the message, and nothing left
+/// in `dir` but `left`.
+fn assert_interrupted(out: &Output, signal: libc::c_int, name: &str, dir: &Path, left: &str) {
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(128 + signal), "{name}: {err}");
+    assert!(
+        err.contains(&format!("interrupted by {name}")) && err.contains("nothing was written"),
+        "{name}: {err}"
+    );
+    assert_eq!(entries(dir), [left], "{name}: nothing is left");
 }
 
 /// Waits for `child` to exit (killing it and failing after two minutes).
@@ -254,18 +274,8 @@ fn an_interrupted_run_removes_its_temporary_directory() {
         let (child, tmp) = start_long_run(dir.path());
         send(&child, signal);
         let out = wait(child);
-        let err = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(128 + signal), "{name}: {err}");
-        assert!(
-            err.contains(&format!("interrupted by {name}")) && err.contains("nothing was written"),
-            "{name}: {err}"
-        );
         assert!(!tmp.exists(), "{name}: the temporary directory is removed");
-        assert_eq!(
-            entries(dir.path()),
-            ["long.json"],
-            "{name}: nothing is left"
-        );
+        assert_interrupted(&out, signal, name, dir.path(), "long.json");
     }
 }
 
@@ -365,36 +375,17 @@ fn an_interrupted_sweep_removes_its_temporary_directory() {
         )
         .expect("write");
         let out_dir = dir.path().join("out");
-        let child = command(&[
-            "sweep",
+        let (sweep, out) = (
             sweep.to_str().expect("utf-8"),
-            "--out",
             out_dir.to_str().expect("utf-8"),
-            "--jobs",
-            "1",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn ecsim");
-        let tmp = dir.path().join(format!(".out.tmp-{}", child.id()));
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while !tmp.exists() {
-            assert!(Instant::now() < deadline, "the sweep never created {tmp:?}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        );
+        let (child, _) = spawn_writing(
+            &["sweep", sweep, "--out", out, "--jobs", "1"],
+            dir.path(),
+            "",
+        );
         send(&child, signal);
         let out = wait(child);
-        let err = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(128 + signal), "{name}: {err}");
-        assert!(
-            err.contains(&format!("interrupted by {name}")) && err.contains("nothing was written"),
-            "{name}: {err}"
-        );
-        assert_eq!(
-            entries(dir.path()),
-            ["sweep.json"],
-            "{name}: nothing is left"
-        );
+        assert_interrupted(&out, signal, name, dir.path(), "sweep.json");
     }
 }
