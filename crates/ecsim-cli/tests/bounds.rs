@@ -5,17 +5,12 @@
 //! SIGTERM removes its temporary directory; a later run removes what a killed run left.
 #![cfg(unix)]
 
+mod support;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("workspace root")
-}
+use support::{root, text};
 
 fn command(args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_ecsim"));
@@ -47,10 +42,6 @@ fn limited(args: &[&str]) -> Output {
         });
     }
     c.output().expect("run ecsim")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 /// The names in `dir`.

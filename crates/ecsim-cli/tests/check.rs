@@ -2,17 +2,12 @@
 //! minHealthyTasks violation, its output does not depend on `--jobs`, the command it prints
 //! reproduces the failure, and `--shrink` reduces the run to the faults the failure needs.
 
-use std::path::{Path, PathBuf};
+mod support;
+use std::path::Path;
 use std::process::{Command, Output};
+use support::{root, text};
 
 const EXAMPLE: &str = "scenarios/check-instance-loss.json";
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("workspace root")
-}
 
 fn ecsim_in(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ecsim"))
@@ -24,10 +19,6 @@ fn ecsim_in(dir: &Path, args: &[&str]) -> Output {
 
 fn ecsim(args: &[&str]) -> Output {
     ecsim_in(&root(), args)
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 /// The stdout line starting with `prefix` (after indentation).

@@ -4,27 +4,9 @@
 //! Goldens live in the top-level `tests/golden/`; `ECSIM_BLESS=1 cargo test -p ecsim-cli` rewrites them
 //! after a deliberate change (review the diff).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("workspace root")
-}
-
-fn ecsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ecsim"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("run ecsim")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+mod support;
+use std::path::PathBuf;
+use support::{ecsim, root, text};
 
 fn scenarios() -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios"))

@@ -3,27 +3,9 @@
 //! (stderr, the exit code unchanged, `--deny-warnings` to refuse them), notes, and a rejected
 //! action repeated many times as one console line.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("workspace root")
-}
-
-fn ecsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ecsim"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("run ecsim")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+mod support;
+use std::path::Path;
+use support::{ecsim, root, text};
 
 /// Writes `content` to `name` in `dir` and returns its path as a string.
 fn write(dir: &Path, name: &str, content: impl AsRef<[u8]>) -> String {

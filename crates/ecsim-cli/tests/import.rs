@@ -2,28 +2,10 @@
 //! outputs as input, a multi-file export, bad input, and a round trip through a run's Snapshot
 //! and DescribeInstanceImageMetadata; and `ecsim completions`.
 
+mod support;
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("workspace root")
-}
-
-fn ecsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ecsim"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("run ecsim")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use std::path::Path;
+use support::{ecsim, root, text};
 
 fn fixtures(under: &str) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(root().join(under))

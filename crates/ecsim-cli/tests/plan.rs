@@ -2,11 +2,12 @@
 //! a check written apart from the planner's, the count below each answer failing, byte-identical
 //! output for any `--jobs`, and bad plan files refused with exit code 2 and nothing written.
 
+mod support;
 use ecsim_cli::plan::{plan_json, Planner, Progress, Row, Survive};
 use ecsim_engine::EventDetail;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use support::{ecsim, root, text};
 
 /// A service of `tasks` tasks of 1 vCPU (1024 units) and 256 MiB on a LaunchContainerInstances
 /// fleet (actions[1]) of m5.xlarge (4 vCPU, so four tasks each) over `zones`, placed with
@@ -288,25 +289,6 @@ fn a_group_replaces_lost_instances_within_recovery() {
             "/actions/0/simulation/autoScalingGroup/desiredCapacity"
         ]
     );
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("workspace root")
-}
-
-fn ecsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ecsim"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("run ecsim")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 /// The same plan on one thread and on two gives the same bytes (rows, seeds and zones run in

@@ -3,15 +3,10 @@
 //! fingerprint that of `ecsim run --seed S` with the row's overrides, kept runs equal to those
 //! runs, and bad input refused with exit code 2 and nothing written.
 
+mod support;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("workspace root")
-}
+use support::{root, text};
 
 fn ecsim(args: &[&str]) -> Output {
     ecsim_env(args, &[])
@@ -27,10 +22,6 @@ fn ecsim_env(args: &[&str], env: &[(&str, &str)]) -> Output {
         cmd.env(k, v);
     }
     cmd.output().expect("run ecsim")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 fn s(p: &Path) -> &str {
