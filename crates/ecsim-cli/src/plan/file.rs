@@ -171,6 +171,24 @@ fn get<'v>(o: &'v serde_json::Map<String, Value>, key: &str) -> Option<&'v Value
     o.get(key).filter(|v| !v.is_null())
 }
 
+/// The required member `key`, a non-empty array; else its error, saying `expected`.
+fn non_empty_list<'v>(
+    errors: &mut Errors,
+    o: &'v serde_json::Map<String, Value>,
+    key: &str,
+    expected: &str,
+) -> Option<&'v Vec<Value>> {
+    let Some(v) = get(o, key) else {
+        errors.value("", None, format!("missing {key}; {expected}"));
+        return None;
+    };
+    let list = v.as_array().filter(|l| !l.is_empty());
+    if list.is_none() {
+        errors.value(key, Some(v), expected);
+    }
+    list
+}
+
 /// True for a name usable as a directory name everywhere (the scenario loader's rule for `name`).
 fn valid_name(name: &str) -> bool {
     (1..=128).contains(&name.len())
@@ -417,14 +435,7 @@ fn fleet(errors: &mut Errors, o: &serde_json::Map<String, Value>) -> Option<usiz
 fn instance_types(errors: &mut Errors, o: &serde_json::Map<String, Value>) -> Option<Vec<String>> {
     const EXPECTED: &str =
         "expected a non-empty list of instance types, e.g. [\"m6i.xlarge\", \"c5.2xlarge\"]";
-    let Some(v) = get(o, "instanceTypes") else {
-        errors.value("", None, format!("missing instanceTypes; {EXPECTED}"));
-        return None;
-    };
-    let Some(list) = v.as_array().filter(|l| !l.is_empty()) else {
-        errors.value("instanceTypes", Some(v), EXPECTED);
-        return None;
-    };
+    let list = non_empty_list(errors, o, "instanceTypes", EXPECTED)?;
     let mut types: Vec<String> = Vec::new();
     let mut ok = true;
     for (i, t) in list.iter().enumerate() {
@@ -454,14 +465,7 @@ fn instance_types(errors: &mut Errors, o: &serde_json::Map<String, Value>) -> Op
 
 fn survive(errors: &mut Errors, o: &serde_json::Map<String, Value>) -> Option<Vec<Survive>> {
     const EXPECTED: &str = "expected a non-empty list of survive cases, e.g. [{\"type\": \"none\"}, {\"type\": \"availabilityZone\"}, {\"type\": \"instances\", \"count\": 2}]";
-    let Some(v) = get(o, "survive") else {
-        errors.value("", None, format!("missing survive; {EXPECTED}"));
-        return None;
-    };
-    let Some(list) = v.as_array().filter(|l| !l.is_empty()) else {
-        errors.value("survive", Some(v), EXPECTED);
-        return None;
-    };
+    let list = non_empty_list(errors, o, "survive", EXPECTED)?;
     let mut cases: Vec<Survive> = Vec::new();
     let mut ok = true;
     for (i, c) in list.iter().enumerate() {
