@@ -167,17 +167,7 @@ pub fn line_chart(
     let ys = step(y1, 5.0);
     let mut y = 0.0;
     while y <= y1 + 1e-9 {
-        let _ = write!(
-            out,
-            r##"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#ddd"/><text x="{}" y="{}" class="tick" text-anchor="end">{}</text>"##,
-            n(ML),
-            n(sy(y)),
-            n(ML + pw),
-            n(sy(y)),
-            n(ML - 6.0),
-            n(sy(y) + 4.0),
-            label(y)
-        );
+        y_gridline(&mut out, sy(y), pw, &label(y));
         y += ys;
     }
     let xs = time_step(x1 - x0, 8.0);
@@ -377,17 +367,7 @@ pub fn box_plot(id: &str, title: &str, boxes: &[BoxData]) -> String {
     let ys = step(hi - lo, 5.0);
     let mut y = (lo / ys).ceil() * ys;
     while y <= hi {
-        let _ = write!(
-            out,
-            r##"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#ddd"/><text x="{}" y="{}" class="tick" text-anchor="end">{}</text>"##,
-            n(ML),
-            n(sy(y)),
-            n(ML + pw),
-            n(sy(y)),
-            n(ML - 6.0),
-            n(sy(y) + 4.0),
-            label(y)
-        );
+        y_gridline(&mut out, sy(y), pw, &label(y));
         y += ys;
     }
     let slot = pw / boxes.len().max(1) as f64;
@@ -431,6 +411,22 @@ pub fn box_plot(id: &str, title: &str, boxes: &[BoxData]) -> String {
     }
     out.push_str("</svg>");
     out
+}
+
+
+/// A horizontal grid line at `y` (pixels) across the plot's width `pw`, with its tick label.
+fn y_gridline(out: &mut String, y: f64, pw: f64, tick: &str) {
+    let _ = write!(
+        out,
+        r##"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#ddd"/><text x="{}" y="{}" class="tick" text-anchor="end">{}</text>"##,
+        n(ML),
+        n(y),
+        n(ML + pw),
+        n(y),
+        n(ML - 6.0),
+        n(y + 4.0),
+        tick
+    );
 }
 
 #[cfg(test)]
