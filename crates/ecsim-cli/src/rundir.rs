@@ -11,15 +11,28 @@ use std::path::{Path, PathBuf};
 /// Checks, before anything runs, that `--out` names a directory to create or an earlier run
 /// directory, so that replacing it destroys nothing of the user's.
 pub fn check_out_dir(dir: &Path) -> Result<(), UsageError> {
-    check_dir_holding(dir, &ecsim_report::RUN_FILES, "an ecsim run directory")
+    check_dir_holding(
+        dir,
+        &ecsim_report::RUN_FILES,
+        &[],
+        "an ecsim run directory",
+        "run directory",
+    )
 }
 
-/// Checks that `dir` is a directory to create, or one holding nothing but `files` (a directory of
-/// this kind, which `kind` names for the message), so that replacing it destroys nothing else.
-pub fn check_dir_holding(dir: &Path, files: &[&str], kind: &str) -> Result<(), UsageError> {
+/// Checks that `dir` is a directory to create, or one holding nothing but the files `files` and
+/// the directories `dirs` (a directory of this kind, which `kind` names for the message, and
+/// `earlier` in the advice), so that replacing it destroys nothing else.
+pub fn check_dir_holding(
+    dir: &Path,
+    files: &[&str],
+    dirs: &[&str],
+    kind: &str,
+    earlier: &str,
+) -> Result<(), UsageError> {
     let refuse = |why: String| {
         UsageError(format!(
-            "error: --out {}: {why}; choose a new directory, or an earlier run directory to replace",
+            "error: --out {}: {why}; choose a new directory, or an earlier {earlier} to replace",
             dir.display()
         ))
     };
@@ -40,7 +53,10 @@ pub fn check_dir_holding(dir: &Path, files: &[&str], kind: &str) -> Result<(), U
     for entry in entries {
         let entry = entry.map_err(|e| refuse(format!("cannot be read ({e})")))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if !files.contains(&name.as_str()) || !entry.path().is_file() {
+        let path = entry.path();
+        let ok = (files.contains(&name.as_str()) && path.is_file())
+            || (dirs.contains(&name.as_str()) && path.is_dir());
+        if !ok {
             return Err(refuse(format!(
                 "exists and holds '{name}', so it is not {kind}"
             )));

@@ -178,22 +178,6 @@ fn located(path: &Path, errors: &[ecsim_scenario::ScenarioError]) -> UsageError 
     UsageError(lines.join("\n"))
 }
 
-fn read_text(path: &Path, what: &str) -> Result<String, UsageError> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        UsageError(format!(
-            "error: {}: cannot read the {what} file: {e}",
-            path.display()
-        ))
-    })?;
-    String::from_utf8(bytes).map_err(|e| {
-        UsageError(format!(
-            "error: {}: the {what} file is not UTF-8 (byte {}); save it as UTF-8 JSON",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        ))
-    })
-}
-
 /// The largest over CPU, memory and GPUs of ceil(what the fleet must hold / what one instance
 /// registers), scaled for the survive case: `availabilityZone` over z ≥ 2 zones in use
 /// ceil(bound × z / (z − 1)), `instances:N` bound + N. What the fleet must hold is what the tasks
@@ -234,12 +218,12 @@ impl Planner {
     /// fleet action, the instance types, the times); every variant's shape is loaded once here, so
     /// that a plan whose variants the loader refuses fails before any run.
     pub fn open(path: &Path) -> Result<Planner, UsageError> {
-        let src = read_text(path, "plan")?;
+        let src = crate::read_text(path, "plan")?;
         let plan = file::parse(&src).map_err(|e| located(path, &e))?;
         let text = src.strip_prefix('\u{feff}').unwrap_or(&src);
         let scenario_path = path.parent().unwrap_or(Path::new(".")).join(&plan.scenario);
         let loaded = crate::load(&scenario_path, false)?;
-        let scenario_src = read_text(&scenario_path, "scenario")?;
+        let scenario_src = crate::read_text(&scenario_path, "scenario")?;
         let doc: Value = serde_json::from_str(
             scenario_src
                 .strip_prefix('\u{feff}')
@@ -806,7 +790,13 @@ pub const PLAN_FILES: [&str; 2] = ["plan.csv", "plan.json"];
 
 /// Checks, before the search, that `dir` is a new directory or an earlier plan directory.
 pub fn check_out_dir(dir: &Path) -> Result<(), UsageError> {
-    crate::rundir::check_dir_holding(dir, &PLAN_FILES, "an ecsim plan directory")
+    crate::rundir::check_dir_holding(
+        dir,
+        &PLAN_FILES,
+        &[],
+        "an ecsim plan directory",
+        "run directory",
+    )
 }
 
 /// Writes `plan.csv` and `plan.json` into `dir`, atomically (a temporary directory renamed into

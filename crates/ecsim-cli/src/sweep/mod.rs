@@ -225,36 +225,13 @@ pub fn prepare(path: &Path, pool: &rayon::ThreadPool) -> Result<Prepared, UsageE
 /// directory (holding nothing but sweep files and `runs/`), so that replacing it destroys nothing
 /// of the user's.
 pub fn check_out_dir(dir: &Path) -> Result<(), UsageError> {
-    let refuse = |why: String| {
-        UsageError(format!(
-            "error: --out {}: {why}; choose a new directory, or an earlier sweep directory to replace",
-            dir.display()
-        ))
-    };
-    match dir.file_name() {
-        Some(n) if n != "." && n != ".." => {}
-        _ => return Err(refuse("names no directory of its own".into())),
-    }
-    if !dir.exists() {
-        return Ok(());
-    }
-    if !dir.is_dir() {
-        return Err(refuse("exists and is not a directory".into()));
-    }
-    let entries = std::fs::read_dir(dir).map_err(|e| refuse(format!("cannot be read ({e})")))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| refuse(format!("cannot be read ({e})")))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let path = entry.path();
-        let ok = (SWEEP_FILES.contains(&name.as_str()) && path.is_file())
-            || (name == RUNS_DIR && path.is_dir());
-        if !ok {
-            return Err(refuse(format!(
-                "exists and holds '{name}', so it is not an ecsim sweep directory"
-            )));
-        }
-    }
-    Ok(())
+    crate::rundir::check_dir_holding(
+        dir,
+        &SWEEP_FILES,
+        &[RUNS_DIR],
+        "an ecsim sweep directory",
+        "sweep directory",
+    )
 }
 
 /// One row's run, or why it could not end.

@@ -413,7 +413,6 @@ pub fn box_plot(id: &str, title: &str, boxes: &[BoxData]) -> String {
     out
 }
 
-
 /// A horizontal grid line at `y` (pixels) across the plot's width `pw`, with its tick label.
 fn y_gridline(out: &mut String, y: f64, pw: f64, tick: &str) {
     let _ = write!(
